@@ -1,0 +1,2 @@
+/* address - (to be written) */
+#include "config.h"

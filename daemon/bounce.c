@@ -1,0 +1,2 @@
+/* bounce - (to be written) */
+#include "config.h"

@@ -1,0 +1,5 @@
+/* bounce - (to be written) */
+#ifndef BARAZA_BOUNCE_H
+#define BARAZA_BOUNCE_H
+
+#endif

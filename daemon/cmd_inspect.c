@@ -1,0 +1,13 @@
+/* cmd_inspect - (to be written: issue 3) */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cmd.h"
+
+int
+cmd_inspect(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	fprintf(stderr, "baraza %s: not implemented yet\n", argv[0]);
+	return 1;
+}

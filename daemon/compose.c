@@ -1,0 +1,2 @@
+/* compose - (to be written) */
+#include "config.h"

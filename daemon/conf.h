@@ -1,0 +1,134 @@
+/* conf - the configuration file (SPEC section 3), parsed from one table
+ *
+ * Named conf.h, not config.h: config.h is autoconf's.
+ *
+ * conf_load() reads an INI file into a struct conf: [list], [imap], [smtp],
+ * [digest], [archive] and any number of [theme SLUG] sections.  Every key is
+ * described once, in the table in conf.c: its section, name, type, default,
+ * whether it is required and how it is checked.  Errors are collected (not
+ * just the first) and reported as "FILE:LINE: [section] key: problem"; a
+ * problem with no line (a missing required key) uses the section header's
+ * line, or 0.  Secrets are never stored here: only password file paths, and
+ * conf_read_secret() reads a password file at the moment of use.
+ *
+ * A struct conf is owned by the caller of conf_load() and released with
+ * conf_free(); every string in it lives as long as the struct.
+ */
+#ifndef BARAZA_CONF_H
+#define BARAZA_CONF_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+
+enum reply_to { REPLY_TO_LIST, REPLY_TO_SENDER };
+enum moderate { MODERATE_NONE, MODERATE_NONMEMBERS, MODERATE_FIRST_POST, MODERATE_ALL };
+enum from_munging { FROM_MUNGING_NEVER, FROM_MUNGING_ALWAYS };
+enum starttls { STARTTLS_AUTO, STARTTLS_YES, STARTTLS_NO };
+enum imap_after { IMAP_AFTER_MOVE, IMAP_AFTER_FLAG, IMAP_AFTER_DELETE };
+
+/* One session window from a "session = START..END" line: local dates,
+ * END exclusive.  opens/closes are UTC instants of local midnight. */
+struct conf_session {
+	time_t opens, closes;
+	int line;
+};
+
+struct conf_theme {
+	char *slug;
+	char *title;
+	char *keywords;               /* PCRE2 source, or NULL */
+	struct conf_session *sessions; /* sorted by opens */
+	size_t nsessions;
+	char **questions;
+	size_t nquestions;
+	int line;                     /* line of the [theme SLUG] header */
+};
+
+struct conf {
+	char *path;                   /* the file that was read */
+
+	struct {
+		char *name;           /* "Shifting the Power CoP" */
+		char *address;        /* "cop@example.org" (lower-case domain) */
+		char *local;          /* "cop": the part before '@' */
+		char *domain;         /* "example.org" */
+		char *tag_separator;  /* "+" (one character) */
+		char *subject_prefix; /* "[CoP]", may be empty */
+		char *database;
+		char *timezone;
+		char *language;
+		enum reply_to reply_to;
+		enum moderate moderate;
+		long max_message_kb;
+		long max_posts_per_hour;
+		enum from_munging from_munging;
+		char *trusted_authserv_id; /* NULL when empty */
+	} list;
+
+	struct {
+		char *url;            /* imaps://host:port/MAILBOX */
+		char *user;
+		char *password_file;
+		char *ca_file;        /* NULL when empty */
+		enum starttls starttls;
+		int idle;
+		long poll_seconds;
+		enum imap_after after;
+		char *after_folder;   /* for move:FOLDER */
+	} imap;
+
+	struct {
+		char *url;
+		char *user;           /* NULL when empty: no AUTH */
+		char *password_file;  /* NULL when empty */
+		char *ca_file;
+		enum starttls starttls;
+		int personalize;
+		long max_recipients;
+		long connections;
+		long retry_for_hours;
+	} smtp;
+
+	struct {
+		long every_days;
+		time_t first;         /* UTC instant of the local "first" time */
+		char **sections;      /* "summaries", "threads", ... in order */
+		size_t nsections;
+	} digest;
+
+	struct {
+		char *dir;
+		char *url;            /* NULL when empty */
+		int hide_addresses;
+	} archive;
+
+	struct conf_theme *themes;    /* in file order */
+	size_t nthemes;
+};
+
+/* conf_load - parse path.  Returns a struct conf (owned by the caller), or
+ * NULL with every problem written into errs, one per line, as
+ * "FILE:LINE: [section] key: problem".  Also checks password file modes
+ * and sets the process time zone (clock_set_timezone). */
+struct conf *conf_load(const char *path, struct buf *errs);
+/* conf_free - release a struct conf; *cp = NULL */
+void conf_free(struct conf **cp);
+
+/* conf_default_path - $BARAZA_CONF, else SYSCONFDIR "/baraza.conf" */
+const char *conf_default_path(void);
+
+/* conf_theme_find - the theme with this slug (case-insensitive), or NULL */
+const struct conf_theme *conf_theme_find(const struct conf *c, const char *slug);
+
+/* conf_read_secret - read the first line of a password file into out
+ * (trailing newline removed).  Refuses files that are group- or
+ * world-readable.  0, or -1 with a reason in err (never the secret). */
+int conf_read_secret(const char *path, char *out, size_t outlen,
+    char *err, size_t errlen);
+
+/* conf_list_tagged - "cop+TAG@example.org" into a fresh string (owned) */
+char *conf_list_tagged(const struct conf *c, const char *tag);
+
+#endif

@@ -1,0 +1,2 @@
+/* csv - (to be written) */
+#include "config.h"

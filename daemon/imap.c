@@ -1,0 +1,2 @@
+/* imap - (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* ingest - (to be written) */
+#include "config.h"

@@ -1,0 +1,34 @@
+/* ingest - the story of one inbound message
+ *
+ * ingest_message() parses, routes, threads, classifies and stores one raw
+ * message in one transaction, together with every effect (outbox rows via
+ * relay_enqueue_post, held record, bounce record, command answers).  Only
+ * when it returns 0 may the caller mark the message in IMAP (imap.after):
+ * then its effects are committed, or it was a duplicate already stored.
+ * It returns -1 for temporary failures (database busy or full): the message
+ * is left in the mailbox and fetched again next cycle.  Bad input is never a
+ * failure: it is stored as state 'failed' with a reason, and returns 0.
+ */
+#ifndef BARAZA_INGEST_H
+#define BARAZA_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "store.h"
+
+struct ingest_result {
+	int duplicate;        /* already stored: nothing done */
+	const char *route;    /* static string: "post", "command", ... */
+	int64_t message;      /* messages.id */
+	int64_t post;         /* posts.id, 0 when not a post */
+	int held;             /* the post was held for moderation */
+};
+
+/* ingest_message - raw/len borrowed; origin e.g. "imap:INBOX:17:42";
+ * relay = 0 stores without queueing deliveries (import-mbox --no-relay) */
+int ingest_message(struct store *s, const struct conf *c, const char *raw,
+    size_t len, const char *origin, int relay, struct ingest_result *res);
+
+#endif

@@ -1,0 +1,143 @@
+/* json - streaming JSON writer */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "utf8.h"
+
+void
+json_init(struct json *j, struct buf *out)
+{
+	memset(j, 0, sizeof(*j));
+	j->out = out;
+	j->first[0] = 1;
+}
+
+/* json_sep - the comma before a value, unless it follows a key */
+static void
+json_sep(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = 0;
+		return;
+	}
+	if (!j->first[j->depth])
+		buf_putc(j->out, ',');
+	j->first[j->depth] = 0;
+}
+
+static void
+json_open(struct json *j, char c)
+{
+	json_sep(j);
+	buf_putc(j->out, c);
+	if (j->depth + 1 >= JSON_MAX_DEPTH)
+		BUG("json nesting too deep");
+	j->first[++j->depth] = 1;
+}
+
+static void
+json_close(struct json *j, char c)
+{
+	if (j->depth == 0)
+		BUG("json close without open");
+	j->depth--;
+	buf_putc(j->out, c);
+}
+
+void json_object_begin(struct json *j) { json_open(j, '{'); }
+void json_object_end(struct json *j)   { json_close(j, '}'); }
+void json_array_begin(struct json *j)  { json_open(j, '['); }
+void json_array_end(struct json *j)    { json_close(j, ']'); }
+
+void
+json_key(struct json *j, const char *key)
+{
+	json_sep(j);
+	json_escape(j->out, key, strlen(key));
+	buf_putc(j->out, ':');
+	j->after_key = 1;
+}
+
+void
+json_escape(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	buf_putc(out, '"');
+	while (p < end) {
+		size_t len;
+		uint32_t cp;
+
+		if (*p < 0x80) {
+			switch (*p) {
+			case '"': buf_puts(out, "\\\""); break;
+			case '\\': buf_puts(out, "\\\\"); break;
+			case '\n': buf_puts(out, "\\n"); break;
+			case '\r': buf_puts(out, "\\r"); break;
+			case '\t': buf_puts(out, "\\t"); break;
+			default:
+				if (*p < 0x20 || *p == 0x7f)
+					buf_printf(out, "\\u%04x", *p);
+				else
+					buf_putc(out, *p);
+			}
+			p++;
+			continue;
+		}
+		len = utf8_decode(p, (size_t)(end - p), &cp);
+		if (len == 0) {
+			buf_puts(out, "\xef\xbf\xbd");
+			p++;
+		} else if (cp == 0x2028 || cp == 0x2029) {
+			buf_printf(out, "\\u%04x", (unsigned)cp);
+			p += len;
+		} else {
+			buf_append(out, p, len);
+			p += len;
+		}
+	}
+	buf_putc(out, '"');
+}
+
+void
+json_string(struct json *j, const char *s)
+{
+	if (s == NULL) {
+		json_null(j);
+		return;
+	}
+	json_string_n(j, s, strlen(s));
+}
+
+void
+json_string_n(struct json *j, const char *s, size_t n)
+{
+	json_sep(j);
+	json_escape(j->out, s, n);
+}
+
+void
+json_int(struct json *j, int64_t v)
+{
+	json_sep(j);
+	buf_printf(j->out, "%" PRId64, v);
+}
+
+void
+json_bool(struct json *j, int v)
+{
+	json_sep(j);
+	buf_puts(j->out, v ? "true" : "false");
+}
+
+void
+json_null(struct json *j)
+{
+	json_sep(j);
+	buf_puts(j->out, "null");
+}

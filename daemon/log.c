@@ -1,0 +1,102 @@
+/* log - stderr or syslog logging with levels */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char *log_progname = "baraza";
+static int log_syslog;
+static enum log_level log_level = LOG_LEVEL_INFO;
+
+/* log_init - choose the name, destination and threshold */
+void
+log_init(const char *progname, int to_syslog, enum log_level level)
+{
+	if (log_syslog && !to_syslog)
+		closelog();
+	log_progname = progname;
+	log_syslog = to_syslog;
+	log_level = level;
+	if (to_syslog)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return log_level;
+}
+
+/* log_vemit - write one line; err >= 0 appends strerror(err) */
+static void
+log_vemit(enum log_level level, int err, const char *fmt, va_list ap)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char line[4096];
+	int n;
+
+	if (level > log_level)
+		return;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if (err >= 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(err));
+	/* Nothing that reaches the log may break its line structure. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (log_syslog)
+		syslog(prio[level], "%s", line);
+	else
+		fprintf(stderr, "%s: %s: %s\n", log_progname, names[level], line);
+}
+
+#define LOG_BODY(level, err) \
+	va_list ap; va_start(ap, fmt); log_vemit(level, err, fmt, ap); va_end(ap)
+
+void log_warn(const char *fmt, ...)  { int e = errno; LOG_BODY(LOG_LEVEL_WARN, e); }
+void log_warnx(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_WARN, -1); }
+void log_info(const char *fmt, ...)  { LOG_BODY(LOG_LEVEL_INFO, -1); }
+void log_debug(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_DEBUG, -1); }
+
+int
+log_error(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERROR, -1);
+	return -1;
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERROR, -1);
+	exit(1);
+}
+
+void
+log_bug(const char *file, int line, const char *fmt, ...)
+{
+	char where[256];
+	va_list ap;
+
+	snprintf(where, sizeof(where), "BUG at %s:%d: ", file, line);
+	fputs(where, stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}

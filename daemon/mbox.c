@@ -1,0 +1,2 @@
+/* mbox - (to be written) */
+#include "config.h"

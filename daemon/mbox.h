@@ -1,0 +1,5 @@
+/* mbox - (to be written) */
+#ifndef BARAZA_MBOX_H
+#define BARAZA_MBOX_H
+
+#endif

@@ -1,0 +1,128 @@
+/* message - parse one raw RFC 5322 / MIME message, once, under limits
+ *
+ * message_parse() turns untrusted bytes into a struct message whose every
+ * string is decoded UTF-8 (valid, NUL-free) and lives in the message's own
+ * arena.  It never fails on bad input: what it could not make sense of is
+ * recorded in defects[] ("missing-boundary", "bad-base64", "bad-charset:X",
+ * "nul-bytes", "line-too-long", "too-many-headers", "too-deep", ...), and
+ * the fields it could not find are NULL / empty.  It returns NULL only when
+ * the message is over the hard size limit (the caller records "oversize").
+ *
+ * Nothing downstream re-parses the raw text: routing, threading, bounce
+ * handling and storage read these fields.  The raw bytes are borrowed and
+ * must outlive the struct (compose.c works from them to relay a post).
+ */
+#ifndef BARAZA_MESSAGE_H
+#define BARAZA_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct arena;
+
+struct msg_limits {
+	size_t max_size;      /* whole message; over it message_parse returns NULL */
+	size_t max_headers;   /* header fields kept per part (more: defect) */
+	size_t max_depth;     /* MIME nesting */
+	size_t max_parts;     /* MIME parts in all */
+	size_t max_text;      /* bytes of decoded text kept */
+	size_t arena_max;     /* cap on the arena */
+};
+
+/* message_default_limits - 64 MB, 1000 headers, depth 20, 500 parts,
+ * 1 MB text, 256 MB arena (tunable by the caller) */
+void message_default_limits(struct msg_limits *lim);
+
+struct msg_header {
+	const char *name;     /* as written, e.g. "Subject" */
+	const char *value;    /* unfolded, raw (not decoded), trimmed */
+};
+
+struct msg_address {
+	const char *name;     /* decoded display name, or NULL */
+	const char *address;  /* "local@domain", domain lower-cased; NULL if unparsable */
+};
+
+struct msg_attachment {
+	const char *name;     /* decoded file name (never used as a path), or NULL */
+	const char *type;     /* "application/pdf", lower-case */
+	size_t bytes;         /* decoded size */
+};
+
+/* One span of text that is quoted material or a signature, as byte
+ * offsets into message.text */
+struct msg_span {
+	size_t start, end;
+	enum { SPAN_QUOTE, SPAN_SIGNATURE } what;
+};
+
+struct message {
+	struct arena *arena;          /* owned: everything below lives in it */
+	const char *raw;              /* borrowed */
+	size_t raw_len;
+	size_t header_len;            /* bytes of the top-level header incl. blank line */
+
+	struct msg_header *headers;   /* top-level header, in order */
+	size_t nheaders;
+
+	const char *message_id;       /* without angle brackets; NULL if none */
+	const char *in_reply_to;      /* first id of In-Reply-To, no brackets; or NULL */
+	const char **references;      /* References ids in order, no brackets */
+	size_t nreferences;
+	const char *subject;          /* decoded, unfolded; "" when absent */
+	struct msg_address from;      /* from.address NULL when absent/unparsable */
+	struct msg_address sender;    /* Sender:, often absent */
+	struct msg_address *reply_to;
+	size_t nreply_to;
+	struct msg_address *to;
+	size_t nto;
+	struct msg_address *cc;
+	size_t ncc;
+	time_t date;                  /* Date: as UTC; 0 when absent/unparsable */
+	const char *return_path;      /* envelope sender from Return-Path; "" for <> */
+
+	const char *content_type;     /* top-level type/subtype, lower-case */
+	int multipart;                /* top-level is multipart/* */
+	int is_signed;                /* multipart/signed or encrypted somewhere on top */
+	int has_html_only;            /* text came from text/html */
+
+	const char *text;             /* decoded UTF-8 body text (quotes, signature included) */
+	size_t text_len;
+	const char *new_text;         /* text without quoted replies and signature */
+	struct msg_span *spans;       /* quote and signature spans in text */
+	size_t nspans;
+
+	const char **links;           /* http(s)/ftp/mailto links found in new_text, unique */
+	size_t nlinks;
+	struct msg_attachment *attachments;
+	size_t nattachments;
+
+	/* Delivery reports: the machine-readable part, if any */
+	const char *delivery_status;  /* message/delivery-status body (raw), or NULL */
+	const char *returned_headers; /* header of the returned message (text/rfc822-headers
+	                               * or message/rfc822), or NULL */
+
+	const char **defects;         /* short strings, see above */
+	size_t ndefects;
+};
+
+/* message_parse - parse raw (len bytes, borrowed).  Returns the message
+ * (owned, message_free) with defects for anything malformed, or NULL when
+ * len exceeds lim->max_size.  lim may be NULL for the defaults. */
+struct message *message_parse(const char *raw, size_t len, const struct msg_limits *lim);
+/* message_free - free the message and its arena; *mp = NULL */
+void message_free(struct message **mp);
+
+/* message_header - the first header field of that name (case-insensitive),
+ * unfolded raw value, or NULL */
+const char *message_header(const struct message *m, const char *name);
+/* message_header_next - the next field of that name after index *i (start
+ * with *i = 0); NULL at the end */
+const char *message_header_next(const struct message *m, const char *name, size_t *i);
+
+/* message_hash_id - "sha256:HEX" of the raw bytes, for messages without a
+ * Message-ID (into out, at least 72 bytes) */
+char *message_hash_id(const char *raw, size_t len, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,2 @@
+/* moderation - (to be written) */
+#include "config.h"

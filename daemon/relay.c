@@ -1,0 +1,2 @@
+/* relay - (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* route - (to be written) */
+#include "config.h"

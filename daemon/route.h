@@ -1,0 +1,5 @@
+/* route - (to be written) */
+#ifndef BARAZA_ROUTE_H
+#define BARAZA_ROUTE_H
+
+#endif

@@ -1,0 +1,2 @@
+/* smtp - (to be written) */
+#include "config.h"

@@ -1,0 +1,5 @@
+/* smtp - (to be written) */
+#ifndef BARAZA_SMTP_H
+#define BARAZA_SMTP_H
+
+#endif

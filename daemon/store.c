@@ -1,0 +1,306 @@
+/* store - open, migrate and transact on the SQLite database
+ *
+ * Migrations come from schema/NNN-name.sql, embedded into the binary by
+ * schema/embed.sh; PRAGMA user_version holds the last one applied.  Each
+ * migration runs in its own transaction, so an interrupted migration leaves
+ * the database at the previous version, never half-way.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "schema.h"
+#include "store_int.h"
+#include "xalloc.h"
+
+int
+store_log_error(struct store *s, const char *what)
+{
+	return log_error("database %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int
+store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("database %s: %s", s->path, msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, int create, struct store **out, char *err,
+    size_t errlen)
+{
+	struct store *s;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	sqlite3 *db = NULL;
+
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	s = xcalloc(1, sizeof(*s));
+	s->db = db;
+	s->path = xstrdup(path);
+	if (store_exec(s, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA temp_store = MEMORY;") < 0) {
+		snprintf(err, errlen, "cannot set up database %s: %s", path,
+		    sqlite3_errmsg(db));
+		store_close(&s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	if (s->in_txn)
+		store_rollback(s);
+	for (size_t i = 0; i < STORE_STMT_SLOTS; i++)
+		if (s->slots[i].stmt)
+			sqlite3_finalize(s->slots[i].stmt);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+	*sp = NULL;
+}
+
+/* store_stmt - open addressing on the SQL string's address */
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) % STORE_STMT_SLOTS;
+
+	for (size_t n = 0; n < STORE_STMT_SLOTS; n++, h = (h + 1) % STORE_STMT_SLOTS) {
+		struct store_stmt_slot *slot = &s->slots[h];
+
+		if (slot->sql == sql) {
+			sqlite3_reset(slot->stmt);
+			sqlite3_clear_bindings(slot->stmt);
+			return slot->stmt;
+		}
+		if (slot->sql == NULL) {
+			if (sqlite3_prepare_v3(s->db, sql, -1,
+			    SQLITE_PREPARE_PERSISTENT, &slot->stmt, NULL) != SQLITE_OK) {
+				log_error("database %s: cannot prepare \"%.60s\": %s",
+				    s->path, sql, sqlite3_errmsg(s->db));
+				slot->stmt = NULL;
+				return NULL;
+			}
+			slot->sql = sql;
+			return slot->stmt;
+		}
+	}
+	BUG("store statement cache full (raise STORE_STMT_SLOTS)");
+}
+
+int
+store_step_done(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("database %s: %s: %s", s->path,
+		    sqlite3_sql(st) ? sqlite3_sql(st) : "?", sqlite3_errmsg(s->db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+char *
+store_column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int
+store_begin(struct store *s)
+{
+	if (s->in_txn)
+		BUG("nested store transaction");
+	if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	s->in_txn = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	if (!s->in_txn)
+		BUG("commit without transaction");
+	if (store_exec(s, "COMMIT") < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	s->in_txn = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!s->in_txn)
+		return;
+	/* ROLLBACK may fail if SQLite already rolled back (e.g. SQLITE_FULL);
+	 * either way no transaction is open afterwards. */
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_txn = 0;
+}
+
+int
+store_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+store_latest_version(void)
+{
+	return schema_nmigrations ?
+	    (int)schema_migrations[schema_nmigrations - 1].version : 0;
+}
+
+int
+store_migrate(struct store *s, char *err, size_t errlen)
+{
+	int have = store_version(s), applied = 0;
+	char pragma[64];
+
+	if (have < 0) {
+		snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (have > store_latest_version()) {
+		snprintf(err, errlen, "database schema version %d is newer than this "
+		    "program (%d): upgrade baraza", have, store_latest_version());
+		return -1;
+	}
+	for (unsigned i = 0; i < schema_nmigrations; i++) {
+		const struct schema_migration *m = &schema_migrations[i];
+
+		if ((int)m->version <= have)
+			continue;
+		if (store_begin(s) < 0) {
+			snprintf(err, errlen, "cannot begin migration %s: %s",
+			    m->name, sqlite3_errmsg(s->db));
+			return -1;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u", m->version);
+		if (store_exec(s, m->sql) < 0 || store_exec(s, pragma) < 0) {
+			snprintf(err, errlen, "migration %s failed: %s", m->name,
+			    sqlite3_errmsg(s->db));
+			store_rollback(s);
+			return -1;
+		}
+		if (store_commit(s) < 0) {
+			snprintf(err, errlen, "cannot commit migration %s: %s",
+			    m->name, sqlite3_errmsg(s->db));
+			return -1;
+		}
+		log_debug("database %s: applied migration %s", s->path, m->name);
+		applied++;
+	}
+	return applied;
+}
+
+int
+store_meta_get(struct store *s, const char *key, char **out)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = store_column_dup(st, 0);
+		if (*out == NULL)
+			*out = xstrdup("");
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "meta");
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value)
+{
+	static const char sql[] =
+	    "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+int
+store_integrity(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+
+		ok = r && strcmp(r, "ok") == 0;
+		if (!ok)
+			snprintf(err, errlen, "%s", r ? r : "quick_check failed");
+	} else {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,61 @@
+/* store - the SQLite database: open, migrate, transactions
+ *
+ * Only the store*.c files include sqlite3.h; everything else sees a
+ * struct store and functions that speak in baraza's terms.  The domain parts
+ * live in their own files and headers (store_member.h, store_post.h,
+ * store_outbox.h, ...), all sharing store_int.h.
+ *
+ * The database runs in WAL mode with foreign keys on, synchronous=NORMAL and
+ * a busy timeout, so the admin command can work while the daemon runs.
+ * Statements are prepared once per connection and kept (store_int.h).
+ * Each inbound message is handled in one transaction (store_begin ..
+ * store_commit); a failure rolls back everything it did.
+ */
+#ifndef BARAZA_STORE_H
+#define BARAZA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+/* store_open - open (creating when create is set) the database at path.
+ * Does not migrate.  0 and *out (owned, store_close), or -1 with err. */
+int store_open(const char *path, int create, struct store **out,
+    char *err, size_t errlen);
+/* store_close - finalise statements and close; *sp = NULL */
+void store_close(struct store **sp);
+
+/* store_version - the schema version of the open database (0 when empty) */
+int store_version(struct store *s);
+/* store_latest_version - the version the embedded migrations reach */
+int store_latest_version(void);
+/* store_migrate - apply every embedded migration above the current
+ * version, each in its own transaction.  Returns the number applied (0
+ * when up to date), or -1 with err.  Refuses a database newer than this
+ * program. */
+int store_migrate(struct store *s, char *err, size_t errlen);
+
+/* store_begin - BEGIN IMMEDIATE (takes the write lock now, so a busy
+ * database is waited for here, not at COMMIT).  0 or -1. */
+int store_begin(struct store *s);
+/* store_commit - COMMIT; 0 or -1 (the transaction is rolled back) */
+int store_commit(struct store *s);
+/* store_rollback - ROLLBACK if a transaction is open */
+void store_rollback(struct store *s);
+
+/* store_exec - run SQL text without results (migrations, pragmas); 0/-1 */
+int store_exec(struct store *s, const char *sql);
+/* store_errmsg - the last SQLite error message (valid until the next call) */
+const char *store_errmsg(struct store *s);
+
+/* store_meta_get - 1 and a copy in out (owned) / 0 absent / -1 error */
+int store_meta_get(struct store *s, const char *key, char **out);
+int store_meta_set(struct store *s, const char *key, const char *value);
+
+/* store_integrity - PRAGMA quick_check; 0 when ok, -1 with err */
+int store_integrity(struct store *s, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,45 @@
+/* store_int - shared insides of the store*.c files (not for other modules)
+ *
+ * store_stmt() hands out a prepared statement for a static SQL string,
+ * preparing it on first use and caching it by the string's address for the
+ * life of the connection.  The statement comes back reset, with bindings
+ * cleared.  Callers bind, step, and need not finalise.
+ *
+ *	static const char sql[] = "SELECT id FROM members WHERE email = ?1";
+ *	sqlite3_stmt *st = store_stmt(s, sql);
+ *	if (st == NULL) return -1;
+ *	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+ *	switch (sqlite3_step(st)) { case SQLITE_ROW: ... }
+ */
+#ifndef BARAZA_STORE_INT_H
+#define BARAZA_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_STMT_SLOTS 256
+
+struct store_stmt_slot {
+	const char *sql;        /* borrowed: a static string */
+	sqlite3_stmt *stmt;     /* owned */
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_txn;
+	struct store_stmt_slot slots[STORE_STMT_SLOTS];
+};
+
+/* store_stmt - the cached statement for sql (a static string), reset and
+ * cleared; NULL (logged) when it does not prepare */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+/* store_step_done - step a statement that returns no rows; 0 or -1 logged */
+int store_step_done(struct store *s, sqlite3_stmt *st);
+/* store_column_dup - xstrdup of a text column, NULL for SQL NULL */
+char *store_column_dup(sqlite3_stmt *st, int col);
+/* store_log_error - log "what: sqlite message" and return -1 */
+int store_log_error(struct store *s, const char *what);
+
+#endif

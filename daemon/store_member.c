@@ -1,0 +1,2 @@
+/* store_member - (to be written) */
+#include "config.h"

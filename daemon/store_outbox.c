@@ -1,0 +1,2 @@
+/* store_outbox - (to be written) */
+#include "config.h"

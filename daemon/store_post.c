@@ -1,0 +1,2 @@
+/* store_post - (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* store_programme - (to be written) */
+#include "config.h"

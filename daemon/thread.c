@@ -1,0 +1,2 @@
+/* thread - (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* harness - (to be written) */
+#include "harness.h"

@@ -1,0 +1,2 @@
+/* it_foundation - (to be written) */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* it_imap - (to be written) */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* it_ingest - (to be written) */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* it_moderation - (to be written) */
+#include <criterion/criterion.h>

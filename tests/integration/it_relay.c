@@ -1,0 +1,2 @@
+/* it_relay - (to be written) */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* test_bounce - (to be written) */
+#include <criterion/criterion.h>

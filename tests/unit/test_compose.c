@@ -1,0 +1,2 @@
+/* test_compose - (to be written) */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* test_conf - (to be written) */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* test_member - (to be written) */
+#include <criterion/criterion.h>

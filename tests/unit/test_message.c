@@ -1,0 +1,2 @@
+/* test_message - (to be written) */
+#include <criterion/criterion.h>

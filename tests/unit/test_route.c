@@ -1,0 +1,2 @@
+/* test_route - (to be written) */
+#include <criterion/criterion.h>

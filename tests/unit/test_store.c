@@ -1,0 +1,2 @@
+/* test_store - (to be written) */
+#include <criterion/criterion.h>

@@ -1,0 +1,2 @@
+/* test_thread - (to be written) */
+#include <criterion/criterion.h>
