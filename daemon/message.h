@@ -83,7 +83,7 @@ struct message {
 	const char *return_path;      /* envelope sender from Return-Path; "" for <> */
 
 	const char *content_type;     /* top-level type/subtype, lower-case */
-	int multipart;                /* top-level is multipart/* */
+	int multipart;                /* top-level is a multipart type */
 	int is_signed;                /* multipart/signed or encrypted somewhere on top */
 	int has_html_only;            /* text came from text/html */
 

@@ -1,0 +1,159 @@
+/* template - find and render the texts baraza sends
+ *
+ * The syntax is deliberately tiny, so translators can edit the files safely:
+ * {{name}} inserts a value; {{#name}} ... {{/name}} keeps the enclosed text
+ * only when the value is set and non-empty (sections do not nest).  A
+ * template's first line may be "Subject: ..." - callers that need a
+ * subject split it off themselves.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "template.h"
+#include "xalloc.h"
+
+#define TEMPLATE_MAX (256 * 1024)
+
+/* lang_ok - a language code used in a path: letters, '-' and '_' only */
+static int
+lang_ok(const char *lang)
+{
+	if (lang == NULL || *lang == '\0' || strlen(lang) > 16)
+		return 0;
+	for (const char *p = lang; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    *p == '-' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+name_ok(const char *name)
+{
+	return name && *name && strchr(name, '/') == NULL && strstr(name, "..") == NULL;
+}
+
+char *
+template_find(const char *name, const char *lang, const char *fallback_lang)
+{
+	const char *env = getenv("BARAZA_TEMPLATES");
+	const char *dirs[3];
+	const char *langs[3] = { lang, fallback_lang, "en" };
+	size_t ndirs = 0;
+
+	if (!name_ok(name))
+		return NULL;
+	if (env && *env)
+		dirs[ndirs++] = env;
+	dirs[ndirs++] = SYSCONFDIR "/baraza/templates";
+	dirs[ndirs++] = PKGDATADIR "/templates";
+	for (size_t l = 0; l < 3; l++) {
+		if (!lang_ok(langs[l]))
+			continue;
+		for (size_t d = 0; d < ndirs; d++) {
+			char *path = xasprintf("%s/%s/%s.txt", dirs[d], langs[l], name);
+
+			if (access(path, R_OK) == 0)
+				return path;
+			free(path);
+		}
+	}
+	return NULL;
+}
+
+static const char *
+var_get(const struct template_var *vars, size_t nvars, const char *name, size_t len)
+{
+	for (size_t i = 0; i < nvars; i++)
+		if (strlen(vars[i].name) == len && memcmp(vars[i].name, name, len) == 0)
+			return vars[i].value;
+	return NULL;
+}
+
+/* template_expand - render text (len bytes) into out */
+static int
+template_expand(struct buf *out, const char *text, size_t len,
+    const struct template_var *vars, size_t nvars)
+{
+	const char *p = text, *end = text + len;
+	int skipping = 0;
+
+	while (p < end) {
+		const char *open = memmem(p, (size_t)(end - p), "{{", 2), *close;
+		const char *nm;
+		size_t nlen;
+
+		if (open == NULL) {
+			if (!skipping && buf_append(out, p, (size_t)(end - p)) < 0)
+				return -1;
+			break;
+		}
+		if (!skipping && buf_append(out, p, (size_t)(open - p)) < 0)
+			return -1;
+		close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
+		if (close == NULL) {
+			if (!skipping && buf_append(out, open, (size_t)(end - open)) < 0)
+				return -1;
+			break;
+		}
+		nm = open + 2;
+		nlen = (size_t)(close - nm);
+		if (nlen > 0 && (*nm == '#' || *nm == '/')) {
+			const char *v = var_get(vars, nvars, nm + 1, nlen - 1);
+
+			if (*nm == '#')
+				skipping = v == NULL || *v == '\0';
+			else
+				skipping = 0;
+			p = close + 2;
+			/* A section tag alone on its line leaves no blank line. */
+			if (p < end && *p == '\n' && (open == text || open[-1] == '\n'))
+				p++;
+			continue;
+		}
+		if (!skipping) {
+			const char *v = var_get(vars, nvars, nm, nlen);
+
+			if (v && buf_puts(out, v) < 0)
+				return -1;
+		}
+		p = close + 2;
+	}
+	return 0;
+}
+
+int
+template_render(struct buf *out, const char *name, const char *lang,
+    const char *fallback_lang, const struct template_var *vars, size_t nvars)
+{
+	char *path = template_find(name, lang, fallback_lang);
+	FILE *fp;
+	char *text;
+	size_t n;
+	int rc;
+
+	if (path == NULL)
+		return log_error("template %s (%s): not found", name, lang ? lang : "-");
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		log_warn("template %s", path);
+		free(path);
+		return -1;
+	}
+	text = xmalloc(TEMPLATE_MAX);
+	n = fread(text, 1, TEMPLATE_MAX, fp);
+	fclose(fp);
+	rc = template_expand(out, text, n, vars, nvars);
+	if (rc < 0)
+		log_error("template %s: output too large", path);
+	free(text);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/* template - the texts baraza sends, from conf/templates/<lang>/NAME.txt
+ *
+ * Search order for a template NAME in language LANG: the site directory
+ * ($BARAZA_TEMPLATES, else SYSCONFDIR/baraza/templates), then the installed
+ * PKGDATADIR/templates, each first in LANG, then in the list's language,
+ * then in "en".  Placeholders are {{name}}; an unknown placeholder is left
+ * empty.  {{#name}}...{{/name}} keeps the enclosed text only when name is
+ * set and non-empty.  Values are inserted as given (the caller escapes for
+ * HTML where needed).
+ */
+#ifndef BARAZA_TEMPLATE_H
+#define BARAZA_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct template_var {
+	const char *name;
+	const char *value;
+};
+
+/* template_render - render NAME in lang (fallback fallback_lang, then "en")
+ * with nvars variables, appending to out.  0, or -1 when no such template
+ * exists (logged). */
+int template_render(struct buf *out, const char *name, const char *lang,
+    const char *fallback_lang, const struct template_var *vars, size_t nvars);
+
+/* template_find - path of the template file that would be used (owned), or NULL */
+char *template_find(const char *name, const char *lang, const char *fallback_lang);
+
+#endif
