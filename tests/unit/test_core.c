@@ -1,2 +1,341 @@
-/* test_core - (to be written) */
+/* test_core - the core library: buf, arena, json, utf8, clock, template */
+#include "config.h"
+
 #include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "clock.h"
+#include "json.h"
+#include "template.h"
+#include "utf8.h"
+
+/* ---- buf ---------------------------------------------------------------- */
+
+Test(buf, starts_empty_and_printable)
+{
+	struct buf b;
+
+	buf_init(&b, 16);
+	cr_assert_not_null(b.data);
+	cr_assert_str_eq(b.data, "");
+	cr_assert_eq(b.len, 0);
+	buf_release(&b);
+}
+
+Test(buf, cap_refuses_and_keeps_content)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	cr_assert_eq(buf_puts(&b, "12345678"), 0);
+	cr_assert_eq(buf_putc(&b, '9'), -1, "append past the cap must fail");
+	cr_assert_eq(buf_printf(&b, "%d", 1), -1);
+	cr_assert_str_eq(b.data, "12345678", "got '%s', want the content unchanged", b.data);
+	buf_release(&b);
+}
+
+Test(buf, printf_grows_and_detach)
+{
+	struct buf b;
+	char *s;
+	size_t n;
+
+	buf_init(&b, BUF_NOLIMIT);
+	for (int i = 0; i < 1000; i++)
+		cr_assert_eq(buf_printf(&b, "%04d,", i), 0);
+	cr_assert_eq(b.len, 5000);
+	cr_assert(strncmp(b.data + 4995, "0999,", 5) == 0);
+	s = buf_detach(&b, &n);
+	cr_assert_eq(n, 5000);
+	cr_assert_str_eq(b.data, "");
+	free(s);
+	buf_release(&b);
+}
+
+Test(buf, embedded_nul_and_truncate)
+{
+	struct buf b;
+
+	buf_init(&b, 100);
+	buf_append(&b, "a\0b", 3);
+	cr_assert_eq(b.len, 3);
+	cr_assert_eq(b.data[1], '\0');
+	buf_truncate(&b, 1);
+	cr_assert_str_eq(b.data, "a");
+	buf_truncate(&b, 10);
+	cr_assert_eq(b.len, 1);
+	buf_release(&b);
+}
+
+/* ---- arena -------------------------------------------------------------- */
+
+Test(arena, aligned_zeroed_and_capped)
+{
+	struct arena *a = arena_new(100000);
+	char *big;
+
+	for (int i = 0; i < 100; i++) {
+		long *p = arena_alloc(a, sizeof(long) * 3);
+
+		cr_assert_not_null(p);
+		cr_assert_eq((uintptr_t)p % 16, 0, "allocation %d not aligned", i);
+		cr_assert_eq(p[0] | p[1] | p[2], 0);
+	}
+	big = arena_alloc(a, 50000);
+	cr_assert_not_null(big, "a big one-off block must be possible below the cap");
+	cr_assert_null(arena_alloc(a, 60000), "past the cap must give NULL");
+	cr_assert_str_eq(arena_strdup(a, "héllo"), "héllo");
+	arena_free(&a);
+	cr_assert_null(a);
+}
+
+/* ---- utf8 --------------------------------------------------------------- */
+
+struct utf8_case {
+	const char *bytes;
+	size_t len;
+	int valid;
+};
+
+Test(utf8, validity_table)
+{
+	static const struct utf8_case cases[] = {
+		{ "plain ascii", 11, 1 },
+		{ "caf\xc3\xa9", 5, 1 },
+		{ "\xe2\x82\xac", 3, 1 },                 /* euro */
+		{ "\xf0\x9f\x98\x80", 4, 1 },             /* emoji */
+		{ "\xd8\xa7\xd9\x84\xd8\xb9", 6, 1 },     /* Arabic */
+		{ "caf\xe9", 4, 0 },                      /* latin-1 */
+		{ "\xc0\xaf", 2, 0 },                     /* overlong '/' */
+		{ "\xed\xa0\x80", 3, 0 },                 /* surrogate */
+		{ "\xf4\x90\x80\x80", 4, 0 },             /* > U+10FFFF */
+		{ "\xe2\x82", 2, 0 },                     /* truncated */
+		{ "a\0b", 3, 0 },                         /* NUL */
+		{ "\x80", 1, 0 },                         /* lone continuation */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(utf8_valid(cases[i].bytes, cases[i].len), cases[i].valid,
+		    "case %zu: got %d, want %d", i, !cases[i].valid, cases[i].valid);
+}
+
+Test(utf8, encode_roundtrip)
+{
+	static const uint32_t cps[] = { 0x41, 0xe9, 0x20ac, 0x1f600, 0x10ffff };
+	char out[4];
+	uint32_t back;
+
+	for (size_t i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
+		size_t n = utf8_encode(cps[i], out);
+
+		cr_assert_eq(utf8_decode((unsigned char *)out, n, &back), n);
+		cr_assert_eq(back, cps[i], "got U+%X, want U+%X", back, cps[i]);
+	}
+	cr_assert_eq(utf8_encode(0xd800, out), 3, "a surrogate encodes as U+FFFD");
+}
+
+/* ---- json --------------------------------------------------------------- */
+
+Test(json, nested_with_commas)
+{
+	struct buf b;
+	struct json j;
+
+	buf_init(&b, 4096);
+	json_init(&j, &b);
+	json_array_begin(&j);
+	json_object_begin(&j);
+	json_key(&j, "id"); json_int(&j, 7);
+	json_key(&j, "name"); json_string(&j, NULL);
+	json_key(&j, "tags"); json_array_begin(&j);
+	json_string(&j, "a"); json_string(&j, "b"); json_array_end(&j);
+	json_key(&j, "ok"); json_bool(&j, 1);
+	json_object_end(&j);
+	json_object_begin(&j);
+	json_object_end(&j);
+	json_array_end(&j);
+	cr_assert_str_eq(b.data,
+	    "[{\"id\":7,\"name\":null,\"tags\":[\"a\",\"b\"],\"ok\":true},{}]",
+	    "got %s", b.data);
+	buf_release(&b);
+}
+
+Test(json, escaping_hostile_strings)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{ "a\"b\\c", 5, "\"a\\\"b\\\\c\"" },
+		{ "line\r\nnext\t", 11, "\"line\\r\\nnext\\t\"" },
+		{ "\x01\x1f\x7f", 3, "\"\\u0001\\u001f\\u007f\"" },
+		{ "caf\xe9", 4, "\"caf\xef\xbf\xbd\"" },          /* latin-1 -> U+FFFD */
+		{ "x\0y", 3, "\"x\\u0000y\"" },
+		{ "\xe2\x80\xa8", 3, "\"\\u2028\"" },
+		{ "</script>", 9, "\"</script>\"" },
+		{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", 8, "\"\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 1024);
+		json_escape(&b, cases[i].in, cases[i].len);
+		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got %s, want %s",
+		    i, b.data, cases[i].want);
+		buf_release(&b);
+	}
+}
+
+/* ---- clock -------------------------------------------------------------- */
+
+Test(clock, iso_forms)
+{
+	static const struct {
+		const char *in;
+		long long want;   /* -1: must fail */
+	} cases[] = {
+		{ "2020-11-20T10:00:00Z", 1605866400LL },
+		{ "2020-11-20T11:00:00+01:00", 1605866400LL },
+		{ "2020-11-20T05:00:00-0500", 1605866400LL },
+		{ "2020-11-20t10:00z", 1605866400LL },
+		{ "2020-11-20T10:00:00.250Z", 1605866400LL },
+		{ "2020-02-29T00:00:00Z", 1582934400LL },
+		{ "2020-13-01T00:00:00Z", -1 },
+		{ "2020-11-20 10:00:00Z", -1 },
+		{ "yesterday", -1 },
+		{ "2020-11-20T10:00:00Zjunk", -1 },
+		{ "", -1 },
+	};
+	time_t t;
+
+	clock_set_timezone("UTC");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = clock_parse_iso(cases[i].in, &t);
+
+		if (cases[i].want < 0) {
+			cr_expect_eq(rc, -1, "'%s' should not parse", cases[i].in);
+		} else {
+			cr_expect_eq(rc, 0, "'%s' should parse", cases[i].in);
+			cr_expect_eq((long long)t, cases[i].want, "'%s': got %lld, want %lld",
+			    cases[i].in, (long long)t, cases[i].want);
+		}
+	}
+}
+
+Test(clock, baraza_now_overrides)
+{
+	char err[128];
+
+	setenv("BARAZA_NOW", "2020-11-20T10:00:00Z", 1);
+	cr_assert_eq((long long)clock_now(), 1605866400LL);
+	cr_assert_eq(clock_check_env(err, sizeof(err)), 0);
+	setenv("BARAZA_NOW", "not a date", 1);
+	cr_assert_eq(clock_check_env(err, sizeof(err)), -1);
+	cr_assert(strstr(err, "BARAZA_NOW") != NULL, "got '%s'", err);
+	unsetenv("BARAZA_NOW");
+	cr_assert((long long)clock_now() > 1700000000LL);
+}
+
+Test(clock, local_dates_are_dst_correct)
+{
+	time_t t;
+	char out[64];
+
+	cr_assert_eq(clock_set_timezone("Europe/Amsterdam"), 0);
+	/* Summer (CEST, UTC+2) and winter (CET, UTC+1) midnights. */
+	cr_assert_eq(clock_parse_local("2020-07-01", &t), 0);
+	cr_assert_eq((long long)t, 1593554400LL, "got %lld", (long long)t);
+	cr_assert_eq(clock_parse_local("2020-11-17", &t), 0);
+	cr_assert_eq((long long)t, 1605567600LL, "got %lld", (long long)t);
+	cr_assert_eq(clock_parse_local("2020-12-01 09:00", &t), 0);
+	cr_assert_str_eq(clock_format_iso(t, out, sizeof(out)), "2020-12-01T08:00:00Z");
+	cr_assert_str_eq(clock_format_date(t, out, sizeof(out)), "2020-12-01");
+	cr_assert_str_eq(clock_format_rfc5322(t, out, sizeof(out)),
+	    "Tue, 1 Dec 2020 09:00:00 +0100", "got %s", out);
+	/* Two local days across the DST change are one calendar day apart. */
+	cr_assert_eq(clock_local_day(clock_local(2020, 10, 26, 0, 0)) -
+	    clock_local_day(clock_local(2020, 10, 25, 0, 0)), 1);
+	cr_assert_eq(clock_set_timezone("Mars/Olympus"), -1);
+	cr_assert_eq(clock_set_timezone("../../etc/passwd"), -1);
+	clock_set_timezone("UTC");
+}
+
+/* ---- template ----------------------------------------------------------- */
+
+static char tdir[] = "/tmp/baraza-tmpl-XXXXXX";
+
+static void
+write_template(const char *lang, const char *name, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, lang);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/%s.txt", tdir, lang, name);
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+template_setup(void)
+{
+	cr_assert_not_null(mkdtemp(tdir));
+	setenv("BARAZA_TEMPLATES", tdir, 1);
+	write_template("en", "hello", "Hello {{name}}!\n{{#theme}}\nTheme: {{theme}}\n{{/theme}}\nBye {{unknown}}.\n");
+	write_template("fr", "hello", "Bonjour {{name}} !\n");
+}
+
+TestSuite(template, .init = template_setup);
+
+Test(template, render_language_and_fallback)
+{
+	static const struct {
+		const char *lang, *fallback, *want;
+		int with_theme;
+	} cases[] = {
+		{ "en", "en", "Hello Amina!\nTheme: funding\nBye .\n", 1 },
+		{ "en", "en", "Hello Amina!\nBye .\n", 0 },
+		{ "fr", "en", "Bonjour Amina !\n", 1 },
+		{ "es", "fr", "Bonjour Amina !\n", 1 },   /* no es: list language fr */
+		{ "sw", "de", "Hello Amina!\nTheme: funding\nBye .\n", 1 }, /* en last */
+		{ "../x", "en", "Hello Amina!\nTheme: funding\nBye .\n", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct template_var vars[] = {
+			{ "name", "Amina" },
+			{ "theme", cases[i].with_theme ? "funding" : "" },
+		};
+		struct buf b;
+
+		buf_init(&b, 4096);
+		cr_assert_eq(template_render(&b, "hello", cases[i].lang, cases[i].fallback,
+		    vars, 2), 0);
+		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got '%s', want '%s'",
+		    i, b.data, cases[i].want);
+		buf_release(&b);
+	}
+}
+
+Test(template, missing_and_hostile_names)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	cr_assert_eq(template_render(&b, "nosuch", "en", "en", NULL, 0), -1);
+	cr_assert_null(template_find("../en/hello", "en", "en"));
+	cr_assert_null(template_find("", "en", "en"));
+	buf_release(&b);
+}
