@@ -1,5 +1,43 @@
-/* address - (to be written) */
+/* address - e-mail addresses as baraza stores and compares them
+ *
+ * An address is stored normalised: surrounding whitespace and one pair of
+ * angle brackets removed, the domain lower-cased (domains are
+ * case-insensitive), the local part kept exactly as given (RFC 5321 lets a
+ * server treat it case-sensitively, so baraza never rewrites it).  Two
+ * addresses are the same member when they are equal ignoring ASCII case
+ * (addr_equal), which is also how the members.email column compares
+ * (COLLATE NOCASE).
+ *
+ * This is not a full RFC 5322 parser (message.c parses header fields); it
+ * checks a bare addr-spec typed by an administrator, found in a CSV file or
+ * taken from a parsed header, and refuses anything that could not safely be
+ * put into an SMTP envelope or a header: spaces, control characters, quotes,
+ * brackets, commas, more or fewer than one '@'.
+ */
 #ifndef BARAZA_ADDRESS_H
 #define BARAZA_ADDRESS_H
+
+#include <stddef.h>
+
+#define ADDR_MAX 254          /* RFC 5321 path limit, without the brackets */
+#define ADDR_LOCAL_MAX 64
+#define ADDR_DOMAIN_MAX 253
+
+/* addr_normalize - check in and write its normalised form into out
+ * (outlen >= ADDR_MAX + 1 always suffices).  0, or -1 with *why set to a
+ * short static reason ("no '@'", "contains a space", ...) when why is not
+ * NULL.  out may be the same buffer as in. */
+int addr_normalize(const char *in, char *out, size_t outlen, const char **why);
+
+/* addr_normalize_dup - addr_normalize into a fresh string (owned by the
+ * caller), or NULL with *why set */
+char *addr_normalize_dup(const char *in, const char **why);
+
+/* addr_equal - 1 when a and b are the same address ignoring ASCII case */
+int addr_equal(const char *a, const char *b);
+
+/* addr_domain - the part after the last '@' of a normalised address
+ * (borrowed from addr), or NULL when there is none */
+const char *addr_domain(const char *addr);
 
 #endif

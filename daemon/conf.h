@@ -13,6 +13,24 @@
  *
  * A struct conf is owned by the caller of conf_load() and released with
  * conf_free(); every string in it lives as long as the struct.
+ *
+ * Details of the accepted syntax (see also conf/baraza.conf.example):
+ * - section names and keys are matched case-insensitively; a section may
+ *   appear only once, a key only once unless it is repeatable (session,
+ *   questions);
+ * - errors without a key read "FILE:LINE: [section]: problem", errors
+ *   outside any section "FILE:LINE: problem";
+ * - relative paths (database, password_file, ca_file, archive.dir) are
+ *   taken relative to the directory of the configuration file;
+ * - an empty optional value (e.g. "ca_file =") means "not set" (NULL);
+ * - defaults: subject_prefix "" (no prefix), timezone UTC, language en,
+ *   archive.dir "archive" next to the database, digest.first unset (0:
+ *   the digest module starts from the first session), every other key as
+ *   in the SPEC example;
+ * - the theme "general" is the implicit floor theme of SPEC section 5: it
+ *   need not be configured (conf_theme_find() always finds it);
+ * - keywords are checked by compiling them with pcre2_compile() and the
+ *   options CONF_PCRE2_OPTIONS; whoever matches them must use the same.
  */
 #ifndef BARAZA_CONF_H
 #define BARAZA_CONF_H
@@ -46,6 +64,12 @@ struct conf_theme {
 	int line;                     /* line of the [theme SLUG] header */
 };
 
+/* Compile theme keywords with these options (needs <pcre2.h>). */
+#define CONF_PCRE2_OPTIONS (PCRE2_UTF | PCRE2_UCP)
+
+/* The slug of the implicit floor theme (SPEC section 5). */
+#define CONF_GENERAL_THEME "general"
+
 struct conf {
 	char *path;                   /* the file that was read */
 
@@ -77,6 +101,11 @@ struct conf {
 		long poll_seconds;
 		enum imap_after after;
 		char *after_folder;   /* for move:FOLDER */
+		/* url taken apart: */
+		char *host;           /* "mail.example.org" (no brackets for IPv6) */
+		int port;             /* 993 for imaps, 143 for imap unless given */
+		char *mailbox;        /* "INBOX" unless given */
+		int implicit_tls;     /* 1 for imaps:// */
 	} imap;
 
 	struct {
@@ -89,6 +118,10 @@ struct conf {
 		long max_recipients;
 		long connections;
 		long retry_for_hours;
+		/* url taken apart: */
+		char *host;
+		int port;             /* 465 for smtps, 25 for smtp unless given */
+		int implicit_tls;     /* 1 for smtps:// */
 	} smtp;
 
 	struct {
