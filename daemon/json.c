@@ -129,6 +129,17 @@ json_int(struct json *j, int64_t v)
 }
 
 void
+json_double(struct json *j, double v, int decimals)
+{
+	if (v != v || v > 1e300 || v < -1e300) {
+		json_null(j);
+		return;
+	}
+	json_sep(j);
+	buf_printf(j->out, "%.*f", decimals, v);
+}
+
+void
 json_bool(struct json *j, int v)
 {
 	json_sep(j);

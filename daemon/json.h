@@ -35,6 +35,8 @@ void json_string(struct json *j, const char *s);
 void json_string_n(struct json *j, const char *s, size_t n);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, int v);
+/* json_double - a number with that many decimals (non-finite: null) */
+void json_double(struct json *j, double v, int decimals);
 void json_null(struct json *j);
 /* json_escape - append s as a quoted JSON string to out */
 void json_escape(struct buf *out, const char *s, size_t n);

@@ -78,7 +78,7 @@ var_get(const struct template_var *vars, size_t nvars, const char *name, size_t 
 }
 
 /* template_expand - render text (len bytes) into out */
-static int
+int
 template_expand(struct buf *out, const char *text, size_t len,
     const struct template_var *vars, size_t nvars)
 {
@@ -156,4 +156,63 @@ template_render(struct buf *out, const char *name, const char *lang,
 	free(text);
 	free(path);
 	return rc;
+}
+
+/* string_in_file - look key up in one strings file; 1 found, 0 not */
+static int
+string_in_file(const char *path, const char *key, char *out, size_t outlen)
+{
+	char line[1024];
+	size_t klen = strlen(key);
+	FILE *fp = fopen(path, "r");
+	int found = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fp)) {
+		char *p = line, *end;
+
+		if (*p == '#' || strncmp(p, key, klen) != 0)
+			continue;
+		p += klen;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+			*--end = '\0';
+		snprintf(out, outlen, "%s", p);
+		found = 1;
+	}
+	fclose(fp);
+	return found;
+}
+
+int
+template_string(const char *name, const char *key, const char *lang,
+    const char *fallback_lang, char *out, size_t outlen)
+{
+	const char *chain[3] = { lang, fallback_lang, "en" };
+
+	for (size_t i = 0; i < 3; i++) {
+		char *path;
+		int found;
+
+		if (!lang_ok(chain[i]))
+			continue;
+		path = template_find(name, chain[i], chain[i]);
+		if (path == NULL)
+			continue;
+		found = string_in_file(path, key, out, outlen);
+		free(path);
+		if (found)
+			return 0;
+	}
+	if (outlen)
+		out[0] = '\0';
+	return -1;
 }

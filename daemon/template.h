@@ -29,4 +29,16 @@ int template_render(struct buf *out, const char *name, const char *lang,
 /* template_find - path of the template file that would be used (owned), or NULL */
 char *template_find(const char *name, const char *lang, const char *fallback_lang);
 
+/* template_expand - render the template text itself (not a file name)
+ * with the variables, appending to out; 0 or -1 (out's cap) */
+int template_expand(struct buf *out, const char *text, size_t len,
+    const struct template_var *vars, size_t nvars);
+
+/* template_string - the value of the line "key = value" in NAME.txt, for
+ * short strings (headings, month names).  Looked up key by key along the
+ * chain lang, fallback_lang, "en".  Copies into out and returns 0, or -1
+ * (out = "") when no file in the chain has the key. */
+int template_string(const char *name, const char *key, const char *lang,
+    const char *fallback_lang, char *out, size_t outlen);
+
 #endif

@@ -1,0 +1,479 @@
+/* store_digest - SQL for digests, figures, summary kits and the report */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store_digest.h"
+#include "store_int.h"
+#include "xalloc.h"
+
+/* The scope of a query, always bound as ?1 session, ?2 start, ?3 end, ?4 theme. */
+#define SCOPE \
+	" p.state = 'accepted' AND p.kind <> 'summary'" \
+	" AND (?1 = 0 OR p.session = ?1)" \
+	" AND (?3 = 0 OR (p.received >= ?2 AND p.received < ?3))" \
+	" AND (?4 IS NULL OR p.theme = ?4) "
+
+static void
+bind_scope(sqlite3_stmt *st, const struct digest_scope *sc)
+{
+	sqlite3_bind_int64(st, 1, sc->session);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)sc->start);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)sc->end);
+	if (sc->theme)
+		sqlite3_bind_text(st, 4, sc->theme, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+#define POST_COLUMNS \
+	"SELECT p.id, p.thread, COALESCE(p.parent, 0), COALESCE(p.session, 0)," \
+	" p.theme, COALESCE(t.title, p.theme), COALESCE(p.author_name, 'former member')," \
+	" COALESCE(p.subject, ''), COALESCE(th.subject, ''), p.new_text, p.kind," \
+	" p.received, p.depth," \
+	" (SELECT count(*) FROM posts c WHERE c.parent = p.id AND c.state = 'accepted')" \
+	" FROM posts p JOIN threads th ON th.id = p.thread" \
+	" LEFT JOIN themes t ON t.slug = p.theme"
+
+static void
+read_post(sqlite3_stmt *st, struct digest_post *p)
+{
+	p->id = sqlite3_column_int64(st, 0);
+	p->thread = sqlite3_column_int64(st, 1);
+	p->parent = sqlite3_column_int64(st, 2);
+	p->session = sqlite3_column_int64(st, 3);
+	p->theme = col_text(st, 4);
+	p->theme_title = col_text(st, 5);
+	p->author_name = col_text(st, 6);
+	p->subject = col_text(st, 7);
+	p->thread_subject = col_text(st, 8);
+	p->new_text = col_text(st, 9);
+	p->kind = col_text(st, 10);
+	p->received = (time_t)sqlite3_column_int64(st, 11);
+	p->depth = sqlite3_column_int(st, 12);
+	p->replies = sqlite3_column_int(st, 13);
+}
+
+/* run_posts - step a post query and feed the callback */
+static int
+run_posts(struct store *s, sqlite3_stmt *st,
+    int (*fn)(void *arg, const struct digest_post *p), void *arg)
+{
+	struct digest_post p;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_post(st, &p);
+		if (fn(arg, &p) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest posts");
+}
+
+int
+store_digest_posts(struct store *s, const struct digest_scope *sc,
+    int (*fn)(void *arg, const struct digest_post *p), void *arg)
+{
+	static const char sql[] = POST_COLUMNS " WHERE" SCOPE
+	    " ORDER BY COALESCE(t.position, 1000000), p.theme, COALESCE(p.session, 0),"
+	    " th.created, p.thread, p.received, p.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	bind_scope(st, sc);
+	return run_posts(s, st, fn, arg);
+}
+
+int
+store_digest_questions(struct store *s, const struct digest_scope *sc,
+    int (*fn)(void *arg, const struct digest_post *p), void *arg)
+{
+	static const char sql[] = POST_COLUMNS " WHERE" SCOPE
+	    " AND p.kind = 'question' AND NOT EXISTS"
+	    " (SELECT 1 FROM posts c WHERE c.parent = p.id AND c.state = 'accepted')"
+	    " ORDER BY p.received, p.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	bind_scope(st, sc);
+	return run_posts(s, st, fn, arg);
+}
+
+int
+store_digest_links(struct store *s, const struct digest_scope *sc,
+    int (*fn)(void *arg, const struct digest_link *l), void *arg)
+{
+	static const char sql[] =
+	    "SELECT l.url, COALESCE(p.author_name, 'former member'),"
+	    " COALESCE(p.subject, ''), p.theme, p.id"
+	    " FROM links l JOIN posts p ON p.id = l.post WHERE" SCOPE
+	    " ORDER BY p.received, p.id, l.rowid";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct digest_link l;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_scope(st, sc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		l.url = col_text(st, 0);
+		l.author_name = col_text(st, 1);
+		l.subject = col_text(st, 2);
+		l.theme = col_text(st, 3);
+		l.post = sqlite3_column_int64(st, 4);
+		if (fn(arg, &l) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest links");
+}
+
+#define SESSION_COLUMNS \
+	"SELECT s.id, s.theme, COALESCE(t.title, s.theme), s.state, s.opens, s.closes," \
+	" COALESCE(s.summary, 0), sp.new_text, COALESCE(sp.author_name, 'former member')," \
+	" COALESCE(sp.received, 0)" \
+	" FROM sessions s LEFT JOIN themes t ON t.slug = s.theme" \
+	" LEFT JOIN posts sp ON sp.id = s.summary"
+
+static int
+run_sessions(struct store *s, sqlite3_stmt *st,
+    int (*fn)(void *arg, const struct digest_session *d), void *arg)
+{
+	struct digest_session d;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d.id = sqlite3_column_int64(st, 0);
+		d.theme = col_text(st, 1);
+		d.theme_title = col_text(st, 2);
+		d.state = col_text(st, 3);
+		d.opens = (time_t)sqlite3_column_int64(st, 4);
+		d.closes = (time_t)sqlite3_column_int64(st, 5);
+		d.summary_post = sqlite3_column_int64(st, 6);
+		d.summary_text = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
+		    col_text(st, 7);
+		d.summary_author = col_text(st, 8);
+		d.summary_received = (time_t)sqlite3_column_int64(st, 9);
+		if (fn(arg, &d) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest sessions");
+}
+
+int
+store_digest_summaries(struct store *s, time_t start, time_t end,
+    int (*fn)(void *arg, const struct digest_session *d), void *arg)
+{
+	static const char sql[] = SESSION_COLUMNS
+	    " WHERE s.summary IS NOT NULL AND sp.received >= ?1 AND sp.received < ?2"
+	    " ORDER BY COALESCE(t.position, 1000000), s.opens";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)start);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
+	return run_sessions(s, st, fn, arg);
+}
+
+int
+store_digest_sessions(struct store *s, time_t after,
+    int (*fn)(void *arg, const struct digest_session *d), void *arg)
+{
+	static const char sql[] = SESSION_COLUMNS
+	    " WHERE (?1 = 0 OR s.opens >= ?1)"
+	    " ORDER BY s.opens, COALESCE(t.position, 1000000), s.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+	return run_sessions(s, st, fn, arg);
+}
+
+/* one_int - run a scoped single-value query */
+static int
+one_int(struct store *s, const char *sql, const struct digest_scope *sc, long *out)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_scope(st, sc);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_log_error(s, "figures");
+}
+
+int
+store_figures(struct store *s, const struct digest_scope *sc, struct figures *f)
+{
+	static const char q_counts[] =
+	    "SELECT count(*) FROM posts p WHERE" SCOPE;
+	static const char q_voices[] =
+	    "SELECT count(DISTINCT lower(COALESCE(p.author_email, 'former member')))"
+	    " FROM posts p WHERE" SCOPE;
+	static const char q_threads[] =
+	    "SELECT count(DISTINCT p.thread) FROM posts p WHERE" SCOPE;
+	static const char q_replies[] =
+	    "SELECT count(*) FROM posts p WHERE" SCOPE " AND p.parent IS NOT NULL";
+	static const char q_unanswered[] =
+	    "SELECT count(*) FROM posts p WHERE" SCOPE " AND p.kind = 'question'"
+	    " AND NOT EXISTS (SELECT 1 FROM posts c WHERE c.parent = p.id"
+	    " AND c.state = 'accepted')";
+	/* A voice is new when its first accepted post ever is in the scope. */
+	static const char q_new[] =
+	    "SELECT count(*) FROM (SELECT min(id) AS first FROM posts"
+	    " WHERE state = 'accepted' AND kind <> 'summary' AND author_email IS NOT NULL"
+	    " GROUP BY lower(author_email)) f JOIN posts p ON p.id = f.first WHERE" SCOPE;
+	static const char q_top3[] =
+	    "SELECT COALESCE(sum(n), 0) FROM (SELECT count(*) AS n FROM posts p WHERE" SCOPE
+	    " GROUP BY lower(COALESCE(p.author_email, 'former member'))"
+	    " ORDER BY n DESC LIMIT 3)";
+	static const char q_regions[] =
+	    "SELECT COALESCE(NULLIF(m.region, ''), 'unknown'), count(*),"
+	    " count(DISTINCT lower(COALESCE(p.author_email, 'former member')))"
+	    " FROM posts p LEFT JOIN members m ON m.id = p.author WHERE" SCOPE
+	    " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50";
+	long replies = 0, top3 = 0;
+	sqlite3_stmt *st;
+	size_t alloc = 0;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (one_int(s, q_counts, sc, &f->posts) < 0 ||
+	    one_int(s, q_voices, sc, &f->voices) < 0 ||
+	    one_int(s, q_threads, sc, &f->threads) < 0 ||
+	    one_int(s, q_replies, sc, &replies) < 0 ||
+	    one_int(s, q_unanswered, sc, &f->unanswered) < 0 ||
+	    one_int(s, q_new, sc, &f->new_voices) < 0 ||
+	    one_int(s, q_top3, sc, &top3) < 0)
+		return -1;
+	if (f->posts == 0)
+		f->voices = 0;
+	f->replies_per_thread = f->threads ? (double)replies / (double)f->threads : 0;
+	f->top3_share = f->posts ? (double)top3 / (double)f->posts : 0;
+	if ((st = store_stmt(s, q_regions)) == NULL)
+		return -1;
+	bind_scope(st, sc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (f->nregions == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			f->regions = xreallocarray(f->regions, alloc, sizeof(*f->regions));
+		}
+		f->regions[f->nregions].region = xstrdup(col_text(st, 0));
+		f->regions[f->nregions].posts = (long)sqlite3_column_int64(st, 1);
+		f->regions[f->nregions].voices = (long)sqlite3_column_int64(st, 2);
+		f->nregions++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		figures_release(f);
+		return store_log_error(s, "figures by region");
+	}
+	return 0;
+}
+
+void
+figures_release(struct figures *f)
+{
+	for (size_t i = 0; i < f->nregions; i++)
+		free(f->regions[i].region);
+	free(f->regions);
+	f->regions = NULL;
+	f->nregions = 0;
+}
+
+#define MEMBER_COLUMNS \
+	"SELECT m.id, m.email, COALESCE(m.name, ''), COALESCE(m.language, '')," \
+	" COALESCE(m.unsub_token, ''), m.all_themes," \
+	" (SELECT group_concat(theme, ' ') FROM" \
+	"  (SELECT theme FROM member_themes WHERE member = m.id ORDER BY theme))" \
+	" FROM members m"
+
+static void
+read_member(sqlite3_stmt *st, struct digest_member *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->email = col_text(st, 1);
+	m->name = col_text(st, 2);
+	m->language = col_text(st, 3);
+	m->unsub_token = col_text(st, 4);
+	m->all_themes = sqlite3_column_int(st, 5);
+	m->themes = col_text(st, 6);
+}
+
+/* Paged by id so the member table is never held in memory, and rows that
+ * the callback marks as sent drop out of later pages. */
+int
+store_digest_members(struct store *s, int64_t number,
+    int (*fn)(void *arg, const struct digest_member *m), void *arg)
+{
+	static const char sql[] = MEMBER_COLUMNS
+	    " WHERE m.status = 'active' AND m.delivery = 'digest' AND m.id > ?2"
+	    " AND NOT EXISTS (SELECT 1 FROM digest_sent d WHERE d.digest = ?1"
+	    " AND d.member = m.id) ORDER BY m.id LIMIT 256";
+	int64_t last = 0;
+
+	for (;;) {
+		sqlite3_stmt *st = store_stmt(s, sql);
+		struct digest_member m;
+		int rc, rows = 0;
+
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, number);
+		sqlite3_bind_int64(st, 2, last);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			read_member(st, &m);
+			last = m.id;
+			rows++;
+			if (fn(arg, &m) < 0) {
+				sqlite3_reset(st);
+				return -1;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_log_error(s, "digest members");
+		if (rows < 256)
+			return 0;
+	}
+}
+
+int
+store_digest_member(struct store *s, const char *email,
+    int (*fn)(void *arg, const struct digest_member *m), void *arg)
+{
+	static const char sql[] = MEMBER_COLUMNS " WHERE m.email = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct digest_member m;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_member(st, &m);
+		rc = fn(arg, &m);
+		sqlite3_reset(st);
+		return rc < 0 ? -1 : 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest member");
+}
+
+int
+store_digest_begin(struct store *s, long number, time_t start, time_t end)
+{
+	static const char sql[] =
+	    "INSERT INTO digests(number, period_start, period_end) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT(number) DO NOTHING";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, number);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)start);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)end);
+	return store_step_done(s, st);
+}
+
+long
+store_digest_last_built(struct store *s)
+{
+	static const char sql[] =
+	    "SELECT COALESCE(max(number), 0) FROM digests WHERE built IS NOT NULL";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	long n = 0;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_digest_mark_built(struct store *s, long number, time_t when)
+{
+	static const char sql[] = "UPDATE digests SET built = ?2 WHERE number = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, number);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)when);
+	return store_step_done(s, st);
+}
+
+int64_t
+store_digest_queue(struct store *s, const char *body, size_t len)
+{
+	static const char sql[] =
+	    "INSERT INTO outbox(kind, created, body) VALUES ('digest', ?2, ?1)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_blob(st, 1, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_now());
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+store_digest_add_rcpt(struct store *s, long number, int64_t outbox,
+    int64_t member, const char *address)
+{
+	static const char sent[] =
+	    "INSERT INTO digest_sent(digest, member, outbox) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT DO NOTHING";
+	static const char rcpt[] =
+	    "INSERT INTO outbox_rcpt(outbox, member, address, updated)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st = store_stmt(s, sent);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, number);
+	sqlite3_bind_int64(st, 2, member);
+	sqlite3_bind_int64(st, 3, outbox);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	if ((st = store_stmt(s, rcpt)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, outbox);
+	sqlite3_bind_int64(st, 2, member);
+	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+	return store_step_done(s, st) < 0 ? -1 : 1;
+}

@@ -1,0 +1,25 @@
+/* figures - render the participation figures of SPEC section 7
+ *
+ * The numbers come from store_figures() (store_digest.h); this module only
+ * draws them: an aligned text table for mail text parts, `stats` and the
+ * Markdown report, and HTML with small inline-SVG bar charts (no scripts,
+ * no remote images) for digests, the archive and the HTML report.
+ * Labels come from conf/templates/<lang>/strings.txt.
+ */
+#ifndef BARAZA_FIGURES_H
+#define BARAZA_FIGURES_H
+
+#include "buf.h"
+#include "store_digest.h"
+
+void figures_text(struct buf *out, const struct figures *f, const char *lang,
+    const char *fallback);
+void figures_html(struct buf *out, const struct figures *f, const char *lang,
+    const char *fallback);
+/* figures_json - one JSON object (keys posts, voices, new_voices, threads,
+ * replies_per_thread, unanswered, top3_share, regions[{region,posts,voices,
+ * post_share,voice_share}]) */
+struct json;
+void figures_json(struct json *j, const struct figures *f);
+
+#endif
