@@ -146,6 +146,39 @@ store_digest_links(struct store *s, const struct digest_scope *sc,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest links");
 }
 
+int
+store_digest_top_threads(struct store *s, const struct digest_scope *sc,
+    int limit, int (*fn)(void *arg, const struct digest_thread *t), void *arg)
+{
+	static const char sql[] =
+	    "SELECT p.thread, COALESCE(th.subject, ''),"
+	    " COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), ''),"
+	    " count(*), max(p.received)"
+	    " FROM posts p JOIN threads th ON th.id = p.thread WHERE" SCOPE
+	    " GROUP BY p.thread ORDER BY count(*) DESC, max(p.received) DESC LIMIT ?5";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct digest_thread t;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_scope(st, sc);
+	sqlite3_bind_int(st, 5, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(st, 0);
+		t.subject = col_text(st, 1);
+		t.starter = col_text(st, 2);
+		t.posts = (long)sqlite3_column_int64(st, 3);
+		t.last_post = (time_t)sqlite3_column_int64(st, 4);
+		if (fn(arg, &t) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "top threads");
+}
+
 #define SESSION_COLUMNS \
 	"SELECT s.id, s.theme, COALESCE(t.title, s.theme), s.state, s.opens, s.closes," \
 	" COALESCE(s.summary, 0), sp.new_text, COALESCE(sp.author_name, 'former member')," \

@@ -70,6 +70,18 @@ int store_digest_summaries(struct store *s, time_t start, time_t end,
 int store_digest_sessions(struct store *s, time_t after,
     int (*fn)(void *arg, const struct digest_session *d), void *arg);
 
+/* One thread of a session with its size, for kits and the report. */
+struct digest_thread {
+	int64_t id;
+	const char *subject, *starter;
+	long posts;
+	time_t last_post;
+};
+/* store_digest_top_threads - threads with accepted posts in scope, most
+ * posts first, at most limit */
+int store_digest_top_threads(struct store *s, const struct digest_scope *sc,
+    int limit, int (*fn)(void *arg, const struct digest_thread *t), void *arg);
+
 /* Participation figures (SPEC section 7). */
 struct figures_region {
 	char *region;         /* owned; "unknown" for members without one */
