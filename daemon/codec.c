@@ -1,0 +1,157 @@
+/* codec - base64 and quoted-printable decoding, tolerant and capped */
+#include "config.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "codec.h"
+
+/* 0..63 for the alphabet, 64 for '=', 65 for whitespace, 66 for others */
+static signed char b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (signed char)(c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (signed char)(c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (signed char)(c - '0' + 52);
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	if (c == '=')
+		return 64;
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		return 65;
+	return 66;
+}
+
+int
+codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	unsigned char chunk[1024];
+	size_t i, n = 0, total = 0;
+	unsigned acc = 0;
+	int bits = 0, r = 0, pad = 0;
+
+	for (i = 0; i < len; i++) {
+		signed char v = b64_value(p[i]);
+
+		if (v == 65)
+			continue;
+		if (v == 66) {
+			r |= CODEC_BAD;
+			continue;
+		}
+		if (v == 64) {
+			/* padding ends a quantum; data after it (concatenated
+			 * base64 blobs) starts a fresh one */
+			pad = 1;
+			continue;
+		}
+		if (pad) {
+			pad = 0;
+			acc = 0;
+			bits = 0;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			chunk[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+			if (n == sizeof(chunk)) {
+				if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
+					r |= CODEC_FULL;
+				total += n;
+				n = 0;
+			}
+		}
+	}
+	/* 6 leftover bits cannot make a byte: the data was cut */
+	if (bits == 6 && !pad)
+		r |= CODEC_TRUNC;
+	if (n) {
+		if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
+			r |= CODEC_FULL;
+		total += n;
+	}
+	if (outlen)
+		*outlen = total;
+	return r;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	unsigned char chunk[1024];
+	size_t i = 0, n = 0, total = 0;
+	int r = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (n + 1 >= sizeof(chunk)) {
+			if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
+				r |= CODEC_FULL;
+			total += n;
+			n = 0;
+		}
+		if (c == '=') {
+			size_t j = i + 1;
+			int h, l;
+
+			if (j + 1 < len &&
+			    (h = hexval(p[j])) >= 0 && (l = hexval(p[j + 1])) >= 0) {
+				chunk[n++] = (unsigned char)(h * 16 + l);
+				i += 3;
+				continue;
+			}
+			/* soft line break: "=", optional blanks, end of line */
+			while (j < len && (p[j] == ' ' || p[j] == '\t'))
+				j++;
+			if (j == len) {
+				i = j;
+				continue;
+			}
+			if (p[j] == '\n' || (p[j] == '\r' && j + 1 < len && p[j + 1] == '\n')) {
+				i = p[j] == '\r' ? j + 2 : j + 1;
+				continue;
+			}
+			if (p[j] == '\r') {
+				i = j + 1;
+				continue;
+			}
+			r |= CODEC_BAD;
+			chunk[n++] = c;
+			i++;
+			continue;
+		}
+		if (q && c == '_')
+			c = ' ';
+		chunk[n++] = c;
+		i++;
+	}
+	if (n) {
+		if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
+			r |= CODEC_FULL;
+		total += n;
+	}
+	if (outlen)
+		*outlen = total;
+	return r;
+}

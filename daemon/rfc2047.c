@@ -1,0 +1,145 @@
+/* rfc2047 - encoded words in header values, tolerant of real-world encoders */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "charset.h"
+#include "codec.h"
+#include "rfc2047.h"
+
+#define RFC2047_MAX_CHARSET 40
+
+struct eword {
+	char charset[RFC2047_MAX_CHARSET + 1];
+	int b;                 /* B (base64) rather than Q */
+	const char *text;      /* encoded text */
+	size_t text_len;
+	size_t len;            /* whole word, "=?" to "?=" */
+};
+
+/* eword_parse - read an encoded word at p (which starts with "=?"); 1 found */
+static int
+eword_parse(const char *p, const char *end, struct eword *w)
+{
+	const char *q = p + 2, *cs = q, *t;
+	size_t n;
+
+	while (q < end && *q != '?' && *q != ' ' && *q != '\t' && q - cs <= RFC2047_MAX_CHARSET)
+		q++;
+	if (q >= end || *q != '?' || q == cs || q - cs > RFC2047_MAX_CHARSET)
+		return 0;
+	n = (size_t)(q - cs);
+	memcpy(w->charset, cs, n);
+	w->charset[n] = '\0';
+	/* RFC 2231 language suffix: "utf-8*en" */
+	if (strchr(w->charset, '*'))
+		*strchr(w->charset, '*') = '\0';
+	q++;
+	if (q + 1 >= end || q[1] != '?')
+		return 0;
+	if (*q == 'B' || *q == 'b')
+		w->b = 1;
+	else if (*q == 'Q' || *q == 'q')
+		w->b = 0;
+	else
+		return 0;
+	t = q + 2;
+	for (q = t; q + 1 < end; q++) {
+		if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+			return 0;
+		if (q[0] == '?' && q[1] == '=')
+			break;
+	}
+	if (q + 1 >= end)
+		return 0;
+	w->text = t;
+	w->text_len = (size_t)(q - t);
+	w->len = (size_t)(q + 2 - p);
+	return 1;
+}
+
+/* flush - convert the pending bytes of one charset into out */
+static int
+flush(struct charset_cache *cc, const char *charset, struct buf *pend,
+    struct buf *out, char *badcs, size_t badcs_size)
+{
+	int r;
+
+	if (pend->len == 0)
+		return 0;
+	r = charset_convert(cc, charset, pend->data, pend->len, out);
+	if ((r & CHARSET_BAD) && badcs_size && badcs[0] == '\0')
+		snprintf(badcs, badcs_size, "%s", charset);
+	buf_reset(pend);
+	return r;
+}
+
+/* only_space - 1 when the n bytes are all blanks (or n is 0) */
+static int
+only_space(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+	return 1;
+}
+
+int
+rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
+    struct buf *out, char *badcs, size_t badcs_size)
+{
+	const char *p = in, *end = in + len, *lit = in;
+	char pend_cs[RFC2047_MAX_CHARSET + 1] = "";
+	struct buf pend;
+	struct eword w;
+	int r = 0, prev_word = 0, c;
+
+	if (badcs_size)
+		badcs[0] = '\0';
+	buf_init(&pend, len + 16);
+	while (p + 1 < end) {
+		const char *hit = memchr(p, '=', (size_t)(end - p - 1));
+
+		if (hit == NULL)
+			break;
+		if (hit[1] != '?' || !eword_parse(hit, end, &w)) {
+			p = hit + 1;
+			continue;
+		}
+		/* literal text before the word, unless it is the blank
+		 * between two encoded words */
+		if (!(prev_word && only_space(lit, (size_t)(hit - lit)))) {
+			r |= flush(cc, pend_cs, &pend, out, badcs, badcs_size);
+			if (hit > lit) {
+				c = charset_clean(lit, (size_t)(hit - lit), out);
+				if (c & CHARSET_BAD)
+					r |= RFC2047_RAW8BIT;
+				r |= c & ~CHARSET_BAD;
+			}
+		}
+		if (strcasecmp(pend_cs, w.charset) != 0) {
+			r |= flush(cc, pend_cs, &pend, out, badcs, badcs_size);
+			snprintf(pend_cs, sizeof(pend_cs), "%s", w.charset);
+		}
+		if (w.b)
+			codec_base64(w.text, w.text_len, &pend, NULL);
+		else
+			codec_qp(w.text, w.text_len, 1, &pend, NULL);
+		p = lit = hit + w.len;
+		prev_word = 1;
+	}
+	r |= flush(cc, pend_cs, &pend, out, badcs, badcs_size);
+	if (end > lit) {
+		c = charset_clean(lit, (size_t)(end - lit), out);
+		if (c & CHARSET_BAD)
+			r |= RFC2047_RAW8BIT;
+		r |= c & ~CHARSET_BAD;
+	}
+	buf_release(&pend);
+	return r;
+}
