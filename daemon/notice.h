@@ -1,0 +1,74 @@
+/* notice - the short mails baraza writes itself (holds, probes, refusals)
+ *
+ * A notice is a complete RFC 5322 message built from a template
+ * (conf/templates/<lang>/NAME.txt, whose first line may be "Subject: ...")
+ * and queued with relay_enqueue_mail().  Every header value that came from
+ * input (a subject, a display name) is cleaned of control characters, so no
+ * CR or LF from a message can reach an outgoing header, and is RFC 2047
+ * encoded when it is not ASCII.  Lines end in LF; the relay turns them into
+ * CRLF on the wire.
+ *
+ * notice_once() implements "at most once a day per address and kind" with
+ * the notices table (SPEC section 4).
+ */
+#ifndef BARAZA_NOTICE_H
+#define BARAZA_NOTICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "store.h"
+#include "template.h"
+
+#define NOTICE_MAX (8u << 20)     /* cap on one built notice (attachment included) */
+
+struct notice {
+	const char *kind;         /* outbox kind and X-Baraza-Notice value: "held-author", ... */
+	const char *template;     /* template NAME */
+	const char *lang;         /* recipient's language or NULL (list language) */
+	const struct template_var *vars;
+	size_t nvars;
+	const char *to;           /* recipient address */
+	const char *to_name;      /* display name or NULL */
+	int64_t member;           /* members.id or 0 */
+	const char *from_tag;     /* From: cop+TAG@ ("owner" when NULL) */
+	const char *reply_to;     /* Reply-To address, or NULL */
+	const char *in_reply_to;  /* Message-ID (no brackets) this answers, or NULL */
+	const char *attach;       /* raw message attached as message/rfc822, or NULL (borrowed) */
+	size_t attach_len;
+};
+
+/* notice_random_hex - nbytes random bytes (getrandom) as 2*nbytes lower-case
+ * hex digits into out (at least 2*nbytes+1 bytes).  0, or -1 (logged) when
+ * the kernel gives no randomness. */
+int notice_random_hex(char *out, size_t nbytes);
+
+/* notice_tagged - "local+TAG@domain" for the list (owned by the caller) */
+char *notice_tagged(const struct conf *c, const char *tag);
+
+/* notice_header - append "Name: value\n" to out: control characters become
+ * spaces, the value is RFC 2047 encoded (UTF-8, B) when not ASCII, and long
+ * values are folded.  0 or -1 (cap). */
+int notice_header(struct buf *out, const char *name, const char *value);
+/* notice_address_header - "Name: display <addr>\n" with the display name
+ * quoted or encoded; addr must be a plain address (cleaned anyway) */
+int notice_address_header(struct buf *out, const char *name,
+    const char *display, const char *addr);
+
+/* notice_build - render n's template and build the whole message into out.
+ * 0, or -1 (template missing, cap reached; logged). */
+int notice_build(struct buf *out, const struct conf *c, const struct notice *n);
+
+/* notice_send - build n and queue it with relay_enqueue_mail().  The outbox
+ * id, or -1. */
+int64_t notice_send(struct store *s, const struct conf *c, const struct notice *n);
+
+/* notice_once - may a notice of this kind go to address today (local day of
+ * now)?  1 yes (and it is now recorded as sent), 0 one went already today,
+ * -1 error.  Inside the caller's transaction. */
+int notice_once(struct store *s, const char *address, const char *kind, time_t now);
+
+#endif

@@ -1,0 +1,464 @@
+/* store_held - SQL for moderation holds, member facts and notice limits
+ *
+ * Only SQL lives here; the rules are in moderation.c.  Statements are the
+ * cached kind (store_stmt) with bound parameters.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store_held.h"
+#include "store_int.h"
+#include "xalloc.h"
+
+void
+store_held_member_release(struct held_member *m)
+{
+	if (m == NULL)
+		return;
+	free(m->email);
+	free(m->name);
+	free(m->role);
+	free(m->status);
+	free(m->delivery);
+	free(m->language);
+	memset(m, 0, sizeof(*m));
+}
+
+#define MEMBER_COLS "id, email, name, role, status, delivery, language"
+
+/* member_fill - read the MEMBER_COLS of the current row */
+static void
+member_fill(sqlite3_stmt *st, struct held_member *out)
+{
+	out->id = sqlite3_column_int64(st, 0);
+	out->email = store_column_dup(st, 1);
+	out->name = store_column_dup(st, 2);
+	out->role = store_column_dup(st, 3);
+	out->status = store_column_dup(st, 4);
+	out->delivery = store_column_dup(st, 5);
+	out->language = store_column_dup(st, 6);
+}
+
+/* member_one - step a one-row member query */
+static int
+member_one(struct store *s, sqlite3_stmt *st, struct held_member *out)
+{
+	int rc = sqlite3_step(st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == SQLITE_ROW) {
+		member_fill(st, out);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_log_error(s, "member look-up");
+}
+
+int
+store_held_member_by_email(struct store *s, const char *email, struct held_member *out)
+{
+	static const char sql[] =
+	    "SELECT " MEMBER_COLS " FROM members WHERE email = ?1 COLLATE NOCASE";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return -1;
+	if (email == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	return member_one(s, st, out);
+}
+
+int
+store_held_member_by_id(struct store *s, int64_t id, struct held_member *out)
+{
+	static const char sql[] =
+	    "SELECT " MEMBER_COLS " FROM members WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return member_one(s, st, out);
+}
+
+int
+store_held_facilitators(struct store *s, struct held_member **out, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT " MEMBER_COLS " FROM members"
+	    " WHERE role = 'facilitator' AND status = 'active' ORDER BY id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct held_member *v = NULL;
+	size_t len = 0, alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			v = xreallocarray(v, alloc, sizeof(*v));
+		}
+		member_fill(st, &v[len++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < len; i++)
+			store_held_member_release(&v[i]);
+		free(v);
+		return store_log_error(s, "facilitators");
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* count_one - step a query returning one integer */
+static long
+count_one(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	long v;
+
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_log_error(s, what);
+	}
+	v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+long
+store_held_accepted_posts(struct store *s, int64_t member)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM posts WHERE author = ?1 AND state = 'accepted'";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member);
+	return count_one(s, st, "accepted posts");
+}
+
+long
+store_held_recent_posts(struct store *s, const char *address, time_t since,
+    const char *except)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM posts WHERE received >= ?1"
+	    " AND author_email = ?2 COLLATE NOCASE AND state = 'accepted'"
+	    " AND (?3 IS NULL OR message_id <> ?3)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	if (except)
+		sqlite3_bind_text(st, 3, except, -1, SQLITE_STATIC);
+	return count_one(s, st, "recent posts");
+}
+
+void
+store_held_row_release(struct held_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->reason);
+	free(r->token);
+	free(r->state);
+	free(r->decided_by);
+	free(r->comment);
+	free(r->author_email);
+	free(r->author_name);
+	free(r->subject);
+	free(r->message_id);
+	free(r->post_state);
+	memset(r, 0, sizeof(*r));
+}
+
+#define HELD_COLS "h.id, h.message, h.post, h.reason, h.token, h.state," \
+	" h.created, h.expires, h.decided, h.decided_by, h.comment," \
+	" p.author, p.author_email, p.author_name, p.subject, p.message_id," \
+	" p.state, p.received"
+#define HELD_FROM " FROM held h LEFT JOIN posts p ON p.id = h.post"
+
+/* held_fill - read the HELD_COLS of the current row */
+static void
+held_fill(sqlite3_stmt *st, struct held_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->message = sqlite3_column_int64(st, 1);
+	r->post = sqlite3_column_int64(st, 2);
+	r->reason = store_column_dup(st, 3);
+	r->token = store_column_dup(st, 4);
+	r->state = store_column_dup(st, 5);
+	r->created = (time_t)sqlite3_column_int64(st, 6);
+	r->expires = (time_t)sqlite3_column_int64(st, 7);
+	r->decided = (time_t)sqlite3_column_int64(st, 8);
+	r->decided_by = store_column_dup(st, 9);
+	r->comment = store_column_dup(st, 10);
+	r->author = sqlite3_column_int64(st, 11);
+	r->author_email = store_column_dup(st, 12);
+	r->author_name = store_column_dup(st, 13);
+	r->subject = store_column_dup(st, 14);
+	r->message_id = store_column_dup(st, 15);
+	r->post_state = store_column_dup(st, 16);
+	r->received = (time_t)sqlite3_column_int64(st, 17);
+}
+
+static int
+held_one(struct store *s, sqlite3_stmt *st, struct held_row *out)
+{
+	int rc = sqlite3_step(st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == SQLITE_ROW) {
+		held_fill(st, out);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_log_error(s, "hold look-up");
+}
+
+int
+store_held_insert(struct store *s, int64_t message, int64_t post,
+    const char *reason, const char *token, time_t created, time_t expires,
+    int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO held (message, post, reason, token, state, created, expires)"
+	    " VALUES (?1, ?2, ?3, ?4, 'held', ?5, ?6)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, message);
+	if (post > 0)
+		sqlite3_bind_int64(st, 2, post);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)created);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)expires);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_held_by_token(struct store *s, const char *token, struct held_row *out)
+{
+	static const char sql[] =
+	    "SELECT " HELD_COLS HELD_FROM " WHERE h.token = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	return held_one(s, st, out);
+}
+
+int
+store_held_by_id(struct store *s, int64_t id, struct held_row *out)
+{
+	static const char sql[] =
+	    "SELECT " HELD_COLS HELD_FROM " WHERE h.id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return held_one(s, st, out);
+}
+
+int
+store_held_list(struct store *s, const char *state, struct held_row **rows, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT " HELD_COLS HELD_FROM " WHERE ?1 IS NULL OR h.state = ?1"
+	    " ORDER BY h.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct held_row *v = NULL;
+	size_t len = 0, alloc = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	if (state)
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			v = xreallocarray(v, alloc, sizeof(*v));
+		}
+		held_fill(st, &v[len++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < len; i++)
+			store_held_row_release(&v[i]);
+		free(v);
+		return store_log_error(s, "held list");
+	}
+	*rows = v;
+	*n = len;
+	return 0;
+}
+
+int
+store_held_decide(struct store *s, int64_t id, const char *state, time_t when,
+    const char *by, const char *comment)
+{
+	static const char sql[] =
+	    "UPDATE held SET state = ?2, decided = ?3, decided_by = ?4, comment = ?5"
+	    " WHERE id = ?1 AND state = 'held'";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)when);
+	if (by)
+		sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	if (comment)
+		sqlite3_bind_text(st, 5, comment, -1, SQLITE_STATIC);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int
+store_held_expired(struct store *s, time_t now, int64_t **ids, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT id FROM held WHERE state = 'held' AND expires <= ?1 ORDER BY id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t *v = NULL;
+	size_t len = 0, alloc = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			v = xreallocarray(v, alloc, sizeof(*v));
+		}
+		v[len++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_log_error(s, "expired holds");
+	}
+	*ids = v;
+	*n = len;
+	return 0;
+}
+
+int
+store_held_post_state(struct store *s, int64_t post, const char *state)
+{
+	static const char sql[] = "UPDATE posts SET state = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, post);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+int
+store_held_post_text(struct store *s, int64_t post, char **new_text)
+{
+	static const char sql[] = "SELECT new_text FROM posts WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	*new_text = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, post);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*new_text = store_column_dup(st, 0);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "post text");
+}
+
+int
+store_held_message_raw(struct store *s, int64_t message, char **raw, size_t *len)
+{
+	static const char sql[] = "SELECT raw FROM messages WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	*raw = NULL;
+	*len = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, message);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+		*raw = xmalloc(n + 1);
+		if (n)
+			memcpy(*raw, p, n);
+		(*raw)[n] = '\0';
+		*len = n;
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "message raw");
+}
+
+int
+store_notice_once(struct store *s, const char *address, const char *kind, long day)
+{
+	static const char sql[] =
+	    "INSERT OR IGNORE INTO notices (address, kind, day) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, day);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
