@@ -1,0 +1,318 @@
+/* jobs - run session opens, summary kits, closes and digests when due */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "digest.h"
+#include "figures.h"
+#include "jobs.h"
+#include "log.h"
+#include "notice.h"
+#include "store_digest.h"
+#include "store_jobs.h"
+#include "xalloc.h"
+
+#define JOBS_LANGS 16
+#define JOBS_TEXT_MAX (4u << 20)
+
+/* A mail shared by every recipient of one language. */
+struct per_lang {
+	char lang[17];
+	int64_t outbox;
+};
+
+struct fanout {
+	struct store *s;
+	const struct conf *c;
+	const char *kind, *template;
+	struct template_var *vars;
+	size_t nvars;
+	struct per_lang langs[JOBS_LANGS];
+	size_t nlangs;
+	long sent;
+	int failed;
+};
+
+/* fanout_rcpt - queue the mail for one recipient, building the body of
+ * their language the first time it is needed */
+static int
+fanout_rcpt(void *arg, int64_t id, const char *email, const char *name,
+    const char *lang)
+{
+	struct fanout *f = arg;
+	const char *l = *lang ? lang : f->c->list.language;
+	int64_t outbox = -1;
+	size_t i;
+
+	(void)name;
+	for (i = 0; i < f->nlangs; i++)
+		if (strcmp(f->langs[i].lang, l) == 0)
+			outbox = f->langs[i].outbox;
+	if (outbox < 0) {
+		struct notice n;
+		struct buf out;
+
+		memset(&n, 0, sizeof(n));
+		n.kind = f->kind;
+		n.template = f->template;
+		n.lang = l;
+		n.vars = f->vars;
+		n.nvars = f->nvars;
+		n.to = f->c->list.address;
+		n.to_name = f->c->list.name;
+		n.from_tag = "owner";
+		buf_init(&out, NOTICE_MAX);
+		if (notice_build(&out, f->c, &n) == 0)
+			outbox = store_mail_queue(f->s, f->kind, out.data, out.len);
+		buf_release(&out);
+		if (outbox < 0) {
+			f->failed = 1;
+			return -1;
+		}
+		if (f->nlangs < JOBS_LANGS) {
+			snprintf(f->langs[f->nlangs].lang, sizeof(f->langs[0].lang), "%s", l);
+			f->langs[f->nlangs++].outbox = outbox;
+		}
+	}
+	if (store_mail_add_rcpt(f->s, outbox, id, email) < 0) {
+		f->failed = 1;
+		return -1;
+	}
+	f->sent++;
+	return 0;
+}
+
+static int
+collect_name(void *arg, int64_t id, const char *email, const char *name,
+    const char *lang)
+{
+	struct buf *b = arg;
+
+	(void)id; (void)email; (void)lang;
+	if (*name == '\0')
+		return 0;
+	if (b->len)
+		buf_puts(b, ", ");
+	buf_puts(b, name);
+	return 0;
+}
+
+/* job_open - the session opens: state, and the announcement */
+static int
+job_open(struct store *s, const struct conf *c, const struct job_session *js,
+    time_t now)
+{
+	const struct conf_theme *t = conf_theme_find(c, js->theme);
+	struct buf range, questions, post, facilitators;
+	struct template_var vars[6];
+	struct fanout f;
+	int rc;
+
+	if ((rc = store_session_set_state(s, js->id, "open", now)) < 0)
+		return -1;
+	if (strcmp(js->state, "closed") == 0) {
+		log_info("session %lld (%s) closed before its opening ran: no announcement",
+		    (long long)js->id, js->theme);
+		return 0;
+	}
+	buf_init(&range, 256);
+	buf_init(&questions, 64 * 1024);
+	buf_init(&post, 512);
+	buf_init(&facilitators, 64 * 1024);
+	digest_format_range(&range, js->opens, js->closes, c->list.language,
+	    c->list.language);
+	for (size_t i = 0; t && i < t->nquestions; i++)
+		buf_printf(&questions, "  - %s\n", t->questions[i]);
+	buf_printf(&post, "%s%s%s@%s", c->list.local, c->list.tag_separator,
+	    js->theme, c->list.domain);
+	if (store_job_recipients(s, "facilitators", collect_name, &facilitators) < 0)
+		goto fail;
+	vars[0] = (struct template_var){ "title", js->title };
+	vars[1] = (struct template_var){ "range", range.data };
+	vars[2] = (struct template_var){ "questions", questions.data };
+	vars[3] = (struct template_var){ "post_address", post.data };
+	vars[4] = (struct template_var){ "facilitators", facilitators.data };
+	vars[5] = (struct template_var){ "list", c->list.name };
+	memset(&f, 0, sizeof(f));
+	f.s = s;
+	f.c = c;
+	f.kind = "announce";
+	f.template = "announce";
+	f.vars = vars;
+	f.nvars = 6;
+	if (store_job_recipients(s, "active", fanout_rcpt, &f) < 0 || f.failed)
+		goto fail;
+	log_info("session %lld (%s) open: announcement queued for %ld members",
+	    (long long)js->id, js->theme, f.sent);
+	buf_release(&range);
+	buf_release(&questions);
+	buf_release(&post);
+	buf_release(&facilitators);
+	return 0;
+fail:
+	buf_release(&range);
+	buf_release(&questions);
+	buf_release(&post);
+	buf_release(&facilitators);
+	return -1;
+}
+
+static int
+kit_thread(void *arg, const struct digest_thread *t)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "  - %s (%ld posts, started by %s)\n", t->subject, t->posts,
+	    *t->starter ? t->starter : "a former member");
+	return 0;
+}
+
+static int
+kit_question(void *arg, const struct digest_post *p)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "  - %s (%s)\n", p->subject, p->author_name);
+	return 0;
+}
+
+static int
+kit_link(void *arg, const struct digest_link *l)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "  - %s (shared by %s)\n", l->url, l->author_name);
+	return 0;
+}
+
+static int
+kit_voice(void *arg, const char *name)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "  - %s\n", name);
+	return 0;
+}
+
+/* job_kit - the summary kit for the facilitators */
+static int
+job_kit(struct store *s, const struct conf *c, const struct job_session *js)
+{
+	struct digest_scope sc = { js->id, 0, 0, NULL };
+	struct buf range, figs, threads, questions, links, voices, addr;
+	struct template_var vars[9];
+	struct figures fg;
+	struct fanout f;
+	int rc = -1;
+
+	if (strcmp(js->state, "closed") == 0)
+		return 0;       /* summarised early: no kit needed */
+	buf_init(&range, 256);
+	buf_init(&figs, JOBS_TEXT_MAX);
+	buf_init(&threads, JOBS_TEXT_MAX);
+	buf_init(&questions, JOBS_TEXT_MAX);
+	buf_init(&links, JOBS_TEXT_MAX);
+	buf_init(&voices, JOBS_TEXT_MAX);
+	buf_init(&addr, 512);
+	digest_format_range(&range, js->opens, js->closes, c->list.language,
+	    c->list.language);
+	if (store_figures(s, &sc, &fg) < 0)
+		goto done;
+	figures_text(&figs, &fg, c->list.language, c->list.language);
+	figures_release(&fg);
+	if (store_digest_top_threads(s, &sc, 5, kit_thread, &threads) < 0 ||
+	    store_digest_questions(s, &sc, kit_question, &questions) < 0 ||
+	    store_digest_links(s, &sc, kit_link, &links) < 0 ||
+	    store_session_new_voices(s, js->id, kit_voice, &voices) < 0)
+		goto done;
+	buf_printf(&addr, "%s%ssummary-%s@%s", c->list.local, c->list.tag_separator,
+	    js->theme, c->list.domain);
+	vars[0] = (struct template_var){ "title", js->title };
+	vars[1] = (struct template_var){ "range", range.data };
+	vars[2] = (struct template_var){ "figures", figs.data };
+	vars[3] = (struct template_var){ "threads", threads.len ? threads.data : "  (none)\n" };
+	vars[4] = (struct template_var){ "questions", questions.len ? questions.data : "  (none)\n" };
+	vars[5] = (struct template_var){ "resources", links.len ? links.data : "  (none)\n" };
+	vars[6] = (struct template_var){ "new_voices", voices.len ? voices.data : "  (none)\n" };
+	vars[7] = (struct template_var){ "summary_address", addr.data };
+	vars[8] = (struct template_var){ "list", c->list.name };
+	memset(&f, 0, sizeof(f));
+	f.s = s;
+	f.c = c;
+	f.kind = "kit";
+	f.template = "kit";
+	f.vars = vars;
+	f.nvars = 9;
+	if (store_job_recipients(s, "facilitators", fanout_rcpt, &f) < 0 || f.failed)
+		goto done;
+	log_info("session %lld (%s): summary kit queued for %ld facilitators",
+	    (long long)js->id, js->theme, f.sent);
+	rc = 0;
+done:
+	buf_release(&range);
+	buf_release(&figs);
+	buf_release(&threads);
+	buf_release(&questions);
+	buf_release(&links);
+	buf_release(&voices);
+	buf_release(&addr);
+	return rc;
+}
+
+/* run_one - one job and its done mark in one transaction */
+static int
+run_one(struct store *s, const struct conf *c, const struct job *j, time_t now)
+{
+	struct job_session js;
+	char *end;
+	long long id = strtoll(j->ref, &end, 10);
+	int found, rc = 0;
+
+	if (store_begin(s) < 0)
+		return -1;
+	found = *end == '\0' ? store_job_session(s, id, &js) : 0;
+	if (found < 0) {
+		rc = -1;
+	} else if (found == 0) {
+		log_warnx("job %s %s: no such session; dropped", j->kind, j->ref);
+	} else if (strcmp(j->kind, "session-open") == 0) {
+		rc = job_open(s, c, &js, now);
+	} else if (strcmp(j->kind, "session-kit") == 0) {
+		rc = job_kit(s, c, &js);
+	} else if (strcmp(j->kind, "session-close") == 0) {
+		rc = store_session_set_state(s, js.id, "closed", now) < 0 ? -1 : 0;
+		if (rc == 0)
+			log_info("session %lld (%s) closed", (long long)js.id, js.theme);
+	} else {
+		log_warnx("job %lld: unknown kind %s; dropped", (long long)j->id, j->kind);
+	}
+	if (rc == 0 && store_jobs_done(s, j->id, now) == 0 && store_commit(s) == 0)
+		return 0;
+	store_rollback(s);
+	return -1;
+}
+
+int
+jobs_run_due(struct store *s, const struct conf *c, time_t now)
+{
+	struct job j;
+	int ran = 0, rc, d;
+
+	if (store_jobs_plan(s, JOBS_KIT_BEFORE) < 0)
+		return -1;
+	while ((rc = store_jobs_next(s, now, &j)) == 1) {
+		if (run_one(s, c, &j, now) < 0) {
+			log_warnx("job %s for session %s failed; will retry", j.kind, j.ref);
+			return -1;
+		}
+		ran++;
+	}
+	if (rc < 0)
+		return -1;
+	if ((d = digest_run_due(s, c, now)) < 0)
+		return -1;
+	return ran + d;
+}

@@ -1,0 +1,211 @@
+/* store_jobs - SQL for due jobs, session states and shared outbox mail */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store_int.h"
+#include "store_jobs.h"
+
+int
+store_jobs_plan(struct store *s, time_t kit_before)
+{
+	static const char sql[] =
+	    "INSERT OR IGNORE INTO jobs(kind, ref, due)"
+	    " SELECT 'session-open', id, opens FROM sessions"
+	    " UNION ALL SELECT 'session-kit', id, closes - ?1 FROM sessions"
+	    " UNION ALL SELECT 'session-close', id, closes FROM sessions";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)kit_before);
+	return store_step_done(s, st);
+}
+
+int
+store_jobs_next(struct store *s, time_t now, struct job *j)
+{
+	/* Order: by due time; at the same instant a close runs before the
+	 * open of the next session and the kit before its close. */
+	static const char sql[] =
+	    "SELECT id, kind, ref, due FROM jobs WHERE done IS NULL AND due <= ?1"
+	    " ORDER BY due, CASE kind WHEN 'session-kit' THEN 0"
+	    " WHEN 'session-close' THEN 1 ELSE 2 END, id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		j->id = sqlite3_column_int64(st, 0);
+		snprintf(j->kind, sizeof(j->kind), "%s", sqlite3_column_text(st, 1));
+		snprintf(j->ref, sizeof(j->ref), "%s", sqlite3_column_text(st, 2));
+		j->due = (time_t)sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "jobs");
+}
+
+int
+store_jobs_done(struct store *s, int64_t id, time_t when)
+{
+	static const char sql[] = "UPDATE jobs SET done = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)when);
+	return store_step_done(s, st);
+}
+
+int
+store_session_set_state(struct store *s, int64_t session, const char *state,
+    time_t when)
+{
+	static const char sql[] =
+	    "UPDATE sessions SET state = ?2,"
+	    " closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_at END"
+	    " WHERE id = ?1 AND state <> 'closed' AND state <> ?2";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, session);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)when);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_job_session(struct store *s, int64_t id, struct job_session *js)
+{
+	static const char sql[] =
+	    "SELECT s.id, s.theme, COALESCE(t.title, s.theme), s.state, s.opens, s.closes"
+	    " FROM sessions s LEFT JOIN themes t ON t.slug = s.theme WHERE s.id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		js->id = sqlite3_column_int64(st, 0);
+		snprintf(js->theme, sizeof(js->theme), "%s", sqlite3_column_text(st, 1));
+		snprintf(js->title, sizeof(js->title), "%s", sqlite3_column_text(st, 2));
+		snprintf(js->state, sizeof(js->state), "%s", sqlite3_column_text(st, 3));
+		js->opens = (time_t)sqlite3_column_int64(st, 4);
+		js->closes = (time_t)sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "session");
+}
+
+int64_t
+store_mail_queue(struct store *s, const char *kind, const char *body, size_t len)
+{
+	static const char sql[] =
+	    "INSERT INTO outbox(kind, created, body) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_now());
+	sqlite3_bind_blob(st, 3, body, (int)len, SQLITE_STATIC);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+store_mail_add_rcpt(struct store *s, int64_t outbox, int64_t member,
+    const char *address)
+{
+	static const char sql[] =
+	    "INSERT INTO outbox_rcpt(outbox, member, address, updated)"
+	    " VALUES (?1, NULLIF(?2, 0), ?3, ?4) ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, outbox);
+	sqlite3_bind_int64(st, 2, member);
+	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_now());
+	return store_step_done(s, st);
+}
+
+int
+store_job_recipients(struct store *s, const char *who,
+    int (*fn)(void *arg, int64_t id, const char *email, const char *name,
+    const char *lang), void *arg)
+{
+	static const char sql[] =
+	    "SELECT id, email, COALESCE(language, ''), COALESCE(name, '') FROM members"
+	    " WHERE status = 'active' AND id > ?2"
+	    " AND (?1 = 'active' OR role = 'facilitator') ORDER BY id LIMIT 256";
+	int64_t last = 0;
+
+	for (;;) {
+		sqlite3_stmt *st = store_stmt(s, sql);
+		int rc, rows = 0;
+
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, last);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			last = sqlite3_column_int64(st, 0);
+			rows++;
+			if (fn(arg, last, (const char *)sqlite3_column_text(st, 1),
+			    (const char *)sqlite3_column_text(st, 3),
+			    (const char *)sqlite3_column_text(st, 2)) < 0) {
+				sqlite3_reset(st);
+				return -1;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_log_error(s, "recipients");
+		if (rows < 256)
+			return 0;
+	}
+}
+
+int
+store_session_new_voices(struct store *s, int64_t session,
+    int (*fn)(void *arg, const char *name), void *arg)
+{
+	static const char sql[] =
+	    "SELECT COALESCE(NULLIF(p.author_name, ''), 'a new member') FROM"
+	    " (SELECT min(id) AS first FROM posts WHERE state = 'accepted'"
+	    "  AND kind <> 'summary' AND author_email IS NOT NULL"
+	    "  GROUP BY lower(author_email)) f JOIN posts p ON p.id = f.first"
+	    " WHERE p.session = ?1 ORDER BY p.id LIMIT 200";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, session);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0)) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "new voices");
+}
