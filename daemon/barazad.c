@@ -1,8 +1,530 @@
-/* barazad - the daemon (to be written: issue 2/3) */
+/* barazad - the daemon: fetch, process, deliver, run due jobs, forever
+ *
+ * usage: barazad [-c FILE] [--once] [--foreground] [--pidfile FILE] [-v]
+ *
+ * One cycle is: fetch every new message from the list's IMAP mailbox and
+ * hand each to ingest_message() (imap.c marks it per imap.after once its
+ * effects are committed), then relay_run() delivers the outbox, then the
+ * due jobs run (sessions, kits, digests: run_due_jobs) and the archive is
+ * refreshed (refresh_archive).  --once runs one cycle and exits.
+ *
+ * The loop.  After a cycle the daemon waits for news: with IMAP IDLE when
+ * the server has it and [imap] idle = yes (Dovecot announces a new message
+ * about 0.5 s after it arrives, so it is processed well within 2 s), else by
+ * sleeping.  It wakes at least every poll_seconds (and re-issues IDLE at
+ * most every IDLE_MAX_SECONDS, below the 30 minutes servers allow) to run
+ * the outbox and the jobs even when no mail comes.
+ *
+ * Failures.  IMAP failures come classed (imap.h): a TEMP one (connection
+ * refused or lost, server restart) is retried after 1 s, doubling up to
+ * 5 minutes; a PERM one (bad password, certificate not trusted, mailbox
+ * missing) is logged as such and retried every 5 minutes.  Meanwhile the
+ * outbox and jobs keep running every poll_seconds.  A message whose ingest
+ * fails temporarily stays in the mailbox and is retried next cycle.
+ *
+ * Signals.  SIGTERM and SIGINT finish the current message and exit 0; the
+ * IDLE wait and the sleeps look at the flag at least once a second.  SIGHUP
+ * re-reads the configuration: with errors it logs them and keeps the old
+ * one; else it switches (reopening the database if its path changed) and
+ * reconnects to IMAP.
+ *
+ * barazad never forks and never detaches: it is meant to run under a
+ * service manager (systemd Type=simple).  --foreground only chooses stderr
+ * for the log instead of syslog; --once also logs to stderr, for cron and
+ * for people.
+ */
 #include "config.h"
 
-int
-main(void)
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "conf.h"
+#include "imap.h"
+#include "ingest.h"
+#include "log.h"
+#include "relay.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define IDLE_MAX_SECONDS (25 * 60)
+#define BACKOFF_MAX_SECONDS (5 * 60)
+#define PERM_RETRY_SECONDS (5 * 60)
+
+static volatile sig_atomic_t got_stop;
+static volatile sig_atomic_t got_hup;
+
+struct daemon {
+	const char *conf_path;
+	struct conf *conf;            /* owned */
+	struct store *store;          /* owned */
+	struct imap *imap;            /* owned; NULL while disconnected */
+	int once;
+	time_t imap_retry_at;         /* do not reconnect before this */
+	int backoff;                  /* seconds of the next TEMP retry wait */
+	time_t next_chores;           /* relay + jobs due at */
+	unsigned ingested;            /* messages committed in this cycle */
+};
+
+/* on_signal - only set flags: the loop does the work */
+static void
+on_signal(int sig)
 {
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+/* setup_signals - TERM/INT stop, HUP reloads, PIPE ignored (a peer that
+ * closes a TLS connection must not kill us) */
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: barazad [-c FILE] [--once] [--foreground] [--pidfile FILE] [-v]\n"
+	    "       barazad --version | --help\n"
+	    "\n"
+	    "The baraza daemon: fetches the list's mail over IMAP, processes it,\n"
+	    "delivers the outbox and runs due jobs, forever.\n"
+	    "\n"
+	    "  -c FILE          configuration (default: $BARAZA_CONF or %s)\n"
+	    "  --once           run one full cycle, then exit (0, or 1 when a\n"
+	    "                   server could not be reached or a message could\n"
+	    "                   not be processed)\n"
+	    "  --foreground     log to stderr instead of syslog (barazad never\n"
+	    "                   forks; run it under a service manager)\n"
+	    "  --pidfile FILE   write the process id to FILE, remove it on exit\n"
+	    "  -v               more log detail (debug)\n"
+	    "\n"
+	    "Signals: TERM/INT finish the current message and exit; HUP re-reads\n"
+	    "the configuration (a bad one is reported and the old one kept).\n",
+	    conf_default_path());
+}
+
+/* sleep_until - sleep until t or a signal flag, in steps of at most 1 s */
+static void
+sleep_until(time_t t)
+{
+	while (!got_stop && !got_hup) {
+		time_t now = time(NULL);
+		struct timespec ts = { 1, 0 };
+
+		if (now >= t)
+			return;
+		if (t - now < 1)
+			ts.tv_sec = t - now;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- pid file --------------------------------------------------------- */
+
+/* pidfile_write - refuse when another live barazad holds it */
+static int
+pidfile_write(const char *path)
+{
+	char buf[32];
+	FILE *fp;
+	long old;
+	int fd, n;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			old = strtol(buf, NULL, 10);
+			if (old > 0 && old != (long)getpid() &&
+			    kill((pid_t)old, 0) == 0) {
+				log_warnx("pid file %s: barazad already runs as "
+				    "process %ld", path, old);
+				return -1;
+			}
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		log_warn("pid file %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) != 0) {
+		log_warn("pid file %s", path);
+		return -1;
+	}
 	return 0;
+}
+
+/* ---- configuration and database ---------------------------------------- */
+
+/* load_conf - parse path; NULL with every problem logged (or printed) */
+static struct conf *
+load_conf(const char *path, int to_stderr)
+{
+	struct buf errs;
+	struct conf *c;
+
+	buf_init(&errs, 1 << 20);
+	c = conf_load(path, &errs);
+	if (c == NULL) {
+		if (to_stderr) {
+			fputs(errs.data, stderr);
+			if (errs.len > 0 && errs.data[errs.len - 1] != '\n')
+				fputc('\n', stderr);
+		} else {
+			char *line, *save = NULL;
+
+			for (line = strtok_r(errs.data, "\n", &save); line;
+			    line = strtok_r(NULL, "\n", &save))
+				log_warnx("%s", line);
+		}
+	}
+	buf_release(&errs);
+	return c;
+}
+
+/* open_store - open (create) and migrate the database */
+static int
+open_store(const struct conf *c, struct store **out)
+{
+	char err[512];
+
+	if (store_open(c->list.database, 1, out, err, sizeof(err)) < 0 ||
+	    store_migrate(*out, err, sizeof(err)) < 0) {
+		store_close(out);
+		return log_error("%s", err);
+	}
+	return 0;
+}
+
+/* reload - SIGHUP: switch to the new configuration when it is valid */
+static void
+reload(struct daemon *d)
+{
+	struct conf *nc;
+	struct store *ns = NULL;
+
+	log_info("SIGHUP: re-reading %s", d->conf_path);
+	nc = load_conf(d->conf_path, 0);
+	if (nc == NULL) {
+		log_warnx("configuration %s has errors: keeping the running one",
+		    d->conf_path);
+		return;
+	}
+	if (strcmp(nc->list.database, d->conf->list.database) != 0) {
+		if (open_store(nc, &ns) < 0) {
+			log_warnx("new database cannot be opened: keeping the "
+			    "running configuration");
+			conf_free(&nc);
+			return;
+		}
+		store_close(&d->store);
+		d->store = ns;
+	}
+	conf_free(&d->conf);
+	d->conf = nc;
+	/* reconnect with the new [imap] settings */
+	imap_close(&d->imap);
+	d->imap_retry_at = 0;
+	d->backoff = 0;
+	d->next_chores = 0;
+	log_info("configuration reloaded");
+}
+
+/* ---- the steps of a cycle --------------------------------------------- */
+
+/* on_message - the IMAP callback: one message into the store */
+static int
+on_message(void *arg, const struct imap_msg *m)
+{
+	struct daemon *d = arg;
+	struct ingest_result res;
+
+	memset(&res, 0, sizeof(res));
+	if (ingest_message(d->store, d->conf, m->raw, m->len, m->origin, 1,
+	    &res) != 0)
+		return -1;
+	d->ingested++;
+	if (res.duplicate)
+		log_info("%s: duplicate of message %lld: nothing to do",
+		    m->origin, (long long)res.message);
+	else
+		log_info("%s: message %lld, route %s%s%s", m->origin,
+		    (long long)res.message, res.route ? res.route : "?",
+		    res.post ? ", post" : "", res.held ? ", held" : "");
+	return 0;
+}
+
+/* imap_failed - log a failure and schedule the reconnection */
+static void
+imap_failed(struct daemon *d, int rc, const char *err)
+{
+	time_t now = time(NULL);
+
+	imap_close(&d->imap);
+	if (d->once) {
+		log_warnx("imap: %s", err);
+		return;
+	}
+	if (rc == IMAP_PERM) {
+		log_warnx("imap: %s (permanent: fix the configuration or the "
+		    "server; retrying in %d s)", err, PERM_RETRY_SECONDS);
+		d->imap_retry_at = now + PERM_RETRY_SECONDS;
+		d->backoff = 0;
+		return;
+	}
+	d->backoff = d->backoff == 0 ? 1 : d->backoff * 2;
+	if (d->backoff > BACKOFF_MAX_SECONDS)
+		d->backoff = BACKOFF_MAX_SECONDS;
+	log_warnx("imap: %s (retrying in %d s)", err, d->backoff);
+	d->imap_retry_at = now + d->backoff;
+}
+
+/* fetch_step - connect when needed and process every new message.
+ * 0 when done (also when a message was deferred: *deferred says so),
+ * -1 when the server could not be reached or refused us. */
+static int
+fetch_step(struct daemon *d, int *deferred)
+{
+	struct imap_fetch_stats st;
+	char err[1024], desc[512];
+	int rc;
+
+	*deferred = 0;
+	if (d->imap == NULL) {
+		if (!d->once && time(NULL) < d->imap_retry_at)
+			return -1;
+		rc = imap_open(d->conf, &d->imap, err, sizeof(err));
+		if (rc != IMAP_OK) {
+			imap_failed(d, rc, err);
+			return -1;
+		}
+		imap_describe(d->imap, desc, sizeof(desc));
+		log_info("imap: logged in as %s (%u messages)", desc,
+		    (unsigned)imap_exists(d->imap));
+		d->backoff = 0;
+	}
+	rc = imap_fetch(d->imap, d->store, on_message, d, &got_stop, &st, err,
+	    sizeof(err));
+	if (st.fetched > 0 || st.marked > 0)
+		log_info("imap: %s: %u fetched, %u processed, %u marked%s",
+		    imap_mailbox(d->imap), st.fetched, st.done, st.marked,
+		    st.deferred ? ", stopped at a temporary failure" : "");
+	if (rc != IMAP_OK) {
+		imap_failed(d, rc, err);
+		return -1;
+	}
+	*deferred = st.deferred != 0;
+	return 0;
+}
+
+/* run_due_jobs - session open/close, summary kits, digests.
+ * Hook for a later issue: the job runner plugs in here.  0 or -1. */
+static int
+run_due_jobs(struct daemon *d)
+{
+	(void)d;
+	return 0;
+}
+
+/* refresh_archive - rebuild the archive pages that changed.
+ * Hook for a later issue.  0 or -1. */
+static int
+refresh_archive(struct daemon *d)
+{
+	(void)d;
+	return 0;
+}
+
+/* chores - deliver the outbox and run due jobs; -1 when a step failed */
+static int
+chores(struct daemon *d)
+{
+	int remaining = 0, rc = 0;
+
+	if (relay_run(d->store, d->conf, &remaining) < 0) {
+		log_warnx("relay: the SMTP server could not be reached; %d "
+		    "deliveries stay queued", remaining);
+		rc = -1;
+	}
+	if (!got_stop && run_due_jobs(d) < 0)
+		rc = -1;
+	if (!got_stop && refresh_archive(d) < 0)
+		rc = -1;
+	d->next_chores = time(NULL) + d->conf->imap.poll_seconds;
+	return rc;
+}
+
+/* run_once - --once: one full cycle; the exit status */
+static int
+run_once(struct daemon *d)
+{
+	int deferred = 0, status = 0;
+
+	if (fetch_step(d, &deferred) < 0)
+		status = 1;
+	else if (deferred)
+		status = 1;
+	if (!got_stop && chores(d) < 0)
+		status = 1;
+	imap_close(&d->imap);
+	return status;
+}
+
+/* wait_for_news - IDLE (or sleep) until mail arrives, chores are due, a
+ * reconnection is due, or a signal comes */
+static void
+wait_for_news(struct daemon *d)
+{
+	time_t now = time(NULL), until = d->next_chores;
+	char err[512];
+	int rc;
+
+	if (d->imap == NULL) {
+		if (d->imap_retry_at < until)
+			until = d->imap_retry_at;
+		sleep_until(until);
+		return;
+	}
+	if (d->conf->imap.idle && imap_can_idle(d->imap)) {
+		long secs = (long)(until - now);
+
+		if (secs > IDLE_MAX_SECONDS)
+			secs = IDLE_MAX_SECONDS;
+		if (secs < 1)
+			secs = 1;
+		rc = imap_idle(d->imap, (int)secs, &got_stop, err, sizeof(err));
+		if (rc < 0)
+			imap_failed(d, rc, err);
+		return;
+	}
+	sleep_until(until);
+	if (!got_stop && d->imap != NULL &&
+	    imap_noop(d->imap, err, sizeof(err)) != IMAP_OK)
+		imap_failed(d, IMAP_TEMP, err);
+}
+
+/* run_loop - the daemon proper */
+static int
+run_loop(struct daemon *d)
+{
+	int deferred;
+
+	log_info("barazad %s started (pid %ld)", PACKAGE_VERSION,
+	    (long)getpid());
+	while (!got_stop) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(d);
+		}
+		d->ingested = 0;
+		(void)fetch_step(d, &deferred);
+		if (got_stop)
+			break;
+		/* new posts go out at once; otherwise every poll_seconds */
+		if (d->ingested > 0 || time(NULL) >= d->next_chores)
+			(void)chores(d);
+		if (got_stop || got_hup)
+			continue;
+		wait_for_news(d);
+	}
+	imap_close(&d->imap);
+	log_info("barazad stopping");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d;
+	const char *pidfile = NULL;
+	int foreground = 0, verbose = 0, status, i;
+	char err[256];
+
+	memset(&d, 0, sizeof(d));
+	d.conf_path = conf_default_path();
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-c") == 0 && i + 1 < argc)
+			d.conf_path = argv[++i];
+		else if (strncmp(a, "--config=", 9) == 0)
+			d.conf_path = a + 9;
+		else if (strcmp(a, "--once") == 0)
+			d.once = 1;
+		else if (strcmp(a, "--foreground") == 0 || strcmp(a, "-f") == 0)
+			foreground = 1;
+		else if (strcmp(a, "--pidfile") == 0 && i + 1 < argc)
+			pidfile = argv[++i];
+		else if (strncmp(a, "--pidfile=", 10) == 0)
+			pidfile = a + 10;
+		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+			verbose++;
+		else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			printf("barazad %s\n", PACKAGE_VERSION);
+			return 0;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "barazad: unknown option or missing "
+			    "argument: '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+	}
+	log_init("barazad", !(foreground || d.once),
+	    verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if (clock_check_env(err, sizeof(err)) < 0) {
+		fprintf(stderr, "barazad: %s\n", err);
+		return 2;
+	}
+	d.conf = load_conf(d.conf_path, 1);
+	if (d.conf == NULL)
+		return 2;
+	if (open_store(d.conf, &d.store) < 0) {
+		conf_free(&d.conf);
+		return 1;
+	}
+	if (pidfile != NULL && pidfile_write(pidfile) < 0) {
+		store_close(&d.store);
+		conf_free(&d.conf);
+		return 1;
+	}
+	setup_signals();
+	if (d.once)
+		status = run_once(&d);
+	else
+		status = run_loop(&d);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	store_close(&d.store);
+	conf_free(&d.conf);
+	return status;
 }

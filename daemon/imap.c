@@ -925,6 +925,8 @@ struct fetched {
 	size_t len;
 };
 
+
+
 /* fetched_cmp - order of struct fetched by uid */
 static int
 fetched_cmp(const void *a, const void *b)
@@ -1083,11 +1085,13 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 		clist *res = NULL;
 		size_t nb = 0, nd = 0, ngot = 0, bytes = 0, j, g = 0;
 		int partial = 0;
+		uint32_t partial_size = 0;
 
 		/* a batch: up to IMAP_BATCH_MESSAGES messages and
 		 * IMAP_BATCH_BYTES bytes; an oversized message goes alone,
 		 * fetched partially */
 		if (plan[i].size > im->max_size) {
+			partial_size = plan[i].size;
 			batch[nb++] = plan[i++].uid;
 			partial = 1;
 		} else {
@@ -1104,6 +1108,7 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 			break;
 		for (j = 0; j < nb; j++) {
 			char origin[IMAP_MAX_MAILBOX + 48];
+			struct imap_msg msg;
 
 			if (stop && *stop)
 				break;
@@ -1124,7 +1129,13 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 			    im->url.mailbox, (unsigned)im->uidvalidity,
 			    (unsigned)batch[j]);
 			st->fetched++;
-			if (fn(arg, got[g].data, got[g].len, batch[j], origin) != 0) {
+			msg.raw = got[g].data;
+			msg.len = got[g].len;
+			msg.full_size = partial && got[g].len < partial_size ?
+			    partial_size : 0;
+			msg.uid = batch[j];
+			msg.origin = origin;
+			if (fn(arg, &msg) != 0) {
 				log_warnx("imap: %s: uid %u: processing failed "
 				    "temporarily; left in the mailbox for the next "
 				    "cycle", im->url.mailbox, (unsigned)batch[j]);

@@ -68,14 +68,24 @@ enum imap_status {
 
 struct imap;
 
-/* imap_message_fn - called once per fetched message, in UID order.  raw and
- * origin ("imap:MAILBOX:UIDVALIDITY:UID") are borrowed for the call only.
- * Return 0 when the message's effects are committed (or it was a
- * duplicate): it is then marked per imap.after.  Return -1 for a temporary
- * failure: the batch stops, the message stays unmarked and is fetched again
- * on the next imap_fetch(). */
-typedef int (*imap_message_fn)(void *arg, const char *raw, size_t len,
-    uint32_t uid, const char *origin);
+/* One fetched message, as handed to the callback.  Every pointer is
+ * borrowed for the duration of the call only. */
+struct imap_msg {
+	const char *raw;      /* the message bytes (CRLF line ends) */
+	size_t len;
+	size_t full_size;     /* the server's RFC822.SIZE when raw holds only
+	                       * the first len bytes (an oversized message cut
+	                       * at max_message_kb KB + 1 byte), else 0 */
+	uint32_t uid;
+	const char *origin;   /* "imap:MAILBOX:UIDVALIDITY:UID" */
+};
+
+/* imap_message_fn - called once per fetched message, in UID order.  Return
+ * 0 when the message's effects are committed (or it was a duplicate): it is
+ * then marked per imap.after.  Return -1 for a temporary failure: the batch
+ * stops, the message stays unmarked and is fetched again on the next
+ * imap_fetch(). */
+typedef int (*imap_message_fn)(void *arg, const struct imap_msg *m);
 
 struct imap_fetch_stats {
 	unsigned fetched;     /* messages handed to the callback */
