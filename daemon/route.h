@@ -5,7 +5,11 @@
  * X-Original-To, Envelope-To, then To/Cc (first one that is the list
  * address or a tagged form of it).  Auto-replies, loops, bounces and
  * oversize messages are recognised here.  Acting on the route is the
- * caller's business (ingest.c).
+ * caller's business (ingest.c).  The order in which the checks are applied,
+ * and why, is written up at the top of route.c.
+ *
+ * Every string a route_result points at is free of CR, LF and other
+ * control characters, so it may be logged or put into a header as is.
  */
 #ifndef BARAZA_ROUTE_H
 #define BARAZA_ROUTE_H
@@ -29,24 +33,59 @@ enum route {
 	ROUTE_AUTOREPLY,   /* vacation, Auto-Submitted, Precedence bulk/junk/list ... */
 	ROUTE_LOOP,        /* our own List-Id / X-Loop */
 	ROUTE_OVERSIZE,    /* over list.max_message_kb */
-	ROUTE_INVALID      /* unusable: no sender, not for us, unparsable */
+	ROUTE_INVALID      /* unusable: no sender, unknown address */
 };
+
+/* Longest TOKEN accepted in cop+confirm-TOKEN@ and the like; shortest */
+#define ROUTE_TOKEN_MAX 128
+#define ROUTE_TOKEN_MIN 8
 
 struct route_result {
 	enum route route;
-	/* The tag's argument: THEME for posts and summaries, TOKEN, POSTID,
-	 * the command word for shortcuts ("subscribe", "unsubscribe", "help",
-	 * "request"), "LOCAL=DOMAIN" for VERP bounces.  Points into a copy
-	 * owned by the message's arena, or NULL. */
+	/* The tag's argument: THEME for posts and summaries (the configured
+	 * slug's spelling, or "general"), TOKEN (case kept as received:
+	 * compare tokens case-insensitively, MTAs may fold case), POSTID
+	 * (digits), the command word for shortcuts ("subscribe",
+	 * "unsubscribe", "help", "request"), "LOCAL=DOMAIN" for VERP bounces.
+	 * Points into a copy owned by the message's arena, or NULL. */
 	const char *arg;
-	const char *to;        /* the list address it reached (arena), or NULL */
-	const char *reason;    /* static, for autoreply/loop/invalid/oversize: why */
+	/* the list address it reached, as written in the header (arena), or
+	 * NULL when no header names the list (then a post is assumed) */
+	const char *to;
+	/* the header field in which `to` was found: "Delivered-To",
+	 * "X-Original-To", "Envelope-To", "To", "Cc" (static), or NULL */
+	const char *to_header;
+	/* static, set for every route: the rule that decided, in a few words
+	 * ("posting address", "Auto-Submitted", "out-of-office subject", ...) */
+	const char *reason;
+	/* the evidence, for people (inspect, the log): e.g. "Auto-Submitted:
+	 * auto-replied" or "X-Loop: cop@example.org"; arena, or NULL.  Header
+	 * values in it are cut to ~200 bytes and control characters replaced. */
+	const char *detail;
+	/* 1: never send an automatic answer to this sender (null envelope
+	 * sender, MAILER-DAEMON, any auto-reply sign, a loop, a bounce).  Set
+	 * whatever the route, e.g. for an oversize auto-reply, so the caller
+	 * never answers a robot. */
+	int noreply;
 };
 
-/* route_message - classify m (raw size raw_len) for list c.  Always fills r. */
+/* route_message - classify m (raw size raw_len) for list c.  Always fills
+ * r.  m may be NULL (message_parse refused the message as too large): the
+ * route is then ROUTE_OVERSIZE.  Strings are allocated from m->arena; if
+ * the arena is exhausted they are NULL (never a crash). */
 void route_message(const struct conf *c, const struct message *m,
     size_t raw_len, struct route_result *r);
 /* route_name - "post", "command", ... as in SPEC section 2 (inspect) */
 const char *route_name(enum route r);
+
+/* route_is_list_address - 1 when addr ("local@domain", no brackets) is the
+ * list address or a tagged form of it (case-insensitive); *tag then points
+ * at the tag inside addr (NULL for the bare address).  0 otherwise. */
+int route_is_list_address(const struct conf *c, const char *addr, const char **tag);
+
+/* route_guess_list_address - for inspect without a configuration: the
+ * first address in Delivered-To, X-Original-To, Envelope-To, To, Cc with
+ * any "SEP..." tag cut off its local part.  Owned string, or NULL. */
+char *route_guess_list_address(const struct message *m, char sep);
 
 #endif

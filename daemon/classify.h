@@ -1,0 +1,174 @@
+/* classify - theme, session and kind of a post; subject normalisation
+ * (SPEC section 5)
+ *
+ * Pure functions over a parsed message and the configuration: no database.
+ * What only the database knows (the theme of the thread a reply joins, the
+ * sessions an administrator opened or closed by hand) is passed in by the
+ * caller in struct classify_input.
+ *
+ * A struct classifier holds what is worth preparing once per configuration:
+ * the compiled PCRE2 keyword patterns and the session windows of the
+ * config.  Make one with classify_new() after loading the config (and again
+ * after a reload); it borrows the conf, which must outlive it.  One
+ * classifier is used by one thread at a time (it keeps PCRE2 match data).
+ *
+ * Every result says which rule decided and why, in words, because inspect
+ * shows it to a facilitator asking "why did my message go there?".
+ */
+#ifndef BARAZA_CLASSIFY_H
+#define BARAZA_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "message.h"
+
+struct classifier;
+
+/* One session window: [opens, closes) in UTC seconds */
+struct classify_session {
+	const char *theme;      /* slug (borrowed) */
+	time_t opens, closes;
+	int64_t id;             /* sessions.id, or 0 for a window of the config */
+};
+
+struct classify_input {
+	/* the theme of the address: cop+THEME@ or cop+summary-THEME@ (the
+	 * route's arg), or NULL */
+	const char *tag_theme;
+	/* the theme of the thread this message joins (a reply inherits), or
+	 * NULL when it starts a thread or the caller does not know */
+	const char *thread_theme;
+	/* arrival time: decides the open session */
+	time_t arrival;
+	/* have_sessions = 1: sessions[0..nsessions) are the sessions to use
+	 * (the database's view, with admin-opened sessions and closes set to
+	 * the actual closing time of a session closed early); a session counts
+	 * as open when opens <= arrival < closes.  have_sessions = 0: the
+	 * session windows of the config are used. */
+	const struct classify_session *sessions;
+	size_t nsessions;
+	int have_sessions;
+	/* 1 when the address was cop+reply-POSTID@: a reply whatever the
+	 * headers say */
+	int reply_route;
+};
+
+enum classify_theme_rule {
+	CLASSIFY_THEME_TAG,       /* cop+THEME@ */
+	CLASSIFY_THEME_SUBJECT,   /* [slug] or [title] in the subject */
+	CLASSIFY_THEME_THREAD,    /* the thread's theme */
+	CLASSIFY_THEME_KEYWORDS,  /* the theme's keywords matched */
+	CLASSIFY_THEME_SESSION,   /* the theme whose session is open */
+	CLASSIFY_THEME_DEFAULT    /* "general" */
+};
+
+enum classify_kind {
+	CLASSIFY_IDEA,
+	CLASSIFY_QUESTION,
+	CLASSIFY_RESOURCE,
+	CLASSIFY_FEEDBACK
+};
+
+enum classify_kind_rule {
+	CLASSIFY_KIND_TAG,        /* [idea], [question], ... (or a translation) */
+	CLASSIFY_KIND_REPLY,      /* In-Reply-To, References, Re: or a reply address */
+	CLASSIFY_KIND_RESOURCE,   /* links or attachments */
+	CLASSIFY_KIND_QUESTION,   /* the first paragraph asks something */
+	CLASSIFY_KIND_DEFAULT     /* an idea */
+};
+
+#define CLASSIFY_WHY_MAX 200
+
+struct classify_result {
+	/* the theme's slug: borrowed from the conf or the input, or the
+	 * static "general" */
+	const char *theme;
+	enum classify_theme_rule theme_rule;
+	char theme_why[CLASSIFY_WHY_MAX];   /* "subject tag [funding]", ... */
+	/* the session of that theme open at arrival: into input->sessions or
+	 * the classifier's own list; NULL when none */
+	const struct classify_session *session;
+	enum classify_kind kind;
+	enum classify_kind_rule kind_rule;
+	char kind_why[CLASSIFY_WHY_MAX];    /* "a reply (In-Reply-To)", ... */
+};
+
+/* classify_new - a classifier for c (borrowed; must outlive it).  Keyword
+ * patterns that do not compile are logged and ignored (conf checks them
+ * with classify_check_pattern).  Never NULL. */
+struct classifier *classify_new(const struct conf *c);
+/* classify_free - *cp = NULL */
+void classify_free(struct classifier **cp);
+
+/* classify_check_pattern - 0 when pattern compiles as a keywords pattern;
+ * -1 with PCRE2's message and offset in err */
+int classify_check_pattern(const char *pattern, char *err, size_t errlen);
+
+/* classify_message - theme, session and kind of m.  cl may be NULL (no
+ * config: theme "general", no session).  Always fills *out. */
+void classify_message(struct classifier *cl, const struct message *m,
+    const struct classify_input *in, struct classify_result *out);
+
+/* classify_theme - only the theme rules (and session) of SPEC section 5 */
+void classify_theme(struct classifier *cl, const struct message *m,
+    const struct classify_input *in, struct classify_result *out);
+/* classify_kind - only the kind rules; c may be NULL */
+void classify_kind(const struct conf *c, const struct message *m,
+    const struct classify_input *in, struct classify_result *out);
+
+/* classify_session_at - the session of theme open at t among sessions[n]
+ * (opens <= t < closes; the latest opened wins), or NULL */
+const struct classify_session *classify_session_at(
+    const struct classify_session *sessions, size_t n, const char *theme,
+    time_t t);
+/* classify_config_sessions - the classifier's list of the config's session
+ * windows (valid as long as cl); *n gets the count */
+const struct classify_session *classify_config_sessions(
+    const struct classifier *cl, size_t *n);
+
+/* classify_is_question - 1 when the first paragraph of text (after a
+ * greeting line) asks something: a sentence ending in '?', a Spanish
+ * "¿", or a first sentence opening with a question word (en/fr/es/pt) that
+ * does not end in '.' or '!' */
+int classify_is_question(const char *text);
+
+/* Names for output: "tag", "subject", "thread", "keywords", "session",
+ * "default"; "idea", "question", "resource", "feedback" */
+const char *classify_theme_rule_name(enum classify_theme_rule r);
+const char *classify_kind_name(enum classify_kind k);
+
+/* ---- subjects ------------------------------------------------------- */
+
+/* classify_skip_reply - past every leading reply/forward marker ("Re:",
+ * "RE :", "Fwd:", "Fw:", "TR:", "AW:", "WG:", "SV:", "VS:", "Antw:",
+ * "RV:", "Réf. :", "Re[2]:", "回复:" ...) and the spaces around them.
+ * Returns a pointer into subject (borrowed). */
+const char *classify_skip_reply(const char *subject);
+/* classify_is_reply_subject - 1 when subject opens with a reply marker
+ * (not a forward: "Fwd:" is not a reply) */
+int classify_is_reply_subject(const char *subject);
+/* classify_strip_prefix - past every leading reply/forward marker, the
+ * list's subject_prefix and known subject tags (themes' [slug]/[title],
+ * kind tags), in any order and repeated: "Re: AW: [CoP] Re: Fwd: x" -> "x".
+ * c may be NULL.  Returns a pointer into subject (borrowed); nothing is
+ * folded or collapsed. */
+const char *classify_strip_prefix(const struct conf *c, const char *subject);
+/* classify_has_list_prefix - 1 when subject_prefix already opens the
+ * subject after any reply markers and subject tags ("Re: [CoP] x"); 0 when
+ * it does not or the list has no prefix.  For "prefix never doubled". */
+int classify_has_list_prefix(const struct conf *c, const char *subject);
+/* classify_normalize_subject - the subject used for the thread fallback:
+ * classify_strip_prefix(), whitespace runs collapsed to one space and
+ * trimmed, case-folded (classify_fold).  Owned string, never NULL; "" when
+ * nothing is left (do not thread on ""); at most 1000 bytes. */
+char *classify_normalize_subject(const struct conf *c, const char *subject);
+
+/* classify_fold - lower-case UTF-8 (ASCII, Latin-1, Latin Extended-A,
+ * Greek, Cyrillic) of n bytes of s into out (outlen bytes with the NUL,
+ * cut at a character boundary).  Invalid bytes are copied.  Returns out. */
+char *classify_fold(const char *s, size_t n, char *out, size_t outlen);
+
+#endif
