@@ -1,5 +1,132 @@
-/* compose - (to be written) */
+/* compose - the bytes of a relayed post, as members receive it
+ *
+ * compose_prepare() reads the stored raw message of a post once and builds
+ * everything that does not depend on the recipient: the kept original
+ * header fields (From, Message-ID, In-Reply-To, References, Date, MIME
+ * structure, ...), the prefixed Subject, the list header fields of SPEC
+ * section 6, and the body with room for the footer.  compose_render() then
+ * produces one recipient's copy (personalize = yes: the member's own
+ * unsubscribe address and footer language) or the shared copy of a batch
+ * (rcpt NULL) cheaply, so a post to 10 000 members is parsed once.
+ *
+ * Header fields removed from the original: Return-Path, Delivered-To,
+ * X-Original-To, Envelope-To, Bcc, every List-*, Precedence, X-Baraza-*,
+ * Errors-To, Return-Receipt-To, Disposition-Notification-To, and the
+ * signatures the rewrite invalidates (DKIM-Signature, DomainKey-Signature).
+ * Received and ARC-* are kept: ARC records the chain so far and the MTA
+ * that signs for the list domain may add its own ARC set on top.  The MTA
+ * is expected to DKIM-sign for the list domain; an author whose domain
+ * publishes a strict DMARC policy needs from_munging = always, which
+ * nothing offline can detect.
+ *
+ * Footer placement: a single text/plain part (not an attachment) is decoded
+ * (7bit/8bit/quoted-printable/base64), converted to UTF-8, the footer is
+ * appended, and it is re-encoded (base64 stays base64, quoted-printable
+ * stays quoted-printable, otherwise 8bit, or quoted-printable when a line
+ * exceeds 998 bytes).  Anything else (multipart, signed or encrypted,
+ * HTML-only, a body that does not convert) is wrapped in multipart/mixed
+ * with the footer as a separate text/plain part, so the original part and
+ * any signature over it stay byte-for-byte intact.
+ *
+ * Header safety: every value interpolated into a header (names, subject,
+ * theme, kind, token, list name, archive URL) is cleaned of CR, LF and
+ * other control characters; non-ASCII text is RFC 2047 encoded (UTF-8,
+ * B, encoded words <= 75 characters, never splitting a UTF-8 sequence);
+ * generated fields are folded at 78 columns.  Output uses CRLF line ends
+ * and is not dot-stuffed (libcurl does that while sending).
+ */
 #ifndef BARAZA_COMPOSE_H
 #define BARAZA_COMPOSE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct conf;
+
+/* What compose needs of the list (all borrowed). */
+struct compose_list {
+	const char *name;           /* "Shifting the Power CoP" */
+	const char *local;          /* "cop" */
+	const char *domain;         /* "example.org" */
+	const char *sep;            /* "+" */
+	const char *subject_prefix; /* "[CoP]" or "" */
+	const char *archive_url;    /* or NULL */
+	const char *language;       /* default footer language */
+	int reply_to_list;          /* reply_to = list */
+	int from_munging;           /* from_munging = always */
+};
+
+/* compose_list_init - fill l from c (borrows c's strings) */
+void compose_list_init(struct compose_list *l, const struct conf *c);
+
+/* What compose needs of the post (all borrowed for compose_prepare only). */
+struct compose_post {
+	const char *raw;            /* the stored raw message */
+	size_t raw_len;
+	const char *subject;        /* decoded UTF-8 subject, or NULL: taken from
+	                             * the raw Subject field as it is */
+	const char *author_name;    /* decoded display name, or NULL */
+	const char *author_email;   /* for from_munging; or NULL */
+	const char *theme;          /* slug, e.g. "funding" */
+	const char *theme_title;    /* or NULL (the slug is shown) */
+	const char *kind;           /* "idea", "question", ... or NULL */
+	const char *session;        /* "17 Nov - 1 Dec 2020", or NULL */
+};
+
+/* One recipient's part (personalize = yes); borrowed. */
+struct compose_rcpt {
+	const char *unsub_token;    /* members.unsub_token, or NULL: generic */
+	const char *language;       /* members.language, or NULL: the list's */
+};
+
+struct compose;
+
+/* compose_prepare - parse p->raw and build the shared parts.  Returns a
+ * struct compose (owned, compose_free) that copies what it needs of l and
+ * p, or NULL when the message has no usable header (logged). */
+struct compose *compose_prepare(const struct compose_list *l,
+    const struct compose_post *p);
+
+/* compose_render - append one recipient's message to out (rcpt NULL: the
+ * shared copy of a batch, with the generic unsubscribe address).  0, or -1
+ * when out's cap would be passed. */
+int compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
+    struct buf *out);
+
+/* compose_mode - "text" (footer appended to the text) or "wrap" (footer
+ * as a separate part), for tests and logs */
+const char *compose_mode(const struct compose *cp);
+
+/* compose_free - release; *cpp = NULL */
+void compose_free(struct compose **cpp);
+
+/* ---- helpers, public for the relay's other mail and for tests ---------- */
+
+/* compose_subject - the subject with the list prefix added once: reply
+ * markers (Re:, AW:, SV:, RE :, Fwd: ...) stay in front, earlier copies of
+ * the prefix among them are removed; "(no subject)" when empty.  An empty
+ * prefix leaves the subject as it is.  Returns a fresh string (owned). */
+char *compose_subject(const char *prefix, const char *subject);
+
+/* compose_header_text - append "Name: value\r\n" for an unstructured value
+ * (UTF-8): controls made spaces, non-ASCII words RFC 2047 encoded, folded
+ * at 78 columns.  0 or -1 (cap). */
+int compose_header_text(struct buf *out, const char *name, const char *value);
+
+/* compose_mailbox - append a mailbox "phrase <addr>" (phrase may be NULL)
+ * to a header being written, starting at column *col (updated), folding
+ * before it when it does not fit.  The phrase is quoted or RFC 2047
+ * encoded as needed.  0, or -1 when addr is not a safe address. */
+int compose_mailbox(struct buf *out, size_t *col, const char *phrase,
+    const char *addr);
+
+/* compose_clean - a copy of s (owned) with CR, LF, TAB and every other
+ * control character replaced by a space, invalid UTF-8 replaced by '?',
+ * and runs of spaces collapsed and trimmed; at most max bytes */
+char *compose_clean(const char *s, size_t max);
+
+/* compose_crlf - append n bytes converting LF and lone CR to CRLF.  0/-1 */
+int compose_crlf(struct buf *out, const char *p, size_t n);
 
 #endif
