@@ -483,6 +483,8 @@ h_env_fini(struct h_env *env)
 char *
 h_path(const struct h_env *env, char *buf, size_t len, const char *rel)
 {
+	if (rel == buf)
+		return buf;
 	if (rel[0] == '/')
 		pf(buf, len, "%s", rel);
 	else
