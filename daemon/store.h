@@ -58,4 +58,9 @@ int store_meta_set(struct store *s, const char *key, const char *value);
 /* store_integrity - PRAGMA quick_check; 0 when ok, -1 with err */
 int store_integrity(struct store *s, char *err, size_t errlen);
 
+/* store_backup - copy the open database to dest with SQLite's online
+ * backup (consistent while the daemon writes), through a temporary file
+ * renamed into place.  0, or -1 with err.  (store_backup.c) */
+int store_backup(struct store *s, const char *dest, char *err, size_t errlen);
+
 #endif
