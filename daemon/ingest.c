@@ -1,15 +1,618 @@
-/* ingest - (stub until issue 3 lands: owner ingest) */
+/* ingest - the story of one inbound message
+ *
+ * What happens to a message, in order:
+ *
+ *   1. parse it once (message.c) into a struct message living in its own
+ *      arena; a message over the parser's hard limit gives none;
+ *   2. route it (route.c): which list address, and what it is;
+ *   3. in ONE transaction (or one savepoint of the caller's transaction):
+ *      - a message whose Message-ID (or, without one, the SHA-256 of its
+ *        bytes) is already stored is a duplicate: nothing is done;
+ *      - the raw message row is written with its route and state;
+ *      - posts and replies become a post: author, theme, session, kind,
+ *        thread (thread.c), links, attachments, the FTS row (a trigger);
+ *        then held for moderation or queued for relay;
+ *      - approvals, rejections and bounces go to their modules;
+ *      - commands, confirmations, one-click unsubscriptions, summaries and
+ *        mail to the owner are stored 'pending' for the modules of issues
+ *        5 and 6 (ingest_dispatch_request is where they plug in);
+ *      - auto-replies, loops, oversize and invalid messages are stored
+ *        'ignored' with the reason;
+ *   4. commit, log one line keyed by the Message-ID, free the arena.
+ *
+ * States: stored (effects committed), pending (kept for a later handler),
+ * ignored (never acted on, by rule), failed (could not be handled: the
+ * reason says why; bad input is never a temporary failure, so it never
+ * blocks the mailbox).  Only database trouble that may pass (busy, disk
+ * full, I/O) returns -1: everything is rolled back and the message stays
+ * in IMAP for the next cycle.
+ *
+ * Oversize messages keep their first max_message_kb kilobytes (at least
+ * 64 KB, so the header is always there for the author's notice) and their
+ * real size; nothing larger is ever written to the database.
+ */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "bounce.h"
+#include "clock.h"
 #include "ingest.h"
 #include "log.h"
+#include "message.h"
+#include "moderation.h"
+#include "relay.h"
+#include "route.h"
+#include "store_post.h"
+#include "thread.h"
+#include "xalloc.h"
+
+#define INGEST_SAVEPOINT "ingest_message"
+#define INGEST_OVERSIZE_KEEP_MIN (64u * 1024)
+#define INGEST_GENERAL_THEME "general"
+
+/* Everything one message's handling needs, in one place. */
+struct ingest_ctx {
+	struct store *s;
+	const struct conf *c;
+	const struct ingest_options *o;
+	struct ingest_result *res;
+	const char *raw;
+	size_t len, size;             /* bytes given, real size */
+	const char *origin;
+	struct message *m;            /* owned; NULL when over the parse limit */
+	struct route_result rr;
+	const char *mid;              /* Message-ID or hash id (borrowed) */
+	char hash_id[80];
+	time_t now, received;
+	int64_t message_row;
+};
+
+/* ---- classification (until classify.h lands: owner E1) ------------------ */
+
+static const char *const kinds[] = { "idea", "question", "resource", "feedback" };
+
+/* subject_tag - the slug of a theme or kind named by a "[tag]" in subject,
+ * matched case-insensitively against each candidate (NULL when none).
+ * Only the leading run of bracket tags counts, after reply markers. */
+static const char *
+subject_tag(const char *subject, const char *const *cands, size_t n,
+    const struct conf *c, int themes)
+{
+	const char *p = subject;
+
+	while (p && *p) {
+		const char *e;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '[') {
+			/* Skip one reply marker ("Re:", "AW:") and go on. */
+			const char *colon = strchr(p, ':');
+
+			if (colon && colon - p <= 6 && thread_subject_is_reply(p, NULL)) {
+				p = colon + 1;
+				continue;
+			}
+			return NULL;
+		}
+		if ((e = strchr(p, ']')) == NULL)
+			return NULL;
+		size_t tl = (size_t)(e - p - 1);
+		if (themes) {
+			for (size_t i = 0; i < c->nthemes; i++) {
+				const struct conf_theme *t = &c->themes[i];
+
+				if ((strlen(t->slug) == tl && strncasecmp(p + 1, t->slug, tl) == 0) ||
+				    (t->title && strlen(t->title) == tl &&
+				    strncasecmp(p + 1, t->title, tl) == 0))
+					return t->slug;
+			}
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (strlen(cands[i]) == tl && strncasecmp(p + 1, cands[i], tl) == 0)
+					return cands[i];
+		}
+		p = e + 1;
+	}
+	return NULL;
+}
+
+/* first_paragraph_asks - does the first paragraph of text hold a '?' */
+static int
+first_paragraph_asks(const char *text)
+{
+	const char *p = text;
+
+	if (p == NULL)
+		return 0;
+	while (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
+		p++;
+	for (; *p; p++) {
+		if (*p == '?')
+			return 1;
+		if (*p == '\n') {
+			const char *q = p + 1;
+
+			while (*q == ' ' || *q == '\t' || *q == '\r')
+				q++;
+			if (*q == '\n')
+				return 0;
+		}
+	}
+	return 0;
+}
+
+/* classify_theme - SPEC 5: tag, subject tag, thread, (keywords: classify.c),
+ * open session, general.  Returns a string owned by c or static, or
+ * *owned (free it) for a theme read from the database. */
+static const char *
+classify_theme(struct ingest_ctx *x, const char *thread_theme, char **owned)
+{
+	const struct conf_theme *t;
+	const char *tag;
+
+	*owned = NULL;
+	if (x->o->theme && (t = conf_theme_find(x->c, x->o->theme)))
+		return t->slug;
+	if (x->rr.route == ROUTE_POST && x->rr.arg) {
+		if ((t = conf_theme_find(x->c, x->rr.arg)))
+			return t->slug;
+		if (strcasecmp(x->rr.arg, INGEST_GENERAL_THEME) == 0)
+			return INGEST_GENERAL_THEME;
+	}
+	if ((tag = subject_tag(x->m->subject, NULL, 0, x->c, 1)))
+		return tag;
+	if (thread_theme)
+		return thread_theme;
+	if (store_session_theme_at(x->s, x->received, owned) == 1)
+		return *owned;
+	return INGEST_GENERAL_THEME;
+}
+
+static const char *
+classify_kind(const struct message *m, int reply)
+{
+	const char *tag = subject_tag(m->subject, kinds, sizeof(kinds) / sizeof(kinds[0]),
+	    NULL, 0);
+
+	if (tag)
+		return tag;
+	if (reply)
+		return "feedback";
+	if (m->nlinks > 0 || m->nattachments > 0)
+		return "resource";
+	if (first_paragraph_asks(m->new_text))
+		return "question";
+	return "idea";
+}
+
+/* ---- the message row ----------------------------------------------------- */
+
+/* add_message_row - the raw message with its route, state and reason */
+static int
+add_message_row(struct ingest_ctx *x, const char *state, const char *reason)
+{
+	struct store_message sm = { 0 };
+	size_t keep = x->len;
+
+	if (x->rr.route == ROUTE_OVERSIZE) {
+		size_t limit = (size_t)x->c->list.max_message_kb * 1024;
+
+		if (limit < INGEST_OVERSIZE_KEEP_MIN)
+			limit = INGEST_OVERSIZE_KEEP_MIN;
+		if (keep > limit)
+			keep = limit;
+	}
+	sm.message_id = x->mid;
+	sm.received = x->received;
+	sm.origin = x->origin;
+	sm.route = route_name(x->rr.route);
+	sm.state = state;
+	sm.reason = reason;
+	sm.sender = x->m ? x->m->from.address : NULL;
+	sm.size = x->size;
+	sm.raw = x->raw;
+	sm.raw_len = keep;
+	if (store_message_add(x->s, &sm, &x->message_row) < 0)
+		return -1;
+	x->res->message = x->message_row;
+	x->res->state = state;
+	x->res->failed = strcmp(state, "failed") == 0;
+	return 0;
+}
+
+/* route_reason - "reason (detail)" for the log and the messages row */
+static char *
+route_reason(const struct route_result *rr)
+{
+	const char *r = rr->reason ? rr->reason : route_name(rr->route);
+
+	return rr->detail ? xasprintf("%s (%s)", r, rr->detail) : xstrdup(r);
+}
+
+/* ---- posts ----------------------------------------------------------------- */
+
+/* author_name - display name, else the local part of the address */
+static char *
+author_name(const struct message *m)
+{
+	const char *at;
+
+	if (m->from.name && *m->from.name)
+		return xstrdup(m->from.name);
+	if (m->from.address == NULL)
+		return NULL;
+	at = strrchr(m->from.address, '@');
+	return at ? xstrndup(m->from.address, (size_t)(at - m->from.address))
+	    : xstrdup(m->from.address);
+}
+
+/* reply_parent_mid - for cop+reply-POSTID@: the Message-ID of that post
+ * (owned), or NULL when it does not exist */
+static int
+reply_parent_mid(struct ingest_ctx *x, char **pmid)
+{
+	const char *a = x->rr.arg;
+	char *end;
+	long long id;
+
+	*pmid = NULL;
+	if (a == NULL || !isdigit((unsigned char)*a))
+		return 0;
+	id = strtoll(a, &end, 10);
+	if (*end != '\0' || id <= 0)
+		return 0;
+	return store_post_message_id(x->s, id, pmid);
+}
+
+/* store_post_message - a post or a reply, with its thread and effects */
+static int
+store_post_message(struct ingest_ctx *x)
+{
+	const struct message *m = x->m;
+	const char *chain[THREAD_MAX_REFS];
+	const char *theme, *kind, *reason = NULL;
+	char *thread_theme = NULL, *owned_theme = NULL, *norm = NULL, *name = NULL;
+	char *reply_mid = NULL;
+	struct thread_msg tm = { 0 };
+	struct thread_placed placed;
+	struct store_post sp = { 0 };
+	int64_t thread = 0, session = 0, author = 0, post = 0;
+	int rc, held, ret = -1;
+
+	/* The chain: a reply from a digest names its parent by post id. */
+	if (x->rr.route == ROUTE_REPLY) {
+		if (reply_parent_mid(x, &reply_mid) < 0)
+			return -1;
+		if (reply_mid == NULL)
+			log_info("<%s>: reply to unknown post %s; threaded by its "
+			    "headers", x->mid, x->rr.arg ? x->rr.arg : "?");
+	}
+	if (reply_mid && strcmp(reply_mid, x->mid) != 0) {
+		chain[0] = reply_mid;
+		tm.nchain = 1;
+	} else {
+		tm.nchain = thread_chain(x->mid, m->references, m->nreferences,
+		    m->in_reply_to, chain, THREAD_MAX_REFS);
+	}
+	norm = thread_normalize_subject(m->subject, x->c->list.subject_prefix);
+	tm.mid = x->mid;
+	tm.chain = chain;
+	tm.subject = m->subject;
+	tm.norm_subject = norm;
+	tm.received = x->received;
+	tm.reply_like = tm.nchain > 0 ||
+	    thread_subject_is_reply(m->subject, x->c->list.subject_prefix);
+
+	/* Thread first: a reply inherits the thread's theme. */
+	if ((rc = thread_find(x->s, &tm, &thread, &thread_theme)) < 0)
+		goto out;
+	theme = classify_theme(x, thread_theme, &owned_theme);
+	if (thread == 0) {
+		if ((rc = thread_find_subject(x->s, &tm, theme, &thread)) < 0)
+			goto out;
+		tm.by_subject = rc == 1;
+	}
+	kind = classify_kind(m, tm.reply_like || tm.by_subject);
+	if (store_session_at(x->s, theme, x->received, &session) < 0)
+		goto out;
+	if (thread == 0 && store_thread_add(x->s, theme, session, m->subject,
+	    norm, x->received, &thread) < 0)
+		goto out;
+
+	if (m->from.address &&
+	    store_member_by_email(x->s, m->from.address, &author) < 0)
+		goto out;
+	if ((held = moderation_check(x->s, x->c, m, author, &reason)) < 0)
+		goto out;
+
+	if (add_message_row(x, "stored", held ? reason : NULL) < 0)
+		goto out;
+	name = author_name(m);
+	sp.message = x->message_row;
+	sp.message_id = x->mid;
+	sp.thread = thread;
+	sp.theme = theme;
+	sp.session = session;
+	sp.kind = kind;
+	sp.state = held ? "held" : "accepted";
+	sp.author = author;
+	sp.author_name = name;
+	sp.author_email = m->from.address;
+	sp.subject = m->subject;
+	sp.date = m->date;
+	sp.received = x->received;
+	sp.text = m->text;
+	sp.new_text = m->new_text;
+	sp.nlinks = m->nlinks;
+	sp.nattachments = m->nattachments;
+	if (store_post_add(x->s, &sp, &post) < 0)
+		goto out;
+	x->res->post = post;
+	for (size_t i = 0; i < m->nlinks; i++)
+		if (m->links[i] && store_post_add_link(x->s, post, m->links[i]) < 0)
+			goto out;
+	for (size_t i = 0; i < m->nattachments; i++)
+		if (store_post_add_attachment(x->s, post, m->attachments[i].name,
+		    m->attachments[i].type, (int64_t)m->attachments[i].bytes) < 0)
+			goto out;
+	if (thread_place(x->s, &tm, thread, post, &placed) < 0)
+		goto out;
+
+	if (held) {
+		x->res->held = 1;
+		if (moderation_hold(x->s, x->c, m, x->message_row, post, reason) < 0)
+			goto out;
+	} else if (x->o->relay && relay_enqueue_post(x->s, x->c, post) < 0) {
+		goto out;
+	}
+	log_info("<%s>: %s %lld in thread %lld (theme %s, kind %s, parent %lld%s%s)%s%s",
+	    x->mid, route_name(x->rr.route), (long long)post,
+	    (long long)placed.thread, theme, kind, (long long)placed.parent,
+	    tm.by_subject ? ", by subject" : "", placed.adopted ? ", adopted replies" : "",
+	    held ? ", held: " : (x->o->relay ? ", queued" : ", not relayed"),
+	    held ? (reason ? reason : "moderation") : "");
+	ret = 0;
+out:
+	free(reply_mid);
+	free(thread_theme);
+	free(owned_theme);
+	free(norm);
+	free(name);
+	return ret;
+}
+
+/* ---- everything else -------------------------------------------------------- */
+
+/* ingest_dispatch_request - mail for the list's own machinery: commands
+ * (cop+request@ and the shortcuts), confirmations, one-click
+ * unsubscriptions, summaries, and mail to cop+owner@.  Issues 5 and 6 plug
+ * their handlers in here; each handler works inside this transaction and
+ * returns the state to record ("stored" once acted on).  Until a handler
+ * exists the message is kept 'pending', so nothing is lost: a later version
+ * can act on the pending rows. */
+static int
+ingest_dispatch_request(struct ingest_ctx *x, const char **state)
+{
+	switch (x->rr.route) {
+	case ROUTE_COMMAND:     /* issue 5: command_handle() */
+	case ROUTE_CONFIRM:     /* issue 5: subscription confirmation */
+	case ROUTE_UNSUBSCRIBE: /* issue 5: one-click unsubscribe */
+	case ROUTE_SUMMARY:     /* issue 6: summary_handle() */
+	case ROUTE_OWNER:       /* issue 5: forward to the facilitators */
+	default:
+		*state = "pending";
+		return 0;
+	}
+}
+
+/* handle - the route's effects; inside the transaction */
+static int
+handle(struct ingest_ctx *x)
+{
+	const char *state = "stored";
+	char *reason = NULL;
+	int rc;
+
+	switch (x->rr.route) {
+	case ROUTE_POST:
+	case ROUTE_REPLY:
+		return store_post_message(x);
+	case ROUTE_APPROVE:
+	case ROUTE_REJECT:
+		if (add_message_row(x, "stored", NULL) < 0 ||
+		    moderation_answer(x->s, x->c, x->m,
+		    x->rr.route == ROUTE_APPROVE, x->rr.arg) < 0)
+			return -1;
+		log_info("<%s>: %s %s", x->mid, route_name(x->rr.route),
+		    x->rr.arg ? x->rr.arg : "(no token)");
+		return 0;
+	case ROUTE_BOUNCE:
+		if (add_message_row(x, "stored", NULL) < 0 ||
+		    bounce_handle(x->s, x->c, x->m, x->message_row, x->rr.arg) < 0)
+			return -1;
+		log_info("<%s>: bounce%s%s recorded", x->mid,
+		    x->rr.arg ? " for " : "", x->rr.arg ? x->rr.arg : "");
+		return 0;
+	case ROUTE_COMMAND:
+	case ROUTE_CONFIRM:
+	case ROUTE_UNSUBSCRIBE:
+	case ROUTE_SUMMARY:
+	case ROUTE_OWNER:
+		if (ingest_dispatch_request(x, &state) < 0)
+			return -1;
+		if (add_message_row(x, state, NULL) < 0)
+			return -1;
+		log_info("<%s>: %s%s%s, %s", x->mid, route_name(x->rr.route),
+		    x->rr.arg ? " " : "", x->rr.arg ? x->rr.arg : "", state);
+		return 0;
+	case ROUTE_AUTOREPLY:
+	case ROUTE_LOOP:
+	case ROUTE_OVERSIZE:
+	case ROUTE_INVALID:
+	default:
+		reason = route_reason(&x->rr);
+		if (x->rr.route == ROUTE_OVERSIZE) {
+			char *r2 = xasprintf("%s: %zu bytes, limit %ld KB", reason,
+			    x->size, x->c->list.max_message_kb);
+
+			free(reason);
+			reason = r2;
+		}
+		rc = add_message_row(x, "ignored", reason);
+		if (rc == 0)
+			log_info("<%s>: %s, ignored: %s", x->mid,
+			    route_name(x->rr.route), reason);
+		free(reason);
+		return rc;
+	}
+}
+
+/* begin / finish / abort - the message's own transaction or savepoint */
+static int
+begin(struct ingest_ctx *x)
+{
+	return x->o->in_transaction ? store_savepoint(x->s, INGEST_SAVEPOINT)
+	    : store_begin(x->s);
+}
+
+static int
+finish(struct ingest_ctx *x)
+{
+	return x->o->in_transaction ? store_release(x->s, INGEST_SAVEPOINT)
+	    : store_commit(x->s);
+}
+
+static void
+abort_work(struct ingest_ctx *x)
+{
+	if (x->o->in_transaction)
+		store_rollback_to(x->s, INGEST_SAVEPOINT);
+	else
+		store_rollback(x->s);
+}
+
+/* store_failed - after a rollback: keep the message as failed, with why */
+static int
+store_failed(struct ingest_ctx *x, const char *why)
+{
+	struct ingest_result *res = x->res;
+	int64_t id;
+
+	res->post = 0;
+	res->held = 0;
+	if (begin(x) < 0)
+		return -1;
+	if (store_message_find(x->s, x->mid, &id) != 0 ||
+	    add_message_row(x, "failed", why) < 0 || finish(x) < 0) {
+		abort_work(x);
+		return -1;
+	}
+	log_warnx("<%s>: failed: %s", x->mid, why);
+	return 0;
+}
+
+int
+ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
+    size_t len, const char *origin, const struct ingest_options *o,
+    struct ingest_result *res)
+{
+	static const struct ingest_options defaults = { .relay = 1 };
+	struct ingest_ctx x = { 0 };
+	struct msg_limits lim;
+	int64_t id;
+	int rc, ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	x.s = s;
+	x.c = c;
+	x.o = o ? o : &defaults;
+	x.res = res;
+	x.raw = raw;
+	x.len = len;
+	x.size = x.o->full_size > len ? x.o->full_size : len;
+	x.origin = origin;
+	x.now = x.received = clock_now();
+
+	message_default_limits(&lim);
+	x.m = message_parse(raw, len, &lim);
+	route_message(c, x.m, x.size, &x.rr);
+	if (x.o->full_size > len && x.rr.route != ROUTE_OVERSIZE) {
+		x.rr.route = ROUTE_OVERSIZE;
+		x.rr.reason = "larger than the reader's cap";
+		x.rr.detail = NULL;
+	}
+	/* Without a parse (too large) there is nothing else to go by. */
+	if (x.m == NULL && x.rr.route != ROUTE_OVERSIZE)
+		x.rr.route = ROUTE_OVERSIZE;
+	if (x.m && x.m->message_id && *x.m->message_id &&
+	    strlen(x.m->message_id) <= THREAD_MAX_ID)
+		x.mid = x.m->message_id;
+	else
+		x.mid = message_hash_id(raw, len, x.hash_id, sizeof(x.hash_id));
+	if (x.o->date_as_received && x.m && x.m->date > 0 && x.m->date <= x.now)
+		x.received = x.m->date;
+	res->route = route_name(x.rr.route);
+
+	if (begin(&x) < 0)
+		goto temporary;
+	if ((rc = store_message_find(s, x.mid, &id)) != 0) {
+		if (rc < 0) {
+			int temp = store_error_temporary(s);
+
+			abort_work(&x);
+			if (temp)
+				goto temporary;
+			ret = store_failed(&x, "database refused the look-up");
+			goto out;
+		}
+		res->duplicate = 1;
+		res->message = id;
+		if (finish(&x) < 0)
+			goto temporary;
+		log_info("<%s>: duplicate of message %lld, nothing done", x.mid,
+		    (long long)id);
+		ret = 0;
+		goto out;
+	}
+	if (handle(&x) < 0 || finish(&x) < 0) {
+		/* Read the cause before the rollback resets it. */
+		int temp = store_error_temporary(s);
+		char *why = xasprintf("could not store (%s): %s", res->route,
+		    store_errmsg(s));
+
+		abort_work(&x);
+		memset(res, 0, sizeof(*res));
+		res->route = route_name(x.rr.route);
+		if (temp) {
+			free(why);
+			goto temporary;
+		}
+		ret = store_failed(&x, why);
+		free(why);
+		goto out;
+	}
+	ret = 0;
+	goto out;
+temporary:
+	log_warnx("<%s>: temporary failure (%s), left for the next attempt",
+	    x.mid, store_errmsg(s));
+	ret = -1;
+out:
+	message_free(&x.m);
+	return ret;
+}
 
 int
 ingest_message(struct store *s, const struct conf *c, const char *raw,
     size_t len, const char *origin, int relay, struct ingest_result *res)
 {
-	memset(res, 0, sizeof(*res));
-	return log_error("ingest_message: not implemented yet");
+	struct ingest_options o = { .relay = relay };
+
+	return ingest_message_opts(s, c, raw, len, origin, &o, res);
 }

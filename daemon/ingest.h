@@ -24,11 +24,38 @@ struct ingest_result {
 	int64_t message;      /* messages.id */
 	int64_t post;         /* posts.id, 0 when not a post */
 	int held;             /* the post was held for moderation */
+	/* messages.state written: "stored", "failed", "ignored", "pending"
+	 * (static; NULL for a duplicate) */
+	const char *state;
+	int failed;           /* state is "failed" (kept with its reason) */
+};
+
+/* How one message is taken in; ingest_message() uses the defaults
+ * (relay as given, nothing forced, its own transaction). */
+struct ingest_options {
+	int relay;            /* 0: store without queueing deliveries */
+	const char *theme;    /* force this theme slug (import-mbox --theme), or NULL */
+	/* 1: the caller holds a transaction (store_begin) and commits it;
+	 * the message is done inside a savepoint, so a failure undoes only
+	 * its own work.  Lets import-mbox commit many messages at once. */
+	int in_transaction;
+	/* 1: the Date: header is the arrival time when it is plausible (not
+	 * after now): imported archives keep their sessions and threads */
+	int date_as_received;
+	/* the message's real size when raw holds only its first len bytes
+	 * (a reader cut it at its cap): it is recorded as oversize */
+	size_t full_size;
 };
 
 /* ingest_message - raw/len borrowed; origin e.g. "imap:INBOX:17:42";
  * relay = 0 stores without queueing deliveries (import-mbox --no-relay) */
 int ingest_message(struct store *s, const struct conf *c, const char *raw,
     size_t len, const char *origin, int relay, struct ingest_result *res);
+
+/* ingest_message_opts - ingest_message() with options (o may be NULL for
+ * the defaults with relay = 1).  Same return values. */
+int ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
+    size_t len, const char *origin, const struct ingest_options *o,
+    struct ingest_result *res);
 
 #endif
