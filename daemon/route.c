@@ -186,13 +186,16 @@ list_sep(const struct conf *c)
 
 /* route_is_list_address - see route.h */
 int
-route_is_list_address(const struct conf *c, const char *addr, const char **tag)
+route_is_list_address(const struct conf *c, const char *addr, const char **tag,
+    size_t *taglen)
 {
 	const char *local, *domain, *at;
 	size_t llen, alen;
 
 	if (tag)
 		*tag = NULL;
+	if (taglen)
+		*taglen = 0;
 	if (addr == NULL || list_parts(c, &local, &llen, &domain) < 0)
 		return 0;
 	at = strrchr(addr, '@');
@@ -207,6 +210,8 @@ route_is_list_address(const struct conf *c, const char *addr, const char **tag)
 		return 0;
 	if (tag)
 		*tag = addr + llen + 1;
+	if (taglen)
+		*taglen = alen - llen - 1;
 	return 1;
 }
 
@@ -260,8 +265,27 @@ next_addr(const char **pp, char *out, size_t outlen)
 struct found {
 	const char *header;     /* static */
 	char addr[ADDR_MAX];
-	const char *tag;        /* into addr, or NULL */
+	char tagbuf[ADDR_MAX];
+	const char *tag;        /* tagbuf, or NULL for the bare address */
 };
+
+/* found_tag - remember the tag of f->addr in f->tagbuf */
+static int
+found_tag(const struct conf *c, struct found *f)
+{
+	const char *t;
+	size_t n;
+
+	if (!route_is_list_address(c, f->addr, &t, &n))
+		return 0;
+	f->tag = NULL;
+	if (t) {
+		memcpy(f->tagbuf, t, n);
+		f->tagbuf[n] = '\0';
+		f->tag = f->tagbuf;
+	}
+	return 1;
+}
 
 /* find_in_value - the first list address in a raw header value */
 static int
@@ -271,7 +295,7 @@ find_in_value(const struct conf *c, const char *value, const char *header,
 	const char *p = value;
 
 	while (next_addr(&p, f->addr, sizeof(f->addr))) {
-		if (route_is_list_address(c, f->addr, &f->tag)) {
+		if (found_tag(c, f)) {
 			f->header = header;
 			return 1;
 		}
@@ -288,7 +312,7 @@ find_in_list(const struct conf *c, const struct msg_address *a, size_t n,
 		if (a[i].address == NULL || strlen(a[i].address) >= sizeof(f->addr))
 			continue;
 		strcpy(f->addr, a[i].address);
-		if (route_is_list_address(c, f->addr, &f->tag)) {
+		if (found_tag(c, f)) {
 			f->header = header;
 			return 1;
 		}
@@ -806,14 +830,14 @@ collect_signs(const struct conf *c, const struct message *m, struct signs *g)
 		}
 	for (i = 0; !g->loop_reason && (v = hdr_next(m, "X-Loop", &i)) != NULL; ) {
 		for (p = v; next_addr(&p, addr, sizeof(addr)); )
-			if (route_is_list_address(c, addr, NULL)) {
+			if (route_is_list_address(c, addr, NULL, NULL)) {
 				g->loop_reason = "X-Loop names the list";
 				g->loop_detail = detail2(m, "X-Loop", v);
 				break;
 			}
 	}
 	if (!g->loop_reason && m->from.address &&
-	    route_is_list_address(c, m->from.address, NULL)) {
+	    route_is_list_address(c, m->from.address, NULL, NULL)) {
 		g->loop_reason = "From is the list's own address";
 		g->loop_detail = detail2(m, "From", m->from.address);
 	}

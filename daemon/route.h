@@ -80,8 +80,10 @@ const char *route_name(enum route r);
 
 /* route_is_list_address - 1 when addr ("local@domain", no brackets) is the
  * list address or a tagged form of it (case-insensitive); *tag then points
- * at the tag inside addr (NULL for the bare address).  0 otherwise. */
-int route_is_list_address(const struct conf *c, const char *addr, const char **tag);
+ * at the tag inside addr and *taglen is its length (NULL and 0 for the bare
+ * address); tag and taglen may be NULL.  0 otherwise. */
+int route_is_list_address(const struct conf *c, const char *addr,
+    const char **tag, size_t *taglen);
 
 /* route_guess_list_address - for inspect without a configuration: the
  * first address in Delivered-To, X-Original-To, Envelope-To, To, Cc with
