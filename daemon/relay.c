@@ -1,35 +1,526 @@
-/* relay - (stub until issue 4 lands: owner relay) */
+/* relay - queue deliveries and run the outbox (see relay.h)
+ *
+ * The retry schedule, in prose.  Every recipient row is tried when it is
+ * due: queued rows at once, deferred rows once next_try has passed.  The
+ * server's answer for that recipient decides (smtp_classify):
+ *   OK    the server took it after the end of DATA: sent.
+ *   PERM  a 5xx for this recipient (at RCPT or at the end of DATA):
+ *         failed, and the failure counts as a bounce at once.
+ *   TEMP  a 4xx, or no answer at all (connection refused or lost):
+ *         deferred; attempt n waits 1 min * 2^(n-1), at most 1 hour.  Once
+ *         retry_for_hours have passed since the entry was queued, a TEMP
+ *         result makes the row failed and counts as a bounce instead.
+ * A refusal of our own envelope sender (MAIL FROM) is TEMP for every
+ * recipient: it says nothing about them.
+ *
+ * A run reads due rows in id order, in batches of RELAY_BATCH (never all
+ * rows at once).  A post's rows are consecutive, so the composed post is
+ * kept while its rows go by: with personalize = yes each recipient gets
+ * their own copy (VERP envelope cop+bounces-LOCAL=DOMAIN@, personal
+ * unsubscribe address, footer language), with personalize = no up to
+ * max_recipients share one transaction and one copy (envelope
+ * cop+bounces@).  Results are committed every RELAY_COMMIT recipients, so
+ * a crash can resend at most that many (SPEC 9 allows one batch).  When
+ * the server cannot be used at all (connection, TLS, AUTH, greeting), the
+ * run stops: the rows tried are deferred, the rest stay queued.
+ */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "bounce.h"
+#include "clock.h"
+#include "compose.h"
 #include "log.h"
 #include "relay.h"
+#include "smtp.h"
+#include "store_outbox.h"
+#include "xalloc.h"
+
+#define RELAY_BATCH 1000           /* due rows read at a time */
+#define RELAY_COMMIT 100           /* results per transaction */
+#define RELAY_MSG_MAX ((size_t)200 << 20)
+#define BACKOFF_FIRST 60
+#define BACKOFF_MAX 3600
+
+/* One recipient of a transaction under way. */
+struct pending_rcpt {
+	int64_t id;
+	int attempts;
+	time_t created;
+	char *address;             /* owned */
+};
+
+struct txn_meta {
+	size_t n;
+	struct pending_rcpt *r;    /* owned */
+};
+
+/* A recorded outcome not yet committed. */
+struct result {
+	struct pending_rcpt r;     /* owns address */
+	int code;                  /* SMTP code; 0 no answer; -1 INTERNAL */
+	char text[256];
+};
+
+struct run {
+	struct store *s;
+	const struct conf *c;
+	time_t now;
+	struct result *results;
+	size_t nresults;
+	long sent, deferred, failed;
+	int unusable, any_answer;
+	char unusable_why[256];
+};
+
+/* relay_backoff - seconds to wait after the attempts-th failed attempt */
+static time_t
+relay_backoff(int attempts)
+{
+	time_t d = BACKOFF_FIRST;
+
+	for (int i = 1; i < attempts && d < BACKOFF_MAX; i++)
+		d *= 2;
+	return d > BACKOFF_MAX ? BACKOFF_MAX : d;
+}
+
+/* flush - commit the recorded outcomes */
+static void
+flush(struct run *run)
+{
+	struct store *s = run->s;
+	const struct conf *c = run->c;
+	int ok = 1;
+
+	if (run->nresults == 0)
+		return;
+	if (store_begin(s) < 0) {
+		log_warnx("relay: cannot record %zu results; they will be sent again",
+		    run->nresults);
+		ok = 0;
+	}
+	for (size_t i = 0; ok && i < run->nresults; i++) {
+		struct result *r = &run->results[i];
+		enum smtp_class cl = smtp_classify(r->code);
+		time_t give_up = r->r.created + (time_t)c->smtp.retry_for_hours * 3600;
+		char why[400];
+
+		if (r->code < 0) {      /* INTERNAL: our fault, not the member's */
+			ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0;
+			run->failed++;
+			continue;
+		}
+		switch (cl) {
+		case SMTP_OK:
+			ok = outbox_mark_sent(s, r->r.id, run->now) == 0;
+			run->sent++;
+			break;
+		case SMTP_PERM:
+			ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0 &&
+			    bounce_record_failure(s, c, r->r.address, r->text) == 0;
+			run->failed++;
+			log_info("relay: %s: failed: %s", r->r.address, r->text);
+			break;
+		case SMTP_TEMP:
+			if (run->now >= give_up) {
+				snprintf(why, sizeof(why), "gave up after %ld hours: %s",
+				    c->smtp.retry_for_hours, r->text);
+				ok = outbox_mark_failed(s, r->r.id, run->now, why) == 0 &&
+				    bounce_record_failure(s, c, r->r.address, why) == 0;
+				run->failed++;
+				log_info("relay: %s: %s", r->r.address, why);
+			} else {
+				time_t next = run->now + relay_backoff(r->r.attempts + 1);
+
+				ok = outbox_mark_deferred(s, r->r.id, run->now, next,
+				    r->text) == 0;
+				run->deferred++;
+				log_debug("relay: %s: deferred: %s", r->r.address, r->text);
+			}
+			break;
+		}
+	}
+	if (ok) {
+		if (store_commit(s) < 0)
+			log_warnx("relay: commit failed; %zu recipients may get a copy again",
+			    run->nresults);
+	} else {
+		store_rollback(s);
+		log_warnx("relay: recording results failed; %zu recipients may get "
+		    "a copy again", run->nresults);
+	}
+	for (size_t i = 0; i < run->nresults; i++)
+		free(run->results[i].r.address);
+	run->nresults = 0;
+}
+
+/* record - keep one outcome (takes p's address) */
+static void
+record(struct run *run, struct pending_rcpt *p, int code, const char *text)
+{
+	struct result *r = &run->results[run->nresults++];
+
+	r->r = *p;
+	p->address = NULL;
+	r->code = code;
+	snprintf(r->text, sizeof(r->text), "%s", text);
+	if (run->nresults == RELAY_COMMIT)
+		flush(run);
+}
+
+/* txn_done - the pool's callback: one finished transaction */
+static void
+txn_done(struct smtp_txn *t, void *arg)
+{
+	struct run *run = arg;
+	struct txn_meta *m = t->udata;
+
+	if (t->unusable && !run->unusable) {
+		run->unusable = 1;
+		snprintf(run->unusable_why, sizeof(run->unusable_why), "%s",
+		    t->nrcpts ? t->result[0].text : "no answer");
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		if (t->result[i].code != 0)
+			run->any_answer = 1;
+		record(run, &m->r[i], t->result[i].code, t->result[i].text);
+	}
+	free(m->r);
+	free(m);
+	smtp_txn_free(&t);
+}
+
+/* envelope_from - cop+bounces@ or its VERP form for rcpt (owned) */
+static char *
+envelope_from(const struct conf *c, const char *rcpt)
+{
+	const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+
+	if (c->smtp.personalize && at && at != rcpt)
+		return xasprintf("%s%sbounces-%.*s=%s@%s", c->list.local,
+		    c->list.tag_separator, (int)(at - rcpt), rcpt, at + 1, c->list.domain);
+	return xasprintf("%s%sbounces@%s", c->list.local, c->list.tag_separator,
+	    c->list.domain);
+}
+
+/* rcpt_ok - an address safe for the SMTP envelope */
+static int
+rcpt_ok(const char *a)
+{
+	const char *at = strrchr(a, '@');
+
+	if (*a == '\0' || strlen(a) > 254 || at == NULL || at == a || at[1] == '\0')
+		return 0;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+			return 0;
+	return 1;
+}
+
+/* format_session - "2020-11-17 - 2020-12-01" (owned) or NULL */
+static char *
+format_session(time_t opens, time_t closes)
+{
+	char a[16], b[16];
+
+	if (opens == 0 || closes == 0)
+		return NULL;
+	clock_format_date(opens, a, sizeof(a));
+	clock_format_date(closes, b, sizeof(b));
+	return xasprintf("%s - %s", a, b);
+}
+
+/* What is known about the entry whose rows are going by. */
+struct current {
+	int64_t outbox;
+	struct compose *cp;        /* a post */
+	char *body;                /* a mail: CRLF bytes */
+	size_t len;
+	char *shared;              /* a post's shared copy (personalize = no) */
+	size_t shared_len;
+	int unusable;              /* cannot be composed: fail its rows */
+	char why[128];
+};
+
+static void
+current_release(struct current *cur)
+{
+	compose_free(&cur->cp);
+	free(cur->body);
+	free(cur->shared);
+	memset(cur, 0, sizeof(*cur));
+}
+
+/* current_load - prepare the entry of row r */
+static void
+current_load(struct run *run, struct current *cur, const struct outbox_row *r)
+{
+	current_release(cur);
+	cur->outbox = r->outbox;
+	if (r->post > 0) {
+		struct outbox_post p;
+		struct compose_list l;
+		struct compose_post cpost;
+		const struct conf_theme *th;
+		int rc = outbox_post_load(run->s, r->post, &p);
+
+		if (rc <= 0) {
+			cur->unusable = 1;
+			snprintf(cur->why, sizeof(cur->why), rc == 0 ?
+			    "post %lld is gone" : "database error", (long long)r->post);
+			return;
+		}
+		compose_list_init(&l, run->c);
+		th = conf_theme_find(run->c, p.theme);
+		memset(&cpost, 0, sizeof(cpost));
+		cpost.raw = p.raw;
+		cpost.raw_len = p.raw_len;
+		cpost.subject = p.subject;
+		cpost.author_name = p.author_name;
+		cpost.author_email = p.author_email;
+		cpost.theme = p.theme;
+		cpost.theme_title = th ? th->title : NULL;
+		cpost.kind = p.kind;
+		cpost.session = format_session(p.opens, p.closes);
+		cur->cp = compose_prepare(&l, &cpost);
+		free((char *)cpost.session);
+		outbox_post_release(&p);
+		if (cur->cp == NULL) {
+			cur->unusable = 1;
+			snprintf(cur->why, sizeof(cur->why), "post %lld cannot be composed",
+			    (long long)r->post);
+		}
+		return;
+	}
+	{
+		char *b;
+		size_t n;
+		struct buf out;
+		int rc = outbox_body(run->s, r->outbox, &b, &n);
+
+		if (rc <= 0) {
+			cur->unusable = 1;
+			snprintf(cur->why, sizeof(cur->why), "outbox %lld has no body",
+			    (long long)r->outbox);
+			return;
+		}
+		buf_init(&out, RELAY_MSG_MAX);
+		if (compose_crlf(&out, b, n) < 0 ||
+		    (out.len >= 2 && memcmp(out.data + out.len - 2, "\r\n", 2) != 0 &&
+		     buf_append(&out, "\r\n", 2) < 0)) {
+			cur->unusable = 1;
+			snprintf(cur->why, sizeof(cur->why), "outbox %lld too large",
+			    (long long)r->outbox);
+			buf_release(&out);
+		} else {
+			cur->body = buf_detach(&out, &cur->len);
+		}
+		free(b);
+	}
+}
+
+/* submit - one transaction for rows[0..n) of the current entry */
+static void
+submit(struct run *run, struct smtp_pool *pool, struct current *cur,
+    struct outbox_row *rows, size_t n)
+{
+	struct txn_meta *m = xcalloc(1, sizeof(*m));
+	const char **rcpts = xcalloc(n, sizeof(*rcpts));
+	char *data, *from;
+	size_t len;
+	struct smtp_txn *t;
+
+	m->r = xcalloc(n, sizeof(*m->r));
+	for (size_t i = 0; i < n; i++) {
+		m->r[i].id = rows[i].id;
+		m->r[i].attempts = rows[i].attempts;
+		m->r[i].created = rows[i].created;
+		m->r[i].address = xstrdup(rows[i].address);
+		rcpts[i] = rows[i].address;
+	}
+	m->n = n;
+	if (cur->cp && run->c->smtp.personalize) {
+		struct compose_rcpt cr = { rows[0].unsub_token, rows[0].language };
+		struct buf out;
+
+		buf_init(&out, RELAY_MSG_MAX);
+		if (compose_render(cur->cp, &cr, &out) < 0) {
+			buf_release(&out);
+			goto fail;
+		}
+		data = buf_detach(&out, &len);
+	} else if (cur->cp) {
+		if (cur->shared == NULL) {
+			struct buf out;
+
+			buf_init(&out, RELAY_MSG_MAX);
+			if (compose_render(cur->cp, NULL, &out) < 0) {
+				buf_release(&out);
+				goto fail;
+			}
+			cur->shared = buf_detach(&out, &cur->shared_len);
+		}
+		data = xmalloc(cur->shared_len + 1);
+		memcpy(data, cur->shared, cur->shared_len + 1);
+		len = cur->shared_len;
+	} else {
+		data = xmalloc(cur->len + 1);
+		memcpy(data, cur->body, cur->len + 1);
+		len = cur->len;
+	}
+	from = envelope_from(run->c, n == 1 ? rows[0].address : NULL);
+	t = smtp_txn_new(from, rcpts, n, data, len, m);
+	free(from);
+	free(rcpts);
+	smtp_pool_submit(pool, t);
+	return;
+fail:
+	for (size_t i = 0; i < n; i++)
+		record(run, &m->r[i], 554, "554 message too large to compose");
+	free(m->r);
+	free(m);
+	free(rcpts);
+}
 
 int
 relay_enqueue_post(struct store *s, const struct conf *c, int64_t post_id)
 {
-	return 0;
+	int n = outbox_add_post(s, post_id, clock_now());
+
+	if (n >= 0)
+		log_info("relay: post %lld queued for %d recipients", (long long)post_id, n);
+	return n;
 }
 
 int64_t
 relay_enqueue_mail(struct store *s, const char *kind, const char *body,
     size_t len, const char *rcpt, int64_t member)
 {
-	return log_error("relay_enqueue_mail: not implemented yet");
+	if (rcpt == NULL || !rcpt_ok(rcpt))
+		return log_error("relay: refusing to queue %s mail to a bad address",
+		    kind ? kind : "a");
+	if (body == NULL || len == 0)
+		return log_error("relay: refusing to queue an empty %s mail", kind ? kind : "");
+	return outbox_add_mail(s, kind ? kind : "mail", body, len, rcpt, member,
+	    clock_now());
 }
 
 int
 relay_run(struct store *s, const struct conf *c, int *remaining)
 {
-	if (remaining)
-		*remaining = 0;
-	return 0;
+	struct run run;
+	struct current cur;
+	struct smtp_pool *pool = NULL;
+	int64_t after = 0;
+	long tried = 0;
+	char err[256];
+	int rc = 0;
+
+	memset(&run, 0, sizeof(run));
+	memset(&cur, 0, sizeof(cur));
+	run.s = s;
+	run.c = c;
+	run.now = clock_now();
+	run.results = xcalloc(RELAY_COMMIT, sizeof(*run.results));
+
+	if (c->smtp.personalize && outbox_fill_tokens(s) < 0)
+		log_warnx("relay: could not give members unsubscribe tokens");
+
+	for (;;) {
+		struct outbox_row *rows;
+		size_t n, i = 0;
+
+		if (outbox_due(s, run.now, after, RELAY_BATCH, &rows, &n) < 0) {
+			rc = -1;
+			break;
+		}
+		if (n == 0) {
+			outbox_rows_free(&rows, n);
+			break;
+		}
+		after = rows[n - 1].id;
+		if (pool == NULL) {
+			pool = smtp_pool_new(c, c->smtp.connections, txn_done, &run,
+			    err, sizeof(err));
+			if (pool == NULL) {
+				log_warnx("relay: smtp: %s", err);
+				outbox_rows_free(&rows, n);
+				rc = -1;
+				break;
+			}
+		}
+		while (i < n && !run.unusable) {
+			size_t j = i;
+
+			while (j < n && rows[j].outbox == rows[i].outbox)
+				j++;
+			if (cur.outbox != rows[i].outbox)
+				current_load(&run, &cur, &rows[i]);
+			for (size_t k = i; k < j && !run.unusable;) {
+				size_t take = 1;
+
+				if (!rcpt_ok(rows[k].address)) {
+					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
+					    rows[k].created, xstrdup(rows[k].address) };
+
+					record(&run, &p, 553, "553 invalid recipient address");
+					k++;
+					continue;
+				}
+				if (cur.unusable) {
+					/* nothing to send: INTERNAL, failed without a bounce */
+					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
+					    rows[k].created, xstrdup(rows[k].address) };
+
+					log_warnx("relay: %s: %s", rows[k].address, cur.why);
+					record(&run, &p, -1, cur.why);
+					k++;
+					continue;
+				}
+				if (!c->smtp.personalize) {
+					/* consecutive valid rows, up to max_recipients */
+					while (k + take < j && take < (size_t)c->smtp.max_recipients &&
+					    rcpt_ok(rows[k + take].address))
+						take++;
+				}
+				submit(&run, pool, &cur, &rows[k], take);
+				tried += (long)take;
+				k += take;
+			}
+			i = j;
+		}
+		outbox_rows_free(&rows, n);
+		if (run.unusable)
+			break;
+	}
+	if (pool)
+		smtp_pool_free(&pool);   /* waits for what is under way */
+	flush(&run);
+	current_release(&cur);
+	free(run.results);
+
+	if (tried || run.sent || run.failed)
+		log_info("relay: %ld sent, %ld deferred, %ld failed", run.sent,
+		    run.deferred, run.failed);
+	if (run.unusable) {
+		log_warnx("relay: SMTP server %s:%d unusable: %s", c->smtp.host,
+		    c->smtp.port, run.unusable_why);
+		if (!run.any_answer)
+			rc = -1;
+	}
+	if (remaining) {
+		long left = outbox_pending(s);
+
+		*remaining = left < 0 ? 0 : (int)left;
+	}
+	return rc;
 }
 
 int
 relay_check(const struct conf *c, char *msg, size_t msglen)
 {
-	snprintf(msg, msglen, "SMTP check not implemented yet");
-	return -1;
+	return smtp_check(c, msg, msglen);
 }

@@ -1,5 +1,92 @@
-/* smtp - (to be written) */
+/* smtp - SMTP submission over libcurl, with per-recipient results
+ *
+ * A struct smtp_pool holds smtp.connections libcurl easy handles driven by
+ * one multi handle: each handle carries one transaction at a time and
+ * keeps its connection open for the next one (libcurl's connection cache),
+ * so a delivery run opens at most that many connections.  TLS is always
+ * verified (smtps://, or STARTTLS per smtp.starttls: yes = required,
+ * auto = when offered, no = never); AUTH is used when smtp.user is set,
+ * with the password read from smtp.password_file at pool creation.
+ *
+ * libcurl reports only one code per transaction, so the server's replies
+ * are read from libcurl's protocol trace (CURLOPT_DEBUGFUNCTION): the
+ * reply to each RCPT TO is matched to its recipient in order, and the
+ * reply to the end of DATA to the accepted ones.  Each recipient thus gets
+ * its own code; smtp_classify() turns a code into OK / TEMP / PERM - the
+ * one place where that is decided.  The trace is never logged wholesale:
+ * AUTH exchanges are dropped before anything reaches the log.
+ */
 #ifndef BARAZA_SMTP_H
 #define BARAZA_SMTP_H
+
+#include <stddef.h>
+
+struct conf;
+
+enum smtp_class { SMTP_OK, SMTP_TEMP, SMTP_PERM };
+
+/* smtp_classify - 2xx OK, 5xx PERM, everything else (4xx, 0 = no reply,
+ * connection failure) TEMP */
+enum smtp_class smtp_classify(int code);
+
+struct smtp_reply {
+	int code;                 /* 250, 451, 550 ...; 0: no reply (connection) */
+	char text[256];           /* the reply line, or libcurl's error */
+};
+
+/* One mail transaction.  Everything in it is owned by it. */
+struct smtp_txn {
+	char *from;               /* envelope sender, bare address ("" for <>) */
+	char **rcpts;             /* bare addresses */
+	size_t nrcpts;
+	char *data;               /* the message, CRLF, not dot-stuffed */
+	size_t len;
+	void *udata;              /* the caller's; not touched */
+
+	/* results, valid in the done callback */
+	struct smtp_reply *result;  /* nrcpts entries: each recipient's outcome */
+	int unusable;             /* the server could not be used at all
+	                           * (connect, TLS, AUTH, greeting): stop */
+
+	/* private to smtp.c */
+	size_t off;
+	int *rcpt_code;
+	char **rcpt_text;
+	size_t rcpt_sent;
+	int last_cmd, in_data, mail_code, data_code;
+	char mail_text[256], data_text[256];
+};
+
+/* smtp_txn_new - a transaction; copies from and rcpts, takes ownership of
+ * data (xmalloc'ed).  Owned by the caller until smtp_pool_submit. */
+struct smtp_txn *smtp_txn_new(const char *from, const char *const *rcpts,
+    size_t nrcpts, char *data, size_t len, void *udata);
+/* smtp_txn_free - release; *tp = NULL */
+void smtp_txn_free(struct smtp_txn **tp);
+
+struct smtp_pool;
+
+/* Called once per finished transaction; the callback owns t afterwards
+ * (and frees it with smtp_txn_free). */
+typedef void smtp_done_fn(struct smtp_txn *t, void *arg);
+
+/* smtp_pool_new - a pool of nconn connections to c's [smtp] server.
+ * NULL with the reason in err when the password cannot be read. */
+struct smtp_pool *smtp_pool_new(const struct conf *c, long nconn,
+    smtp_done_fn *done, void *arg, char *err, size_t errlen);
+/* smtp_pool_submit - start t (takes ownership), waiting while every
+ * connection is busy; finished transactions are handed to the callback
+ * meanwhile.  0, or -1 on a libcurl failure (t is then handed to the
+ * callback as failed). */
+int smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t);
+/* smtp_pool_drain - wait for every transaction under way */
+void smtp_pool_drain(struct smtp_pool *p);
+/* smtp_pool_free - drain, close the connections, release; *pp = NULL */
+void smtp_pool_free(struct smtp_pool **pp);
+
+/* smtp_check - connect, greet (EHLO, STARTTLS and AUTH as configured) and
+ * send NOOP.  0 and "greeted HOST:PORT (220 ...)" in msg, or -1 and the
+ * reason in msg. */
+int smtp_check(const struct conf *c, char *msg, size_t msglen);
 
 #endif
