@@ -419,6 +419,7 @@ member_import(struct store *s, FILE *fp, const char *fname, int skip_invalid,
 	csv_release(&c);
 	seen_free(&im.seen);
 	/* A bad header is never skipped: without it no row means anything. */
+	r->unreadable = !have_header;
 	if (failed || (r->bad > 0 && (!skip_invalid || !have_header))) {
 		store_rollback(s);
 		r->added = r->updated = 0;

@@ -26,6 +26,8 @@
 struct member_import_result {
 	long added, updated;          /* rows written */
 	long bad;                     /* rows refused (reported) */
+	int unreadable;               /* no usable header: nothing imported,
+	                               * even with skip_invalid */
 };
 
 /* member_import - read fp (borrowed; named fname in reports) into the
