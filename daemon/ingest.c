@@ -40,6 +40,7 @@
 #include <strings.h>
 
 #include "bounce.h"
+#include "classify.h"
 #include "clock.h"
 #include "ingest.h"
 #include "log.h"
@@ -70,125 +71,62 @@ struct ingest_ctx {
 	char hash_id[80];
 	time_t now, received;
 	int64_t message_row;
+	struct classifier *cl;        /* borrowed from the options, or owned_cl */
+	struct classifier *owned_cl;
+	char *theme;                  /* owned: the post's theme */
 };
 
-/* ---- classification (until classify.h lands: owner E1) ------------------ */
+/* ---- classification --------------------------------------------------- */
 
-static const char *const kinds[] = { "idea", "question", "resource", "feedback" };
-
-/* subject_tag - the slug of a theme or kind named by a "[tag]" in subject,
- * matched case-insensitively against each candidate (NULL when none).
- * Only the leading run of bracket tags counts, after reply markers. */
-static const char *
-subject_tag(const char *subject, const char *const *cands, size_t n,
-    const struct conf *c, int themes)
-{
-	const char *p = subject;
-
-	while (p && *p) {
-		const char *e;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '[') {
-			/* Skip one reply marker ("Re:", "AW:") and go on. */
-			const char *colon = strchr(p, ':');
-
-			if (colon && colon - p <= 6 && thread_subject_is_reply(p, NULL)) {
-				p = colon + 1;
-				continue;
-			}
-			return NULL;
-		}
-		if ((e = strchr(p, ']')) == NULL)
-			return NULL;
-		size_t tl = (size_t)(e - p - 1);
-		if (themes) {
-			for (size_t i = 0; i < c->nthemes; i++) {
-				const struct conf_theme *t = &c->themes[i];
-
-				if ((strlen(t->slug) == tl && strncasecmp(p + 1, t->slug, tl) == 0) ||
-				    (t->title && strlen(t->title) == tl &&
-				    strncasecmp(p + 1, t->title, tl) == 0))
-					return t->slug;
-			}
-		} else {
-			for (size_t i = 0; i < n; i++)
-				if (strlen(cands[i]) == tl && strncasecmp(p + 1, cands[i], tl) == 0)
-					return cands[i];
-		}
-		p = e + 1;
-	}
-	return NULL;
-}
-
-/* first_paragraph_asks - does the first paragraph of text hold a '?' */
+/* classify_post - theme, session and kind by SPEC 5 (classify.c), with the
+ * database's view of the sessions open at arrival (admin-opened ones,
+ * early closes); the config's windows only while the database has none */
 static int
-first_paragraph_asks(const char *text)
+classify_post(struct ingest_ctx *x, const char *thread_theme,
+    struct classify_result *cr, int64_t *session)
 {
-	const char *p = text;
+	struct classify_input in = { 0 };
+	struct classify_session *cs = NULL;
+	struct store_session_row *rows = NULL;
+	size_t nrows = 0;
+	int any;
 
-	if (p == NULL)
-		return 0;
-	while (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
-		p++;
-	for (; *p; p++) {
-		if (*p == '?')
-			return 1;
-		if (*p == '\n') {
-			const char *q = p + 1;
-
-			while (*q == ' ' || *q == '\t' || *q == '\r')
-				q++;
-			if (*q == '\n')
-				return 0;
+	*session = 0;
+	if (store_sessions_open_at(x->s, x->received, &rows, &nrows, &any) < 0)
+		return -1;
+	if (any) {
+		cs = xreallocarray(NULL, nrows + 1, sizeof(*cs));
+		for (size_t i = 0; i < nrows; i++) {
+			cs[i].theme = rows[i].theme;
+			cs[i].opens = rows[i].opens;
+			cs[i].closes = rows[i].closes;
+			cs[i].id = rows[i].id;
 		}
+		in.sessions = cs;
+		in.nsessions = nrows;
+		in.have_sessions = 1;
 	}
+	if (x->o->theme)
+		in.tag_theme = x->o->theme;
+	else if (x->rr.route == ROUTE_POST)
+		in.tag_theme = x->rr.arg;
+	in.thread_theme = thread_theme;
+	in.arrival = x->received;
+	in.reply_route = x->rr.route == ROUTE_REPLY;
+	if (x->cl == NULL)
+		x->cl = x->owned_cl = classify_new(x->c);
+	classify_message(x->cl, x->m, &in, cr);
+	if (cr->session)
+		*session = cr->session->id;
+	/* The result's theme may point into the rows: keep it valid. */
+	if (cr->theme) {
+		x->theme = xstrdup(cr->theme);
+		cr->theme = x->theme;
+	}
+	cr->session = NULL;
+	free(cs);
+	store_sessions_free(&rows, nrows);
 	return 0;
-}
-
-/* classify_theme - SPEC 5: tag, subject tag, thread, (keywords: classify.c),
- * open session, general.  Returns a string owned by c or static, or
- * *owned (free it) for a theme read from the database. */
-static const char *
-classify_theme(struct ingest_ctx *x, const char *thread_theme, char **owned)
-{
-	const struct conf_theme *t;
-	const char *tag;
-
-	*owned = NULL;
-	if (x->o->theme && (t = conf_theme_find(x->c, x->o->theme)))
-		return t->slug;
-	if (x->rr.route == ROUTE_POST && x->rr.arg) {
-		if ((t = conf_theme_find(x->c, x->rr.arg)))
-			return t->slug;
-		if (strcasecmp(x->rr.arg, INGEST_GENERAL_THEME) == 0)
-			return INGEST_GENERAL_THEME;
-	}
-	if ((tag = subject_tag(x->m->subject, NULL, 0, x->c, 1)))
-		return tag;
-	if (thread_theme)
-		return thread_theme;
-	if (store_session_theme_at(x->s, x->received, owned) == 1)
-		return *owned;
-	return INGEST_GENERAL_THEME;
-}
-
-static const char *
-classify_kind(const struct message *m, int reply)
-{
-	const char *tag = subject_tag(m->subject, kinds, sizeof(kinds) / sizeof(kinds[0]),
-	    NULL, 0);
-
-	if (tag)
-		return tag;
-	if (reply)
-		return "feedback";
-	if (m->nlinks > 0 || m->nattachments > 0)
-		return "resource";
-	if (first_paragraph_asks(m->new_text))
-		return "question";
-	return "idea";
 }
 
 /* ---- the message row ----------------------------------------------------- */
@@ -277,7 +215,8 @@ store_post_message(struct ingest_ctx *x)
 	const struct message *m = x->m;
 	const char *chain[THREAD_MAX_REFS];
 	const char *theme, *kind, *reason = NULL;
-	char *thread_theme = NULL, *owned_theme = NULL, *norm = NULL, *name = NULL;
+	char *thread_theme = NULL, *norm = NULL, *name = NULL;
+	struct classify_result cr;
 	char *reply_mid = NULL;
 	struct thread_msg tm = { 0 };
 	struct thread_placed placed;
@@ -300,27 +239,26 @@ store_post_message(struct ingest_ctx *x)
 		tm.nchain = thread_chain(x->mid, m->references, m->nreferences,
 		    m->in_reply_to, chain, THREAD_MAX_REFS);
 	}
-	norm = thread_normalize_subject(m->subject, x->c->list.subject_prefix);
+	norm = classify_normalize_subject(x->c, m->subject);
 	tm.mid = x->mid;
 	tm.chain = chain;
 	tm.subject = m->subject;
 	tm.norm_subject = norm;
 	tm.received = x->received;
-	tm.reply_like = tm.nchain > 0 ||
-	    thread_subject_is_reply(m->subject, x->c->list.subject_prefix);
+	tm.reply_like = tm.nchain > 0 || classify_is_reply_subject(m->subject);
 
 	/* Thread first: a reply inherits the thread's theme. */
 	if ((rc = thread_find(x->s, &tm, &thread, &thread_theme)) < 0)
 		goto out;
-	theme = classify_theme(x, thread_theme, &owned_theme);
+	if (classify_post(x, thread_theme, &cr, &session) < 0)
+		goto out;
+	theme = cr.theme ? cr.theme : INGEST_GENERAL_THEME;
+	kind = classify_kind_name(cr.kind);
 	if (thread == 0) {
 		if ((rc = thread_find_subject(x->s, &tm, theme, &thread)) < 0)
 			goto out;
 		tm.by_subject = rc == 1;
 	}
-	kind = classify_kind(m, tm.reply_like || tm.by_subject);
-	if (store_session_at(x->s, theme, x->received, &session) < 0)
-		goto out;
 	if (thread == 0 && store_thread_add(x->s, theme, session, m->subject,
 	    norm, x->received, &thread) < 0)
 		goto out;
@@ -371,9 +309,9 @@ store_post_message(struct ingest_ctx *x)
 	} else if (x->o->relay && relay_enqueue_post(x->s, x->c, post) < 0) {
 		goto out;
 	}
-	log_info("<%s>: %s %lld in thread %lld (theme %s, kind %s, parent %lld%s%s)%s%s",
+	log_info("<%s>: %s %lld in thread %lld (theme %s by %s, kind %s, parent %lld%s%s)%s%s",
 	    x->mid, route_name(x->rr.route), (long long)post,
-	    (long long)placed.thread, theme, kind, (long long)placed.parent,
+	    (long long)placed.thread, theme, cr.theme_why, kind, (long long)placed.parent,
 	    tm.by_subject ? ", by subject" : "", placed.adopted ? ", adopted replies" : "",
 	    held ? ", held: " : (x->o->relay ? ", queued" : ", not relayed"),
 	    held ? (reason ? reason : "moderation") : "");
@@ -381,7 +319,6 @@ store_post_message(struct ingest_ctx *x)
 out:
 	free(reply_mid);
 	free(thread_theme);
-	free(owned_theme);
 	free(norm);
 	free(name);
 	return ret;
@@ -539,6 +476,7 @@ ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
 	x.origin = origin;
 	x.now = x.received = clock_now();
 
+	x.cl = x.o->classifier;
 	message_default_limits(&lim);
 	x.m = message_parse(raw, len, &lim);
 	route_message(c, x.m, x.size, &x.rr);
@@ -605,6 +543,8 @@ temporary:
 	ret = -1;
 out:
 	message_free(&x.m);
+	classify_free(&x.owned_cl);
+	free(x.theme);
 	return ret;
 }
 

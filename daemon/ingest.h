@@ -18,6 +18,8 @@
 #include "conf.h"
 #include "store.h"
 
+struct classifier;
+
 struct ingest_result {
 	int duplicate;        /* already stored: nothing done */
 	const char *route;    /* static string: "post", "command", ... */
@@ -45,6 +47,9 @@ struct ingest_options {
 	/* the message's real size when raw holds only its first len bytes
 	 * (a reader cut it at its cap): it is recorded as oversize */
 	size_t full_size;
+	/* a classifier made once for c (classify_new), or NULL: one is made
+	 * for this message (compiling the keyword patterns each time) */
+	struct classifier *classifier;
 };
 
 /* ingest_message - raw/len borrowed; origin e.g. "imap:INBOX:17:42";

@@ -326,26 +326,75 @@ store_session_at(struct store *s, const char *theme, time_t t, int64_t *id)
 }
 
 int
-store_session_theme_at(struct store *s, time_t t, char **theme)
+store_sessions_open_at(struct store *s, time_t t,
+    struct store_session_row **out, size_t *n, int *any)
 {
+	static const char sql_any[] = "SELECT EXISTS (SELECT 1 FROM sessions)";
 	static const char sql[] =
-	    "SELECT theme FROM sessions WHERE ?1 IS NOT NULL AND" SESSION_OPEN_AT
-	    " ORDER BY opens DESC, id DESC LIMIT 1";
-	sqlite3_stmt *st = store_stmt(s, sql);
+	    "SELECT id, theme, opens, closes, state, closed_at FROM sessions"
+	    " WHERE ?1 IS NOT NULL AND" SESSION_OPEN_AT " ORDER BY opens, id";
+	struct store_session_row *v = NULL;
+	size_t nv = 0, alloc = 0;
+	sqlite3_stmt *st;
 	int rc;
 
-	if (st == NULL)
+	*out = NULL;
+	*n = 0;
+	*any = 0;
+	if ((st = store_stmt(s, sql_any)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*any = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_log_error(s, "sessions");
+	if (!*any)
+		return 0;
+	if ((st = store_stmt(s, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, 1);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*theme = store_column_dup(st, 0);
-		sqlite3_reset(st);
-		return *theme ? 1 : 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_session_row *r;
+		const char *state = col_text(st, 4);
+
+		if (nv == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			v = xreallocarray(v, alloc, sizeof(*v));
+		}
+		r = &v[nv++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->theme = store_column_dup(st, 1);
+		if (r->theme == NULL)
+			r->theme = xstrdup("general");
+		r->opens = (time_t)sqlite3_column_int64(st, 2);
+		r->closes = (time_t)sqlite3_column_int64(st, 3);
+		if (state && strcmp(state, "closed") == 0 &&
+		    sqlite3_column_type(st, 5) != SQLITE_NULL &&
+		    (time_t)sqlite3_column_int64(st, 5) < r->closes)
+			r->closes = (time_t)sqlite3_column_int64(st, 5);
+		if (r->closes <= t)
+			r->closes = t + 1;
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_log_error(s, "session theme at");
+	if (rc != SQLITE_DONE) {
+		store_sessions_free(&v, nv);
+		return store_log_error(s, "sessions open");
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+void
+store_sessions_free(struct store_session_row **rows, size_t n)
+{
+	if (*rows == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*rows)[i].theme);
+	xfree(rows);
 }
 
 /* ---- containers --------------------------------------------------------- */

@@ -98,9 +98,19 @@ int store_member_by_email(struct store *s, const char *email, int64_t *id);
  * opened at or before t and either open now or (not closed before t and t
  * before its end).  0 when none. */
 int store_session_at(struct store *s, const char *theme, time_t t, int64_t *id);
-/* store_session_theme_at - 1 and *theme (owned) of some theme with a
- * session open at t (the one that opened last), 0 when none */
-int store_session_theme_at(struct store *s, time_t t, char **theme);
+struct store_session_row {
+	int64_t id;
+	char *theme;              /* owned */
+	time_t opens, closes;     /* closes: the effective end (closed_at when
+	                           * closed early; at least t + 1 when still
+	                           * open past its planned end) */
+};
+/* store_sessions_open_at - every session open at t (as store_session_at
+ * decides) into a fresh array *out of *n (store_sessions_free); *any = 1
+ * when the sessions table holds any session at all.  0 or -1. */
+int store_sessions_open_at(struct store *s, time_t t,
+    struct store_session_row **out, size_t *n, int *any);
+void store_sessions_free(struct store_session_row **rows, size_t n);
 
 /* ---- JWZ containers ---------------------------------------------------- */
 

@@ -71,12 +71,9 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "buf.h"
 #include "log.h"
 #include "store_post.h"
 #include "thread.h"
@@ -171,146 +168,6 @@ thread_is_ancestor(thread_parent_fn *fn, void *arg, const char *child,
 	}
 	free(cur);
 	return 1;
-}
-
-/* Reply and forward markers in the languages members write in: English,
- * German (AW, WG, Antw), Scandinavian (SV, VS, VB), Dutch (Antw, Doorst),
- * French (Réf, TR), Italian (R, Rif, I), Spanish/Portuguese (RE, RV, ENC,
- * RES), Polish (Odp, PD), Turkish (YNT), Finnish (VL), ... compared
- * without case.  A marker may carry a count: Re[2]:, Re^2:, Re(2):. */
-static const char *const reply_words[] = {
-	"re", "fw", "fwd", "aw", "wg", "sv", "vs", "vb", "antw", "antwort",
-	"doorst", "tr", "réf", "ref", "rif", "r", "i", "rv", "enc", "res",
-	"odp", "pd", "ynt", "ilt", "vl", "vá", "továbbítás", "atb", "ats",
-	"fs", "ant", "رد", "转发", "回复", "答复",
-};
-
-/* skip_ws - past ASCII spaces and tabs */
-static const char *
-skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return p;
-}
-
-/* reply_marker - length of a reply marker at p (word, optional count,
- * optional spaces, colon), 0 when there is none */
-static size_t
-reply_marker(const char *p)
-{
-	for (size_t i = 0; i < sizeof(reply_words) / sizeof(reply_words[0]); i++) {
-		size_t wl = strlen(reply_words[i]);
-		const char *q;
-
-		if (strncasecmp(p, reply_words[i], wl) != 0)
-			continue;
-		q = p + wl;
-		if (*q == '[' || *q == '(') {
-			char close = *q == '[' ? ']' : ')';
-			const char *d = q + 1;
-
-			while (isdigit((unsigned char)*d))
-				d++;
-			if (d == q + 1 || *d != close)
-				continue;
-			q = d + 1;
-		} else if (*q == '^') {
-			const char *d = q + 1;
-
-			while (isdigit((unsigned char)*d))
-				d++;
-			if (d == q + 1)
-				continue;
-			q = d;
-		}
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (*q == ':')
-			return (size_t)(q + 1 - p);
-		if (strncmp(q, "\xef\xbc\x9a", 3) == 0)   /* full-width colon */
-			return (size_t)(q + 3 - p);
-	}
-	return 0;
-}
-
-/* bracket_tag - length of a leading "[...]" tag of at most 64 bytes */
-static size_t
-bracket_tag(const char *p)
-{
-	const char *e;
-
-	if (*p != '[')
-		return 0;
-	e = strchr(p, ']');
-	if (e == NULL || e - p > 64 || memchr(p + 1, '[', (size_t)(e - p - 1)))
-		return 0;
-	return (size_t)(e + 1 - p);
-}
-
-/* strip_prefixes - p past list prefix, tags and reply markers; *reply set
- * when a reply marker was seen */
-static const char *
-strip_prefixes(const char *p, const char *list_prefix, int *reply)
-{
-	size_t lp = list_prefix ? strlen(list_prefix) : 0, n;
-
-	*reply = 0;
-	for (;;) {
-		p = skip_ws(p);
-		if (lp && strncasecmp(p, list_prefix, lp) == 0) {
-			p += lp;
-			continue;
-		}
-		if ((n = reply_marker(p)) > 0) {
-			*reply = 1;
-			p += n;
-			continue;
-		}
-		if ((n = bracket_tag(p)) > 0) {
-			p += n;
-			continue;
-		}
-		return p;
-	}
-}
-
-int
-thread_subject_is_reply(const char *subject, const char *list_prefix)
-{
-	int reply;
-
-	if (subject == NULL)
-		return 0;
-	strip_prefixes(subject, list_prefix, &reply);
-	return reply;
-}
-
-char *
-thread_normalize_subject(const char *subject, const char *list_prefix)
-{
-	struct buf b;
-	const char *p;
-	int reply, space = 0;
-
-	buf_init(&b, 4096);
-	if (subject == NULL)
-		return buf_detach(&b, NULL);
-	p = strip_prefixes(subject, list_prefix, &reply);
-	for (; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
-			space = 1;
-			continue;
-		}
-		if (space && b.len && buf_putc(&b, ' ') < 0)
-			break;
-		space = 0;
-		if (buf_putc(&b, ch < 0x80 ? tolower(ch) : ch) < 0)
-			break;
-	}
-	return buf_detach(&b, NULL);
 }
 
 int

@@ -49,16 +49,6 @@ typedef int thread_parent_fn(void *arg, const char *mid, char **parent);
 int thread_is_ancestor(thread_parent_fn *fn, void *arg, const char *child,
     const char *parent);
 
-/* thread_subject_is_reply - 1 when subject starts (after the list prefix
- * and whitespace) with a reply or forward marker: Re:, RE :, Fwd:, Fw:,
- * AW:, SV:, VS:, WG:, TR:, Antw:, Réf:, Re[2]:, Re^2: ... */
-int thread_subject_is_reply(const char *subject, const char *list_prefix);
-
-/* thread_normalize_subject - subject without list prefix, reply markers,
- * [bracket] tags, and with whitespace collapsed and lower-cased (ASCII),
- * into a fresh string (owned) */
-char *thread_normalize_subject(const char *subject, const char *list_prefix);
-
 /* thread_subject_fallback_ok - may a message be glued to an existing
  * thread by subject alone?  Only when it looks like a reply (reply marker
  * or references that matched nothing): two unrelated "Hello" posts must not
@@ -74,7 +64,7 @@ struct thread_msg {
 	const char *const *chain;     /* from thread_chain (borrowed) */
 	size_t nchain;
 	const char *subject;          /* as written, for the thread's subject */
-	const char *norm_subject;     /* thread_normalize_subject */
+	const char *norm_subject;     /* classify_normalize_subject */
 	int reply_like;               /* see thread_subject_fallback_ok */
 	int by_subject;               /* the thread was found by subject */
 	time_t received;
