@@ -87,19 +87,23 @@ static const struct anchor {
 	/* sendmail */
 	{ "the following addresses had permanent fatal errors", "sendmail", K_PERM },
 	{ "the following addresses had transient non-fatal errors", "sendmail", K_TEMP },
-	{ "this is a warning message only", "sendmail", K_TEMP },
 	/* Exchange / Outlook / Office 365 */
 	{ "delivery has failed to these recipients or groups", "exchange", K_PERM },
 	{ "delivery is delayed to these recipients or groups", "exchange", K_TEMP },
 	{ "hasn't been delivered yet", "exchange", K_TEMP },
 	{ "your message couldn't be delivered", "exchange", K_PERM },
-	{ "couldn't be delivered", "exchange", K_PERM },
+	{ "wasn't found at", "exchange", K_PERM },
+	{ "more info for email admins", "exchange", K_AUTO },
+	{ "la remise a \xc3\xa9" "chou\xc3\xa9 pour ces destinataires", "exchange", K_PERM },
+	{ "error en la entrega a estos destinatarios", "exchange", K_PERM },
+	{ "fehler bei der zustellung an folgende", "exchange", K_PERM },
 	{ "did not reach some or all of the intended recipients", "exchange", K_PERM },
 	{ "the following recipient(s) cannot be reached", "exchange", K_PERM },
 	{ "the following recipient(s) could not be reached", "exchange", K_PERM },
 	/* GroupWise */
 	{ "had the following undeliverable recipient(s)", "groupwise", K_PERM },
 	{ "message status - undeliverable", "groupwise", K_PERM },
+	{ "was undeliverable to the following", "groupwise", K_PERM },
 	/* Yahoo */
 	{ "we were unable to deliver your message to the following address", "yahoo", K_PERM },
 	{ "unable to deliver message to the following address", "yahoo", K_PERM },
@@ -117,6 +121,8 @@ static const struct anchor {
 	{ "wasn't delivered to", "gmail", K_PERM },
 	{ "there was a temporary problem delivering your message", "gmail", K_TEMP },
 	/* the plain texts, in several languages */
+	{ "this is a warning message only", "generic", K_TEMP },
+	{ "n'a pas encore \xc3\xa9t\xc3\xa9 remis", "generic", K_TEMP },
 	{ "could not be delivered", "generic", K_AUTO },
 	{ "couldn't be delivered", "generic", K_AUTO },
 	{ "was not delivered", "generic", K_AUTO },
@@ -839,7 +845,13 @@ bounce_parse_input(const struct bounce_input *in, struct arena *a,
 			if (collect_addresses(delay_text ? &temp : &perm, &excl, text, rend) < 0)
 				return -1;
 		} else {
-			family = found[0].anchor->family;
+			/* the family is that of the most specific anchor found */
+			const struct anchor *best = found[0].anchor;
+
+			for (size_t k = 1; k < nfound; k++)
+				if (found[k].anchor < best)
+					best = found[k].anchor;
+			family = best->family;
 			for (size_t k = 0; k < nfound; k++) {
 				const char *from = found[k].at;
 				const char *to = k + 1 < nfound ? found[k + 1].at : rend;
