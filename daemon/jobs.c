@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "digest.h"
+#include "fanout.h"
 #include "figures.h"
 #include "jobs.h"
 #include "log.h"
@@ -15,74 +16,32 @@
 #include "store_jobs.h"
 #include "xalloc.h"
 
-#define JOBS_LANGS 16
 #define JOBS_TEXT_MAX (4u << 20)
 
-/* A mail shared by every recipient of one language. */
-struct per_lang {
-	char lang[17];
-	int64_t outbox;
-};
-
-struct fanout {
-	struct store *s;
+/* A notice template rendered for the whole group, one body per language. */
+struct group_notice {
 	const struct conf *c;
 	const char *kind, *template;
-	struct template_var *vars;
+	const struct template_var *vars;
 	size_t nvars;
-	struct per_lang langs[JOBS_LANGS];
-	size_t nlangs;
-	long sent;
-	int failed;
 };
 
-/* fanout_rcpt - queue the mail for one recipient, building the body of
- * their language the first time it is needed */
 static int
-fanout_rcpt(void *arg, int64_t id, const char *email, const char *name,
-    const char *lang)
+build_group_notice(void *arg, const char *lang, struct buf *out)
 {
-	struct fanout *f = arg;
-	const char *l = *lang ? lang : f->c->list.language;
-	int64_t outbox = -1;
-	size_t i;
+	struct group_notice *g = arg;
+	struct notice n;
 
-	(void)name;
-	for (i = 0; i < f->nlangs; i++)
-		if (strcmp(f->langs[i].lang, l) == 0)
-			outbox = f->langs[i].outbox;
-	if (outbox < 0) {
-		struct notice n;
-		struct buf out;
-
-		memset(&n, 0, sizeof(n));
-		n.kind = f->kind;
-		n.template = f->template;
-		n.lang = l;
-		n.vars = f->vars;
-		n.nvars = f->nvars;
-		n.to = f->c->list.address;
-		n.to_name = f->c->list.name;
-		n.from_tag = "owner";
-		buf_init(&out, NOTICE_MAX);
-		if (notice_build(&out, f->c, &n) == 0)
-			outbox = store_mail_queue(f->s, f->kind, out.data, out.len);
-		buf_release(&out);
-		if (outbox < 0) {
-			f->failed = 1;
-			return -1;
-		}
-		if (f->nlangs < JOBS_LANGS) {
-			snprintf(f->langs[f->nlangs].lang, sizeof(f->langs[0].lang), "%s", l);
-			f->langs[f->nlangs++].outbox = outbox;
-		}
-	}
-	if (store_mail_add_rcpt(f->s, outbox, id, email) < 0) {
-		f->failed = 1;
-		return -1;
-	}
-	f->sent++;
-	return 0;
+	memset(&n, 0, sizeof(n));
+	n.kind = g->kind;
+	n.template = g->template;
+	n.lang = lang;
+	n.vars = g->vars;
+	n.nvars = g->nvars;
+	n.to = g->c->list.address;
+	n.to_name = g->c->list.name;
+	n.from_tag = "owner";
+	return notice_build(out, g->c, &n);
 }
 
 static int
@@ -108,7 +67,8 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	const struct conf_theme *t = conf_theme_find(c, js->theme);
 	struct buf range, questions, post, facilitators;
 	struct template_var vars[6];
-	struct fanout f;
+	struct group_notice g = { c, "announce", "announce", vars, 6 };
+	long sent;
 	int rc;
 
 	if ((rc = store_session_set_state(s, js->id, "open", now)) < 0)
@@ -136,17 +96,10 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	vars[3] = (struct template_var){ "post_address", post.data };
 	vars[4] = (struct template_var){ "facilitators", facilitators.data };
 	vars[5] = (struct template_var){ "list", c->list.name };
-	memset(&f, 0, sizeof(f));
-	f.s = s;
-	f.c = c;
-	f.kind = "announce";
-	f.template = "announce";
-	f.vars = vars;
-	f.nvars = 6;
-	if (store_job_recipients(s, "active", fanout_rcpt, &f) < 0 || f.failed)
+	if ((sent = fanout_send(s, c, "active", "announce", build_group_notice, &g)) < 0)
 		goto fail;
 	log_info("session %lld (%s) open: announcement queued for %ld members",
-	    (long long)js->id, js->theme, f.sent);
+	    (long long)js->id, js->theme, sent);
 	buf_release(&range);
 	buf_release(&questions);
 	buf_release(&post);
@@ -204,8 +157,9 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js)
 	struct digest_scope sc = { js->id, 0, 0, NULL };
 	struct buf range, figs, threads, questions, links, voices, addr;
 	struct template_var vars[9];
+	struct group_notice g = { c, "kit", "kit", vars, 9 };
 	struct figures fg;
-	struct fanout f;
+	long sent;
 	int rc = -1;
 
 	if (strcmp(js->state, "closed") == 0)
@@ -239,17 +193,10 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js)
 	vars[6] = (struct template_var){ "new_voices", voices.len ? voices.data : "  (none)\n" };
 	vars[7] = (struct template_var){ "summary_address", addr.data };
 	vars[8] = (struct template_var){ "list", c->list.name };
-	memset(&f, 0, sizeof(f));
-	f.s = s;
-	f.c = c;
-	f.kind = "kit";
-	f.template = "kit";
-	f.vars = vars;
-	f.nvars = 9;
-	if (store_job_recipients(s, "facilitators", fanout_rcpt, &f) < 0 || f.failed)
+	if ((sent = fanout_send(s, c, "facilitators", "kit", build_group_notice, &g)) < 0)
 		goto done;
 	log_info("session %lld (%s): summary kit queued for %ld facilitators",
-	    (long long)js->id, js->theme, f.sent);
+	    (long long)js->id, js->theme, sent);
 	rc = 0;
 done:
 	buf_release(&range);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "store_int.h"
 #include "store_jobs.h"
+#include "xalloc.h"
 
 int
 store_jobs_plan(struct store *s, time_t kit_before)
@@ -208,4 +209,87 @@ store_session_new_voices(struct store *s, int64_t session,
 		}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "new voices");
+}
+
+int
+store_summary_session(struct store *s, const char *theme, time_t now, int64_t *id)
+{
+	static const char open_sql[] =
+	    "SELECT id FROM sessions WHERE (?1 IS NULL OR theme = ?1)"
+	    " AND state <> 'closed' AND opens <= ?2 AND closes > ?2"
+	    " ORDER BY closes, id LIMIT 1";
+	static const char closed_sql[] =
+	    "SELECT id FROM sessions WHERE (?1 IS NULL OR theme = ?1)"
+	    " AND (state = 'closed' OR closes <= ?2) AND opens <= ?2"
+	    " ORDER BY COALESCE(closed_at, closes) DESC, id DESC LIMIT 1";
+	const char *const sqls[2] = { open_sql, closed_sql };
+
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = store_stmt(s, sqls[i]);
+		int rc;
+
+		if (st == NULL)
+			return -1;
+		if (theme)
+			sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 1);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW)
+			return 1;
+		if (rc != SQLITE_DONE)
+			return store_log_error(s, "summary session");
+	}
+	return 0;
+}
+
+int
+store_session_set_summary(struct store *s, int64_t session, int64_t post,
+    int64_t *previous)
+{
+	static const char get[] = "SELECT COALESCE(summary, 0) FROM sessions WHERE id = ?1";
+	static const char set[] = "UPDATE sessions SET summary = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, get);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, session);
+	*previous = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if ((st = store_stmt(s, set)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, session);
+	sqlite3_bind_int64(st, 2, post);
+	return store_step_done(s, st);
+}
+
+int
+store_message_raw(struct store *s, int64_t id, char **raw, size_t *len)
+{
+	static const char sql[] = "SELECT raw FROM messages WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		*raw = xmalloc((size_t)n + 1);
+		if (n)
+			memcpy(*raw, p, (size_t)n);
+		(*raw)[n] = '\0';
+		*len = (size_t)n;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "message raw");
 }

@@ -64,4 +64,16 @@ int store_job_recipients(struct store *s, const char *who,
 int store_session_new_voices(struct store *s, int64_t session,
     int (*fn)(void *arg, const char *name), void *arg);
 
+/* store_summary_session - the session a summary for theme (NULL: any)
+ * arriving at now belongs to: the open one (closing first), else the most
+ * recently closed.  1 and *id, 0 none, -1 error. */
+int store_summary_session(struct store *s, const char *theme, time_t now, int64_t *id);
+/* store_session_set_summary - the session's summary post; *previous gets
+ * the post it replaces (0 when none).  0 or -1. */
+int store_session_set_summary(struct store *s, int64_t session, int64_t post,
+    int64_t *previous);
+/* store_message_raw - the stored raw bytes of message row id (owned);
+ * 1 found, 0 absent, -1 error */
+int store_message_raw(struct store *s, int64_t id, char **raw, size_t *len);
+
 #endif

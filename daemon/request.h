@@ -1,0 +1,45 @@
+/* request - mail to the list's own machinery (SPEC sections 4 and 6)
+ *
+ * request_handle() acts on a message that route.c sent to cop+request@ or a
+ * shortcut (subscribe, unsubscribe, help), cop+confirm-TOKEN@,
+ * cop+unsubscribe-TOKEN@ (one-click), cop+owner@ or cop+summary[-THEME]@.
+ * It runs inside the ingest transaction, after the message row was added
+ * (message_row), and queues every answer in the same transaction.
+ *
+ * Rules kept here: answers go to the From address (never a Reply-To);
+ * subscription and unsubscription by mail are confirmed through single-use
+ * 128-bit tokens that expire after 7 days; one-click unsubscription is
+ * immediate and acknowledged once; "not understood" and refusals go out at
+ * most once a day per address; more than REQUEST_MAX_PER_HOUR command mails
+ * an hour from one address are dropped (logged), never answered in a loop.
+ * Summaries: only an active facilitator's; authenticated by the trusted
+ * server's Authentication-Results (dkim or spf pass for the From domain)
+ * or else by a confirmation round-trip; a summary closes its session and
+ * goes to every active member whatever their delivery mode.
+ */
+#ifndef BARAZA_REQUEST_H
+#define BARAZA_REQUEST_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "message.h"
+#include "route.h"
+#include "store.h"
+
+#define REQUEST_MAX_PER_HOUR 10
+#define REQUEST_CONFIRM_TTL (7 * 86400)
+
+/* request_handle - act on m (see above).  *state gets the message state to
+ * record: "stored" when acted on, "ignored" when dropped (rate limit, no
+ * sender).  0, or -1 on a database error (the transaction is rolled back
+ * by the caller and the message fetched again). */
+int request_handle(struct store *s, const struct conf *c, const struct message *m,
+    const struct route_result *rr, int64_t message_row, const char **state);
+
+/* request_auth_ok - does an Authentication-Results field of m from the
+ * trusted authserv-id show dkim=pass or spf=pass aligned with the From
+ * domain?  1 yes, 0 no (also when no authserv-id is configured). */
+int request_auth_ok(const struct conf *c, const struct message *m);
+
+#endif
