@@ -14,14 +14,12 @@
  *        then held for moderation or queued for relay;
  *      - approvals, rejections and bounces go to their modules;
  *      - commands, confirmations, one-click unsubscriptions, summaries and
- *        mail to the owner are stored 'pending' for the modules of issues
- *        5 and 6 (ingest_dispatch_request is where they plug in);
+ *        mail to the owner go to request.c (ingest_dispatch_request);
  *      - auto-replies, loops, oversize and invalid messages are stored
  *        'ignored' with the reason;
  *   4. commit, log one line keyed by the Message-ID, free the arena.
  *
- * States: stored (effects committed), pending (kept for a later handler),
- * ignored (never acted on, by rule), failed (could not be handled: the
+ * States: stored (effects committed), ignored (never acted on, by rule), failed (could not be handled: the
  * reason says why; bad input is never a temporary failure, so it never
  * blocks the mailbox).  Only database trouble that may pass (busy, disk
  * full, I/O) returns -1: everything is rolled back and the message stays
@@ -47,6 +45,7 @@
 #include "message.h"
 #include "moderation.h"
 #include "relay.h"
+#include "request.h"
 #include "route.h"
 #include "store_post.h"
 #include "thread.h"
@@ -328,24 +327,24 @@ out:
 
 /* ingest_dispatch_request - mail for the list's own machinery: commands
  * (cop+request@ and the shortcuts), confirmations, one-click
- * unsubscriptions, summaries, and mail to cop+owner@.  Issues 5 and 6 plug
- * their handlers in here; each handler works inside this transaction and
- * returns the state to record ("stored" once acted on).  Until a handler
- * exists the message is kept 'pending', so nothing is lost: a later version
- * can act on the pending rows. */
+ * unsubscriptions, summaries, and mail to cop+owner@.  The message row is
+ * added first (a summary becomes a post that points at it); request.c acts
+ * inside this transaction and says which state to record. */
 static int
 ingest_dispatch_request(struct ingest_ctx *x, const char **state)
 {
-	switch (x->rr.route) {
-	case ROUTE_COMMAND:     /* issue 5: command_handle() */
-	case ROUTE_CONFIRM:     /* issue 5: subscription confirmation */
-	case ROUTE_UNSUBSCRIBE: /* issue 5: one-click unsubscribe */
-	case ROUTE_SUMMARY:     /* issue 6: summary_handle() */
-	case ROUTE_OWNER:       /* issue 5: forward to the facilitators */
-	default:
-		*state = "pending";
+	*state = "stored";
+	if (add_message_row(x, "stored", NULL) < 0)
+		return -1;
+	if (x->m == NULL)
 		return 0;
-	}
+	if (request_handle(x->s, x->c, x->m, &x->rr, x->message_row, state) < 0)
+		return -1;
+	if (strcmp(*state, "stored") != 0 &&
+	    store_message_set_state(x->s, x->message_row, *state, NULL) < 0)
+		return -1;
+	x->res->state = *state;
+	return 0;
 }
 
 /* handle - the route's effects; inside the transaction */
@@ -382,8 +381,6 @@ handle(struct ingest_ctx *x)
 	case ROUTE_SUMMARY:
 	case ROUTE_OWNER:
 		if (ingest_dispatch_request(x, &state) < 0)
-			return -1;
-		if (add_message_row(x, state, NULL) < 0)
 			return -1;
 		log_info("<%s>: %s%s%s, %s", x->mid, route_name(x->rr.route),
 		    x->rr.arg ? " " : "", x->rr.arg ? x->rr.arg : "", state);
