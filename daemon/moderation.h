@@ -11,6 +11,7 @@
 #define BARAZA_MODERATION_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "conf.h"
 #include "message.h"
@@ -28,8 +29,42 @@ int moderation_hold(struct store *s, const struct conf *c,
     const char *reason);
 
 /* moderation_answer - a mail to cop+approve-TOKEN@ (approve = 1) or
- * cop+reject-TOKEN@ (0).  0 or -1. */
+ * cop+reject-TOKEN@ (0).  Only an active facilitator's From decides (when
+ * list.trusted_authserv_id is set, that server's Authentication-Results
+ * must not say dkim/spf fail); unknown tokens and other senders are
+ * ignored with a log line and no reply.  A second answer is told "already
+ * approved/rejected by X", a late one "expired" (once a day at most).  On
+ * reject the new text of the answer goes to the author as the comment.
+ * 0 (whatever was decided), or -1 on a database error. */
 int moderation_answer(struct store *s, const struct conf *c,
     const struct message *m, int approve, const char *token);
+
+enum moderation_outcome {
+	MODERATION_DONE,      /* decided now */
+	MODERATION_ALREADY,   /* decided before (by *by_out) */
+	MODERATION_EXPIRED,   /* too late: now expired */
+	MODERATION_UNKNOWN    /* no such hold */
+};
+
+/* moderation_decide - the shared decision of the mail path and `baraza held
+ * approve|reject`: approve (1) or reject (0) hold id, by (a facilitator's
+ * address, or "NAME (command line)"), with comment (may be NULL; sent to
+ * the author on reject).  answer is the deciding mail (NULL from the
+ * command line): it gets the "already ..." / "expired" reply.  Inside a
+ * transaction.  Returns an enum moderation_outcome, or -1; *by_out (may be
+ * NULL) gets who decided first when MODERATION_ALREADY (owned). */
+int moderation_decide(struct store *s, const struct conf *c, int64_t id,
+    int approve, const char *by, const char *comment,
+    const struct message *answer, char **by_out);
+
+/* moderation_expire - holds still undecided at their expiry (14 days)
+ * become 'expired' and their posts 'rejected'.  Opens and commits its own
+ * transaction (call it outside one, e.g. from the daemon's due jobs).
+ * Returns the number expired, or -1. */
+int moderation_expire(struct store *s, time_t now);
+
+/* moderation_reason_var - the template variable that says reason in the
+ * held-author/held-moderator templates ("r_nonmember", ...) */
+const char *moderation_reason_var(const char *reason);
 
 #endif
