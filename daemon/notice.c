@@ -312,10 +312,11 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 	}
 	if (n->reply_to && notice_address_header(out, "Reply-To", NULL, n->reply_to) < 0)
 		goto cap;
-	if (buf_printf(out, "Auto-Submitted: auto-replied\n"
+	if (buf_printf(out, "Auto-Submitted: %s\n"
 	    "X-Baraza-Notice: %s\n"
 	    "X-Loop: %s\n"
-	    "MIME-Version: 1.0\n", n->kind, c->list.address) < 0)
+	    "MIME-Version: 1.0\n", n->in_reply_to ? "auto-replied" : "auto-generated",
+	    n->kind, c->list.address) < 0)
 		goto cap;
 	if (n->attach == NULL) {
 		if (buf_puts(out, "Content-Type: text/plain; charset=utf-8\n"
