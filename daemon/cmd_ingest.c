@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "classify.h"
 #include "cmd.h"
 #include "ingest.h"
 #include "json.h"
@@ -476,6 +477,7 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	cap = (size_t)c->list.max_message_kb * 1024 + IMPORT_CAP_SLACK;
+	o.classifier = classify_new(c);
 	mb = mbox_open(fp, cap);
 	origin = xasprintf("mbox:%s", file);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -525,6 +527,7 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	if (in_txn && store_commit(s) < 0)
 		status = 1;
 	mbox_close(&mb);
+	classify_free(&o.classifier);
 	if (fp != stdin)
 		fclose(fp);
 	free(origin);
