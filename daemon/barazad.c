@@ -4,9 +4,10 @@
  *
  * One cycle is: fetch every new message from the list's IMAP mailbox and
  * hand each to ingest_message() (imap.c marks it per imap.after once its
- * effects are committed), then relay_run() delivers the outbox, then the
- * due jobs run (sessions, kits, digests: run_due_jobs) and the archive is
- * refreshed (refresh_archive).  --once runs one cycle and exits.
+ * effects are committed), then the due jobs run (sessions, kits, digests:
+ * jobs_run_due), then relay_run() delivers the outbox (posts and whatever
+ * the jobs queued), then the archive is refreshed (refresh_archive, a hook
+ * for later).  --once runs one cycle and exits.
  *
  * The loop.  After a cycle the daemon waits for news: with IMAP IDLE when
  * the server has it and [imap] idle = yes (Dovecot announces a new message
@@ -49,6 +50,7 @@
 #include "conf.h"
 #include "imap.h"
 #include "ingest.h"
+#include "jobs.h"
 #include "log.h"
 #include "relay.h"
 #include "store.h"
@@ -344,12 +346,17 @@ fetch_step(struct daemon *d, int *deferred)
 	return 0;
 }
 
-/* run_due_jobs - session open/close, summary kits, digests.
- * Hook for a later issue: the job runner plugs in here.  0 or -1. */
+/* run_due_jobs - session open/close, summary kits, digests (jobs.h) */
 static int
 run_due_jobs(struct daemon *d)
 {
-	(void)d;
+	int n = jobs_run_due(d->store, d->conf, clock_now());
+
+	if (n < 0)
+		return log_error("jobs: a due job failed; it runs again next "
+		    "cycle");
+	if (n > 0)
+		log_info("jobs: %d due job%s run", n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -362,19 +369,21 @@ refresh_archive(struct daemon *d)
 	return 0;
 }
 
-/* chores - deliver the outbox and run due jobs; -1 when a step failed */
+/* chores - run due jobs, deliver the outbox, refresh the archive; -1
+ * when a step failed.  The jobs run before the delivery so that what they
+ * queue (announcements, kits, digests) goes out in the same cycle. */
 static int
 chores(struct daemon *d)
 {
 	int remaining = 0, rc = 0;
 
-	if (relay_run(d->store, d->conf, &remaining) < 0) {
+	if (run_due_jobs(d) < 0)
+		rc = -1;
+	if (!got_stop && relay_run(d->store, d->conf, &remaining) < 0) {
 		log_warnx("relay: the SMTP server could not be reached; %d "
 		    "deliveries stay queued", remaining);
 		rc = -1;
 	}
-	if (!got_stop && run_due_jobs(d) < 0)
-		rc = -1;
 	if (!got_stop && refresh_archive(d) < 0)
 		rc = -1;
 	d->next_chores = time(NULL) + d->conf->imap.poll_seconds;
@@ -409,6 +418,7 @@ wait_for_news(struct daemon *d)
 	if (d->imap == NULL) {
 		if (d->imap_retry_at < until)
 			until = d->imap_retry_at;
+		log_debug("sleeping %ld s", (long)(until - now));
 		sleep_until(until);
 		return;
 	}
@@ -419,11 +429,13 @@ wait_for_news(struct daemon *d)
 			secs = IDLE_MAX_SECONDS;
 		if (secs < 1)
 			secs = 1;
+		log_debug("imap: idling (at most %ld s)", secs);
 		rc = imap_idle(d->imap, (int)secs, &got_stop, err, sizeof(err));
 		if (rc < 0)
 			imap_failed(d, rc, err);
 		return;
 	}
+	log_debug("polling again in %ld s", (long)(until - now));
 	sleep_until(until);
 	if (!got_stop && d->imap != NULL &&
 	    imap_noop(d->imap, err, sizeof(err)) != IMAP_OK)

@@ -1106,6 +1106,7 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 		    errlen);
 		if (rc != IMAP_OK)
 			break;
+		st->batches++;
 		for (j = 0; j < nb; j++) {
 			char origin[IMAP_MAX_MAILBOX + 48];
 			struct imap_msg msg;

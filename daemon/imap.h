@@ -88,6 +88,7 @@ struct imap_msg {
 typedef int (*imap_message_fn)(void *arg, const struct imap_msg *m);
 
 struct imap_fetch_stats {
+	unsigned batches;     /* UID FETCH commands for message bodies */
 	unsigned fetched;     /* messages handed to the callback */
 	unsigned done;        /* callbacks that returned 0 */
 	unsigned deferred;    /* 1 when a callback returned -1 (batch stopped) */

@@ -1,2 +1,911 @@
-/* it_imap - (to be written) */
+/* it_imap - the IMAP layer and barazad against the real Dovecot
+ *
+ * Two levels: imap.h called directly from this binary (it links
+ * libbaraza.a), so the fetch can be watched message by message; and the
+ * real barazad binary, --once and in loop mode (IDLE latency, signals,
+ * reconnection after a Dovecot restart).  The shared Dovecot comes from the
+ * harness (STARTTLS and IMAPS ports, a self-signed certificate trusted
+ * through ca_file); the restart test starts a Dovecot of its own.
+ */
+#include "config.h"
+
 #include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <libetpan/libetpan.h>
+
+#include "../harness.h"
+#include "buf.h"
+#include "conf.h"
+#include "imap.h"
+#include "store.h"
+#include "store_imap.h"
+#include "tls.h"
+#include "xalloc.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static long long
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* env_init - h_env_init, then wait until Dovecot knows the new user:
+ * Dovecot stats its passwd-file at most once a second, so a user added
+ * right after another lookup is unknown for up to a second */
+static void
+env_init(struct h_env *env, const char *name)
+{
+	h_env_init(env, name);
+	for (int i = 0; i < 40; i++) {
+		mailimap *m = mailimap_new(0, NULL);
+		int r;
+
+		mailimap_set_timeout(m, 10);
+		r = mailimap_socket_connect(m, "127.0.0.1", (uint16_t)env->imap_port);
+		if (r == MAILIMAP_NO_ERROR || r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+			r = mailimap_login(m, env->imap_user, env->imap_pass);
+		if (r == MAILIMAP_NO_ERROR)
+			mailimap_logout(m);
+		mailimap_free(m);
+		if (r == MAILIMAP_NO_ERROR)
+			return;
+		usleep(100000);
+	}
+	cr_assert_fail("user %s cannot log in to Dovecot", env->imap_user);
+}
+
+/* load - h_write_config(extra) then conf_load it */
+static struct conf *
+load(struct h_env *env, const char *extra)
+{
+	struct buf errs;
+	struct conf *c;
+
+	h_write_config(env, extra);
+	buf_init(&errs, 1 << 16);
+	c = conf_load(env->conf, &errs);
+	cr_assert(c != NULL, "conf_load %s: %s", env->conf, errs.data);
+	buf_release(&errs);
+	return c;
+}
+
+/* open_db - a migrated database at the config's path */
+static struct store *
+open_db(const struct conf *c)
+{
+	struct store *s = NULL;
+	char err[256];
+
+	cr_assert(store_open(c->list.database, 1, &s, err, sizeof(err)) == 0,
+	    "store_open: %s", err);
+	cr_assert(store_migrate(s, err, sizeof(err)) >= 0, "migrate: %s", err);
+	return s;
+}
+
+/* raw_login - a plain (loopback) libetpan session as the test user, to
+ * load mail quickly; port 0 = the harness's Dovecot */
+static mailimap *
+raw_login(struct h_env *env, int port, const char *user, const char *pass)
+{
+	mailimap *m = mailimap_new(0, NULL);
+	int r;
+
+	mailimap_set_timeout(m, 10);
+	r = mailimap_socket_connect(m, "127.0.0.1",
+	    (uint16_t)(port ? port : env->imap_port));
+	cr_assert(r == MAILIMAP_NO_ERROR || r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED,
+	    "connect: %d", r);
+	r = mailimap_login(m, user ? user : env->imap_user,
+	    pass ? pass : env->imap_pass);
+	cr_assert(r == MAILIMAP_NO_ERROR, "login: %d", r);
+	return m;
+}
+
+/* put - APPEND n messages "TAG.i" (Message-ID <TAG.i@it-imap>) of about
+ * body_bytes each to mailbox over one session */
+static void
+put_on(mailimap *m, const char *mailbox, const char *tag, int from, int n,
+    size_t body_bytes)
+{
+	for (int i = from; i < from + n; i++) {
+		char *body = xmalloc(body_bytes + 1), *msg;
+		size_t k;
+		int r;
+
+		for (k = 0; k < body_bytes; k++)
+			body[k] = (k % 64 == 63) ? '\n' : (char)('a' + k % 26);
+		body[body_bytes] = '\0';
+		msg = xasprintf("From: Alice <alice@example.org>\r\n"
+		    "To: cop@example.org\r\nSubject: %s %d\r\n"
+		    "Message-ID: <%s.%d@it-imap>\r\n"
+		    "Date: Tue, 17 Nov 2020 10:00:00 +0000\r\n\r\n%s\r\n",
+		    tag, i, tag, i, body);
+		r = mailimap_append(m, mailbox, NULL, NULL, msg, strlen(msg));
+		cr_assert(r == MAILIMAP_NO_ERROR, "append %s %d: %d", tag, i, r);
+		free(msg);
+		free(body);
+	}
+}
+
+static void
+put(struct h_env *env, const char *mailbox, const char *tag, int from, int n)
+{
+	mailimap *m = raw_login(env, 0, NULL, NULL);
+
+	put_on(m, mailbox, tag, from, n, 40);
+	mailimap_logout(m);
+	mailimap_free(m);
+}
+
+/* count_keyword - messages in mailbox with the keyword (doveadm search) */
+static int
+count_search(struct h_env *env, const char *mailbox, const char *query)
+{
+	struct h_out out;
+	int n = 0;
+
+	h_doveadm(env, &out, "search -u '%s' mailbox '%s' %s", env->imap_user,
+	    mailbox, query);
+	for (char *p = out.out; *p; p++)
+		if (*p == '\n')
+			n++;
+	h_out_free(&out);
+	return n;
+}
+
+/* What the fetch callback saw */
+struct seen {
+	uint32_t uids[2048];
+	char ids[2048][32];     /* "TAG.i" from the Message-ID */
+	size_t len[2048];
+	size_t full[2048];
+	size_t n;
+	int fail_at;            /* return -1 for the message number fail_at (1-based) */
+};
+
+static int
+collect(void *arg, const struct imap_msg *m)
+{
+	struct seen *s = arg;
+	const char *p;
+
+	if (s->fail_at > 0 && (int)s->n + 1 == s->fail_at) {
+		s->fail_at = 0;
+		return -1;
+	}
+	cr_assert(s->n < 2048);
+	s->uids[s->n] = m->uid;
+	s->len[s->n] = m->len;
+	s->full[s->n] = m->full_size;
+	s->ids[s->n][0] = '\0';
+	p = memmem(m->raw, m->len, "Message-ID: <", 13);
+	if (p != NULL) {
+		const char *e = memchr(p + 13, '@', m->len - (size_t)(p + 13 - m->raw));
+
+		if (e != NULL && e - (p + 13) < 32)
+			snprintf(s->ids[s->n], 32, "%.*s", (int)(e - (p + 13)), p + 13);
+	}
+	s->n++;
+	return 0;
+}
+
+/* fetch_all - open, fetch with collect, close; the imap_fetch status */
+static int
+fetch_all(const struct conf *c, struct store *db, struct seen *s,
+    struct imap_fetch_stats *st)
+{
+	struct imap *im = NULL;
+	char err[512];
+	int rc = imap_open(c, &im, err, sizeof(err));
+
+	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	rc = imap_fetch(im, db, collect, s, NULL, st, err, sizeof(err));
+	cr_expect_eq(rc, IMAP_OK, "imap_fetch: got %d (%s), want IMAP_OK", rc, err);
+	imap_close(&im);
+	return rc;
+}
+
+/* ---- imap_check: TLS, verification, login ----------------------------------- */
+
+struct check_case {
+	const char *name;
+	const char *extra;      /* config override; %d = port (imap or imaps) */
+	int imaps;              /* %d is the IMAPS port */
+	int ok;
+	const char *want;       /* a substring of the message */
+};
+
+static const struct check_case check_cases[] = {
+	{ "starttls", "[imap]\nurl = imap://127.0.0.1:%d/INBOX\nstarttls = yes\n",
+	  0, 1, "(TLS verified), INBOX has 0 messages" },
+	{ "starttls_auto", "[imap]\nurl = imap://127.0.0.1:%d/INBOX\nstarttls = auto\n",
+	  0, 1, "(TLS verified)" },
+	{ "imaps", "[imap]\nurl = imaps://127.0.0.1:%d/INBOX\n",
+	  1, 1, "(TLS verified), INBOX has 0 messages" },
+	{ "imaps_localhost", "[imap]\nurl = imaps://localhost:%d\n",
+	  1, 1, "at localhost:" },
+	{ "imaps_no_ca", "[imap]\nurl = imaps://127.0.0.1:%d/INBOX\n!ca_file\n",
+	  1, 0, "TLS verification failed" },
+	{ "starttls_no_ca", "[imap]\nurl = imap://127.0.0.1:%d/INBOX\n!ca_file\n",
+	  0, 0, "signed by an unknown authority" },
+	{ "wrong_host", "[imap]\nurl = imaps://127.1:%d/INBOX\n",
+	  1, 0, "not valid for host name 127.1" },
+	{ "starttls_no", "[imap]\nurl = imap://127.0.0.1:%d/INBOX\nstarttls = no\n",
+	  0, 1, "(no TLS)" },
+	{ "no_mailbox", "[imap]\nurl = imaps://127.0.0.1:%d/Nonexistent\n",
+	  1, 0, "mailbox Nonexistent" },
+};
+
+Test(imap_check, table)
+{
+	for (size_t i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+		const struct check_case *tc = &check_cases[i];
+		struct h_env env;
+		struct conf *c;
+		char extra[512], msg[1024];
+		int rc;
+
+		env_init(&env, tc->name);
+		snprintf(extra, sizeof(extra), tc->extra,
+		    tc->imaps ? env.imaps_port : env.imap_port);
+		c = load(&env, extra);
+		rc = imap_check(c, msg, sizeof(msg));
+		cr_expect_eq(rc, tc->ok ? 0 : -1, "%s: got %d, want %d: %s",
+		    tc->name, rc, tc->ok ? 0 : -1, msg);
+		cr_expect(strstr(msg, tc->want) != NULL,
+		    "%s: got \"%s\", want it to contain \"%s\"", tc->name, msg,
+		    tc->want);
+		cr_expect(strstr(msg, env.imap_pass) == NULL,
+		    "%s: the password leaked into \"%s\"", tc->name, msg);
+		conf_free(&c);
+		h_env_fini(&env);
+	}
+}
+
+/* A failed login is PERM, and the password appears nowhere: not in the
+ * error, not in barazad's output. */
+Test(imap_check, wrong_password_perm)
+{
+	static const char secret[] = "Wr0ng-Secret-4417";
+	struct h_env env;
+	struct h_out out;
+	struct imap *im = NULL;
+	struct conf *c;
+	char err[512], path[H_PATH];
+	int rc;
+
+	env_init(&env, "wrongpw");
+	h_write_file(&env, env.imap_pass_file, secret, (size_t)-1, 0600, path,
+	    sizeof(path));
+	c = load(&env, NULL);
+	rc = imap_open(c, &im, err, sizeof(err));
+	cr_expect_eq(rc, IMAP_PERM, "got %d, want IMAP_PERM (%d): %s", rc,
+	    IMAP_PERM, err);
+	cr_expect(im == NULL);
+	cr_expect(strstr(err, "login as") != NULL, "got \"%s\"", err);
+	cr_expect(strstr(err, secret) == NULL, "password in \"%s\"", err);
+
+	rc = h_run(&env, &out, "'%s' -v --once", env.barazad);
+	cr_expect_eq(rc, 1, "barazad --once: got exit %d, want 1; %s", rc, out.err);
+	cr_expect(strstr(out.err, "login as") != NULL, "stderr: %s", out.err);
+	cr_expect(strstr(out.err, secret) == NULL && strstr(out.out, secret) == NULL,
+	    "password in barazad's output: %s", out.err);
+	h_out_free(&out);
+	conf_free(&c);
+	h_env_fini(&env);
+}
+
+/* tls_verify_chain on its own: the test CA is trusted only through
+ * ca_file, and only for its names */
+Test(tls, verify_chain_table)
+{
+	struct h_env env;
+	gnutls_datum_t pem, der;
+	char *text, err[512];
+	size_t len;
+
+	env_init(&env, "tls");
+	text = h_read_file(env.ca_file, &len);
+	cr_assert(text != NULL);
+	pem.data = (unsigned char *)text;
+	pem.size = (unsigned)len;
+	cr_assert(gnutls_pem_base64_decode2("CERTIFICATE", &pem, &der) == 0);
+	{
+		struct tls_der chain = { der.data, der.size };
+		struct { const char *host; const char *ca; int want; const char *why; } t[] = {
+			{ "localhost", env.ca_file, 0, "" },
+			{ "127.0.0.1", env.ca_file, 0, "" },
+			{ "mail.example.org", env.ca_file, -1, "not valid for host name" },
+			{ "localhost", NULL, -1, "unknown authority" },
+			{ "localhost", "/nonexistent/ca.pem", -1, "ca_file" },
+		};
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			int rc = tls_verify_chain(&chain, 1, t[i].host, t[i].ca,
+			    err, sizeof(err));
+
+			cr_expect_eq(rc, t[i].want, "%s/%s: got %d, want %d (%s)",
+			    t[i].host, t[i].ca ? t[i].ca : "-", rc, t[i].want, err);
+			if (t[i].want < 0)
+				cr_expect(strstr(err, t[i].why) != NULL,
+				    "%s: got \"%s\", want \"%s\"", t[i].host, err,
+				    t[i].why);
+		}
+		cr_expect_eq(tls_verify_chain(NULL, 0, "localhost", NULL, err,
+		    sizeof(err)), -1);
+	}
+	gnutls_free(der.data);
+	free(text);
+	h_env_fini(&env);
+}
+
+/* ---- the fetch ---------------------------------------------------------------- */
+
+/* 450 messages: each seen once, in UID order, in 3 batches; moved to
+ * Processed; a second pass does nothing. */
+Test(fetch, move_in_order_batched_once)
+{
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+	uint32_t uv, last;
+	int n = 450;
+
+	env_init(&env, "fetchmove");
+	c = load(&env, NULL);
+	db = open_db(c);
+	put(&env, "INBOX", "m", 1, n);
+
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, (size_t)n, "callback saw %zu messages, want %d", s->n, n);
+	cr_expect_eq(st.fetched, (unsigned)n);
+	cr_expect_eq(st.done, (unsigned)n);
+	cr_expect_eq(st.marked, (unsigned)n);
+	cr_expect_eq(st.batches, (unsigned)((n + IMAP_BATCH_MESSAGES - 1) /
+	    IMAP_BATCH_MESSAGES), "got %u batches", st.batches);
+	for (size_t i = 0; i < s->n; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "m.%zu", i + 1);
+		cr_expect_str_eq(s->ids[i], want, "message %zu: got %s, want %s",
+		    i, s->ids[i], want);
+		if (i > 0)
+			cr_expect_gt(s->uids[i], s->uids[i - 1], "UIDs not ascending");
+	}
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), n);
+	cr_expect_eq(store_imap_get(db, "INBOX", &uv, &last), 1);
+	cr_expect_eq(last, s->uids[n - 1], "high-water %u, want %u", last,
+	    s->uids[n - 1]);
+
+	/* second pass: nothing */
+	s->n = 0;
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, 0, "second pass saw %zu messages", s->n);
+	cr_expect_eq(st.marked, 0);
+
+	/* one more arrives: only it is seen */
+	put(&env, "INBOX", "late", 1, 1);
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, 1);
+	cr_expect_str_eq(s->ids[0], "late.1");
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
+struct after_case {
+	const char *name;
+	const char *extra;
+	int inbox_after;        /* messages left in INBOX */
+	int processed_after;    /* in Processed (-1: must not exist) */
+	int keyword_after;      /* INBOX messages with $Baraza */
+};
+
+static const struct after_case after_cases[] = {
+	{ "flag", "[imap]\nafter = flag\n", 3, -1, 3 },
+	{ "delete", "[imap]\nafter = delete\n", 0, -1, 0 },
+	{ "move_other", "[imap]\nafter = move:Archive/Baraza\n", 0, -1, 0 },
+};
+
+Test(fetch, after_table)
+{
+	for (size_t i = 0; i < sizeof(after_cases) / sizeof(after_cases[0]); i++) {
+		const struct after_case *tc = &after_cases[i];
+		struct h_env env;
+		struct conf *c;
+		struct store *db;
+		struct seen *s = xcalloc(1, sizeof(*s));
+		struct imap_fetch_stats st;
+
+		env_init(&env, tc->name);
+		c = load(&env, tc->extra);
+		db = open_db(c);
+		put(&env, "INBOX", "a", 1, 3);
+		fetch_all(c, db, s, &st);
+		cr_expect_eq(s->n, 3, "%s: saw %zu", tc->name, s->n);
+		cr_expect_eq(h_imap_count(&env, "INBOX"), tc->inbox_after,
+		    "%s: INBOX has %d, want %d", tc->name,
+		    h_imap_count(&env, "INBOX"), tc->inbox_after);
+		if (tc->processed_after < 0)
+			cr_expect(!h_imap_exists(&env, "Processed"), "%s", tc->name);
+		cr_expect_eq(count_search(&env, "INBOX", "KEYWORD '$Baraza' SEEN"),
+		    tc->keyword_after, "%s: keyword count", tc->name);
+		if (strcmp(tc->name, "move_other") == 0)
+			cr_expect_eq(h_imap_count(&env, "Archive/Baraza"), 3);
+		s->n = 0;
+		fetch_all(c, db, s, &st);
+		cr_expect_eq(s->n, 0, "%s: second pass saw %zu", tc->name, s->n);
+		cr_expect_eq(st.marked, 0, "%s: second pass marked %u", tc->name,
+		    st.marked);
+		store_close(&db);
+		conf_free(&c);
+		free(s);
+		h_env_fini(&env);
+	}
+}
+
+/* A temporary failure stops the batch and leaves the message; the next
+ * pass starts with it. */
+Test(fetch, temporary_failure_retried)
+{
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+
+	env_init(&env, "tempfail");
+	c = load(&env, NULL);
+	db = open_db(c);
+	put(&env, "INBOX", "t", 1, 5);
+	s->fail_at = 3;
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, 2, "saw %zu before the failure, want 2", s->n);
+	cr_expect_eq(st.deferred, 1);
+	cr_expect_eq(st.done, 2);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 3);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 2);
+	s->n = 0;
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, 3, "retry saw %zu, want 3", s->n);
+	cr_expect_str_eq(s->ids[0], "t.3");
+	cr_expect_eq(st.deferred, 0);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
+/* Committed but not marked (a crash between the two): the next pass marks
+ * the leftovers without handing them to the callback again. */
+Test(fetch, leftovers_marked)
+{
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+
+	env_init(&env, "leftover");
+	c = load(&env, NULL);
+	db = open_db(c);
+	put(&env, "INBOX", "l", 1, 4);
+	/* pretend UIDs 1..3 were processed by a run that died before marking */
+	{
+		mailimap *m = raw_login(&env, 0, NULL, NULL);
+
+		cr_assert_eq(mailimap_select(m, "INBOX"), MAILIMAP_NO_ERROR);
+		cr_assert_eq(store_imap_set(db, "INBOX",
+		    m->imap_selection_info->sel_uidvalidity, 3), 0);
+		mailimap_logout(m);
+		mailimap_free(m);
+	}
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, 1, "callback saw %zu, want only the 4th", s->n);
+	cr_expect_str_eq(s->ids[0], "l.4");
+	cr_expect_eq(st.marked, 4, "marked %u, want 3 leftovers + 1", st.marked);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 4);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
+/* A changed UIDVALIDITY resets the mark and rescans the mailbox (the
+ * mailbox here is not INBOX, named by the URL path). */
+Test(fetch, uidvalidity_change_rescans)
+{
+	struct h_env env;
+	struct h_out out;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+	char extra[256];
+	uint32_t uv1, uv2, last;
+	int rc;
+
+	env_init(&env, "uidvalidity");
+	h_imap_create(&env, "Lists/cop");
+	snprintf(extra, sizeof(extra), "[imap]\nurl = imap://127.0.0.1:%d/Lists%%2Fcop\n"
+	    "after = flag\n", env.imap_port);
+	c = load(&env, extra);
+	db = open_db(c);
+	put(&env, "Lists/cop", "u", 1, 3);
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, 3);
+	cr_expect_eq(st.rescanned, 0);
+	cr_assert_eq(store_imap_get(db, "Lists/cop", &uv1, &last), 1);
+	cr_expect_eq(last, 3);
+
+	rc = h_doveadm(&env, &out, "mailbox update -u '%s' --uid-validity %u "
+	    "'Lists/cop'", env.imap_user, (unsigned)uv1 + 1000);
+	cr_assert_eq(rc, 0, "doveadm mailbox update: %s", out.err);
+	h_out_free(&out);
+
+	s->n = 0;
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(st.rescanned, 1, "rescanned: got %d, want 1", st.rescanned);
+	cr_expect_eq(s->n, 3, "rescan saw %zu, want 3", s->n);
+	cr_assert_eq(store_imap_get(db, "Lists/cop", &uv2, &last), 1);
+	cr_expect_eq(uv2, uv1 + 1000, "stored uidvalidity %u, want %u", uv2,
+	    uv1 + 1000);
+	s->n = 0;
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->n, 0);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
+/* A message over max_message_kb arrives cut at max_message_kb KB + 1 byte,
+ * with its real size; smaller ones whole. */
+Test(fetch, oversize_partial)
+{
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+	mailimap *m;
+
+	env_init(&env, "oversize");
+	c = load(&env, "[list]\nmax_message_kb = 2\n");
+	db = open_db(c);
+	m = raw_login(&env, 0, NULL, NULL);
+	put_on(m, "INBOX", "small", 1, 1, 100);
+	put_on(m, "INBOX", "big", 1, 1, 10000);
+	put_on(m, "INBOX", "small", 2, 1, 100);
+	mailimap_logout(m);
+	mailimap_free(m);
+	fetch_all(c, db, s, &st);
+	cr_assert_eq(s->n, 3);
+	cr_expect_eq(s->full[0], 0);
+	cr_expect_eq(s->len[1], 2 * 1024 + 1, "oversized: got %zu bytes, want %d",
+	    s->len[1], 2 * 1024 + 1);
+	cr_expect_gt(s->full[1], 10000, "full size %zu", s->full[1]);
+	cr_expect_eq(s->full[2], 0);
+	cr_expect_lt(s->len[2], 1024);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 3);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
+/* ---- barazad ------------------------------------------------------------------- */
+
+/* barazad --once: everything new processed in UID order and moved; a
+ * second run does nothing; exit 0. */
+Test(barazad, once_processes_and_moves)
+{
+	struct h_env env;
+	struct h_out out;
+	const char *p;
+	int rc;
+
+	env_init(&env, "once");
+	h_smtp_start(&env);
+	h_write_config(&env, NULL);
+	put(&env, "INBOX", "o", 1, 5);
+	rc = h_run(&env, &out, "'%s' --once", env.barazad);
+	cr_expect_eq(rc, 0, "got exit %d, want 0; stderr: %s", rc, out.err);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 5);
+	/* processed in UID order: the log names the origins in order */
+	p = out.err;
+	for (int i = 1; i <= 5; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "imap:INBOX:");
+		p = strstr(p, want);
+		cr_expect(p != NULL, "origin %d missing in: %s", i, out.err);
+		if (p == NULL)
+			break;
+		cr_expect_eq(strtoul(strchr(p + 11, ':') + 1, NULL, 10),
+		    (unsigned long)i, "order: %s", out.err);
+		p += 11;
+	}
+	cr_expect(strstr(out.err, env.imap_pass) == NULL, "password leaked");
+	h_out_free(&out);
+	rc = h_run(&env, &out, "'%s' --once", env.barazad);
+	cr_expect_eq(rc, 0, "second run: exit %d; %s", rc, out.err);
+	cr_expect(strstr(out.err, "fetched") == NULL,
+	    "second run fetched something: %s", out.err);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+Test(barazad, usage_and_bad_config)
+{
+	struct h_env env;
+	struct h_out out;
+	char path[H_PATH];
+	int rc;
+
+	env_init(&env, "usage");
+	rc = h_run(&env, &out, "'%s' --help", env.barazad);
+	cr_expect_eq(rc, 0);
+	cr_expect(strstr(out.out, "--once") != NULL);
+	h_out_free(&out);
+	rc = h_run(&env, &out, "'%s' --version", env.barazad);
+	cr_expect_eq(rc, 0);
+	cr_expect(strncmp(out.out, "barazad ", 8) == 0, "got %s", out.out);
+	h_out_free(&out);
+	rc = h_run(&env, &out, "'%s' --bogus", env.barazad);
+	cr_expect_eq(rc, 2, "unknown option: exit %d, want 2", rc);
+	h_out_free(&out);
+	h_write_file(&env, "bad.conf", "[list]\nname = x\nbogus = 1\n",
+	    (size_t)-1, 0644, path, sizeof(path));
+	rc = h_run(&env, &out, "'%s' -c '%s' --once", env.barazad, path);
+	cr_expect_eq(rc, 2, "bad config: exit %d, want 2", rc);
+	cr_expect(strstr(out.err, "bad.conf:3") != NULL,
+	    "want FILE:LINE in: %s", out.err);
+	h_out_free(&out);
+	/* IMAP unreachable: exit 1 */
+	h_write_config(&env, "[imap]\nurl = imap://127.0.0.1:1/INBOX\n");
+	rc = h_run(&env, &out, "'%s' --once", env.barazad);
+	cr_expect_eq(rc, 1, "unreachable: exit %d, want 1; %s", rc, out.err);
+	cr_expect(strstr(out.err, "connect to 127.0.0.1:1") != NULL, "%s", out.err);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+/* A running barazad in loop mode */
+struct daemon_proc {
+	pid_t pid;
+	char log[H_PATH + 32];
+	char pidfile[H_PATH + 32];
+};
+
+static void
+daemon_start(struct h_env *env, struct daemon_proc *d)
+{
+	snprintf(d->log, sizeof(d->log), "%s/barazad.log", env->dir);
+	snprintf(d->pidfile, sizeof(d->pidfile), "%s/barazad.pid", env->dir);
+	d->pid = fork();
+	cr_assert(d->pid >= 0);
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0)
+			_exit(127);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("BARAZA_CONF", env->conf, 1);
+		execl(env->barazad, "barazad", "--foreground", "-v", "--pidfile",
+		    d->pidfile, (char *)NULL);
+		_exit(127);
+	}
+}
+
+/* log_count - occurrences of s in the daemon's log so far */
+static int
+log_count(const struct daemon_proc *d, const char *s)
+{
+	char *text = h_read_file(d->log, NULL);
+	int n = 0;
+
+	if (text != NULL)
+		for (const char *p = text; (p = strstr(p, s)) != NULL; p++)
+			n++;
+	free(text);
+	return n;
+}
+
+struct log_wait {
+	const struct daemon_proc *d;
+	const char *s;
+	int n;
+};
+
+static int
+log_has(void *arg)
+{
+	struct log_wait *w = arg;
+
+	return log_count(w->d, w->s) >= w->n;
+}
+
+static int
+wait_log(const struct daemon_proc *d, const char *s, int n, int ms)
+{
+	struct log_wait w = { d, s, n };
+
+	return h_wait_until(log_has, &w, ms);
+}
+
+/* daemon_stop - SIGTERM; the exit status (-1 when it did not stop in 5 s) */
+static int
+daemon_stop(struct daemon_proc *d)
+{
+	int status;
+
+	kill(d->pid, SIGTERM);
+	for (int i = 0; i < 250; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
+			    WTERMSIG(status);
+		usleep(20000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &status, 0);
+	return -1;
+}
+
+/* IDLE: a message appended while barazad idles is processed within 2 s;
+ * SIGHUP reloads; SIGTERM exits 0 promptly and removes the pid file. */
+Test(barazad, idle_latency_and_signals)
+{
+	struct h_env env;
+	struct daemon_proc d;
+	struct stat sb;
+	long long t0, t1;
+	char *pid, path[H_PATH];
+	int rc;
+
+	env_init(&env, "idle");
+	h_smtp_start(&env);
+	h_write_config(&env, "[imap]\nidle = yes\npoll_seconds = 300\n");
+	daemon_start(&env, &d);
+	cr_assert(wait_log(&d, "logged in", 1, 10000), "barazad did not log in");
+	cr_assert(wait_log(&d, "idling", 1, 20000), "barazad did not IDLE");
+	pid = h_read_file(d.pidfile, NULL);
+	cr_expect(pid != NULL && atol(pid) == (long)d.pid, "pid file: %s",
+	    pid ? pid : "(none)");
+	free(pid);
+
+	t0 = ms_now();
+	put(&env, "INBOX", "idle", 1, 1);
+	cr_expect(wait_log(&d, "1 fetched", 1, 5000), "not processed in 5 s");
+	t1 = ms_now();
+	cr_expect_lt(t1 - t0, 2000, "IDLE latency %lld ms, want < 2000", t1 - t0);
+	fprintf(stderr, "it_imap: IDLE latency %lld ms\n", t1 - t0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 1);
+
+	/* SIGHUP with a broken file keeps the old configuration */
+	h_write_file(&env, env.conf, "[list]\nbogus = 1\n", (size_t)-1, 0644,
+	    path, sizeof(path));
+	kill(d.pid, SIGHUP);
+	cr_expect(wait_log(&d, "keeping the running one", 1, 3000),
+	    "bad reload not reported");
+	h_write_config(&env, "[imap]\nidle = yes\npoll_seconds = 300\n");
+	kill(d.pid, SIGHUP);
+	cr_expect(wait_log(&d, "configuration reloaded", 1, 3000));
+	cr_expect(wait_log(&d, "logged in", 2, 5000), "no reconnect after HUP");
+	cr_expect(wait_log(&d, "idling", 2, 20000), "no IDLE after HUP");
+	put(&env, "INBOX", "idle", 2, 1);
+	cr_expect(wait_log(&d, "1 fetched", 2, 3000), "not processed after HUP");
+
+	t0 = ms_now();
+	rc = daemon_stop(&d);
+	t1 = ms_now();
+	cr_expect_eq(rc, 0, "exit %d after SIGTERM, want 0", rc);
+	cr_expect_lt(t1 - t0, 2500, "took %lld ms to stop", t1 - t0);
+	cr_expect(stat(d.pidfile, &sb) < 0 && errno == ENOENT,
+	    "pid file left behind");
+	h_env_fini(&env);
+}
+
+/* Without IDLE barazad polls every poll_seconds */
+Test(barazad, poll_without_idle)
+{
+	struct h_env env;
+	struct daemon_proc d;
+
+	env_init(&env, "poll");
+	h_smtp_start(&env);
+	h_write_config(&env, "[imap]\nidle = no\npoll_seconds = 1\n");
+	daemon_start(&env, &d);
+	cr_assert(wait_log(&d, "logged in", 1, 10000));
+	cr_assert(wait_log(&d, "polling again", 1, 20000));
+	put(&env, "INBOX", "poll", 1, 2);
+	cr_expect(wait_log(&d, "2 fetched", 1, 4000), "not polled");
+	cr_expect_eq(daemon_stop(&d), 0);
+	h_env_fini(&env);
+}
+
+/* The server goes away and comes back: barazad reconnects with backoff and
+ * processes what arrived.  This test runs a Dovecot of its own. */
+Test(barazad, reconnect_after_dovecot_restart)
+{
+	struct h_env env;
+	struct h_out out;
+	struct daemon_proc d;
+	char dc[H_PATH + 32], extra[4096], path[H_PATH + 64], *ports;
+	int port, ports_s, rc;
+	mailimap *m;
+
+	env_init(&env, "restart");
+	h_smtp_start(&env);
+	snprintf(dc, sizeof(dc), "%s/dovecot2", env.dir);
+	rc = h_run(&env, &out, "'%s/tests/servers/dovecot-start' '%s'",
+	    env.srcdir, dc);
+	cr_assert_eq(rc, 0, "dovecot-start: %s", out.err);
+	h_out_free(&out);
+	snprintf(path, sizeof(path), "%s/imap.port", dc);
+	ports = h_read_file(path, NULL);
+	port = atoi(ports);
+	free(ports);
+	snprintf(path, sizeof(path), "%s/imaps.port", dc);
+	ports = h_read_file(path, NULL);
+	ports_s = atoi(ports);
+	free(ports);
+	h_write_file(&env, "u1.pass", "u1-secret\n", (size_t)-1, 0600, path,
+	    sizeof(path));
+	snprintf(extra, sizeof(extra), "[imap]\nurl = imaps://127.0.0.1:%d/INBOX\n"
+	    "user = u1@example.org\npassword_file = %s\nca_file = %s/ca.pem\n"
+	    "idle = yes\npoll_seconds = 300\n", ports_s, path, dc);
+	h_write_config(&env, extra);
+	daemon_start(&env, &d);
+	cr_assert(wait_log(&d, "logged in", 1, 10000), "no login");
+	cr_assert(wait_log(&d, "idling", 1, 20000), "no IDLE");
+
+	rc = h_run(&env, &out, "'%s/tests/servers/dovecot-stop' '%s'",
+	    env.srcdir, dc);
+	h_out_free(&out);
+	/* Dovecot's imap process outlives its master by up to ~10 s before it
+	 * closes the IDLE connection; then every reconnection is refused and
+	 * the wait doubles */
+	cr_expect(wait_log(&d, "retrying in 1 s", 1, 20000), "loss not noticed");
+	cr_expect(wait_log(&d, "retrying in 2 s", 1, 5000), "no backoff step 2 s");
+	cr_expect(wait_log(&d, "connection refused", 1, 10), "want 'refused'");
+	rc = h_run(&env, &out, "'%s/tests/servers/dovecot-start' '%s' %d %d",
+	    env.srcdir, dc, port, ports_s);
+	cr_assert_eq(rc, 0, "dovecot restart: %s", out.err);
+	h_out_free(&out);
+	cr_expect(wait_log(&d, "logged in", 2, 20000), "no reconnect");
+
+	m = raw_login(&env, port, "u1@example.org", "u1-secret");
+	put_on(m, "INBOX", "back", 1, 1, 40);
+	mailimap_logout(m);
+	mailimap_free(m);
+	cr_expect(wait_log(&d, "1 fetched", 1, 5000), "not processed after restart");
+	cr_expect_eq(daemon_stop(&d), 0);
+	h_run(&env, &out, "'%s/tests/servers/dovecot-stop' '%s'", env.srcdir, dc);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
