@@ -16,7 +16,7 @@
 #
 # Scripted failures: DIR/rules.json is read on every command (absent or
 # unreadable = accept everything).  Keys, all optional:
-#   "ehlo": "421 4.3.2 go away"          answer EHLO/HELO with this
+#   "ehlo": "554 5.7.1 go away"          answer EHLO and HELO with this
 #   "mail": "451 4.3.0 try later"        answer every MAIL FROM with this
 #   "rcpt": {"bad@example.org": "550 5.1.1 No such user", "*": "452 ..."}
 #            or one string for every RCPT; addresses compared lower-case
@@ -82,6 +82,16 @@ class Capture:
             return [rules['ehlo']]
         session.host_name = hostname
         return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        rules = self.rules()
+        self.log('C: HELO ' + hostname)
+        await self.delay(rules)
+        if rules.get('ehlo'):
+            self.log('S: ' + rules['ehlo'])
+            return rules['ehlo']
+        session.host_name = hostname
+        return '250 %s' % server.hostname
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         rules = self.rules()
