@@ -1,2 +1,412 @@
-/* test_store - (to be written) */
+/* test_store - migrations, the programme sync, session states, backup
+ *
+ * Each test gets a fresh database file in its own temporary directory.
+ * Sessions are built in the Europe/Amsterdam zone so that local dates
+ * matter.
+ */
+#include "config.h"
+
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "store.h"
+#include "store_int.h"
+#include "store_programme.h"
+
+/* Criterion may run each parameterised test in a fresh process of this
+ * binary, where pointers copied from the parent are meaningless: the
+ * parameters are therefore indices into the static tables below. */
+static size_t param_index[] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+	20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
+	38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
+	56, 57, 58, 59, 60, 61, 62, 63,
+};
+#define PARAM_INDICES(table) \
+	cr_make_param_array(size_t, param_index, sizeof(table) / sizeof(table[0]))
+
+static char tmpdir[64];
+static char dbpath[128];
+static struct store *db;
+
+static void
+setup(void)
+{
+	char err[256];
+
+	strcpy(tmpdir, "/tmp/baraza-store-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+	snprintf(dbpath, sizeof(dbpath), "%s/test.db", tmpdir);
+	cr_assert_eq(store_open(dbpath, 1, &db, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(clock_set_timezone("Europe/Amsterdam"), 0);
+}
+
+static void
+teardown(void)
+{
+	char cmd[160];
+
+	store_close(&db);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", tmpdir);
+}
+
+static long
+scalar(const char *sql)
+{
+	sqlite3_stmt *st;
+	long v = -1;
+
+	cr_assert_eq(sqlite3_prepare_v2(db->db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s",
+	    sql, sqlite3_errmsg(db->db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+migrate(void)
+{
+	char err[256];
+
+	cr_assert_geq(store_migrate(db, err, sizeof(err)), 0, "%s", err);
+}
+
+TestSuite(migrate, .init = setup, .fini = teardown);
+
+Test(migrate, fresh_database)
+{
+	char err[256];
+	int n = store_migrate(db, err, sizeof(err));
+
+	cr_assert_eq(n, store_latest_version(), "got %d migrations, want %d", n,
+	    store_latest_version());
+	cr_assert_eq(store_version(db), store_latest_version());
+	cr_assert_eq(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'members'"), 1);
+	cr_assert_eq(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'posts_fts'"), 1);
+	cr_assert_eq(scalar("PRAGMA foreign_keys"), 1, "foreign keys on");
+	cr_assert_eq(scalar("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1, "WAL");
+}
+
+Test(migrate, twice_changes_nothing)
+{
+	char err[256];
+	long objects;
+
+	cr_assert_geq(store_migrate(db, err, sizeof(err)), 1, "%s", err);
+	objects = scalar("SELECT count(*) FROM sqlite_master");
+	cr_assert_eq(store_migrate(db, err, sizeof(err)), 0, "second run applies nothing");
+	cr_assert_eq(scalar("SELECT count(*) FROM sqlite_master"), objects);
+}
+
+Test(migrate, refuses_a_newer_database)
+{
+	char err[256], pragma[64];
+
+	migrate();
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", store_latest_version() + 1);
+	cr_assert_eq(store_exec(db, pragma), 0);
+	cr_assert_eq(store_migrate(db, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "newer than this program"), "got '%s'", err);
+}
+
+Test(migrate, meta_and_integrity)
+{
+	char err[256], *v = NULL;
+
+	migrate();
+	cr_assert_eq(store_meta_set(db, "k", "v1"), 0);
+	cr_assert_eq(store_meta_set(db, "k", "v2"), 0);
+	cr_assert_eq(store_meta_get(db, "k", &v), 1);
+	cr_assert_str_eq(v, "v2");
+	free(v);
+	cr_assert_eq(store_meta_get(db, "absent", &v), 0);
+	cr_assert_eq(store_integrity(db, err, sizeof(err)), 0, "%s", err);
+}
+
+Test(migrate, backup_is_a_consistent_copy)
+{
+	char err[256], dest[160];
+	struct store *copy = NULL;
+
+	migrate();
+	cr_assert_eq(store_exec(db, "INSERT INTO meta(key, value) VALUES ('x', 'y')"), 0);
+	snprintf(dest, sizeof(dest), "%s/backup.db", tmpdir);
+	cr_assert_eq(store_backup(db, dest, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(store_open(dest, 0, &copy, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(store_version(copy), store_latest_version());
+	{
+		char *v = NULL;
+
+		cr_assert_eq(store_meta_get(copy, "x", &v), 1);
+		cr_assert_str_eq(v, "y");
+		free(v);
+	}
+	store_close(&copy);
+	snprintf(dest, sizeof(dest), "%s/no/such/dir/backup.db", tmpdir);
+	cr_assert_eq(store_backup(db, dest, err, sizeof(err)), -1, "unwritable destination");
+}
+
+/* ---- the programme ---------------------------------------------------------- */
+
+static struct conf_session funding_sessions[2];
+static struct conf_session risk_sessions[1];
+static char *risk_questions[] = { (char *)"Who carries the risk?", (char *)"Who decides?" };
+static struct conf_theme themes[2];
+static struct conf cfg;
+
+/* programme - funding (two sessions) and risk (one, two questions) */
+static void
+programme(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	memset(themes, 0, sizeof(themes));
+	funding_sessions[0].opens = clock_local(2020, 11, 17, 0, 0);
+	funding_sessions[0].closes = clock_local(2020, 12, 1, 0, 0);
+	funding_sessions[1].opens = clock_local(2021, 1, 5, 0, 0);
+	funding_sessions[1].closes = clock_local(2021, 1, 19, 0, 0);
+	risk_sessions[0].opens = clock_local(2020, 12, 1, 0, 0);
+	risk_sessions[0].closes = clock_local(2020, 12, 15, 0, 0);
+	themes[0].slug = (char *)"funding";
+	themes[0].title = (char *)"The Organisation of Funding Streams";
+	themes[0].keywords = (char *)"(?i)fund";
+	themes[0].sessions = funding_sessions;
+	themes[0].nsessions = 2;
+	themes[1].slug = (char *)"risk";
+	themes[1].title = (char *)"Risk Assessments and Risk Sharing";
+	themes[1].sessions = risk_sessions;
+	themes[1].nsessions = 1;
+	themes[1].questions = risk_questions;
+	themes[1].nquestions = 2;
+	cfg.themes = themes;
+	cfg.nthemes = 2;
+}
+
+static void
+sync_setup(void)
+{
+	setup();
+	migrate();
+	programme();
+}
+
+TestSuite(sync, .init = sync_setup, .fini = teardown);
+
+Test(sync, first_run_adds_everything)
+{
+	struct programme_sync r;
+
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	cr_assert_eq(r.themes_added, 3, "funding, risk and general: got %d", r.themes_added);
+	cr_assert_eq(r.sessions_added, 3);
+	cr_assert_eq(scalar("SELECT count(*) FROM themes WHERE slug = 'general' AND active = 1"), 1);
+	cr_assert_eq(scalar("SELECT count(*) FROM theme_questions WHERE theme = 'risk'"), 2);
+	cr_assert_eq(scalar("SELECT opens FROM sessions WHERE theme = 'risk'"), 1606777200,
+	    "local midnight of 1 December in Amsterdam");
+}
+
+Test(sync, second_run_changes_nothing)
+{
+	struct programme_sync r;
+	long changes;
+
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	changes = scalar("SELECT total_changes()");
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	cr_assert_eq(r.themes_added + r.themes_updated + r.themes_retired, 0);
+	cr_assert_eq(r.sessions_added + r.sessions_updated + r.sessions_removed, 0);
+	cr_assert_eq(scalar("SELECT total_changes()"), changes, "no row was written");
+}
+
+Test(sync, changes_are_applied)
+{
+	struct programme_sync r;
+	static char *one_question[] = { (char *)"Who decides?" };
+
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	themes[0].title = (char *)"Funding";
+	funding_sessions[0].closes = clock_local(2020, 12, 3, 0, 0);
+	themes[1].questions = one_question;
+	themes[1].nquestions = 1;
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	cr_assert_eq(r.themes_updated, 2, "title and questions: got %d", r.themes_updated);
+	cr_assert_eq(r.sessions_updated, 1, "the end date moved, same row");
+	cr_assert_eq(r.sessions_added, 0);
+	cr_assert_eq(scalar("SELECT count(*) FROM sessions"), 3);
+	cr_assert_eq(scalar("SELECT count(*) FROM theme_questions WHERE theme = 'risk'"), 1);
+}
+
+Test(sync, removed_theme_is_retired_and_sessions_dropped)
+{
+	struct programme_sync r;
+
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	/* a post was filed in the first funding session */
+	cr_assert_eq(store_exec(db,
+	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 1, 1);"
+	    "INSERT INTO messages(id, message_id, received, route, state, size, raw)"
+	    " VALUES (1, '<a@x>', 1, 'post', 'stored', 1, x'00');"
+	    "INSERT INTO posts(message, message_id, thread, theme, session, kind, received)"
+	    " SELECT 1, '<a@x>', 1, 'funding', id, 'idea', 1 FROM sessions"
+	    " WHERE theme = 'funding' ORDER BY opens LIMIT 1"), 0);
+	cfg.nthemes = 1;
+	themes[0].nsessions = 0;
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	cr_assert_eq(r.themes_retired, 1, "risk retired");
+	cr_assert_eq(r.sessions_removed, 2, "the unused funding and risk sessions: got %d",
+	    r.sessions_removed);
+	cr_assert_eq(r.sessions_kept, 1, "the session holding a post stays");
+	cr_assert_eq(scalar("SELECT active FROM themes WHERE slug = 'risk'"), 0);
+	cr_assert_eq(scalar("SELECT active FROM themes WHERE slug = 'general'"), 1);
+	cfg.nthemes = 2;
+	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
+	cr_assert_eq(scalar("SELECT active FROM themes WHERE slug = 'risk'"), 1, "and back");
+}
+
+/* ---- session states ---------------------------------------------------------- */
+
+struct state_case {
+	const char *stored;
+	const char *now;
+	enum session_state want;
+};
+
+/* The funding session 2020-11-17..2020-12-01 in Amsterdam (UTC+1). */
+static struct state_case state_cases[] = {
+	{ "planned", "2020-11-16T22:59:59Z", SESSION_PLANNED },
+	{ "planned", "2020-11-16T23:00:00Z", SESSION_OPEN },
+	{ "planned", "2020-11-20T10:00:00Z", SESSION_OPEN },
+	{ "planned", "2020-11-30T22:59:59Z", SESSION_OPEN },
+	{ "planned", "2020-11-30T23:00:00Z", SESSION_CLOSED },
+	{ "open", "2020-12-05T10:00:00Z", SESSION_OPEN },
+	{ "open", "2020-11-01T10:00:00Z", SESSION_OPEN },
+	{ "closed", "2020-11-20T10:00:00Z", SESSION_CLOSED },
+	{ "closed", "2020-11-01T10:00:00Z", SESSION_CLOSED },
+};
+
+ParameterizedTestParameters(session, state)
+{
+	_Static_assert(sizeof(state_cases) / sizeof(state_cases[0]) <= sizeof(param_index) / sizeof(param_index[0]),
+	    "raise param_index");
+	return PARAM_INDICES(state_cases);
+}
+
+ParameterizedTest(size_t *pi, session, state)
+{
+	struct state_case *tc = &state_cases[*pi];
+	time_t now, opens, closes;
+
+	cr_assert_eq(clock_set_timezone("Europe/Amsterdam"), 0);
+	opens = clock_local(2020, 11, 17, 0, 0);
+	closes = clock_local(2020, 12, 1, 0, 0);
+	cr_assert_eq(clock_parse_iso(tc->now, &now), 0);
+	cr_assert_eq(store_session_state(tc->stored, opens, closes, now), tc->want,
+	    "%s at %s: got %s, want %s", tc->stored, tc->now,
+	    session_state_name(store_session_state(tc->stored, opens, closes, now)),
+	    session_state_name(tc->want));
+}
+
+TestSuite(sessions, .init = sync_setup, .fini = teardown);
+
+struct collected {
+	char text[1024];
+};
+
+static int
+collect(const struct session_row *r, void *arg)
+{
+	struct collected *c = arg;
+	char a[16], b[16];
+	size_t n = strlen(c->text);
+
+	snprintf(c->text + n, sizeof(c->text) - n, "%s %s..%s %s %ld;", r->theme,
+	    clock_format_date(r->opens, a, sizeof(a)), clock_format_date(r->closes, b, sizeof(b)),
+	    session_state_name(r->state), r->posts);
+	return 0;
+}
+
+Test(sessions, listed_with_states_over_time)
+{
+	static const struct { const char *now; const char *want; } cases[] = {
+		{ "2020-11-10T12:00:00Z",
+		    "funding 2020-11-17..2020-12-01 planned 0;risk 2020-12-01..2020-12-15 planned 0;"
+		    "funding 2021-01-05..2021-01-19 planned 0;" },
+		{ "2020-11-20T10:00:00Z",
+		    "funding 2020-11-17..2020-12-01 open 0;risk 2020-12-01..2020-12-15 planned 0;"
+		    "funding 2021-01-05..2021-01-19 planned 0;" },
+		{ "2020-12-01T08:00:00Z",
+		    "funding 2020-11-17..2020-12-01 closed 0;risk 2020-12-01..2020-12-15 open 0;"
+		    "funding 2021-01-05..2021-01-19 planned 0;" },
+	};
+
+	cr_assert_eq(store_programme_sync(db, &cfg, NULL), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct collected c = { "" };
+		time_t now;
+
+		cr_assert_eq(clock_parse_iso(cases[i].now, &now), 0);
+		cr_assert_eq(store_session_each(db, now, collect, &c), 0);
+		cr_assert_str_eq(c.text, cases[i].want, "at %s: got\n%s\nwant\n%s",
+		    cases[i].now, c.text, cases[i].want);
+	}
+}
+
+Test(sessions, open_and_close_by_admin)
+{
+	time_t now, closes;
+	int64_t id, id2;
+	char err[128];
+	struct session_row r;
+
+	cr_assert_eq(store_programme_sync(db, &cfg, NULL), 0);
+	cr_assert_eq(clock_parse_iso("2020-11-20T10:00:00Z", &now), 0);
+	closes = clock_local(2020, 11, 25, 0, 0);
+	cr_assert_eq(store_session_open(db, "funding", now, closes, &id, err, sizeof(err)), 0,
+	    "funding has an open session already");
+	cr_assert_not_null(strstr(err, "open already"), "got '%s'", err);
+	cr_assert_eq(store_session_open(db, "risk", now, now - 1, &id, err, sizeof(err)), 0,
+	    "the end must be after now");
+	cr_assert_eq(store_session_open(db, "risk", now, closes, &id, err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(store_session_get(db, id, now, &r), 1);
+	cr_assert_eq(r.state, SESSION_OPEN);
+	cr_assert_str_eq(r.source, "admin");
+	session_row_release(&r);
+	/* a sync leaves admin sessions alone */
+	cr_assert_eq(store_programme_sync(db, &cfg, NULL), 0);
+	cr_assert_eq(store_session_get(db, id, now, &r), 1);
+	session_row_release(&r);
+
+	cr_assert_eq(store_session_close(db, id, now + 60), 1);
+	cr_assert_eq(store_session_close(db, id, now + 120), 2, "closed already");
+	cr_assert_eq(store_session_close(db, 9999, now), 0, "no such session");
+	cr_assert_eq(store_session_get(db, id, now + 60, &r), 1);
+	cr_assert_eq(r.state, SESSION_CLOSED);
+	cr_assert_eq(r.closed_at, now + 60);
+	session_row_release(&r);
+	cr_assert_eq(store_session_open(db, "risk", now + 180, closes, &id2, err, sizeof(err)), 1,
+	    "after closing, a new session may open: %s", err);
+	cr_assert_neq(id, id2);
+}
+
+Test(sessions, themes_listed_in_order)
+{
+	cr_assert_eq(store_programme_sync(db, &cfg, NULL), 0);
+	cr_assert_eq(store_theme_exists(db, "funding"), 1);
+	cr_assert_eq(store_theme_exists(db, "Risk"), 1);
+	cr_assert_eq(store_theme_exists(db, "general"), 1);
+	cr_assert_eq(store_theme_exists(db, "gossip"), 0);
+	cr_assert_eq(scalar("SELECT position FROM themes WHERE slug = 'general'"), 2,
+	    "the floor theme comes after the configured ones");
+}
