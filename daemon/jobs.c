@@ -18,12 +18,14 @@
 
 #define JOBS_TEXT_MAX (4u << 20)
 
-/* A notice template rendered for the whole group, one body per language. */
+/* A notice template rendered for the whole group, one body per language.
+ * The variable "range" is the session's dates in the recipient's language. */
 struct group_notice {
 	const struct conf *c;
 	const char *kind, *template;
-	const struct template_var *vars;
+	struct template_var *vars;
 	size_t nvars;
+	const struct job_session *js;
 };
 
 static int
@@ -31,7 +33,14 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 {
 	struct group_notice *g = arg;
 	struct notice n;
+	struct buf range;
+	int rc;
 
+	buf_init(&range, 256);
+	digest_format_range(&range, g->js->opens, g->js->closes, lang, g->c->list.language);
+	for (size_t i = 0; i < g->nvars; i++)
+		if (strcmp(g->vars[i].name, "range") == 0)
+			g->vars[i].value = range.data;
 	memset(&n, 0, sizeof(n));
 	n.kind = g->kind;
 	n.template = g->template;
@@ -41,7 +50,9 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 	n.to = g->c->list.address;
 	n.to_name = g->c->list.name;
 	n.from_tag = "owner";
-	return notice_build(out, g->c, &n);
+	rc = notice_build(out, g->c, &n);
+	buf_release(&range);
+	return rc;
 }
 
 static int
@@ -67,7 +78,7 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	const struct conf_theme *t = conf_theme_find(c, js->theme);
 	struct buf range, questions, post, facilitators;
 	struct template_var vars[6];
-	struct group_notice g = { c, "announce", "announce", vars, 6 };
+	struct group_notice g = { c, "announce", "announce", vars, 6, js };
 	long sent;
 	int rc;
 
@@ -157,7 +168,7 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js)
 	struct digest_scope sc = { js->id, 0, 0, NULL };
 	struct buf range, figs, threads, questions, links, voices, addr;
 	struct template_var vars[9];
-	struct group_notice g = { c, "kit", "kit", vars, 9 };
+	struct group_notice g = { c, "kit", "kit", vars, 9, js };
 	struct figures fg;
 	long sent;
 	int rc = -1;

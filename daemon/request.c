@@ -46,6 +46,7 @@ struct req {
 	time_t now;
 	struct buf results;      /* what the reply lists */
 	int want_help;
+	int confirmations;       /* confirmation requests sent */
 };
 
 static const char *
@@ -203,6 +204,7 @@ ask_confirmation(struct req *r, const char *kind, const char *template,
 	}
 	free(confirm);
 	free(req);
+	r->confirmations++;
 	return 1;
 }
 
@@ -529,6 +531,10 @@ handle_commands(struct req *r)
 		snprintf(max, sizeof(max), "%d", COMMAND_MAX);
 		say(r, NULL, "res_ignored", v, 1);
 	}
+	/* A mail to cop+subscribe@ or cop+unsubscribe@ is answered by the
+	 * confirmation request alone. */
+	if (r->confirmations && list.n == 1 && strcmp(what, "request") != 0)
+		return 0;
 	if (r->want_help)
 		help = help_text(r->c, r->lang);
 	{
@@ -1053,12 +1059,13 @@ request_handle(struct store *s, const struct conf *c, const struct message *m,
 	r.sender = m->from.address;
 	r.now = clock_now();
 	if (rr->route == ROUTE_COMMAND) {
+		/* The count includes this message: its row is already added. */
 		recent = store_request_count(s, r.sender, "command", r.now - 3600);
 		if (recent < 0)
 			return -1;
-		if (recent >= REQUEST_MAX_PER_HOUR) {
+		if (recent > REQUEST_MAX_PER_HOUR) {
 			log_warnx("%s sent %ld command mails within an hour: dropped, not answered",
-			    r.sender, recent + 1);
+			    r.sender, recent);
 			*state = "ignored";
 			return 0;
 		}
