@@ -1,0 +1,467 @@
+/* test_moderation - the moderation rules against a temporary database
+ *
+ * Members, messages and posts are written with plain SQL; the answers are
+ * parsed from raw mail with message_parse, so moderation_answer sees what
+ * ingest would hand it.  The queued notices are read back from the outbox.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "message.h"
+#include "moderation.h"
+#include "store.h"
+#include "store_held.h"
+#include "store_int.h"
+#include "xalloc.h"
+
+struct fx {
+	char dir[64];
+	struct store *s;
+	struct conf c;
+};
+
+static char *
+srcdir(void)
+{
+	const char *env = getenv("BARAZA_SRCDIR");
+	const char *tail = "tests/unit/test_moderation.c";
+	const char *f = __FILE__;
+	size_t n = strlen(f), t = strlen(tail);
+
+	if (env && *env)
+		return xstrdup(env);
+	if (n > t && strcmp(f + n - t, tail) == 0)
+		return xstrndup(f, n - t - 1);
+	return xstrdup(".");
+}
+
+static void
+sql(struct fx *f, const char *q)
+{
+	cr_assert_eq(store_exec(f->s, q), 0, "SQL failed: %s: %s", q, store_errmsg(f->s));
+}
+
+static long
+count(struct fx *f, const char *q)
+{
+	sqlite3_stmt *st;
+	long v = -1;
+
+	cr_assert_eq(sqlite3_prepare_v2(f->s->db, q, -1, &st, NULL), SQLITE_OK, "%s", q);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* text - first column of the first row, owned, or NULL */
+static char *
+text(struct fx *f, const char *q)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	cr_assert_eq(sqlite3_prepare_v2(f->s->db, q, -1, &st, NULL), SQLITE_OK, "%s", q);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+at(const char *iso)
+{
+	setenv("BARAZA_NOW", iso, 1);
+}
+
+static void
+fx_open(struct fx *f, enum moderate mode, long per_hour)
+{
+	char err[256], path[128];
+	char *src = srcdir(), *tpl = xasprintf("%s/conf/templates", src);
+
+	memset(f, 0, sizeof(*f));
+	setenv("BARAZA_TEMPLATES", tpl, 1);
+	free(tpl);
+	free(src);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	at("2020-11-20T10:00:00Z");
+	strcpy(f->dir, "/tmp/test_moderation.XXXXXX");
+	cr_assert_not_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/db", f->dir);
+	cr_assert_eq(store_open(path, 1, &f->s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(store_migrate(f->s, err, sizeof(err)), 0, "%s", err);
+	f->c.list.name = "Shifting the Power CoP";
+	f->c.list.address = "cop@example.org";
+	f->c.list.local = "cop";
+	f->c.list.domain = "example.org";
+	f->c.list.tag_separator = "+";
+	f->c.list.language = "en";
+	f->c.list.moderate = mode;
+	f->c.list.max_posts_per_hour = per_hour;
+	f->c.smtp.personalize = 1;
+	sql(f, "INSERT INTO themes (slug, title) VALUES ('general', 'General')");
+	sql(f, "INSERT INTO members (id, email, name, role, status, language, created, updated) VALUES"
+	    " (1, 'fac@example.org', 'Fay', 'facilitator', 'active', 'en', 0, 0),"
+	    " (2, 'Mem@example.net', 'Mem', 'member', 'active', 'fr', 0, 0),"
+	    " (3, 'old@example.net', 'Old', 'member', 'unsubscribed', NULL, 0, 0),"
+	    " (4, 'gone@example.org', 'Gone', 'facilitator', 'unsubscribed', NULL, 0, 0),"
+	    " (5, 'fac2@example.org', 'Second', 'facilitator', 'active', 'es', 0, 0),"
+	    " (6, 'bouncy@example.net', 'Bouncy', 'member', 'bouncing', NULL, 0, 0)");
+	sql(f, "INSERT INTO threads (id, theme, created, last_post) VALUES (1, 'general', 0, 0)");
+}
+
+static void
+fx_close(struct fx *f)
+{
+	char cmd[128];
+
+	store_close(&f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+static struct message *
+parse(const char *raw)
+{
+	struct message *m = message_parse(raw, strlen(raw), NULL);
+
+	cr_assert_not_null(m);
+	return m;
+}
+
+/* post - store message + post n from author (member id or 0) in state,
+ * received at now; returns the raw text (owned) */
+static char *
+post(struct fx *f, int n, const char *from, int64_t author, const char *state)
+{
+	char *raw = xasprintf("From: Someone <%s>\nTo: cop@example.org\nSubject: Post %d\n"
+	    "Message-ID: <p%d@example.net>\n\nHello number %d.\n", from, n, n, n);
+	char *q1 = xasprintf("INSERT INTO messages (id, message_id, received, route, state, size, raw)"
+	    " VALUES (%d, 'p%d@example.net', %lld, 'post', 'stored', %zu, '%s')",
+	    n, n, (long long)clock_now(), strlen(raw), raw);
+	char *q2 = xasprintf("INSERT INTO posts (id, message, message_id, thread, theme, kind, state,"
+	    " author, author_name, author_email, subject, received, text, new_text) VALUES"
+	    " (%d, %d, 'p%d@example.net', 1, 'general', 'idea', '%s', %s, 'Someone', '%s',"
+	    " 'Post %d', %lld, 'Hello', 'Hello')", n, n, n, state,
+	    author ? xasprintf("%lld", (long long)author) : "NULL", from, n, (long long)clock_now());
+
+	sql(f, q1);
+	sql(f, q2);
+	free(q1);
+	free(q2);
+	return raw;
+}
+
+/* ---- moderation_check ---------------------------------------------------- */
+
+struct check_case {
+	enum moderate mode;
+	const char *from;
+	int64_t author;
+	int accepted_before;    /* the author already has an accepted post */
+	const char *want;       /* reason, or NULL: not held */
+};
+
+static const struct check_case check_cases[] = {
+	{ MODERATE_NONE, "stranger@example.com", 0, 0, NULL },
+	{ MODERATE_NONMEMBERS, "stranger@example.com", 0, 0, "non-member" },
+	{ MODERATE_NONMEMBERS, "mem@example.net", 2, 0, NULL },
+	{ MODERATE_NONMEMBERS, "MEM@EXAMPLE.NET", 0, 0, NULL },   /* found by address */
+	{ MODERATE_NONMEMBERS, "old@example.net", 3, 0, "non-member" },
+	{ MODERATE_NONMEMBERS, "bouncy@example.net", 6, 0, NULL },
+	{ MODERATE_FIRST_POST, "mem@example.net", 2, 0, "first post" },
+	{ MODERATE_FIRST_POST, "mem@example.net", 2, 1, NULL },
+	{ MODERATE_FIRST_POST, "fac@example.org", 1, 0, NULL },
+	{ MODERATE_FIRST_POST, "stranger@example.com", 0, 0, "non-member" },
+	{ MODERATE_ALL, "mem@example.net", 2, 1, "moderated list" },
+	{ MODERATE_ALL, "fac@example.org", 1, 0, NULL },
+	{ MODERATE_ALL, "gone@example.org", 4, 0, "non-member" },
+	{ MODERATE_ALL, "stranger@example.com", 0, 0, "non-member" },
+};
+
+Test(moderation, check_table)
+{
+	for (size_t i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+		const struct check_case *tc = &check_cases[i];
+		struct fx f;
+		char *raw, *old = NULL;
+		struct message *m;
+		const char *reason = NULL;
+		int rc;
+
+		fx_open(&f, tc->mode, 0);
+		if (tc->accepted_before)
+			old = post(&f, 1, tc->from, tc->author, "accepted");
+		raw = xasprintf("From: <%s>\nSubject: x\nMessage-ID: <new@x>\n\nbody\n", tc->from);
+		m = parse(raw);
+		rc = moderation_check(f.s, &f.c, m, tc->author, &reason);
+		cr_expect_eq(rc, tc->want != NULL, "case %zu (%s): got rc %d, want %d", i,
+		    tc->from, rc, tc->want != NULL);
+		if (tc->want && rc == 1)
+			cr_expect_str_eq(reason, tc->want, "case %zu: got reason %s, want %s", i,
+			    reason, tc->want);
+		message_free(&m);
+		free(raw);
+		free(old);
+		fx_close(&f);
+	}
+}
+
+Test(moderation, rate_limit_counts_the_last_hour)
+{
+	struct fx f;
+	struct message *m;
+	const char *reason;
+	char *r[4];
+
+	fx_open(&f, MODERATE_NONMEMBERS, 3);
+	at("2020-11-20T08:30:00Z");           /* over an hour ago: not counted */
+	r[0] = post(&f, 1, "mem@example.net", 2, "accepted");
+	at("2020-11-20T09:30:00Z");
+	r[1] = post(&f, 2, "mem@example.net", 2, "accepted");
+	r[2] = post(&f, 3, "mem@example.net", 2, "accepted");
+	at("2020-11-20T10:00:00Z");
+	m = parse("From: <mem@example.net>\nSubject: x\nMessage-ID: <n4@x>\n\nb\n");
+	cr_expect_eq(moderation_check(f.s, &f.c, m, 2, &reason), 0, "2 in the hour: not held");
+	r[3] = post(&f, 4, "Mem@Example.net", 2, "accepted");
+	cr_expect_eq(moderation_check(f.s, &f.c, m, 2, &reason), 1, "3 in the hour: held");
+	cr_expect_str_eq(reason, "rate limit");
+	message_free(&m);
+	for (int i = 0; i < 4; i++)
+		free(r[i]);
+	fx_close(&f);
+}
+
+/* ---- hold and answers ------------------------------------------------------ */
+
+/* hold - post 1 by a stranger, held; returns the token */
+static char *
+hold(struct fx *f, struct message **mp, char **rawp)
+{
+	char *raw = post(f, 1, "stranger@example.com", 0, "held");
+	struct message *m = parse(raw);
+
+	*rawp = raw;
+	cr_assert_eq(store_begin(f->s), 0);
+	cr_assert_eq(moderation_hold(f->s, &f->c, m, 1, 1, "non-member"), 0);
+	cr_assert_eq(store_commit(f->s), 0);
+	*mp = m;
+	return text(f, "SELECT token FROM held WHERE id = 1");
+}
+
+static int
+answer(struct fx *f, const char *from, int approve, const char *token, const char *body)
+{
+	char *raw = xasprintf("From: <%s>\nTo: cop+%s-%s@example.org\nSubject: Re: Approval needed\n"
+	    "Message-ID: <a%ld@x>\n\n%s\n", from, approve ? "approve" : "reject", token,
+	    random(), body);
+	struct message *m = parse(raw);
+	int rc;
+
+	cr_assert_eq(store_begin(f->s), 0);
+	rc = moderation_answer(f->s, &f->c, m, approve, token);
+	cr_assert_eq(store_commit(f->s), 0);
+	message_free(&m);
+	free(raw);
+	return rc;
+}
+
+Test(moderation, hold_queues_author_notice_and_facilitator_copies)
+{
+	struct fx f;
+	struct message *m;
+	char *token, *body, *raw;
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	token = hold(&f, &m, &raw);
+	cr_assert_not_null(token);
+	cr_expect_eq(strlen(token), 32, "got a token of %zu characters, want 32 hex", strlen(token));
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"
+	    " AND expires - created = 14 * 86400"), 1);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-author' AND r.address = 'stranger@example.com'"), 1);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-moderator'"), 2, "one copy for each active facilitator");
+	body = text(&f, "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-moderator' AND r.address = 'fac@example.org'");
+	cr_assert_not_null(body);
+	{
+		char *want = xasprintf("cop+approve-%s@example.org", token);
+		char *want2 = xasprintf("cop+reject-%s@example.org", token);
+
+		cr_expect_not_null(strstr(body, want), "approve address missing:\n%s", body);
+		cr_expect_not_null(strstr(body, want2), "reject address missing");
+		cr_expect_not_null(strstr(body, "Content-Type: message/rfc822"), "no attached post");
+		cr_expect_not_null(strstr(body, "Message-ID: <p1@example.net>"), "post not attached");
+		free(want);
+		free(want2);
+	}
+	free(body);
+	/* the Spanish-speaking facilitator gets Spanish */
+	body = text(&f, "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-moderator' AND r.address = 'fac2@example.org'");
+	cr_expect_not_null(strstr(body, "retenido a la espera"), "not in Spanish:\n%.300s", body);
+	free(body);
+	/* a second hold for the same author the same day: no second notice */
+	{
+		char *raw2 = post(&f, 2, "stranger@example.com", 0, "held");
+		struct message *m2 = parse(raw2);
+
+		cr_assert_eq(store_begin(f.s), 0);
+		cr_assert_eq(moderation_hold(f.s, &f.c, m2, 2, 2, "non-member"), 0);
+		cr_assert_eq(store_commit(f.s), 0);
+		cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-author'"), 1,
+		    "the author is told once a day");
+		cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-moderator'"), 4);
+		message_free(&m2);
+		free(raw2);
+	}
+	message_free(&m);
+	free(raw);
+	free(token);
+	fx_close(&f);
+}
+
+Test(moderation, facilitator_approves_once)
+{
+	struct fx f;
+	struct message *m;
+	char *token, *upper, *raw;
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	sql(&f, "INSERT INTO members (email, role, status, created, updated) VALUES"
+	    " ('reader@example.net', 'member', 'active', 0, 0)");
+	token = hold(&f, &m, &raw);
+	/* unknown, malformed, forged: nothing happens and nobody is told */
+	cr_expect_eq(answer(&f, "fac@example.org", 1, "00000000000000000000000000000000", ""), 0);
+	cr_expect_eq(answer(&f, "fac@example.org", 1, "../../etc", ""), 0);
+	cr_expect_eq(answer(&f, "mem@example.net", 1, token, ""), 0);
+	cr_expect_eq(answer(&f, "gone@example.org", 1, token, ""), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1,
+	    "a non-facilitator must not decide");
+	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-done'"), 0);
+	/* the facilitator decides; tokens are case-insensitive */
+	upper = xstrdup(token);
+	for (char *p = upper; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 32);
+	cr_expect_eq(answer(&f, "Fac@Example.org", 1, upper, ""), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'approved'"
+	    " AND decided_by = 'fac@example.org'"), 1);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE id = 1 AND state = 'accepted'"), 1);
+	cr_expect_geq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'post' AND post = 1"), 1,
+	    "the approved post is queued for the members");
+	/* a second answer, by anyone allowed: "already approved by", once a day */
+	cr_expect_eq(answer(&f, "fac2@example.org", 0, token, "no!"), 0);
+	cr_expect_eq(answer(&f, "fac2@example.org", 1, token, ""), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'approved'"), 1);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-done' AND r.address = 'fac2@example.org'"), 1);
+	{
+		char *body = text(&f, "SELECT body FROM outbox WHERE kind = 'held-done'");
+
+		cr_expect_not_null(strstr(body, "ya fue aprobado por fac@example.org"),
+		    "got:\n%s", body);
+		free(body);
+	}
+	free(upper);
+	message_free(&m);
+	free(raw);
+	free(token);
+	fx_close(&f);
+}
+
+Test(moderation, reject_sends_the_comment_to_the_author)
+{
+	struct fx f;
+	struct message *m;
+	char *token, *body, *raw;
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	token = hold(&f, &m, &raw);
+	cr_expect_eq(answer(&f, "fac@example.org", 0, token,
+	    "Please join the list first.\n\n> quoted original\n"), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'rejected'"), 1);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE id = 1 AND state = 'rejected'"), 1);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'post'"), 0);
+	body = text(&f, "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-rejected' AND r.address = 'stranger@example.com'");
+	cr_assert_not_null(body, "no rejection notice");
+	cr_expect_not_null(strstr(body, "Please join the list first."), "comment missing:\n%s", body);
+	cr_expect_null(strstr(body, "quoted original"), "the quote must not be sent:\n%s", body);
+	free(body);
+	message_free(&m);
+	free(raw);
+	free(token);
+	fx_close(&f);
+}
+
+Test(moderation, holds_expire_after_fourteen_days)
+{
+	struct fx f;
+	struct message *m;
+	char *token, *raw;
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	token = hold(&f, &m, &raw);
+	cr_expect_eq(moderation_expire(f.s, clock_now() + 13 * 86400), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1);
+	at("2020-12-04T10:00:01Z");
+	/* a late answer is told it expired */
+	cr_expect_eq(answer(&f, "fac@example.org", 1, token, ""), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'expired'"), 1);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE state = 'accepted'"), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-done'"), 1);
+	/* and expiry by the daemon's job */
+	{
+		char *raw2 = post(&f, 2, "stranger@example.com", 0, "held");
+		struct message *m2 = parse(raw2);
+
+		cr_assert_eq(store_begin(f.s), 0);
+		cr_assert_eq(moderation_hold(f.s, &f.c, m2, 2, 2, "non-member"), 0);
+		cr_assert_eq(store_commit(f.s), 0);
+		cr_expect_eq(moderation_expire(f.s, clock_now() + 14 * 86400), 1);
+		cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE id = 2 AND state = 'rejected'"), 1);
+		message_free(&m2);
+		free(raw2);
+	}
+	message_free(&m);
+	free(raw);
+	free(token);
+	fx_close(&f);
+}
+
+Test(moderation, decide_from_the_command_line)
+{
+	struct fx f;
+	struct message *m;
+	char *token, *by = NULL, *raw;
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	token = hold(&f, &m, &raw);
+	cr_assert_eq(store_begin(f.s), 0);
+	cr_expect_eq(moderation_decide(f.s, &f.c, 99, 1, "root (command line)", NULL, NULL, &by),
+	    MODERATION_UNKNOWN);
+	cr_expect_eq(moderation_decide(f.s, &f.c, 1, 0, "root (command line)", "spam", NULL, &by),
+	    MODERATION_DONE);
+	cr_expect_eq(moderation_decide(f.s, &f.c, 1, 1, "other (command line)", NULL, NULL, &by),
+	    MODERATION_ALREADY);
+	cr_expect_str_eq(by ? by : "(null)", "root (command line)");
+	cr_assert_eq(store_commit(f.s), 0);
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE comment = 'spam'"), 1);
+	free(by);
+	message_free(&m);
+	free(raw);
+	free(token);
+	fx_close(&f);
+}
