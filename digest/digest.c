@@ -525,22 +525,18 @@ int
 digest_mail(const struct conf *c, const struct digest_opts *o,
     const struct buf *text, const struct buf *html, struct buf *out)
 {
-	struct buf subj, range, tmp;
-	char boundary[64], date[64], fmt[256], num[32];
-	struct template_var vars[2];
+	struct buf subj, range;
+	char boundary[64], date[64];
 
 	buf_init(&subj, 4096);
 	buf_init(&range, 256);
-	buf_init(&tmp, 4096);
-	digest_format_range(&range, o->start, o->end, o->lang, c->list.language);
-	snprintf(num, sizeof(num), "%ld", o->number);
-	vars[0] = (struct template_var){ "number", num };
-	vars[1] = (struct template_var){ "range", range.data };
-	str(fmt, sizeof(fmt), "digest_subject", o->lang, c->list.language);
-	template_expand(&tmp, fmt, strlen(fmt), vars, 2);
+	/* The subject is the contract's (SPEC section 6), in every language:
+	 * "[CoP] Digest N: 17 Nov – 1 Dec 2020"; the body speaks the
+	 * member's language. */
+	digest_format_range(&range, o->start, o->end, "en", "en");
 	if (*c->list.subject_prefix)
 		buf_printf(&subj, "%s ", c->list.subject_prefix);
-	buf_puts(&subj, tmp.data);
+	buf_printf(&subj, "Digest %ld: %s", o->number, range.data);
 	mime_boundary(boundary, sizeof(boundary));
 
 	mime_header_addr(out, "From", c->list.name, c->list.address);
@@ -577,7 +573,6 @@ digest_mail(const struct conf *c, const struct digest_opts *o,
 	buf_printf(out, "\r\n--%s--\r\n", boundary);
 	buf_release(&subj);
 	buf_release(&range);
-	buf_release(&tmp);
 	return out->len >= out->max ? -1 : 0;
 }
 

@@ -290,7 +290,7 @@ Test(digest, preview_for_member_and_unknown)
 	cr_assert_eq(digest_preview(store, conf, "jean@example.fr", &out), 1);
 	cr_expect(strstr(out.data, "X-Baraza-Digest: 1\r\n") != NULL, "%.400s", out.data);
 	cr_expect(strstr(out.data, "Content-Type: multipart/alternative;") != NULL);
-	cr_expect(strstr(out.data, "Subject: =?UTF-8?B?") != NULL, "non-ASCII subject is encoded");
+	cr_expect(strstr(out.data, "Subject: =?UTF-8?B?") != NULL, "non-ASCII subject is encoded: %.600s", out.data);
 	buf_reset(&out);
 	cr_assert_eq(digest_preview(store, conf, "nobody@example.org", &out), 0);
 	buf_release(&out);
