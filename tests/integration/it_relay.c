@@ -610,3 +610,48 @@ Test(relay, ingested_post_end_to_end)
 	check_delivered_once(&x);
 	teardown(&x);
 }
+
+Test(relay, starttls_verified)
+{
+	struct ctx x;
+	int remaining = -1;
+	char extra[H_PATH + 64], msg[512];
+
+	/* the CA is only known after h_env_init: write the config twice */
+	setup(&x, "relay_tls", NULL, 1);
+	snprintf(extra, sizeof(extra), "[smtp]\nstarttls = yes\nca_file = %s\n", x.env.ca_file);
+	h_write_config(&x.env, extra);
+	conf_free(&x.c);
+	{
+		struct buf errs;
+
+		buf_init(&errs, 1 << 16);
+		x.c = conf_load(x.env.conf, &errs);
+		cr_assert_not_null(x.c, "config: %s", errs.data);
+		buf_release(&errs);
+	}
+	cr_expect_eq(relay_check(x.c, msg, sizeof(msg)), 0, "check over STARTTLS: %s", msg);
+	cast(&x);
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(remaining, 0);
+	check_delivered_once(&x);
+	teardown(&x);
+}
+
+Test(relay, starttls_unknown_ca_is_refused)
+{
+	struct ctx x;
+	int remaining = -1;
+	char msg[512];
+
+	setup(&x, "relay_tlsbad", "[smtp]\nstarttls = yes\n", 1);
+	cr_expect_eq(relay_check(x.c, msg, sizeof(msg)), -1,
+	    "a self-signed certificate was accepted without ca_file: %s", msg);
+	cast(&x);
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	cr_expect_eq(relay_run(x.s, x.c, &remaining), -1);
+	cr_expect_eq(remaining, 4, "remaining %d, want 4", remaining);
+	cr_expect_eq(h_smtp_count(&x.env), 0, "mail went over an unverified connection");
+	teardown(&x);
+}
