@@ -1,2 +1,410 @@
-/* it_ingest - (to be written) */
+/* it_ingest - issue 3 end to end: messages appended to the real Dovecot
+ * are fetched by `barazad --once`, stored once, threaded and moved; the
+ * same discussion imported from an mbox gives the same threads; thread
+ * list --json has the SPEC's shape; search finds words in UTF-8 bodies.
+ *
+ * JSON is checked by /usr/bin/python3 (json module), not by substring.
+ * Database counts are read with the sqlite3 shell.
+ */
+#include "config.h"
+
 #include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness.h"
+
+#define NOW "2020-11-20T12:00:00Z"
+
+/* Posts are accepted from anyone here: moderation has its own tests. */
+#define EXTRA_CONF "[list]\nmoderate = none\n"
+
+/* One discussion.  In thread order:
+ *   root.1  Alice   Funding flows
+ *     re.2  Bob     Re: [CoP] Funding flows
+ *       re.3  Carol   (German, UTF-8, quoted-printable)
+ *     re.4  Dan     RE: Funding flows  (Outlook: In-Reply-To only)
+ *   other.5 Eve     Land rights  (a thread of its own)
+ */
+struct post {
+	const char *id, *irt, *refs, *subject, *date, *from, *body, *headers, *ctype;
+};
+
+static const struct post disc[] = {
+	{ "root.1@test.example", NULL, NULL, "Funding flows",
+	  "Fri, 20 Nov 2020 09:00:00 +0000", "Alice Example <alice@example.org>",
+	  "How do funding flows shape who decides?\n", NULL, NULL },
+	{ "re.2@test.example", "<root.1@test.example>", "<root.1@test.example>",
+	  "Re: [CoP] Funding flows", "Fri, 20 Nov 2020 09:30:00 +0000",
+	  "Bob <bob@example.org>",
+	  "Grants come with strings.\n\n> How do funding flows shape who decides?\n",
+	  NULL, NULL },
+	{ "re.3@test.example", "<re.2@test.example>",
+	  "<root.1@test.example> <re.2@test.example>", "Re: [CoP] Funding flows",
+	  "Fri, 20 Nov 2020 10:00:00 +0000", "Carol <carol@example.org>",
+	  "Die F=C3=B6rderung der Gemeinschaft ist wichtig.\n",
+	  "Content-Transfer-Encoding: quoted-printable", "text/plain; charset=utf-8" },
+	{ "re.4@test.example", "<root.1@test.example>", NULL, "RE: Funding flows",
+	  "Fri, 20 Nov 2020 10:30:00 +0000", "Dan <dan@example.org>",
+	  "Agreed.\n", NULL, NULL },
+	{ "other.5@test.example", NULL, NULL, "Land rights",
+	  "Fri, 20 Nov 2020 11:00:00 +0000", "Eve <eve@example.org>",
+	  "A separate topic.\n", NULL, NULL },
+};
+#define NDISC (sizeof(disc) / sizeof(disc[0]))
+
+static char *
+build(const struct post *p, size_t *len)
+{
+	struct h_mail m = { 0 };
+	char mid[128];
+
+	snprintf(mid, sizeof(mid), "<%s>", p->id);
+	m.from = p->from;
+	m.subject = p->subject;
+	m.date = p->date;
+	m.message_id = mid;
+	m.in_reply_to = p->irt;
+	m.references = p->refs;
+	m.body = p->body;
+	m.headers = p->headers;
+	m.content_type = p->ctype;
+	return h_mail_build(&m, len, NULL, 0);
+}
+
+static void
+env_up(struct h_env *env, const char *name)
+{
+	struct h_out out;
+
+	h_env_init(env, name);
+	env->now = NOW;
+	h_smtp_start(env);
+	h_write_config(env, EXTRA_CONF);
+	h_baraza(env, &out, "init");
+	cr_assert_eq(out.status, 0, "init: exit %d: %s", out.status, out.err);
+	h_out_free(&out);
+}
+
+/* append - the discussion's messages to INBOX in the given order */
+static void
+append(struct h_env *env, const size_t *order, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *raw = build(&disc[order[i]], &len);
+
+		h_imap_append(env, "INBOX", raw, len);
+		free(raw);
+	}
+}
+
+/* sql_int - one integer from the database via the sqlite3 shell */
+static long
+sql_int(struct h_env *env, const char *sql)
+{
+	struct h_out out;
+	char *q = h_shq(sql);
+	long v;
+
+	h_run(env, &out, "sqlite3 %s %s", env->db, q);
+	cr_assert_eq(out.status, 0, "sqlite3 %s: %s", sql, out.err);
+	v = strtol(out.out, NULL, 10);
+	h_out_free(&out);
+	free(q);
+	return v;
+}
+
+static void
+once(struct h_env *env)
+{
+	struct h_out out;
+
+	h_barazad_once(env, &out);
+	cr_assert_eq(out.status, 0, "barazad --once: exit %d: %s", out.status, out.err);
+	h_out_free(&out);
+}
+
+/* json_expect - `baraza ARGS` exits 0 with JSON d for which the Python
+ * expression expr holds */
+static void
+json_expect(struct h_env *env, const char *args, const char *expr)
+{
+	struct h_out out, py;
+	char path[H_PATH + 32], *prog = NULL, *qprog;
+
+	h_baraza(env, &out, "%s", args);
+	cr_assert_eq(out.status, 0, "baraza %s: exit %d: %s", args, out.status, out.err);
+	h_write_file(env, "json.out", out.out, out.outlen, 0644, path, sizeof(path));
+	if (asprintf(&prog, "import json,sys\n"
+	    "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+	    "sys.exit(0 if (%s) else 1)\n", expr) < 0)
+		cr_assert_fail("asprintf");
+	qprog = h_shq(prog);
+	h_run(env, &py, "/usr/bin/python3 -c %s %s", qprog, path);
+	cr_expect_eq(py.status, 0, "baraza %s: got %s, want JSON where %s (python: %s)",
+	    args, out.out, expr, py.err);
+	h_out_free(&py);
+	h_out_free(&out);
+	free(qprog);
+	free(prog);
+}
+
+/* The threads as the test expects them, whatever the arrival order. */
+#define WANT_THREADS \
+    "sorted([t['message_ids'] for t in d]) == [" \
+    "['other.5@test.example'], " \
+    "['root.1@test.example', 're.2@test.example', 're.3@test.example', 're.4@test.example']]"
+
+/* Replies arrive before their parents; one --once fetches, stores,
+ * threads (the late root adopts its replies) and moves everything; a
+ * second --once does nothing. */
+Test(ingest, imap_out_of_order_then_nothing)
+{
+	static const size_t order[] = { 2, 3, 4, 1, 0 };
+	struct h_env env;
+
+	env_up(&env, "order");
+	append(&env, order, NDISC);
+	once(&env);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM messages"), 5);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM posts"), 5);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM threads"), 2,
+	    "threads: want 2 after the late root merged them");
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0, "INBOX not emptied");
+	cr_expect_eq(h_imap_count(&env, "Processed"), 5, "not moved to Processed");
+	json_expect(&env, "thread list --json", WANT_THREADS);
+	json_expect(&env, "thread list --json",
+	    "[t['subject'] for t in d if len(t['message_ids']) == 4] == ['Funding flows']");
+	cr_expect_eq(sql_int(&env, "SELECT depth FROM posts WHERE message_id = 're.3@test.example'"),
+	    2, "re.3 depth");
+
+	once(&env);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM messages"), 5,
+	    "a second --once stored something");
+	cr_expect_eq(h_imap_count(&env, "Processed"), 5);
+	json_expect(&env, "thread list --json", WANT_THREADS);
+	h_env_fini(&env);
+}
+
+/* A changed UIDVALIDITY makes the daemon fetch the mailbox again: the same
+ * messages are recognised by Message-ID, only the new one is stored. */
+Test(ingest, uidvalidity_reset_no_duplicates)
+{
+	static const size_t first[] = { 0, 1, 2 }, again[] = { 0, 1, 2, 3 };
+	struct h_env env;
+	struct h_out out;
+	int rc;
+
+	env_up(&env, "uidv");
+	append(&env, first, 3);
+	once(&env);
+	cr_assert_eq(sql_int(&env, "SELECT count(*) FROM messages"), 3);
+	/* The same three again (as a restore from backup would), plus one. */
+	append(&env, again, 4);
+	rc = h_doveadm(&env, &out, "mailbox update -u '%s' --uid-validity 777 INBOX",
+	    env.imap_user);
+	cr_assert_eq(rc, 0, "doveadm mailbox update: %s", out.err);
+	h_out_free(&out);
+	once(&env);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM messages"), 4,
+	    "want 4 messages: the 3 again are duplicates");
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM posts"), 4);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0, "duplicates left in INBOX");
+	h_env_fini(&env);
+}
+
+/* mbox_write - the discussion as an mboxrd file in the given order */
+static void
+mbox_write(struct h_env *env, const char *rel, const size_t *order, size_t n,
+    char *path, size_t pathlen)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *fp = open_memstream(&text, &tlen);
+
+	cr_assert(fp != NULL);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *raw = build(&disc[order[i]], &len), *line = raw;
+
+		fprintf(fp, "From sender@example.org Fri Nov 20 09:00:00 2020\n");
+		/* LF line ends; escape From lines (mboxrd) */
+		while (*line) {
+			char *nl = strstr(line, "\r\n");
+			size_t l = nl ? (size_t)(nl - line) : strlen(line);
+			const char *p = line;
+
+			while (*p == '>')
+				p++;
+			if (strncmp(p, "From ", 5) == 0)
+				fputc('>', fp);
+			fwrite(line, 1, l, fp);
+			fputc('\n', fp);
+			line += l + (nl ? 2 : 0);
+		}
+		fputc('\n', fp);
+		free(raw);
+	}
+	fclose(fp);
+	h_write_file(env, rel, text, tlen, 0644, path, pathlen);
+	free(text);
+}
+
+/* import-mbox of the same discussion gives the same threads as IMAP
+ * ingest; a second import finds only duplicates. */
+Test(ingest, mbox_same_threads_as_imap)
+{
+	static const size_t order[] = { 0, 1, 2, 3, 4 };
+	struct h_env env;
+	struct h_out out;
+	char path[H_PATH + 32];
+
+	env_up(&env, "mbox");
+	mbox_write(&env, "disc.mbox", order, NDISC, path, sizeof(path));
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_assert_eq(out.status, 0, "import-mbox: exit %d: %s", out.status, out.err);
+	cr_expect(strstr(out.out, "imported 5 messages (0 duplicates, 0 failed)") != NULL,
+	    "got '%s'", out.out);
+	h_out_free(&out);
+	json_expect(&env, "thread list --json", WANT_THREADS);
+	/* The same threads, field by field, as the IMAP test builds: theme
+	 * funding for the discussion (keywords), its session, the root's
+	 * subject. */
+	json_expect(&env, "thread list --json",
+	    "[(t['theme'], t['subject']) for t in d if len(t['message_ids']) == 4]"
+	    " == [('funding', 'Funding flows')]");
+	json_expect(&env, "thread list --json",
+	    "all(t['session'] is not None for t in d if t['theme'] == 'funding')");
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM outbox"), 0,
+	    "--no-relay queued mail");
+
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_assert_eq(out.status, 0, "second import: exit %d: %s", out.status, out.err);
+	cr_expect(strstr(out.out, "imported 0 messages (5 duplicates, 0 failed)") != NULL,
+	    "got '%s'", out.out);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+/* The IMAP path for the same discussion in file order, compared with the
+ * mbox result of another database exactly (ids included: same order, same
+ * sessions). */
+Test(ingest, imap_equals_mbox_exactly)
+{
+	static const size_t order[] = { 0, 1, 2, 3, 4 };
+	struct h_env a, b;
+	struct h_out oa, ob;
+	char path[H_PATH + 32];
+
+	env_up(&a, "eqimap");
+	append(&a, order, NDISC);
+	once(&a);
+	env_up(&b, "eqmbox");
+	mbox_write(&b, "disc.mbox", order, NDISC, path, sizeof(path));
+	h_baraza(&b, &ob, "import-mbox %s --no-relay", path);
+	cr_assert_eq(ob.status, 0, "import-mbox: %s", ob.err);
+	h_out_free(&ob);
+	h_baraza(&a, &oa, "thread list --json");
+	h_baraza(&b, &ob, "thread list --json");
+	cr_expect_str_eq(oa.out, ob.out, "IMAP: %s\nmbox: %s", oa.out, ob.out);
+	h_out_free(&oa);
+	h_out_free(&ob);
+	h_env_fini(&a);
+	h_env_fini(&b);
+}
+
+/* The JSON of thread list has exactly the SPEC's keys, in order. */
+Test(ingest, thread_list_json_shape)
+{
+	static const size_t order[] = { 0, 1, 4 };
+	struct h_env env;
+	char path[H_PATH + 32];
+	struct h_out out;
+
+	env_up(&env, "shape");
+	mbox_write(&env, "d.mbox", order, 3, path, sizeof(path));
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_assert_eq(out.status, 0, "%s", out.err);
+	h_out_free(&out);
+	json_expect(&env, "thread list --json",
+	    "isinstance(d, list) and len(d) == 2 and all(list(t.keys()) == "
+	    "['id', 'theme', 'session', 'subject', 'message_ids'] and "
+	    "isinstance(t['id'], int) and isinstance(t['theme'], str) and "
+	    "(t['session'] is None or isinstance(t['session'], int)) and "
+	    "all(isinstance(m, str) for m in t['message_ids']) for t in d)");
+	json_expect(&env, "thread list --theme funding --json", "len(d) >= 1 and "
+	    "all(t['theme'] == 'funding' for t in d)");
+	json_expect(&env, "thread list --theme nosuchtheme --json", "d == []");
+	h_baraza(&env, &out, "thread show 1");
+	cr_expect_eq(out.status, 0, "thread show: %s", out.err);
+	cr_expect(strstr(out.out, "Alice Example") && strstr(out.out, "  #2"),
+	    "thread show: got %s", out.out);
+	h_out_free(&out);
+	h_baraza(&env, &out, "thread show 999");
+	cr_expect_eq(out.status, 1, "thread show of a missing thread: exit %d", out.status);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+/* search finds a word of a UTF-8 (quoted-printable) body, with and without
+ * its diacritics; user syntax never reaches FTS5 as syntax. */
+Test(ingest, search_utf8_and_hostile_words)
+{
+	static const size_t order[] = { 0, 1, 2, 3, 4 };
+	static const char *const hostile[] = {
+		"'\"'", "'NEAR(a b)'", "'a OR b'", "'*'", "'-x'", "'col:x'", "'^'",
+		"'(('", "'AND'",
+	};
+	struct h_env env;
+	char path[H_PATH + 32];
+	struct h_out out;
+
+	env_up(&env, "search");
+	mbox_write(&env, "d.mbox", order, NDISC, path, sizeof(path));
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_assert_eq(out.status, 0, "%s", out.err);
+	h_out_free(&out);
+	json_expect(&env, "search --json förderung",
+	    "[h['message_id'] for h in d] == ['re.3@test.example']");
+	json_expect(&env, "search --json Forderung Gemeinschaft",
+	    "[h['message_id'] for h in d] == ['re.3@test.example']");
+	json_expect(&env, "search --json 'gemein*'",
+	    "[h['message_id'] for h in d] == ['re.3@test.example']");
+	json_expect(&env, "search --json strings",
+	    "[h['message_id'] for h in d] == ['re.2@test.example']");
+	json_expect(&env, "search --json nothinglikethis", "d == []");
+	h_baraza(&env, &out, "search Gemeinschaft");
+	cr_expect(out.status == 0 && strstr(out.out, "Carol") && strstr(out.out, "[Gemeinschaft]"),
+	    "search text output: %s", out.out);
+	h_out_free(&out);
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		h_baraza(&env, &out, "search %s", hostile[i]);
+		cr_expect_eq(out.status, 0, "search %s: exit %d: %s", hostile[i],
+		    out.status, out.err);
+		h_out_free(&out);
+	}
+	h_env_fini(&env);
+}
+
+/* --theme forces the theme of every imported post. */
+Test(ingest, import_forced_theme)
+{
+	static const size_t order[] = { 0, 1, 4 };
+	struct h_env env;
+	char path[H_PATH + 32];
+	struct h_out out;
+
+	env_up(&env, "forced");
+	mbox_write(&env, "d.mbox", order, 3, path, sizeof(path));
+	h_baraza(&env, &out, "import-mbox %s --theme risk --no-relay", path);
+	cr_assert_eq(out.status, 0, "%s", out.err);
+	h_out_free(&out);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM posts WHERE theme = 'risk'"), 3);
+	h_baraza(&env, &out, "import-mbox %s --theme nosuch", path);
+	cr_expect_eq(out.status, 2, "unknown theme: exit %d, want 2", out.status);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
