@@ -947,9 +947,13 @@ question_in(const char *s, const char *e, const char **why)
 			*why = "a sentence ends with '?'";
 			return 1;
 		}
+		/* Spanish "¿...?": the closing mark may be missing or
+		 * followed by anything ("¿Cómo?¡Ya!"), but not absent
+		 * altogether (a stray 0xC2 0xBF in garbage) */
 		if ((unsigned char)p[0] == 0xc2 && p + 1 < e &&
-		    (unsigned char)p[1] == 0xbf) {
-			*why = "an opening '\xc2\xbf'";
+		    (unsigned char)p[1] == 0xbf &&
+		    memchr(p + 2, '?', (size_t)(e - p - 2)) != NULL) {
+			*why = "a question between '\xc2\xbf' and '?'";
 			return 1;
 		}
 		/* fullwidth and Arabic question marks */

@@ -131,7 +131,7 @@ const struct classify_session *classify_config_sessions(
 
 /* classify_is_question - 1 when the first paragraph of text (after a
  * greeting line) asks something: a sentence ending in '?', a Spanish
- * "¿", or a first sentence opening with a question word (en/fr/es/pt) that
+ * "¿...?", or a first sentence opening with a question word (en/fr/es/pt) that
  * does not end in '.' or '!' */
 int classify_is_question(const char *text);
 

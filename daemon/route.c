@@ -13,7 +13,11 @@
  * Delivered-To, X-Original-To, Envelope-To, then To, then Cc; within one
  * field name every occurrence is looked at from the top.  The first
  * address that is the list address or LOCAL+TAG@DOMAIN (case-insensitive)
- * wins.  An unknown tag, a token that is not 8-128 letters and digits, a
+ * wins, with one refinement: the three envelope fields describe the same
+ * delivery, and an alias or a later hop may strip a tag but never adds
+ * one, so a tagged form in any of them beats the bare address in another
+ * (Delivered-To: cop@ with X-Original-To: cop+funding@ is a funding post).
+ * To and Cc are consulted only when no envelope field names the list.  An unknown tag, a token that is not 8-128 letters and digits, a
  * POSTID that is not a number, or a summary-THEME for no theme is an
  * unknown address (route invalid), never guessed at.  When no header
  * names the list at all (Bcc with an MTA that writes no envelope header)
@@ -287,6 +291,21 @@ found_tag(const struct conf *c, struct found *f)
 	return 1;
 }
 
+/* next_in_value - the next list address in a raw header value from the
+ * cursor *pp on (which it advances) */
+static int
+next_in_value(const struct conf *c, const char **pp, const char *header,
+    struct found *f)
+{
+	while (next_addr(pp, f->addr, sizeof(f->addr))) {
+		if (found_tag(c, f)) {
+			f->header = header;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* find_in_value - the first list address in a raw header value */
 static int
 find_in_value(const struct conf *c, const char *value, const char *header,
@@ -294,13 +313,7 @@ find_in_value(const struct conf *c, const char *value, const char *header,
 {
 	const char *p = value;
 
-	while (next_addr(&p, f->addr, sizeof(f->addr))) {
-		if (found_tag(c, f)) {
-			f->header = header;
-			return 1;
-		}
-	}
-	return 0;
+	return next_in_value(c, &p, header, f);
 }
 
 /* find_in_list - the first list address among parsed addresses */
@@ -328,13 +341,29 @@ find_recipient(const struct conf *c, const struct message *m, struct found *f)
 	static const char *const envelope[] = { "Delivered-To", "X-Original-To",
 	    "Envelope-To" };
 	static const char *const visible[] = { "To", "Cc" };
-	const char *v;
+	struct found bare;
+	const char *v, *p;
 	size_t i;
+	int have_bare = 0;
 
+	/* The envelope fields describe this one delivery.  A tagged form
+	 * among them beats the bare address in another: an alias or an MTA
+	 * may strip the tag on a later hop (Delivered-To: cop@ after
+	 * X-Original-To: cop+funding@), but never adds one. */
 	for (size_t k = 0; k < 3; k++)
 		for (i = 0; (v = hdr_next(m, envelope[k], &i)) != NULL; )
-			if (find_in_value(c, v, envelope[k], f))
-				return 1;
+			for (p = v; next_in_value(c, &p, envelope[k], f); ) {
+				if (f->tag)
+					return 1;
+				if (!have_bare) {
+					bare = *f;
+					have_bare = 1;
+				}
+			}
+	if (have_bare) {
+		*f = bare;
+		return 1;
+	}
 	if (find_in_list(c, m->to, m->nto, "To", f) ||
 	    find_in_list(c, m->cc, m->ncc, "Cc", f))
 		return 1;
