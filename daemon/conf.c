@@ -181,7 +181,7 @@ static const struct conf_key keys[] = {
 	{ S_DIGEST, "every_days", K_LONG, DF(every_days), "14", 0, 1, 366, NULL, NULL },
 	{ S_DIGEST, "first", K_FN, DF(first), NULL, 0, 0, 0, NULL, set_first },
 	{ S_DIGEST, "sections", K_FN, DF(sections),
-	    "summaries, threads, questions, resources, figures", 0, 0, 0, NULL, set_sections },
+	    "summaries, threads, questions, resources, figures, next", 0, 0, 0, NULL, set_sections },
 
 	{ S_ARCHIVE, "dir", K_PATH, AF(dir), NULL, 0, 0, 0, NULL, NULL },
 	{ S_ARCHIVE, "url", K_FN, AF(url), NULL, F_EMPTY_NULL, 0, 0, NULL, set_archive_url },

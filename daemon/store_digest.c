@@ -235,7 +235,7 @@ store_digest_sessions(struct store *s, time_t after,
     int (*fn)(void *arg, const struct digest_session *d), void *arg)
 {
 	static const char sql[] = SESSION_COLUMNS
-	    " WHERE (?1 = 0 OR s.opens >= ?1)"
+	    " WHERE (?1 = 0 OR s.closes > ?1)"
 	    " ORDER BY s.opens, COALESCE(t.position, 1000000), s.id";
 	sqlite3_stmt *st = store_stmt(s, sql);
 

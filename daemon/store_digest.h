@@ -65,8 +65,8 @@ struct digest_session {
 /* store_digest_summaries - sessions whose summary post arrived in [start, end) */
 int store_digest_summaries(struct store *s, time_t start, time_t end,
     int (*fn)(void *arg, const struct digest_session *d), void *arg);
-/* store_digest_sessions - every session in theme and time order; upcoming
- * only (opens >= after) when after > 0 */
+/* store_digest_sessions - every session in time and theme order; when
+ * after > 0 only those not over by then (closes > after) */
 int store_digest_sessions(struct store *s, time_t after,
     int (*fn)(void *arg, const struct digest_session *d), void *arg);
 

@@ -28,6 +28,7 @@
 #define DIGEST_POST_CHARS 1200
 #define DIGEST_MAX (8u << 20)
 #define DIGEST_RENDER_CACHE 64
+#define DIGEST_NEXT_SESSIONS 3
 
 time_t
 digest_due(const struct conf *c, long n)
@@ -141,6 +142,7 @@ struct render {
 	char theme[128];
 	int64_t session, thread;
 	int items, have_section;
+	int next_shown;
 };
 
 static void
@@ -373,8 +375,11 @@ render_next(void *arg, const struct digest_session *d)
 	struct render *r = arg;
 	struct buf range;
 
-	if (!follows(r->o->themes, d->theme) || strcmp(d->state, "closed") == 0)
+	/* The whole programme, not only the member's themes: a member may
+	 * want to join a theme they do not follow yet. */
+	if (strcmp(d->state, "closed") == 0 || r->next_shown >= DIGEST_NEXT_SESSIONS)
 		return 0;
+	r->next_shown++;
 	if (!r->have_section) {
 		heading(r, "next");
 		buf_puts(r->html, "<ul style=\"padding-left:20px\">\n");

@@ -719,7 +719,7 @@ h_write_config(struct h_env *env, const char *extra)
 	    "[digest]\n"
 	    "every_days = 14\n"
 	    "first = 2020-12-01 09:00\n"
-	    "sections = summaries, threads, questions, resources, figures\n"
+	    "sections = summaries, threads, questions, resources, figures, next\n"
 	    "[archive]\n"
 	    "dir = %s\n"
 	    "hide_addresses = yes\n"

@@ -255,7 +255,7 @@ Test(conf_good, defaults)
 	struct buf errs;
 	struct conf *c = load(BASE, &errs);
 	static const char *const want_sections[] = {
-		"summaries", "threads", "questions", "resources", "figures",
+		"summaries", "threads", "questions", "resources", "figures", "next",
 	};
 	char want[160];
 
@@ -285,8 +285,8 @@ Test(conf_good, defaults)
 	cr_assert_null(c->smtp.password_file);
 	cr_assert_eq(c->digest.every_days, 14);
 	cr_assert_eq(c->digest.first, 0);
-	cr_assert_eq(c->digest.nsections, 5, "got %zu sections, want 5", c->digest.nsections);
-	for (size_t i = 0; i < 5; i++)
+	cr_assert_eq(c->digest.nsections, 6, "got %zu sections, want 6", c->digest.nsections);
+	for (size_t i = 0; i < 6; i++)
 		cr_assert_str_eq(c->digest.sections[i], want_sections[i]);
 	cr_assert_eq(c->archive.hide_addresses, 1);
 	cr_assert_null(c->archive.url);
