@@ -299,6 +299,19 @@ iconv_append(iconv_t cd, const char *in, size_t len, struct buf *out)
 	return r;
 }
 
+/* has_8bit - 1 when some byte is 8-bit */
+static int
+has_8bit(const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* all_ascii - 1 when no byte is 8-bit, NUL or ESC (ISO-2022 shifts) */
 static int
 all_ascii(const char *in, size_t len)
@@ -319,35 +332,32 @@ charset_convert(struct charset_cache *cc, const char *charset,
 	char iname[40] = "";
 	enum cs_kind kind = charset_lookup(charset, iname, sizeof(iname));
 	iconv_t cd;
-	size_t mark;
-	int r;
 
 	switch (kind) {
 	case CS_UTF8:
 		return charset_clean(in, len, out);
-	case CS_CP1252:
-		return cp1252_append(in, len, out);
 	case CS_SNIFF:
 		/* unknown by declaration: not a defect, but a guess */
 		return charset_clean(in, len, out) & ~CHARSET_BAD;
+	case CS_CP1252:
 	case CS_ICONV:
 		break;
 	}
-	/* ASCII-compatible charsets on pure ASCII need no iconv; UTF-7,
+	/* A declared legacy charset on bytes that are valid UTF-8 with 8-bit
+	 * sequences: the client wrote UTF-8 and mislabelled it (real legacy
+	 * text is almost never valid UTF-8 by chance) */
+	if (has_8bit(in, len) && utf8_valid(in, len))
+		return charset_clean(in, len, out) | CHARSET_BAD;
+	if (kind == CS_CP1252)
+		return cp1252_append(in, len, out);
+	cd = charset_open(cc, iname);
+	if (cd == NULL)
+		return charset_clean(in, len, out) | CHARSET_BAD;
+	/* ASCII-compatible charsets on pure ASCII need no conversion; UTF-7,
 	 * UTF-16/32 and UCS are not ASCII-compatible */
 	if (strncmp(iname, "UTF-7", 5) && strncmp(iname, "UTF-16", 6) &&
 	    strncmp(iname, "UTF-32", 6) && strncmp(iname, "UCS", 3) &&
 	    strncmp(iname, "UNICODE", 7) && all_ascii(in, len))
 		return buf_append(out, in, len) < 0 ? CHARSET_FULL : 0;
-	cd = charset_open(cc, iname);
-	if (cd == NULL)
-		return charset_clean(in, len, out) | CHARSET_BAD;
-	mark = out->len;
-	r = iconv_append(cd, in, len, out);
-	if ((r & CHARSET_BAD) && !(r & CHARSET_FULL) && utf8_valid(in, len)) {
-		/* declared one charset, written in UTF-8: take the UTF-8 */
-		buf_truncate(out, mark);
-		r = charset_clean(in, len, out) | CHARSET_BAD;
-	}
-	return r;
+	return iconv_append(cd, in, len, out);
 }

@@ -738,16 +738,22 @@ parse_addresses(struct ctx *c, const struct span *sp, struct msg_address **outp)
 		if (*p == '"') {
 			/* quoted string: its content, unescaped */
 			struct buf *dst = in_angle ? &angle : &phrase;
+			const char *q = p + 1;
+			size_t mark = dst->len;
 
-			p++;
-			while (p < end && *p != '"') {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				buf_append(dst, p, 1);
+			while (q < end && *q != '"') {
+				if (*q == '\\' && q + 1 < end)
+					q++;
+				buf_append(dst, q, 1);
+				q++;
+			}
+			if (q < end) {
+				p = q + 1;
+			} else {
+				/* never closed: read on as if the quote were not there */
+				buf_truncate(dst, mark);
 				p++;
 			}
-			if (p < end)
-				p++;
 			continue;
 		}
 		if (*p == '(') {
@@ -1218,6 +1224,8 @@ decode_body(struct ctx *c, const char *cte, const char *p, const char *end,
 			defect(c, "bad-base64");
 	} else if (strcmp(cte, "quoted-printable") == 0) {
 		r = codec_qp(p, (size_t)(end - p), 0, out, size);
+		if (r & CODEC_BAD)
+			defect(c, "bad-quoted-printable");
 	} else {
 		r = 0;
 		if (out && buf_append(out, p, (size_t)(end - p)) < 0) {
@@ -1843,13 +1851,18 @@ body_text(struct ctx *c)
 			m->nspans = ns;
 		}
 	}
-	for (i = 0; i < ns; i++) {
-		if (spans[i].start > at)
-			buf_append(&nt, t + at, spans[i].start - at);
-		at = spans[i].end;
+	for (i = 0; i <= ns; i++) {
+		size_t from = at, to = i < ns ? spans[i].start : len;
+
+		/* where a quote was cut out, keep at most one blank line */
+		if (nt.len >= 2 && nt.data[nt.len - 1] == '\n' && nt.data[nt.len - 2] == '\n')
+			while (from < to && t[from] == '\n')
+				from++;
+		if (to > from)
+			buf_append(&nt, t + from, to - from);
+		if (i < ns)
+			at = spans[i].end;
 	}
-	if (at < len)
-		buf_append(&nt, t + at, len - at);
 	{
 		const char *s = nt.data;
 		size_t n = nt.len;
