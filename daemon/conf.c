@@ -1149,7 +1149,8 @@ post_checks(struct loader *L)
 			if (keys[i].sect == S_THEME && (keys[i].flags & F_REQ) &&
 			    !L->theme_seen[t][i])
 				conf_err(L, th->line, label, keys[i].name, "missing (required)");
-		qsort(th->sessions, th->nsessions, sizeof(*th->sessions), session_cmp);
+		if (th->nsessions > 1)
+			qsort(th->sessions, th->nsessions, sizeof(*th->sessions), session_cmp);
 		for (size_t s = 1; s < th->nsessions; s++)
 			if (th->sessions[s].opens < th->sessions[s - 1].closes)
 				conf_err(L, th->sessions[s].line, label, "session",
