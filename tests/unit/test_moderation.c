@@ -149,11 +149,18 @@ post(struct fx *f, int n, const char *from, int64_t author, const char *state)
 	char *q1 = xasprintf("INSERT INTO messages (id, message_id, received, route, state, size, raw)"
 	    " VALUES (%d, 'p%d@example.net', %lld, 'post', 'stored', %zu, '%s')",
 	    n, n, (long long)clock_now(), strlen(raw), raw);
-	char *q2 = xasprintf("INSERT INTO posts (id, message, message_id, thread, theme, kind, state,"
+	char aid[32];
+	char *q2;
+
+	if (author)
+		snprintf(aid, sizeof(aid), "%lld", (long long)author);
+	else
+		strcpy(aid, "NULL");
+	q2 = xasprintf("INSERT INTO posts (id, message, message_id, thread, theme, kind, state,"
 	    " author, author_name, author_email, subject, received, text, new_text) VALUES"
 	    " (%d, %d, 'p%d@example.net', 1, 'general', 'idea', '%s', %s, 'Someone', '%s',"
-	    " 'Post %d', %lld, 'Hello', 'Hello')", n, n, n, state,
-	    author ? xasprintf("%lld", (long long)author) : "NULL", from, n, (long long)clock_now());
+	    " 'Post %d', %lld, 'Hello', 'Hello')", n, n, n, state, aid, from, n,
+	    (long long)clock_now());
 
 	sql(f, q1);
 	sql(f, q2);
