@@ -1,0 +1,858 @@
+/* archive - write the static web archive
+ *
+ * Pages are built in memory (a capped buf) and written whole with a
+ * rename, one at a time, so memory stays bounded by the largest page and a
+ * reader never sees half a file.  The incremental update remembers the
+ * time of the last build in the meta table (archive_built) and rewrites the
+ * threads that gained a post since, the pages of their sessions, sessions
+ * that were summarised or closed since, and the small global pages.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "clock.h"
+#include "digest.h"
+#include "figures.h"
+#include "html.h"
+#include "json.h"
+#include "log.h"
+#include "store_archive.h"
+#include "store_digest.h"
+#include "xalloc.h"
+
+#define PAGE_MAX (64u << 20)
+#define FEED_ENTRIES 30
+#define DEPTH_SHOWN 8
+
+static const char archive_css[] =
+	"*{box-sizing:border-box}\n"
+	"body{margin:0;font:16px/1.5 -apple-system,'Segoe UI',Roboto,Arial,sans-serif;"
+	"color:#1f2328;background:#fbfbfa}\n"
+	"header,main,footer{max-width:52rem;margin:0 auto;padding:0 1rem}\n"
+	"header{display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap;"
+	"padding-top:1rem;padding-bottom:.5rem;border-bottom:1px solid #d8dee4}\n"
+	"header .site{font-weight:700;font-size:1.15rem;color:#1d4e6f;text-decoration:none}\n"
+	"a{color:#1d6fa5}h1{font-size:1.5rem;line-height:1.25;color:#1d4e6f}\n"
+	"h2{font-size:1.2rem;margin-top:2rem;color:#1d4e6f}\n"
+	".muted{color:#59636e;font-size:.9rem}\n"
+	".open{background:#e6f4ea;border-radius:.3rem;padding:0 .4rem}\n"
+	"table{border-collapse:collapse;width:100%}\n"
+	"td,th{text-align:left;padding:.35rem .5rem .35rem 0;border-bottom:1px solid #eaeef2;"
+	"vertical-align:top}\n"
+	".post{background:#fff;border:1px solid #d8dee4;border-radius:.4rem;"
+	"padding:.6rem .9rem;margin:.7rem 0}\n"
+	".post .who{font-weight:600}.text{white-space:pre-wrap;overflow-wrap:anywhere}\n"
+	".summary{background:#f1f6fa;border-left:4px solid #1d6fa5;padding:.6rem .9rem}\n"
+	"details summary{cursor:pointer;color:#59636e}\n"
+	"ul.att{margin:.3rem 0;padding-left:1.2rem;font-size:.9rem}\n"
+	"footer{margin-top:2rem;padding-bottom:2rem;border-top:1px solid #d8dee4}\n"
+	"@media (max-width:40rem){body{font-size:15px}td.hide{display:none}}\n";
+
+static const char search_js[] =
+	"/* search.js - optional: filters search.json in the browser. */\n"
+	"(function(){var f=document.getElementById('q'),o=document.getElementById('hits');\n"
+	"if(!f||!o||!window.fetch)return;var idx=null;\n"
+	"function show(q){o.textContent='';if(!idx)return;q=q.toLowerCase().trim();if(!q)return;\n"
+	"var w=q.split(/\\s+/),n=0;for(var i=0;i<idx.length&&n<50;i++){var r=idx[i],\n"
+	"h=(r[2]+' '+r[3]+' '+r[6]).toLowerCase();if(w.every(function(x){return h.indexOf(x)>=0})){\n"
+	"var li=document.createElement('li'),a=document.createElement('a');\n"
+	"a.href='thread-'+r[1]+'.html#p'+r[0];a.textContent=r[2]||'(no subject)';li.appendChild(a);\n"
+	"var s=document.createElement('span');s.className='muted';s.textContent=' '+r[3]+', '+r[4];\n"
+	"li.appendChild(s);o.appendChild(li);n++;}}}\n"
+	"fetch('search.json').then(function(r){return r.json()}).then(function(d){idx=d;show(f.value)})\n"
+	".catch(function(){});f.addEventListener('input',function(){show(f.value)});})();\n";
+
+struct site {
+	struct store *s;
+	const struct conf *c;
+	int written;
+	int failed;
+};
+
+/* write_atomic - dir/rel <- data, through rel.tmp and rename */
+static int
+write_atomic(struct site *w, const char *rel, const char *data, size_t len)
+{
+	char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	char *slash = strrchr(path, '/');
+	int fd, rc = -1;
+
+	if (slash && slash > path + strlen(w->c->archive.dir)) {
+		*slash = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			log_warn("archive: mkdir %s", path);
+		*slash = '/';
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		log_warn("archive: %s", tmp);
+		goto out;
+	}
+	for (size_t off = 0; off < len; ) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("archive: write %s", tmp);
+			close(fd);
+			unlink(tmp);
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		log_warn("archive: %s", path);
+		unlink(tmp);
+		goto out;
+	}
+	w->written++;
+	rc = 0;
+out:
+	if (rc < 0)
+		w->failed = 1;
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+static void
+local_when(char *out, size_t outlen, time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, outlen, "%Y-%m-%d %H:%M", &tm);
+}
+
+static void
+page_begin(struct buf *b, const struct conf *c, const char *title, const char *feed)
+{
+	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	    "<title>", c->list.language);
+	html_escape_str(b, title);
+	buf_puts(b, " - ");
+	html_escape_str(b, c->list.name);
+	buf_puts(b, "</title><link rel=\"stylesheet\" href=\"style.css\">");
+	if (feed)
+		buf_printf(b, "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"%s\">",
+		    feed);
+	buf_puts(b, "</head>\n<body><header><a class=\"site\" href=\"index.html\">");
+	html_escape_str(b, c->list.name);
+	buf_puts(b, "</a><a href=\"search.html\">Search</a>"
+	    "<a href=\"feed.atom\">Feed</a></header>\n<main>\n");
+}
+
+static void
+page_end(struct buf *b, const struct conf *c)
+{
+	buf_puts(b, "</main>\n<footer><p class=\"muted\">To take part, write to <a href=\"mailto:");
+	html_escape_str(b, c->list.address);
+	buf_puts(b, "\">");
+	html_escape_str(b, c->list.address);
+	buf_puts(b, "</a>. Archive generated by baraza.</p></footer>\n</body></html>\n");
+}
+
+/* ---- the thread page -------------------------------------------------- */
+
+struct thread_page {
+	struct site *w;
+	struct buf *b;
+	int first;
+};
+
+static int
+attachment_item(void *arg, const struct archive_attachment *a)
+{
+	struct buf *b = arg;
+
+	buf_puts(b, "<li>");
+	html_escape_str(b, *a->name ? a->name : "(unnamed)");
+	buf_printf(b, " <span class=\"muted\">(");
+	html_escape_str(b, a->type);
+	if (a->bytes >= 1024 * 1024)
+		buf_printf(b, ", %.1f MB)</span></li>", (double)a->bytes / (1024.0 * 1024.0));
+	else
+		buf_printf(b, ", %lld KB)</span></li>", (long long)((a->bytes + 1023) / 1024));
+	return 0;
+}
+
+static int
+thread_post(void *arg, const struct archive_post *p)
+{
+	struct thread_page *tp = arg;
+	struct buf *b = tp->b;
+	const struct conf *c = tp->w->c;
+	int depth = p->depth > DEPTH_SHOWN ? DEPTH_SHOWN : p->depth;
+	char when[32];
+	size_t mark;
+
+	if (tp->first) {
+		buf_puts(b, "<h1 dir=\"auto\">");
+		html_escape_str(b, *p->subject ? p->subject : "(no subject)");
+		buf_puts(b, "</h1>\n");
+		tp->first = 0;
+	}
+	local_when(when, sizeof(when), p->received);
+	buf_printf(b, "<article class=\"post\" id=\"p%lld\" style=\"margin-left:%.1frem\">"
+	    "<p><span class=\"who\">", (long long)p->id, depth * 1.2);
+	html_escape_str(b, p->author_name);
+	buf_printf(b, "</span> <span class=\"muted\">%s &middot; %s</span></p>\n"
+	    "<div class=\"text\" dir=\"auto\">", when, p->kind);
+	html_text(b, p->new_text, strlen(p->new_text));
+	buf_puts(b, "</div>\n");
+	if (strcmp(p->text, p->new_text) != 0 && strlen(p->text) > strlen(p->new_text)) {
+		buf_puts(b, "<details><summary>Quoted text and signature</summary>"
+		    "<div class=\"text muted\" dir=\"auto\">");
+		html_text(b, p->text, strlen(p->text));
+		buf_puts(b, "</div></details>\n");
+	}
+	mark = b->len;
+	buf_puts(b, "<ul class=\"att\">");
+	{
+		size_t before = b->len;
+
+		if (store_archive_attachments(tp->w->s, p->id, attachment_item, b) < 0)
+			return -1;
+		if (b->len == before)
+			buf_truncate(b, mark);
+		else
+			buf_puts(b, "</ul>\n");
+	}
+	buf_printf(b, "<p class=\"muted\"><a href=\"mailto:%s%sreply-%lld@%s\">Reply by email</a></p>"
+	    "</article>\n", c->list.local, c->list.tag_separator, (long long)p->id,
+	    c->list.domain);
+	return 0;
+}
+
+static int
+thread_page(struct site *w, int64_t thread)
+{
+	struct buf b;
+	struct thread_page tp = { w, &b, 1 };
+	char rel[64];
+	int rc;
+
+	buf_init(&b, PAGE_MAX);
+	page_begin(&b, w->c, "Thread", NULL);
+	rc = store_archive_posts(w->s, thread, thread_post, &tp);
+	page_end(&b, w->c);
+	snprintf(rel, sizeof(rel), "thread-%lld.html", (long long)thread);
+	if (rc == 0 && !tp.first)
+		rc = write_atomic(w, rel, b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+/* ---- session pages ----------------------------------------------------- */
+
+static int
+thread_row(void *arg, const struct archive_thread *t)
+{
+	struct buf *b = arg;
+	char when[32];
+
+	local_when(when, sizeof(when), t->last_post);
+	buf_printf(b, "<tr><td dir=\"auto\"><a href=\"thread-%lld.html\">", (long long)t->id);
+	html_escape_str(b, *t->subject ? t->subject : "(no subject)");
+	buf_puts(b, "</a></td><td class=\"hide\">");
+	html_escape_str(b, t->starter);
+	buf_printf(b, "</td><td>%ld</td><td class=\"hide muted\">%s</td></tr>\n",
+	    t->posts - 1, when);
+	return 0;
+}
+
+static void
+threads_table(struct site *w, struct buf *b, const char *theme, int64_t session)
+{
+	size_t mark = b->len;
+
+	buf_puts(b, "<h2>Threads</h2><table><tr><th>Subject</th><th class=\"hide\">Started by</th>"
+	    "<th>Replies</th><th class=\"hide\">Last activity</th></tr>\n");
+	if (store_archive_threads(w->s, theme, session, thread_row, b) < 0)
+		w->failed = 1;
+	if (strstr(b->data + mark, "<a href=\"thread-") == NULL) {
+		buf_truncate(b, mark);
+		buf_puts(b, "<p class=\"muted\">No posts yet.</p>\n");
+	} else {
+		buf_puts(b, "</table>\n");
+	}
+}
+
+/* mbox_session - THEME/SESSION.mbox in mboxrd form */
+struct mbox_ctx {
+	struct buf *b;
+	int hide;
+};
+
+static int
+mbox_message(void *arg, const char *raw, size_t len, time_t received)
+{
+	struct mbox_ctx *m = arg;
+	struct buf masked;
+	const char *p, *end;
+	char date[64];
+	struct tm tm;
+
+	gmtime_r(&received, &tm);
+	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	buf_printf(m->b, "From baraza %s\n", date);
+	buf_init(&masked, PAGE_MAX);
+	if (m->hide) {
+		archive_mask_addresses(&masked, raw, len);
+		p = masked.data;
+		end = p + masked.len;
+	} else {
+		p = raw;
+		end = raw + len;
+	}
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q = p;
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+
+		while (q < p + n && *q == '>')
+			q++;
+		if ((size_t)(p + n - q) >= 5 && memcmp(q, "From ", 5) == 0)
+			buf_putc(m->b, '>');
+		if (n && p[n - 1] == '\r')
+			n--;
+		buf_append(m->b, p, n);
+		buf_putc(m->b, '\n');
+		p = eol ? eol + 1 : end;
+	}
+	buf_putc(m->b, '\n');
+	buf_release(&masked);
+	return 0;
+}
+
+static int
+session_mbox(struct site *w, const char *theme, int64_t session)
+{
+	struct buf b;
+	struct mbox_ctx m = { &b, w->c->archive.hide_addresses };
+	char rel[160];
+	int rc;
+
+	buf_init(&b, (size_t)1 << 31);
+	rc = store_archive_raws(w->s, theme, session, mbox_message, &m);
+	snprintf(rel, sizeof(rel), "%s/%lld.mbox", theme, (long long)session);
+	if (rc == 0)
+		rc = write_atomic(w, rel, b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+static int
+session_page(void *arg, const struct digest_session *d)
+{
+	struct site *w = arg;
+	struct digest_scope sc = { d->id, 0, 0, NULL };
+	struct buf b, range;
+	struct figures f;
+	char rel[64];
+
+	buf_init(&b, PAGE_MAX);
+	buf_init(&range, 256);
+	digest_format_range(&range, d->opens, d->closes, w->c->list.language,
+	    w->c->list.language);
+	page_begin(&b, w->c, d->theme_title, NULL);
+	buf_puts(&b, "<h1>");
+	html_escape_str(&b, d->theme_title);
+	buf_puts(&b, "</h1><p class=\"muted\">Session ");
+	html_escape_str(&b, range.data);
+	buf_printf(&b, " &middot; %s &middot; <a href=\"mailto:%s%s%s@%s\">post to this theme</a>"
+	    " &middot; <a href=\"%s/%lld.mbox\">download (mbox)</a></p>\n", d->state,
+	    w->c->list.local, w->c->list.tag_separator, d->theme, w->c->list.domain,
+	    d->theme, (long long)d->id);
+	if (d->summary_text) {
+		buf_puts(&b, "<h2 id=\"summary\">Summary</h2><div class=\"summary\"><div class=\"text\" dir=\"auto\">");
+		html_text(&b, d->summary_text, strlen(d->summary_text));
+		buf_puts(&b, "</div><p class=\"muted\">by ");
+		html_escape_str(&b, d->summary_author);
+		buf_puts(&b, "</p></div>\n");
+	}
+	threads_table(w, &b, d->theme, d->id);
+	if (store_figures(w->s, &sc, &f) == 0) {
+		buf_puts(&b, "<h2>Participation</h2>");
+		figures_html(&b, &f, w->c->list.language, w->c->list.language);
+		figures_release(&f);
+	} else {
+		w->failed = 1;
+	}
+	page_end(&b, w->c);
+	snprintf(rel, sizeof(rel), "session-%lld.html", (long long)d->id);
+	write_atomic(w, rel, b.data, b.len);
+	buf_release(&b);
+	buf_release(&range);
+	session_mbox(w, d->theme, d->id);
+	return 0;
+}
+
+static void
+between_page(struct site *w, const char *theme, const char *title)
+{
+	struct buf b;
+	char rel[160];
+
+	buf_init(&b, PAGE_MAX);
+	page_begin(&b, w->c, title, NULL);
+	buf_puts(&b, "<h1>");
+	html_escape_str(&b, title);
+	buf_printf(&b, "</h1><p class=\"muted\">Posts outside the sessions &middot; "
+	    "<a href=\"%s/0.mbox\">download (mbox)</a></p>\n", theme);
+	threads_table(w, &b, theme, 0);
+	page_end(&b, w->c);
+	snprintf(rel, sizeof(rel), "between-%s.html", theme);
+	write_atomic(w, rel, b.data, b.len);
+	buf_release(&b);
+	session_mbox(w, theme, 0);
+}
+
+/* ---- index --------------------------------------------------------------- */
+
+struct index_ctx {
+	struct site *w;
+	struct buf *b;
+	const char *theme;
+	time_t now;
+	int rows;
+};
+
+static int
+index_session(void *arg, const struct digest_session *d)
+{
+	struct index_ctx *x = arg;
+	struct buf range;
+	long posts = 0, voices = 0;
+	int open = strcmp(d->state, "closed") != 0 && d->opens <= x->now && x->now < d->closes;
+
+	if (strcmp(d->theme, x->theme) != 0)
+		return 0;
+	store_archive_counts(x->w->s, d->id, &posts, &voices);
+	buf_init(&range, 256);
+	digest_format_range(&range, d->opens, d->closes, x->w->c->list.language,
+	    x->w->c->list.language);
+	buf_printf(x->b, "<tr><td><a href=\"session-%lld.html\">", (long long)d->id);
+	html_escape_str(x->b, range.data);
+	buf_printf(x->b, "</a>%s</td><td>%ld</td><td class=\"hide\">%ld</td><td>",
+	    open ? " <span class=\"open\">open now</span>" : "", posts, voices);
+	if (d->summary_post)
+		buf_printf(x->b, "<a href=\"session-%lld.html#summary\">summary</a>", (long long)d->id);
+	else
+		buf_puts(x->b, "<span class=\"muted\">-</span>");
+	buf_puts(x->b, "</td></tr>\n");
+	buf_release(&range);
+	x->rows++;
+	return 0;
+}
+
+static int
+has_between(void *arg, const struct archive_thread *t)
+{
+	(void)t;
+	(*(int *)arg)++;
+	return -1;      /* one is enough */
+}
+
+static void
+index_theme(struct site *w, struct buf *b, const char *slug, const char *title, time_t now)
+{
+	struct index_ctx x = { w, b, slug, now, 0 };
+	int between = 0;
+
+	buf_puts(b, "<h2>");
+	html_escape_str(b, title);
+	buf_printf(b, "</h2><p class=\"muted\"><a href=\"mailto:%s%s%s@%s\">%s%s%s@%s</a> &middot; "
+	    "<a href=\"feed-%s.atom\">feed</a></p>\n", w->c->list.local, w->c->list.tag_separator,
+	    slug, w->c->list.domain, w->c->list.local, w->c->list.tag_separator, slug,
+	    w->c->list.domain, slug);
+	buf_puts(b, "<table><tr><th>Session</th><th>Posts</th><th class=\"hide\">Voices</th>"
+	    "<th>Summary</th></tr>\n");
+	if (store_digest_sessions(w->s, 0, index_session, &x) < 0)
+		w->failed = 1;
+	buf_puts(b, "</table>\n");
+	store_archive_threads(w->s, slug, 0, has_between, &between);
+	if (between) {
+		buf_printf(b, "<p><a href=\"between-%s.html\">Posts between sessions</a></p>\n", slug);
+		between_page(w, slug, title);
+	}
+}
+
+static void
+index_page(struct site *w)
+{
+	struct buf b;
+	time_t now = clock_now();
+
+	buf_init(&b, PAGE_MAX);
+	page_begin(&b, w->c, "Programme", "feed.atom");
+	buf_puts(&b, "<h1>");
+	html_escape_str(&b, w->c->list.name);
+	buf_puts(&b, "</h1><p>A community of practice that talks by email. Each theme is "
+	    "discussed in two-week sessions, closed by a facilitator's summary.</p>\n");
+	for (size_t i = 0; i < w->c->nthemes; i++)
+		index_theme(w, &b, w->c->themes[i].slug, w->c->themes[i].title, now);
+	index_theme(w, &b, "general", "General discussion", now);
+	page_end(&b, w->c);
+	write_atomic(w, "index.html", b.data, b.len);
+	buf_release(&b);
+}
+
+/* ---- feeds ----------------------------------------------------------------- */
+
+static void
+xml_escape(struct buf *b, const char *s)
+{
+	/* The HTML escaper drops control characters and invalid UTF-8, which
+	 * XML also forbids, and its entities are XML's too. */
+	html_escape_str(b, s);
+}
+
+struct feed_ctx {
+	struct buf *b;
+	const struct conf *c;
+	const char *base;
+};
+
+static int
+feed_entry(void *arg, const struct archive_post *p)
+{
+	struct feed_ctx *f = arg;
+	char when[32];
+
+	clock_format_iso(p->received, when, sizeof(when));
+	buf_puts(f->b, "<entry><title>");
+	xml_escape(f->b, *p->subject ? p->subject : "(no subject)");
+	buf_printf(f->b, "</title><id>urn:baraza:%s:post:%lld</id><updated>%s</updated>"
+	    "<author><name>", f->c->list.domain, (long long)p->id, when);
+	xml_escape(f->b, p->author_name);
+	buf_printf(f->b, "</name></author><link rel=\"alternate\" type=\"text/html\" "
+	    "href=\"%sthread-%lld.html#p%lld\"/><category term=\"", f->base,
+	    (long long)p->thread, (long long)p->id);
+	xml_escape(f->b, p->theme);
+	buf_puts(f->b, "\"/><content type=\"text\">");
+	xml_escape(f->b, p->new_text);
+	buf_puts(f->b, "</content></entry>\n");
+	return 0;
+}
+
+static void
+feed(struct site *w, const char *theme, const char *title)
+{
+	struct buf b, base;
+	struct feed_ctx f = { &b, w->c, NULL };
+	char when[32], rel[160];
+
+	buf_init(&b, PAGE_MAX);
+	buf_init(&base, 1024);
+	if (w->c->archive.url)
+		buf_printf(&base, "%s/", w->c->archive.url);
+	f.base = base.data;
+	clock_format_iso(clock_now(), when, sizeof(when));
+	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>");
+	xml_escape(&b, w->c->list.name);
+	if (title) {
+		buf_puts(&b, ": ");
+		xml_escape(&b, title);
+	}
+	buf_printf(&b, "</title><id>urn:baraza:%s:feed:%s</id><updated>%s</updated>"
+	    "<link rel=\"alternate\" type=\"text/html\" href=\"%sindex.html\"/>"
+	    "<author><name>", w->c->list.domain, theme ? theme : "all", when, f.base);
+	xml_escape(&b, w->c->list.name);
+	buf_puts(&b, "</name></author>\n");
+	if (store_archive_recent(w->s, theme, FEED_ENTRIES, feed_entry, &f) < 0)
+		w->failed = 1;
+	buf_puts(&b, "</feed>\n");
+	snprintf(rel, sizeof(rel), theme ? "feed-%s.atom" : "feed.atom", theme);
+	write_atomic(w, rel, b.data, b.len);
+	buf_release(&b);
+	buf_release(&base);
+}
+
+/* ---- search ---------------------------------------------------------------- */
+
+static int
+search_row(void *arg, const struct archive_post *p)
+{
+	struct buf *b = arg;
+	char when[16];
+	size_t n = strlen(p->new_text);
+	struct tm tm;
+
+	localtime_r(&p->received, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	if (n > 240) {
+		n = 240;
+		while (n > 0 && ((unsigned char)p->new_text[n] & 0xc0) == 0x80)
+			n--;
+	}
+	buf_printf(b, "%s[%lld,%lld,", b->data[b->len - 1] == '[' ? "" : ",\n",
+	    (long long)p->id, (long long)p->thread);
+	json_escape(b, p->subject, strlen(p->subject));
+	buf_putc(b, ',');
+	json_escape(b, p->author_name, strlen(p->author_name));
+	buf_printf(b, ",\"%s\",", when);
+	json_escape(b, p->theme, strlen(p->theme));
+	buf_putc(b, ',');
+	json_escape(b, p->new_text, n);
+	buf_putc(b, ']');
+	return 0;
+}
+
+static void
+search_files(struct site *w)
+{
+	struct buf b;
+
+	buf_init(&b, PAGE_MAX);
+	buf_putc(&b, '[');
+	if (store_archive_recent(w->s, NULL, 100000, search_row, &b) < 0)
+		w->failed = 1;
+	buf_puts(&b, "]\n");
+	write_atomic(w, "search.json", b.data, b.len);
+	buf_reset(&b);
+	page_begin(&b, w->c, "Search", NULL);
+	buf_puts(&b, "<h1>Search</h1><form onsubmit=\"return false\"><label for=\"q\">Words: "
+	    "</label><input id=\"q\" type=\"search\" autocomplete=\"off\"></form>"
+	    "<ul id=\"hits\"></ul><noscript><p class=\"muted\">Searching here needs "
+	    "JavaScript. Without it, send \"search WORDS\" by email to <a href=\"mailto:");
+	buf_printf(&b, "%s%srequest@%s\">%s%srequest@%s</a>.</p></noscript>"
+	    "<script src=\"search.js\"></script>\n", w->c->list.local, w->c->list.tag_separator,
+	    w->c->list.domain, w->c->list.local, w->c->list.tag_separator, w->c->list.domain);
+	page_end(&b, w->c);
+	write_atomic(w, "search.html", b.data, b.len);
+	write_atomic(w, "search.js", search_js, sizeof(search_js) - 1);
+	buf_release(&b);
+}
+
+/* ---- building ---------------------------------------------------------------- */
+
+static void
+global_pages(struct site *w)
+{
+	write_atomic(w, "style.css", archive_css, sizeof(archive_css) - 1);
+	index_page(w);
+	feed(w, NULL, NULL);
+	for (size_t i = 0; i < w->c->nthemes; i++)
+		feed(w, w->c->themes[i].slug, w->c->themes[i].title);
+	search_files(w);
+}
+
+static int
+all_threads(void *arg, const struct archive_thread *t)
+{
+	struct site *w = arg;
+
+	thread_page(w, t->id);
+	return 0;
+}
+
+static int
+all_sessions_threads(void *arg, const struct digest_session *d)
+{
+	struct site *w = arg;
+
+	return store_archive_threads(w->s, d->theme, d->id, all_threads, w);
+}
+
+static int
+prepare(const struct conf *c)
+{
+	if (mkdir(c->archive.dir, 0755) < 0 && errno != EEXIST)
+		return log_error("archive: cannot create %s: %s", c->archive.dir, strerror(errno));
+	return 0;
+}
+
+int
+archive_build(struct store *s, const struct conf *c)
+{
+	struct site w = { s, c, 0, 0 };
+	char stamp[32];
+	time_t started = clock_now();
+
+	if (prepare(c) < 0)
+		return -1;
+	if (store_digest_sessions(s, 0, session_page, &w) < 0 ||
+	    store_digest_sessions(s, 0, all_sessions_threads, &w) < 0)
+		w.failed = 1;
+	for (size_t i = 0; i <= c->nthemes; i++)
+		store_archive_threads(s, i < c->nthemes ? c->themes[i].slug : "general", 0,
+		    all_threads, &w);
+	global_pages(&w);
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)started);
+	if (!w.failed)
+		store_meta_set(s, "archive_built", stamp);
+	return w.failed ? -1 : w.written;
+}
+
+struct changed {
+	struct site *w;
+	int64_t sessions[64];
+	size_t nsessions;
+	int overflow;
+};
+
+static int
+changed_thread(void *arg, int64_t thread, const char *theme, int64_t session)
+{
+	struct changed *ch = arg;
+	size_t i;
+
+	(void)theme;
+	thread_page(ch->w, thread);
+	for (i = 0; i < ch->nsessions; i++)
+		if (ch->sessions[i] == session)
+			return 0;
+	if (ch->nsessions < 64)
+		ch->sessions[ch->nsessions++] = session;
+	else
+		ch->overflow = 1;
+	return 0;
+}
+
+struct session_filter {
+	struct changed *ch;
+	time_t since;
+};
+
+static int
+changed_session(void *arg, const struct digest_session *d)
+{
+	struct session_filter *sf = arg;
+	int hit = d->summary_received >= sf->since && d->summary_post;
+
+	for (size_t i = 0; i < sf->ch->nsessions && !hit; i++)
+		hit = sf->ch->sessions[i] == d->id;
+	/* State changes (open, closed) show on the session page too. */
+	if (!hit && (d->opens >= sf->since || d->closes >= sf->since) &&
+	    (d->opens <= clock_now()))
+		hit = 1;
+	return hit ? session_page(sf->ch->w, d) : 0;
+}
+
+int
+archive_update(struct store *s, const struct conf *c)
+{
+	struct site w = { s, c, 0, 0 };
+	struct changed ch;
+	struct session_filter sf;
+	char *stamp = NULL, now[32];
+	time_t since, started = clock_now();
+	int have;
+
+	if ((have = store_meta_get(s, "archive_built", &stamp)) < 0)
+		return -1;
+	if (have == 0) {
+		free(stamp);
+		return archive_build(s, c);
+	}
+	since = (time_t)strtoll(stamp, NULL, 10);
+	free(stamp);
+	if (prepare(c) < 0)
+		return -1;
+	memset(&ch, 0, sizeof(ch));
+	ch.w = &w;
+	if (store_archive_changed(s, since, changed_thread, &ch) < 0)
+		return -1;
+	if (ch.overflow)
+		return archive_build(s, c);
+	sf.ch = &ch;
+	sf.since = since;
+	if (store_digest_sessions(s, 0, changed_session, &sf) < 0)
+		w.failed = 1;
+	global_pages(&w);
+	snprintf(now, sizeof(now), "%lld", (long long)started);
+	if (!w.failed)
+		store_meta_set(s, "archive_built", now);
+	return w.failed ? -1 : w.written;
+}
+
+/* ---- masking addresses ---------------------------------------------------------- */
+
+static int
+local_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    strchr("._%+-=!#$&'*/?^`{|}~", c) != NULL;
+}
+
+static int
+domain_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '-';
+}
+
+/* mask_span - append [p, end) with addresses replaced */
+static void
+mask_span(struct buf *out, const char *p, const char *end)
+{
+	const char *run = p;
+
+	while (p < end) {
+		const char *at = memchr(p, '@', (size_t)(end - p)), *l, *r;
+		int dot = 0;
+
+		if (at == NULL)
+			break;
+		for (l = at; l > run && local_char((unsigned char)l[-1]); l--)
+			;
+		for (r = at + 1; r < end && domain_char((unsigned char)*r); r++)
+			dot |= *r == '.';
+		while (r > at + 1 && (r[-1] == '.' || r[-1] == '-'))
+			r--;
+		if (l < at && r > at + 1 && dot) {
+			buf_append(out, run, (size_t)(l - run));
+			buf_puts(out, "hidden@hidden.invalid");
+			run = p = r;
+		} else {
+			p = at + 1;
+		}
+	}
+	buf_append(out, run, (size_t)(end - run));
+}
+
+void
+archive_mask_addresses(struct buf *out, const char *raw, size_t len)
+{
+	const char *p = raw, *end = raw + len;
+	int in_header = 1, keep = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol ? eol + 1 : end;
+
+		if (in_header) {
+			if (p == eol || (p + 1 == eol && *p == '\r')) {
+				in_header = 0;
+				buf_append(out, p, (size_t)(next - p));
+				p = next;
+				continue;
+			}
+			if (*p != ' ' && *p != '\t')
+				keep = strncasecmp(p, "Message-ID:", 11) == 0 ||
+				    strncasecmp(p, "In-Reply-To:", 12) == 0 ||
+				    strncasecmp(p, "References:", 11) == 0;
+			if (keep) {
+				buf_append(out, p, (size_t)(next - p));
+				p = next;
+				continue;
+			}
+		}
+		mask_span(out, p, next);
+		p = next;
+	}
+}

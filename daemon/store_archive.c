@@ -1,0 +1,256 @@
+/* store_archive - SQL for the static web archive */
+#include "config.h"
+
+#include <string.h>
+
+#include "store_archive.h"
+#include "store_int.h"
+
+static const char *
+txt(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+#define THREAD_COLUMNS \
+	"SELECT th.id, COALESCE(th.session, 0), th.theme, COALESCE(th.subject, '')," \
+	" COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), 'former member')," \
+	" count(p.id), min(p.received), max(p.received)" \
+	" FROM threads th JOIN posts p ON p.thread = th.id AND p.state = 'accepted'" \
+	" AND p.kind <> 'summary'"
+
+static int
+run_threads(struct store *s, sqlite3_stmt *st,
+    int (*fn)(void *arg, const struct archive_thread *t), void *arg)
+{
+	struct archive_thread t;
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(st, 0);
+		t.session = sqlite3_column_int64(st, 1);
+		t.theme = txt(st, 2);
+		t.subject = txt(st, 3);
+		t.starter = txt(st, 4);
+		t.posts = (long)sqlite3_column_int64(st, 5);
+		t.created = (time_t)sqlite3_column_int64(st, 6);
+		t.last_post = (time_t)sqlite3_column_int64(st, 7);
+		n++;
+		if (fn(arg, &t) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : store_log_error(s, "archive threads");
+}
+
+int
+store_archive_threads(struct store *s, const char *theme, int64_t session,
+    int (*fn)(void *arg, const struct archive_thread *t), void *arg)
+{
+	static const char sql[] = THREAD_COLUMNS
+	    " WHERE th.theme = ?1 AND COALESCE(th.session, 0) = ?2"
+	    " GROUP BY th.id ORDER BY max(p.received) DESC, th.id DESC";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	return run_threads(s, st, fn, arg) < 0 ? -1 : 0;
+}
+
+int
+store_archive_thread(struct store *s, int64_t id,
+    int (*fn)(void *arg, const struct archive_thread *t), void *arg)
+{
+	static const char sql[] = THREAD_COLUMNS " WHERE th.id = ?1 GROUP BY th.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return run_threads(s, st, fn, arg);
+}
+
+#define POST_COLUMNS \
+	" p.id, COALESCE(p.parent, 0), p.thread, p.message_id," \
+	" COALESCE(p.author_name, 'former member'), COALESCE(p.subject, ''), p.text," \
+	" p.new_text, p.kind, p.theme, p.received"
+
+static int
+run_posts(struct store *s, sqlite3_stmt *st, int depth_col,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg)
+{
+	struct archive_post p;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p.id = sqlite3_column_int64(st, 0);
+		p.parent = sqlite3_column_int64(st, 1);
+		p.thread = sqlite3_column_int64(st, 2);
+		p.message_id = txt(st, 3);
+		p.author_name = txt(st, 4);
+		p.subject = txt(st, 5);
+		p.text = txt(st, 6);
+		p.new_text = txt(st, 7);
+		p.kind = txt(st, 8);
+		p.theme = txt(st, 9);
+		p.received = (time_t)sqlite3_column_int64(st, 10);
+		p.depth = depth_col >= 0 ? sqlite3_column_int(st, depth_col) : 0;
+		if (fn(arg, &p) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive posts");
+}
+
+int
+store_archive_posts(struct store *s, int64_t thread,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg)
+{
+	/* Pre-order by a sort path of (arrival, id) steps; a post whose
+	 * parent is not shown (held, rejected) starts a branch of its own. */
+	static const char sql[] =
+	    "WITH RECURSIVE t(id, path, depth) AS ("
+	    " SELECT p.id, printf('%012d%012d', p.received, p.id), 0 FROM posts p"
+	    " WHERE p.thread = ?1 AND p.state = 'accepted' AND (p.parent IS NULL OR"
+	    "  NOT EXISTS (SELECT 1 FROM posts q WHERE q.id = p.parent"
+	    "  AND q.state = 'accepted' AND q.thread = ?1))"
+	    " UNION ALL"
+	    " SELECT p.id, t.path || '/' || printf('%012d%012d', p.received, p.id), t.depth + 1"
+	    " FROM posts p JOIN t ON p.parent = t.id"
+	    " WHERE p.state = 'accepted' AND p.thread = ?1 AND t.depth < 200)"
+	    " SELECT" POST_COLUMNS ", t.depth FROM t JOIN posts p ON p.id = t.id"
+	    " ORDER BY t.path";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, thread);
+	return run_posts(s, st, 11, fn, arg);
+}
+
+int
+store_archive_recent(struct store *s, const char *theme, int limit,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg)
+{
+	static const char sql[] =
+	    "SELECT" POST_COLUMNS " FROM posts p WHERE p.state = 'accepted'"
+	    " AND (?1 IS NULL OR p.theme = ?1) ORDER BY p.received DESC, p.id DESC LIMIT ?2";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	if (theme)
+		sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int(st, 2, limit);
+	return run_posts(s, st, -1, fn, arg);
+}
+
+int
+store_archive_attachments(struct store *s, int64_t post,
+    int (*fn)(void *arg, const struct archive_attachment *a), void *arg)
+{
+	static const char sql[] =
+	    "SELECT COALESCE(name, ''), COALESCE(type, 'application/octet-stream'), bytes"
+	    " FROM attachments WHERE post = ?1 ORDER BY rowid";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct archive_attachment a;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, post);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.name = txt(st, 0);
+		a.type = txt(st, 1);
+		a.bytes = sqlite3_column_int64(st, 2);
+		if (fn(arg, &a) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "attachments");
+}
+
+int
+store_archive_raws(struct store *s, const char *theme, int64_t session,
+    int (*fn)(void *arg, const char *raw, size_t len, time_t received), void *arg)
+{
+	static const char sql[] =
+	    "SELECT m.raw, p.received FROM posts p JOIN messages m ON m.id = p.message"
+	    " WHERE p.state = 'accepted' AND p.theme = ?1 AND COALESCE(p.session, 0) = ?2"
+	    " ORDER BY p.received, p.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *raw = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		if (fn(arg, raw ? raw : "", (size_t)n,
+		    (time_t)sqlite3_column_int64(st, 1)) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive raws");
+}
+
+int
+store_archive_changed(struct store *s, time_t since,
+    int (*fn)(void *arg, int64_t thread, const char *theme, int64_t session),
+    void *arg)
+{
+	static const char sql[] =
+	    "SELECT DISTINCT p.thread, p.theme, COALESCE(th.session, 0)"
+	    " FROM posts p JOIN threads th ON th.id = p.thread"
+	    " WHERE p.received >= ?1 ORDER BY p.thread";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, sqlite3_column_int64(st, 0), txt(st, 1),
+		    sqlite3_column_int64(st, 2)) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive changes");
+}
+
+int
+store_archive_counts(struct store *s, int64_t session, long *posts, long *voices)
+{
+	static const char sql[] =
+	    "SELECT count(*), count(DISTINCT lower(COALESCE(author_email, 'former')))"
+	    " FROM posts WHERE session = ?1 AND state = 'accepted' AND kind <> 'summary'";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, session);
+	rc = sqlite3_step(st);
+	*posts = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	*voices = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive counts");
+}

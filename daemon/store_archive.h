@@ -1,0 +1,64 @@
+/* store_archive - the queries behind the static web archive
+ *
+ * Only accepted posts are ever shown.  Rows are handed to callbacks one at
+ * a time; strings are valid during the callback only.
+ */
+#ifndef BARAZA_STORE_ARCHIVE_H
+#define BARAZA_STORE_ARCHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "store.h"
+
+struct archive_thread {
+	int64_t id, session;
+	const char *theme, *subject, *starter;
+	long posts;
+	time_t created, last_post;
+};
+/* store_archive_threads - the threads of a theme and session (session 0:
+ * posts outside any session), newest activity first */
+int store_archive_threads(struct store *s, const char *theme, int64_t session,
+    int (*fn)(void *arg, const struct archive_thread *t), void *arg);
+/* store_archive_thread - 1 and the thread's row, 0 when it has no accepted post */
+int store_archive_thread(struct store *s, int64_t id,
+    int (*fn)(void *arg, const struct archive_thread *t), void *arg);
+
+struct archive_post {
+	int64_t id, parent, thread;
+	int depth;
+	const char *message_id, *author_name, *subject, *text, *new_text, *kind, *theme;
+	time_t received;
+};
+/* store_archive_posts - the accepted posts of a thread in thread order
+ * (parents before replies, siblings by arrival), with their depth */
+int store_archive_posts(struct store *s, int64_t thread,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg);
+/* store_archive_recent - the newest accepted posts (theme NULL: all) */
+int store_archive_recent(struct store *s, const char *theme, int limit,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg);
+
+struct archive_attachment {
+	const char *name, *type;
+	int64_t bytes;
+};
+int store_archive_attachments(struct store *s, int64_t post,
+    int (*fn)(void *arg, const struct archive_attachment *a), void *arg);
+
+/* store_archive_raws - the raw messages of the accepted posts of a theme
+ * and session (0: outside sessions), in arrival order, for mbox files */
+int store_archive_raws(struct store *s, const char *theme, int64_t session,
+    int (*fn)(void *arg, const char *raw, size_t len, time_t received), void *arg);
+
+/* store_archive_changed - threads with an accepted post that arrived at or
+ * after since, and sessions whose summary or state changed since then */
+int store_archive_changed(struct store *s, time_t since,
+    int (*thread_fn)(void *arg, int64_t thread, const char *theme, int64_t session),
+    void *arg);
+
+/* store_archive_counts - accepted posts and distinct voices of a session */
+int store_archive_counts(struct store *s, int64_t session, long *posts, long *voices);
+
+#endif
