@@ -32,6 +32,9 @@
  *     it is a report on our own outgoing mail; nothing done with it can
  *     loop, and it is exempt from max_message_kb because a report that
  *     returns a post of nearly max_message_kb is itself larger than that.
+ *     Vacation responders answer the envelope sender, i.e. this address:
+ *     a message with a strong auto-reply sign (below) that is in no way a
+ *     report (no report shape, not from MAILER-DAEMON) is an auto-reply.
  *  3. Loop: our own List-Id <LOCAL.DOMAIN>, an X-Loop naming the list
  *     address, or a From that is one of the list's addresses (a munged
  *     relay or a notice coming back).  Before everything else that could
@@ -748,6 +751,7 @@ struct signs {
 	int daemon_only;        /* From MAILER-DAEMON (not postmaster) */
 	int report;             /* delivery-report shape */
 	int mdn;                /* read receipt */
+	int auto_marked;        /* a strong sign other than the sender alone */
 	const char *strong_reason, *strong_detail;
 	const char *weak_reason, *weak_detail;
 	const char *loop_reason, *loop_detail;
@@ -837,9 +841,11 @@ list_id_is_ours(const struct conf *c, const char *v)
 	    strncasecmp(s + llen + 1, domain, dlen) == 0;
 }
 
-/* collect_signs - every loop, bounce and auto-reply sign of m */
+/* collect_signs - every loop, bounce and auto-reply sign of m; to_bounces:
+ * it was sent to the bounce address (always ask bounce_parse) */
 static void
-collect_signs(const struct conf *c, const struct message *m, struct signs *g)
+collect_signs(const struct conf *c, const struct message *m, int to_bounces,
+    struct signs *g)
 {
 	static const char *const daemons[] = { "mailer-daemon", "mailer_daemon",
 	    "mailerdaemon", "postmaster", NULL };
@@ -880,8 +886,8 @@ collect_signs(const struct conf *c, const struct message *m, struct signs *g)
 	    strcasecmp(m->content_type, "multipart/report") == 0) ||
 	    m->delivery_status != NULL))
 		g->report = 1;
-	if (!g->report && !g->mdn && (g->null_sender || g->from_daemon) &&
-	    m->arena != NULL) {
+	if (!g->report && !g->mdn && (g->null_sender || g->from_daemon ||
+	    to_bounces) && m->arena != NULL) {
 		struct bounce_report br;
 
 		if (bounce_parse(m, m->arena, &br) == 1)
@@ -916,6 +922,7 @@ collect_signs(const struct conf *c, const struct message *m, struct signs *g)
 		g->strong_detail = detail2(m, "Content-Type",
 		    hdr_first(m, "Content-Type"));
 	}
+	g->auto_marked = g->strong_reason != NULL;
 	if (!g->strong_reason && g->null_sender) {
 		g->strong_reason = "null envelope sender";
 		g->strong_detail = "Return-Path: <>";
@@ -982,12 +989,21 @@ route_message(const struct conf *c, const struct message *m, size_t raw_len,
 	}
 	if (a.arg)
 		r->arg = a.arglen ? adup(m, a.arg, a.arglen, ADDR_MAX) : a.arg;
-	collect_signs(c, m, &g);
+	collect_signs(c, m, a.route == ROUTE_BOUNCE, &g);
 
-	/* 2. the bounce address */
+	/* 2. the bounce address: a report, or at least nothing to answer.
+	 * Vacation responders answer the envelope sender, which is this
+	 * address: what is plainly an auto-reply (and in no way a report) is
+	 * called one, so the log and inspect say what it is. */
 	if (a.route == ROUTE_BOUNCE) {
 		r->noreply = 1;
-		decide(r, ROUTE_BOUNCE, a.reason, detail2(m, f.header, f.addr));
+		if (g.auto_marked && !g.report && !g.from_daemon) {
+			r->arg = NULL;
+			decide(r, ROUTE_AUTOREPLY, "auto-reply sent to the bounce address",
+			    g.strong_detail);
+		} else {
+			decide(r, ROUTE_BOUNCE, a.reason, detail2(m, f.header, f.addr));
+		}
 		return;
 	}
 

@@ -314,6 +314,13 @@ static const struct route_case route_cases[] = {
 	  ROUTE_BOUNCE, NULL, NULL, 1, NULL },
 	{ "postmaster writing as a person", "From: postmaster@example.net\n" DATE "To: cop@example.org\nSubject: A question about funding\n", "Hello.\n", 0,
 	  ROUTE_POST, NULL, NULL, 0, NULL },
+	{ "vacation reply to the VERP address", "From: Zawadi <zawadi@example.net>\nReturn-Path: <>\n" DATE "Delivered-To: cop+bounces-zawadi=example.net@example.org\nAuto-Submitted: auto-replied\nSubject: Automatic reply: [CoP] x\n", "Away.\n", 0,
+	  ROUTE_AUTOREPLY, NULL, "auto-reply sent to the bounce address", 1, NULL },
+	{ "report marked Auto-Submitted stays a bounce", DSN_HEADERS "Auto-Submitted: auto-replied\nTo: cop+bounces-bob=example.com@example.org\n", DSN_BODY, 0,
+	  ROUTE_BOUNCE, "bob=example.com", NULL, 1, NULL },
+	{ "Exim-style text bounce marked Auto-Submitted", "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\nReturn-Path: <>\nAuto-Submitted: auto-replied\nX-Failed-Recipients: bob@example.com\n" DATE "To: cop+bounces@example.org\nSubject: Mail delivery failed: returning message to sender\n",
+	  "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  bob@example.com\n    SMTP error from remote mail server after RCPT TO:<bob@example.com>:\n    550 5.1.1 User unknown\n", 0,
+	  ROUTE_BOUNCE, NULL, NULL, 1, NULL },
 	{ "bounce address beats our List-Id", "From: MAILER-DAEMON@mx.example.com\n" DATE "To: cop+bounces@example.org\nList-Id: <cop.example.org>\nSubject: x\n", "x\n", 0,
 	  ROUTE_BOUNCE, NULL, NULL, 1, NULL },
 
@@ -887,4 +894,140 @@ Test(classify, fold)
 	    "àéîõü ÿ ł ω ж");
 	cr_expect_str_eq(classify_fold("ABC", 3, out, 3), "ab");
 	cr_expect_str_eq(classify_fold("\xff\xfe", 2, out, sizeof(out)), "\xff\xfe");
+}
+
+/* ---- the shared fixtures ------------------------------------------------ */
+
+/* srcdir - the source tree: $BARAZA_SRCDIR, else derived from __FILE__ */
+static char *
+srcdir(void)
+{
+	const char *env = getenv("BARAZA_SRCDIR");
+	const char *tail = "tests/unit/test_route.c";
+	const char *f = __FILE__;
+	size_t n = strlen(f), t = strlen(tail);
+
+	if (env && *env)
+		return strdup(env);
+	if (n >= t && strcmp(f + n - t, tail) == 0)
+		return n == t ? strdup(".") : strndup(f, n - t - 1);
+	return strdup(".");
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *data;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)n + 1);
+	*len = fread(data, 1, (size_t)n, fp);
+	data[*len] = '\0';
+	fclose(fp);
+	return data;
+}
+
+/* Every delivery report of engineer G's corpus routes as a bounce, and
+ * every look-alike in it (vacation replies, read receipts, posts that
+ * mention "undeliverable") does not */
+Test(route, bounce_corpus)
+{
+	struct conf *c = test_conf();
+	char *src = srcdir(), path[4096], line[1024];
+	FILE *fp;
+	int rows = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/bounces/expected.txt", src);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "cannot open %s", path);
+	while (fgets(line, sizeof(line), fp)) {
+		char *name = line, *kind, *bar;
+		struct route_result r;
+		struct message *m;
+		size_t len;
+		char *raw;
+		int report;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if ((bar = strchr(name, '|')) == NULL || (kind = strchr(bar + 1, '|')) == NULL)
+			continue;
+		*bar = '\0';
+		kind++;
+		report = strncmp(kind, "none", 4) != 0;
+		snprintf(path, sizeof(path), "%s/tests/fixtures/bounces/%s.eml", src, name);
+		raw = slurp(path, &len);
+		cr_assert_not_null(raw, "cannot read %s", path);
+		m = message_parse(raw, len, NULL);
+		cr_assert_not_null(m);
+		route_message(c, m, len, &r);
+		if (report)
+			cr_expect_eq(r.route, ROUTE_BOUNCE, "%s: got %s (%s), want bounce",
+			    name, route_name(r.route), r.reason);
+		else
+			cr_expect_neq(r.route, ROUTE_BOUNCE, "%s: got bounce (%s), want anything else",
+			    name, r.reason);
+		cr_expect(!has_control(r.arg) && !has_control(r.detail),
+		    "%s: a control character in the result", name);
+		message_free(&m);
+		free(raw);
+		rows++;
+	}
+	fclose(fp);
+	free(src);
+	cr_expect_geq(rows, 60, "got %d corpus rows, want at least 60", rows);
+}
+
+/* Every message fixture of engineer C's corpus (clients, charsets,
+ * malformations) goes through route and classify without trouble, with
+ * explanations and no control characters in anything routed */
+Test(route, message_corpus_is_handled)
+{
+	static const char *const names[] = { "bad-garbage", "bad-nul-bytes",
+	    "bad-long-line", "bad-unclosed", "bad-boundary-reuse",
+	    "outlook-winmail", "signed", "list-digest", "gmail-reply",
+	    "iphone-french", "charset-iso-2022-jp", "subject-mixed",
+	    "dsn-report", "dsn-rfc822", "thunderbird-flowed" };
+	struct conf *c = test_conf();
+	struct classifier *cl = classify_new(c);
+	char *src = srcdir(), path[4096];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct classify_input in = { .arrival = at("2020-11-20T10:00:00Z") };
+		struct classify_result cr;
+		struct route_result r;
+		struct message *m;
+		size_t len;
+		char *raw, *norm;
+
+		snprintf(path, sizeof(path), "%s/tests/fixtures/messages/%s.eml", src, names[i]);
+		raw = slurp(path, &len);
+		if (raw == NULL) {
+			cr_log_warn("%s: fixture missing, skipped", names[i]);
+			continue;
+		}
+		m = message_parse(raw, len, NULL);
+		cr_assert_not_null(m, "%s: refused", names[i]);
+		route_message(c, m, len, &r);
+		cr_expect_not_null(r.reason, "%s: no route reason", names[i]);
+		cr_expect(!has_control(r.arg) && !has_control(r.to) &&
+		    !has_control(r.detail), "%s: a control character", names[i]);
+		classify_message(cl, m, &in, &cr);
+		cr_expect_not_null(cr.theme, "%s: no theme", names[i]);
+		cr_expect(cr.theme_why[0] && cr.kind_why[0], "%s: no explanation", names[i]);
+		norm = classify_normalize_subject(c, m->subject);
+		cr_expect(norm[0] == '\0' || utf8_valid(norm, strlen(norm)),
+		    "%s: normalised subject is not UTF-8", names[i]);
+		free(norm);
+		message_free(&m);
+		free(raw);
+	}
+	free(src);
+	classify_free(&cl);
 }
