@@ -227,6 +227,9 @@ cmd_held(struct cmd_ctx *ctx, int argc, char **argv)
 			return 2;
 		if ((s = cmd_store(ctx)) == NULL)
 			return 1;
+		/* show expired holds as expired, whether or not the daemon ran */
+		if (moderation_expire(s, clock_now()) < 0)
+			fprintf(stderr, "baraza held: could not expire old holds\n");
 		return held_list(s, as_json, pending);
 	}
 	if (strcmp(pos[0], "approve") == 0 || strcmp(pos[0], "reject") == 0) {

@@ -40,6 +40,8 @@
 #define TOKEN_BYTES 16
 #define COMMENT_MAX 8000
 
+static int expire_due(struct store *s, time_t now);
+
 /* member_counts - may this member post as a member? */
 static int
 member_counts(const struct held_member *mb)
@@ -153,6 +155,10 @@ moderation_hold(struct store *s, const struct conf *c,
 
 	if (reason == NULL)
 		reason = "moderated list";
+	/* holds past their 14 days expire whenever mail flows, even when
+	 * nothing calls moderation_expire() */
+	if (expire_due(s, now) < 0)
+		return -1;
 	if (notice_random_hex(token, TOKEN_BYTES) < 0)
 		return -1;
 	if (store_held_insert(s, message_row, post_id, reason, token, now,
@@ -512,17 +518,17 @@ moderation_answer(struct store *s, const struct conf *c,
 	return rc < 0 ? -1 : 0;
 }
 
-int
-moderation_expire(struct store *s, time_t now)
+/* expire_due - the expiry work, inside the caller's transaction; the
+ * number expired or -1 */
+static int
+expire_due(struct store *s, time_t now)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
 	int count = 0;
 
-	if (store_begin(s) < 0)
-		return -1;
 	if (store_held_expired(s, now, &ids, &n) < 0)
-		goto fail;
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct held_row h;
 		int found = store_held_by_id(s, ids[i], &h);
@@ -542,11 +548,25 @@ moderation_expire(struct store *s, time_t now)
 		count++;
 	}
 	free(ids);
-	if (store_commit(s) < 0)
-		return -1;
 	return count;
 fail:
 	free(ids);
-	store_rollback(s);
 	return -1;
+}
+
+int
+moderation_expire(struct store *s, time_t now)
+{
+	int count;
+
+	if (store_begin(s) < 0)
+		return -1;
+	count = expire_due(s, now);
+	if (count < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s) < 0)
+		return -1;
+	return count;
 }
