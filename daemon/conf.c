@@ -1318,7 +1318,12 @@ conf_load(const char *path, struct buf *errs)
 		}
 		seen[ki] = r->line;
 		if (apply(&L, &keys[ki], base, r->arg, prob, sizeof(prob)) < 0) {
-			conf_err(&L, r->line, label, keys[ki].name, "%s", prob);
+			/* the commonest INI habit baraza does not share */
+			int inline_comment = strstr(r->arg, " ;") || strstr(r->arg, "\t;") ||
+			    strstr(r->arg, " #") || strstr(r->arg, "\t#");
+
+			conf_err(&L, r->line, label, keys[ki].name, "%s%s", prob,
+			    inline_comment ? " (comments must be on a line of their own)" : "");
 			continue;
 		}
 		if (cur == S_THEME && strcmp(keys[ki].name, "session") == 0) {

@@ -111,6 +111,8 @@ csv_next(struct csv *c)
 	buf_reset(&c->data);
 	c->nfields = 0;
 	c->err[0] = '\0';
+	if (c->failed)
+		return 0;
 	if (!c->started) {
 		c->started = 1;
 		ch = getc(c->fp);
@@ -132,10 +134,9 @@ csv_next(struct csv *c)
 	} while (ch == '\n');
 	if (ch == EOF) {
 		if (ferror(c->fp)) {
+			/* report it once; the next call says end of input */
 			snprintf(c->err, sizeof(c->err), "read error: %s", strerror(errno));
-			clearerr(c->fp);
-			/* report it once; the next call sees end of file */
-			fseek(c->fp, 0, SEEK_END);
+			c->failed = 1;
 			return -1;
 		}
 		return 0;

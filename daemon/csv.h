@@ -37,6 +37,7 @@ struct csv {
 	size_t max_fields;        /* fields per record */
 	int next_line;            /* the line the next byte is on */
 	int started;              /* the byte order mark has been looked for */
+	int failed;               /* a read error was reported: no more records */
 	/* the current record (valid until the next csv_next call): */
 	int line;                 /* line the record (or the error) starts on */
 	char **fields;            /* nfields NUL-terminated strings */

@@ -138,6 +138,8 @@ static struct bad_case bad_cases[] = {
 	{ "bad moderate", "[list]\nmoderate = some\nname = CoP\naddress = cop@example.org\ndatabase = d\n"
 	    "[imap]\nurl = imaps://h\nuser = u\npassword_file = imap.pass\n"
 	    "[smtp]\nurl = smtp://127.0.0.1\n", "2: [list] moderate: 'some' must be one of none, nonmembers, first-post, all", 1 },
+	{ "inline comment is part of the value", BASE "[digest]\nevery_days = 7 ; weekly\n",
+	    "12: [digest] every_days: '7 ; weekly' is not a whole number (comments must be on a line of their own)", 1 },
 	{ "not a number", BASE "[digest]\nevery_days = two\n", "12: [digest] every_days: 'two' is not a whole number", 1 },
 	{ "number out of range", BASE "[digest]\nevery_days = 0\n", "12: [digest] every_days: 0 is out of range", 1 },
 	{ "imap url scheme", "[list]\nname = CoP\naddress = cop@example.org\ndatabase = d\n"
