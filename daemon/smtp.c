@@ -270,7 +270,9 @@ finish(struct smtp_txn *t, CURLcode rc, const char *errbuf)
 
 	snprintf(why, sizeof(why), "%s", errbuf && *errbuf ? errbuf :
 	    curl_easy_strerror(rc));
-	if (t->mail_code == 0 && rc != CURLE_OK)
+	/* no answer to MAIL FROM (connect, TLS, AUTH, greeting), or our own
+	 * sender refused: every further transaction would fare the same */
+	if ((t->mail_code == 0 && rc != CURLE_OK) || t->mail_code >= 400)
 		t->unusable = 1;
 	for (size_t i = 0; i < t->nrcpts; i++) {
 		struct smtp_reply *r = &t->result[i];

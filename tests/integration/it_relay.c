@@ -655,3 +655,28 @@ Test(relay, starttls_unknown_ca_is_refused)
 	cr_expect_eq(h_smtp_count(&x.env), 0, "mail went over an unverified connection");
 	teardown(&x);
 }
+
+Test(relay, refused_sender_is_not_a_bounce)
+{
+	struct ctx x;
+	int remaining = -1;
+	char *why;
+
+	setup(&x, "relay_mailfrom", NULL, 1);
+	cast(&x);
+	h_smtp_rules(&x.env, "{\"mail\": \"553 5.7.1 sender not allowed\"}");
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	cr_expect_eq(relay_run(x.s, x.c, &remaining), -1);
+	cr_expect_eq(remaining, 4, "remaining %d, want 4", remaining);
+	cr_expect_eq(query_long(&x, "SELECT count(*) FROM bounces"), 0,
+	    "our refused sender counted against members");
+	why = query(&x, "SELECT last_error FROM outbox_rcpt WHERE state = 'deferred' LIMIT 1");
+	cr_expect_str_eq(why, "MAIL FROM refused: 553 5.7.1 sender not allowed", "got '%s'", why);
+	free(why);
+	h_smtp_rules(&x.env, NULL);
+	setenv("BARAZA_NOW", "2020-11-20T10:05:00Z", 1);
+	cr_expect_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(remaining, 0);
+	check_delivered_once(&x);
+	teardown(&x);
+}
