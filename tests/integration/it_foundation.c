@@ -25,12 +25,12 @@
 /* Features land one by one while this file is written; a group of tests is
  * compiled only once the code it exercises is on main (1), so that what is
  * committed passes.  Flip a switch to 1 when its feature lands. */
-#define IT_HAVE_CHECK  0   /* baraza check: cmd_admin + imap + smtp checks */
-#define IT_HAVE_CONFIG 0   /* FILE:LINE: [section] key errors through commands */
-#define IT_HAVE_INIT   0   /* baraza init, theme list, session list --json */
-#define IT_HAVE_MEMBER 0   /* baraza member ... */
-#define IT_HAVE_CLI    0   /* --help of every command, barazad --help */
-#define IT_HAVE_ONCE   0   /* barazad --once */
+#define IT_HAVE_CHECK 1   /* baraza check: cmd_admin + imap + smtp checks */
+#define IT_HAVE_CONFIG 1   /* FILE:LINE: [section] key errors through commands */
+#define IT_HAVE_INIT 1   /* baraza init, theme list, session list --json */
+#define IT_HAVE_MEMBER 1   /* baraza member ... */
+#define IT_HAVE_CLI 1   /* --help of every command, barazad --help */
+#define IT_HAVE_ONCE 1   /* barazad --once */
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -417,6 +417,32 @@ Test(init, syncs_themes_and_sessions)
 	h_env_fini(&env);
 }
 
+Test(init, shipped_example_config_is_valid)
+{
+	struct h_env env;
+	struct h_out out;
+	char *q;
+
+	h_env_init(&env, "example_conf");
+	q = h_shq(env.dir);
+	/* the example's paths point into /etc and /var: move them here */
+	h_run(&env, &out, "sed -e 's|/var/lib/baraza|'%s'|; s|/etc/baraza/imap.pass|'%s'/imap.pass|' "
+	    "%s/conf/baraza.conf.example > example.conf", q, q, env.srcdir);
+	cr_assert_eq(out.status, 0, "sed: %s", out.err);
+	h_out_free(&out);
+	h_baraza(&env, &out, "-c example.conf init");
+	cr_expect_eq(out.status, 0, "init with the example: got exit %d, want 0: %s",
+	    out.status, out.err);
+	h_out_free(&out);
+	h_baraza(&env, &out, "-c example.conf theme list");
+	cr_expect_eq(out.status, 0, "theme list: exit %d: %s", out.status, out.err);
+	cr_expect(strstr(out.out, "power-tool") && strstr(out.out, "decisions"),
+	    "theme list with the example:\n%s", out.out);
+	h_out_free(&out);
+	free(q);
+	h_env_fini(&env);
+}
+
 #endif /* IT_HAVE_INIT */
 
 #if IT_HAVE_MEMBER
@@ -605,7 +631,9 @@ Test(cli, version_and_help)
 	cr_expect(strstr(out.out, "--once") != NULL, "barazad --help: got %s", out.out);
 	h_out_free(&out);
 
-	/* every command listed by `baraza --help` answers --help with 0 */
+	/* every command listed by `baraza --help` answers --help with 0, but
+	 * those of later issues that are still stubs */
+	static const char *later[] = { "archive" };   /* issue 7 */
 	h_baraza(&env, &out, "--help");
 	cr_assert_eq(out.status, 0, "baraza --help: exit %d", out.status);
 	p = strstr(out.out, "commands:");
@@ -613,7 +641,12 @@ Test(cli, version_and_help)
 	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char cmd[64];
 		struct h_out h;
+		int skip = 0;
 		if (strncmp(line, "  ", 2) != 0 || sscanf(line, " %63s", cmd) != 1)
+			continue;
+		for (size_t k = 0; k < sizeof(later) / sizeof(later[0]); k++)
+			skip |= strcmp(cmd, later[k]) == 0;
+		if (skip)
 			continue;
 		h_baraza(&env, &h, "%s --help", cmd);
 		cr_expect_eq(h.status, 0, "baraza %s --help: got exit %d, want 0 (%s)",
