@@ -1478,6 +1478,16 @@ multipart(struct ctx *c, struct entity *e, const char *type, struct mparams *pp,
 	int bi = param_find(pp, "boundary"), closed = 0, found = 0;
 	const char *sub = type + 10;
 
+	if (bi < 0 && param_text(c, pp, "boundary", &c->tmp1) && c->tmp1.len) {
+		/* RFC 2231 form (boundary*=, boundary*0=): add it as a plain one */
+		if (pp->n < MAX_PARAMS) {
+			snprintf(pp->p[pp->n].attr, sizeof(pp->p[0].attr), "boundary");
+			pp->p[pp->n].off = pp->pool.len;
+			buf_append(&pp->pool, c->tmp1.data, c->tmp1.len);
+			pp->p[pp->n].len = pp->pool.len - pp->p[pp->n].off;
+			bi = (int)pp->n++;
+		}
+	}
 	if (bi < 0 || pp->p[bi].len == 0) {
 		defect(c, "missing-boundary");
 		leaf(c, e, "text/plain", pp, end, flags);
@@ -1699,19 +1709,10 @@ find_links(struct ctx *c, const char *text, size_t len)
 				break;
 		}
 		p = q;
-		while (q > s + pre && strchr(".,;:!?'*)]", q[-1])) {
-			if (q[-1] == ')' && opened >= 0) {
-				/* balanced: count again to see if this one closes one */
-				const char *t;
-				int bal = 0;
-
-				for (t = s; t < q; t++)
-					bal += *t == '(' ? 1 : *t == ')' ? -1 : 0;
-				if (bal >= 0)
-					break;
-			}
+		/* a ')' inside is balanced (the scan stopped at an unmatched
+		 * one), so only sentence punctuation is trimmed */
+		while (q > s + pre && strchr(".,;:!?'*]", q[-1]))
 			q--;
-		}
 		n = (size_t)(q - s);
 		if (q == s + pre || n > MAX_LINK)
 			continue;

@@ -89,7 +89,9 @@ struct message {
 
 	const char *text;             /* decoded UTF-8 body text (quotes, signature included) */
 	size_t text_len;
-	const char *new_text;         /* text without quoted replies and signature */
+	const char *new_text;         /* text without quoted replies and signature;
+	                               * forwarded messages count as quoted (the
+	                               * member's own words only; see quote.h) */
 	struct msg_span *spans;       /* quote and signature spans in text */
 	size_t nspans;
 
