@@ -79,6 +79,23 @@ struct site {
 	int failed;
 };
 
+static void mask_span(struct buf *out, const char *p, const char *end);
+
+/* shown - the text as the archive may show it: with addresses hidden when
+ * archive.hide_addresses is set.  Returns text itself or tmp's data. */
+static const char *
+shown(const struct site *w, struct buf *tmp, const char *text, size_t *len)
+{
+	buf_reset(tmp);
+	if (!w->c->archive.hide_addresses) {
+		*len = strlen(text);
+		return text;
+	}
+	mask_span(tmp, text, text + strlen(text));
+	*len = tmp->len;
+	return tmp->data;
+}
+
 /* write_atomic - dir/rel <- data, through rel.tmp and rename */
 static int
 write_atomic(struct site *w, const char *rel, const char *data, size_t len)
@@ -211,13 +228,23 @@ thread_post(void *arg, const struct archive_post *p)
 	html_escape_str(b, p->author_name);
 	buf_printf(b, "</span> <span class=\"muted\">%s &middot; %s</span></p>\n"
 	    "<div class=\"text\" dir=\"auto\">", when, p->kind);
-	html_text(b, p->new_text, strlen(p->new_text));
-	buf_puts(b, "</div>\n");
-	if (strcmp(p->text, p->new_text) != 0 && strlen(p->text) > strlen(p->new_text)) {
-		buf_puts(b, "<details><summary>Quoted text and signature</summary>"
-		    "<div class=\"text muted\" dir=\"auto\">");
-		html_text(b, p->text, strlen(p->text));
-		buf_puts(b, "</div></details>\n");
+	{
+		struct buf tmp;
+		const char *t;
+		size_t n;
+
+		buf_init(&tmp, PAGE_MAX);
+		t = shown(tp->w, &tmp, p->new_text, &n);
+		html_text(b, t, n);
+		buf_puts(b, "</div>\n");
+		if (strcmp(p->text, p->new_text) != 0 && strlen(p->text) > strlen(p->new_text)) {
+			buf_puts(b, "<details><summary>Quoted text and signature</summary>"
+			    "<div class=\"text muted\" dir=\"auto\">");
+			t = shown(tp->w, &tmp, p->text, &n);
+			html_text(b, t, n);
+			buf_puts(b, "</div></details>\n");
+		}
+		buf_release(&tmp);
 	}
 	mark = b->len;
 	buf_puts(b, "<ul class=\"att\">");
@@ -377,8 +404,15 @@ session_page(void *arg, const struct digest_session *d)
 	    w->c->list.local, w->c->list.tag_separator, d->theme, w->c->list.domain,
 	    d->theme, (long long)d->id);
 	if (d->summary_text) {
+		struct buf tmp;
+		const char *t;
+		size_t n;
+
+		buf_init(&tmp, PAGE_MAX);
+		t = shown(w, &tmp, d->summary_text, &n);
 		buf_puts(&b, "<h2 id=\"summary\">Summary</h2><div class=\"summary\"><div class=\"text\" dir=\"auto\">");
-		html_text(&b, d->summary_text, strlen(d->summary_text));
+		html_text(&b, t, n);
+		buf_release(&tmp);
 		buf_puts(&b, "</div><p class=\"muted\">by ");
 		html_escape_str(&b, d->summary_author);
 		buf_puts(&b, "</p></div>\n");
@@ -522,6 +556,7 @@ xml_escape(struct buf *b, const char *s)
 
 struct feed_ctx {
 	struct buf *b;
+	const struct site *w;
 	const struct conf *c;
 	const char *base;
 };
@@ -543,7 +578,16 @@ feed_entry(void *arg, const struct archive_post *p)
 	    (long long)p->thread, (long long)p->id);
 	xml_escape(f->b, p->theme);
 	buf_puts(f->b, "\"/><content type=\"text\">");
-	xml_escape(f->b, p->new_text);
+	{
+		struct buf tmp;
+		size_t n;
+		const char *t;
+
+		buf_init(&tmp, PAGE_MAX);
+		t = shown(f->w, &tmp, p->new_text, &n);
+		html_escape(f->b, t, n);
+		buf_release(&tmp);
+	}
 	buf_puts(f->b, "</content></entry>\n");
 	return 0;
 }
@@ -552,7 +596,7 @@ static void
 feed(struct site *w, const char *theme, const char *title)
 {
 	struct buf b, base;
-	struct feed_ctx f = { &b, w->c, NULL };
+	struct feed_ctx f = { &b, w, w->c, NULL };
 	char when[32], rel[160];
 
 	buf_init(&b, PAGE_MAX);
@@ -584,19 +628,27 @@ feed(struct site *w, const char *theme, const char *title)
 
 /* ---- search ---------------------------------------------------------------- */
 
+struct search_ctx {
+	struct site *w;
+	struct buf *b;
+	struct buf tmp;
+};
+
 static int
 search_row(void *arg, const struct archive_post *p)
 {
-	struct buf *b = arg;
+	struct search_ctx *sx = arg;
+	struct buf *b = sx->b;
 	char when[16];
-	size_t n = strlen(p->new_text);
+	size_t n;
+	const char *text = shown(sx->w, &sx->tmp, p->new_text, &n);
 	struct tm tm;
 
 	localtime_r(&p->received, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
 	if (n > 240) {
 		n = 240;
-		while (n > 0 && ((unsigned char)p->new_text[n] & 0xc0) == 0x80)
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
 	}
 	buf_printf(b, "%s[%lld,%lld,", b->data[b->len - 1] == '[' ? "" : ",\n",
@@ -607,7 +659,7 @@ search_row(void *arg, const struct archive_post *p)
 	buf_printf(b, ",\"%s\",", when);
 	json_escape(b, p->theme, strlen(p->theme));
 	buf_putc(b, ',');
-	json_escape(b, p->new_text, n);
+	json_escape(b, text, n);
 	buf_putc(b, ']');
 	return 0;
 }
@@ -616,11 +668,14 @@ static void
 search_files(struct site *w)
 {
 	struct buf b;
+	struct search_ctx sx = { w, &b, { 0 } };
 
 	buf_init(&b, PAGE_MAX);
+	buf_init(&sx.tmp, PAGE_MAX);
 	buf_putc(&b, '[');
-	if (store_archive_recent(w->s, NULL, 100000, search_row, &b) < 0)
+	if (store_archive_recent(w->s, NULL, 100000, search_row, &sx) < 0)
 		w->failed = 1;
+	buf_release(&sx.tmp);
 	buf_puts(&b, "]\n");
 	write_atomic(w, "search.json", b.data, b.len);
 	buf_reset(&b);
@@ -736,10 +791,13 @@ changed_session(void *arg, const struct digest_session *d)
 
 	for (size_t i = 0; i < sf->ch->nsessions && !hit; i++)
 		hit = sf->ch->sessions[i] == d->id;
-	/* State changes (open, closed) show on the session page too. */
-	if (!hit && (d->opens >= sf->since || d->closes >= sf->since) &&
-	    (d->opens <= clock_now()))
-		hit = 1;
+	/* A session that opened or ended since shows its new state. */
+	if (!hit) {
+		time_t now = clock_now();
+
+		hit = (d->opens >= sf->since && d->opens <= now) ||
+		    (d->closes >= sf->since && d->closes <= now);
+	}
 	return hit ? session_page(sf->ch->w, d) : 0;
 }
 

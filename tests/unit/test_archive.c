@@ -1,0 +1,269 @@
+/* test_archive - the static archive built from a real ingested discussion
+ * with hostile messages: escaping, links, addresses hidden, attachment
+ * names never paths, Atom well-formed, mboxrd, incremental updates */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "buf.h"
+#include "clock.h"
+#include "conf.h"
+#include "ingest.h"
+#include "store.h"
+
+static char dir[] = "/tmp/baraza-archive-XXXXXX";
+static struct conf *conf;
+static struct store *store;
+
+static void
+write_file(const char *path, const char *text, int mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	cr_assert_not_null(fp, "cannot write %s", path);
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, mode);
+}
+
+static char *
+read_file(const char *rel)
+{
+	char path[600];
+	FILE *fp;
+	char *data;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/archive/%s", dir, rel);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "missing %s", path);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)n + 1);
+	cr_assert_eq(fread(data, 1, (size_t)n, fp), (size_t)n);
+	data[n] = '\0';
+	fclose(fp);
+	return data;
+}
+
+static void
+ingest(const char *raw)
+{
+	struct ingest_options o = { 0 };
+	struct ingest_result res;
+
+	o.relay = 0;
+	cr_assert_eq(ingest_message_opts(store, conf, raw, strlen(raw), "test", &o, &res), 0);
+}
+
+static void
+setup(void)
+{
+	char path[512], pw[512], text[4096], err[256];
+	const char *src = getenv("BARAZA_SRCDIR");
+	struct buf errs;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/conf/templates", src ? src : "..");
+	setenv("BARAZA_TEMPLATES", path, 1);
+	setenv("BARAZA_NOW", "2020-11-20T10:00:00Z", 1);
+	snprintf(pw, sizeof(pw), "%s/imap.pass", dir);
+	write_file(pw, "secret\n", 0600);
+	snprintf(text, sizeof(text),
+	    "[list]\nname = Shifting the Power CoP\naddress = cop@example.org\n"
+	    "subject_prefix = [CoP]\ndatabase = %s/db.sqlite\nmoderate = none\n"
+	    "[imap]\nurl = imap://127.0.0.1:1/INBOX\nuser = cop\npassword_file = %s\n"
+	    "[smtp]\nurl = smtp://127.0.0.1:2\n"
+	    "[archive]\ndir = %s/archive\nurl = https://cop.example.org/archive\n"
+	    "[theme funding]\ntitle = The Organisation of Funding Streams\n"
+	    "session = 2020-11-17..2020-12-01\n",
+	    dir, pw, dir);
+	snprintf(path, sizeof(path), "%s/baraza.conf", dir);
+	write_file(path, text, 0644);
+	buf_init(&errs, 65536);
+	conf = conf_load(path, &errs);
+	cr_assert_not_null(conf, "config: %s", errs.data);
+	buf_release(&errs);
+	cr_assert_eq(store_open(conf->list.database, 1, &store, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(store_migrate(store, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(store_exec(store,
+	    "INSERT INTO themes(slug, title, position) VALUES ('funding', 'The Organisation of Funding Streams', 1);"
+	    "INSERT INTO sessions(id, theme, opens, closes, state) VALUES (1, 'funding', 1605571200, 1606780800, 'open');"
+	    "INSERT INTO members(email, name, status, created, updated) VALUES"
+	    " ('amina@example.org', 'Amina Yusuf', 'active', 0, 0);"), 0);
+
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: Who decides? <script>document.title='PWNED'</script>\r\n"
+	    "Message-ID: <root@example.org>\r\nDate: Wed, 18 Nov 2020 10:00:00 +0000\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "Who decides on budgets? Mail me at amina@example.org.\r\n"
+	    "See https://example.net/report?a=1&b=2 and javascript:alert(1)\r\n"
+	    "From the field: partners.\r\n");
+	ingest("From: =?UTF-8?B?PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KDEpPg==?= <evil@example.com>\r\n"
+	    "To: cop@example.org\r\nSubject: Re: Who decides?\r\n"
+	    "Message-ID: <reply@example.com>\r\nIn-Reply-To: <root@example.org>\r\n"
+	    "References: <root@example.org>\r\nDate: Wed, 18 Nov 2020 11:00:00 +0000\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xe2\x80\xae" "evil\r\n\r\n"
+	    "On Wed, Amina wrote:\r\n> Who decides on budgets?\r\n"
+	    "--b\r\nContent-Type: application/pdf; name=\"../../etc/passwd<script>.pdf\"\r\n"
+	    "Content-Disposition: attachment; filename=\"../../etc/passwd<script>.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n");
+}
+
+static void
+teardown(void)
+{
+	char cmd[600];
+
+	store_close(&store);
+	conf_free(&conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	system(cmd);
+	unsetenv("BARAZA_NOW");
+}
+
+TestSuite(archive, .init = setup, .fini = teardown);
+
+/* grep_tree - does any file under archive/ contain needle? */
+static int
+grep_tree(const char *sub, const char *needle)
+{
+	char path[600];
+	DIR *d;
+	struct dirent *e;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/archive%s%s", dir, *sub ? "/" : "", sub);
+	d = opendir(path);
+	cr_assert_not_null(d, "no directory %s", path);
+	while (!found && (e = readdir(d)) != NULL) {
+		char rel[600];
+		struct stat st;
+		char full[1200];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "%s%s%s", sub, *sub ? "/" : "", e->d_name);
+		snprintf(full, sizeof(full), "%s/%s", path, e->d_name);
+		stat(full, &st);
+		if (S_ISDIR(st.st_mode)) {
+			found = grep_tree(rel, needle);
+		} else {
+			char *data = read_file(rel);
+
+			found = strstr(data, needle) != NULL;
+			free(data);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+Test(archive, pages_escape_everything_and_hide_addresses)
+{
+	char *page;
+	int n = archive_build(store, conf);
+
+	cr_assert_gt(n, 8, "files written: %d", n);
+	page = read_file("index.html");
+	cr_expect(strstr(page, "The Organisation of Funding Streams") != NULL);
+	cr_expect(strstr(page, "session-1.html") != NULL);
+	cr_expect(strstr(page, "open now") != NULL);
+	free(page);
+	page = read_file("thread-1.html");
+	cr_expect(strstr(page, "<script>document") == NULL, "subject script not escaped");
+	cr_expect(strstr(page, "&lt;script&gt;document.title") != NULL);
+	cr_expect(strstr(page, "<img") == NULL, "display name markup not escaped");
+	cr_expect(strstr(page, "href=\"https://example.net/report?a=1&amp;b=2\" rel=\"nofollow noopener\"") != NULL,
+	    "link made clickable");
+	cr_expect(strstr(page, "href=\"javascript") == NULL);
+	cr_expect(strstr(page, "<details>") != NULL, "quoted text folded");
+	cr_expect(strstr(page, "dir=\"auto\"") != NULL);
+	cr_expect(strstr(page, "\xe2\x80\xae") == NULL, "RTL override removed");
+	cr_expect(strstr(page, "passwd&lt;script&gt;.pdf") != NULL, "attachment listed, escaped");
+	cr_expect(strstr(page, "mailto:cop+reply-1@example.org") != NULL);
+	cr_expect(strstr(page, "margin-left:1.2rem") != NULL, "the reply is indented");
+	free(page);
+	cr_expect(!grep_tree("", "amina@example.org"), "a member address leaked into the archive");
+	cr_expect(!grep_tree("", "evil@example.com"), "an address leaked into the archive");
+	cr_expect(access("/etc/passwd<script>.pdf", F_OK) != 0);
+	page = read_file("funding/1.mbox");
+	cr_expect(strncmp(page, "From baraza ", 12) == 0, "mboxrd separator");
+	cr_expect(strstr(page, "\n>From the field") != NULL, ">From escaping: %s", page);
+	cr_expect(strstr(page, "Message-ID: <root@example.org>") != NULL, "ids kept for threading");
+	cr_expect(strstr(page, "hidden@hidden.invalid") != NULL);
+	free(page);
+}
+
+Test(archive, atom_feed_is_well_formed)
+{
+	char cmd[700];
+	char *feed;
+
+	cr_assert_gt(archive_build(store, conf), 0);
+	feed = read_file("feed-funding.atom");
+	cr_expect(strstr(feed, "<feed xmlns=\"http://www.w3.org/2005/Atom\">") != NULL);
+	cr_expect(strstr(feed, "<entry>") && strstr(feed, "<id>") && strstr(feed, "<updated>"));
+	cr_expect(strstr(feed, "https://cop.example.org/archive/thread-1.html#p1") != NULL, "%s", feed);
+	free(feed);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c 'import sys, xml.dom.minidom as m;"
+	    " [m.parse(f) for f in sys.argv[1:]]' %s/archive/feed.atom %s/archive/feed-funding.atom",
+	    dir, dir);
+	cr_expect_eq(system(cmd), 0, "the Atom feeds must parse as XML");
+}
+
+Test(archive, update_rewrites_only_what_changed)
+{
+	int full, again;
+
+	/* The posts arrived at 10:00; the first build runs at 12:00. */
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
+	full = archive_build(store, conf);
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	again = archive_update(store, conf);
+	cr_assert_geq(again, 0);
+	cr_expect_lt(again, full, "nothing new: only the global pages (%d < %d)", again, full);
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: A new thread\r\nMessage-ID: <new@example.org>\r\n\r\nNew thread body\r\n");
+	cr_assert_gt(archive_update(store, conf), again, "the new thread and its session are written");
+	{
+		char *page = read_file("session-1.html");
+
+		cr_expect(strstr(page, "A new thread") != NULL);
+		free(page);
+	}
+}
+
+Test(mask, addresses_masked_ids_kept)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "From: A <a@b.org>\r\n\r\nmail a.b+c@x.example.com now\r\n",
+		  "From: A <hidden@hidden.invalid>\r\n\r\nmail hidden@hidden.invalid now\r\n" },
+		{ "Message-ID: <x@y.org>\r\nReferences: <p@q.org>\r\n <r@s.org>\r\n\r\nbody\n",
+		  "Message-ID: <x@y.org>\r\nReferences: <p@q.org>\r\n <r@s.org>\r\n\r\nbody\n" },
+		{ "To: x\r\n\r\n@ alone, a@b, user@host.\n",
+		  "To: x\r\n\r\n@ alone, a@b, hidden@hidden.invalid.\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 4096);
+		archive_mask_addresses(&b, cases[i].in, strlen(cases[i].in));
+		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got %s", i, b.data);
+		buf_release(&b);
+	}
+}
