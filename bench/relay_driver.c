@@ -5,8 +5,9 @@
  * active members with delivery = each and one author, stores one post of
  * about 3 KB by the author, queues it (relay_enqueue_post) and times one
  * relay_run().  Prints one line:
- *   recipients=N sent=S seconds=T rate=R size=BYTES
- * where BYTES is the size of one composed copy (for smtp-source -l).
+ *   recipients=N sent=S seconds=T rate=R size=BYTES cpu=C
+ * where BYTES is the size of one composed copy (for smtp-source -l) and C
+ * the CPU seconds relay_run() used.
  * Part of bench/relay; built by that script against a build tree.
  */
 #include "config.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "buf.h"
@@ -34,6 +36,17 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* cpu_s - user + system CPU seconds of this process so far */
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 static void
 exec(struct store *s, const char *sql)
 {
@@ -50,7 +63,7 @@ main(int argc, char **argv)
 	char err[256];
 	long n;
 	int remaining = 0;
-	double t0, t1;
+	double t0, t1, c0, c1;
 	long sent;
 	struct outbox_stats st;
 	size_t size = 0;
@@ -117,15 +130,17 @@ main(int argc, char **argv)
 	}
 
 	t0 = now_s();
+	c0 = cpu_s();
 	if (relay_run(s, c, &remaining) < 0)
 		fatal("relay_run failed");
 	t1 = now_s();
+	c1 = cpu_s();
 	if (outbox_stats_get(s, &st) < 0)
 		fatal("stats");
 	sent = st.sent;
 	outbox_stats_release(&st);
-	printf("recipients=%ld sent=%ld seconds=%.3f rate=%.0f size=%zu\n", n, sent,
-	    t1 - t0, sent / (t1 - t0), size);
+	printf("recipients=%ld sent=%ld seconds=%.3f rate=%.0f size=%zu cpu=%.3f\n", n,
+	    sent, t1 - t0, sent / (t1 - t0), size, c1 - c0);
 	store_close(&s);
 	conf_free(&c);
 	buf_release(&raw);
