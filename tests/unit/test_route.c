@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "classify.h"
@@ -1030,4 +1032,83 @@ Test(route, message_corpus_is_handled)
 	}
 	free(src);
 	classify_free(&cl);
+}
+
+/* ---- baraza inspect, the real program ------------------------------------ */
+
+/* baraza_path - the built program: $BARAZA_BUILDDIR/daemon/baraza, else
+ * ./daemon/baraza (a test run from the build directory); NULL if absent */
+static char *
+baraza_path(void)
+{
+	const char *b = getenv("BARAZA_BUILDDIR");
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/daemon/baraza", b && *b ? b : ".");
+	return access(path, X_OK) == 0 ? strdup(path) : NULL;
+}
+
+/* run - the exit status of sh -c cmd, its standard output in out */
+static int
+run(const char *cmd, char *out, size_t outlen)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+	int st;
+
+	cr_assert_not_null(p);
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(inspect, json_keys_and_exit_codes)
+{
+	static const char *const keys[] = { "\"message_id\":", "\"from\":",
+	    "\"subject\":", "\"date\":", "\"route\":", "\"theme\":", "\"kind\":",
+	    "\"in_reply_to\":", "\"references\":", "\"text\":", "\"new_text\":",
+	    "\"links\":", "\"attachments\":", "\"bounce\":", "\"defects\":",
+	    "\"route_reason\":", "\"theme_reason\":", "\"kind_reason\":" };
+	char *b = baraza_path(), *src = srcdir(), cmd[8192], out[65536];
+	int rc;
+
+	if (b == NULL)
+		cr_skip_test("daemon/baraza is not built here");
+	snprintf(cmd, sizeof(cmd), "printf 'Delivered-To: cop+funding@example.org\\r\\n"
+	    "From: Ann <ann@example.net>\\r\\nSubject: [question] Donors\\r\\n"
+	    "Date: Fri, 20 Nov 2020 10:00:00 +0000\\r\\n\\r\\nWho funds this?\\r\\n' | "
+	    "BARAZA_CONF=/nonexistent %s inspect --json - 2>/dev/null", b);
+	rc = run(cmd, out, sizeof(out));
+	cr_expect_eq(rc, 0, "got exit %d, want 0", rc);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		cr_expect(strstr(out, keys[i]) != NULL, "key %s missing in %s", keys[i], out);
+	cr_expect(strstr(out, "\"route\":\"post\"") != NULL, "got %s, want route post", out);
+	cr_expect(strstr(out, "\"theme\":\"funding\"") != NULL, "got %s, want theme funding", out);
+	cr_expect(strstr(out, "\"kind\":\"question\"") != NULL, "got %s, want kind question", out);
+	cr_expect(strstr(out, "\"date\":\"2020-11-20T10:00:00Z\"") != NULL, "got %s", out);
+
+	snprintf(cmd, sizeof(cmd), "BARAZA_CONF=/nonexistent %s inspect --json "
+	    "%s/tests/fixtures/bounces/postfix-dsn-user-unknown.eml 2>/dev/null", b, src);
+	rc = run(cmd, out, sizeof(out));
+	cr_expect_eq(rc, 0, "got exit %d, want 0", rc);
+	cr_expect(strstr(out, "\"route\":\"bounce\"") != NULL, "got %s, want a bounce", out);
+	cr_expect(strstr(out, "\"bounce\":{\"addresses\":[\"bob@example.net\"],\"temporary\":false") != NULL,
+	    "got %s, want the failed address", out);
+
+	snprintf(cmd, sizeof(cmd), "%s inspect --json /nonexistent/x.eml 2>/dev/null", b);
+	cr_expect_eq(run(cmd, out, sizeof(out)), 1, "an unreadable file: want exit 1");
+	snprintf(cmd, sizeof(cmd), "%s inspect 2>/dev/null", b);
+	cr_expect_eq(run(cmd, out, sizeof(out)), 2, "no file: want exit 2");
+	snprintf(cmd, sizeof(cmd), "%s inspect --frobnicate x 2>/dev/null", b);
+	cr_expect_eq(run(cmd, out, sizeof(out)), 2, "bad option: want exit 2");
+	snprintf(cmd, sizeof(cmd), "%s inspect --help", b);
+	cr_expect_eq(run(cmd, out, sizeof(out)), 0, "--help: want exit 0");
+	cr_expect(strstr(out, "usage:") != NULL, "got %s, want a usage text", out);
+	snprintf(cmd, sizeof(cmd), "head -c 5000 /dev/urandom | BARAZA_CONF=/nonexistent "
+	    "%s inspect --json - 2>/dev/null", b);
+	cr_expect_eq(run(cmd, out, sizeof(out)), 0, "binary junk: want exit 0");
+	cr_expect(strstr(out, "\"route\":") != NULL, "binary junk: got %s", out);
+	free(b);
+	free(src);
 }
