@@ -1,0 +1,968 @@
+/* bounce_parse - delivery reports: recognise them and read who failed
+ *
+ * Recognising a report (bounce_parse, pure)
+ * -----------------------------------------
+ * A message can only be a delivery report when it says so in its structure
+ * (multipart/report) or comes from a mail system: the null return path
+ * <>, a From such as MAILER-DAEMON@ or postmaster@, or a display name such
+ * as "Mail Delivery System".  A member's ordinary post that talks about an
+ * "undeliverable" message is therefore never taken for one.  Out-of-office
+ * replies (their subjects, without any failure structure) are not reports.
+ *
+ * Then, in order of trust:
+ *  1. the machine-readable RFC 3464 part (message/delivery-status): one
+ *     block per recipient; Action failed is permanent unless its Status is
+ *     4.x.x, Action delayed is temporary, delivered/relayed/expanded are
+ *     successes and name nobody.  Original-Recipient is preferred to
+ *     Final-Recipient: it is the address we sent to.
+ *  2. X-Failed-Recipients (Exim, Gmail): exactly the failed addresses.
+ *  3. the human text.  The text is cut where the returned message begins
+ *     ("--- Below this line is a copy", "------ This is a copy", "Original
+ *     message headers:", a Received: line, ...).  In what remains we look
+ *     for anchors: phrases that the common mail systems write just before
+ *     the failed addresses (qmail's "Hi. This is the qmail-send program",
+ *     sendmail's "permanent fatal errors", Gmail's "failed permanently", the
+ *     "could not be delivered" of many languages ...).  Each anchor starts a
+ *     section that runs to the next anchor; the addresses in a section
+ *     failed permanently, temporarily, or - for anchors that both kinds of
+ *     notice share - as the delay phrases of the text say ("will continue
+ *     trying", "THIS IS A WARNING", "has not yet been delivered" ...).
+ *     Addresses that are the report's own (its To/Cc, its sender, the
+ *     returned message's sender), administrative (postmaster@) or in
+ *     Message-ID lines are left out.
+ * When any address failed permanently, the report is permanent and lists
+ * those; otherwise it is temporary and lists the delayed ones.
+ *
+ * The counting half is in bounce.c; this file is pure (no database), so
+ * it links alone into the fuzz target tests/fuzz/fuzz_bounce.c.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "bounce.h"
+#include "buf.h"
+
+#define BOUNCE_MAX_ADDRESSES 100
+#define BOUNCE_MAX_TEXT (64 * 1024)  /* bytes of human text scanned */
+#define BOUNCE_MAX_DSN (64 * 1024)   /* bytes of delivery-status scanned */
+
+enum kind { K_PERM, K_TEMP, K_AUTO };
+
+/* Phrases written just before the failed addresses, most specific first
+ * (lower-case; an apostrophe also matches U+2019). */
+static const struct anchor {
+	const char *phrase;
+	const char *family;
+	enum kind kind;
+} anchors[] = {
+	/* qmail */
+	{ "this is the qmail-send program", "qmail", K_PERM },
+	/* Exim */
+	{ "the following address(es) failed", "exim", K_PERM },
+	{ "could not be delivered to one or more of its recipients", "exim", K_PERM },
+	{ "address to which the message has not yet been delivered", "exim", K_TEMP },
+	{ "addresses to which the message has not yet been delivered", "exim", K_TEMP },
+	{ "has not yet been delivered to one or more of its recipients", "exim", K_TEMP },
+	{ "created automatically by mail delivery software", "exim", K_AUTO },
+	/* Postfix */
+	{ "this is the mail system at host", "postfix", K_AUTO },
+	{ "# this is a warning only", "postfix", K_TEMP },
+	/* sendmail */
+	{ "the following addresses had permanent fatal errors", "sendmail", K_PERM },
+	{ "the following addresses had transient non-fatal errors", "sendmail", K_TEMP },
+	/* Exchange / Outlook / Office 365 */
+	{ "delivery has failed to these recipients or groups", "exchange", K_PERM },
+	{ "delivery is delayed to these recipients or groups", "exchange", K_TEMP },
+	{ "hasn't been delivered yet", "exchange", K_TEMP },
+	{ "your message couldn't be delivered", "exchange", K_PERM },
+	{ "wasn't found at", "exchange", K_PERM },
+	{ "more info for email admins", "exchange", K_AUTO },
+	{ "la remise a \xc3\xa9" "chou\xc3\xa9 pour ces destinataires", "exchange", K_PERM },
+	{ "error en la entrega a estos destinatarios", "exchange", K_PERM },
+	{ "fehler bei der zustellung an folgende", "exchange", K_PERM },
+	{ "did not reach some or all of the intended recipients", "exchange", K_PERM },
+	{ "the following recipient(s) cannot be reached", "exchange", K_PERM },
+	{ "the following recipient(s) could not be reached", "exchange", K_PERM },
+	/* GroupWise */
+	{ "had the following undeliverable recipient(s)", "groupwise", K_PERM },
+	{ "message status - undeliverable", "groupwise", K_PERM },
+	{ "was undeliverable to the following", "groupwise", K_PERM },
+	/* Yahoo */
+	{ "we were unable to deliver your message to the following address", "yahoo", K_PERM },
+	{ "unable to deliver message to the following address", "yahoo", K_PERM },
+	{ "we have been unable to deliver your message", "yahoo", K_AUTO },
+	/* Gmail */
+	{ "delivery to the following recipient failed permanently", "gmail", K_PERM },
+	{ "delivery to the following recipients failed permanently", "gmail", K_PERM },
+	{ "delivery to the following recipient has been delayed", "gmail", K_TEMP },
+	{ "delivery to the following recipients has been delayed", "gmail", K_TEMP },
+	{ "** address not found **", "gmail", K_PERM },
+	{ "** message not delivered **", "gmail", K_PERM },
+	{ "** message blocked **", "gmail", K_PERM },
+	{ "** delivery incomplete **", "gmail", K_TEMP },
+	{ "** message delayed **", "gmail", K_TEMP },
+	{ "wasn't delivered to", "gmail", K_PERM },
+	{ "there was a temporary problem delivering your message", "gmail", K_TEMP },
+	/* the plain texts, in several languages */
+	{ "this is a warning message only", "generic", K_TEMP },
+	{ "n'a pas encore \xc3\xa9t\xc3\xa9 remis", "generic", K_TEMP },
+	{ "could not be delivered", "generic", K_AUTO },
+	{ "couldn't be delivered", "generic", K_AUTO },
+	{ "was not delivered", "generic", K_AUTO },
+	{ "cannot be delivered", "generic", K_AUTO },
+	{ "has not been delivered", "generic", K_AUTO },
+	{ "was undeliverable", "generic", K_PERM },
+	{ "delivery failed", "generic", K_PERM },
+	{ "delivery to the following", "generic", K_AUTO },
+	{ "unable to deliver", "generic", K_AUTO },
+	{ "failed to deliver", "generic", K_AUTO },
+	{ "permanent failure", "generic", K_PERM },
+	{ "permanent error", "generic", K_PERM },
+	{ "n'a pas pu \xc3\xaatre remis", "generic", K_AUTO },
+	{ "n'a pas pu \xc3\xaatre d\xc3\xa9livr\xc3\xa9", "generic", K_AUTO },
+	{ "n'a pas pu \xc3\xaatre distribu\xc3\xa9", "generic", K_AUTO },
+	{ "n'a pas pu \xc3\xaatre envoy\xc3\xa9", "generic", K_AUTO },
+	{ "n'a pas \xc3\xa9t\xc3\xa9 remis", "generic", K_AUTO },
+	{ "chec de la remise", "generic", K_PERM },
+	{ "impossible de remettre", "generic", K_AUTO },
+	{ "no se pudo entregar", "generic", K_AUTO },
+	{ "no se ha podido entregar", "generic", K_AUTO },
+	{ "no pudo ser entregado", "generic", K_AUTO },
+	{ "no se puede entregar", "generic", K_AUTO },
+	{ "n\xc3\xa3o p\xc3\xb4" "de ser entregue", "generic", K_AUTO },
+	{ "n\xc3\xa3o foi poss\xc3\xadvel entregar", "generic", K_AUTO },
+	{ "n\xc3\xa3o foi entregue", "generic", K_AUTO },
+	{ "konnte nicht zugestellt werden", "generic", K_AUTO },
+	{ "konnte nicht ausgeliefert werden", "generic", K_AUTO },
+	{ "nicht zugestellt werden", "generic", K_AUTO },
+	{ "kon niet worden bezorgd", "generic", K_AUTO },
+	{ "kan niet worden bezorgd", "generic", K_AUTO },
+	{ "kon niet worden afgeleverd", "generic", K_AUTO },
+	{ "non \xc3\xa8 stato possibile recapitare", "generic", K_AUTO },
+	{ "impossibile recapitare", "generic", K_AUTO },
+	{ "undeliverable", "generic", K_AUTO },
+	{ "unzustellbar", "generic", K_AUTO },
+	{ "onbestelbaar", "generic", K_AUTO },
+};
+
+/* Phrases of delay notices: they make a K_AUTO section temporary. */
+static const char *const delay_phrases[] = {
+	"not yet been delivered", "this is a warning", "warning only",
+	"warning message only", "transient non-fatal", "will continue trying",
+	"will continue to try", "will continue to be attempted", "will keep trying",
+	"will be retried", "will retry", "will try again", "still being retried",
+	"still trying", "delivery is delayed", "has been delayed",
+	"message delayed", "delivery delayed", "delivery incomplete",
+	"temporary problem delivering", "no action is required on your part",
+	"do not need to resend", "don't need to resend",
+	"nouvelle tentative", "sera retent\xc3\xa9", "toujours en cours",
+	"se seguir\xc3\xa1 intentando", "seguiremos intentando",
+	"se volver\xc3\xa1 a intentar",
+	"wird weiterhin versucht", "noch nicht zugestellt", "verz\xc3\xb6gert",
+	"continuar\xc3\xa1 tentando", "vertraagd",
+};
+
+/* Subjects of delivery reports (for a report whose text has no anchor). */
+static const char *const report_subjects[] = {
+	"undeliver", "undelivered", "returned mail", "returned to sender",
+	"delivery status notification", "delivery failure", "failure notice",
+	"delivery failed", "delivery notification", "mail delivery",
+	"message not delivered", "nondeliverable", "non-deliverable",
+	"could not send message", "delayed mail", "delivery delayed",
+	"warning: message", "non remis", "non distribu", "remise",
+	"unzustellbar", "nicht zustellbar", "no se puede entregar",
+	"no entregado", "n\xc3\xa3o entregue", "onbestelbaar", "non recapitabile",
+};
+
+/* Subjects in the report's subject line that say "delay". */
+static const char *const delay_subjects[] = {
+	"(delay)", "delayed", "warning: message", "still being retried",
+	"verz\xc3\xb6gert", "retard\xc3\xa9", "retrasad", "atrasad",
+};
+
+/* Out-of-office subjects: such a message is an auto-reply, not a report. */
+static const char *const vacation_subjects[] = {
+	"out of office", "out of the office", "automatic reply", "auto reply",
+	"auto-reply", "autoreply", "auto response", "autoresponse",
+	"auto-response", "vacation", "away from", "abwesen", "r\xc3\xa9ponse automatique",
+	"absence", "absent", "respuesta autom\xc3\xa1tica", "fuera de la oficina",
+	"resposta autom\xc3\xa1tica", "ausente", "afwezig", "automatisch antwoord",
+	"risposta automatica", "fuori ufficio", "automatische antwort",
+};
+
+/* Where the returned message begins in the human text. */
+static const char *const stop_phrases[] = {
+	"below this line is a copy of the message",
+	"this is a copy of the message",
+	"this is a copy of the headers",
+	"original message headers:",
+	"----- original message -----",
+	"-----original message-----",
+	"--- original message ---",
+	"------ original message ------",
+	"the header of the original message",
+	"headers of the original message",
+	"original message follows",
+	"--- enclosed are the original headers",
+	"reporting-mta:",
+	"content-type: message/",
+	"content-type: text/rfc822-headers",
+};
+
+/* Lines at column 0 that begin a returned header block. */
+static const char *const stop_headers[] = {
+	"received:", "return-path:", "from:", "message-id:", "dkim-signature:",
+	"mime-version:", "x-google-dkim-signature:", "arc-seal:",
+};
+
+/* Local parts that are the mail system's own, never a failed member. */
+static const char *const admin_locals[] = {
+	"postmaster", "mailer-daemon", "mailer_daemon", "mailerdaemon",
+	"mail-daemon", "maildaemon", "hostmaster", "abuse", "double-bounce",
+};
+
+/* Senders' display names that mark a mail system. */
+static const char *const daemon_names[] = {
+	"mail delivery", "mailer-daemon", "mailer daemon", "postmaster",
+	"mail administrator", "system administrator", "microsoft outlook",
+	"mail system", "delivery status", "administrateur", "systemadministrator",
+	"mail-system", "mailsystem",
+};
+
+/* ---- small string helpers --------------------------------------------- */
+
+static int
+lc(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+}
+
+/* match_at - does phrase (lower-case; "'" also matches U+2019) match at p?
+ * Returns the length matched, or 0. */
+static size_t
+match_at(const char *p, const char *end, const char *phrase)
+{
+	const char *q = p;
+
+	for (const char *f = phrase; *f; f++) {
+		if (q >= end)
+			return 0;
+		if (*f == ' ' && f != phrase) {
+			/* one space in a phrase: any run of white space (line breaks too) */
+			if (!isspace((unsigned char)*q))
+				return 0;
+			while (q < end && isspace((unsigned char)*q))
+				q++;
+			continue;
+		}
+		if (*f == '\'' && end - q >= 3 && memcmp(q, "\xe2\x80\x99", 3) == 0) {
+			q += 3;
+			continue;
+		}
+		if (lc((unsigned char)*q) != (unsigned char)*f)
+			return 0;
+		q++;
+	}
+	return (size_t)(q - p);
+}
+
+/* find_phrase - first occurrence of phrase in [p, end), or NULL */
+static const char *
+find_phrase(const char *p, const char *end, const char *phrase)
+{
+	int first = (unsigned char)phrase[0];
+
+	for (; p < end; p++) {
+		if (lc((unsigned char)*p) != first)
+			continue;
+		if (match_at(p, end, phrase))
+			return p;
+	}
+	return NULL;
+}
+
+static int
+contains(const char *s, const char *phrase)
+{
+	return s && find_phrase(s, s + strlen(s), phrase) != NULL;
+}
+
+static int
+contains_any(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (contains(s, list[i]))
+			return 1;
+	return 0;
+}
+
+static int
+region_has_any(const char *p, const char *end, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (find_phrase(p, end, list[i]))
+			return 1;
+	return 0;
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- addresses ----------------------------------------------------------- */
+
+struct addrset {
+	const char **v;
+	size_t n, alloc;
+	struct arena *a;
+};
+
+static int
+local_char(int ch)
+{
+	return isalnum(ch) || (ch && strchr("!#$%&'*+/=?^_`{|}~.-", ch)) || ch >= 0x80;
+}
+
+static int
+domain_char(int ch)
+{
+	return isalnum(ch) || ch == '.' || ch == '-';
+}
+
+/* addrset_add - add the lower-cased address if new; 0, or -1 (arena full) */
+static int
+addrset_add(struct addrset *set, const char *addr, size_t len)
+{
+	char *copy;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (strlen(set->v[i]) == len && strncasecmp(set->v[i], addr, len) == 0)
+			return 0;
+	if (set->n >= BOUNCE_MAX_ADDRESSES)
+		return 0;
+	copy = arena_strndup(set->a, addr, len);
+	if (copy == NULL)
+		return -1;
+	for (char *p = copy; *p; p++)
+		*p = (char)lc((unsigned char)*p);
+	if (set->n == set->alloc) {
+		size_t na = set->alloc ? set->alloc * 2 : 8;
+		const char **nv = arena_alloc(set->a, na * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		if (set->n)
+			memcpy(nv, set->v, set->n * sizeof(*nv));
+		set->v = nv;
+		set->alloc = na;
+	}
+	set->v[set->n++] = copy;
+	return 0;
+}
+
+static int
+addrset_has(const struct addrset *set, const char *addr, size_t len)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (strlen(set->v[i]) == len && strncasecmp(set->v[i], addr, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* next_address - the next thing shaped like local@domain.tld in [p, end):
+ * sets *start and *len and returns the position after it, or NULL */
+static const char *
+next_address(const char *p, const char *end, const char **start, size_t *len)
+{
+	for (const char *at = memchr(p, '@', (size_t)(end - p)); at;
+	    at = memchr(at + 1, '@', (size_t)(end - at - 1))) {
+		const char *l = at, *r = at + 1, *dot = NULL;
+
+		while (l > p && local_char((unsigned char)l[-1]) && at - l < 64)
+			l--;
+		while (l < at && (*l == '.' || *l == '\''))
+			l++;
+		while (r < end && domain_char((unsigned char)*r) && r - at < 255)
+			r++;
+		while (r > at + 1 && (r[-1] == '.' || r[-1] == '-'))
+			r--;
+		for (const char *q = at + 1; q < r; q++)
+			if (*q == '.')
+				dot = q;
+		if (l == at || dot == NULL || r - dot < 3)
+			continue;
+		/* a top-level domain is letters only (not an IP address) */
+		int letters = 1;
+
+		for (const char *q = dot + 1; q < r; q++)
+			if (!isalpha((unsigned char)*q))
+				letters = 0;
+		if (!letters)
+			continue;
+		*start = l;
+		*len = (size_t)(r - l);
+		return r;
+	}
+	return NULL;
+}
+
+static int
+admin_local(const char *addr, size_t len)
+{
+	const char *at = memchr(addr, '@', len);
+	size_t ll = at ? (size_t)(at - addr) : len;
+
+	for (size_t i = 0; i < NELEM(admin_locals); i++)
+		if (strlen(admin_locals[i]) == ll && strncasecmp(admin_locals[i], addr, ll) == 0)
+			return 1;
+	return 0;
+}
+
+/* collect_addresses - every address in [p, end) not in excl and not
+ * administrative, skipping lines that name a message id */
+static int
+collect_addresses(struct addrset *set, const struct addrset *excl,
+    const char *p, const char *end)
+{
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q, *s;
+		size_t len;
+
+		if (eol == NULL)
+			eol = end;
+		if (find_phrase(p, eol, "message-id") || find_phrase(p, eol, "message id") ||
+		    find_phrase(p, eol, "msgid") || find_phrase(p, eol, "identifier") ||
+		    find_phrase(p, eol, "in-reply-to") || find_phrase(p, eol, "references:")) {
+			p = eol + (eol < end);
+			continue;
+		}
+		q = p;
+		while (q < eol && (q = next_address(q, eol, &s, &len)) != NULL) {
+			if (!admin_local(s, len) && !addrset_has(excl, s, len) &&
+			    addrset_add(set, s, len) < 0)
+				return -1;
+		}
+		p = eol + (eol < end);
+	}
+	return 0;
+}
+
+/* ---- RFC 3464 --------------------------------------------------------------- */
+
+struct dsn_rcpt {
+	const char *final, *original, *action, *status, *diagnostic;
+	size_t final_len, original_len, action_len, status_len, diagnostic_len;
+};
+
+/* field_value - trimmed value after "Name:" (the whole logical line, with
+ * continuations already included by the caller) */
+static void
+dsn_address(const char *v, size_t n, const char **out, size_t *outlen)
+{
+	const char *semi = memchr(v, ';', n), *end = v + n, *s;
+	size_t len;
+
+	if (semi)
+		v = semi + 1;
+	if (next_address(v, end, &s, &len)) {
+		*out = s;
+		*outlen = len;
+	}
+}
+
+static void
+dsn_word(const char *v, size_t n, const char **out, size_t *outlen)
+{
+	const char *end = v + n;
+
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	const char *e = v;
+
+	while (e < end && !isspace((unsigned char)*e) && *e != '(' && *e != ';')
+		e++;
+	*out = v;
+	*outlen = (size_t)(e - v);
+}
+
+/* dsn_block_end - one block of fields: lines up to a blank line */
+static int
+dsn_parse(const char *ds, struct arena *a, struct addrset *perm, struct addrset *temp,
+    int *any, const char **status, const char **diag)
+{
+	const char *p = ds, *end;
+	size_t dslen = strlen(ds);
+	struct dsn_rcpt r;
+	int have = 0;
+
+	if (dslen > BOUNCE_MAX_DSN)
+		dslen = BOUNCE_MAX_DSN;
+	end = ds + dslen;
+	memset(&r, 0, sizeof(r));
+	*any = 0;
+	for (;;) {
+		const char *eol = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+		const char *line_end, *colon;
+		int blank;
+
+		if (p < end && eol == NULL)
+			eol = end;
+		line_end = eol;
+		if (line_end && line_end > p && line_end[-1] == '\r')
+			line_end--;
+		blank = p >= end || line_end == p;
+		if (!blank) {
+			/* take the field with its continuation lines */
+			const char *fend = eol, *v;
+
+			while (fend < end && fend + 1 < end &&
+			    (fend[1] == ' ' || fend[1] == '\t')) {
+				const char *n2 = memchr(fend + 1, '\n', (size_t)(end - fend - 1));
+
+				fend = n2 ? n2 : end;
+			}
+			colon = memchr(p, ':', (size_t)(line_end - p));
+			if (colon) {
+				size_t nlen = (size_t)(colon - p);
+				size_t vlen;
+
+				v = colon + 1;
+				vlen = (size_t)(fend - v);
+				while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+					vlen--;
+				while (vlen > 0 && isspace((unsigned char)*v)) {
+					v++;
+					vlen--;
+				}
+				if (nlen == 15 && strncasecmp(p, "Final-Recipient", 15) == 0) {
+					dsn_address(v, vlen, &r.final, &r.final_len);
+					have = 1;
+				} else if (nlen == 18 && strncasecmp(p, "Original-Recipient", 18) == 0) {
+					dsn_address(v, vlen, &r.original, &r.original_len);
+					have = 1;
+				} else if (nlen == 6 && strncasecmp(p, "Action", 6) == 0)
+					dsn_word(v, vlen, &r.action, &r.action_len);
+				else if (nlen == 6 && strncasecmp(p, "Status", 6) == 0)
+					dsn_word(v, vlen, &r.status, &r.status_len);
+				else if (nlen == 15 && strncasecmp(p, "Diagnostic-Code", 15) == 0) {
+					const char *semi = memchr(v, ';', vlen);
+
+					if (semi) {
+						vlen -= (size_t)(semi + 1 - v);
+						v = semi + 1;
+						while (vlen > 0 && isspace((unsigned char)*v)) {
+							v++;
+							vlen--;
+						}
+					}
+					r.diagnostic = v;
+					r.diagnostic_len = vlen;
+				}
+			}
+			p = fend < end ? fend + 1 : end;
+			continue;
+		}
+		/* end of a block */
+		if (have) {
+			const char *addr = r.original ? r.original : r.final;
+			size_t alen = r.original ? r.original_len : r.final_len;
+			char cls = r.status_len > 0 ? r.status[0] : '\0';
+			int failed = 0, delayed = 0;
+
+			if (r.action_len == 6 && strncasecmp(r.action, "failed", 6) == 0)
+				failed = 1;
+			else if (r.action_len == 7 && strncasecmp(r.action, "delayed", 7) == 0)
+				delayed = 1;
+			else if (r.action_len == 0) {
+				failed = cls != '2' && cls != '4';
+				delayed = cls == '4';
+			}
+			if (failed && cls == '4') {
+				failed = 0;
+				delayed = 1;
+			}
+			*any = 1;
+			if ((failed || delayed) && addr) {
+				struct addrset *set = failed ? perm : temp;
+				int first = perm->n == 0 && (failed || temp->n == 0);
+
+				if (!admin_local(addr, alen) && addrset_add(set, addr, alen) < 0)
+					return -1;
+				if (first && r.status_len) {
+					*status = arena_strndup(a, r.status, r.status_len);
+				}
+				if (first && r.diagnostic_len) {
+					size_t dl = r.diagnostic_len > 300 ? 300 : r.diagnostic_len;
+					char *d = arena_strndup(a, r.diagnostic, dl);
+
+					for (char *q = d; q && *q; q++)
+						if ((unsigned char)*q < 0x20)
+							*q = ' ';
+					*diag = d;
+				}
+			}
+		}
+		memset(&r, 0, sizeof(r));
+		have = 0;
+		if (p >= end)
+			break;
+		p = eol < end ? eol + 1 : end;
+	}
+	return 0;
+}
+
+/* ---- the human text ----------------------------------------------------------- */
+
+/* text_region_end - where the returned message begins in [p, end) */
+static const char *
+text_region_end(const char *p, const char *end)
+{
+	const char *cut = end;
+
+	for (size_t i = 0; i < NELEM(stop_phrases); i++) {
+		const char *f = find_phrase(p, cut, stop_phrases[i]);
+
+		if (f) {
+			/* cut at the start of that line */
+			while (f > p && f[-1] != '\n')
+				f--;
+			cut = f;
+		}
+	}
+	for (const char *l = p; l < cut;) {
+		const char *eol = memchr(l, '\n', (size_t)(cut - l));
+
+		for (size_t i = 0; i < NELEM(stop_headers); i++)
+			if (match_at(l, eol ? eol : cut, stop_headers[i])) {
+				/* a lone "From: x" line in a summary is not a header
+				 * block; two header-looking lines in a row are */
+				const char *nx = eol ? eol + 1 : cut;
+				const char *nxe = nx < cut ? memchr(nx, '\n', (size_t)(cut - nx)) : NULL;
+				const char *colon = nx < cut ?
+				    memchr(nx, ':', (size_t)((nxe ? nxe : cut) - nx)) : NULL;
+				int headerish = colon != NULL;
+
+				for (const char *q = nx; headerish && q < colon; q++)
+					if (!(isalnum((unsigned char)*q) || *q == '-'))
+						headerish = 0;
+				if (headerish || (nx < cut && (*nx == ' ' || *nx == '\t')))
+					return l;
+			}
+		if (eol == NULL)
+			break;
+		l = eol + 1;
+	}
+	return cut;
+}
+
+/* find_status - the first x.y.z status (x 4 or 5) in [p, end); sets *line
+ * to the start of its line */
+static const char *
+find_status(const char *p, const char *end, size_t *len, const char **line)
+{
+	for (const char *q = p; q + 5 <= end; q++) {
+		const char *r;
+
+		if ((*q != '4' && *q != '5') || q[1] != '.')
+			continue;
+		if (q > p && (isalnum((unsigned char)q[-1]) || q[-1] == '.'))
+			continue;
+		r = q + 2;
+		if (r >= end || !isdigit((unsigned char)*r))
+			continue;
+		while (r < end && isdigit((unsigned char)*r) && r - q < 6)
+			r++;
+		if (r >= end || *r != '.' || r + 1 >= end || !isdigit((unsigned char)r[1]))
+			continue;
+		r++;
+		while (r < end && isdigit((unsigned char)*r) && r - q < 10)
+			r++;
+		if (r < end && (isalnum((unsigned char)*r) ||
+		    (*r == '.' && r + 1 < end && isdigit((unsigned char)r[1]))))
+			continue;
+		*len = (size_t)(r - q);
+		*line = q;
+		while (*line > p && (*line)[-1] != '\n')
+			(*line)--;
+		return q;
+	}
+	return NULL;
+}
+
+struct found_anchor {
+	const char *at;      /* start of the anchor's line */
+	const struct anchor *anchor;
+};
+
+static int
+cmp_found(const void *x, const void *y)
+{
+	const struct found_anchor *a = x, *b = y;
+
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	/* same line: the more specific (earlier in the table) first */
+	return a->anchor < b->anchor ? -1 : a->anchor > b->anchor;
+}
+
+/* is_daemon - does the sender look like a mail system? */
+static int
+is_daemon(const struct bounce_input *in)
+{
+	if (in->return_path && in->return_path[0] == '\0')
+		return 1;
+	if (in->from) {
+		const char *at = strchr(in->from, '@');
+		size_t ll = at ? (size_t)(at - in->from) : strlen(in->from);
+
+		if (admin_local(in->from, ll))
+			return 1;
+		if (ll >= 17 && strncasecmp(in->from, "microsoftexchange", 17) == 0)
+			return 1;
+	}
+	return contains_any(in->from_name, daemon_names, NELEM(daemon_names));
+}
+
+/* exclude_headers - add the From/Sender/Return-Path/Reply-To addresses of
+ * the returned header block to excl */
+static int
+exclude_headers(struct addrset *excl, const char *h)
+{
+	static const char *const names[] = { "from:", "sender:", "return-path:", "reply-to:" };
+	const char *p = h, *end = h + strnlen(h, BOUNCE_MAX_TEXT);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *s;
+		size_t len;
+
+		if (eol == NULL)
+			eol = end;
+		for (size_t i = 0; i < NELEM(names); i++)
+			if (match_at(p, eol, names[i])) {
+				const char *q = p;
+
+				while (q < eol && (q = next_address(q, eol, &s, &len)) != NULL)
+					if (addrset_add(excl, s, len) < 0)
+						return -1;
+			}
+		p = eol + (eol < end);
+	}
+	return 0;
+}
+
+/* ---- bounce_parse -------------------------------------------------------------- */
+
+int
+bounce_parse_input(const struct bounce_input *in, struct arena *a,
+    struct bounce_report *out)
+{
+	struct addrset perm = { .a = a }, temp = { .a = a }, excl = { .a = a };
+	int report, daemon, subject_says, delay_subject, delay_text = 0, any_dsn = 0;
+	const char *status = NULL, *diag = NULL, *family = NULL;
+	const char *text = in->text ? in->text : "", *tend, *rend;
+	struct found_anchor found[32];
+	size_t nfound = 0;
+
+	memset(out, 0, sizeof(*out));
+	report = in->content_type && strcmp(in->content_type, "multipart/report") == 0;
+	daemon = is_daemon(in);
+	if (!report && !daemon)
+		return 0;
+
+	/* 1. the machine-readable part */
+	if (in->delivery_status) {
+		if (dsn_parse(in->delivery_status, a, &perm, &temp, &any_dsn, &status, &diag) < 0)
+			return -1;
+		if (any_dsn) {
+			family = "rfc3464";
+			goto done;
+		}
+	}
+
+	/* the addresses that are the report's own */
+	for (size_t i = 0; i < in->nexclude; i++)
+		if (in->exclude[i] && addrset_add(&excl, in->exclude[i], strlen(in->exclude[i])) < 0)
+			return -1;
+	if (in->from && addrset_add(&excl, in->from, strlen(in->from)) < 0)
+		return -1;
+	if (in->return_path && *in->return_path &&
+	    addrset_add(&excl, in->return_path, strlen(in->return_path)) < 0)
+		return -1;
+	if (in->returned_headers && exclude_headers(&excl, in->returned_headers) < 0)
+		return -1;
+
+	tend = text + strnlen(text, BOUNCE_MAX_TEXT);
+	rend = text_region_end(text, tend);
+	subject_says = contains_any(in->subject, report_subjects, NELEM(report_subjects));
+	delay_subject = contains_any(in->subject, delay_subjects, NELEM(delay_subjects));
+
+	/* 2./3. anchors in the text */
+	for (size_t i = 0; i < NELEM(anchors) && nfound < NELEM(found); i++) {
+		const char *f = find_phrase(text, rend, anchors[i].phrase);
+		int dup = 0;
+
+		if (f == NULL)
+			continue;
+		while (f > text && f[-1] != '\n')
+			f--;
+		for (size_t k = 0; k < nfound; k++)
+			if (found[k].at == f)
+				dup = 1;     /* a more specific anchor has this line */
+		if (dup)
+			continue;
+		found[nfound].at = f;
+		found[nfound].anchor = &anchors[i];
+		nfound++;
+	}
+	if (nfound == 0 && !subject_says && !(in->x_failed && *in->x_failed))
+		return 0;
+	if (nfound == 0 && contains_any(in->subject, vacation_subjects, NELEM(vacation_subjects)) &&
+	    !(in->x_failed && *in->x_failed))
+		return 0;
+	qsort(found, nfound, sizeof(found[0]), cmp_found);
+
+	delay_text = delay_subject ||
+	    region_has_any(text, rend, delay_phrases, NELEM(delay_phrases));
+	{
+		if (nfound == 0) {
+			family = "generic";
+			if (collect_addresses(delay_text ? &temp : &perm, &excl, text, rend) < 0)
+				return -1;
+		} else {
+			/* the family is that of the most specific anchor found */
+			const struct anchor *best = found[0].anchor;
+
+			for (size_t k = 1; k < nfound; k++)
+				if (found[k].anchor < best)
+					best = found[k].anchor;
+			family = best->family;
+			for (size_t k = 0; k < nfound; k++) {
+				const char *from = found[k].at;
+				const char *to = k + 1 < nfound ? found[k + 1].at : rend;
+				enum kind kd = found[k].anchor->kind;
+				int is_temp = kd == K_TEMP || (kd == K_AUTO && delay_text);
+
+				if (collect_addresses(is_temp ? &temp : &perm, &excl, from, to) < 0)
+					return -1;
+			}
+		}
+	}
+
+	/* X-Failed-Recipients names exactly the failed addresses */
+	if (in->x_failed && *in->x_failed) {
+		struct addrset xf = { .a = a };
+
+		if (collect_addresses(&xf, &excl, in->x_failed, in->x_failed + strlen(in->x_failed)) < 0)
+			return -1;
+		if (xf.n > 0) {
+			perm = xf;
+			temp.n = 0;
+			if (family == NULL || strcmp(family, "generic") == 0)
+				family = "x-failed-recipients";
+		}
+	}
+
+	{
+		const char *sline;
+		size_t slen;
+		const char *sp = find_status(text, rend, &slen, &sline);
+
+		if (sp) {
+			const char *eol = memchr(sline, '\n', (size_t)(rend - sline));
+			size_t dl = (size_t)((eol ? eol : rend) - sline);
+			char *d;
+
+			status = arena_strndup(a, sp, slen);
+			while (dl > 0 && isspace((unsigned char)*sline)) {
+				sline++;
+				dl--;
+			}
+			if (dl > 300)
+				dl = 300;
+			d = arena_strndup(a, sline, dl);
+			for (char *q = d; q && *q; q++)
+				if ((unsigned char)*q < 0x20)
+					*q = ' ';
+			diag = d;
+		}
+	}
+
+done:
+	out->family = family;
+	out->status = status;
+	out->diagnostic = diag;
+	if (perm.n > 0) {
+		out->addresses = perm.v;
+		out->naddresses = perm.n;
+		out->temporary = 0;
+	} else if (temp.n > 0) {
+		out->addresses = temp.v;
+		out->naddresses = temp.n;
+		out->temporary = 1;
+	} else {
+		/* nobody named: a DSN of successes only (never counted), or a
+		 * recognised report we could not read addresses from, whose
+		 * VERP address may still say who it was */
+		out->temporary = any_dsn || delay_text;
+	}
+	return 1;
+}
+
+/* join_headers - every value of header name, comma-joined (arena) */
+static const char *
+join_headers(const struct message *m, const char *name, struct arena *a)
+{
+	struct buf b;
+	const char *v, *res;
+	size_t i = 0;
+
+	buf_init(&b, 64 * 1024);
+	while ((v = message_header_next(m, name, &i)) != NULL) {
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_puts(&b, v);
+	}
+	res = b.len ? arena_strdup(a, b.data) : NULL;
+	buf_release(&b);
+	return res;
+}
+
+int
+bounce_parse(const struct message *m, struct arena *a, struct bounce_report *out)
+{
+	struct bounce_input in;
+	const char **excl;
+	size_t n = 0;
+
+	memset(&in, 0, sizeof(in));
+	memset(out, 0, sizeof(*out));
+	if (m == NULL)
+		return 0;
+	in.subject = m->subject;
+	in.from = m->from.address;
+	in.from_name = m->from.name;
+	in.return_path = m->return_path;
+	in.content_type = m->content_type;
+	in.auto_submitted = message_header(m, "Auto-Submitted");
+	in.x_failed = join_headers(m, "X-Failed-Recipients", a);
+	in.text = m->text;
+	in.delivery_status = m->delivery_status;
+	in.returned_headers = m->returned_headers;
+	excl = arena_alloc(a, (m->nto + m->ncc + 1) * sizeof(*excl));
+	if (excl) {
+		for (size_t i = 0; i < m->nto; i++)
+			if (m->to[i].address)
+				excl[n++] = m->to[i].address;
+		for (size_t i = 0; i < m->ncc; i++)
+			if (m->cc[i].address)
+				excl[n++] = m->cc[i].address;
+	}
+	in.exclude = excl;
+	in.nexclude = n;
+	return bounce_parse_input(&in, a, out);
+}
+
