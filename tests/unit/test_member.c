@@ -637,3 +637,27 @@ Test(members, parse_themes)
 	cr_assert_not(member_language_valid("English"));
 	cr_assert_not(member_language_valid("e"));
 }
+
+static int
+stop_at_second(const struct member *m, void *arg)
+{
+	int *n = arg;
+
+	(void)m;
+	return ++*n == 2 ? 7 : 0;
+}
+
+Test(members, walk_in_order_and_stop)
+{
+	static const char *const emails[] = { "c@example.org", "A@example.org", "b@example.org" };
+	int n = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct member_put p = { .email = emails[i] };
+
+		cr_assert_eq(store_member_put(db, &p, NULL), 1);
+	}
+	cr_assert_eq(store_member_count(db), 3);
+	cr_assert_eq(store_member_each(db, stop_at_second, &n), 7, "the callback's value");
+	cr_assert_eq(n, 2);
+}

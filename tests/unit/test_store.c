@@ -410,3 +410,25 @@ Test(sessions, themes_listed_in_order)
 	cr_assert_eq(scalar("SELECT position FROM themes WHERE slug = 'general'"), 2,
 	    "the floor theme comes after the configured ones");
 }
+
+Test(sessions, follow_baraza_now)
+{
+	static const struct { const char *now; const char *want; } cases[] = {
+		{ "2020-11-16T23:30:00Z", "open" },      /* 00:30 on 17 Nov in Amsterdam */
+		{ "2020-11-16T22:30:00Z", "planned" },
+		{ "2020-12-01T00:00:00Z", "closed" },    /* 01:00 on 1 Dec: ended */
+	};
+
+	cr_assert_eq(store_programme_sync(db, &cfg, NULL), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct session_row r;
+
+		setenv("BARAZA_NOW", cases[i].now, 1);
+		cr_assert_eq(store_session_get(db, 1, clock_now(), &r), 1);
+		cr_assert_str_eq(session_state_name(r.state), cases[i].want,
+		    "BARAZA_NOW=%s: got %s, want %s", cases[i].now,
+		    session_state_name(r.state), cases[i].want);
+		session_row_release(&r);
+	}
+	unsetenv("BARAZA_NOW");
+}
