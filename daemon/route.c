@@ -1048,9 +1048,8 @@ route_message(const struct conf *c, const struct message *m, size_t raw_len,
 		else
 			decide(r, ROUTE_AUTOREPLY, g.weak_reason, g.weak_detail);
 		return;
-	} else if (g.weak_reason) {
-		r->noreply = 1;   /* a token answer is acted on, never answered */
 	}
+	/* a weak sign on a token answer: a person after all (not noreply) */
 
 	/* 6. size */
 	max_kb = c ? c->list.max_message_kb : 0;
