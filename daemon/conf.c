@@ -1444,7 +1444,12 @@ conf_read_secret(const char *path, char *out, size_t outlen, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
 		snprintf(err, errlen, "%s: %s", path, !S_ISREG(st.st_mode) ?
 		    "not a regular file" : "must not be accessible by group or others");
 		close(fd);
@@ -1460,6 +1465,8 @@ conf_read_secret(const char *path, char *out, size_t outlen, char *err,
 	}
 	tmp[n] = '\0';
 	len = strcspn(tmp, "\r\n");
+	if (len == (size_t)n && (size_t)n == sizeof(tmp) - 1)
+		len = outlen;           /* the line did not end: too long */
 	if (len == 0 || len + 1 > outlen) {
 		snprintf(err, errlen, "%s: %s", path, len == 0 ?
 		    "is empty" : "password too long");
