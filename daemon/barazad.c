@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "classify.h"
 #include "clock.h"
 #include "conf.h"
 #include "imap.h"
@@ -54,6 +55,7 @@
 #include "log.h"
 #include "relay.h"
 #include "store.h"
+#include "store_programme.h"
 #include "xalloc.h"
 
 #define IDLE_MAX_SECONDS (25 * 60)
@@ -68,6 +70,7 @@ struct daemon {
 	struct conf *conf;            /* owned */
 	struct store *store;          /* owned */
 	struct imap *imap;            /* owned; NULL while disconnected */
+	struct classifier *classifier; /* owned; made once per configuration */
 	int once;
 	time_t imap_retry_at;         /* do not reconnect before this */
 	int backoff;                  /* seconds of the next TEMP retry wait */
@@ -225,6 +228,28 @@ open_store(const struct conf *c, struct store **out)
 	return 0;
 }
 
+/* sync_programme - themes and sessions from the configuration into the
+ * database (as `baraza init` does), so a changed [theme] takes effect
+ * without a separate command; a failure is logged and the old programme
+ * stays */
+static void
+sync_programme(struct daemon *d)
+{
+	struct programme_sync r;
+
+	memset(&r, 0, sizeof(r));
+	if (store_programme_sync(d->store, d->conf, &r) < 0) {
+		log_warnx("could not sync themes and sessions from %s",
+		    d->conf_path);
+		return;
+	}
+	if (r.themes_added || r.themes_updated || r.themes_retired ||
+	    r.sessions_added || r.sessions_updated || r.sessions_removed)
+		log_info("programme: themes +%d ~%d -%d, sessions +%d ~%d -%d",
+		    r.themes_added, r.themes_updated, r.themes_retired,
+		    r.sessions_added, r.sessions_updated, r.sessions_removed);
+}
+
 /* reload - SIGHUP: switch to the new configuration when it is valid */
 static void
 reload(struct daemon *d)
@@ -249,8 +274,11 @@ reload(struct daemon *d)
 		store_close(&d->store);
 		d->store = ns;
 	}
+	classify_free(&d->classifier);
 	conf_free(&d->conf);
 	d->conf = nc;
+	d->classifier = classify_new(d->conf);
+	sync_programme(d);
 	/* reconnect with the new [imap] settings */
 	imap_close(&d->imap);
 	d->imap_retry_at = 0;
@@ -266,10 +294,15 @@ static int
 on_message(void *arg, const struct imap_msg *m)
 {
 	struct daemon *d = arg;
+	struct ingest_options o;
 	struct ingest_result res;
 
+	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
-	if (ingest_message(d->store, d->conf, m->raw, m->len, m->origin, 1,
+	o.relay = 1;
+	o.full_size = m->full_size;
+	o.classifier = d->classifier;
+	if (ingest_message_opts(d->store, d->conf, m->raw, m->len, m->origin, &o,
 	    &res) != 0)
 		return -1;
 	d->ingested++;
@@ -529,6 +562,8 @@ main(int argc, char **argv)
 		conf_free(&d.conf);
 		return 1;
 	}
+	d.classifier = classify_new(d.conf);
+	sync_programme(&d);
 	setup_signals();
 	if (d.once)
 		status = run_once(&d);
@@ -536,6 +571,7 @@ main(int argc, char **argv)
 		status = run_loop(&d);
 	if (pidfile != NULL)
 		unlink(pidfile);
+	classify_free(&d.classifier);
 	store_close(&d.store);
 	conf_free(&d.conf);
 	return status;

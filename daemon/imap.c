@@ -63,6 +63,7 @@ struct imap {
 	int can_move, can_uidplus, can_idle;
 	int can_keywords;                 /* PERMANENTFLAGS allows $Baraza */
 	int folder_ok;                    /* the move folder is known to exist */
+	int broken;                       /* transport failed: close, no LOGOUT */
 	uint32_t uidvalidity;
 	uint32_t exists;
 };
@@ -313,9 +314,11 @@ server_text(const struct imap *im)
 }
 
 /* fail - write "WHAT: reason" into err and return the class: a refusal
- * gets perm_if_refused, a transport failure is always IMAP_TEMP */
+ * gets perm_if_refused, a transport failure is always IMAP_TEMP (and the
+ * connection is marked broken, so imap_close does not wait for a LOGOUT
+ * answer from a server that stopped answering) */
 static int
-fail(const struct imap *im, int r, int perm_if_refused, const char *what,
+fail(struct imap *im, int r, int perm_if_refused, const char *what,
     char *err, size_t errlen)
 {
 	const char *srv = server_text(im);
@@ -332,6 +335,7 @@ fail(const struct imap *im, int r, int perm_if_refused, const char *what,
 		return perm_if_refused ? IMAP_PERM : IMAP_TEMP;
 	}
 	snprintf(err, errlen, "%s: %s", what, etpan_error(r));
+	im->broken = 1;
 	return IMAP_TEMP;
 }
 
@@ -387,6 +391,7 @@ verify_peer(struct imap *im, const char *ca_file, char *err, size_t errlen)
 	if (r < 0) {
 		snprintf(err, errlen, "TLS verification failed for %s:%u: %s",
 		    im->url.host, (unsigned)im->url.port, why);
+		im->broken = 1;     /* say nothing more to an unverified peer */
 		return IMAP_PERM;
 	}
 	im->tls = 1;
@@ -423,12 +428,14 @@ starttls(struct imap *im, const char *ca_file, char *err, size_t errlen)
 	if (stream->read_buffer_len != 0) {
 		snprintf(err, errlen, "STARTTLS: the server sent data before the "
 		    "TLS handshake (possible injection); refusing");
+		im->broken = 1;
 		return IMAP_PERM;
 	}
 	low = mailstream_get_low(stream);
 	fd = mailstream_low_get_fd(low);
 	if (fd < 0) {
 		snprintf(err, errlen, "STARTTLS: connection lost");
+		im->broken = 1;
 		return IMAP_TEMP;
 	}
 	tls = mailstream_low_tls_open_with_callback_timeout(fd, IMAP_TIMEOUT,
@@ -436,6 +443,7 @@ starttls(struct imap *im, const char *ca_file, char *err, size_t errlen)
 	if (tls == NULL) {
 		snprintf(err, errlen, "STARTTLS: TLS handshake with %s:%u failed",
 		    im->url.host, (unsigned)im->url.port);
+		im->broken = 1;
 		return IMAP_TEMP;
 	}
 	mailstream_low_free(low);
@@ -621,10 +629,12 @@ imap_close(struct imap **imp)
 	if (im == NULL)
 		return;
 	if (im->imap != NULL) {
-		/* LOGOUT only on a live stream; mailimap_free closes it */
-		if (im->imap->imap_stream != NULL &&
-		    im->imap->imap_state != MAILIMAP_STATE_DISCONNECTED)
-			mailimap_logout(im->imap);
+		/* mailimap_free sends LOGOUT and waits for the answer when the
+		 * stream is open: on a broken connection close it first */
+		if (im->imap->imap_stream != NULL && im->broken) {
+			mailstream_close(im->imap->imap_stream);
+			im->imap->imap_stream = NULL;
+		}
 		mailimap_free(im->imap);
 	}
 	free(im->user);
@@ -1216,6 +1226,7 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 	}
 	if (lost) {
 		snprintf(err, errlen, "IDLE: connection lost");
+		im->broken = 1;
 		return IMAP_TEMP;
 	}
 	r = mailimap_idle_done(im->imap);
