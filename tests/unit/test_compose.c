@@ -901,3 +901,63 @@ Test(compose, shared_copy_is_identical_across_renders)
 	buf_release(&b);
 	compose_free(&cp);
 }
+
+/* ---- hostile input ------------------------------------------------------------ */
+
+static uint32_t
+rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+Test(compose, hostile_messages_never_break_the_wire)
+{
+	static const char *const pieces[] = {
+		"From: x@example.com\n", "Subject: =?utf-8?b?w6k=?= \r\n", "\r", "\n", "\r\n",
+		" folded\n", "\t", "Content-Type: multipart/mixed; boundary=\"b\"\n",
+		"Content-Type: text/plain; charset=\"koi8-r\"\n",
+		"Content-Type: text/plain; charset=nonsense\n",
+		"Content-Transfer-Encoding: base64\n", "Content-Transfer-Encoding: quoted-printable\n",
+		"=\n", "=4", "=ZZ", "\xff\xfe", "\xc3", "\0", ":", "No-Colon-Line\n",
+		"List-Id: <x>\n", "Bcc: y@example.com\n", "--b\n", "--b--\n", ".\n", "a",
+		"\xe2\x80\xa8", "=?", "?=", "Subject: ", "\n\n",
+	};
+	uint32_t seed = 12345;
+
+	for (int round = 0; round < 400; round++) {
+		struct buf raw, out;
+		struct compose_post p;
+		struct compose *cp;
+		int n = 1 + (int)(rnd(&seed) % 60);
+
+		buf_init(&raw, BUF_NOLIMIT);
+		buf_init(&out, BUF_NOLIMIT);
+		for (int i = 0; i < n; i++) {
+			const char *pc = pieces[rnd(&seed) % (sizeof(pieces) / sizeof(pieces[0]))];
+
+			buf_append(&raw, pc, *pc ? strlen(pc) : 1);
+		}
+		p = post_of("");
+		p.raw = raw.data;
+		p.raw_len = raw.len;
+		p.subject = NULL;
+		cp = compose_prepare(&LIST, &p);
+		if (cp) {
+			struct compose_rcpt r = { "tok", "fr" };
+
+			cr_assert_eq(compose_render(cp, &r, &out), 0);
+			if (strstr(out.data, "\r\n\r\n") == NULL)
+				cr_assert_fail("round %d: no header/body separator", round);
+			check_wire(out.data);
+			cr_expect_eq(count_fields(out.data, "Bcc"), 0, "round %d: Bcc relayed", round);
+			cr_expect_eq(count_fields(out.data, "List-Id"), 1, "round %d: List-Id count",
+			    round);
+			compose_free(&cp);
+		}
+		buf_release(&raw);
+		buf_release(&out);
+	}
+}
