@@ -1168,6 +1168,24 @@ post_checks(struct loader *L)
 	if (!c->smtp.user && c->smtp.password_file)
 		conf_err(L, L->seen[find_key(S_SMTP, "password_file")], "[smtp]",
 		    "password_file", "set user too");
+	/* Without digest.first the first digest goes out every_days after the
+	 * programme starts, at 09:00 local time: a digest before anything
+	 * was discussed would be empty anyway. */
+	if (c->digest.first == 0) {
+		time_t start = 0;
+
+		for (size_t t = 0; t < c->nthemes; t++)
+			for (size_t i = 0; i < c->themes[t].nsessions; i++)
+				if (start == 0 || c->themes[t].sessions[i].opens < start)
+					start = c->themes[t].sessions[i].opens;
+		if (start != 0) {
+			struct tm tm;
+
+			localtime_r(&start, &tm);
+			c->digest.first = clock_local(tm.tm_year + 1900, tm.tm_mon + 1,
+			    tm.tm_mday + (int)c->digest.every_days, 9, 0);
+		}
+	}
 	if (c->archive.dir == NULL && c->list.database) {
 		char *d = dir_of(c->list.database);
 

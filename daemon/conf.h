@@ -24,9 +24,10 @@
  *   taken relative to the directory of the configuration file;
  * - an empty optional value (e.g. "ca_file =") means "not set" (NULL);
  * - defaults: subject_prefix "" (no prefix), timezone UTC, language en,
- *   archive.dir "archive" next to the database, digest.first unset (0:
- *   the digest module starts from the first session), every other key as
- *   in the SPEC example;
+ *   archive.dir "archive" next to the database, digest.first 09:00 local
+ *   time every_days after the first session opens (0 when no session is
+ *   configured: then no digest is due), every other key as in the SPEC
+ *   example;
  * - the theme "general" is the implicit floor theme of SPEC section 5: it
  *   need not be configured (conf_theme_find() always finds it);
  * - keywords are checked by compiling them with pcre2_compile() and the
@@ -126,7 +127,8 @@ struct conf {
 
 	struct {
 		long every_days;
-		time_t first;         /* UTC instant of the local "first" time */
+		time_t first;         /* UTC instant of the local "first" time;
+		                       * 0: no sessions and no first: no digests */
 		char **sections;      /* "summaries", "threads", ... in order */
 		size_t nsections;
 	} digest;

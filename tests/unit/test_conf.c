@@ -627,3 +627,21 @@ Test(conf_good, default_path)
 	unsetenv("BARAZA_CONF");
 	cr_assert(strstr(conf_default_path(), "/baraza.conf") != NULL);
 }
+
+Test(conf_good, digest_first_defaults_from_the_programme)
+{
+	struct buf errs;
+	struct conf *c = load("[list]\nname = CoP\naddress = cop@example.org\ndatabase = d\n"
+	    "timezone = Europe/Amsterdam\n"
+	    "[imap]\nurl = imaps://h\nuser = u\npassword_file = imap.pass\n"
+	    "[smtp]\nurl = smtp://127.0.0.1\n"
+	    "[theme b]\ntitle = B\nsession = 2020-12-01..2020-12-15\n"
+	    "[theme a]\ntitle = A\nsession = 2020-11-17..2020-12-01\n", &errs);
+
+	cr_assert_not_null(c, "got errors:\n%s", errs.data);
+	/* 14 days after the first session opens, 09:00 in Amsterdam = 08:00 UTC */
+	cr_assert_eq(c->digest.first, 1606809600, "got %ld, want 1606809600 (2020-12-01 09:00)",
+	    (long)c->digest.first);
+	conf_free(&c);
+	buf_release(&errs);
+}
