@@ -56,7 +56,7 @@
 
 #define SUBJECT_FOLD_MAX 1024   /* bytes of a subject examined for prefixes */
 #define NORM_MAX 1000           /* longest normalised subject */
-#define KW_TEXT_MAX (256u << 10) /* bytes of new text searched for keywords */
+#define KW_TEXT_MAX (64u << 10) /* bytes of new text searched for keywords */
 #define KW_SUBJECT_MAX 5
 #define KW_TEXT_MATCHES 20
 #define SMALL_IMAGE 65536
@@ -540,6 +540,11 @@ classify_new(const struct conf *c)
 			log_warnx("theme %s: keywords ignored: %s", t->slug, err);
 			continue;
 		}
+		/* JIT where the platform has it: keyword patterns start with
+		 * \b and (?i), which the interpreter must try at every offset;
+		 * compiled they cost a few microseconds per post.  Without JIT
+		 * (or if it fails) the interpreter is used, same results. */
+		(void)pcre2_jit_compile(cl->kw[cl->nkw].re, PCRE2_JIT_COMPLETE);
 		cl->kw[cl->nkw++].slug = t->slug;
 	}
 	cl->sessions = xcalloc(n ? n : 1, sizeof(*cl->sessions));
@@ -598,8 +603,9 @@ classify_session_at(const struct classify_session *s, size_t n,
 	return best;
 }
 
-/* count_matches - matches of re in s[0..n) (at most max); the first one
- * copied (sanitised) into first */
+/* count_matches - matches of re in s[0..n) (valid UTF-8: the caller
+ * checks once for every theme) (at most max); the first one copied
+ * (sanitised) into first */
 static int
 count_matches(struct classifier *cl, pcre2_code *re, const char *s, size_t n,
     int max, char *first, size_t firstlen)
@@ -607,7 +613,7 @@ count_matches(struct classifier *cl, pcre2_code *re, const char *s, size_t n,
 	PCRE2_SIZE start = 0, *ov;
 	int count = 0, rc;
 
-	if (n == 0 || !utf8_valid(s, n))
+	if (n == 0)
 		return 0;
 	while (count < max && start <= n) {
 		rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK,
@@ -664,16 +670,24 @@ by_keywords(struct classifier *cl, const struct message *m, char *why,
 	const char *slug = NULL;
 	char word[64], bword[64] = "";
 
+	size_t slen = strlen(subject);
+
 	if (tlen > KW_TEXT_MAX) {
 		tlen = KW_TEXT_MAX;
 		while (tlen > 0 && ((unsigned char)text[tlen] & 0xc0) == 0x80)
 			tlen--;
 	}
+	/* PCRE2 is told not to check UTF-8 (once per theme would cost more
+	 * than the matching): check here, once */
+	if (!utf8_valid(subject, slen))
+		slen = 0;
+	if (!utf8_valid(text, tlen))
+		tlen = 0;
 	for (size_t i = 0; cl && i < cl->nkw; i++) {
 		int ns, nt, score;
 
 		word[0] = '\0';
-		ns = count_matches(cl, cl->kw[i].re, subject, strlen(subject),
+		ns = count_matches(cl, cl->kw[i].re, subject, slen,
 		    KW_SUBJECT_MAX, word, sizeof(word));
 		nt = count_matches(cl, cl->kw[i].re, text, tlen, KW_TEXT_MATCHES,
 		    word[0] ? NULL : word, sizeof(word));
