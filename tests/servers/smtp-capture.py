@@ -81,6 +81,7 @@ class Capture:
             self.log('S: ' + rules['ehlo'])
             return [rules['ehlo']]
         session.host_name = hostname
+        self.log('S: 250 (EHLO accepted)')
         return responses
 
     async def handle_HELO(self, server, session, envelope, hostname):
@@ -91,6 +92,7 @@ class Capture:
             self.log('S: ' + rules['ehlo'])
             return rules['ehlo']
         session.host_name = hostname
+        self.log('S: 250 (HELO accepted)')
         return '250 %s' % server.hostname
 
     async def handle_MAIL(self, server, session, envelope, address, options):
