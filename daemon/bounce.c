@@ -108,6 +108,10 @@ count_one(struct store *s, const struct conf *c, const char *address,
 		if (changed) {
 			log_info("bounce: %s bounced on %ld days within %d: delivery stopped",
 			    address, days, BOUNCE_WINDOW);
+			/* the score has done its work: a member who comes back
+			 * (each/digest to cop+request@) starts from zero */
+			if (store_bounce_clear(s, address) < 0)
+				goto fail;
 			/* the probe is best effort: the member is stopped either way */
 			if (send_probe(s, c, &mb, reason) < 0)
 				log_warnx("bounce: probe to %s not queued", address);

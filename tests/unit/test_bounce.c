@@ -507,6 +507,8 @@ Test(bounce_count, three_days_within_fourteen_stop_the_member)
 	member_state(&f, "bob@example.net", st, dl);
 	cr_expect_str_eq(st, "bouncing", "after 3 days: got status %s, want bouncing", st);
 	cr_expect_str_eq(dl, "none", "after 3 days: got delivery %s, want none", dl);
+	cr_expect_eq(store_bounce_days(f.s, "bob@example.net", 0), 0,
+	    "the score starts again from zero once the member is stopped");
 	fx_close(&f);
 }
 
