@@ -162,7 +162,8 @@ page_begin(struct buf *b, const struct conf *c, const char *title, const char *f
 	html_escape_str(b, title);
 	buf_puts(b, " - ");
 	html_escape_str(b, c->list.name);
-	buf_puts(b, "</title><link rel=\"stylesheet\" href=\"style.css\">");
+	buf_puts(b, "</title><link rel=\"icon\" href=\"data:,\">"
+	    "<link rel=\"stylesheet\" href=\"style.css\">");
 	if (feed)
 		buf_printf(b, "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"%s\">",
 		    feed);
@@ -504,22 +505,30 @@ static void
 index_theme(struct site *w, struct buf *b, const char *slug, const char *title, time_t now)
 {
 	struct index_ctx x = { w, b, slug, now, 0 };
-	int between = 0;
+	int between = 0, general = strcmp(slug, "general") == 0;
 
+	store_archive_threads(w->s, slug, 0, has_between, &between);
+	/* The general floor has no sessions: it shows only when used. */
+	if (general && !between)
+		return;
 	buf_puts(b, "<h2>");
 	html_escape_str(b, title);
-	buf_printf(b, "</h2><p class=\"muted\"><a href=\"mailto:%s%s%s@%s\">%s%s%s@%s</a> &middot; "
-	    "<a href=\"feed-%s.atom\">feed</a></p>\n", w->c->list.local, w->c->list.tag_separator,
-	    slug, w->c->list.domain, w->c->list.local, w->c->list.tag_separator, slug,
-	    w->c->list.domain, slug);
-	buf_puts(b, "<table><tr><th>Session</th><th>Posts</th><th class=\"hide\">Voices</th>"
-	    "<th>Summary</th></tr>\n");
-	if (store_digest_sessions(w->s, 0, index_session, &x) < 0)
-		w->failed = 1;
-	buf_puts(b, "</table>\n");
-	store_archive_threads(w->s, slug, 0, has_between, &between);
+	buf_printf(b, "</h2><p class=\"muted\"><a href=\"mailto:%s%s%s@%s\">%s%s%s@%s</a>",
+	    w->c->list.local, w->c->list.tag_separator, slug, w->c->list.domain,
+	    w->c->list.local, w->c->list.tag_separator, slug, w->c->list.domain);
+	if (!general)
+		buf_printf(b, " &middot; <a href=\"feed-%s.atom\">feed</a>", slug);
+	buf_puts(b, "</p>\n");
+	if (!general) {
+		buf_puts(b, "<table><tr><th>Session</th><th>Posts</th><th class=\"hide\">Voices</th>"
+		    "<th>Summary</th></tr>\n");
+		if (store_digest_sessions(w->s, 0, index_session, &x) < 0)
+			w->failed = 1;
+		buf_puts(b, "</table>\n");
+	}
 	if (between) {
-		buf_printf(b, "<p><a href=\"between-%s.html\">Posts between sessions</a></p>\n", slug);
+		buf_printf(b, "<p><a href=\"between-%s.html\">Posts %s</a></p>\n", slug,
+		    general ? "outside the themes" : "between sessions");
 		between_page(w, slug, title);
 	}
 }

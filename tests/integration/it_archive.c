@@ -1,0 +1,225 @@
+/* it_archive - the web archive of a real ingested discussion (hostile
+ * messages included, fetched from the real Dovecot by barazad), served
+ * over HTTP on 127.0.0.1 and opened in headless Chromium: every page loads
+ * with no console message and no request leaving the site, the hostile
+ * payload shows as text and never runs; screenshots of the index and a
+ * thread page are kept in BUILDDIR/tests/screenshots/ (issue 7). */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../harness.h"
+
+#define CHROMIUM "/usr/bin/chromium"
+
+static void
+post(struct h_env *env, const struct h_mail *m)
+{
+	size_t len;
+	char *raw = h_mail_build(m, &len, NULL, 0);
+
+	h_imap_append(env, "INBOX", raw, len);
+	free(raw);
+}
+
+/* http_start - python's static file server over the archive directory */
+static pid_t
+http_start(struct h_env *env, int *port)
+{
+	struct h_out out;
+	pid_t pid;
+	char portfile[H_PATH];
+	char *text = NULL;
+
+	h_path(env, portfile, sizeof(portfile), "http.port");
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		/* Bind port 0, write the port, serve: no race for a free port. */
+		execl("/usr/bin/python3", "python3", "-c",
+		    "import http.server, functools, sys\n"
+		    "h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n"
+		    "http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None\n"
+		    "s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), h)\n"
+		    "open(sys.argv[2], 'w').write(str(s.server_address[1]))\n"
+		    "s.serve_forever()\n", env->archive, portfile, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && text == NULL; i++) {
+		usleep(25000);
+		text = h_read_file(portfile, NULL);
+		if (text && *text == '\0') {
+			free(text);
+			text = NULL;
+		}
+	}
+	cr_assert_not_null(text, "the HTTP server did not start");
+	*port = atoi(text);
+	free(text);
+	(void)out;
+	return pid;
+}
+
+/* browse - open url in headless Chromium; returns the DOM (owned); console
+ * messages and the requests that were not to the site go into *problems */
+static char *
+browse(struct h_env *env, const char *url, int port, const char *screenshot,
+    char **problems)
+{
+	struct h_out out;
+	char netlog[H_PATH], profile[H_PATH + 32], site[64];
+	char *log, *dom, *p;
+	struct {
+		char *data;
+		size_t len, cap;
+	} probs = { NULL, 0, 0 };
+	static int n;
+
+	snprintf(site, sizeof(site), "http://127.0.0.1:%d/", port);
+	h_path(env, netlog, sizeof(netlog), "net.json");
+	snprintf(profile, sizeof(profile), "%s/chrome-%d", env->dir, n++);
+	unlink(netlog);
+	h_run(env, &out, CHROMIUM " --headless --no-sandbox --disable-gpu --disable-quic"
+	    " --no-first-run --disable-background-networking --disable-component-update"
+	    " --disable-sync --disable-extensions --user-data-dir=%s"
+	    " --host-resolver-rules='MAP * ~NOTFOUND, EXCLUDE 127.0.0.1' --log-net-log=%s"
+	    " --enable-logging=stderr --v=0 --window-size=1000,1300 %s%s %s",
+	    profile, netlog, screenshot ? "--screenshot=" : "--dump-dom",
+	    screenshot ? screenshot : "", url);
+	cr_assert_eq(out.status, 0, "chromium failed on %s: %s", url, out.err);
+	dom = strdup(out.out);
+	probs.data = calloc(1, 1);
+	/* Console output of the page: any message is a problem. */
+	for (p = out.err; (p = strstr(p, ":CONSOLE")) != NULL; p++) {
+		size_t l = strcspn(p, "\n");
+
+		probs.data = realloc(probs.data, probs.len + l + 2);
+		memcpy(probs.data + probs.len, p, l);
+		probs.len += l;
+		probs.data[probs.len++] = '\n';
+		probs.data[probs.len] = '\0';
+	}
+	/* Every URL in the net log must be the site's own (Chromium's own
+	 * background services are mapped to nowhere and ignored). */
+	log = h_read_file(netlog, NULL);
+	cr_assert_not_null(log, "no net log from chromium");
+	for (p = log; (p = strstr(p, "\"url\":\"")) != NULL; ) {
+		char u[512];
+		size_t l;
+
+		p += 7;
+		l = strcspn(p, "\"");
+		snprintf(u, sizeof(u), "%.*s", (int)(l < 500 ? l : 500), p);
+		p += l;
+		if (strncmp(u, site, strlen(site)) == 0 || strncmp(u, "data:", 5) == 0 ||
+		    strstr(u, "google.com") || strstr(u, "googleapis.com") ||
+		    strstr(u, "gvt1.com") || strstr(u, "gstatic.com"))
+			continue;
+		probs.data = realloc(probs.data, probs.len + strlen(u) + 16);
+		probs.len += (size_t)sprintf(probs.data + probs.len, "request: %s\n", u);
+	}
+	free(log);
+	h_out_free(&out);
+	*problems = probs.data;
+	return dom;
+}
+
+Test(archive_browser, hostile_discussion_renders_safely)
+{
+	struct h_env env;
+	struct h_mail m = { 0 };
+	struct h_out out;
+	char url[256], shots[H_PATH + 32], shot[H_PATH + 96], *dom, *problems;
+	const char *pages[] = { "index.html", "session-1.html", "thread-1.html",
+	    "thread-2.html", "search.html" };
+	int port;
+	pid_t http;
+	struct stat st;
+
+	cr_assert_eq(access(CHROMIUM, X_OK), 0, "Chromium is needed (apt-get install chromium)");
+	h_env_init(&env, "archive_browser");
+	h_smtp_start(&env);
+	h_write_config(&env, "[list]\nmoderate = none\n");
+	env.now = "2020-11-18T10:00:00Z";
+	h_baraza(&env, &out, "init");
+	h_out_free(&out);
+	h_baraza(&env, &out, "member add amina@example.org --name 'Amina Yusuf' --role facilitator");
+	h_out_free(&out);
+
+	m.from = "Amina Yusuf <amina@example.org>";
+	m.to = "cop+funding@example.org";
+	m.subject = "Budgets <script>document.title='PWNED'</script>";
+	m.message_id = "<hostile-root@example.org>";
+	m.body = "Who decides? <script>alert('x')</script>\n"
+	    "Report: https://example.net/report.pdf and javascript:alert(1)\n"
+	    "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd8\xa8\xd9\x83\xd9\x85 (Arabic)\n";
+	post(&env, &m);
+	memset(&m, 0, sizeof(m));
+	m.from = "=?UTF-8?B?PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KDEpPg==?= <evil@example.com>";
+	m.to = "cop@example.org";
+	m.subject = "Re: Budgets";
+	m.message_id = "<hostile-reply@example.com>";
+	m.in_reply_to = "<hostile-root@example.org>";
+	m.references = "<hostile-root@example.org>";
+	m.body = "<img src=\"http://tracker.example.com/pixel.gif\"> <iframe src=x></iframe>\n\n"
+	    "On Wed, Amina wrote:\n> Who decides?\n";
+	post(&env, &m);
+	memset(&m, 0, sizeof(m));
+	m.from = "Amina Yusuf <amina@example.org>";
+	m.to = "cop+funding@example.org";
+	m.subject = "Second thread";
+	m.body = "A calmer thread.\n";
+	post(&env, &m);
+	h_barazad_once(&env, &out);
+	cr_assert_eq(out.status, 0, "%s", out.err);
+	h_out_free(&out);
+	h_baraza(&env, &out, "archive build");
+	cr_assert_eq(out.status, 0, "archive build: %s", out.err);
+	h_out_free(&out);
+
+	http = http_start(&env, &port);
+	snprintf(shots, sizeof(shots), "%s/tests/screenshots", env.builddir);
+	mkdir(shots, 0755);
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s", port, pages[i]);
+		dom = browse(&env, url, port, NULL, &problems);
+		cr_expect_str_empty(problems, "%s: console messages or requests leaving the site:\n%s",
+		    pages[i], problems);
+		cr_expect(strstr(dom, "PWNED</title>") == NULL, "%s: the hostile script ran", pages[i]);
+		cr_expect(strstr(dom, "<iframe") == NULL && strstr(dom, "<img src=\"http") == NULL,
+		    "%s: message markup became page markup", pages[i]);
+		cr_expect(strstr(dom, "amina@example.org") == NULL &&
+		    strstr(dom, "evil@example.com") == NULL, "%s: an address is shown", pages[i]);
+		if (strcmp(pages[i], "thread-1.html") == 0) {
+			cr_expect(strstr(dom, "&lt;script&gt;document.title") != NULL,
+			    "the payload shows as text: %.3000s", dom);
+			cr_expect(strstr(dom, "&lt;img src=x onerror=alert(1)&gt;") != NULL,
+			    "the hostile name shows as text");
+		}
+		free(dom);
+		free(problems);
+	}
+	/* Screenshots for people to look at. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/index.html", port);
+	snprintf(shot, sizeof(shot), "%s/archive-index.png", shots);
+	free(browse(&env, url, port, shot, &problems));
+	free(problems);
+	cr_expect(stat(shot, &st) == 0 && st.st_size > 5000, "no screenshot %s", shot);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/thread-1.html", port);
+	snprintf(shot, sizeof(shot), "%s/archive-thread.png", shots);
+	free(browse(&env, url, port, shot, &problems));
+	free(problems);
+	cr_expect(stat(shot, &st) == 0 && st.st_size > 5000, "no screenshot %s", shot);
+	kill(http, SIGTERM);
+	waitpid(http, NULL, 0);
+	h_env_fini(&env);
+}
