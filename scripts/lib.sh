@@ -8,12 +8,12 @@
 # The caller has done `cd` to the top of the source tree.
 
 # Debian 12 packages: the build, the tests' real servers (Dovecot, the
-# Python SMTP capture, Postfix's smtp-sink/smtp-source), and the tools the
-# scripts use.
+# Python SMTP capture, Postfix's smtp-sink/smtp-source), Chromium for the
+# archive's browser test, and the tools the scripts use.
 BZ_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
 libgnutls28-dev libcriterion-dev clang dovecot-imapd postfix \
-python3-aiosmtpd curl openssl ca-certificates"
+python3-aiosmtpd curl openssl ca-certificates chromium"
 
 bz_say() {
 	printf '==> %s\n' "$*"
