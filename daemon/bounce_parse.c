@@ -53,6 +53,8 @@
 
 enum kind { K_PERM, K_TEMP, K_AUTO };
 
+static const char *one_line(struct arena *a, const char *p, size_t n);
+
 /* Phrases written just before the failed addresses, most specific first
  * (lower-case; an apostrophe also matches U+2019). */
 static const struct anchor {
@@ -596,13 +598,7 @@ dsn_parse(const char *ds, struct arena *a, struct addrset *perm, struct addrset 
 					*status = arena_strndup(a, r.status, r.status_len);
 				}
 				if (first && r.diagnostic_len) {
-					size_t dl = r.diagnostic_len > 300 ? 300 : r.diagnostic_len;
-					char *d = arena_strndup(a, r.diagnostic, dl);
-
-					for (char *q = d; q && *q; q++)
-						if ((unsigned char)*q < 0x20)
-							*q = ' ';
-					*diag = d;
+					*diag = one_line(a, r.diagnostic, r.diagnostic_len);
 				}
 			}
 		}
@@ -754,6 +750,71 @@ exclude_headers(struct addrset *excl, const char *h)
 	return 0;
 }
 
+/* one_line - a copy of [p, p+n) with control characters as spaces, runs of
+ * white space collapsed and trimmed, at most 300 bytes (arena); NULL when
+ * nothing is left */
+static const char *
+one_line(struct arena *a, const char *p, size_t n)
+{
+	char *d = arena_alloc(a, (n > 300 ? 300 : n) + 1);
+	size_t k = 0;
+	int space = 1;
+
+	if (d == NULL)
+		return NULL;
+	for (size_t i = 0; i < n && k < 300; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch < 0x20 || ch == 0x7f)
+			ch = ' ';
+		if (ch == ' ' && space)
+			continue;
+		space = ch == ' ';
+		d[k++] = (char)ch;
+	}
+	while (k > 0 && d[k - 1] == ' ')
+		k--;
+	/* never end inside a UTF-8 sequence */
+	if (k > 0 && ((unsigned char)d[k - 1] & 0x80)) {
+		size_t j = k;
+
+		while (j > 0 && ((unsigned char)d[j - 1] & 0xc0) == 0x80)
+			j--;
+		if (j > 0) {
+			size_t need = ((unsigned char)d[j - 1] >= 0xf0) ? 4 :
+			    ((unsigned char)d[j - 1] >= 0xe0) ? 3 : 2;
+
+			if (k - (j - 1) < need)
+				k = j - 1;
+		}
+	}
+	d[k] = '\0';
+	return k ? d : NULL;
+}
+
+/* find_smtp_line - the first line in [p, end) with an SMTP reply code
+ * (a 4xx or 5xx number standing alone), or NULL */
+static const char *
+find_smtp_line(const char *p, const char *end, size_t *len)
+{
+	for (const char *l = p; l < end;) {
+		const char *eol = memchr(l, '\n', (size_t)(end - l));
+
+		if (eol == NULL)
+			eol = end;
+		for (const char *q = l; q + 3 <= eol; q++)
+			if ((*q == '4' || *q == '5') && isdigit((unsigned char)q[1]) &&
+			    isdigit((unsigned char)q[2]) &&
+			    (q == l || !isalnum((unsigned char)q[-1])) &&
+			    (q + 3 == eol || q[3] == ' ' || q[3] == '-')) {
+				*len = (size_t)(eol - l);
+				return l;
+			}
+		l = eol + (eol < end);
+	}
+	return NULL;
+}
+
 /* ---- bounce_parse -------------------------------------------------------------- */
 
 int
@@ -873,21 +934,31 @@ bounce_parse_input(const struct bounce_input *in, struct arena *a,
 
 		if (sp) {
 			const char *eol = memchr(sline, '\n', (size_t)(rend - sline));
-			size_t dl = (size_t)((eol ? eol : rend) - sline);
-			char *d;
 
 			status = arena_strndup(a, sp, slen);
-			while (dl > 0 && isspace((unsigned char)*sline)) {
-				sline++;
-				dl--;
+			diag = one_line(a, sline, (size_t)((eol ? eol : rend) - sline));
+		} else {
+			/* no x.y.z status: the first line with an SMTP code, else
+			 * the line after the first failed address */
+			const char *from = nfound ? found[0].at : text;
+			const char *dline = find_smtp_line(from, rend, &slen);
+
+			if (dline == NULL && (perm.n || temp.n)) {
+				const char *first = perm.n ? perm.v[0] : temp.v[0];
+				const char *f = find_phrase(from, rend, first);
+
+				if (f && (f = memchr(f, '\n', (size_t)(rend - f))) != NULL) {
+					const char *e;
+
+					while (f < rend && isspace((unsigned char)*f))
+						f++;
+					e = memchr(f, '\n', (size_t)(rend - f));
+					dline = f;
+					slen = (size_t)((e ? e : rend) - f);
+				}
 			}
-			if (dl > 300)
-				dl = 300;
-			d = arena_strndup(a, sline, dl);
-			for (char *q = d; q && *q; q++)
-				if ((unsigned char)*q < 0x20)
-					*q = ' ';
-			diag = d;
+			if (dline)
+				diag = one_line(a, dline, slen);
 		}
 	}
 
