@@ -51,6 +51,7 @@
 #include "conf.h"
 #include "imap.h"
 #include "ingest.h"
+#include "archive.h"
 #include "jobs.h"
 #include "log.h"
 #include "relay.h"
@@ -393,12 +394,21 @@ run_due_jobs(struct daemon *d)
 	return 0;
 }
 
-/* refresh_archive - rebuild the archive pages that changed.
- * Hook for a later issue.  0 or -1. */
+/* refresh_archive - rewrite the archive pages that changed (archive.h);
+ * a failure is logged and retried next cycle, it never stops the daemon */
 static int
 refresh_archive(struct daemon *d)
 {
-	(void)d;
+	int n = archive_update(d->store, d->conf);
+
+	if (n < 0) {
+		/* Mail matters more than pages: log, carry on, retry. */
+		log_warnx("archive: update of %s failed; retried next cycle",
+		    d->conf->archive.dir);
+		return 0;
+	}
+	if (n > 0)
+		log_debug("archive: %d files written", n);
 	return 0;
 }
 
