@@ -680,3 +680,152 @@ Test(relay, refused_sender_is_not_a_bounce)
 	check_delivered_once(&x);
 	teardown(&x);
 }
+
+/* ---- the installed programs end to end: IMAP -> barazad --once -> SMTP ---- */
+
+static void
+cli_cast(struct h_env *env)
+{
+	static const char *const cmds[] = {
+		"init",
+		"member add alice@example.org --name 'Alice Author'",
+		"member add bob@example.org --name Bob",
+		"member add carol@example.org --name Carol --language fr",
+		"member add dave@example.org --name Dave",
+		"member add erin@example.org --name Erin --delivery digest",
+		"member add frank@example.org --name Frank --delivery none",
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct h_out out;
+
+		h_baraza(env, &out, "%s", cmds[i]);
+		cr_assert_eq(out.status, 0, "baraza %s: exit %d: %s", cmds[i], out.status, out.err);
+		h_out_free(&out);
+	}
+}
+
+static void
+append_post(struct h_env *env)
+{
+	struct h_mail m = {
+		.from = "Alice Author <alice@example.org>",
+		.subject = "How do funding flows shape who decides?",
+		.date = "Fri, 20 Nov 2020 09:00:00 +0000",
+		.message_id = "<e2e-1@example.org>",
+		.body = "Who decides where the money goes?\n",
+	};
+	size_t len;
+	char *raw = h_mail_build(&m, &len, NULL, 0);
+
+	h_imap_append(env, "INBOX", raw, len);
+	free(raw);
+}
+
+/* post_copies - copies of the post <e2e-1@example.org> captured for rcpt
+ * (other mail, such as the session-open announcement, is not counted);
+ * checks the list fields of each copy on the way */
+static int
+post_copies(struct h_env *env, const char *rcpt)
+{
+	int n = 0;
+
+	for (int i = 0; i < h_smtp_count(env); i++) {
+		struct h_smtp_msg m;
+		char *mid;
+
+		cr_assert_eq(h_smtp_message(env, i, &m), 1);
+		mid = h_header(m.data, "Message-ID");
+		if (mid && strcmp(mid, "<e2e-1@example.org>") == 0) {
+			char *subj = h_header(m.data, "Subject");
+			char *lid = h_header(m.data, "List-Id");
+
+			cr_expect_str_eq(subj, "[CoP] How do funding flows shape who decides?");
+			cr_expect_str_eq(lid, "Test CoP <cop.example.org>");
+			for (size_t j = 0; j < m.nrcpts; j++)
+				if (strcasecmp(m.rcpts[j], rcpt) == 0)
+					n++;
+			free(subj);
+			free(lid);
+		}
+		free(mid);
+		h_smtp_msg_free(&m);
+	}
+	return n;
+}
+
+static void
+check_cli_delivery(struct h_env *env)
+{
+	static const char *const yes[] = { "bob@example.org", "carol@example.org",
+	    "dave@example.org" };
+	static const char *const no[] = { "alice@example.org", "erin@example.org",
+	    "frank@example.org" };
+
+	for (size_t i = 0; i < 3; i++) {
+		int y = post_copies(env, yes[i]), n = post_copies(env, no[i]);
+
+		cr_expect_eq(y, 1, "%s got %d copies, want 1", yes[i], y);
+		cr_expect_eq(n, 0, "%s got %d copies, want 0", no[i], n);
+	}
+}
+
+Test(relay, barazad_once_end_to_end)
+{
+	struct h_env env;
+	struct h_out out;
+
+	h_env_init(&env, "relay_e2e");
+	env.now = T0;
+	h_smtp_start(&env);
+	h_write_config(&env, NULL);
+	cli_cast(&env);
+	append_post(&env);
+	h_barazad_once(&env, &out);
+	cr_assert_eq(out.status, 0, "barazad --once: exit %d: %s", out.status, out.err);
+	h_out_free(&out);
+	check_cli_delivery(&env);
+
+	/* a second cycle sends nothing again */
+	{
+		int before = h_smtp_count(&env);
+
+		h_barazad_once(&env, &out);
+		cr_expect_eq(out.status, 0);
+		h_out_free(&out);
+		cr_expect_eq(h_smtp_count(&env), before, "a second cycle sent %d more",
+		    h_smtp_count(&env) - before);
+	}
+	check_cli_delivery(&env);
+	h_baraza(&env, &out, "queue --json");
+	cr_expect_not_null(strstr(out.out, "{\"state\":\"queued\",\"count\":0}"),
+	    "queue: %s", out.out);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+Test(relay, barazad_once_server_down_then_back)
+{
+	struct h_env env;
+	struct h_out out;
+
+	h_env_init(&env, "relay_e2e_down");
+	env.now = T0;
+	h_write_config(&env, NULL);         /* no SMTP server running */
+	cli_cast(&env);
+	append_post(&env);
+	h_barazad_once(&env, &out);
+	h_out_free(&out);
+	h_baraza(&env, &out, "queue");
+	cr_expect_eq(out.status, 0);
+	cr_expect_not_null(strstr(out.out, "oldest deferral:"), "queue:\n%s", out.out);
+	h_out_free(&out);
+
+	h_smtp_start(&env);
+	env.now = "2020-11-20T10:05:00Z";  /* past the first retry time */
+	h_barazad_once(&env, &out);
+	cr_expect_eq(out.status, 0, "barazad --once: exit %d: %s", out.status, out.err);
+	h_out_free(&out);
+	check_cli_delivery(&env);
+	h_env_fini(&env);
+}
