@@ -2,8 +2,11 @@
  *
  * Reading commands open the database through cmd_store() and print what
  * store_post.c hands back; import-mbox streams an mbox through mbox.c into
- * ingest_message_opts(), many messages per transaction (each in its own
- * savepoint, so one bad message never undoes its neighbours).
+ * ingest_message_opts(), many messages per transaction (INGEST_BATCH).  The
+ * messages of the open batch are kept until it commits: if one of them
+ * cannot be stored, or the commit fails, the batch is rolled back and done
+ * again one message per transaction, so a bad message only ever costs its
+ * own row (stored as failed) and never undoes its neighbours.
  * (`inspect` lives in cmd_inspect.c.)
  */
 #include "config.h"
@@ -29,8 +32,9 @@
 /* Messages per transaction in import-mbox, and raw bytes per transaction:
  * big enough that the commit cost disappears, small enough that a crash
  * loses little work (re-running the import skips what was committed). */
-#define IMPORT_BATCH_MESSAGES 2000
-#define IMPORT_BATCH_BYTES (32u << 20)
+#define IMPORT_BATCH_MESSAGES 1000
+#define IMPORT_BATCH_BYTES (8u << 20)
+#define IMPORT_CACHE_KB "16384"
 /* Slack above max_message_kb that the mbox reader keeps, so route.c sees
  * the real size of a message just over the limit. */
 #define IMPORT_CAP_SLACK (64u * 1024)
@@ -414,11 +418,135 @@ seconds_since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* One batch of messages, kept until their transaction commits so that a
+ * batch that cannot commit as a whole can be redone message by message. */
+struct import_msg {
+	char *raw;                /* owned */
+	size_t len, full_size;
+	unsigned long line;
+};
+
+struct import {
+	struct store *s;
+	const struct conf *c;
+	struct ingest_options o;
+	const char *file, *origin;
+	struct import_msg *batch;
+	size_t n, bytes;
+	int in_txn;
+	/* counts of committed work, and of the open batch */
+	unsigned long imported, dups, failed;
+	unsigned long b_imported, b_dups, b_failed;
+};
+
+static void
+count(struct import *im, const struct ingest_result *res)
+{
+	if (res->duplicate)
+		im->b_dups++;
+	else if (res->failed)
+		im->b_failed++;
+	else
+		im->b_imported++;
+}
+
+static void
+batch_clear(struct import *im)
+{
+	for (size_t i = 0; i < im->n; i++)
+		free(im->batch[i].raw);
+	im->n = im->bytes = 0;
+	im->b_imported = im->b_dups = im->b_failed = 0;
+}
+
+/* redo_alone - roll the batch back and ingest its messages one by one,
+ * each in its own transaction.  0, or -1 (a message failed temporarily:
+ * stop; what was committed stays). */
+static int
+redo_alone(struct import *im)
+{
+	struct ingest_options o = im->o;
+
+	store_rollback(im->s);
+	im->in_txn = 0;
+	im->b_imported = im->b_dups = im->b_failed = 0;
+	o.in_transaction = INGEST_OWN_TXN;
+	for (size_t i = 0; i < im->n; i++) {
+		struct import_msg *m = &im->batch[i];
+		struct ingest_result res;
+
+		o.full_size = m->full_size;
+		if (ingest_message_opts(im->s, im->c, m->raw, m->len, im->origin,
+		    &o, &res) < 0) {
+			fprintf(stderr, "baraza import-mbox: %s: message at line %lu "
+			    "could not be stored (database: %s); stopping\n", im->file,
+			    m->line, store_errmsg(im->s));
+			im->imported += im->b_imported;
+			im->dups += im->b_dups;
+			im->failed += im->b_failed;
+			batch_clear(im);
+			return -1;
+		}
+		count(im, &res);
+	}
+	im->imported += im->b_imported;
+	im->dups += im->b_dups;
+	im->failed += im->b_failed;
+	batch_clear(im);
+	return 0;
+}
+
+/* commit_batch - commit the open batch; when that fails, redo it */
+static int
+commit_batch(struct import *im)
+{
+	if (!im->in_txn)
+		return 0;
+	im->in_txn = 0;
+	if (store_commit(im->s) < 0)
+		return redo_alone(im);
+	im->imported += im->b_imported;
+	im->dups += im->b_dups;
+	im->failed += im->b_failed;
+	batch_clear(im);
+	return 0;
+}
+
+/* import_one - ingest one message of the mbox into the open batch */
+static int
+import_one(struct import *im, const char *msg, size_t len, size_t size,
+    unsigned long line)
+{
+	struct import_msg *m;
+	struct ingest_result res;
+
+	if (!im->in_txn) {
+		if (store_begin(im->s) < 0)
+			return -1;
+		im->in_txn = 1;
+	}
+	m = &im->batch[im->n++];
+	m->raw = xmalloc(len + 1);
+	memcpy(m->raw, msg, len);
+	m->raw[len] = '\0';
+	m->len = len;
+	m->full_size = size > len ? size : 0;
+	m->line = line;
+	im->bytes += len;
+	im->o.full_size = m->full_size;
+	if (ingest_message_opts(im->s, im->c, m->raw, len, im->origin, &im->o,
+	    &res) < 0)
+		return redo_alone(im);
+	count(im, &res);
+	if (im->n >= IMPORT_BATCH_MESSAGES || im->bytes >= IMPORT_BATCH_BYTES)
+		return commit_batch(im);
+	return 0;
+}
+
 int
 cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct ingest_options o = { .relay = 1, .in_transaction = 1,
-	    .date_as_received = 1 };
+	struct import im = { 0 };
 	const char *file = NULL, *theme = NULL;
 	struct conf *c;
 	struct store *s;
@@ -427,9 +555,8 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	FILE *fp;
 	char *origin;
 	const char *msg;
-	size_t len, size, cap, batch_msgs = 0, batch_bytes = 0;
-	unsigned long imported = 0, dups = 0, failed = 0;
-	int rc, in_txn = 0, status = 0;
+	size_t len, size, cap;
+	int rc, status = 0;
 
 	if (cmd_wants_help(argc, argv)) {
 		printf("usage: baraza import-mbox FILE [--theme T] [--no-relay]\n\n"
@@ -438,16 +565,21 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		    "stored; messages already stored (same Message-ID) are skipped, so\n"
 		    "an interrupted import can simply be run again.  A message's Date:\n"
 		    "is taken as its arrival time (sessions and threads of an old\n"
-		    "archive stay right).  --theme puts every post in theme T;\n"
-		    "--no-relay stores without sending anything to members.\n");
+		    "archive stay right), and posts are not held for moderation (an\n"
+		    "archive was moderated where it came from).  --theme puts every\n"
+		    "post in theme T; --no-relay stores without sending anything.\n");
 		return 0;
 	}
+	im.o.relay = 1;
+	im.o.in_transaction = INGEST_BATCH;
+	im.o.date_as_received = 1;
+	im.o.no_moderation = 1;
 	for (int i = 1; i < argc; i++) {
 		if ((rc = option(argc, argv, &i, "--theme", &theme)) != 0) {
 			if (rc < 0)
 				return cmd_usage_error("import-mbox", "--theme needs a theme");
 		} else if (strcmp(argv[i], "--no-relay") == 0) {
-			o.relay = 0;
+			im.o.relay = 0;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return cmd_usage_error("import-mbox", "unknown option '%s'", argv[i]);
 		} else if (file == NULL) {
@@ -466,7 +598,7 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		if (t == NULL && strcasecmp(theme, "general") != 0)
 			return cmd_usage_error("import-mbox", "no theme '%s' in %s",
 			    theme, c->path);
-		o.theme = t ? t->slug : "general";
+		im.o.theme = t ? t->slug : "general";
 	}
 	if ((s = cmd_store(ctx)) == NULL)
 		return 1;
@@ -476,63 +608,43 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "baraza import-mbox: %s: %s\n", file, strerror(errno));
 		return 1;
 	}
+	/* A bigger page cache than the default 2 MB: the containers and
+	 * messages indexes are looked up at random. */
+	store_exec(s, "PRAGMA cache_size = -" IMPORT_CACHE_KB);
 	cap = (size_t)c->list.max_message_kb * 1024 + IMPORT_CAP_SLACK;
-	o.classifier = classify_new(c);
 	mb = mbox_open(fp, cap);
 	origin = xasprintf("mbox:%s", file);
+	im.s = s;
+	im.c = c;
+	im.file = file;
+	im.origin = origin;
+	im.o.classifier = classify_new(c);
+	im.batch = xreallocarray(NULL, IMPORT_BATCH_MESSAGES, sizeof(*im.batch));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	while ((rc = mbox_next(mb, &msg, &len, &size)) == 1) {
-		struct ingest_result res;
-
-		if (!in_txn) {
-			if (store_begin(s) < 0) {
-				status = 1;
-				break;
-			}
-			in_txn = 1;
-		}
-		o.full_size = size > len ? size : 0;
-		if (ingest_message_opts(s, c, msg, len, origin, &o, &res) < 0) {
-			fprintf(stderr, "baraza import-mbox: %s: message at line %lu "
-			    "could not be stored (database: %s); stopping\n", file,
-			    mbox_line(mb), store_errmsg(s));
+	while ((rc = mbox_next(mb, &msg, &len, &size)) == 1)
+		if (import_one(&im, msg, len, size, mbox_line(mb)) < 0) {
 			status = 1;
 			break;
 		}
-		if (res.duplicate)
-			dups++;
-		else if (res.failed)
-			failed++;
-		else
-			imported++;
-		batch_msgs++;
-		batch_bytes += len;
-		if (batch_msgs >= IMPORT_BATCH_MESSAGES ||
-		    batch_bytes >= IMPORT_BATCH_BYTES) {
-			if (store_commit(s) < 0) {
-				status = 1;
-				in_txn = 0;
-				break;
-			}
-			in_txn = 0;
-			batch_msgs = batch_bytes = 0;
-		}
-	}
 	if (rc < 0) {
 		fprintf(stderr, "baraza import-mbox: %s: read error: %s\n", file,
 		    strerror(errno));
 		status = 1;
 	}
-	if (in_txn && store_commit(s) < 0)
+	if (commit_batch(&im) < 0)
 		status = 1;
+	if (im.in_txn)
+		store_rollback(s);
+	batch_clear(&im);
+	free(im.batch);
 	mbox_close(&mb);
-	classify_free(&o.classifier);
+	classify_free(&im.o.classifier);
 	if (fp != stdin)
 		fclose(fp);
 	free(origin);
 	printf("imported %lu messages (%lu duplicates, %lu failed) in %.2f s\n",
-	    imported, dups, failed, seconds_since(&t0));
+	    im.imported, im.dups, im.failed, seconds_since(&t0));
 	if (status)
 		fprintf(stderr, "baraza import-mbox: not everything was imported; "
 		    "run the same command again to continue (what is stored is skipped)\n");

@@ -51,7 +51,7 @@
 #include "thread.h"
 #include "xalloc.h"
 
-#define INGEST_SAVEPOINT "ingest_message"
+#define INGEST_SAVEPOINT_NAME "ingest_message"
 #define INGEST_OVERSIZE_KEEP_MIN (64u * 1024)
 #define INGEST_GENERAL_THEME "general"
 
@@ -265,7 +265,11 @@ store_post_message(struct ingest_ctx *x)
 	if (m->from.address &&
 	    store_member_by_email(x->s, m->from.address, &author) < 0)
 		goto out;
-	if ((held = moderation_check(x->s, x->c, m, author, &reason)) < 0)
+	held = 0;
+	if (!x->o->no_moderation &&
+	    (held = moderation_check(x->s, x->c, m, author, &reason)) < 0)
+		goto out;
+	if (thread_guess_parent(x->s, &tm, thread, &sp.parent, &sp.depth) < 0)
 		goto out;
 
 	if (add_message_row(x, "stored", held ? reason : NULL) < 0)
@@ -411,24 +415,42 @@ handle(struct ingest_ctx *x)
 static int
 begin(struct ingest_ctx *x)
 {
-	return x->o->in_transaction ? store_savepoint(x->s, INGEST_SAVEPOINT)
-	    : store_begin(x->s);
+	switch (x->o->in_transaction) {
+	case INGEST_SAVEPOINT:
+		return store_savepoint(x->s, INGEST_SAVEPOINT_NAME);
+	case INGEST_BATCH:
+		return 0;
+	default:
+		return store_begin(x->s);
+	}
 }
 
 static int
 finish(struct ingest_ctx *x)
 {
-	return x->o->in_transaction ? store_release(x->s, INGEST_SAVEPOINT)
-	    : store_commit(x->s);
+	switch (x->o->in_transaction) {
+	case INGEST_SAVEPOINT:
+		return store_release(x->s, INGEST_SAVEPOINT_NAME);
+	case INGEST_BATCH:
+		return 0;
+	default:
+		return store_commit(x->s);
+	}
 }
 
 static void
 abort_work(struct ingest_ctx *x)
 {
-	if (x->o->in_transaction)
-		store_rollback_to(x->s, INGEST_SAVEPOINT);
-	else
+	switch (x->o->in_transaction) {
+	case INGEST_SAVEPOINT:
+		store_rollback_to(x->s, INGEST_SAVEPOINT_NAME);
+		break;
+	case INGEST_BATCH:
+		break;   /* the caller rolls the whole batch back */
+	default:
 		store_rollback(x->s);
+		break;
+	}
 }
 
 /* store_failed - after a rollback: keep the message as failed, with why */
@@ -497,6 +519,8 @@ ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
 	if (begin(&x) < 0)
 		goto temporary;
 	if ((rc = store_message_find(s, x.mid, &id)) != 0) {
+		if (rc < 0 && x.o->in_transaction == INGEST_BATCH)
+			goto redo;
 		if (rc < 0) {
 			int temp = store_error_temporary(s);
 
@@ -516,6 +540,8 @@ ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
 		goto out;
 	}
 	if (handle(&x) < 0 || finish(&x) < 0) {
+		if (x.o->in_transaction == INGEST_BATCH)
+			goto redo;
 		/* Read the cause before the rollback resets it. */
 		int temp = store_error_temporary(s);
 		char *why = xasprintf("could not store (%s): %s", res->route,
@@ -533,6 +559,14 @@ ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
 		goto out;
 	}
 	ret = 0;
+	goto out;
+redo:
+	/* Part of this message may be in the caller's transaction. */
+	log_info("<%s>: not stored in this batch (%s); the batch is redone "
+	    "message by message", x.mid, store_errmsg(s));
+	memset(res, 0, sizeof(*res));
+	res->route = route_name(x.rr.route);
+	ret = -1;
 	goto out;
 temporary:
 	log_warnx("<%s>: temporary failure (%s), left for the next attempt",

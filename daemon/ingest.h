@@ -32,15 +32,28 @@ struct ingest_result {
 	int failed;           /* state is "failed" (kept with its reason) */
 };
 
+#define INGEST_OWN_TXN 0
+#define INGEST_SAVEPOINT 1
+#define INGEST_BATCH 2
+
 /* How one message is taken in; ingest_message() uses the defaults
  * (relay as given, nothing forced, its own transaction). */
 struct ingest_options {
 	int relay;            /* 0: store without queueing deliveries */
 	const char *theme;    /* force this theme slug (import-mbox --theme), or NULL */
-	/* 1: the caller holds a transaction (store_begin) and commits it;
-	 * the message is done inside a savepoint, so a failure undoes only
-	 * its own work.  Lets import-mbox commit many messages at once. */
+	/* INGEST_OWN_TXN: the message gets its own transaction.
+	 * INGEST_SAVEPOINT: the caller holds a transaction (store_begin) and
+	 * commits it; the message is done inside a savepoint, so a failure
+	 * undoes only its own work.
+	 * INGEST_BATCH: the caller holds a transaction and nothing more is
+	 * opened (FTS5 flushes its index at every savepoint: batches without
+	 * them import several times faster).  A -1 then means the caller's
+	 * transaction holds part of this message: roll it back and do the
+	 * batch's messages again one by one (INGEST_OWN_TXN). */
 	int in_transaction;
+	/* 1: no moderation (posts of an archive were moderated where they
+	 * came from; holding them would mail every facilitator) */
+	int no_moderation;
 	/* 1: the Date: header is the arrival time when it is plausible (not
 	 * after now): imported archives keep their sessions and threads */
 	int date_as_received;

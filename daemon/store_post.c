@@ -171,8 +171,9 @@ store_post_add(struct store *s, const struct store_post *p, int64_t *id)
 	static const char sql[] =
 	    "INSERT INTO posts(message, message_id, thread, theme, session, kind,"
 	    " state, author, author_name, author_email, subject, date, received,"
-	    " text, new_text, nlinks, nattachments) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+	    " text, new_text, nlinks, nattachments, parent, depth) VALUES (?1, ?2,"
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18, ?19)";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
@@ -197,6 +198,8 @@ store_post_add(struct store *s, const struct store_post *p, int64_t *id)
 	sqlite3_bind_text(st, 15, p->new_text ? p->new_text : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)p->nlinks);
 	sqlite3_bind_int64(st, 17, (sqlite3_int64)p->nattachments);
+	bind_id_or_null(st, 18, p->parent);
+	sqlite3_bind_int(st, 19, p->parent > 0 ? p->depth : 0);
 	if (store_step_done(s, st) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);

@@ -61,6 +61,8 @@ struct store_post {
 	int64_t message;          /* messages.id */
 	const char *message_id;
 	int64_t thread;
+	int64_t parent;           /* 0: none (thread.c may change it) */
+	int depth;
 	const char *theme;
 	int64_t session;          /* 0: none */
 	const char *kind;         /* idea, question, resource, feedback, summary */
@@ -77,8 +79,8 @@ struct store_post {
 	size_t nattachments;
 };
 
-/* store_post_add - insert a post (parent NULL, depth 0; thread.c sets
- * them); 0 and *id, or -1.  The FTS row follows by trigger. */
+/* store_post_add - insert a post; 0 and *id, or -1.  The FTS row follows
+ * by trigger. */
 int store_post_add(struct store *s, const struct store_post *p, int64_t *id);
 int store_post_add_link(struct store *s, int64_t post, const char *url);
 int store_post_add_attachment(struct store *s, int64_t post, const char *name,

@@ -359,6 +359,48 @@ set_post_parent(struct store *s, int64_t post, int64_t parent, int depth)
 	return store_post_set_parent(s, post, parent, depth) < 0 ? -1 : 1;
 }
 
+int
+thread_guess_parent(struct store *s, const struct thread_msg *tm, int64_t thread,
+    int64_t *parent, int *depth)
+{
+	struct store_thread t;
+	int64_t pp;
+	int rc;
+
+	*parent = 0;
+	*depth = 0;
+	for (size_t i = tm->nchain; i-- > 0;) {
+		struct store_container c;
+
+		if ((rc = store_container_get(s, tm->chain[i], &c)) < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		store_container_release(&c);
+		if (c.post <= 0)
+			continue;
+		if ((rc = store_post_parent(s, c.post, &pp, depth)) < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		*parent = c.post;
+		(*depth)++;
+		return 0;
+	}
+	if (tm->by_subject && thread > 0) {
+		if ((rc = store_thread_get(s, thread, &t)) < 0)
+			return -1;
+		if (rc == 0)
+			return 0;
+		free(t.theme);
+		if (t.root > 0 && store_post_parent(s, t.root, &pp, depth) == 1) {
+			*parent = t.root;
+			(*depth)++;
+		}
+	}
+	return 0;
+}
+
 struct walk_item {
 	char *mid;
 	int64_t above;   /* nearest post above this container */
@@ -366,10 +408,13 @@ struct walk_item {
 };
 
 /* relink - give the posts at and below container mid their nearest-post
- * parents and depths.  *newly_under counts posts that now hang directly
- * under the post `under` (adoptions).  Bounded by THREAD_MAX_SUBTREE. */
+ * parents and depths; when no post is above mid, fallback (0: none, with
+ * its depth fallback_depth) is the parent of mid's own post.  *newly_under
+ * counts posts that now hang directly under the post `under` (adoptions).
+ * Bounded by THREAD_MAX_SUBTREE. */
 static int
-relink(struct store *s, const char *mid, int64_t under, int *newly_under)
+relink(struct store *s, const char *mid, int64_t under, int64_t fallback,
+    int fallback_depth, int *newly_under)
 {
 	struct walk_item *queue = NULL;
 	size_t head = 0, tail = 0, alloc = 0, visited = 0;
@@ -379,6 +424,10 @@ relink(struct store *s, const char *mid, int64_t under, int *newly_under)
 
 	if (nearest_post_above(s, mid, &above, &depth) < 0)
 		return -1;
+	if (above == 0 && fallback > 0) {
+		above = fallback;
+		depth = fallback_depth;
+	}
 	if ((rc = store_container_get(s, mid, &self)) <= 0)
 		return rc;
 	rc = 0;
@@ -563,27 +612,25 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 		goto out;
 	}
 
-	/* 5: parents and depths, at and below every container that moved. */
+	/* 5: parents and depths, at and below every container that moved.  A
+	 * reply glued by subject hangs under the thread's root post. */
 	for (size_t i = 0; i < nchanged; i++)
-		if (relink(s, changed[i], 0, &out->adopted) < 0)
+		if (relink(s, changed[i], 0, 0, 0, &out->adopted) < 0)
 			goto out;
-	if (relink(s, tm->mid, post, &out->adopted) < 0)
-		goto out;
-	if (store_post_parent(s, post, &parent, &depth) <= 0)
-		goto out;
+	{
+		int64_t fallback = 0, rp;
+		int rd = 0;
 
-	/* A reply glued by subject hangs under the thread's root post. */
-	if (parent == 0 && tm->by_subject && target.root > 0 && target.root != post) {
-		int64_t rp;
-		int rd;
-
-		if (store_post_parent(s, target.root, &rp, &rd) < 0)
-			goto out;
-		parent = target.root;
-		depth = rd + 1;
-		if (store_post_set_parent(s, post, parent, depth) < 0)
+		if (tm->by_subject && target.root > 0 && target.root != post) {
+			if (store_post_parent(s, target.root, &rp, &rd) < 0)
+				goto out;
+			fallback = target.root;
+		}
+		if (relink(s, tm->mid, post, fallback, rd, &out->adopted) < 0)
 			goto out;
 	}
+	if (store_post_parent(s, post, &parent, &depth) <= 0)
+		goto out;
 
 	/* The root: the first top-level post, or a late parent that adopted
 	 * the old root. */

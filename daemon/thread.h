@@ -89,10 +89,19 @@ struct thread_placed {
 	int adopted;                  /* posts re-parented under the new one */
 };
 
-/* thread_place - link the stored post (already inserted in thread, parent
- * NULL) into the containers: placeholders for missing ancestors, the
- * chain linked where safe, threads that meet merged into the oldest,
- * the post's parent and depth set, orphans adopted, counters updated.
+/* thread_guess_parent - the parent post and depth thread_place() will most
+ * likely give the message (the nearest stored post of its chain, or the
+ * root of the thread it was glued to by subject), so the post can be
+ * inserted with them and thread_place() need not rewrite its row.  0 and
+ * *parent (0: a root) and *depth, or -1. */
+int thread_guess_parent(struct store *s, const struct thread_msg *tm,
+    int64_t thread, int64_t *parent, int *depth);
+
+/* thread_place - link the stored post (already inserted in thread, with
+ * no parent or the one thread_guess_parent said) into the containers:
+ * placeholders for missing ancestors, the chain linked where safe, threads
+ * that meet merged into the oldest, the post's parent and depth set,
+ * orphans adopted, counters updated.
  * 0 and *out, or -1. */
 int thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
     int64_t post, struct thread_placed *out);

@@ -408,3 +408,37 @@ Test(ingest, import_forced_theme)
 	h_out_free(&out);
 	h_env_fini(&env);
 }
+
+/* A message that the database refuses (here: a trigger that aborts on its
+ * subject) is kept as failed with the reason; its neighbours in the same
+ * batch are imported all the same, and the import says so. */
+Test(ingest, import_refused_message_kept_as_failed)
+{
+	static const size_t order[] = { 0, 1, 2, 3, 4 };
+	struct h_env env;
+	char path[H_PATH + 32];
+	struct h_out out;
+
+	env_up(&env, "refused");
+	mbox_write(&env, "d.mbox", order, NDISC, path, sizeof(path));
+	h_run(&env, &out, "sqlite3 %s \"CREATE TRIGGER boom BEFORE INSERT ON posts "
+	    "WHEN new.message_id = 're.4@test.example' BEGIN "
+	    "SELECT RAISE(ABORT, 'refused by test'); END\"", env.db);
+	cr_assert_eq(out.status, 0, "sqlite3: %s", out.err);
+	h_out_free(&out);
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_expect_eq(out.status, 0, "import-mbox: exit %d: %s", out.status, out.err);
+	cr_expect(strstr(out.out, "imported 4 messages (0 duplicates, 1 failed)") != NULL,
+	    "got '%s'", out.out);
+	h_out_free(&out);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM posts"), 4);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM messages WHERE state = 'failed'"
+	    " AND message_id = 're.4@test.example' AND reason LIKE '%refused by test%'"), 1,
+	    "the refused message is not kept as failed with its reason");
+	/* Run again: the failed one is a duplicate now (kept, not retried). */
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_expect(strstr(out.out, "imported 0 messages (5 duplicates, 0 failed)") != NULL,
+	    "got '%s'", out.out);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
