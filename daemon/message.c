@@ -1186,6 +1186,7 @@ enum {
 	PF_REPORT = 1,       /* inside multipart/report */
 	PF_FORWARD = 2,      /* inside an attached message */
 	PF_MARK = 4,         /* this entity is a forwarded message: mark its text */
+	PF_NOTEXT = 8,       /* too many forwarded messages: attachments only */
 };
 
 static void walk(struct ctx *c, const char *p, const char *end, size_t depth,
@@ -1343,6 +1344,8 @@ leaf(struct ctx *c, struct entity *e, const char *type, struct mparams *ctp,
 		goto out;
 	}
 
+	if (flags & PF_NOTEXT)
+		goto out;
 	/* a text part: decode, convert, normalise, unflow or de-HTML */
 	buf_reset(&c->tmp1);
 	buf_reset(&c->tmp2);
@@ -1455,7 +1458,7 @@ message_part(struct ctx *c, struct entity *e, const char *end, size_t depth, int
 			c->m->returned_headers = astrndup(c, c->tmp2.data, c->tmp2.len);
 		}
 	} else {
-		int mark = ++c->nforward <= MAX_FORWARD ? PF_MARK : 0;
+		int mark = ++c->nforward <= MAX_FORWARD ? PF_MARK : PF_NOTEXT;
 
 		walk(c, p, end, depth + 1, (flags | PF_FORWARD | mark), "text/plain");
 	}
@@ -1686,7 +1689,9 @@ find_links(struct ctx *c, const char *text, size_t len)
 		int opened = 0;
 
 		/* candidates start with h, f, w or m (any case) */
-		if (strchr("hfwmHFWM", *p) == NULL || (p > text && (isalnum((unsigned char)p[-1]) ||
+		unsigned char lc = (unsigned char)(*p | 0x20);
+
+		if ((lc != 'h' && lc != 'f' && lc != 'w' && lc != 'm') || (p > text && (isalnum((unsigned char)p[-1]) ||
 		    p[-1] == '.' || p[-1] == '/' || p[-1] == '@' || p[-1] == '-' || p[-1] == '_'))) {
 			p++;
 			continue;

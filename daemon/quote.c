@@ -125,13 +125,52 @@ attribution_match(const char *s, size_t n)
 	return 0;
 }
 
+/* last_char - the last byte of the line that is not blank (0 if none);
+ * a trailing no-break space counts as blank */
+static int
+last_char(const char *t, const struct line *l)
+{
+	size_t e = l->end;
+
+	while (e > l->start) {
+		unsigned char ch = (unsigned char)t[e - 1];
+
+		if (ch == ' ' || ch == '\t' || ch == '\r') {
+			e--;
+		} else if (ch == 0xa0 && e - 1 > l->start && (unsigned char)t[e - 2] == 0xc2) {
+			e -= 2;
+		} else {
+			return ch;
+		}
+	}
+	return 0;
+}
+
+/* first_char - the first byte of the line that is not blank (0 if none) */
+static int
+first_char(const char *t, const struct line *l)
+{
+	size_t i;
+
+	for (i = l->start; i < l->end; i++)
+		if (t[i] != ' ' && t[i] != '\t')
+			return (unsigned char)t[i];
+	return 0;
+}
+
 /* attribution - 1 or 2 (lines) when line i starts an attribution, else 0 */
 static int
 attribution(const char *t, const struct line *L, size_t nl, size_t i)
 {
 	char a[NORM_MAX], b[NORM_MAX * 2 + 2];
 	size_t na, nb;
+	int colon_here = last_char(t, &L[i]) == ':';
 
+	/* cheap filter: an attribution ends with a colon, on this line or,
+	 * wrapped, on the next */
+	if (!colon_here && !(i + 1 < nl && last_char(t, &L[i + 1]) == ':' &&
+	    strchr("oOlLeEaAiI", t[L[i].start])))
+		return 0;
 	na = norm(t + L[i].start, L[i].end - L[i].start, a);
 	if (na == 0)
 		return 0;
@@ -191,7 +230,13 @@ to_end_marker(const char *t, const struct line *L, size_t nl, size_t i)
 	};
 	char s[NORM_MAX], s2[NORM_MAX];
 	size_t n, k, j, seen;
+	int f = first_char(t, &L[i]);
 
+	/* cheap filter: markers start with a dash or underscore, or carry a
+	 * colon ("Begin forwarded message:", "From: ...") */
+	if (f != '-' && f != '_' && f != 0xe2 && f != '*' &&
+	    !memchr(t + L[i].start, ':', L[i].end - L[i].start))
+		return 0;
 	n = norm(t + L[i].start, L[i].end - L[i].start, s);
 	if (n == 0)
 		return 0;
@@ -255,8 +300,12 @@ mobile(const char *t, const struct line *l)
 		"inviato da ", "imetumwa kutoka ", NULL,
 	};
 	char s[NORM_MAX];
-	size_t n = norm(t + l->start, l->end - l->start, s), i;
+	size_t n, i;
 
+	if (l->end - l->start > 120 || !strchr("sSeEgGoOvVi", first_char(t, l)) ||
+	    first_char(t, l) == 0)
+		return 0;
+	n = norm(t + l->start, l->end - l->start, s);
 	if (n == 0 || n > 100)
 		return 0;
 	for (i = 0; pre[i]; i++)
