@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,23 +302,107 @@ finish(struct smtp_txn *t, CURLcode rc, const char *errbuf)
 	}
 }
 
-/* ---- the pool --------------------------------------------------------------- */
+/* ---- the pool ---------------------------------------------------------------
+ *
+ * One thread per connection, each with its own easy handle (and so its own
+ * cached connection), doing blocking curl_easy_perform() calls; the
+ * caller's thread composes the next transactions meanwhile.  Up to two
+ * transactions per connection are in hand at once (one under way, one
+ * waiting), so a connection never waits for the caller.  Finished
+ * transactions come back through a list and the done callback runs in the
+ * caller's thread only (inside submit and drain), so the store is never
+ * touched by two threads.
+ */
 
-struct conn {
+struct worker {
+	struct smtp_pool *p;
+	pthread_t tid;
+	int started;
 	CURL *h;
-	struct smtp_txn *t;          /* under way, or NULL */
-	struct curl_slist *rcpts;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 struct smtp_pool {
-	CURLM *m;
-	struct conn *conns;
-	long n, busy;
-	smtp_done_fn *done;
+	pthread_mutex_t mu;
+	pthread_cond_t work;          /* todo got an entry, or stop */
+	pthread_cond_t done_cv;       /* done got an entry */
+	struct smtp_txn *todo, **todo_tail;  /* FIFO through t->next */
+	struct smtp_txn *done, **done_tail;
+	long in_hand;                 /* submitted and not yet handed back */
+	int stop;
+	struct worker *w;
+	long n;
+	smtp_done_fn *done_fn;
 	void *arg;
 	char *url;
 };
+
+/* run_txn - one transaction on the worker's handle (worker thread) */
+static void
+run_txn(struct worker *w, struct smtp_txn *t)
+{
+	struct curl_slist *rcpts = NULL;
+	char *from;
+	CURLcode rc;
+
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		char *a = xasprintf("<%s>", t->rcpts[i]);
+		struct curl_slist *l = curl_slist_append(rcpts, a);
+
+		free(a);
+		if (l == NULL)
+			fatal("smtp: out of memory");
+		rcpts = l;
+	}
+	from = xasprintf("<%s>", t->from);
+	w->errbuf[0] = '\0';
+	t->off = 0;
+	curl_easy_setopt(w->h, CURLOPT_MAIL_FROM, from);    /* libcurl copies */
+	curl_easy_setopt(w->h, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(w->h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(w->h, CURLOPT_READFUNCTION, read_data);
+	curl_easy_setopt(w->h, CURLOPT_READDATA, t);
+	curl_easy_setopt(w->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->len);
+	curl_easy_setopt(w->h, CURLOPT_DEBUGDATA, t);
+	rc = curl_easy_perform(w->h);
+	curl_easy_setopt(w->h, CURLOPT_DEBUGDATA, NULL);
+	curl_easy_setopt(w->h, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpts);
+	free(from);
+	finish(t, rc, w->errbuf);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct smtp_pool *p = w->p;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct smtp_txn *t;
+
+		while (p->todo == NULL && !p->stop)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->todo == NULL)
+			break;              /* stop, and nothing left */
+		t = p->todo;
+		p->todo = t->next;
+		if (p->todo == NULL)
+			p->todo_tail = &p->todo;
+		pthread_mutex_unlock(&p->mu);
+
+		run_txn(w, t);
+
+		pthread_mutex_lock(&p->mu);
+		t->next = NULL;
+		*p->done_tail = t;
+		p->done_tail = &t->next;
+		pthread_cond_signal(&p->done_cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
 
 struct smtp_pool *
 smtp_pool_new(const struct conf *c, long nconn, smtp_done_fn *done, void *arg,
@@ -331,132 +416,101 @@ smtp_pool_new(const struct conf *c, long nconn, smtp_done_fn *done, void *arg,
 	if (c->smtp.user && conf_read_secret(c->smtp.password_file, password,
 	    sizeof(password), err, errlen) < 0)
 		return NULL;
+	/* before any thread: curl_global_init is not thread-safe */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatal("smtp: curl_global_init failed");
 	p = xcalloc(1, sizeof(*p));
-	p->m = curl_multi_init();
-	if (p->m == NULL)
-		fatal("smtp: curl_multi_init failed");
-	curl_multi_setopt(p->m, CURLMOPT_MAX_TOTAL_CONNECTIONS, nconn);
-	curl_multi_setopt(p->m, CURLMOPT_MAXCONNECTS, nconn);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	p->todo_tail = &p->todo;
+	p->done_tail = &p->done;
 	p->n = nconn;
-	p->conns = xcalloc((size_t)nconn, sizeof(*p->conns));
-	p->done = done;
+	p->w = xcalloc((size_t)nconn, sizeof(*p->w));
+	p->done_fn = done;
 	p->arg = arg;
 	p->url = smtp_url(c);
 	for (long i = 0; i < nconn; i++) {
-		p->conns[i].h = curl_easy_init();
-		if (p->conns[i].h == NULL)
+		struct worker *w = &p->w[i];
+
+		w->p = p;
+		w->h = curl_easy_init();
+		if (w->h == NULL)
 			fatal("smtp: curl_easy_init failed");
-		if (setup_handle(p->conns[i].h, c, p->url, password,
-		    p->conns[i].errbuf) < 0) {
+		if (setup_handle(w->h, c, p->url, password, w->errbuf) < 0) {
 			snprintf(err, errlen, "libcurl refused an option");
 			memset(password, 0, sizeof(password));
 			smtp_pool_free(&p);
 			return NULL;
 		}
-		curl_easy_setopt(p->conns[i].h, CURLOPT_PRIVATE, &p->conns[i]);
 	}
 	memset(password, 0, sizeof(password));
+	for (long i = 0; i < nconn; i++) {
+		if (pthread_create(&p->w[i].tid, NULL, worker_main, &p->w[i]) != 0) {
+			snprintf(err, errlen, "cannot start a sending thread");
+			smtp_pool_free(&p);
+			return NULL;
+		}
+		p->w[i].started = 1;
+	}
 	return p;
 }
 
-/* complete - a handle finished: results to the callback, handle free */
+/* hand_back - give every finished transaction to the callback (caller's
+ * thread; called with the lock held, returns with it held) */
 static void
-complete(struct smtp_pool *p, struct conn *cn, CURLcode rc)
+hand_back(struct smtp_pool *p)
 {
-	struct smtp_txn *t = cn->t;
+	while (p->done) {
+		struct smtp_txn *list = p->done;
 
-	curl_multi_remove_handle(p->m, cn->h);
-	curl_easy_setopt(cn->h, CURLOPT_DEBUGDATA, NULL);
-	curl_easy_setopt(cn->h, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(cn->rcpts);
-	cn->rcpts = NULL;
-	cn->t = NULL;
-	p->busy--;
-	finish(t, rc, cn->errbuf);
-	p->done(t, p->arg);
-}
+		p->done = NULL;
+		p->done_tail = &p->done;
+		pthread_mutex_unlock(&p->mu);
+		while (list) {
+			struct smtp_txn *t = list;
 
-/* pump - let libcurl work, then collect what finished */
-static void
-pump(struct smtp_pool *p, int wait)
-{
-	int running = 0, left;
-	CURLMsg *msg;
-
-	curl_multi_perform(p->m, &running);
-	while ((msg = curl_multi_info_read(p->m, &left)) != NULL) {
-		struct conn *cn = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&cn);
-		if (cn && cn->t)
-			complete(p, cn, msg->data.result);
+			list = t->next;
+			t->next = NULL;
+			p->done_fn(t, p->arg);
+			pthread_mutex_lock(&p->mu);
+			p->in_hand--;
+			pthread_mutex_unlock(&p->mu);
+		}
+		pthread_mutex_lock(&p->mu);
 	}
-	if (wait && p->busy > 0)
-		curl_multi_poll(p->m, NULL, 0, 1000, NULL);
 }
 
 int
 smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t)
 {
-	struct conn *cn = NULL;
-	CURLMcode mrc;
-
-	while (p->busy == p->n)
-		pump(p, 1);
-	for (long i = 0; i < p->n; i++)
-		if (p->conns[i].t == NULL) {
-			cn = &p->conns[i];
-			break;
-		}
-	if (cn == NULL)
-		BUG("smtp pool: no free connection with busy < n");
-	for (size_t i = 0; i < t->nrcpts; i++) {
-		char *a = xasprintf("<%s>", t->rcpts[i]);
-		struct curl_slist *l = curl_slist_append(cn->rcpts, a);
-
-		free(a);
-		if (l == NULL)
-			fatal("smtp: out of memory");
-		cn->rcpts = l;
+	pthread_mutex_lock(&p->mu);
+	hand_back(p);
+	while (p->in_hand >= 2 * p->n) {
+		if (p->done == NULL)
+			pthread_cond_wait(&p->done_cv, &p->mu);
+		hand_back(p);
 	}
-	{
-		char *from = xasprintf("<%s>", t->from);
-
-		curl_easy_setopt(cn->h, CURLOPT_MAIL_FROM, from);   /* libcurl copies */
-		free(from);
-	}
-	cn->errbuf[0] = '\0';
-	t->off = 0;
-	curl_easy_setopt(cn->h, CURLOPT_MAIL_RCPT, cn->rcpts);
-	curl_easy_setopt(cn->h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(cn->h, CURLOPT_READFUNCTION, read_data);
-	curl_easy_setopt(cn->h, CURLOPT_READDATA, t);
-	curl_easy_setopt(cn->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->len);
-	curl_easy_setopt(cn->h, CURLOPT_DEBUGDATA, t);
-	cn->t = t;
-	p->busy++;
-	mrc = curl_multi_add_handle(p->m, cn->h);
-	if (mrc != CURLM_OK) {
-		log_warnx("smtp: curl_multi_add_handle: %s", curl_multi_strerror(mrc));
-		cn->t = NULL;
-		p->busy--;
-		curl_slist_free_all(cn->rcpts);
-		cn->rcpts = NULL;
-		finish(t, CURLE_FAILED_INIT, "libcurl refused the transfer");
-		p->done(t, p->arg);
-		return -1;
-	}
-	pump(p, 0);
+	t->next = NULL;
+	*p->todo_tail = t;
+	p->todo_tail = &t->next;
+	p->in_hand++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
 
 void
 smtp_pool_drain(struct smtp_pool *p)
 {
-	while (p->busy > 0)
-		pump(p, 1);
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		hand_back(p);
+		if (p->in_hand == 0)
+			break;
+		pthread_cond_wait(&p->done_cv, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
 }
 
 void
@@ -466,20 +520,24 @@ smtp_pool_free(struct smtp_pool **pp)
 
 	if (p == NULL)
 		return;
-	if (p->done)
-		smtp_pool_drain(p);
+	smtp_pool_drain(p);
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
 	for (long i = 0; i < p->n; i++) {
-		if (p->conns[i].h == NULL)
-			continue;
-		if (p->conns[i].t)
-			curl_multi_remove_handle(p->m, p->conns[i].h);
-		curl_easy_cleanup(p->conns[i].h);
-		curl_slist_free_all(p->conns[i].rcpts);
+		if (p->w[i].started)
+			pthread_join(p->w[i].tid, NULL);
+		if (p->w[i].h)
+			curl_easy_cleanup(p->w[i].h);   /* closes its connection (QUIT) */
 	}
-	curl_multi_cleanup(p->m);   /* closes the cached connections (QUIT) */
-	free(p->conns);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done_cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p->w);
 	free(p->url);
 	free(p);
+	curl_global_cleanup();
 	*pp = NULL;
 }
 

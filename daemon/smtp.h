@@ -1,9 +1,12 @@
 /* smtp - SMTP submission over libcurl, with per-recipient results
  *
- * A struct smtp_pool holds smtp.connections libcurl easy handles driven by
- * one multi handle: each handle carries one transaction at a time and
- * keeps its connection open for the next one (libcurl's connection cache),
- * so a delivery run opens at most that many connections.  TLS is always
+ * A struct smtp_pool holds smtp.connections libcurl easy handles, each
+ * driven by a thread of its own: each handle carries one transaction at a
+ * time and keeps its connection open for the next one (libcurl's
+ * connection cache), so a delivery run opens at most that many
+ * connections, and sending runs in parallel with composing.  The caller
+ * sees none of the threads: the done callback runs in the caller's thread,
+ * inside smtp_pool_submit() and smtp_pool_drain().  TLS is always
  * verified (smtps://, or STARTTLS per smtp.starttls: yes = required,
  * auto = when offered, no = never); AUTH is used when smtp.user is set,
  * with the password read from smtp.password_file at pool creation.
@@ -55,6 +58,7 @@ struct smtp_txn {
 	size_t rcpt_sent;
 	int last_cmd, in_data, mail_code, data_code;
 	char mail_text[256], data_text[256];
+	struct smtp_txn *next;    /* the pool's queues */
 };
 
 /* smtp_txn_new - a transaction; copies from and rcpts, takes ownership of
@@ -74,10 +78,9 @@ typedef void smtp_done_fn(struct smtp_txn *t, void *arg);
  * NULL with the reason in err when the password cannot be read. */
 struct smtp_pool *smtp_pool_new(const struct conf *c, long nconn,
     smtp_done_fn *done, void *arg, char *err, size_t errlen);
-/* smtp_pool_submit - start t (takes ownership), waiting while every
- * connection is busy; finished transactions are handed to the callback
- * meanwhile.  0, or -1 on a libcurl failure (t is then handed to the
- * callback as failed). */
+/* smtp_pool_submit - queue t (takes ownership), waiting while two
+ * transactions per connection are in hand; finished transactions are
+ * handed to the callback meanwhile.  Returns 0. */
 int smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t);
 /* smtp_pool_drain - wait for every transaction under way */
 void smtp_pool_drain(struct smtp_pool *p);
