@@ -149,8 +149,11 @@ detail2(const struct message *m, const char *a, const char *b)
 
 	if (la > DETAIL_MAX)
 		la = DETAIL_MAX;
-	if (lb > DETAIL_MAX)
+	if (lb > DETAIL_MAX) {
 		lb = DETAIL_MAX;
+		while (lb > 0 && ((unsigned char)b[lb] & 0xc0) == 0x80)
+			lb--;
+	}
 	memcpy(tmp, a, la);
 	memcpy(tmp + la, ": ", 2);
 	if (lb)

@@ -264,6 +264,8 @@ static const struct route_case route_cases[] = {
 	  ROUTE_AUTOREPLY, NULL, "out-of-office", 1, NULL },
 	{ "[Auto-Reply] bracketed", ANN DATE "To: cop@example.org\nSubject: [Auto-Reply] x\n", "x\n", 0,
 	  ROUTE_AUTOREPLY, NULL, "out-of-office", 1, NULL },
+	{ "long OOF subject cut inside no character", ANN DATE "To: cop@example.org\nSubject: =?UTF-8?B?QXV0b21hdGljIHJlcGx5OiDDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?=\n", "x\n", 0,
+	  ROUTE_AUTOREPLY, NULL, "out-of-office", 1, NULL },
 	{ "not OOF: Absence of funding", ANN DATE "To: cop@example.org\nSubject: Absence of funding in rural areas\n", "x\n", 0,
 	  ROUTE_POST, NULL, NULL, 0, NULL },
 	{ "not OOF: a person's Re: Automatic reply", ANN DATE "To: cop@example.org\nSubject: Re: Automatic reply: x\n", "x\n", 0,
@@ -397,6 +399,8 @@ Test(route, table)
 		cr_expect(!has_control(r.arg) && !has_control(r.to) &&
 		    !has_control(r.detail) && !has_control(r.reason),
 		    "%s: a control character in the result", t->name);
+		cr_expect(r.detail == NULL || utf8_valid(r.detail, strlen(r.detail)),
+		    "%s: detail '%s' is not UTF-8", t->name, r.detail);
 		message_free(&m);
 		free(raw);
 	}
