@@ -239,8 +239,8 @@ theme_tag(const struct conf *c, const char *s, size_t n)
 {
 	char ft[256];
 
-	if (eq_words(s, n, "general"))
-		return "general";
+	if (eq_words(s, n, CONF_GENERAL_THEME))
+		return CONF_GENERAL_THEME;
 	for (size_t i = 0; c && i < c->nthemes; i++) {
 		const struct conf_theme *t = &c->themes[i];
 
@@ -480,7 +480,8 @@ classify_normalize_subject(const struct conf *c, const char *subject)
 
 /* ---- the classifier --------------------------------------------------- */
 
-/* compile - a keywords pattern: UTF-8, Unicode properties for \b and \w */
+/* compile - a keywords pattern with the options conf.c checks it with
+ * (UTF-8, Unicode properties for \b and \w) */
 static pcre2_code *
 compile(const char *pattern, char *err, size_t errlen)
 {
@@ -490,7 +491,7 @@ compile(const char *pattern, char *err, size_t errlen)
 	PCRE2_UCHAR msg[256];
 
 	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_UCP, &code, &off, NULL);
+	    CONF_PCRE2_OPTIONS, &code, &off, NULL);
 	if (re == NULL && err) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		snprintf(err, errlen, "%s at offset %zu", (char *)msg, (size_t)off);
@@ -797,7 +798,7 @@ classify_theme(struct classifier *cl, const struct message *m,
 		return;
 	}
 
-	out->theme = "general";
+	out->theme = CONF_GENERAL_THEME;
 	out->theme_rule = CLASSIFY_THEME_DEFAULT;
 	snprintf(out->theme_why, sizeof(out->theme_why),
 	    "no tag, thread, keyword or open session: the general floor");

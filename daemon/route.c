@@ -422,8 +422,8 @@ route_guess_list_address(const struct message *m, char sep)
 static const char *
 theme_slug(const struct conf *c, const char *s, size_t n)
 {
-	if (n == 7 && strncasecmp(s, "general", 7) == 0)
-		return "general";
+	if (n == strlen(CONF_GENERAL_THEME) && strncasecmp(s, CONF_GENERAL_THEME, n) == 0)
+		return CONF_GENERAL_THEME;
 	for (size_t i = 0; c && i < c->nthemes; i++) {
 		const char *slug = c->themes[i].slug;
 
