@@ -17,8 +17,9 @@
  * delivery, and an alias or a later hop may strip a tag but never adds
  * one, so a tagged form in any of them beats the bare address in another
  * (Delivered-To: cop@ with X-Original-To: cop+funding@ is a funding post).
- * To and Cc are consulted only when no envelope field names the list.  An unknown tag, a token that is not 8-128 letters and digits, a
- * POSTID that is not a number, or a summary-THEME for no theme is an
+ * To and Cc are consulted only when no envelope field names the list.
+ * An unknown tag, a token that is not 8-128 letters and digits, a POSTID
+ * that is not a number, or a summary-THEME for no theme is an
  * unknown address (route invalid), never guessed at.  When no header
  * names the list at all (Bcc with an MTA that writes no envelope header)
  * the message is taken as sent to the posting address: it did reach our
@@ -422,7 +423,8 @@ route_guess_list_address(const struct message *m, char sep)
 static const char *
 theme_slug(const struct conf *c, const char *s, size_t n)
 {
-	if (n == strlen(CONF_GENERAL_THEME) && strncasecmp(s, CONF_GENERAL_THEME, n) == 0)
+	if (n == strlen(CONF_GENERAL_THEME) &&
+	    strncasecmp(s, CONF_GENERAL_THEME, n) == 0)
 		return CONF_GENERAL_THEME;
 	for (size_t i = 0; c && i < c->nthemes; i++) {
 		const char *slug = c->themes[i].slug;
