@@ -108,8 +108,9 @@ is_ascii(const char *s)
 	return 1;
 }
 
-/* put_encoded - RFC 2047 B encoded words of s, at most 45 input bytes each
- * (never splitting a UTF-8 character), separated by folding white space */
+/* put_encoded - RFC 2047 B encoded words of s, at most 39 input bytes (a
+ * 64-byte word, so "Subject: " and one word fit in 78 columns) each, never
+ * splitting a UTF-8 character, separated by folding white space */
 static int
 put_encoded(struct buf *out, const char *s)
 {
@@ -119,7 +120,7 @@ put_encoded(struct buf *out, const char *s)
 	int first = 1;
 
 	while (i < len) {
-		size_t n = len - i > 45 ? 45 : len - i;
+		size_t n = len - i > 39 ? 39 : len - i;
 
 		/* back up to a character start */
 		while (n > 1 && i + n < len && ((unsigned char)s[i + n] & 0xc0) == 0x80)

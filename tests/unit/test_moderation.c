@@ -472,3 +472,67 @@ Test(moderation, decide_from_the_command_line)
 	free(token);
 	fx_close(&f);
 }
+
+/* ---- notices: no CR or LF from input reaches a header ------------------------ */
+
+#include "buf.h"
+#include "notice.h"
+
+struct header_case {
+	const char *value;
+	const char *want;        /* exact output, or NULL: only checked for safety */
+};
+
+static const struct header_case header_cases[] = {
+	{ "Plain subject", "Subject: Plain subject\n" },
+	{ "Evil\r\nBcc: victim@example.com", "Subject: Evil Bcc: victim@example.com\n" },
+	{ "Tab\there\x01x", "Subject: Tab here x\n" },
+	{ "Caf\xc3\xa9 du monde", "Subject: =?UTF-8?B?Q2Fmw6kgZHUgbW9uZGU=?=\n" },
+	{ "", "Subject: \n" },
+	{ NULL, "Subject: \n" },
+	{ "a very long subject line that goes on and on and on about funding streams "
+	  "and who decides what in the community of practice", NULL },
+	{ "\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad"
+	  "\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87"
+	  "\r\n\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87", NULL },
+};
+
+Test(notice, header_values_are_cleaned_and_encoded)
+{
+	for (size_t i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 1 << 16);
+		cr_assert_eq(notice_header(&b, "Subject", header_cases[i].value), 0);
+		if (header_cases[i].want)
+			cr_expect_str_eq(b.data, header_cases[i].want, "case %zu: got \"%s\", want \"%s\"",
+			    i, b.data, header_cases[i].want);
+		/* every line break is a fold: followed by white space, and the
+		 * value ends with exactly one LF; no CR anywhere; lines <= 78 */
+		cr_expect_null(strchr(b.data, '\r'), "case %zu: CR in \"%s\"", i, b.data);
+		for (char *p = b.data, *line = b.data; *p; p++) {
+			if (*p != '\n')
+				continue;
+			cr_expect_leq(p - line, 78, "case %zu: line of %td bytes", i, p - line);
+			if (p[1])
+				cr_expect(p[1] == ' ' || p[1] == '\t', "case %zu: unfolded break in \"%s\"",
+				    i, b.data);
+			line = p + 1;
+		}
+		buf_release(&b);
+	}
+}
+
+Test(notice, address_headers_quote_names)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	cr_assert_eq(notice_address_header(&b, "To", "Smith, \"Jo\"\r\nBcc: x@y", "jo@example.org"), 0);
+	cr_expect_str_eq(b.data, "To: \"Smith, \\\"Jo\\\" Bcc: x@y\" <jo@example.org>\n", "got %s", b.data);
+	buf_reset(&b);
+	cr_assert_eq(notice_address_header(&b, "To", NULL, "evil@example.org>\r\nBcc: x@y"), 0);
+	cr_expect_null(strchr(b.data, '\r'));
+	cr_expect_eq(strchr(b.data, '\n'), b.data + b.len - 1, "one line only: %s", b.data);
+	buf_release(&b);
+}
