@@ -334,6 +334,46 @@ inspect(const struct conf *c, struct classifier *cl, struct inspection *in,
 	free(cs);
 }
 
+/* effect - what baraza does with a message on this route, in words */
+static const char *
+effect(enum route r)
+{
+	switch (r) {
+	case ROUTE_POST:
+		return "stored and relayed to the members who follow its theme "
+		    "(or held, per list.moderate)";
+	case ROUTE_COMMAND:
+		return "its commands are carried out and answered";
+	case ROUTE_SUMMARY:
+		return "from a facilitator: becomes the session's summary and goes "
+		    "to every member; from anyone else: refused";
+	case ROUTE_CONFIRM:
+		return "confirms the subscription or unsubscription waiting for "
+		    "this token";
+	case ROUTE_APPROVE:
+		return "a facilitator's approval of the post held with this token";
+	case ROUTE_REJECT:
+		return "a facilitator's rejection of the post held with this token";
+	case ROUTE_UNSUBSCRIBE:
+		return "unsubscribes the member with this token at once";
+	case ROUTE_REPLY:
+		return "threaded under that post, then handled as a post";
+	case ROUTE_OWNER:
+		return "forwarded to the facilitators";
+	case ROUTE_BOUNCE:
+		return "counted against the recipients it reports; never relayed";
+	case ROUTE_AUTOREPLY:
+		return "recorded; never relayed, never answered";
+	case ROUTE_LOOP:
+		return "recorded; never relayed: the list's own mail came back";
+	case ROUTE_OVERSIZE:
+		return "not relayed; the author is told (at most once a day)";
+	case ROUTE_INVALID:
+		return "recorded as failed; not relayed";
+	}
+	return "";
+}
+
 /* ---- JSON -------------------------------------------------------------- */
 
 static void
@@ -442,6 +482,8 @@ print_json(const struct inspection *in)
 	json_string(&j, in->rr.reason);
 	json_key(&j, "route_detail");
 	json_string(&j, in->rr.detail);
+	json_key(&j, "effect");
+	json_string(&j, effect(in->rr.route));
 	json_key(&j, "noreply");
 	json_bool(&j, in->rr.noreply);
 	json_key(&j, "theme_rule");
@@ -534,7 +576,14 @@ print_plain(const struct inspection *in)
 	printf("%-13s", "list:");
 	put(in->list ? in->list : "(unknown)", 0);
 	printf(" (%s)\n", in->list_source);
-	field("message-id:", m->message_id);
+	printf("%-13s", "message-id:");
+	if (m->message_id) {
+		putchar('<');
+		put(m->message_id, 0);
+		puts(">");
+	} else {
+		puts("(none: baraza would use a hash of the message)");
+	}
 	printf("%-13s", "from:");
 	if (m->from.name) {
 		put(m->from.name, 0);
@@ -559,6 +608,7 @@ print_plain(const struct inspection *in)
 		put(in->rr.to, 0);
 		printf(" (%s)\n", in->rr.to_header ? in->rr.to_header : "?");
 	}
+	printf("%-13s%s\n", "effect:", effect(in->rr.route));
 	if (in->rr.noreply)
 		printf("%-13snever answered automatically (a robot or the list itself)\n",
 		    "note:");
@@ -598,7 +648,11 @@ print_plain(const struct inspection *in)
 	} else if (in->classified && in->db_note) {
 		printf("%-13snot looked up: %s\n", "thread:", in->db_note);
 	}
-	field("in-reply-to:", m->in_reply_to);
+	if (m->in_reply_to) {
+		printf("%-13s<", "in-reply-to:");
+		put(m->in_reply_to, 0);
+		puts(">");
+	}
 	if (m->nreferences) {
 		printf("%-13s", "references:");
 		for (size_t i = 0; i < m->nreferences; i++) {
