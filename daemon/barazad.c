@@ -301,6 +301,7 @@ on_message(void *arg, const struct imap_msg *m)
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
 	o.relay = 1;
+	o.in_transaction = 1;     /* INGEST_SAVEPOINT: imap_fetch commits */
 	o.full_size = m->full_size;
 	o.classifier = d->classifier;
 	if (ingest_message_opts(d->store, d->conf, m->raw, m->len, m->origin, &o,

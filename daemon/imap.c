@@ -1117,6 +1117,16 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 		if (rc != IMAP_OK)
 			break;
 		st->batches++;
+		/* One transaction per batch: each message's effects (the
+		 * callback works inside it, in a savepoint of its own) and the
+		 * high-water mark commit together; only then is the batch
+		 * marked on the server. */
+		if (store_begin(s) < 0) {
+			st->deferred = 1;
+			free(got);
+			mailimap_fetch_list_free(res);
+			break;
+		}
 		for (j = 0; j < nb; j++) {
 			char origin[IMAP_MAX_MAILBOX + 48];
 			struct imap_msg msg;
@@ -1139,13 +1149,13 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 			snprintf(origin, sizeof(origin), "imap:%s:%u:%u",
 			    im->url.mailbox, (unsigned)im->uidvalidity,
 			    (unsigned)batch[j]);
-			st->fetched++;
 			msg.raw = got[g].data;
 			msg.len = got[g].len;
 			msg.full_size = partial && got[g].len < partial_size ?
 			    partial_size : 0;
 			msg.uid = batch[j];
 			msg.origin = origin;
+			st->fetched++;
 			if (fn(arg, &msg) != 0) {
 				log_warnx("imap: %s: uid %u: processing failed "
 				    "temporarily; left in the mailbox for the next "
@@ -1153,19 +1163,24 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 				st->deferred = 1;
 				break;
 			}
-			st->done++;
-			done[nd++] = batch[j];
 			if (store_imap_advance(s, im->url.mailbox, im->uidvalidity,
 			    batch[j]) < 0) {
-				/* committed but not recorded: the dedupe makes
-				 * the re-fetch harmless; stop here */
 				st->deferred = 1;
 				break;
 			}
+			done[nd++] = batch[j];
 		}
 		free(got);
-		if (res != NULL)
-			mailimap_fetch_list_free(res);
+		mailimap_fetch_list_free(res);
+		if (store_commit(s) < 0) {
+			/* nothing of this batch happened: fetch it again */
+			log_warnx("imap: %s: could not commit a batch of %zu "
+			    "messages; they stay in the mailbox", im->url.mailbox,
+			    nd);
+			st->deferred = 1;
+			nd = 0;
+		}
+		st->done += (unsigned)nd;
 		rc = mark(im, done, nd, err, errlen);
 		if (rc != IMAP_OK)
 			break;

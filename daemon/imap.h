@@ -16,17 +16,22 @@
  *	imap_close()  log out and free.
  *
  * Fetch state.  The table imap_state (store_imap.h) keeps, per mailbox, the
- * UIDVALIDITY and the highest UID whose callback returned 0.  imap_fetch()
- * asks for UIDs above it (UID SEARCH), fetches them in batches of at most
- * IMAP_BATCH_MESSAGES messages and IMAP_BATCH_BYTES bytes (BODY.PEEK[], so
- * nothing is marked \Seen by reading), calls the callback for each one, and
- * after each success raises the high-water mark.  A crash therefore
- * re-fetches at most the message in flight (which ingest's Message-ID
- * dedupe turns into a no-op).  When the mailbox's UIDVALIDITY differs from
- * the stored one the mark is reset to 0 and the mailbox rescanned (logged).
+ * UIDVALIDITY and the highest UID whose message was processed.  imap_fetch()
+ * asks for the UIDs above it (UID FETCH n:* (UID RFC822.SIZE), filtered:
+ * a server answers that with the last message even when n is above it),
+ * fetches them in batches of at most IMAP_BATCH_MESSAGES messages and
+ * IMAP_BATCH_BYTES bytes (BODY.PEEK[], so reading marks nothing \Seen),
+ * and runs each batch in ONE database transaction: store_begin, then for
+ * each message the callback (which works inside that transaction, e.g.
+ * ingest with in_transaction = INGEST_SAVEPOINT) and the raising of the
+ * high-water mark, then store_commit.  A message's effects and the mark
+ * therefore commit together: a crash loses nothing and re-fetches only
+ * uncommitted messages (which ingest's Message-ID dedupe would make
+ * harmless anyway).  When the mailbox's UIDVALIDITY differs from the stored
+ * one the mark is reset to 0 and the mailbox rescanned (logged).
  *
- * imap.after.  Only messages whose callback returned 0 are marked, with one
- * command per batch: move:FOLDER (UID MOVE when the server has MOVE, else
+ * imap.after.  Only committed messages are marked, after the commit, with
+ * one command per batch: move:FOLDER (UID MOVE when the server has MOVE, else
  * UID COPY + \Deleted + UID EXPUNGE (plain EXPUNGE without UIDPLUS); the
  * folder is created when missing), flag (\Seen and the keyword $Baraza), or
  * delete (\Deleted + UID EXPUNGE).  At the start of every imap_fetch() the
@@ -80,11 +85,14 @@ struct imap_msg {
 	const char *origin;   /* "imap:MAILBOX:UIDVALIDITY:UID" */
 };
 
-/* imap_message_fn - called once per fetched message, in UID order.  Return
- * 0 when the message's effects are committed (or it was a duplicate): it is
- * then marked per imap.after.  Return -1 for a temporary failure: the batch
- * stops, the message stays unmarked and is fetched again on the next
- * imap_fetch(). */
+/* imap_message_fn - called once per fetched message, in UID order, inside
+ * the batch's transaction (it must not begin or commit one of its own; a
+ * savepoint is fine).  Return 0 when the message's effects are done (or it
+ * was a duplicate): they commit with the batch and the message is then
+ * marked per imap.after.  Return -1 for a temporary failure, after undoing
+ * the message's own work (roll back to its savepoint): the batch stops,
+ * the messages before it commit, and it stays unmarked and is fetched
+ * again on the next imap_fetch(). */
 typedef int (*imap_message_fn)(void *arg, const struct imap_msg *m);
 
 struct imap_fetch_stats {
