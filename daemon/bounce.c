@@ -52,9 +52,10 @@ send_probe(struct store *s, const struct conf *c, const struct held_member *mb,
     const char *reason)
 {
 	char *request = notice_tagged(c, "request");
+	char *name = notice_one_line(mb->name);
 	char *help = notice_tagged(c, "help");
 	struct template_var vars[] = {
-		{ "name", mb->name ? mb->name : "" },
+		{ "name", name },
 		{ "email", mb->email },
 		{ "list_name", c->list.name },
 		{ "list_address", c->list.address },
@@ -72,6 +73,7 @@ send_probe(struct store *s, const struct conf *c, const struct held_member *mb,
 
 	free(request);
 	free(help);
+	free(name);
 	return id < 0 ? -1 : 0;
 }
 

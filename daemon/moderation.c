@@ -151,19 +151,20 @@ moderation_hold(struct store *s, const struct conf *c,
 	time_t now = clock_now();
 	int64_t id;
 	int found = 0;
-	const char *subject = m->subject && *m->subject ? m->subject : "(no subject)";
+	char *subject = notice_one_line(m->subject && *m->subject ? m->subject : "(no subject)");
+	char *from_name = notice_one_line(m->from.name);
 
 	if (reason == NULL)
 		reason = "moderated list";
 	/* holds past their 14 days expire whenever mail flows, even when
 	 * nothing calls moderation_expire() */
-	if (expire_due(s, now) < 0)
+	if (expire_due(s, now) < 0 || notice_random_hex(token, TOKEN_BYTES) < 0 ||
+	    store_held_insert(s, message_row, post_id, reason, token, now,
+	    now + HOLD_SECONDS, &id) < 0) {
+		free(subject);
+		free(from_name);
 		return -1;
-	if (notice_random_hex(token, TOKEN_BYTES) < 0)
-		return -1;
-	if (store_held_insert(s, message_row, post_id, reason, token, now,
-	    now + HOLD_SECONDS, &id) < 0)
-		return -1;
+	}
 	log_info("<%s>: held #%lld (%s)", m->message_id ? m->message_id : "?",
 	    (long long)id, reason);
 
@@ -173,7 +174,7 @@ moderation_hold(struct store *s, const struct conf *c,
 	reject_tag = xasprintf("reject-%s", token);
 	approve = notice_tagged(c, approve_tag);
 	reject = notice_tagged(c, reject_tag);
-	author = display(m->from.name, m->from.address);
+	author = display(from_name, m->from.address);
 
 	/* the author: one notice a day at most */
 	if (m->from.address) {
@@ -186,7 +187,7 @@ moderation_hold(struct store *s, const struct conf *c,
 			goto fail;
 		if (once) {
 			struct template_var vars[] = {
-				{ "name", m->from.name ? m->from.name : "" },
+				{ "name", from_name },
 				{ "subject", subject },
 				{ "list_name", c->list.name },
 				{ "list_address", c->list.address },
@@ -247,8 +248,12 @@ moderation_hold(struct store *s, const struct conf *c,
 	free(reject);
 	free(approve_tag);
 	free(reject_tag);
+	free(subject);
+	free(from_name);
 	return 0;
 fail:
+	free(subject);
+	free(from_name);
 	free(author);
 	free(approve);
 	free(reject);
@@ -316,8 +321,9 @@ reply_done(struct store *s, const struct conf *c, const struct message *answer,
 	found = store_held_member_by_email(s, answer->from.address, &mb);
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)h->id);
 	{
+		char *subj = notice_one_line(h->subject ? h->subject : "(no subject)");
 		struct template_var vars[] = {
-			{ "subject", h->subject ? h->subject : "(no subject)" },
+			{ "subject", subj },
 			{ "id", idbuf },
 			{ "list_name", c->list.name },
 			{ strcmp(what, "approved") == 0 ? "approved_by" :
@@ -335,6 +341,7 @@ reply_done(struct store *s, const struct conf *c, const struct message *answer,
 		if (notice_send(s, c, &n) < 0)
 			log_warnx("held #%lld: reply to %s not queued", (long long)h->id,
 			    answer->from.address);
+		free(subj);
 	}
 	if (found == 1)
 		store_held_member_release(&mb);
@@ -356,9 +363,11 @@ notify_rejected(struct store *s, const struct conf *c, const struct held_row *h,
 	found = h->author > 0 ? store_held_member_by_id(s, h->author, &mb) :
 	    store_held_member_by_email(s, h->author_email, &mb);
 	{
+		char *subj = notice_one_line(h->subject ? h->subject : "(no subject)");
+		char *name = notice_one_line(h->author_name);
 		struct template_var vars[] = {
-			{ "name", h->author_name ? h->author_name : "" },
-			{ "subject", h->subject ? h->subject : "(no subject)" },
+			{ "name", name },
+			{ "subject", subj },
 			{ "list_name", c->list.name },
 			{ "comment", comment ? comment : "" },
 		};
@@ -372,6 +381,8 @@ notify_rejected(struct store *s, const struct conf *c, const struct held_row *h,
 
 		if (notice_send(s, c, &n) < 0)
 			log_warnx("held #%lld: rejection notice not queued", (long long)h->id);
+		free(subj);
+		free(name);
 	}
 	if (found == 1)
 		store_held_member_release(&mb);

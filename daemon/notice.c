@@ -99,6 +99,12 @@ clean_value(const char *v)
 	return out;
 }
 
+char *
+notice_one_line(const char *s)
+{
+	return clean_value(s);
+}
+
 static int
 is_ascii(const char *s)
 {

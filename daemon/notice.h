@@ -49,6 +49,11 @@ int notice_random_hex(char *out, size_t nbytes);
 /* notice_tagged - "local+TAG@domain" for the list (owned by the caller) */
 char *notice_tagged(const struct conf *c, const char *tag);
 
+/* notice_one_line - a copy of s fit for one line (a subject, a name in a
+ * template's Subject: line): control characters (CR, LF, ...) become spaces,
+ * white space runs collapse, at most 998 bytes.  Owned; s may be NULL. */
+char *notice_one_line(const char *s);
+
 /* notice_header - append "Name: value\n" to out: control characters become
  * spaces, the value is RFC 2047 encoded (UTF-8, B) when not ASCII, and long
  * values are folded.  0 or -1 (cap). */

@@ -536,3 +536,43 @@ Test(notice, address_headers_quote_names)
 	cr_expect_eq(strchr(b.data, '\n'), b.data + b.len - 1, "one line only: %s", b.data);
 	buf_release(&b);
 }
+
+Test(moderation, hostile_subject_stays_in_its_header)
+{
+	struct fx f;
+	struct message *m;
+	const char *raw = "From: =?UTF-8?Q?Eve=0D=0ABcc:_x@evil.example?= <eve@example.com>\n"
+	    "To: cop@example.org\n"
+	    "Subject: =?UTF-8?Q?Hi=0D=0ABcc:_victim@evil.example=0A=0Abody?=\n"
+	    "Message-ID: <p1@example.net>\n\nHello.\n";
+	char *q, *body;
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	q = xasprintf("INSERT INTO messages (id, message_id, received, route, state, size, raw)"
+	    " VALUES (1, 'p1@example.net', 0, 'post', 'stored', 1, 'x')");
+	sql(&f, q);
+	free(q);
+	sql(&f, "INSERT INTO posts (id, message, message_id, thread, theme, kind, state, received)"
+	    " VALUES (1, 1, 'p1@example.net', 1, 'general', 'idea', 'held', 0)");
+	m = parse(raw);
+	cr_assert_eq(store_begin(f.s), 0);
+	cr_assert_eq(moderation_hold(f.s, &f.c, m, 1, 1, "non-member"), 0);
+	cr_assert_eq(store_commit(f.s), 0);
+	for (int k = 0; k < 2; k++) {
+		body = text(&f, k == 0 ?
+		    "SELECT body FROM outbox WHERE kind = 'held-moderator' LIMIT 1" :
+		    "SELECT body FROM outbox WHERE kind = 'held-author' LIMIT 1");
+		cr_assert_not_null(body);
+		{
+			char *end = strstr(body, "\n\n");
+
+			cr_assert_not_null(end);
+			*end = '\0';
+			cr_expect_null(strstr(body, "\nBcc:"), "injected header:\n%s", body);
+			cr_expect_null(strstr(body, "\r"), "CR in header:\n%s", body);
+		}
+		free(body);
+	}
+	message_free(&m);
+	fx_close(&f);
+}
