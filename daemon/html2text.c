@@ -34,6 +34,7 @@ struct h2t {
 	struct buf href;    /* the open link's target */
 	size_t link_at;     /* out->len where the link text began */
 	int in_link;
+	int head_done;      /* a <head> was skipped already */
 };
 
 static void
@@ -442,11 +443,13 @@ html2text(const char *in, size_t len, struct buf *out)
 			}
 			continue;
 		}
-		if (!closing && strcmp(name, "head") == 0) {
-			/* skip to </head> or <body>, whichever comes first */
+		if (!closing && strcmp(name, "head") == 0 && !h.head_done) {
+			/* skip to </head> or <body>, whichever comes first; only
+			 * once, so that many <head> tags cost one scan */
 			const char *c1 = find_ci(p, end, "</head"), *c2 = find_ci(p, end, "<body");
 			const char *c = c1 && (!c2 || c1 < c2) ? c1 : c2;
 
+			h.head_done = 1;
 			p = c ? c : end;
 			continue;
 		}

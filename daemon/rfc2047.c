@@ -11,6 +11,7 @@
 #include "rfc2047.h"
 
 #define RFC2047_MAX_CHARSET 40
+#define RFC2047_MAX_WORD 1024    /* RFC says 75; real encoders go longer, not this long */
 
 struct eword {
 	char charset[RFC2047_MAX_CHARSET + 1];
@@ -21,8 +22,13 @@ struct eword {
 };
 
 /* eword_parse - read an encoded word at p (which starts with "=?"); 1 found */
+struct scan_cache {
+	const char *close;     /* the next "?=" at or after the last text start */
+	const char *blank;     /* the next blank likewise */
+};
+
 static int
-eword_parse(const char *p, const char *end, struct eword *w)
+eword_parse(const char *p, const char *end, struct eword *w, struct scan_cache *sc)
 {
 	const char *q = p + 2, *cs = q, *t;
 	size_t n;
@@ -47,13 +53,22 @@ eword_parse(const char *p, const char *end, struct eword *w)
 	else
 		return 0;
 	t = q + 2;
-	for (q = t; q + 1 < end; q++) {
-		if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
-			return 0;
-		if (q[0] == '?' && q[1] == '=')
-			break;
+	/* the text ends at the first "?=", and must not hold a blank; the
+	 * next of each is cached across calls (the calls move forward), so a
+	 * header full of "=?" stays linear */
+	if (sc->close < t) {
+		sc->close = t;
+		while (sc->close + 1 < end && !(sc->close[0] == '?' && sc->close[1] == '='))
+			sc->close++;
 	}
-	if (q + 1 >= end)
+	if (sc->blank < t) {
+		sc->blank = t;
+		while (sc->blank < end && *sc->blank != ' ' && *sc->blank != '\t' &&
+		    *sc->blank != '\r' && *sc->blank != '\n')
+			sc->blank++;
+	}
+	q = sc->close;
+	if (q + 1 >= end || sc->blank < q || q - t > RFC2047_MAX_WORD)
 		return 0;
 	w->text = t;
 	w->text_len = (size_t)(q - t);
@@ -97,6 +112,7 @@ rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
 	char pend_cs[RFC2047_MAX_CHARSET + 1] = "";
 	struct buf pend;
 	struct eword w;
+	struct scan_cache sc = { in, in };
 	int r = 0, prev_word = 0, c;
 
 	if (badcs_size)
@@ -107,7 +123,7 @@ rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
 
 		if (hit == NULL)
 			break;
-		if (hit[1] != '?' || !eword_parse(hit, end, &w)) {
+		if (hit[1] != '?' || !eword_parse(hit, end, &w, &sc)) {
 			p = hit + 1;
 			continue;
 		}

@@ -1000,3 +1000,55 @@ ParameterizedTest(size_t *pi, message, prefixes)
 	message_free(&full);
 	free(raw);
 }
+
+/* ---- pathological inputs finish in linear-ish time ---------------------------------- */
+
+struct slow_case {
+	const char *name;
+	const char *head;     /* written once */
+	const char *unit;     /* repeated */
+	int repeat;
+};
+
+static struct slow_case slow[] = {
+	{ "encoded-word openers", "Subject: ", "=?a?q?xx", 200000 },
+	{ "references", "References: ", "<id@x> ", 100000 },
+	{ "addresses", "To: ", "a@b.c, \"q\" <d@e.f>, (c) ", 50000 },
+	{ "quoted lines", "\n", "> quoted line\n\n", 200000 },
+	{ "attribution-like lines", "\n", "On Monday I\n", 200000 },
+	{ "html heads", "Content-Type: text/html\n\n<body>", "<head><a href=x>", 100000 },
+	{ "link parens", "\nhttp://x.org/", "(((((((((())))))))))", 50000 },
+	{ "boundary-like lines", "Content-Type: multipart/mixed; boundary=b\n\n", "--b\n\n", 100000 },
+	{ "header lines without colon", "", "garbage line\n", 200000 },
+	{ "nested rfc822", "", "Content-Type: message/rfc822\n\n", 5000 },
+};
+
+ParameterizedTestParameters(message, pathological)
+{
+	return cr_make_param_array(size_t, indices(NELEM(slow)), NELEM(slow));
+}
+
+ParameterizedTest(size_t *pi, message, pathological)
+{
+	struct slow_case *sc = &slow[*pi];
+	struct buf raw;
+	struct message *m;
+	clock_t t0;
+	double secs;
+	int i;
+
+	buf_init(&raw, BUF_NOLIMIT);
+	buf_puts(&raw, sc->head);
+	for (i = 0; i < sc->repeat; i++)
+		buf_puts(&raw, sc->unit);
+	buf_puts(&raw, "\n\nend\n");
+	t0 = clock();
+	m = message_parse(raw.data, raw.len, NULL);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	cr_assert_not_null(m);
+	check_sane(m);
+	/* a few MB; linear work takes well under a second even under ASan */
+	cr_expect(secs < 3.0, "%s: %zu bytes took %.2f s of CPU", sc->name, raw.len, secs);
+	message_free(&m);
+	buf_release(&raw);
+}
