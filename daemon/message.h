@@ -3,10 +3,36 @@
  * message_parse() turns untrusted bytes into a struct message whose every
  * string is decoded UTF-8 (valid, NUL-free) and lives in the message's own
  * arena.  It never fails on bad input: what it could not make sense of is
- * recorded in defects[] ("missing-boundary", "bad-base64", "bad-charset:X",
- * "nul-bytes", "line-too-long", "too-many-headers", "too-deep", ...), and
- * the fields it could not find are NULL / empty.  It returns NULL only when
- * the message is over the hard size limit (the caller records "oversize").
+ * recorded in defects[], and the fields it could not find are NULL / empty.
+ * It returns NULL only when the message is over the hard size limit (the
+ * caller records "oversize").  The defect strings, each at most once:
+ *   empty                   no bytes at all
+ *   header-no-colon         a header line that is no field (skipped, or the
+ *                           body starts there when no field follows)
+ *   line-too-long           a line over 998 bytes
+ *   too-many-headers        more fields than max_headers (the rest still
+ *                           scanned for the fields the parser needs)
+ *   8bit-header             raw 8-bit bytes in a header that were not UTF-8
+ *                           (read as windows-1252)
+ *   nul-bytes               NUL bytes (dropped)
+ *   bad-content-type        a Content-Type that is no type/subtype
+ *   missing-boundary        multipart without boundary, or none found
+ *                           (the body is read as text/plain)
+ *   missing-close-boundary  the closing delimiter never came
+ *   boundary-reused         a nested multipart reuses an outer boundary
+ *   too-deep                nesting past max_depth (deeper parts dropped)
+ *   too-many-parts          more than max_parts parts
+ *   bad-base64              stray bytes or a cut-off quantum in base64
+ *   bad-quoted-printable    malformed "=" escapes (kept as they are)
+ *   bad-charset:NAME        unknown charset, or bytes that did not follow it
+ *                           (decoded without loss: see charset.h)
+ *   bad-date                a Date: that could not be read (date = 0)
+ *   text-truncated          the text passed max_text
+ *   arena-full              the arena cap was reached (fields left empty)
+ * Forwarded messages (message/rfc822 parts) add their text after a
+ * "---------- Forwarded message ----------" line with their From, Date,
+ * Subject and To (so it is quoted material for new_text); their attachments
+ * are listed with the others.
  *
  * Nothing downstream re-parses the raw text: routing, threading, bounce
  * handling and storage read these fields.  The raw bytes are borrowed and
