@@ -1367,6 +1367,11 @@ leaf(struct ctx *c, struct entity *e, const char *type, struct mparams *ctp,
 			defect(c, "text-truncated");
 	}
 	normalise_lines(c, &c->tmp2);
+	/* a UTF-8 byte order mark at the start says nothing to a reader */
+	if (c->tmp2.len >= 3 && memcmp(c->tmp2.data, "\xef\xbb\xbf", 3) == 0) {
+		memmove(c->tmp2.data, c->tmp2.data + 3, c->tmp2.len - 3);
+		buf_truncate(&c->tmp2, c->tmp2.len - 3);
+	}
 	if (strcmp(type, "text/html") == 0) {
 		buf_reset(&c->tmp1);
 		if (html2text(c->tmp2.data, c->tmp2.len, &c->tmp1) < 0)

@@ -668,6 +668,11 @@ static struct quote_case quotes[] = {
 	{ "Le 1 janv. 2020 \xc3\xa0 10:00, Bob <b@x> a \xc3\xa9" "crit\xc2\xa0:\n> vieux\nNouveau.\n", "Nouveau." },
 	{ "I wrote: this line ends with wrote:\nfine\n", "I wrote: this line ends with wrote:\nfine" },
 	{ "Text.\n\n\n\n", "Text." },                                         /* trailing blanks */
+	{ "Top.\n\nVon: Hans\nGesendet: Montag\nAn: x\n\nalt\n", "Top." },
+	{ "Top.\n\nDe: Juan\nEnviado el: lunes\n\nviejo\n", "Top." },
+	{ "Top.\n\nOn Tuesday, November 17, 2020, 10:00:00 AM GMT+3, Jane <j@x> wrote:\n\n\nold\n", "Top." },
+	{ "\xef\xbb\xbfHello\n", "Hello" },                                    /* byte order mark */
+	{ "Fine.\n\nFrom: the field team\nwe have news\n", "Fine.\n\nFrom: the field team\nwe have news" },
 	{ "A\n\n> q\n\nB\n\n> q\n\nC\n", "A\n\nB\n\nC" },
 };
 
