@@ -106,16 +106,15 @@ digest_format_range(struct buf *out, time_t start, time_t end,
 		    a.tm_year + 1900, b.tm_mday, mb, b.tm_year + 1900);
 }
 
-/* format_when - "18 Nov 14:02" local */
+/* format_when - "18 Nov 14:02" local, with the rendering's month names */
 static void
-format_when(char *out, size_t outlen, time_t t, const char *lang, const char *fb)
+format_when(char *out, size_t outlen, time_t t, char months[12][24])
 {
 	struct tm tm;
-	char m[24];
 
 	localtime_r(&t, &tm);
-	month_name(m, sizeof(m), tm.tm_mon, lang, fb);
-	snprintf(out, outlen, "%d %s %02d:%02d", tm.tm_mday, m, tm.tm_hour, tm.tm_min);
+	snprintf(out, outlen, "%d %s %02d:%02d", tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_hour, tm.tm_min);
 }
 
 /* follows - does the theme set (space-separated, NULL = all) hold theme? */
@@ -143,7 +142,21 @@ struct render {
 	int64_t session, thread;
 	int items, have_section;
 	int next_shown;
+	/* Labels looked up once per rendering, not once per post. */
+	char l_reply[128], l_read_more[128], l_between[128], l_shared_by[128];
+	char months[12][24];
 };
+
+static void
+render_labels(struct render *r)
+{
+	str(r->l_reply, sizeof(r->l_reply), "reply", r->o->lang, r->fb);
+	str(r->l_read_more, sizeof(r->l_read_more), "read_more", r->o->lang, r->fb);
+	str(r->l_between, sizeof(r->l_between), "between_sessions", r->o->lang, r->fb);
+	str(r->l_shared_by, sizeof(r->l_shared_by), "shared_by", r->o->lang, r->fb);
+	for (int i = 0; i < 12; i++)
+		month_name(r->months[i], sizeof(r->months[i]), i, r->o->lang, r->fb);
+}
 
 static void
 heading(struct render *r, const char *key)
@@ -188,7 +201,7 @@ static int
 render_post(void *arg, const struct digest_post *p)
 {
 	struct render *r = arg;
-	char when[96], label[256];
+	char when[96];
 	struct buf addr;
 	size_t n;
 	int cut;
@@ -211,10 +224,9 @@ render_post(void *arg, const struct digest_post *p)
 	if (p->session != r->session) {
 		r->session = p->session;
 		if (p->session == 0) {
-			str(label, sizeof(label), "between_sessions", r->o->lang, r->fb);
-			buf_printf(r->text, "(%s)\n\n", label);
+			buf_printf(r->text, "(%s)\n\n", r->l_between);
 			buf_puts(r->html, "<p style=\"color:#666;margin:4px 0\">(");
-			html_escape_str(r->html, label);
+			html_escape_str(r->html, r->l_between);
 			buf_puts(r->html, ")</p>\n");
 		}
 	}
@@ -225,7 +237,7 @@ render_post(void *arg, const struct digest_post *p)
 		html_escape_str(r->html, *p->thread_subject ? p->thread_subject : p->subject);
 		buf_puts(r->html, "</h4>\n");
 	}
-	format_when(when, sizeof(when), p->received, r->o->lang, r->fb);
+	format_when(when, sizeof(when), p->received, r->months);
 	n = trim_text(p->new_text, &cut);
 	buf_init(&addr, 1024);
 	reply_address(&addr, r->c, p->id);
@@ -246,10 +258,10 @@ render_post(void *arg, const struct digest_post *p)
 		buf_puts(r->text, "    [...]\n");
 	if (cut && r->c->archive.url)
 		buf_printf(r->text, "    %s: %s/thread-%lld.html#p%lld\n",
-		    str(label, sizeof(label), "read_more", r->o->lang, r->fb),
+		    r->l_read_more,
 		    r->c->archive.url, (long long)p->thread, (long long)p->id);
 	buf_printf(r->text, "    %s: mailto:%s\n\n",
-	    str(label, sizeof(label), "reply", r->o->lang, r->fb), addr.data);
+	    r->l_reply, addr.data);
 
 	buf_puts(r->html, "<div style=\"margin:6px 0 12px 0;padding:6px 10px;"
 	    "border-left:3px solid #c9d6e3\"><p style=\"margin:0 0 4px;color:#555;"
@@ -267,13 +279,13 @@ render_post(void *arg, const struct digest_post *p)
 		html_escape_str(r->html, r->c->archive.url);
 		buf_printf(r->html, "/thread-%lld.html#p%lld\">", (long long)p->thread,
 		    (long long)p->id);
-		html_escape_str(r->html, str(label, sizeof(label), "read_more", r->o->lang, r->fb));
+		html_escape_str(r->html, r->l_read_more);
 		buf_puts(r->html, "</a> &middot; ");
 	}
 	buf_puts(r->html, "<a href=\"mailto:");
 	html_escape_str(r->html, addr.data);
 	buf_puts(r->html, "\">");
-	html_escape_str(r->html, str(label, sizeof(label), "reply", r->o->lang, r->fb));
+	html_escape_str(r->html, r->l_reply);
 	buf_puts(r->html, "</a></p></div>\n");
 	buf_release(&addr);
 	r->items++;
@@ -357,7 +369,7 @@ render_link(void *arg, const struct digest_link *l)
 		buf_puts(r->html, "<ul style=\"padding-left:20px\">\n");
 		r->have_section = 1;
 	}
-	str(by, sizeof(by), "shared_by", r->o->lang, r->fb);
+	snprintf(by, sizeof(by), "%s", r->l_shared_by);
 	buf_printf(r->text, "  - %s\n    %s %s (%s)\n", l->url, by, l->author_name, l->subject);
 	buf_puts(r->html, "<li style=\"margin:4px 0\">");
 	html_text(r->html, l->url, strlen(l->url));
@@ -423,6 +435,7 @@ digest_render(struct store *s, const struct conf *c,
 	r.fb = c->list.language;
 	r.text = text;
 	r.html = html;
+	render_labels(&r);
 
 	buf_init(&range, 256);
 	digest_format_range(&range, o->start, o->end, o->lang, r.fb);
