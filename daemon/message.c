@@ -636,9 +636,19 @@ addr_finish(struct ctx *c, const char *s, size_t n)
 		defect(c, "arena-full");
 		return NULL;
 	}
-	for (i = 0; i < n; i++)
-		if (!is_wsp((unsigned char)s[i]))
+	{
+		int inq = 0;
+
+		/* blanks and stray brackets go, except inside a quoted local
+		 * part ("john doe"@example.org) */
+		for (i = 0; i < n; i++) {
+			if (s[i] == '"')
+				inq = !inq;
+			if (!inq && (is_wsp((unsigned char)s[i]) || s[i] == '<' || s[i] == '>'))
+				continue;
 			a[k++] = s[i];
+		}
+	}
 	a[k] = '\0';
 	at = strrchr(a, '@');
 	if (at == NULL || at == a || at[1] == '\0')
@@ -747,7 +757,12 @@ parse_addresses(struct ctx *c, const struct span *sp, struct msg_address **outp)
 				buf_append(dst, q, 1);
 				q++;
 			}
-			if (q < end) {
+			if (q < end && q + 1 < end && q[1] == '@' && !in_angle && !had_angle) {
+				/* a quoted local part: keep it quoted */
+				buf_truncate(dst, mark);
+				buf_append(dst, p, (size_t)(q + 1 - p));
+				p = q + 1;
+			} else if (q < end) {
 				p = q + 1;
 			} else {
 				/* never closed: read on as if the quote were not there */

@@ -563,6 +563,8 @@ static struct addr_case addrs[] = {
 	{ "Just a name", "Just a name|-" },
 	{ "a@b.org, , ,c@d.org", "-|a@b.org;-|c@d.org" },
 	{ "\"Unclosed <a@b.org>", "Unclosed|a@b.org" },           /* quote never closed */
+	{ "\"john doe\"@example.org", "-|\"john doe\"@example.org" },  /* quoted local part */
+	{ "jane@example.org>", "-|jane@example.org" },                /* stray bracket */
 };
 
 ParameterizedTestParameters(message, addresses)
