@@ -937,13 +937,19 @@ collect_signs(const struct conf *c, const struct message *m, int to_bounces,
 		g->strong_detail = detail2(m, "From", m->from.address);
 	}
 
-	/* Weak ones */
-	if ((v = hdr_first(m, "Precedence")) != NULL) {
+	/* Weak ones.  X-Precedence is the same field written by some
+	 * responders; "auto_reply" a value some of them use. */
+	for (size_t k = 0; k < 2 && !g->weak_reason; k++) {
+		const char *name = k == 0 ? "Precedence" : "X-Precedence";
+
+		if ((v = hdr_first(m, name)) == NULL)
+			continue;
 		first_word(v, word, sizeof(word));
 		if (strcasecmp(word, "bulk") == 0 || strcasecmp(word, "junk") == 0 ||
-		    strcasecmp(word, "list") == 0) {
+		    strcasecmp(word, "list") == 0 ||
+		    strcasecmp(word, "auto_reply") == 0) {
 			g->weak_reason = "Precedence";
-			g->weak_detail = detail2(m, "Precedence", v);
+			g->weak_detail = detail2(m, name, v);
 		}
 	}
 	if (!g->weak_reason && (v = hdr_first(m, "X-Auto-Response-Suppress")) != NULL) {

@@ -222,6 +222,8 @@ static const struct route_case route_cases[] = {
 	  ROUTE_AUTOREPLY, NULL, "Precedence", 1, NULL },
 	{ "Precedence list (another list)", ANN DATE "To: cop@example.org\nPrecedence: list\nList-Id: Other <other.example.net>\nSubject: x\n", "x\n", 0,
 	  ROUTE_AUTOREPLY, NULL, "Precedence", 1, NULL },
+	{ "X-Precedence auto_reply", ANN DATE "To: cop@example.org\nX-Precedence: auto_reply\nSubject: x\n", "x\n", 0,
+	  ROUTE_AUTOREPLY, NULL, "Precedence", 1, NULL },
 	{ "Precedence first-class", ANN DATE "To: cop@example.org\nPrecedence: first-class\nSubject: x\n", "x\n", 0,
 	  ROUTE_POST, NULL, NULL, 0, NULL },
 	{ "Exchange X-Auto-Response-Suppress", ANN DATE "To: cop@example.org\nX-Auto-Response-Suppress: All\nSubject: x\n", "x\n", 0,
