@@ -829,3 +829,25 @@ Test(relay, barazad_once_server_down_then_back)
 	check_cli_delivery(&env);
 	h_env_fini(&env);
 }
+
+Test(relay, connection_lost_after_data_is_retried)
+{
+	struct ctx x;
+	int remaining = -1;
+
+	setup(&x, "relay_drop", "[smtp]\npersonalize = no\n", 1);
+	cast(&x);
+	h_smtp_rules(&x.env, "{\"drop_after_data\": true}");
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	relay_run(x.s, x.c, &remaining);
+	cr_expect_eq(remaining, 4, "remaining %d, want 4", remaining);
+	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'deferred'"),
+	    4, "a transaction without the server's final answer was not deferred");
+	cr_expect_eq(query_long(&x, "SELECT count(*) FROM bounces"), 0);
+	h_smtp_rules(&x.env, NULL);
+	setenv("BARAZA_NOW", "2020-11-20T10:01:00Z", 1);
+	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(remaining, 0);
+	check_delivered_once(&x);
+	teardown(&x);
+}
