@@ -442,3 +442,49 @@ Test(ingest, import_refused_message_kept_as_failed)
 	h_out_free(&out);
 	h_env_fini(&env);
 }
+
+/* Oversize messages are recorded (ignored, real size, the first
+ * max_message_kb kept) whether or not they fit the reader's cap; a message
+ * without Message-ID is deduplicated by the hash of its bytes. */
+Test(ingest, import_oversize_and_missing_message_id)
+{
+	static const char head[] = "From a@b Fri Nov 20 10:00:00 2020\n"
+	    "From: A <a@example.org>\nTo: cop@example.org\nSubject: %s\n"
+	    "%sDate: Fri, 20 Nov 2020 10:00:00 +0000\n\n";
+	struct h_env env;
+	struct h_out out;
+	char path[H_PATH + 32], *text = NULL;
+	size_t tlen = 0;
+	FILE *fp;
+
+	env_up(&env, "oversize");
+	h_write_config(&env, EXTRA_CONF "max_message_kb = 64\n");
+	fp = open_memstream(&text, &tlen);
+	cr_assert(fp != NULL);
+	fprintf(fp, head, "a bit big", "Message-ID: <big@test.example>\n");
+	for (int i = 0; i < 1000; i++)      /* 77 KB: over 64, under the cap */
+		fprintf(fp, "%076d\n", i);
+	fprintf(fp, "\n");
+	fprintf(fp, head, "no id", "");
+	fprintf(fp, "hello\n\n");
+	fprintf(fp, head, "no id", "");       /* the very same bytes again */
+	fprintf(fp, "hello\n\n");
+	fprintf(fp, head, "huge", "Message-ID: <huge@test.example>\n");
+	for (int i = 0; i < 20000; i++)     /* 1.5 MB: beyond the reader's cap */
+		fprintf(fp, "%076d\n", i);
+	fclose(fp);
+	h_write_file(&env, "o.mbox", text, tlen, 0644, path, sizeof(path));
+	free(text);
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_assert_eq(out.status, 0, "import-mbox: exit %d: %s", out.status, out.err);
+	cr_expect(strstr(out.out, "imported 3 messages (1 duplicates, 0 failed)") != NULL,
+	    "got '%s'", out.out);
+	h_out_free(&out);
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM messages WHERE route = 'oversize'"
+	    " AND state = 'ignored' AND length(raw) = 65536 AND size > 65536"
+	    " AND message_id IN ('big@test.example', 'huge@test.example')"), 2,
+	    "oversize messages not recorded as ignored with 64 KB kept");
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM posts WHERE message_id LIKE 'sha256:%'"), 1,
+	    "a message without Message-ID is not stored once under its hash");
+	h_env_fini(&env);
+}
