@@ -349,3 +349,36 @@ Test(moderation, bounces_on_three_days_stop_a_member)
 	    "the member gets one probe saying how to come back");
 	h_env_fini(&env);
 }
+
+Test(moderation, rate_limit_holds_the_excess)
+{
+	struct h_env env;
+	struct h_mail m = { 0 };
+	struct h_out out;
+	char subj[64];
+
+	setup_list(&env, "mod_rate", "[list]\nmoderate = nonmembers\nmax_posts_per_hour = 2\n");
+	for (int i = 1; i <= 3; i++) {
+		snprintf(subj, sizeof(subj), "Burst post %d", i);
+		memset(&m, 0, sizeof(m));
+		m.from = "Bo Lindqvist <bo@example.net>";
+		m.subject = subj;
+		m.body = "More thoughts.\n";
+		deliver(&env, &m);
+	}
+	cr_expect_eq(count_with(&env, "chidi@example.net", "Burst post 1"), 1);
+	cr_expect_eq(count_with(&env, "chidi@example.net", "Burst post 2"), 1);
+	cr_expect_eq(count_with(&env, "chidi@example.net", "Burst post 3"), 0,
+	    "the third post within the hour must be held");
+	h_baraza(&env, &out, "held --json");
+	cr_expect_not_null(strstr(out.out, "\"reason\":\"rate limit\""), "held --json: %s", out.out);
+	h_out_free(&out);
+	/* an hour later the member may post again */
+	env.now = "2020-11-20T11:30:00Z";
+	memset(&m, 0, sizeof(m));
+	m.from = "Bo Lindqvist <bo@example.net>";
+	m.subject = "Later post";
+	deliver(&env, &m);
+	cr_expect_eq(count_with(&env, "chidi@example.net", "Later post"), 1);
+	h_env_fini(&env);
+}
