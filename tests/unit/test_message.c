@@ -211,6 +211,10 @@ static struct golden golden[] = {
 	  "2020-11-18T06:15:00Z", "What did the borehole cost?",
 	  "The costs are in the spreadsheet <https://example.org/costs.xlsx> \xe2\x80\x93 three items:\n\n"
 	  "- drilling & casing\n- pump\n- tank\n\nRegards,\nMary", "borehole cost", "", "", F_HTML },
+	{ "outlook-web-html.eml", "Re: Meeting", "Jane Wairimu", "jane.w@example.org",
+	  "DM6PR.owa.1@example.org", "meeting@example.org", "meeting@example.org",
+	  "2020-11-28T09:00:00Z", "Sent: Friday, November 27, 2020 17:00\nTo: cop@lists.example.net",
+	  "Sounds good, see you there. Caf\xc3\xa9 at 10.", "meet tomorrow", "", "", F_HTML },
 	{ "outlook-winmail.eml", "Training schedule", "Grace Achieng", "grace@example.org",
 	  "002a01d6be$aa$bb@example.org", "-", "", "2020-11-19T05:00:00Z", NULL,
 	  "The training schedule is attached.", "winmail", "winmail.dat|application/ms-tnef|1024",
