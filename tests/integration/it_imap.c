@@ -315,6 +315,67 @@ Test(imap_check, wrong_password_perm)
 	h_env_fini(&env);
 }
 
+/* A server without STARTTLS (a Dovecot of our own with ssl = no):
+ * starttls = yes refuses to log in in clear text, auto goes on without */
+Test(imap_check, starttls_required_but_missing)
+{
+	struct h_env env;
+	struct h_out out;
+	struct conf *c;
+	char dc[H_PATH + 32], path[H_PATH + 64], extra[2048], msg[1024], *txt;
+	pid_t pid;
+	int port, rc, status;
+
+	env_init(&env, "nostarttls");
+	snprintf(dc, sizeof(dc), "%s/dovecot-plain", env.dir);
+	rc = h_run(&env, &out, "'%s/tests/servers/dovecot-start' --prepare '%s' && "
+	    "sed -i 's/^\\( *\\)ssl = yes/\\1ssl = no/' '%s/dovecot.conf'",
+	    env.srcdir, dc, dc);
+	cr_assert_eq(rc, 0, "prepare: %s", out.err);
+	h_out_free(&out);
+	snprintf(path, sizeof(path), "%s/imap.port", dc);
+	txt = h_read_file(path, NULL);
+	cr_assert(txt != NULL);
+	port = atoi(txt);
+	free(txt);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		snprintf(path, sizeof(path), "%s/dovecot.conf", dc);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execlp("dovecot", "dovecot", "-F", "-c", path, (char *)NULL);
+		_exit(127);
+	}
+	rc = h_run(&env, &out, "'%s/tests/servers/wait-port' 127.0.0.1 %d 10000",
+	    env.srcdir, port);
+	h_out_free(&out);
+	cr_assert_eq(rc, 0, "plain Dovecot did not start");
+	h_write_file(&env, "u1.pass", "u1-secret\n", (size_t)-1, 0600, path,
+	    sizeof(path));
+
+	snprintf(extra, sizeof(extra), "[imap]\nurl = imap://127.0.0.1:%d/INBOX\n"
+	    "user = u1@example.org\npassword_file = %s\nstarttls = yes\n", port,
+	    path);
+	c = load(&env, extra);
+	rc = imap_check(c, msg, sizeof(msg));
+	cr_expect_eq(rc, -1, "starttls = yes: got %d: %s", rc, msg);
+	cr_expect(strstr(msg, "does not offer STARTTLS") != NULL, "got \"%s\"", msg);
+	conf_free(&c);
+
+	snprintf(extra, sizeof(extra), "[imap]\nurl = imap://127.0.0.1:%d/INBOX\n"
+	    "user = u1@example.org\npassword_file = %s\nstarttls = auto\n", port,
+	    path);
+	c = load(&env, extra);
+	rc = imap_check(c, msg, sizeof(msg));
+	cr_expect_eq(rc, 0, "starttls = auto: got %d: %s", rc, msg);
+	cr_expect(strstr(msg, "(no TLS)") != NULL, "got \"%s\"", msg);
+	conf_free(&c);
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	h_env_fini(&env);
+}
+
 /* tls_verify_chain on its own: the test CA is trusted only through
  * ca_file, and only for its names */
 Test(tls, verify_chain_table)
