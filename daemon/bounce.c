@@ -126,6 +126,7 @@ fail:
 	return -1;
 }
 
+/* bounce_handle - count a report that reached cop+bounces[-VERP]@ */
 int
 bounce_handle(struct store *s, const struct conf *c, const struct message *m,
     int64_t message_row, const char *verp)
@@ -168,6 +169,7 @@ bounce_handle(struct store *s, const struct conf *c, const struct message *m,
 	return rc;
 }
 
+/* bounce_record_failure - count an SMTP-level permanent failure */
 int
 bounce_record_failure(struct store *s, const struct conf *c,
     const char *address, const char *reason)
@@ -177,6 +179,7 @@ bounce_record_failure(struct store *s, const struct conf *c,
 	return count_one(s, c, address, 0, reason, 0);
 }
 
+/* bounce_record_success - a delivery worked: decay the address's score */
 int
 bounce_record_success(struct store *s, const char *address)
 {

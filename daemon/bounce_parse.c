@@ -238,6 +238,7 @@ static const char *const daemon_names[] = {
 
 /* ---- small string helpers --------------------------------------------- */
 
+/* lc - ASCII lower-case of one byte */
 static int
 lc(int ch)
 {
@@ -288,12 +289,14 @@ find_phrase(const char *p, const char *end, const char *phrase)
 	return NULL;
 }
 
+/* contains - does s contain phrase (case-insensitive)? */
 static int
 contains(const char *s, const char *phrase)
 {
 	return s && find_phrase(s, s + strlen(s), phrase) != NULL;
 }
 
+/* contains_any - does s contain any phrase of list? */
 static int
 contains_any(const char *s, const char *const *list, size_t n)
 {
@@ -303,6 +306,7 @@ contains_any(const char *s, const char *const *list, size_t n)
 	return 0;
 }
 
+/* region_has_any - does [p, end) contain any phrase of list? */
 static int
 region_has_any(const char *p, const char *end, const char *const *list, size_t n)
 {
@@ -322,12 +326,14 @@ struct addrset {
 	struct arena *a;
 };
 
+/* local_char - may ch be part of an address local part? */
 static int
 local_char(int ch)
 {
 	return isalnum(ch) || (ch && strchr("!#$%&'*+/=?^_`{|}~.-", ch)) || ch >= 0x80;
 }
 
+/* domain_char - may ch be part of a domain? */
 static int
 domain_char(int ch)
 {
@@ -365,6 +371,7 @@ addrset_add(struct addrset *set, const char *addr, size_t len)
 	return 0;
 }
 
+/* addrset_has - is the address (len bytes) in the set already? */
 static int
 addrset_has(const struct addrset *set, const char *addr, size_t len)
 {
@@ -411,6 +418,7 @@ next_address(const char *p, const char *end, const char **start, size_t *len)
 	return NULL;
 }
 
+/* admin_local - is the local part the mail system's own (postmaster@ ...)? */
 static int
 admin_local(const char *addr, size_t len)
 {
@@ -460,8 +468,8 @@ struct dsn_rcpt {
 	size_t final_len, original_len, action_len, status_len, diagnostic_len;
 };
 
-/* field_value - trimmed value after "Name:" (the whole logical line, with
- * continuations already included by the caller) */
+/* dsn_address - the address in a recipient field value ("rfc822; a@b",
+ * continuation lines included): sets *out and *outlen when there is one */
 static void
 dsn_address(const char *v, size_t n, const char **out, size_t *outlen)
 {
@@ -476,6 +484,7 @@ dsn_address(const char *v, size_t n, const char **out, size_t *outlen)
 	}
 }
 
+/* dsn_word - the first word of a field value (Action, Status) */
 static void
 dsn_word(const char *v, size_t n, const char **out, size_t *outlen)
 {
@@ -491,7 +500,11 @@ dsn_word(const char *v, size_t n, const char **out, size_t *outlen)
 	*outlen = (size_t)(e - v);
 }
 
-/* dsn_block_end - one block of fields: lines up to a blank line */
+/* dsn_parse - read a message/delivery-status body: blocks of fields
+ * separated by blank lines, the first per message, then one per recipient.
+ * Failed recipients go to perm, delayed ones to temp; *any is set when a
+ * recipient block was seen; *status and *diag come from the first
+ * recipient that counts.  0, or -1 when the arena is full. */
 static int
 dsn_parse(const char *ds, struct arena *a, struct addrset *perm, struct addrset *temp,
     int *any, const char **status, const char **diag)
@@ -694,6 +707,7 @@ struct found_anchor {
 	const struct anchor *anchor;
 };
 
+/* cmp_found - qsort order of found anchors: by position, then table order */
 static int
 cmp_found(const void *x, const void *y)
 {
@@ -817,6 +831,7 @@ find_smtp_line(const char *p, const char *end, size_t *len)
 
 /* ---- bounce_parse -------------------------------------------------------------- */
 
+/* bounce_parse_input - the scanning, on plain parts (see the top of this file) */
 int
 bounce_parse_input(const struct bounce_input *in, struct arena *a,
     struct bounce_report *out)
@@ -1002,6 +1017,7 @@ join_headers(const struct message *m, const char *name, struct arena *a)
 	return res;
 }
 
+/* bounce_parse - gather the parts of m that matter and scan them */
 int
 bounce_parse(const struct message *m, struct arena *a, struct bounce_report *out)
 {

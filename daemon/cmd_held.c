@@ -53,6 +53,7 @@ one_line(const char *s)
 	return o;
 }
 
+/* held_list - print the moderation queue (text or JSON) */
 static int
 held_list(struct store *s, int as_json, int pending)
 {
@@ -133,6 +134,7 @@ cli_name(void)
 	return xasprintf("%s (command line)", u && *u ? u : "admin");
 }
 
+/* held_decide - `held approve|reject ID` in one transaction */
 static int
 held_decide(struct cmd_ctx *ctx, const char *word, const char *idstr,
     const char *comment)
@@ -198,6 +200,7 @@ held_decide(struct cmd_ctx *ctx, const char *word, const char *idstr,
 	return rc;
 }
 
+/* cmd_held - `baraza held ...`: dispatch */
 int
 cmd_held(struct cmd_ctx *ctx, int argc, char **argv)
 {

@@ -49,12 +49,14 @@ member_counts(const struct held_member *mb)
 	return strcmp(mb->status, "active") == 0 || strcmp(mb->status, "bouncing") == 0;
 }
 
+/* is_facilitator - is this an active facilitator? */
 static int
 is_facilitator(const struct held_member *mb)
 {
 	return strcmp(mb->role, "facilitator") == 0 && strcmp(mb->status, "active") == 0;
 }
 
+/* moderation_reason_var - the template section that explains reason */
 const char *
 moderation_reason_var(const char *reason)
 {
@@ -69,6 +71,7 @@ moderation_reason_var(const char *reason)
 	return "r_all";
 }
 
+/* moderation_check - apply list.moderate and max_posts_per_hour to m */
 int
 moderation_check(struct store *s, const struct conf *c,
     const struct message *m, int64_t author, const char **reason)
@@ -139,6 +142,7 @@ display(const char *name, const char *address)
 	return xstrdup(address ? address : "(unknown sender)");
 }
 
+/* moderation_hold - record the hold and queue the notices */
 int
 moderation_hold(struct store *s, const struct conf *c,
     const struct message *m, int64_t message_row, int64_t post_id,
@@ -413,6 +417,7 @@ clean_comment(const char *comment)
 	return out;
 }
 
+/* moderation_decide - approve or reject hold id once (mail and command line) */
 int
 moderation_decide(struct store *s, const struct conf *c, int64_t id,
     int approve, const char *by, const char *comment,
@@ -478,6 +483,7 @@ out:
 	return rc;
 }
 
+/* moderation_answer - a mail to cop+approve-TOKEN@ or cop+reject-TOKEN@ */
 int
 moderation_answer(struct store *s, const struct conf *c,
     const struct message *m, int approve, const char *token)
@@ -565,6 +571,7 @@ fail:
 	return -1;
 }
 
+/* moderation_expire - expire due holds in a transaction of its own */
 int
 moderation_expire(struct store *s, time_t now)
 {

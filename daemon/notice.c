@@ -22,6 +22,7 @@
 
 #define NOTICE_HEADER_MAX 998     /* bytes of one header value kept */
 
+/* notice_random_hex - random bytes as hex */
 int
 notice_random_hex(char *out, size_t nbytes)
 {
@@ -50,6 +51,7 @@ notice_random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
+/* notice_tagged - the list address with a tag */
 char *
 notice_tagged(const struct conf *c, const char *tag)
 {
@@ -99,12 +101,14 @@ clean_value(const char *v)
 	return out;
 }
 
+/* notice_one_line - one clean line of s */
 char *
 notice_one_line(const char *s)
 {
 	return clean_value(s);
 }
 
+/* is_ascii - is s all ASCII? */
 static int
 is_ascii(const char *s)
 {
@@ -188,6 +192,7 @@ put_folded(struct buf *out, const char *v, size_t col)
 	return 0;
 }
 
+/* notice_header - one header field, cleaned, encoded and folded */
 int
 notice_header(struct buf *out, const char *name, const char *value)
 {
@@ -222,6 +227,7 @@ address_clean(const char *addr)
 	return a;
 }
 
+/* notice_address_header - one address header field with a display name */
 int
 notice_address_header(struct buf *out, const char *name, const char *display,
     const char *addr)
@@ -273,6 +279,7 @@ put_attachment(struct buf *out, const char *raw, size_t len)
 	return 0;
 }
 
+/* notice_build - render the template and write the whole message */
 int
 notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 {
@@ -358,6 +365,7 @@ done:
 	return rc;
 }
 
+/* notice_send - build and queue a notice */
 int64_t
 notice_send(struct store *s, const struct conf *c, const struct notice *n)
 {
@@ -375,6 +383,7 @@ notice_send(struct store *s, const struct conf *c, const struct notice *n)
 	return id;
 }
 
+/* notice_once - once-a-day gate for a notice */
 int
 notice_once(struct store *s, const char *address, const char *kind, time_t now)
 {

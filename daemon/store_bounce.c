@@ -10,6 +10,7 @@
 #include "store_bounce.h"
 #include "store_int.h"
 
+/* store_bounce_insert - add a bounces row */
 int
 store_bounce_insert(struct store *s, int64_t member, const char *address,
     long day, time_t at, int temporary, const char *reason, int64_t message)
@@ -34,6 +35,7 @@ store_bounce_insert(struct store *s, int64_t member, const char *address,
 	return store_step_done(s, st);
 }
 
+/* store_bounce_days - distinct days with counting bounces */
 long
 store_bounce_days(struct store *s, const char *address, long from_day)
 {
@@ -56,6 +58,7 @@ store_bounce_days(struct store *s, const char *address, long from_day)
 	return v;
 }
 
+/* store_bounce_last - the newest counting bounce of an address */
 int
 store_bounce_last(struct store *s, const char *address, long *day, int *smtp)
 {
@@ -79,6 +82,7 @@ store_bounce_last(struct store *s, const char *address, long *day, int *smtp)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "last bounce");
 }
 
+/* store_bounce_clear - forget the counting bounces of an address */
 long
 store_bounce_clear(struct store *s, const char *address)
 {
@@ -94,6 +98,7 @@ store_bounce_clear(struct store *s, const char *address)
 	return (long)sqlite3_changes(s->db);
 }
 
+/* store_bounce_disable - stop mail to a bouncing member */
 int
 store_bounce_disable(struct store *s, int64_t member, time_t now)
 {

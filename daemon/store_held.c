@@ -13,6 +13,7 @@
 #include "store_int.h"
 #include "xalloc.h"
 
+/* store_held_member_release - free the strings of a held_member */
 void
 store_held_member_release(struct held_member *m)
 {
@@ -60,6 +61,7 @@ member_one(struct store *s, sqlite3_stmt *st, struct held_member *out)
 	return store_log_error(s, "member look-up");
 }
 
+/* store_held_member_by_email - a member by address (case-insensitive) */
 int
 store_held_member_by_email(struct store *s, const char *email, struct held_member *out)
 {
@@ -76,6 +78,7 @@ store_held_member_by_email(struct store *s, const char *email, struct held_membe
 	return member_one(s, st, out);
 }
 
+/* store_held_member_by_id - a member by id */
 int
 store_held_member_by_id(struct store *s, int64_t id, struct held_member *out)
 {
@@ -90,6 +93,7 @@ store_held_member_by_id(struct store *s, int64_t id, struct held_member *out)
 	return member_one(s, st, out);
 }
 
+/* store_held_facilitators - every active facilitator */
 int
 store_held_facilitators(struct store *s, struct held_member **out, size_t *n)
 {
@@ -140,6 +144,7 @@ count_one(struct store *s, sqlite3_stmt *st, const char *what)
 	return v;
 }
 
+/* store_held_accepted_posts - accepted posts by a member */
 long
 store_held_accepted_posts(struct store *s, int64_t member)
 {
@@ -153,6 +158,7 @@ store_held_accepted_posts(struct store *s, int64_t member)
 	return count_one(s, st, "accepted posts");
 }
 
+/* store_held_recent_posts - accepted posts from an address since a time */
 long
 store_held_recent_posts(struct store *s, const char *address, time_t since,
     const char *except)
@@ -172,6 +178,7 @@ store_held_recent_posts(struct store *s, const char *address, time_t since,
 	return count_one(s, st, "recent posts");
 }
 
+/* store_held_row_release - free the strings of a held_row */
 void
 store_held_row_release(struct held_row *r)
 {
@@ -221,6 +228,7 @@ held_fill(sqlite3_stmt *st, struct held_row *r)
 	r->received = (time_t)sqlite3_column_int64(st, 17);
 }
 
+/* held_one - step a one-row hold query */
 static int
 held_one(struct store *s, sqlite3_stmt *st, struct held_row *out)
 {
@@ -238,6 +246,7 @@ held_one(struct store *s, sqlite3_stmt *st, struct held_row *out)
 	return store_log_error(s, "hold look-up");
 }
 
+/* store_held_insert - add a hold */
 int
 store_held_insert(struct store *s, int64_t message, int64_t post,
     const char *reason, const char *token, time_t created, time_t expires,
@@ -264,6 +273,7 @@ store_held_insert(struct store *s, int64_t message, int64_t post,
 	return 0;
 }
 
+/* store_held_by_token - a hold by its token */
 int
 store_held_by_token(struct store *s, const char *token, struct held_row *out)
 {
@@ -278,6 +288,7 @@ store_held_by_token(struct store *s, const char *token, struct held_row *out)
 	return held_one(s, st, out);
 }
 
+/* store_held_by_id - a hold by id */
 int
 store_held_by_id(struct store *s, int64_t id, struct held_row *out)
 {
@@ -292,6 +303,7 @@ store_held_by_id(struct store *s, int64_t id, struct held_row *out)
 	return held_one(s, st, out);
 }
 
+/* store_held_list - the holds, oldest first */
 int
 store_held_list(struct store *s, const char *state, struct held_row **rows, size_t *n)
 {
@@ -328,6 +340,7 @@ store_held_list(struct store *s, const char *state, struct held_row **rows, size
 	return 0;
 }
 
+/* store_held_decide - move a hold out of 'held', once */
 int
 store_held_decide(struct store *s, int64_t id, const char *state, time_t when,
     const char *by, const char *comment)
@@ -351,6 +364,7 @@ store_held_decide(struct store *s, int64_t id, const char *state, time_t when,
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
 
+/* store_held_expired - ids of holds past their expiry */
 int
 store_held_expired(struct store *s, time_t now, int64_t **ids, size_t *n)
 {
@@ -383,6 +397,7 @@ store_held_expired(struct store *s, time_t now, int64_t **ids, size_t *n)
 	return 0;
 }
 
+/* store_held_post_state - set a post's state */
 int
 store_held_post_state(struct store *s, int64_t post, const char *state)
 {
@@ -396,6 +411,7 @@ store_held_post_state(struct store *s, int64_t post, const char *state)
 	return store_step_done(s, st);
 }
 
+/* store_held_post_text - a post's new_text */
 int
 store_held_post_text(struct store *s, int64_t post, char **new_text)
 {
@@ -417,6 +433,7 @@ store_held_post_text(struct store *s, int64_t post, char **new_text)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "post text");
 }
 
+/* store_held_message_raw - the raw bytes of a stored message */
 int
 store_held_message_raw(struct store *s, int64_t message, char **raw, size_t *len)
 {
@@ -446,6 +463,7 @@ store_held_message_raw(struct store *s, int64_t message, char **raw, size_t *len
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "message raw");
 }
 
+/* store_notice_once - record a notice for the day unless one was sent */
 int
 store_notice_once(struct store *s, const char *address, const char *kind, long day)
 {
