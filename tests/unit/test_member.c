@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include <sqlite3.h>
 
 #include "address.h"
+#include "cmd.h"
+#include "cmd_opt.h"
 #include "buf.h"
 #include "conf.h"
 #include "csv.h"
@@ -660,4 +663,68 @@ Test(members, walk_in_order_and_stop)
 	cr_assert_eq(store_member_count(db), 3);
 	cr_assert_eq(store_member_each(db, stop_at_second, &n), 7, "the callback's value");
 	cr_assert_eq(n, 2);
+}
+
+/* ---- command-line options ---------------------------------------------------- */
+
+/* cmd_usage_error lives in baraza.c, which this test does not link */
+static char usage_seen[256];
+
+int
+cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(usage_seen, sizeof(usage_seen), "%s: ", cmd);
+
+	va_start(ap, fmt);
+	vsnprintf(usage_seen + n, sizeof(usage_seen) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return 2;
+}
+
+Test(cmd_opt, values_flags_and_positionals)
+{
+	const char *name = NULL, *theme_list = NULL;
+	int json = 0, npos;
+	const struct cmd_opt opts[] = {
+		{ "--name", &name, NULL }, { "--themes", &theme_list, NULL },
+		{ "--json", NULL, &json }, { NULL, NULL, NULL },
+	};
+	char *argv[] = { "member", "add", "a@example.org", "--name", "Ann Smith",
+		"--themes=funding,risk", "--json", "--", "--not-an-option", NULL };
+	char *pos[3];
+
+	cr_assert_eq(cmd_opt_parse("member add", 9, argv, 2, opts, pos, 3, &npos), 0,
+	    "got an error: %s", usage_seen);
+	cr_assert_eq(npos, 2);
+	cr_assert_str_eq(pos[0], "a@example.org");
+	cr_assert_str_eq(pos[1], "--not-an-option", "after --, everything is positional");
+	cr_assert_str_eq(name, "Ann Smith");
+	cr_assert_str_eq(theme_list, "funding,risk");
+	cr_assert_eq(json, 1);
+}
+
+Test(cmd_opt, usage_errors)
+{
+	static const struct { int argc; char *argv[4]; const char *want; } cases[] = {
+		{ 3, { "member", "list", "--bogus" }, "member list: unknown option '--bogus'" },
+		{ 3, { "member", "list", "--name" }, "member list: --name needs a value" },
+		{ 3, { "member", "list", "--json=yes" }, "member list: --json takes no value" },
+		{ 4, { "member", "list", "x", "y" }, "member list: unexpected argument 'y'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *name = NULL;
+		int json = 0, npos;
+		const struct cmd_opt opts[] = {
+			{ "--name", &name, NULL }, { "--json", NULL, &json }, { NULL, NULL, NULL },
+		};
+		char *pos[1];
+
+		usage_seen[0] = '\0';
+		cr_assert_eq(cmd_opt_parse("member list", cases[i].argc, (char **)cases[i].argv, 2,
+		    opts, pos, 1, &npos), 2, "case %zu: want exit status 2", i);
+		cr_assert_str_eq(usage_seen, cases[i].want, "got '%s', want '%s'", usage_seen,
+		    cases[i].want);
+	}
 }
