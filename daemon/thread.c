@@ -580,7 +580,9 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 	/* The message's own container: its headers decide its parent. */
 	if ((have_self = store_container_get(s, tm->mid, &self)) < 0)
 		goto out;
-	if (parent_mid) {
+	/* Without a container of its own nothing points at the message yet,
+	 * so it cannot be an ancestor of its parent: no walk needed. */
+	if (parent_mid && have_self) {
 		rc = thread_is_ancestor(store_parent, s, tm->mid, parent_mid);
 		if (rc < 0) {
 			if (have_self)
