@@ -66,6 +66,7 @@ struct imap {
 	int broken;                       /* transport failed: close, no LOGOUT */
 	uint32_t uidvalidity;
 	uint32_t exists;
+	unsigned batch_max;               /* messages per UID FETCH */
 };
 
 /* One message of a fetch plan: its UID and announced size */
@@ -561,6 +562,7 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 		im->folder = xstrdup(f);
 		im->folder_wire = mutf7_encode(f);
 	}
+	im->batch_max = IMAP_BATCH_MESSAGES;
 	im->max_size = c->list.max_message_kb > 0 ?
 	    (size_t)c->list.max_message_kb * 1024 + 1 : (size_t)64 << 20;
 
@@ -1105,7 +1107,7 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 			batch[nb++] = plan[i++].uid;
 			partial = 1;
 		} else {
-			while (i < nplan && nb < IMAP_BATCH_MESSAGES &&
+			while (i < nplan && nb < im->batch_max &&
 			    plan[i].size <= im->max_size &&
 			    (nb == 0 || bytes + plan[i].size <= IMAP_BATCH_BYTES)) {
 				bytes += plan[i].size;
@@ -1193,6 +1195,14 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 }
 
 /* ---- IDLE and keep-alive ----------------------------------------------- */
+
+/* imap_set_batch - see imap.h */
+void
+imap_set_batch(struct imap *im, unsigned messages)
+{
+	im->batch_max = messages >= 1 && messages <= IMAP_BATCH_MESSAGES ?
+	    messages : IMAP_BATCH_MESSAGES;
+}
 
 /* imap_can_idle - see imap.h */
 int

@@ -67,7 +67,7 @@ enum imap_status {
 };
 
 #define IMAP_TIMEOUT 30                 /* seconds, every network operation */
-#define IMAP_BATCH_MESSAGES 200         /* messages per UID FETCH */
+#define IMAP_BATCH_MESSAGES 500         /* messages per UID FETCH */
 #define IMAP_BATCH_BYTES (16u << 20)    /* bytes per UID FETCH (sum of sizes) */
 #define IMAP_KEYWORD "$Baraza"          /* set by after = flag */
 
@@ -122,6 +122,11 @@ void imap_close(struct imap **imp);
 int imap_fetch(struct imap *im, struct store *s, imap_message_fn fn,
     void *arg, const volatile sig_atomic_t *stop, struct imap_fetch_stats *st,
     char *err, size_t errlen);
+
+/* imap_set_batch - messages per UID FETCH for this connection (1 ..
+ * IMAP_BATCH_MESSAGES; other values restore the default).  For tests and
+ * benchmarks. */
+void imap_set_batch(struct imap *im, unsigned messages);
 
 /* imap_can_idle - 1 when the server announced IDLE, else 0 */
 int imap_can_idle(const struct imap *im);
