@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +411,7 @@ smtp_pool_new(const struct conf *c, long nconn, smtp_done_fn *done, void *arg,
 {
 	struct smtp_pool *p;
 	char password[1024] = "";
+	sigset_t all, old;
 
 	if (nconn < 1)
 		nconn = 1;
@@ -445,14 +447,20 @@ smtp_pool_new(const struct conf *c, long nconn, smtp_done_fn *done, void *arg,
 		}
 	}
 	memset(password, 0, sizeof(password));
+	/* The sending threads take no signals: SIGTERM, SIGHUP and the rest
+	 * stay with the caller's thread, which the daemon's loop watches. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (long i = 0; i < nconn; i++) {
 		if (pthread_create(&p->w[i].tid, NULL, worker_main, &p->w[i]) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			snprintf(err, errlen, "cannot start a sending thread");
 			smtp_pool_free(&p);
 			return NULL;
 		}
 		p->w[i].started = 1;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return p;
 }
 
