@@ -576,3 +576,49 @@ Test(moderation, hostile_subject_stays_in_its_header)
 	message_free(&m);
 	fx_close(&f);
 }
+
+static int
+answer_with_headers(struct fx *f, const char *from, const char *token, const char *headers)
+{
+	char *raw = xasprintf("From: <%s>\nTo: cop+approve-%s@example.org\nSubject: ok\n%s"
+	    "Message-ID: <ah%ld@x>\n\nok\n", from, token, headers, random());
+	struct message *m = parse(raw);
+	int rc;
+
+	cr_assert_eq(store_begin(f->s), 0);
+	rc = moderation_answer(f->s, &f->c, m, 1, token);
+	cr_assert_eq(store_commit(f->s), 0);
+	message_free(&m);
+	free(raw);
+	return rc;
+}
+
+Test(moderation, trusted_authentication_results_vouch_for_the_facilitator)
+{
+	struct fx f;
+	struct message *m;
+	char *token, *raw;
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	f.c.list.trusted_authserv_id = "mx.example.org";
+	token = hold(&f, &m, &raw);
+	/* the trusted server says the From is forged: refused */
+	answer_with_headers(&f, "fac@example.org", token,
+	    "Authentication-Results: mx.example.org; dkim=fail header.d=example.org;"
+	    " spf=fail smtp.mailfrom=example.org\n");
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1,
+	    "a failed dkim and spf must not decide");
+	/* another server's say-so does not count either way */
+	answer_with_headers(&f, "fac@example.org", token,
+	    "Authentication-Results: mx.example.org; dkim=fail; spf=softfail\n"
+	    "Authentication-Results: evil.example; dkim=pass\n");
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1);
+	/* a pass from the trusted server decides */
+	answer_with_headers(&f, "fac@example.org", token,
+	    "Authentication-Results: mx.example.org; dkim=pass header.d=example.org\n");
+	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'approved'"), 1);
+	message_free(&m);
+	free(raw);
+	free(token);
+	fx_close(&f);
+}
