@@ -182,13 +182,17 @@ moderation_hold(struct store *s, const struct conf *c,
 
 	/* the author: one notice a day at most */
 	if (m->from.address) {
+		int once;
+
 		found = store_held_member_by_email(s, m->from.address, &mb);
 		if (found < 0)
 			goto fail;
-		int once = notice_once(s, m->from.address, "held", now);
-
-		if (once < 0)
+		once = notice_once(s, m->from.address, "held", now);
+		if (once < 0) {
+			if (found)
+				store_held_member_release(&mb);
 			goto fail;
+		}
 		if (once) {
 			struct template_var vars[] = {
 				{ "name", from_name },
