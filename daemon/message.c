@@ -1485,6 +1485,18 @@ message_part(struct ctx *c, struct entity *e, const char *end, size_t depth, int
 	buf_release(&dec);
 }
 
+/* only_blank - the n bytes are all white space */
+static int
+only_blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_wsp((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
 struct child {
 	const char *p, *end;
 };
@@ -1601,8 +1613,8 @@ multipart(struct ctx *c, struct entity *e, const char *type, struct mparams *pp,
 		if (sub[0] == 's' && nchild > 0)
 			walk(c, kids[0].p, kids[0].end, depth + 1, flags, "text/plain");
 	} else if (strcmp(sub, "alternative") == 0) {
-		size_t best = 0;
-		int best_score = -1;
+		size_t best = 0, second = 0, mark = c->text.len, natt = c->natt;
+		int best_score = -1, second_score = -1, got_plain = c->got_plain;
 
 		for (i = 0; i < nchild; i++) {
 			struct entity ce;
@@ -1618,12 +1630,25 @@ multipart(struct ctx *c, struct entity *e, const char *type, struct mparams *pp,
 			    strncmp(t, "multipart/", 10) == 0 ? 2 :
 			    strcmp(t, "text/html") == 0 ? 1 : 0;
 			if (score > best_score) {
+				second_score = best_score;
+				second = best;
 				best_score = score;
 				best = i;
+			} else if (score > second_score) {
+				second_score = score;
+				second = i;
 			}
 		}
 		if (nchild)
 			walk(c, kids[best].p, kids[best].end, depth + 1, flags, "text/plain");
+		/* some senders put an empty text/plain beside the real HTML:
+		 * then the next best alternative speaks instead */
+		if (nchild > 1 && second_score > 0 && only_blank(c->text.data + mark, c->text.len - mark)) {
+			buf_truncate(&c->text, mark);
+			c->natt = natt;
+			c->got_plain = got_plain;
+			walk(c, kids[second].p, kids[second].end, depth + 1, flags, "text/plain");
+		}
 	} else {
 		int kflags = flags;
 		const char *dflt = strcmp(sub, "digest") == 0 ? "message/rfc822" : "text/plain";

@@ -916,6 +916,21 @@ Test(message, text_cap_and_arena_cap)
 	buf_release(&raw);
 }
 
+Test(message, empty_plain_alternative_falls_back_to_html)
+{
+	struct message *m = parse_str("Content-Type: multipart/alternative; boundary=a\n\n"
+	    "--a\nContent-Type: text/plain\n\n \n\n--a\nContent-Type: text/html\n\n<p>Real text</p>\n--a--\n");
+
+	cr_expect_str_eq(m->text, "Real text", "got '%s'", m->text);
+	cr_expect(m->has_html_only);
+	message_free(&m);
+	m = parse_str("Content-Type: multipart/alternative; boundary=a\n\n"
+	    "--a\nContent-Type: text/plain\n\nPlain wins\n--a\nContent-Type: text/html\n\n<p>Html</p>\n--a--\n");
+	cr_expect_str_eq(m->text, "Plain wins", "got '%s'", m->text);
+	cr_expect(!m->has_html_only);
+	message_free(&m);
+}
+
 Test(message, crlf_and_bare_lf_agree)
 {
 	const char *lf = "Subject: x\nContent-Type: text/plain\n\nline 1\nline 2\n";
