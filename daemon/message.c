@@ -1642,8 +1642,9 @@ multipart(struct ctx *c, struct entity *e, const char *type, struct mparams *pp,
 		if (nchild)
 			walk(c, kids[best].p, kids[best].end, depth + 1, flags, "text/plain");
 		/* some senders put an empty text/plain beside the real HTML:
-		 * then the next best alternative speaks instead */
-		if (nchild > 1 && second_score > 0 && only_blank(c->text.data + mark, c->text.len - mark)) {
+		 * then the HTML speaks instead (a leaf only, so that nested
+		 * alternatives cannot make the walk exponential) */
+		if (nchild > 1 && second_score == 1 && only_blank(c->text.data + mark, c->text.len - mark)) {
 			buf_truncate(&c->text, mark);
 			c->natt = natt;
 			c->got_plain = got_plain;
