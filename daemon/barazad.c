@@ -65,6 +65,7 @@
 
 static volatile sig_atomic_t got_stop;
 static volatile sig_atomic_t got_hup;
+static volatile sig_atomic_t got_signal;   /* any of them: ends a wait */
 
 struct daemon {
 	const char *conf_path;
@@ -87,6 +88,7 @@ on_signal(int sig)
 		got_hup = 1;
 	else
 		got_stop = 1;
+	got_signal = 1;
 }
 
 /* setup_signals - TERM/INT stop, HUP reloads, PIPE ignored (a peer that
@@ -325,6 +327,12 @@ imap_failed(struct daemon *d, int rc, const char *err)
 	time_t now = time(NULL);
 
 	imap_close(&d->imap);
+	if (got_stop || got_hup) {
+		/* a signal cut a network wait short: not the server's fault */
+		log_info("imap: %s (interrupted by a signal)", err);
+		d->imap_retry_at = now;
+		return;
+	}
 	if (d->once) {
 		log_warnx("imap: %s", err);
 		return;
@@ -474,7 +482,7 @@ wait_for_news(struct daemon *d)
 		if (secs < 1)
 			secs = 1;
 		log_debug("imap: idling (at most %ld s)", secs);
-		rc = imap_idle(d->imap, (int)secs, &got_stop, err, sizeof(err));
+		rc = imap_idle(d->imap, (int)secs, &got_signal, err, sizeof(err));
 		if (rc < 0)
 			imap_failed(d, rc, err);
 		return;
@@ -495,6 +503,7 @@ run_loop(struct daemon *d)
 	log_info("barazad %s started (pid %ld)", PACKAGE_VERSION,
 	    (long)getpid());
 	while (!got_stop) {
+		got_signal = 0;     /* a later signal ends the next wait */
 		if (got_hup) {
 			got_hup = 0;
 			reload(d);

@@ -203,7 +203,10 @@ mutf7_encode(const char *s)
 		int nbits = 0;
 
 		if (*p >= 0x20 && *p < 0x7f) {
-			buf_puts(&out, *p == '&' ? "&-" : (char[]){ (char)*p, 0 });
+			if (*p == '&')
+				buf_puts(&out, "&-");
+			else
+				buf_putc(&out, *p);
 			p++;
 			continue;
 		}
@@ -540,7 +543,7 @@ int
 imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 {
 	struct imap *im;
-	int r, rc;
+	int r, rc, preauth;
 
 	*out = NULL;
 	im = xcalloc(1, sizeof(*im));
@@ -585,12 +588,25 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 		rc = fail(im, r, 0, what, err, errlen);
 		goto bad;
 	}
+	/* PREAUTH: already logged in by the server's say-so.  Over a clear
+	 * connection that also rules out STARTTLS (RFC 3501 allows it only
+	 * before authentication), the classic downgrade: refuse unless the
+	 * configuration allows clear text. */
+	preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
+	if (preauth && !im->url.implicit_tls && c->imap.starttls == STARTTLS_YES) {
+		snprintf(err, errlen, "%s:%u greets with PREAUTH, so STARTTLS is "
+		    "impossible and [imap] starttls = yes: refusing",
+		    im->url.host, (unsigned)im->url.port);
+		im->broken = 1;
+		rc = IMAP_PERM;
+		goto bad;
+	}
 	if (im->url.implicit_tls &&
 	    (rc = verify_peer(im, c->imap.ca_file, err, errlen)) != IMAP_OK)
 		goto bad;
 	if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
 		goto bad;
-	if (!im->url.implicit_tls && c->imap.starttls != STARTTLS_NO) {
+	if (!im->url.implicit_tls && !preauth && c->imap.starttls != STARTTLS_NO) {
 		if (mailimap_has_extension(im->imap, "STARTTLS")) {
 			if ((rc = starttls(im, c->imap.ca_file, err, errlen))
 			    != IMAP_OK)
@@ -609,7 +625,7 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 	    strcasecmp(im->url.host, "localhost") != 0)
 		log_warnx("imap: %s:%u: logging in without TLS",
 		    im->url.host, (unsigned)im->url.port);
-	if ((rc = login(im, c, err, errlen)) != IMAP_OK)
+	if (!preauth && (rc = login(im, c, err, errlen)) != IMAP_OK)
 		goto bad;
 	if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
 		goto bad;
