@@ -11,7 +11,8 @@
  * recipient, VERP) or batched (max_recipients RCPT per transaction), over
  * one reused SMTP connection per worker, and records each recipient's
  * result: sent, deferred (4xx, connection failure; backoff) or failed (5xx,
- * or deferred past retry_for_hours; a bounce is recorded).
+ * or deferred past retry_for_hours; a bounce is recorded).  The schedule
+ * is written up at the top of relay.c.
  */
 #ifndef BARAZA_RELAY_H
 #define BARAZA_RELAY_H
@@ -32,13 +33,19 @@ int relay_enqueue_post(struct store *s, const struct conf *c, int64_t post_id);
 int64_t relay_enqueue_mail(struct store *s, const char *kind, const char *body,
     size_t len, const char *rcpt, int64_t member);
 
-/* relay_run - deliver every due outbox row.  *remaining (may be NULL) gets
- * the number of rows still queued or deferred.  0, or -1 when the SMTP
- * server could not be reached at all (everything stays queued). */
+/* relay_run - deliver every due outbox row (queued, or deferred whose
+ * next_try has come), once each per run.  *remaining (may be NULL) gets
+ * the number of rows still queued or deferred afterwards.  Returns 0, or
+ * -1 when the SMTP server could not be used at all (connection, TLS,
+ * AUTH, greeting or our envelope sender refused): the run stops there,
+ * the few rows tried are deferred (at most two transactions per
+ * connection) and the rest stay queued for the next run.  Results are
+ * committed every 100 recipients; a crash resends at most those. */
 int relay_run(struct store *s, const struct conf *c, int *remaining);
 
-/* relay_check - connect and greet the SMTP server (EHLO) for `baraza
- * check`; 0 and a one-line description in msg, or -1 with the reason */
+/* relay_check - connect and greet the SMTP server (EHLO, STARTTLS and
+ * AUTH as configured, then NOOP) for `baraza check`; 0 and
+ * "smtp: greeted HOST:PORT (220 ...)" in msg, or -1 with the reason */
 int relay_check(const struct conf *c, char *msg, size_t msglen);
 
 #endif
