@@ -5,7 +5,8 @@
  *   1. parse it once (message.c) into a struct message living in its own
  *      arena; a message over the parser's hard limit gives none;
  *   2. route it (route.c): which list address, and what it is;
- *   3. in ONE transaction (or one savepoint of the caller's transaction):
+ *   3. in ONE transaction (its own; or a savepoint or simply a part of the
+ *      caller's, for import-mbox batches: see struct ingest_options):
  *      - a message whose Message-ID (or, without one, the SHA-256 of its
  *        bytes) is already stored is a duplicate: nothing is done;
  *      - the raw message row is written with its route and state;
@@ -19,11 +20,13 @@
  *        'ignored' with the reason;
  *   4. commit, log one line keyed by the Message-ID, free the arena.
  *
- * States: stored (effects committed), ignored (never acted on, by rule), failed (could not be handled: the
- * reason says why; bad input is never a temporary failure, so it never
- * blocks the mailbox).  Only database trouble that may pass (busy, disk
- * full, I/O) returns -1: everything is rolled back and the message stays
- * in IMAP for the next cycle.
+ * States: stored (effects committed), ignored (never acted on, by rule),
+ * failed (could not be handled: the reason says why; bad input is never a
+ * temporary failure, so it never blocks the mailbox), or what request.c
+ * says for the list's own addresses.  Only database trouble that may pass
+ * (busy, disk full, I/O) returns -1: everything is rolled back and the
+ * message stays in IMAP for the next cycle.  (In an INGEST_BATCH, any
+ * failure returns -1 and the caller redoes the batch one by one.)
  *
  * Oversize messages keep their first max_message_kb kilobytes (at least
  * 64 KB, so the header is always there for the author's notice) and their
