@@ -454,14 +454,13 @@ html2text(const char *in, size_t len, struct buf *out)
 			continue;
 		}
 		if (strcmp(name, "br") == 0) {
-			if (h.nl < 2 || h.pre)
-				h.nl++;
-			else if (h.out->len == 0)
-				h.nl = 0;
-			h.space = 0;
-			/* a <br> at the very start gives no line */
+			/* each <br> is one more line break (two make a blank
+			 * line), except at the very start */
 			if (h.out->len == 0)
 				h.nl = 0;
+			else if (h.nl < 2 || h.pre)
+				h.nl++;
+			h.space = 0;
 			continue;
 		}
 		if (strcmp(name, "blockquote") == 0) {
