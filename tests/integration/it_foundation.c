@@ -22,21 +22,11 @@
 
 #include "../harness.h"
 
-/* Features land one by one while this file is written; a group of tests is
- * compiled only once the code it exercises is on main (1), so that what is
- * committed passes.  Flip a switch to 1 when its feature lands. */
-#define IT_HAVE_CHECK 1   /* baraza check: cmd_admin + imap + smtp checks */
-#define IT_HAVE_CONFIG 1   /* FILE:LINE: [section] key errors through commands */
-#define IT_HAVE_INIT 1   /* baraza init, theme list, session list --json */
-#define IT_HAVE_MEMBER 1   /* baraza member ... */
-#define IT_HAVE_CLI 1   /* --help of every command, barazad --help */
-#define IT_HAVE_ONCE 1   /* barazad --once */
-
 /* ---- helpers ---------------------------------------------------------------- */
 
 /* json_expect - run `baraza ARGS`, which must exit 0 and print JSON; then
  * evaluate the Python expression expr over it (bound to d); true passes */
-__attribute__((unused)) static void
+static void
 json_expect(struct h_env *env, const char *args, const char *expr)
 {
 	struct h_out out, py;
@@ -92,7 +82,7 @@ conf_line(struct h_env *env, const char *section, const char *key)
 
 /* line_with - the first line of s containing both a and b (case-insensitive),
  * copied into buf; 1 found, 0 not */
-__attribute__((unused)) static int
+static int
 line_with(const char *s, const char *a, const char *b, char *buf, size_t len)
 {
 	while (s && *s) {
@@ -108,7 +98,7 @@ line_with(const char *s, const char *a, const char *b, char *buf, size_t len)
 }
 
 /* init_ok - `baraza init` must succeed */
-__attribute__((unused)) static void
+static void
 init_ok(struct h_env *env)
 {
 	struct h_out out;
@@ -119,7 +109,6 @@ init_ok(struct h_env *env)
 	h_out_free(&out);
 }
 
-#if IT_HAVE_CHECK
 /* ---- baraza check against the real servers ---------------------------------- */
 
 struct check_case {
@@ -238,9 +227,6 @@ Test(check, explicit_config_option)
 	h_env_fini(&env);
 }
 
-#endif /* IT_HAVE_CHECK */
-
-#if IT_HAVE_CONFIG
 /* ---- bad configurations: exit 2 with FILE:LINE: [section] key ---------------- */
 
 struct bad_case {
@@ -358,9 +344,6 @@ Test(config, missing_file)
 	h_env_fini(&env);
 }
 
-#endif /* IT_HAVE_CONFIG */
-
-#if IT_HAVE_INIT
 /* ---- init -------------------------------------------------------------------- */
 
 Test(init, twice_changes_nothing)
@@ -443,9 +426,6 @@ Test(init, shipped_example_config_is_valid)
 	h_env_fini(&env);
 }
 
-#endif /* IT_HAVE_INIT */
-
-#if IT_HAVE_MEMBER
 /* ---- members ------------------------------------------------------------------- */
 
 Test(member, add_list_update_remove)
@@ -604,9 +584,6 @@ Test(member, import_is_atomic)
 	h_env_fini(&env);
 }
 
-#endif /* IT_HAVE_MEMBER */
-
-#if IT_HAVE_CLI
 /* ---- help and version -------------------------------------------------------- */
 
 Test(cli, version_and_help)
@@ -631,9 +608,7 @@ Test(cli, version_and_help)
 	cr_expect(strstr(out.out, "--once") != NULL, "barazad --help: got %s", out.out);
 	h_out_free(&out);
 
-	/* every command listed by `baraza --help` answers --help with 0, but
-	 * those of later issues that are still stubs */
-	static const char *later[] = { "archive" };   /* issue 7 */
+	/* every command listed by `baraza --help` answers --help with 0 */
 	h_baraza(&env, &out, "--help");
 	cr_assert_eq(out.status, 0, "baraza --help: exit %d", out.status);
 	p = strstr(out.out, "commands:");
@@ -641,12 +616,7 @@ Test(cli, version_and_help)
 	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char cmd[64];
 		struct h_out h;
-		int skip = 0;
 		if (strncmp(line, "  ", 2) != 0 || sscanf(line, " %63s", cmd) != 1)
-			continue;
-		for (size_t k = 0; k < sizeof(later) / sizeof(later[0]); k++)
-			skip |= strcmp(cmd, later[k]) == 0;
-		if (skip)
 			continue;
 		h_baraza(&env, &h, "%s --help", cmd);
 		cr_expect_eq(h.status, 0, "baraza %s --help: got exit %d, want 0 (%s)",
@@ -660,9 +630,6 @@ Test(cli, version_and_help)
 	h_env_fini(&env);
 }
 
-#endif /* IT_HAVE_CLI */
-
-#if IT_HAVE_ONCE
 /* ---- barazad ------------------------------------------------------------------- */
 
 Test(barazad, once_on_an_empty_mailbox)
@@ -681,8 +648,6 @@ Test(barazad, once_on_an_empty_mailbox)
 	h_out_free(&out);
 	h_env_fini(&env);
 }
-
-#endif /* IT_HAVE_ONCE */
 
 /* ---- the harness itself --------------------------------------------------------- */
 
