@@ -11,6 +11,7 @@
 #include "figures.h"
 #include "jobs.h"
 #include "log.h"
+#include "moderation.h"
 #include "notice.h"
 #include "store_digest.h"
 #include "store_jobs.h"
@@ -259,6 +260,9 @@ jobs_run_due(struct store *s, const struct conf *c, time_t now)
 	struct job j;
 	int ran = 0, rc, d;
 
+	/* Holds nobody decided on within 14 days expire (own transaction). */
+	if (moderation_expire(s, now) < 0)
+		return -1;
 	if (store_jobs_plan(s, JOBS_KIT_BEFORE) < 0)
 		return -1;
 	while ((rc = store_jobs_next(s, now, &j)) == 1) {

@@ -6,7 +6,7 @@
  * the facilitators: figures, the busiest threads, unanswered questions,
  * resources, new voices, and a skeleton to send back to cop+summary@), and
  * session-close (state closed, unless a summary closed it already).  Then
- * the digests (digest.h).  Each job's effects and its done mark commit in
+ * the digests (digest.h).  Moderation holds past their 14 days expire first.  Each job's effects and its done mark commit in
  * one transaction: after a crash or a week of downtime, missed jobs run late,
  * once, in order.
  */

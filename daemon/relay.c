@@ -115,7 +115,9 @@ flush(struct run *run)
 		}
 		switch (cl) {
 		case SMTP_OK:
-			ok = outbox_mark_sent(s, r->r.id, run->now) == 0;
+			/* A delivery that works decays the member's bounce score. */
+			ok = outbox_mark_sent(s, r->r.id, run->now) == 0 &&
+			    bounce_record_success(s, r->r.address) == 0;
 			run->sent++;
 			break;
 		case SMTP_PERM:
