@@ -1158,7 +1158,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	char *ctype = NULL, *cte = NULL, *charset = NULL, *format = NULL,
 	    *delsp = NULL, *disp = NULL, *subject = NULL, *raw_subject = NULL,
 	    *list_addr;
-	int have_mime_version = 0, fail = 0;
+	int have_mime_version = 0, have_irt = 0, have_refs = 0, fail = 0;
 	struct buf *a, *hb;
 	struct buf text;
 
@@ -1218,6 +1218,10 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			free(v);
 		} else if (field_is(&f[i], "MIME-Version")) {
 			have_mime_version = 1;
+		} else if (field_is(&f[i], "In-Reply-To")) {
+			have_irt = 1;
+		} else if (field_is(&f[i], "References")) {
+			have_refs = 1;
 		} else if (field_is(&f[i], "Subject") && raw_subject == NULL) {
 			char *v = field_value(&f[i]);
 
@@ -1269,6 +1273,16 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			continue;       /* rewritten below (or moved into the part) */
 		if (put_field(a, &f[i]) < 0)
 			fail = 1;
+	}
+
+	/* A reply written from a digest (cop+reply-POSTID@) has no
+	 * In-Reply-To of its own: give it its parent's, so mail clients
+	 * thread it where the archive does. */
+	if (!have_irt && p->parent_mid && *p->parent_mid &&
+	    strlen(p->parent_mid) < 900 && !strpbrk(p->parent_mid, "<> \t\r\n")) {
+		buf_printf(a, "In-Reply-To: <%s>\r\n", p->parent_mid);
+		if (!have_refs)
+			buf_printf(a, "References: <%s>\r\n", p->parent_mid);
 	}
 
 	/* Subject */

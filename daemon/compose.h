@@ -72,6 +72,10 @@ struct compose_post {
 	const char *theme_title;    /* or NULL (the slug is shown) */
 	const char *kind;           /* "idea", "question", ... or NULL */
 	const char *session;        /* "17 Nov - 1 Dec 2020", or NULL */
+	const char *parent_mid;     /* Message-ID (no brackets) of the post it
+	                             * answers, or NULL: written as In-Reply-To
+	                             * when the message has none (a reply sent
+	                             * from a digest to cop+reply-POSTID@) */
 };
 
 /* One recipient's part (personalize = yes); borrowed. */

@@ -200,7 +200,8 @@ outbox_post_load(struct store *s, int64_t post, struct outbox_post *p)
 {
 	static const char sql[] =
 	    "SELECT m.raw, p.subject, p.author_name, p.author_email, p.theme, "
-	    "p.kind, se.opens, se.closes "
+	    "p.kind, se.opens, se.closes, "
+	    "(SELECT q.message_id FROM posts q WHERE q.id = p.parent) "
 	    "FROM posts p JOIN messages m ON m.id = p.message "
 	    "LEFT JOIN sessions se ON se.id = p.session WHERE p.id = ?1";
 	sqlite3_stmt *st;
@@ -227,6 +228,7 @@ outbox_post_load(struct store *s, int64_t post, struct outbox_post *p)
 		p->kind = store_column_dup(st, 5);
 		p->opens = (time_t)sqlite3_column_int64(st, 6);
 		p->closes = (time_t)sqlite3_column_int64(st, 7);
+		p->parent_mid = store_column_dup(st, 8);
 		sqlite3_reset(st);
 		return 1;
 	}
@@ -245,6 +247,7 @@ outbox_post_release(struct outbox_post *p)
 	free(p->author_email);
 	free(p->theme);
 	free(p->kind);
+	free(p->parent_mid);
 	memset(p, 0, sizeof(*p));
 }
 

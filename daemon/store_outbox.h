@@ -59,6 +59,7 @@ struct outbox_post {
 	size_t raw_len;
 	char *subject, *author_name, *author_email, *theme, *kind; /* owned or NULL */
 	time_t opens, closes;     /* its session, or 0 */
+	char *parent_mid;         /* Message-ID of the post it answers, or NULL */
 };
 
 /* outbox_post_load - 1 and *p (release with outbox_post_release), 0 when

@@ -254,6 +254,11 @@ Test(programme, two_sessions_through_the_calendar)
 	m.body = "In Peru our partners decide together with the donor.\n";
 	post(&env, &m);
 	cycle(&env, "2020-12-02T10:00:00Z");
+	mail = find_matching(&env, "kofi@example.org", "rosa1@example.org");
+	cr_assert_not_null(mail, "the digest reply is relayed to the members");
+	cr_expect(strstr(mail, "\r\nIn-Reply-To: <") != NULL,
+	    "the relayed digest reply carries its parent's Message-ID:\n%.1500s", mail);
+	free(mail);
 	h_baraza(&env, &out, "thread list --json");
 	cr_expect(strstr(out.out, "rosa1@example.org") != NULL, "%s", out.out);
 	{
