@@ -101,6 +101,40 @@ class Run:
     def dovecot_stop(self):
         subprocess.run([os.path.join(self.servers, 'dovecot-stop'), self.dovecot_dir])
 
+    def dovecot_crash(self):
+        """SIGKILL the Dovecot master and every process under it, by PID
+        (a plain stop leaves IDLE sessions up to 30 s more)"""
+        pidfile = os.path.join(self.dovecot_dir, 'dovecot.pid')
+        try:
+            master = int(open(pidfile).read())
+        except (OSError, ValueError):
+            return
+        pids, todo = [], [master]
+        while todo:
+            p = todo.pop()
+            pids.append(p)
+            try:
+                for t in os.listdir('/proc/%d/task' % p):
+                    with open('/proc/%d/task/%s/children' % (p, t)) as f:
+                        todo += [int(c) for c in f.read().split()]
+            except OSError:
+                pass
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        for _ in range(100):
+            try:
+                os.kill(master, 0)
+            except OSError:
+                break
+            time.sleep(0.05)
+        try:
+            os.unlink(pidfile)
+        except OSError:
+            pass
+
     def smtp_start(self):
         os.makedirs(self.smtp_dir, exist_ok=True)
         port = str(self.smtp_port)
