@@ -172,6 +172,16 @@ check_database(const struct conf *c)
 	return rc;
 }
 
+/* unprefixed - msg without a leading "imap: " or "smtp: " (the check
+ * functions name their server; the check line does already) */
+static const char *
+unprefixed(const char *msg, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(msg, prefix, n) == 0 ? msg + n : msg;
+}
+
 int
 cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -198,17 +208,19 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	fflush(stdout);
 	msg[0] = '\0';
 	if (imap_check(c, msg, sizeof(msg)) == 0) {
-		printf("imap: ok %s\n", msg);
+		printf("imap: ok %s\n", unprefixed(msg, "imap: "));
 	} else {
-		printf("imap: FAILED %s\n", msg[0] ? msg : "(no reason given)");
+		printf("imap: FAILED %s\n", msg[0] ? unprefixed(msg, "imap: ") :
+		    "(no reason given)");
 		failed = 1;
 	}
 	fflush(stdout);
 	msg[0] = '\0';
 	if (relay_check(c, msg, sizeof(msg)) == 0) {
-		printf("smtp: ok %s\n", msg);
+		printf("smtp: ok %s\n", unprefixed(msg, "smtp: "));
 	} else {
-		printf("smtp: FAILED %s\n", msg[0] ? msg : "(no reason given)");
+		printf("smtp: FAILED %s\n", msg[0] ? unprefixed(msg, "smtp: ") :
+		    "(no reason given)");
 		failed = 1;
 	}
 	return failed;
