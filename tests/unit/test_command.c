@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "command.h"
@@ -107,4 +108,74 @@ Test(command, long_and_hostile_arguments)
 	cr_assert_leq(strlen(c.arg), COMMAND_ARG_MAX);
 	cr_assert_eq(command_parse_line("search a\rBcc: x@y", 17, &c), 1);
 	cr_assert_null(strchr(c.arg, '\r'), "no CR may survive in an argument");
+}
+
+/* ---- Authentication-Results for facilitators' summaries ------------------ */
+
+#include "conf.h"
+#include "message.h"
+#include "request.h"
+
+struct auth_case {
+	const char *name;
+	const char *from;
+	const char *fields;     /* Authentication-Results lines */
+	int want;
+};
+
+static const struct auth_case auth_cases[] = {
+	{ "dkim pass, same domain", "amina@example.org",
+	  "Authentication-Results: mx.example.org; dkim=pass header.d=example.org header.s=s1\n", 1 },
+	{ "spf pass, same domain", "amina@example.org",
+	  "Authentication-Results: mx.example.org;\n spf=pass smtp.mailfrom=amina@example.org\n", 1 },
+	{ "dkim pass for a parent domain (relaxed)", "amina@mail.example.org",
+	  "Authentication-Results: mx.example.org; dkim=pass header.d=example.org\n", 1 },
+	{ "case does not matter", "Amina@Example.ORG",
+	  "Authentication-Results: MX.Example.Org; DKIM=Pass header.d=EXAMPLE.org\n", 1 },
+	{ "dkim fail", "amina@example.org",
+	  "Authentication-Results: mx.example.org; dkim=fail header.d=example.org\n", 0 },
+	{ "dkim pass for another domain", "amina@example.org",
+	  "Authentication-Results: mx.example.org; dkim=pass header.d=evil.example\n", 0 },
+	{ "a domain that only ends like ours", "amina@example.org",
+	  "Authentication-Results: mx.example.org; dkim=pass header.d=ample.org\n", 0 },
+	{ "a forged field from another server", "amina@example.org",
+	  "Authentication-Results: mx.evil.example; dkim=pass header.d=example.org\n", 0 },
+	{ "authserv-id prefix is not enough", "amina@example.org",
+	  "Authentication-Results: mx.example.org.evil; dkim=pass header.d=example.org\n", 0 },
+	{ "second field is ours", "amina@example.org",
+	  "Authentication-Results: other.example; dkim=pass header.d=example.org\n"
+	  "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=example.org\n", 1 },
+	{ "none at all", "amina@example.org", "", 0 },
+	{ "top-level domain only", "amina@example.org",
+	  "Authentication-Results: mx.example.org; dkim=pass header.d=org\n", 0 },
+};
+
+Test(command, authentication_results_table)
+{
+	struct conf c;
+
+	memset(&c, 0, sizeof(c));
+	c.list.trusted_authserv_id = "mx.example.org";
+	for (size_t i = 0; i < sizeof(auth_cases) / sizeof(auth_cases[0]); i++) {
+		char raw[2048];
+		struct message *m;
+
+		snprintf(raw, sizeof(raw), "From: A <%s>\nTo: cop+summary@example.org\n%s"
+		    "Subject: Summary\n\nText\n", auth_cases[i].from, auth_cases[i].fields);
+		m = message_parse(raw, strlen(raw), NULL);
+		cr_assert_not_null(m);
+		cr_expect_eq(request_auth_ok(&c, m), auth_cases[i].want, "%s: got %d, want %d",
+		    auth_cases[i].name, !auth_cases[i].want, auth_cases[i].want);
+		message_free(&m);
+	}
+	/* Without a trusted server nothing vouches. */
+	c.list.trusted_authserv_id = NULL;
+	{
+		const char *raw = "From: a@example.org\nAuthentication-Results: mx.example.org;"
+		    " dkim=pass header.d=example.org\n\nx\n";
+		struct message *m = message_parse(raw, strlen(raw), NULL);
+
+		cr_expect_eq(request_auth_ok(&c, m), 0);
+		message_free(&m);
+	}
 }
