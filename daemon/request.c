@@ -47,6 +47,7 @@ struct req {
 	struct buf results;      /* what the reply lists */
 	int want_help;
 	int confirmations;       /* confirmation requests sent */
+	int noreply;             /* the sender is a robot: act, never answer */
 };
 
 static const char *
@@ -137,6 +138,10 @@ send_notice(struct req *r, const char *kind, const char *template, const char *t
 {
 	struct notice n;
 
+	if (r->noreply) {
+		log_info("%s to %s not sent: the sender is a robot", kind, to);
+		return 0;
+	}
 	memset(&n, 0, sizeof(n));
 	n.kind = kind;
 	n.template = template;
@@ -177,6 +182,8 @@ ask_confirmation(struct req *r, const char *kind, const char *template,
 	char token[TOKEN_HEX + 1], *confirm, *req;
 	int once;
 
+	if (r->noreply)
+		return 0;
 	/* A forged request cannot mail-bomb someone: one a day per address. */
 	if ((once = notice_once(r->s, r->sender, kind, r->now)) <= 0)
 		return once;
@@ -552,8 +559,9 @@ handle_commands(struct req *r)
 
 /* ---- welcome, confirmation, one-click ----------------------------------- */
 
+/* welcome - the welcome mail for a member who just joined */
 static int
-send_welcome(struct req *r, const struct member *mem)
+welcome(struct req *r, const struct member *mem)
 {
 	struct buf themes, sessions;
 	char *post = xstrdup(r->c->list.address), *req = tagged(r->c, "request"),
@@ -615,6 +623,12 @@ send_welcome(struct req *r, const struct member *mem)
 }
 
 static int
+send_welcome(struct req *r, const struct member *mem)
+{
+	return r->noreply ? 0 : welcome(r, mem);
+}
+
+static int
 send_goodbye(struct req *r, const char *template, const struct member *mem)
 {
 	char *sub = tagged(r->c, "subscribe");
@@ -625,6 +639,10 @@ send_goodbye(struct req *r, const char *template, const struct member *mem)
 	struct notice n;
 	int rc;
 
+	if (r->noreply) {
+		free(sub);
+		return 0;
+	}
 	memset(&n, 0, sizeof(n));
 	n.kind = template;
 	n.template = template;
@@ -1058,6 +1076,7 @@ request_handle(struct store *s, const struct conf *c, const struct message *m,
 	r.message_row = message_row;
 	r.sender = m->from.address;
 	r.now = clock_now();
+	r.noreply = rr->noreply;
 	if (rr->route == ROUTE_COMMAND) {
 		/* The count includes this message: its row is already added. */
 		recent = store_request_count(s, r.sender, "command", r.now - 3600);

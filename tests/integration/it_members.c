@@ -262,6 +262,16 @@ Test(members, not_understood_once_a_day_and_flood_limited)
 	deliver(&env, &m);
 	cr_expect_eq(h_smtp_count(&env), before + 1, "no second refusal the same day");
 
+	/* A robot is never answered, whatever it asks for. */
+	memset(&m, 0, sizeof(m));
+	m.from = "Mail Delivery System <MAILER-DAEMON@example.com>";
+	m.to = "cop+unsubscribe@example.org";
+	m.subject = "unsubscribe";
+	m.headers = "Return-Path: <>";
+	before = h_smtp_count(&env);
+	deliver(&env, &m);
+	cr_expect_eq(h_smtp_count(&env), before, "no answer to MAILER-DAEMON");
+
 	/* A flood of help requests: at most REQUEST_MAX_PER_HOUR (10) answers. */
 	before = h_smtp_count(&env);
 	for (int i = 0; i < 14; i++) {
