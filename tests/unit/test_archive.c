@@ -267,3 +267,45 @@ Test(mask, addresses_masked_ids_kept)
 		buf_release(&b);
 	}
 }
+
+Test(archive, a_100_post_thread_page_stays_small)
+{
+	char raw[4096];
+	struct stat st;
+	char path[600];
+
+	for (int i = 0; i < 100; i++) {
+		char parent[64];
+
+		/* each answers the previous one: a deep thread */
+		if (i == 0)
+			snprintf(parent, sizeof(parent), "root@example.org");
+		else
+			snprintf(parent, sizeof(parent), "long%d@example.org", i - 1);
+		snprintf(raw, sizeof(raw),
+		    "From: Member %d <m%d@example.org>\r\nTo: cop+funding@example.org\r\n"
+		    "Subject: Re: Who decides?\r\nMessage-ID: <long%d@example.org>\r\n"
+		    "In-Reply-To: <%s>\r\nReferences: <root@example.org>\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		    "In our partnership the partners co-design the budget lines with the donor;\r\n"
+		    "it took two years and a lot of trust. Reports go both ways now, and the\r\n"
+		    "risk register is shared. https://example.net/case-%d.pdf\r\n\r\n"
+		    "On Wed, someone wrote:\r\n> Who decides?\r\n> And how?\r\n",
+		    i, i, i, parent, i);
+		ingest(raw);
+	}
+	cr_assert_gt(archive_build(store, conf), 0);
+	snprintf(path, sizeof(path), "%s/archive/thread-1.html", dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_lt(st.st_size, 150 * 1024, "a 102-post thread page is %lld bytes",
+	    (long long)st.st_size);
+	{
+		char *page = read_file("thread-1.html");
+		int posts = 0;
+
+		for (const char *p = page; (p = strstr(p, "<article")) != NULL; p++)
+			posts++;
+		cr_expect_eq(posts, 102, "got %d posts on the page", posts);
+		free(page);
+	}
+}
