@@ -19,8 +19,9 @@
  * their own copy (VERP envelope cop+bounces-LOCAL=DOMAIN@, personal
  * unsubscribe address, footer language), with personalize = no up to
  * max_recipients share one transaction and one copy (envelope
- * cop+bounces@).  Results are committed every RELAY_COMMIT recipients, so
- * a crash can resend at most that many (SPEC 9 allows one batch).  When
+ * cop+bounces@).  Results are committed at the end of every transaction
+ * (and every RELAY_COMMIT recipients within a large one), so a crash
+ * resends at most the transactions under way (SPEC 9 allows one batch).  When
  * the server cannot be used at all (connection, TLS, AUTH, greeting), the
  * run stops: the rows tried are deferred, the rest stay queued.
  */
@@ -190,6 +191,9 @@ txn_done(struct smtp_txn *t, void *arg)
 			run->any_answer = 1;
 		record(run, &m->r[i], t->result[i].code, t->result[i].text);
 	}
+	/* commit this transaction's results before the next one is reported:
+	 * a crash then resends at most the transactions under way (SPEC 9) */
+	flush(run);
 	free(m->r);
 	free(m);
 	smtp_txn_free(&t);
