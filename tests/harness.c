@@ -47,6 +47,7 @@
 static pid_t dovecot_pid;      /* in the runner: the Dovecot master */
 static pid_t dovecot_owner;    /* the process that started it */
 static char top_dir[H_PATH];   /* /tmp/baraza-it-XXXXXX */
+static unsigned env_seq;       /* in a test: h_env_init calls so far */
 
 /* ---- small utilities ------------------------------------------------------ */
 
@@ -420,8 +421,10 @@ h_env_init(struct h_env *env, const char *name)
 	pf(env->baraza, sizeof(env->baraza), "%s/daemon/baraza", env->builddir);
 	pf(env->barazad, sizeof(env->barazad), "%s/daemon/barazad", env->builddir);
 
-	pf(env->dir, sizeof(env->dir), "%s/%s-%ld", top, env->name,
-	    (long)getpid());
+	/* name-PID-N: unique even for several environments in one test */
+	env_seq++;
+	pf(env->dir, sizeof(env->dir), "%s/%s-%ld-%u", top, env->name,
+	    (long)getpid(), env_seq);
 	cmd = h_shq(env->dir);
 	line = xasprintf("rm -rf %s", cmd);
 	if (system(line) != 0)
@@ -445,8 +448,8 @@ h_env_init(struct h_env *env, const char *name)
 
 	/* A user of its own: Dovecot re-reads the passwd-file when it
 	 * changes, and one short O_APPEND write cannot interleave. */
-	pf(env->imap_user, sizeof(env->imap_user), "%s-%ld@example.org",
-	    env->name, (long)getpid());
+	pf(env->imap_user, sizeof(env->imap_user), "%s-%ld-%u@example.org",
+	    env->name, (long)getpid(), env_seq);
 	pf(env->imap_pass, sizeof(env->imap_pass), "pw-%ld-%lld",
 	    (long)getpid(), now_ms() % 1000000);
 	pf(buf, sizeof(buf), "%s/passwd", dv);
@@ -467,6 +470,28 @@ h_env_init(struct h_env *env, const char *name)
 	env->smtp_port = free_port();
 	cr_assert(env->smtp_port > 0, "no free port for SMTP");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	/* Dovecot re-reads a changed passwd-file at most once a second: a
+	 * lookup earlier in this second (the previous test's) hides the new
+	 * user until the next.  Wait until a full login (passdb and userdb)
+	 * works, so no test sees a spurious "Authentication failed". */
+	{
+		char *qu = h_shq(env->imap_user), *qp = h_shq(env->imap_pass);
+		struct h_out out;
+		long long end = now_ms() + 5000;
+		int rc;
+
+		while ((rc = h_doveadm(env, &out, "auth login %s %s", qu, qp)) != 0 &&
+		    now_ms() < end) {
+			h_out_free(&out);
+			sleep_ms(100);
+		}
+		cr_assert(rc == 0, "new Dovecot user %s cannot log in: %s%s",
+		    env->imap_user, out.out, out.err);
+		h_out_free(&out);
+		free(qu);
+		free(qp);
+	}
 }
 
 void

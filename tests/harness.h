@@ -68,7 +68,7 @@ struct h_env {
 	char ca_file[H_PATH];     /* the self-signed CA: baraza's ca_file */
 	int imap_port;            /* IMAP with STARTTLS */
 	int imaps_port;           /* IMAP over TLS */
-	char imap_user[128];      /* "NAME-PID@example.org", unique per test */
+	char imap_user[128];      /* "NAME-PID-N@example.org", unique */
 	char imap_pass[64];
 	char imap_pass_file[H_PATH]; /* dir/imap.pass, mode 0600 */
 
