@@ -859,7 +859,7 @@ struct summary_mail {
 	const struct job_session *js;
 	const char *text, *facilitator;
 	int replaced;
-	const char *in_reply_to;
+	const char *message_id;   /* the summary post's Message-ID */
 };
 
 static int
@@ -901,10 +901,14 @@ build_summary(void *arg, const char *lang, struct buf *out)
 		mime_header_addr(out, "To", c->list.name, c->list.address);
 		mime_header_text(out, "Subject", subject.data);
 		buf_printf(out, "Date: %s\r\n", clock_format_rfc5322(clock_now(), date, sizeof(date)));
-		buf_printf(out, "Message-ID: <summary-%lld-%s-%s@%s>\r\n",
-		    (long long)sm->js->id, lang, boundary + 9, c->list.domain);
-		if (sm->in_reply_to && *sm->in_reply_to && !strpbrk(sm->in_reply_to, "\r\n<> "))
-			buf_printf(out, "References: <%s>\r\n", sm->in_reply_to);
+		/* The facilitator's own Message-ID, as for any relayed post, so
+		 * that members' replies thread under the summary. */
+		if (sm->message_id && *sm->message_id && strlen(sm->message_id) < 900 &&
+		    !strpbrk(sm->message_id, "\r\n<> \t"))
+			buf_printf(out, "Message-ID: <%s>\r\n", sm->message_id);
+		else
+			buf_printf(out, "Message-ID: <summary-%lld-%s-%s@%s>\r\n",
+			    (long long)sm->js->id, lang, boundary + 9, c->list.domain);
 		buf_printf(out, "X-Baraza-Summary: %lld\r\nX-Baraza-Theme: %s\r\n",
 		    (long long)sm->js->id, sm->js->theme);
 		mime_header_addr(out, "List-Id", c->list.name, id);
@@ -922,6 +926,23 @@ build_summary(void *arg, const char *lang, struct buf *out)
 	buf_release(&range);
 	buf_release(&subject);
 	return rc;
+}
+
+/* summary_container - the summary's JWZ container, so that a reply to the
+ * summary by Message-ID threads under it */
+static int
+summary_container(struct store *s, const char *mid, int64_t post, int64_t thread)
+{
+	struct store_container have;
+	int found = store_container_get(s, mid, &have);
+
+	if (found < 0)
+		return -1;
+	if (found == 0)
+		return store_container_add(s, mid, post, NULL, thread);
+	store_container_release(&have);
+	return store_container_set_post(s, mid, post) < 0 ||
+	    store_container_set_thread(s, mid, thread) < 0 ? -1 : 0;
 }
 
 /* summary_publish - message_row (already stored) becomes session's summary */
@@ -962,7 +983,8 @@ summary_publish(struct req *r, int64_t message_row, int64_t session)
 	p.received = r->now;
 	p.text = m->text ? m->text : "";
 	p.new_text = m->new_text ? m->new_text : "";
-	if (store_post_add(r->s, &p, &post) < 0 ||
+	if (store_post_add(r->s, &p, &post) < 0 || summary_container(r->s, p.message_id,
+	    post, thread) < 0 ||
 	    store_thread_count_post(r->s, thread, r->now) < 0 ||
 	    store_thread_set_root(r->s, thread, post, m->subject, NULL) < 0 ||
 	    store_session_set_summary(r->s, js.id, post, &previous) < 0 ||

@@ -89,7 +89,7 @@ store_digest_posts(struct store *s, const struct digest_scope *sc,
     int (*fn)(void *arg, const struct digest_post *p), void *arg)
 {
 	static const char sql[] = POST_COLUMNS " WHERE" SCOPE
-	    " ORDER BY COALESCE(t.position, 1000000), p.theme, COALESCE(p.session, 0),"
+	    " ORDER BY COALESCE(t.position, 1000000), p.theme, p.session IS NULL, p.session,"
 	    " th.created, p.thread, p.received, p.id";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
