@@ -398,12 +398,12 @@ keywords = (?i)\\brisks?\\b
         if unexpected:
             problems.append('%d unexpected deliveries (to the author or a non-member), e.g. %s'
                             % (unexpected, list(counts)[:3]))
-        if dups > max_dups:
-            problems.append('%d duplicate deliveries, more than the %d allowed'
-                            % (dups, max_dups))
-        if other_dups:
-            problems.append('%d duplicate copies of other mail (announcements, notices)'
-                            % other_dups)
+        # A kill may cut any transaction short, a post's or an announcement's:
+        # both count against the same allowance.
+        if dups + other_dups > max_dups:
+            problems.append('%d duplicate deliveries (%d of posts, %d of other mail: '
+                            'announcements, notices), more than the %d allowed'
+                            % (dups + other_dups, dups, other_dups, max_dups))
         return {'checked': checked, 'missing': missing, 'dups': dups,
                 'unexpected': unexpected, 'other': sum(other.values()),
                 'other_dups': other_dups}, problems
