@@ -162,6 +162,11 @@ store_commit(struct store *s)
 {
 	if (!s->in_txn)
 		BUG("commit without transaction");
+	/* Posts are indexed for search once per transaction (schema 005). */
+	if (s->fts_deferred && store_fts_flush(s) < 0) {
+		store_rollback(s);
+		return -1;
+	}
 	if (store_exec(s, "COMMIT") < 0) {
 		store_rollback(s);
 		return -1;
@@ -242,6 +247,8 @@ store_migrate(struct store *s, char *err, size_t errlen)
 		log_debug("database %s: applied migration %s", s->path, m->name);
 		applied++;
 	}
+	/* From 005 on, new posts wait in posts_fts_pending until commit. */
+	s->fts_deferred = store_version(s) >= 5;
 	return applied;
 }
 

@@ -919,6 +919,66 @@ store_fts_query(char *const *words, size_t nwords)
 	return buf_detach(&q, NULL);
 }
 
+/* fts_pending - 1 when posts wait in posts_fts_pending, 0 when none,
+ * -1 logged */
+static int
+fts_pending(struct store *s)
+{
+	static const char sql[] = "SELECT 1 FROM posts_fts_pending LIMIT 1";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, sql)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return store_log_error(s, "search index");
+}
+
+/* store_fts_flush - index the posts waiting in posts_fts_pending with one
+ * statement, so FTS5 writes one segment per transaction instead of one per
+ * post (schema/005-fts-deferred.sql says why) */
+int
+store_fts_flush(struct store *s)
+{
+	static const char sql_index[] =
+	    "INSERT INTO posts_fts(rowid, subject, author_name, text)"
+	    " SELECT p.id, p.subject, p.author_name, p.text"
+	    " FROM posts_fts_pending q JOIN posts p ON p.id = q.id ORDER BY q.id";
+	static const char sql_clear[] = "DELETE FROM posts_fts_pending";
+	sqlite3_stmt *st;
+	int any = fts_pending(s);
+
+	if (any <= 0)
+		return any;
+	if ((st = store_stmt(s, sql_index)) == NULL || store_step_done(s, st) < 0)
+		return -1;
+	if ((st = store_stmt(s, sql_clear)) == NULL || store_step_done(s, st) < 0)
+		return -1;
+	return 0;
+}
+
+/* fts_ready - make every stored post searchable before a search: flush
+ * inside the open transaction, or in a short one of its own (only when
+ * posts were written outside any transaction) */
+static int
+fts_ready(struct store *s)
+{
+	int any;
+
+	if (!s->fts_deferred)
+		return 0;
+	if (s->in_txn)
+		return store_fts_flush(s);
+	if ((any = fts_pending(s)) <= 0)
+		return any;
+	if (store_begin(s) < 0)
+		return -1;
+	return store_commit(s);
+}
+
 int
 store_post_search(struct store *s, char *const *words, size_t nwords,
     int limit, store_post_cb *cb, void *arg)
@@ -938,6 +998,10 @@ store_post_search(struct store *s, char *const *words, size_t nwords,
 
 	if (q == NULL)
 		return 0;
+	if (fts_ready(s) < 0) {
+		free(q);
+		return -1;
+	}
 	if ((st = store_stmt(s, sql)) == NULL) {
 		free(q);
 		return -1;

@@ -546,8 +546,12 @@ add_post(int64_t author, const char *name, const char *email, const char *subjec
 	    " author_email, subject, received, text) VALUES (last_insert_rowid(), '<m%d@x>', 1,"
 	    " 'funding', 'idea', '%s', '%s', '%s', 1, 'text about donors');",
 	    n, email, name, email, subject, n, name, email, subject);
-	/* the author id: posts.author must be the member id, set below */
+	/* the author id: posts.author must be the member id, set below.
+	 * In a store transaction, as the daemon writes posts: store_commit
+	 * indexes them for search (schema 005). */
+	cr_assert_eq(store_begin(db), 0);
 	cr_assert_eq(store_exec(db, sql), 0);
+	cr_assert_eq(store_commit(db), 0);
 	if (author) {
 		snprintf(sql, sizeof(sql), "UPDATE posts SET author = %lld WHERE message_id = '<m%d@x>'",
 		    (long long)author, n);
