@@ -62,6 +62,7 @@
 #define IDLE_MAX_SECONDS (25 * 60)
 #define BACKOFF_MAX_SECONDS (5 * 60)
 #define PERM_RETRY_SECONDS (5 * 60)
+#define BARAZAD_CACHE_KB "16384"        /* SQLite page cache, KB */
 
 static volatile sig_atomic_t got_stop;
 static volatile sig_atomic_t got_hup;
@@ -228,6 +229,11 @@ open_store(const struct conf *c, struct store **out)
 		store_close(out);
 		return log_error("%s", err);
 	}
+	/* A bigger page cache than SQLite's default 2 MB, as import-mbox
+	 * uses: ingest looks up the messages, containers and posts indexes
+	 * at random, and with 2 MB a 5 000-message --once read every page
+	 * back with pread (about 120 per message, most of its sys time). */
+	store_exec(*out, "PRAGMA cache_size = -" BARAZAD_CACHE_KB);
 	return 0;
 }
 
