@@ -118,7 +118,7 @@ moderation_check(struct store *s, const struct conf *c,
 	}
 	if (why == NULL && c->list.max_posts_per_hour > 0 && m->from.address) {
 		long n = store_held_recent_posts(s, m->from.address, clock_now() - 3600,
-		    m->message_id);
+		    m->message_id, c->list.max_posts_per_hour);
 
 		if (n < 0)
 			goto fail;

@@ -161,12 +161,12 @@ store_held_accepted_posts(struct store *s, int64_t member)
 /* store_held_recent_posts - accepted posts from an address since a time */
 long
 store_held_recent_posts(struct store *s, const char *address, time_t since,
-    const char *except)
+    const char *except, long cap)
 {
 	static const char sql[] =
-	    "SELECT count(*) FROM posts WHERE received >= ?1"
+	    "SELECT count(*) FROM (SELECT 1 FROM posts WHERE received >= ?1"
 	    " AND author_email = ?2 COLLATE NOCASE AND state = 'accepted'"
-	    " AND (?3 IS NULL OR message_id <> ?3)";
+	    " AND (?3 IS NULL OR message_id <> ?3) LIMIT ?4)";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
@@ -175,6 +175,7 @@ store_held_recent_posts(struct store *s, const char *address, time_t since,
 	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
 	if (except)
 		sqlite3_bind_text(st, 3, except, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, cap > 0 ? (sqlite3_int64)cap : -1);
 	return count_one(s, st, "recent posts");
 }
 

@@ -39,9 +39,11 @@ int store_held_facilitators(struct store *s, struct held_member **out, size_t *n
 long store_held_accepted_posts(struct store *s, int64_t member);
 /* store_held_recent_posts - accepted posts from address (case-insensitive)
  * received at or after since, leaving out the post whose Message-ID is
- * except (may be NULL); -1 error */
+ * except (may be NULL), counted up to cap at most (cap <= 0: no cap; a
+ * rate limit needs no more than the limit, and the count then costs the
+ * same however busy the sender); -1 error */
 long store_held_recent_posts(struct store *s, const char *address, time_t since,
-    const char *except);
+    const char *except, long cap);
 
 /* One hold, with the facts of its post. */
 struct held_row {
