@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,52 +95,71 @@ shown(const struct site *w, struct buf *tmp, const char *text, size_t *len)
 	return tmp->data;
 }
 
+/* A file being written: rel.tmp.PID, renamed over rel when complete. */
+struct atomic {
+	char *path, *tmp;
+	FILE *fp;
+};
+
+/* atomic_open - start writing dir/rel; 0 or -1 (logged, w->failed set) */
+static int
+atomic_open(struct site *w, const char *rel, struct atomic *a)
+{
+	char *slash;
+
+	a->path = xasprintf("%s/%s", w->c->archive.dir, rel);
+	a->tmp = xasprintf("%s.tmp.%ld", a->path, (long)getpid());
+	slash = strrchr(a->path, '/');
+	if (slash && slash > a->path + strlen(w->c->archive.dir)) {
+		*slash = '\0';
+		if (mkdir(a->path, 0755) < 0 && errno != EEXIST)
+			log_warn("archive: mkdir %s", a->path);
+		*slash = '/';
+	}
+	a->fp = fopen(a->tmp, "w");
+	if (a->fp == NULL) {
+		log_warn("archive: %s", a->tmp);
+		free(a->path);
+		free(a->tmp);
+		w->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* atomic_close - finish: rename into place when ok and every write
+ * succeeded, else remove the temporary file.  0 or -1. */
+static int
+atomic_close(struct site *w, struct atomic *a, int ok)
+{
+	int rc = -1;
+
+	if (ferror(a->fp))
+		ok = 0;
+	if (fclose(a->fp) != 0)
+		ok = 0;
+	if (ok && rename(a->tmp, a->path) == 0) {
+		w->written++;
+		rc = 0;
+	} else {
+		log_warn("archive: %s", a->path);
+		unlink(a->tmp);
+		w->failed = 1;
+	}
+	free(a->path);
+	free(a->tmp);
+	return rc;
+}
+
 /* write_atomic - dir/rel <- data, through rel.tmp and rename */
 static int
 write_atomic(struct site *w, const char *rel, const char *data, size_t len)
 {
-	char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	char *slash = strrchr(path, '/');
-	int fd, rc = -1;
+	struct atomic a;
 
-	if (slash && slash > path + strlen(w->c->archive.dir)) {
-		*slash = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			log_warn("archive: mkdir %s", path);
-		*slash = '/';
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0) {
-		log_warn("archive: %s", tmp);
-		goto out;
-	}
-	for (size_t off = 0; off < len; ) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("archive: write %s", tmp);
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		log_warn("archive: %s", path);
-		unlink(tmp);
-		goto out;
-	}
-	w->written++;
-	rc = 0;
-out:
-	if (rc < 0)
-		w->failed = 1;
-	free(path);
-	free(tmp);
-	return rc;
+	if (atomic_open(w, rel, &a) < 0)
+		return -1;
+	return atomic_close(w, &a, fwrite(data, 1, len, a.fp) == len);
 }
 
 static void
@@ -321,7 +339,7 @@ threads_table(struct site *w, struct buf *b, const char *theme, int64_t session)
 
 /* mbox_session - THEME/SESSION.mbox in mboxrd form */
 struct mbox_ctx {
-	struct buf *b;
+	FILE *fp;
 	int hide;
 };
 
@@ -333,10 +351,16 @@ mbox_message(void *arg, const char *raw, size_t len, time_t received)
 	const char *p, *end;
 	char date[64];
 	struct tm tm;
+	size_t n_written;
+	int rc;
+
+	struct buf out;
 
 	gmtime_r(&received, &tm);
 	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
-	buf_printf(m->b, "From baraza %s\n", date);
+	/* One message at a time: a session's mbox is never held in memory. */
+	buf_init(&out, PAGE_MAX);
+	buf_printf(&out, "From baraza %s\n", date);
 	buf_init(&masked, PAGE_MAX);
 	if (m->hide) {
 		archive_mask_addresses(&masked, raw, len);
@@ -353,33 +377,35 @@ mbox_message(void *arg, const char *raw, size_t len, time_t received)
 		while (q < p + n && *q == '>')
 			q++;
 		if ((size_t)(p + n - q) >= 5 && memcmp(q, "From ", 5) == 0)
-			buf_putc(m->b, '>');
+			buf_putc(&out, '>');
 		if (n && p[n - 1] == '\r')
 			n--;
-		buf_append(m->b, p, n);
-		buf_putc(m->b, '\n');
+		buf_append(&out, p, n);
+		buf_putc(&out, '\n');
 		p = eol ? eol + 1 : end;
 	}
-	buf_putc(m->b, '\n');
+	buf_putc(&out, '\n');
 	buf_release(&masked);
-	return 0;
+	n_written = fwrite(out.data, 1, out.len, m->fp);
+	rc = n_written == out.len ? 0 : -1;
+	buf_release(&out);
+	return rc;
 }
 
 static int
 session_mbox(struct site *w, const char *theme, int64_t session)
 {
-	struct buf b;
-	struct mbox_ctx m = { &b, w->c->archive.hide_addresses };
+	struct atomic a;
+	struct mbox_ctx m;
 	char rel[160];
-	int rc;
 
-	buf_init(&b, (size_t)1 << 31);
-	rc = store_archive_raws(w->s, theme, session, mbox_message, &m);
 	snprintf(rel, sizeof(rel), "%s/%lld.mbox", theme, (long long)session);
-	if (rc == 0)
-		rc = write_atomic(w, rel, b.data, b.len);
-	buf_release(&b);
-	return rc;
+	if (atomic_open(w, rel, &a) < 0)
+		return -1;
+	m.fp = a.fp;
+	m.hide = w->c->archive.hide_addresses;
+	return atomic_close(w, &a,
+	    store_archive_raws(w->s, theme, session, mbox_message, &m) == 0);
 }
 
 static int
@@ -840,7 +866,10 @@ archive_update(struct store *s, const struct conf *c)
 	sf.since = since;
 	if (store_digest_sessions(s, 0, changed_session, &sf) < 0)
 		w.failed = 1;
-	global_pages(&w);
+	/* The index, feeds and search files change only with a thread or a
+	 * session; an idle cycle writes nothing. */
+	if (w.written > 0)
+		global_pages(&w);
 	snprintf(now, sizeof(now), "%lld", (long long)started);
 	if (!w.failed)
 		store_meta_set(s, "archive_built", now);

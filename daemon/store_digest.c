@@ -421,6 +421,26 @@ store_digest_member(struct store *s, const char *email,
 }
 
 int
+store_digest_has_content(struct store *s, time_t start, time_t end)
+{
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM posts WHERE state = 'accepted'"
+	    " AND received >= ?1 AND received < ?2)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc, v = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)start);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? v : store_log_error(s, "digest content");
+}
+
+int
 store_digest_begin(struct store *s, long number, time_t start, time_t end)
 {
 	static const char sql[] =

@@ -113,6 +113,10 @@ int store_digest_members(struct store *s, int64_t digest_number,
 int store_digest_member(struct store *s, const char *email,
     int (*fn)(void *arg, const struct digest_member *m), void *arg);
 
+/* store_digest_has_content - 1 when an accepted post or a summary arrived
+ * in [start, end), 0 when the period is empty, -1 error */
+int store_digest_has_content(struct store *s, time_t start, time_t end);
+
 /* Digest bookkeeping: digests(number, period_start, period_end, built),
  * digest_sent(digest, member, outbox). */
 int store_digest_begin(struct store *s, long number, time_t start, time_t end);

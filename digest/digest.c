@@ -421,7 +421,9 @@ int
 digest_render(struct store *s, const struct conf *c,
     const struct digest_opts *o, struct buf *text, struct buf *html)
 {
-	struct digest_scope sc = { 0, o->start, o->end, NULL };
+	/* The first digest also takes whatever came before its period
+	 * (the list's first days): no post is ever left out of every digest. */
+	struct digest_scope sc = { 0, o->number <= 1 ? 0 : o->start, o->end, NULL };
 	struct render r;
 	struct buf range;
 	char title[512], intro[512];
@@ -472,7 +474,7 @@ digest_render(struct store *s, const struct conf *c,
 
 		r.have_section = 0;
 		if (strcmp(sec, "summaries") == 0) {
-			if (store_digest_summaries(s, o->start, o->end, render_summary, &r) < 0)
+			if (store_digest_summaries(s, sc.start, o->end, render_summary, &r) < 0)
 				goto fail;
 		} else if (strcmp(sec, "threads") == 0) {
 			r.theme[0] = '\0';
@@ -681,24 +683,31 @@ static int
 build_one(struct store *s, const struct conf *c, long n)
 {
 	struct run run;
-	int rc = -1;
+	int rc = -1, empty;
 
 	memset(&run, 0, sizeof(run));
 	run.s = s;
 	run.c = c;
 	run.number = n;
 	digest_period(c, n, &run.start, &run.end);
+	if ((empty = store_digest_has_content(s, n <= 1 ? 0 : run.start, run.end)) < 0)
+		return -1;
+	empty = !empty;
 	if (store_begin(s) < 0)
 		return -1;
+	/* An empty period (a list set up long after [digest] first, a
+	 * holiday) is marked built at once, without visiting the members. */
 	if (store_digest_begin(s, n, run.start, run.end) == 0 &&
-	    store_digest_members(s, n, queue_member, &run) == 0 && !run.failed &&
+	    (empty || store_digest_members(s, n, queue_member, &run) == 0) && !run.failed &&
 	    store_digest_mark_built(s, n, clock_now()) == 0 && store_commit(s) == 0)
 		rc = 0;
 	else
 		store_rollback(s);
 	for (size_t i = 0; i < run.ncache; i++)
 		free(run.cache[i].key);
-	if (rc == 0)
+	if (rc == 0 && empty)
+		log_debug("digest %ld: nothing arrived in its period", n);
+	else if (rc == 0)
 		log_info("digest %ld: queued for %ld of %ld digest members (%zu renderings)",
 		    n, run.sent, run.members, run.ncache);
 	else

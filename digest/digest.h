@@ -3,7 +3,8 @@
  * Schedule.  Digest 1 is due at [digest] first (local time); digest n at
  * first + (n - 1) * every_days local calendar days (so 09:00 stays 09:00
  * across DST).  Digest n covers posts that arrived in [due(n-1), due(n));
- * digest 1 covers the every_days before first.
+ * digest 1 is dated as the every_days before first but also takes
+ * anything older, so no post is ever left out of every digest.
  *
  * Once per member per period, even across restarts: every digest due and
  * not yet built is built in turn, in one transaction each: a digests row,

@@ -382,3 +382,39 @@ Test(mime_out, quoted_printable)
 	cr_expect_str_eq(b.data, "caf=C3=A9 =3D ok=20\r\n=2Edot\r\n=46rom here\r\n", "got %s", b.data);
 	buf_release(&b);
 }
+
+Test(digest, first_digest_takes_the_list_s_first_days)
+{
+	struct digest_opts o = { 1, 0, 0, "en", NULL };
+	struct buf text, html;
+	char sql[1024];
+
+	seed();
+	/* A post from before digest 1's period (the list's first days). */
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO messages(id, message_id, received, route, state, size, raw) VALUES"
+	    " (9, 'early@x', 0, 'post', 'stored', 1, 'x');"
+	    "INSERT INTO posts(id, message, message_id, thread, depth, theme, kind, author_name,"
+	    " subject, received, text, new_text) VALUES (9, 9, 'early@x', 2, 0, 'funding', 'idea',"
+	    " 'Early Bird', 'Welcome everyone', %lld, 'Glad to be here.', 'Glad to be here.');",
+	    (long long)at("2020-11-10T10:00:00Z"));
+	exec_ok(sql);
+	digest_period(conf, 1, &o.start, &o.end);
+	buf_init(&text, 1 << 20);
+	buf_init(&html, 1 << 20);
+	cr_assert_eq(digest_render(store, conf, &o, &text, &html), 4);
+	cr_expect(strstr(text.data, "Glad to be here.") != NULL, "%s", text.data);
+	buf_reset(&text);
+	buf_reset(&html);
+	o.number = 2;
+	digest_period(conf, 2, &o.start, &o.end);
+	cr_expect_eq(digest_render(store, conf, &o, &text, &html), 0,
+	    "digest 2 does not repeat it");
+	buf_release(&text);
+	buf_release(&html);
+	/* 150 empty periods are marked built at once, without mail. */
+	cr_assert_eq(digest_run_due(store, conf, at("2026-11-28T00:00:00Z")),
+	    digest_number_at(conf, at("2026-11-28T00:00:00Z")));
+	cr_expect_eq(q("SELECT count(*) FROM outbox WHERE kind = 'digest'"), 2,
+	    "only digest 1 has content (fr and en bodies)");
+}
