@@ -6,24 +6,28 @@
 #include "buf.h"
 #include "codec.h"
 
-/* 0..63 for the alphabet, 64 for '=', 65 for whitespace, 66 for others */
+/* 0..63 for the alphabet, 64 for '=', 65 for whitespace, 66 for others.
+ * A table: this runs once per byte of every base64 part, attachments
+ * included (they are decoded to learn their size), and the chain of
+ * comparisons it replaces was a tenth of import-mbox's instructions. */
+#define B64_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const signed char b64_tab[256] = {
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 65, 65, 66, 66, 65, 66, 66,
+	B64_ROW(66),
+	65, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 62, 66, 66, 66, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 66, 66, 66, 64, 66, 66,
+	66, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 66, 66, 66, 66, 66,
+	66, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 66, 66, 66, 66, 66,
+	B64_ROW(66), B64_ROW(66), B64_ROW(66), B64_ROW(66),
+	B64_ROW(66), B64_ROW(66), B64_ROW(66), B64_ROW(66)
+};
+#undef B64_ROW
+
 static signed char b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return (signed char)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (signed char)(c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (signed char)(c - '0' + 52);
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	if (c == '=')
-		return 64;
-	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-		return 65;
-	return 66;
+	return b64_tab[c];
 }
 
 int
@@ -36,8 +40,34 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 	int bits = 0, r = 0, pad = 0;
 
 	for (i = 0; i < len; i++) {
-		signed char v = b64_value(p[i]);
+		signed char v;
 
+		/* Fast path: a whole quantum of four alphabet characters on a
+		 * quantum boundary is three bytes, exactly what the general
+		 * path below would make of it, one character at a time. */
+		if (bits == 0 && !pad && len - i >= 4 && n + 3 <= sizeof(chunk)) {
+			signed char a = b64_tab[p[i]], b = b64_tab[p[i + 1]],
+			    c = b64_tab[p[i + 2]], d = b64_tab[p[i + 3]];
+
+			if ((a | b | c | d) < 64) {
+				unsigned q = ((unsigned)a << 18) | ((unsigned)b << 12) |
+				    ((unsigned)c << 6) | (unsigned)d;
+
+				chunk[n++] = (unsigned char)(q >> 16);
+				chunk[n++] = (unsigned char)(q >> 8);
+				chunk[n++] = (unsigned char)q;
+				i += 3;
+				if (n == sizeof(chunk)) {
+					if (out && !(r & CODEC_FULL) &&
+					    buf_append(out, chunk, n) < 0)
+						r |= CODEC_FULL;
+					total += n;
+					n = 0;
+				}
+				continue;
+			}
+		}
+		v = b64_value(p[i]);
 		if (v == 65)
 			continue;
 		if (v == 66) {
