@@ -1324,6 +1324,48 @@ h_smtp_count_rcpt(struct h_env *env, const char *rcpt)
 	return count;
 }
 
+/* smtp_to - was m sent to rcpt (NULL: to anyone)? */
+static int
+smtp_to(const struct h_smtp_msg *m, const char *rcpt)
+{
+	if (rcpt == NULL)
+		return 1;
+	for (size_t j = 0; j < m->nrcpts; j++)
+		if (strcasecmp(m->rcpts[j], rcpt) == 0)
+			return 1;
+	return 0;
+}
+
+int
+h_smtp_count_matching(struct h_env *env, const char *rcpt, const char *needle)
+{
+	struct h_smtp_msg m;
+	int count = 0;
+
+	for (int i = 0; h_smtp_message(env, i, &m); i++) {
+		if (smtp_to(&m, rcpt) && strstr(m.data, needle))
+			count++;
+		h_smtp_msg_free(&m);
+	}
+	return count;
+}
+
+char *
+h_smtp_find(struct h_env *env, const char *rcpt, const char *needle)
+{
+	struct h_smtp_msg m;
+	char *found = NULL;
+
+	for (int i = 0; h_smtp_message(env, i, &m); i++) {
+		if (smtp_to(&m, rcpt) && strstr(m.data, needle)) {
+			free(found);
+			found = xstrdup(m.data);
+		}
+		h_smtp_msg_free(&m);
+	}
+	return found;
+}
+
 char *
 h_smtp_transcript(struct h_env *env)
 {
@@ -1335,6 +1377,16 @@ h_smtp_transcript(struct h_env *env)
 }
 
 /* ---- messages --------------------------------------------------------------- */
+
+void
+h_post(struct h_env *env, const struct h_mail *m)
+{
+	size_t len;
+	char *raw = h_mail_build(m, &len, NULL, 0);
+
+	h_imap_append(env, "INBOX", raw, len);
+	free(raw);
+}
 
 /* put_crlf - append s to the buffer with every bare LF turned into CRLF */
 static void

@@ -206,6 +206,11 @@ void h_smtp_msg_free(struct h_smtp_msg *msg);
 /* h_smtp_count_rcpt - how many captured messages were sent to rcpt (an
  * envelope recipient, compared case-insensitively) */
 int h_smtp_count_rcpt(struct h_env *env, const char *rcpt);
+/* h_smtp_count_matching - captured messages sent to rcpt (NULL: to anyone,
+ * compared case-insensitively) whose data contains needle */
+int h_smtp_count_matching(struct h_env *env, const char *rcpt, const char *needle);
+/* h_smtp_find - the newest such message's data (owned), or NULL */
+char *h_smtp_find(struct h_env *env, const char *rcpt, const char *needle);
 /* h_smtp_transcript - the server's command log so far (owned), "" if none */
 char *h_smtp_transcript(struct h_env *env);
 
@@ -230,6 +235,8 @@ struct h_mail {
  * NULL (msgid_len bytes). */
 char *h_mail_build(const struct h_mail *m, size_t *len, char *msgid,
     size_t msgid_len);
+/* h_post - h_mail_build() m and append it to this test's INBOX */
+void h_post(struct h_env *env, const struct h_mail *m);
 /* h_header - the first header field name in raw (unfolded value, owned),
  * or NULL; looks only at the header block */
 char *h_header(const char *raw, const char *name);

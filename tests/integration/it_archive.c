@@ -20,16 +20,6 @@
 
 #define CHROMIUM "/usr/bin/chromium"
 
-static void
-post(struct h_env *env, const struct h_mail *m)
-{
-	size_t len;
-	char *raw = h_mail_build(m, &len, NULL, 0);
-
-	h_imap_append(env, "INBOX", raw, len);
-	free(raw);
-}
-
 /* http_start - python's static file server over the archive directory */
 static pid_t
 http_start(struct h_env *env, int *port)
@@ -162,7 +152,7 @@ Test(archive_browser, hostile_discussion_renders_safely)
 	m.body = "Who decides? <script>alert('x')</script>\n"
 	    "Report: https://example.net/report.pdf and javascript:alert(1)\n"
 	    "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd8\xa8\xd9\x83\xd9\x85 (Arabic)\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	memset(&m, 0, sizeof(m));
 	m.from = "=?UTF-8?B?PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KDEpPg==?= <evil@example.com>";
 	m.to = "cop@example.org";
@@ -172,13 +162,13 @@ Test(archive_browser, hostile_discussion_renders_safely)
 	m.references = "<hostile-root@example.org>";
 	m.body = "<img src=\"http://tracker.example.com/pixel.gif\"> <iframe src=x></iframe>\n\n"
 	    "On Wed, Amina wrote:\n> Who decides?\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	memset(&m, 0, sizeof(m));
 	m.from = "Amina Yusuf <amina@example.org>";
 	m.to = "cop+funding@example.org";
 	m.subject = "Second thread";
 	m.body = "A calmer thread.\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	h_barazad_once(&env, &out);
 	cr_assert_eq(out.status, 0, "%s", out.err);
 	h_out_free(&out);

@@ -26,56 +26,6 @@ cycle(struct h_env *env, const char *now)
 	h_out_free(&out);
 }
 
-static void
-post(struct h_env *env, const struct h_mail *m)
-{
-	size_t len;
-	char *raw = h_mail_build(m, &len, NULL, 0);
-
-	h_imap_append(env, "INBOX", raw, len);
-	free(raw);
-}
-
-/* count_matching - captured messages to rcpt (NULL: any) containing needle */
-static int
-count_matching(struct h_env *env, const char *rcpt, const char *needle)
-{
-	struct h_smtp_msg msg;
-	int n = 0;
-
-	for (int i = 0; h_smtp_message(env, i, &msg) == 1; i++) {
-		int to = rcpt == NULL;
-
-		for (size_t k = 0; k < msg.nrcpts && !to; k++)
-			to = strcasecmp(msg.rcpts[k], rcpt) == 0;
-		if (to && strstr(msg.data, needle))
-			n++;
-		h_smtp_msg_free(&msg);
-	}
-	return n;
-}
-
-/* find_matching - the last such message (owned) */
-static char *
-find_matching(struct h_env *env, const char *rcpt, const char *needle)
-{
-	struct h_smtp_msg msg;
-	char *found = NULL;
-
-	for (int i = 0; h_smtp_message(env, i, &msg) == 1; i++) {
-		int to = rcpt == NULL;
-
-		for (size_t k = 0; k < msg.nrcpts && !to; k++)
-			to = strcasecmp(msg.rcpts[k], rcpt) == 0;
-		if (to && strstr(msg.data, needle)) {
-			free(found);
-			found = strdup(msg.data);
-		}
-		h_smtp_msg_free(&msg);
-	}
-	return found;
-}
-
 /* qp_decoded - undo quoted-printable soft breaks and =XX (enough to search) */
 static char *
 qp_decoded(const char *s)
@@ -132,15 +82,15 @@ Test(programme, two_sessions_through_the_calendar)
 
 	/* The first session opens: every active member is told. */
 	cycle(&env, "2020-11-17T10:00:00Z");
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Notice: announce"), 4,
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Notice: announce"), 4,
 	    "one announcement to each of the four members");
-	cr_expect_eq(count_matching(&env, "kofi@example.org", "A new two-week session"), 1);
-	cr_expect_eq(count_matching(&env, "jean@example.fr", "Une nouvelle session"), 1,
+	cr_expect_eq(h_smtp_count_matching(&env, "kofi@example.org", "A new two-week session"), 1);
+	cr_expect_eq(h_smtp_count_matching(&env, "jean@example.fr", "Une nouvelle session"), 1,
 	    "in French for jean");
-	cr_expect_eq(count_matching(&env, "jean@example.fr", "X-Baraza-Notice: announce"), 1);
-	cr_expect_eq(count_matching(&env, "rosa@example.org", "X-Baraza-Notice: announce"), 1);
+	cr_expect_eq(h_smtp_count_matching(&env, "jean@example.fr", "X-Baraza-Notice: announce"), 1);
+	cr_expect_eq(h_smtp_count_matching(&env, "rosa@example.org", "X-Baraza-Notice: announce"), 1);
 	cycle(&env, "2020-11-17T11:00:00Z");
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Notice: announce"), 4,
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Notice: announce"), 4,
 	    "the opening is announced once");
 
 	/* Discussion: a question and a reply with a resource. */
@@ -150,7 +100,7 @@ Test(programme, two_sessions_through_the_calendar)
 	m.subject = "Who decides on budget lines?";
 	m.message_id = "<q1@example.org>";
 	m.body = "Who decides on the budget lines in your partnerships?\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-11-18T09:00:00Z");
 	memset(&m, 0, sizeof(m));
 	m.from = "Amina Yusuf <amina@example.org>";
@@ -161,26 +111,26 @@ Test(programme, two_sessions_through_the_calendar)
 	m.references = "<q1@example.org>";
 	m.body = "Our partners co-design them: https://example.net/co-design.pdf\n\n"
 	    "On Wed, Kofi wrote:\n> Who decides on the budget lines?\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	memset(&m, 0, sizeof(m));
 	m.from = "Kofi Mensah <kofi@example.org>";
 	m.to = "cop+funding@example.org";
 	m.subject = "Unrestricted funding?";
 	m.message_id = "<q2@example.org>";
 	m.body = "Has anyone moved a donor to unrestricted funding?\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-11-19T09:00:00Z");
 
 	/* Two days before the close: the kit, to the facilitator only. */
 	cycle(&env, "2020-11-29T01:00:00Z");
-	mail = find_matching(&env, "amina@example.org", "X-Baraza-Notice: kit");
+	mail = h_smtp_find(&env, "amina@example.org", "X-Baraza-Notice: kit");
 	cr_assert_not_null(mail, "no summary kit reached the facilitator");
 	cr_expect(strstr(mail, "Who decides on budget lines?") != NULL, "kit lists threads:\n%s", mail);
 	cr_expect(strstr(mail, "Unrestricted funding?") != NULL, "kit lists the unanswered question");
 	cr_expect(strstr(mail, "https://example.net/co-design.pdf") != NULL, "kit lists resources");
 	cr_expect(strstr(mail, "cop+summary-funding@example.org") != NULL);
 	free(mail);
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Notice: kit"), 1, "the kit goes to the facilitator only");
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Notice: kit"), 1, "the kit goes to the facilitator only");
 
 	/* A forged summary from a member: refused, nothing to the members. */
 	memset(&m, 0, sizeof(m));
@@ -188,10 +138,10 @@ Test(programme, two_sessions_through_the_calendar)
 	m.to = "cop+summary@example.org";
 	m.subject = "Summary";
 	m.body = "We agreed on everything.\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-11-30T10:00:00Z");
-	cr_expect_eq(count_matching(&env, "kofi@example.org", "X-Baraza-Notice: summary-refused"), 1);
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Summary"), 0);
+	cr_expect_eq(h_smtp_count_matching(&env, "kofi@example.org", "X-Baraza-Notice: summary-refused"), 1);
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Summary"), 0);
 
 	/* The facilitator's summary, vouched for by the trusted server. */
 	memset(&m, 0, sizeof(m));
@@ -202,11 +152,11 @@ Test(programme, two_sessions_through_the_calendar)
 	m.headers = "Authentication-Results: mx.example.org; dkim=pass header.d=example.org;"
 	    " spf=pass smtp.mailfrom=amina@example.org";
 	m.body = "Partners should co-design budget lines; pooled funds help.\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-11-30T12:00:00Z");
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Summary: 1"), 4,
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Summary: 1"), 4,
 	    "the summary goes to every member, whatever their delivery mode");
-	mail = find_matching(&env, "jean@example.fr", "X-Baraza-Summary: 1");
+	mail = h_smtp_find(&env, "jean@example.fr", "X-Baraza-Summary: 1");
 	cr_assert_not_null(mail, "the digest member jean gets the summary too");
 	cr_expect(strstr(mail, "Subject: =?UTF-8?B?") != NULL || strstr(mail,
 	    "Subject: [CoP] Summary: The Organisation of Funding Streams") != NULL, "%s", mail);
@@ -224,7 +174,7 @@ Test(programme, two_sessions_through_the_calendar)
 	m.in_reply_to = "<summary1@example.org>";
 	m.references = "<summary1@example.org>";
 	m.body = "Thank you, Amina.\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-11-30T13:00:00Z");
 	h_baraza(&env, &out, "thread list --json");
 	{
@@ -241,8 +191,8 @@ Test(programme, two_sessions_through_the_calendar)
 
 	/* The digest: once, to digest members, every section, text and HTML. */
 	cycle(&env, "2020-12-01T09:30:00Z");
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Digest: 1"), 2, "jean and rosa");
-	mail = find_matching(&env, "rosa@example.org", "X-Baraza-Digest: 1");
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Digest: 1"), 2, "jean and rosa");
+	mail = h_smtp_find(&env, "rosa@example.org", "X-Baraza-Digest: 1");
 	cr_assert_not_null(mail);
 	cr_expect(strstr(mail, "multipart/alternative") != NULL);
 	cr_expect(strstr(mail, "Content-Type: text/html") != NULL);
@@ -268,8 +218,8 @@ Test(programme, two_sessions_through_the_calendar)
 	/* Restart: nothing sent twice. */
 	before = h_smtp_count(&env);
 	cycle(&env, "2020-12-01T09:40:00Z");
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Digest: 1"), 2, "no duplicate digest");
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Summary: 1"), 4, "no duplicate summary");
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Digest: 1"), 2, "no duplicate digest");
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Summary: 1"), 4, "no duplicate summary");
 	(void)before;
 
 	/* A digest reader answers through the reply link. */
@@ -279,9 +229,9 @@ Test(programme, two_sessions_through_the_calendar)
 	m.subject = "Re: [CoP] Digest 1";
 	m.message_id = "<rosa1@example.org>";
 	m.body = "In Peru our partners decide together with the donor.\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-12-02T10:00:00Z");
-	mail = find_matching(&env, "kofi@example.org", "rosa1@example.org");
+	mail = h_smtp_find(&env, "kofi@example.org", "rosa1@example.org");
 	cr_assert_not_null(mail, "the digest reply is relayed to the members");
 	cr_expect(strstr(mail, "\r\nIn-Reply-To: <") != NULL,
 	    "the relayed digest reply carries its parent's Message-ID:\n%.1500s", mail);
@@ -341,10 +291,10 @@ Test(programme, unverified_summary_needs_confirmation)
 	m.to = "cop+summary@example.org";
 	m.subject = "Summary";
 	m.body = "Our summary.\n";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-11-30T10:00:00Z");
-	cr_expect_eq(count_matching(&env, NULL, "X-Baraza-Summary"), 0, "not before confirmation");
-	mail = find_matching(&env, "amina@example.org", "X-Baraza-Notice: summary-confirm");
+	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Summary"), 0, "not before confirmation");
+	mail = h_smtp_find(&env, "amina@example.org", "X-Baraza-Notice: summary-confirm");
 	cr_assert_not_null(mail, "no confirmation request");
 	p = strstr(mail, "cop+confirm-");
 	cr_assert_not_null(p);
@@ -354,9 +304,9 @@ Test(programme, unverified_summary_needs_confirmation)
 	m.from = "Amina Yusuf <amina@example.org>";
 	m.to = confirm;
 	m.subject = "Re: Please confirm your summary";
-	post(&env, &m);
+	h_post(&env, &m);
 	cycle(&env, "2020-11-30T11:00:00Z");
-	cr_expect_eq(count_matching(&env, "kofi@example.org", "X-Baraza-Summary: 1"), 1,
+	cr_expect_eq(h_smtp_count_matching(&env, "kofi@example.org", "X-Baraza-Summary: 1"), 1,
 	    "published after the round trip");
 	free(confirm);
 	h_env_fini(&env);
