@@ -8,47 +8,24 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "clock.h"
 #include "log.h"
 #include "notice.h"
 #include "relay.h"
 #include "store_held.h"
+#include "store_member.h"
 #include "xalloc.h"
 
 #define NOTICE_HEADER_MAX 998     /* bytes of one header value kept */
 
-/* notice_random_hex - random bytes as hex */
+/* notice_random_hex - random bytes as hex: the store's generator */
 int
 notice_random_hex(char *out, size_t nbytes)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[64];
-	size_t got = 0;
-
-	if (nbytes > sizeof(raw))
-		BUG("notice_random_hex: %zu bytes", nbytes);
-	while (got < nbytes) {
-		ssize_t r = getrandom(raw + got, nbytes - got, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("getrandom");
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	for (size_t i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
-	return 0;
+	return store_random_hex(out, nbytes);
 }
 
 /* notice_tagged - the list address with a tag */
