@@ -24,6 +24,7 @@
 #include "mime_out.h"
 #include "notice.h"
 #include "request.h"
+#include "store_held.h"
 #include "store_jobs.h"
 #include "store_member.h"
 #include "store_post.h"
@@ -960,7 +961,7 @@ summary_publish(struct req *r, int64_t message_row, int64_t session)
 
 	if (store_job_session(r->s, session, &js) <= 0)
 		return 0;
-	if (store_message_raw(r->s, message_row, &raw, &len) <= 0 ||
+	if (store_held_message_raw(r->s, message_row, &raw, &len) <= 0 ||
 	    (m = message_parse(raw, len, NULL)) == NULL)
 		goto done;
 	store_member_by_email(r->s, m->from.address ? m->from.address : "", &author);

@@ -8,7 +8,6 @@
 #include "log.h"
 #include "store_int.h"
 #include "store_jobs.h"
-#include "xalloc.h"
 
 int
 store_jobs_plan(struct store *s, time_t kit_before)
@@ -265,31 +264,4 @@ store_session_set_summary(struct store *s, int64_t session, int64_t post,
 	sqlite3_bind_int64(st, 1, session);
 	sqlite3_bind_int64(st, 2, post);
 	return store_step_done(s, st);
-}
-
-int
-store_message_raw(struct store *s, int64_t id, char **raw, size_t *len)
-{
-	static const char sql[] = "SELECT raw FROM messages WHERE id = ?1";
-	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-
-		*raw = xmalloc((size_t)n + 1);
-		if (n)
-			memcpy(*raw, p, (size_t)n);
-		(*raw)[n] = '\0';
-		*len = (size_t)n;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_log_error(s, "message raw");
 }

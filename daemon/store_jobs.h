@@ -72,8 +72,4 @@ int store_summary_session(struct store *s, const char *theme, time_t now, int64_
  * the post it replaces (0 when none).  0 or -1. */
 int store_session_set_summary(struct store *s, int64_t session, int64_t post,
     int64_t *previous);
-/* store_message_raw - the stored raw bytes of message row id (owned);
- * 1 found, 0 absent, -1 error */
-int store_message_raw(struct store *s, int64_t id, char **raw, size_t *len);
-
 #endif
