@@ -27,6 +27,7 @@
 #include "member_import.h"
 #include "store_member.h"
 #include "store_programme.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 static const char member_usage[] =
@@ -271,6 +272,20 @@ themes_text(const struct member *m, const char *sep)
 	return buf_detach(&b, NULL);
 }
 
+/* pad_column - s left-aligned in a column of width terminal columns and a
+ * space; printf's %-Ns counts bytes, which pulls every later column left
+ * after a name such as "Jose Garcia" written with accents */
+static void
+pad_column(struct buf *b, const char *s, size_t width)
+{
+	size_t cols = utf8_columns(s);
+
+	buf_puts(b, s);
+	do
+		buf_putc(b, ' ');
+	while (++cols < width + 1);
+}
+
 static int
 list_one(const struct member *m, void *arg)
 {
@@ -280,8 +295,12 @@ list_one(const struct member *m, void *arg)
 	switch (l->format) {
 	case 0:
 		themes = themes_text(m, ",");
-		buf_printf(&l->out, "%-32s %-24s %-11s %-6s %-12s %s\n", m->email,
-		    m->name ? m->name : "-", m->role, m->delivery, m->status, themes);
+		pad_column(&l->out, m->email, 32);
+		pad_column(&l->out, m->name ? m->name : "-", 24);
+		pad_column(&l->out, m->role, 11);
+		pad_column(&l->out, m->delivery, 6);
+		pad_column(&l->out, m->status, 12);
+		buf_printf(&l->out, "%s\n", themes);
 		free(themes);
 		break;
 	case 1:

@@ -1,6 +1,8 @@
 /* utf8 - strict UTF-8 decoding (no overlongs, no surrogates, <= U+10FFFF) */
 #include "config.h"
 
+#include <string.h>
+
 #include "utf8.h"
 
 size_t
@@ -86,4 +88,61 @@ utf8_encode(uint32_t cp, char *out)
 	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
 	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
 	return 4;
+}
+
+/*
+ * Width of one code point in a terminal.  The table is the short form of
+ * Unicode's East Asian Width "W"/"F" ranges and the common combining
+ * blocks: enough to line up member lists with names in Chinese, Japanese,
+ * Korean, accented Latin written decomposed, and emoji.  It is not wcwidth()
+ * because that depends on the locale the admin happens to run under.
+ */
+static int
+cp_columns(uint32_t cp)
+{
+	static const struct { uint32_t lo, hi; } zero[] = {
+		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
+		{ 0x0610, 0x061a }, { 0x064b, 0x065f }, { 0x0900, 0x0903 },
+		{ 0x093a, 0x094f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff },
+		{ 0x200b, 0x200f }, { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f },
+		{ 0xfe20, 0xfe2f }, { 0xfeff, 0xfeff },
+	};
+	static const struct { uint32_t lo, hi; } wide[] = {
+		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
+		{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
+		{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
+		{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x3fffd },
+	};
+
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (cp >= zero[i].lo && cp <= zero[i].hi)
+			return 0;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (cp >= wide[i].lo && cp <= wide[i].hi)
+			return 2;
+	return 1;
+}
+
+size_t
+utf8_columns(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), cols = 0;
+	uint32_t cp;
+
+	while (n > 0) {
+		size_t len = utf8_decode(p, n, &cp);
+
+		if (len == 0) {
+			cols++;
+			p++;
+			n--;
+			continue;
+		}
+		cols += (size_t)cp_columns(cp);
+		p += len;
+		n -= len;
+	}
+	return cols;
 }

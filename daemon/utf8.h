@@ -12,5 +12,9 @@ size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
 int utf8_valid(const char *s, size_t n);
 /* utf8_encode - write cp as UTF-8 into out (4 bytes room); returns length */
 size_t utf8_encode(uint32_t cp, char *out);
+/* utf8_columns - terminal columns the NUL-terminated string takes: one per
+ * code point, two for East Asian wide ones, none for combining marks; an
+ * invalid byte counts as one column (it prints as a replacement) */
+size_t utf8_columns(const char *s);
 
 #endif

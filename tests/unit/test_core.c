@@ -141,6 +141,28 @@ Test(utf8, encode_roundtrip)
 	cr_assert_eq(utf8_encode(0xd800, out), 3, "a surrogate encodes as U+FFFD");
 }
 
+Test(utf8, columns_table)
+{
+	static const struct { const char *s; size_t cols; } cases[] = {
+		{ "", 0 },
+		{ "Amina Okafor", 12 },
+		{ "Jos\xc3\xa9 Garc\xc3\xad" "a", 11 },          /* precomposed */
+		{ "Jose\xcc\x81", 4 },                      /* e + combining acute */
+		{ "\xe6\x9d\x8e\xe5\xb0\x8f\xe9\xbe\x99", 6 },   /* three Han */
+		{ "\xea\xb9\x80\xec\xa7\x80\xec\x9b\x90", 6 },   /* Hangul */
+		{ "\xd8\xb9\xd9\x84\xd9\x8a", 3 },              /* Arabic */
+		{ "Wanjiru \xf0\x9f\x8c\x8d", 10 },           /* emoji is wide */
+		{ "caf\xe9", 4 },                            /* latin-1 byte */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t got = utf8_columns(cases[i].s);
+
+		cr_expect_eq(got, cases[i].cols, "case %zu (%s): got %zu columns, want %zu",
+		    i, cases[i].s, got, cases[i].cols);
+	}
+}
+
 /* ---- json --------------------------------------------------------------- */
 
 Test(json, nested_with_commas)
