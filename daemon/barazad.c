@@ -438,8 +438,8 @@ chores(struct daemon *d)
 	if (run_due_jobs(d) < 0)
 		rc = -1;
 	if (!got_stop && relay_run(d->store, d->conf, &remaining) < 0) {
-		log_warnx("relay: the SMTP server could not be reached; %d "
-		    "deliveries stay queued", remaining);
+		log_warnx("relay: delivery run stopped (the SMTP server or the "
+		    "database, see above); %d deliveries stay queued", remaining);
 		rc = -1;
 	}
 	if (!got_stop && refresh_archive(d) < 0)

@@ -74,6 +74,7 @@ struct run {
 	size_t nresults;
 	long sent, deferred, failed;
 	int unusable, any_answer;
+	int store_failed;          /* results could not be recorded: stop */
 	char unusable_why[256];
 };
 
@@ -86,6 +87,25 @@ relay_backoff(int attempts)
 	for (int i = 1; i < attempts && d < BACKOFF_MAX; i++)
 		d *= 2;
 	return d > BACKOFF_MAX ? BACKOFF_MAX : d;
+}
+
+/* relay_can_record - before the first transaction of a run: a small
+ * write (the run's start in meta), so that a database that cannot take the
+ * results (disk full, locked past busy_timeout) stops the run before any
+ * mail goes out; without it every run would send the head of the queue
+ * again and lose the result each time.  0, or -1 (logged). */
+static int
+relay_can_record(struct store *s)
+{
+	char stamp[32];
+
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)clock_now());
+	if (store_meta_set(s, "relay_started", stamp) < 0) {
+		log_warnx("relay: the database cannot record results (%s): "
+		    "nothing is sent until it can", store_errmsg(s));
+		return -1;
+	}
+	return 0;
 }
 
 /* flush - commit the recorded outcomes */
@@ -146,14 +166,16 @@ flush(struct run *run)
 			break;
 		}
 	}
-	if (ok) {
-		if (store_commit(s) < 0)
-			log_warnx("relay: commit failed; %zu recipients may get a copy again",
-			    run->nresults);
-	} else {
+	if (ok && store_commit(s) < 0)
+		ok = 0;
+	if (!ok) {
+		/* Sending on would send mail whose result cannot be kept either
+		 * (disk full, database locked past busy_timeout): every later
+		 * run would send it again.  Stop; what is under way finishes. */
 		store_rollback(s);
 		log_warnx("relay: recording results failed; %zu recipients may get "
-		    "a copy again", run->nresults);
+		    "a copy again; no more mail is sent in this run", run->nresults);
+		run->store_failed = 1;
 	}
 	for (size_t i = 0; i < run->nresults; i++)
 		free(run->results[i].r.address);
@@ -273,10 +295,17 @@ current_load(struct run *run, struct current *cur, const struct outbox_row *r)
 		const struct conf_theme *th;
 		int rc = outbox_post_load(run->s, r->post, &p);
 
-		if (rc <= 0) {
+		if (rc < 0) {
+			/* a database error is not the post's fault: its rows stay */
+			run->store_failed = 1;
 			cur->unusable = 1;
-			snprintf(cur->why, sizeof(cur->why), rc == 0 ?
-			    "post %lld is gone" : "database error", (long long)r->post);
+			snprintf(cur->why, sizeof(cur->why), "database error");
+			return;
+		}
+		if (rc == 0) {
+			cur->unusable = 1;
+			snprintf(cur->why, sizeof(cur->why), "post %lld is gone",
+			    (long long)r->post);
 			return;
 		}
 		compose_list_init(&l, run->c);
@@ -309,6 +338,8 @@ current_load(struct run *run, struct current *cur, const struct outbox_row *r)
 		int rc = outbox_body(run->s, r->outbox, &b, &n);
 
 		if (rc <= 0) {
+			if (rc < 0)
+				run->store_failed = 1;
 			cur->unusable = 1;
 			snprintf(cur->why, sizeof(cur->why), "outbox %lld has no body",
 			    (long long)r->outbox);
@@ -449,6 +480,11 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 			break;
 		}
 		after = rows[n - 1].id;
+		if (pool == NULL && relay_can_record(s) < 0) {
+			outbox_rows_free(&rows, n);
+			rc = -1;
+			break;
+		}
 		if (pool == NULL) {
 			pool = smtp_pool_new(c, c->smtp.connections, txn_done, &run,
 			    err, sizeof(err));
@@ -459,14 +495,14 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 				break;
 			}
 		}
-		while (i < n && !run.unusable) {
+		while (i < n && !run.unusable && !run.store_failed) {
 			size_t j = i;
 
 			while (j < n && rows[j].outbox == rows[i].outbox)
 				j++;
 			if (cur.outbox != rows[i].outbox)
 				current_load(&run, &cur, &rows[i]);
-			for (size_t k = i; k < j && !run.unusable;) {
+			for (size_t k = i; k < j && !run.unusable && !run.store_failed;) {
 				size_t take = 1;
 
 				if (!rcpt_ok(rows[k].address)) {
@@ -500,7 +536,7 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 			i = j;
 		}
 		outbox_rows_free(&rows, n);
-		if (run.unusable)
+		if (run.unusable || run.store_failed)
 			break;
 	}
 	if (pool)
@@ -512,6 +548,8 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 	if (tried || run.sent || run.failed)
 		log_info("relay: %ld sent, %ld deferred, %ld failed", run.sent,
 		    run.deferred, run.failed);
+	if (run.store_failed)
+		rc = -1;
 	if (run.unusable) {
 		log_warnx("relay: SMTP server %s:%d unusable: %s", c->smtp.host,
 		    c->smtp.port, run.unusable_why);

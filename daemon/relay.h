@@ -39,8 +39,12 @@ int64_t relay_enqueue_mail(struct store *s, const char *kind, const char *body,
  * -1 when the SMTP server could not be used at all (connection, TLS,
  * AUTH, greeting or our envelope sender refused): the run stops there,
  * the few rows tried are deferred (at most two transactions per
- * connection) and the rest stay queued for the next run.  Results are
- * committed every 100 recipients; a crash resends at most those. */
+ * connection) and the rest stay queued for the next run.  Also -1 when
+ * the database cannot record results (disk full, locked past the busy
+ * timeout, logged): nothing is sent before a first small write succeeds,
+ * and a run stops at the first results it cannot commit (their
+ * recipients, at most the transactions under way, get a copy again).
+ * Results are committed after every transaction. */
 int relay_run(struct store *s, const struct conf *c, int *remaining);
 
 /* relay_check - connect and greet the SMTP server (EHLO, STARTTLS and
