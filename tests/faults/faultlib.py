@@ -44,8 +44,66 @@ class Fail(Exception):
     pass
 
 
+class Skip(Exception):
+    """the fault cannot be staged on this machine: exit 77, never PASS"""
+    pass
+
+
+def wait_until(cond, timeout, step=0.1):
+    """poll cond() until it is true or timeout seconds passed; its last value"""
+    end = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
 def _terminate(signum, frame):
     raise SystemExit(128 + signum)
+
+
+class Feed:
+    """posts APPENDed to INBOX in bursts, remembered as {Message-ID: author}
+    (the disk-full and db-contention scripts; outages has its own copy)"""
+
+    def __init__(self, run):
+        self.run = run
+        self.posts = {}
+        self.seq = 0
+        self.runid = '%d-%d' % (os.getpid(), run.seed)
+
+    def append(self, n):
+        """n new posts from random members; their Message-IDs"""
+        c = self.run.imap()
+        mids = []
+        try:
+            for _ in range(n):
+                self.seq += 1
+                author = self.run.rng.choice(self.run.members)
+                raw, mid, _ = self.run.make_post(self.seq, author, self.runid)
+                typ, data = c.append('INBOX', None, None, raw)
+                if typ != 'OK':
+                    raise Fail('APPEND: %s %s' % (typ, data))
+                self.posts[mid] = author
+                mids.append(mid)
+        finally:
+            c.logout()
+        return mids
+
+    def stored_count(self, mids):
+        have = {m if m.startswith('<') else '<%s>' % m
+                for (m,) in self.run.db_query('SELECT message_id FROM posts')}
+        return sum(1 for m in mids if m in have)
+
+    def stored(self, mids):
+        return self.stored_count(mids) == len(mids)
+
+    def delivered(self, mids):
+        got = {(r, m) for r, m, _ in self.run.captured()}
+        want = {(mem, m) for m in mids for mem in self.run.members
+                if mem != self.posts[m]}
+        return want <= got
 
 
 class Run:
@@ -71,6 +129,8 @@ class Run:
         self.conf = os.path.join(self.dir, 'baraza.conf')
         self.db = os.path.join(self.dir, 'baraza.db')
         self.daemon_log = os.path.join(self.dir, 'barazad.log')
+        self.archive_dir = os.path.join(self.dir, 'archive')
+        self.mounts = []          # tmpfs mount points, unmounted by close()
         self.smtp_proc = None
         self.smtp_port = 0
         self.imap_port = 0
@@ -215,7 +275,7 @@ every_days = 14
 first = {d(40)} 09:00
 sections = summaries, threads, questions, resources, figures
 [archive]
-dir = {os.path.join(self.dir, 'archive')}
+dir = {self.archive_dir}
 hide_addresses = yes
 [theme funding]
 title = The Organisation of Funding Streams
@@ -450,11 +510,79 @@ keywords = (?i)\\brisks?\\b
                     bad.append(s)
         return bad
 
+    # ---- small file systems (disk full) -------------------------------------------
+    def tmpfs_mount(self, path, kb):
+        """mount a tmpfs of kb KB on path (made if missing); False when
+        this machine does not let us (not root, no mount namespace...)"""
+        os.makedirs(path, exist_ok=True)
+        r = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%dk,mode=0755' % kb,
+                            'baraza-fault', path],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            log(self.prog, 'cannot mount a tmpfs on %s: %s' % (path, r.stdout.strip()))
+            return False
+        self.mounts.append(path)
+        return True
+
+    def tmpfs_umount_all(self):
+        for path in reversed(self.mounts):
+            if self.keep or self.failed:
+                # what was on it goes with the kept scratch directory
+                shutil.copytree(path, path + '-kept', dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns('filler'))
+            r = subprocess.run(['umount', path], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0:
+                # a process still holds a file: lazily, so nothing stays mounted
+                subprocess.run(['umount', '-l', path])
+        self.mounts = []
+
+    def fill(self, path):
+        """fill the file system holding path with path (a filler file)
+        until ENOSPC; returns the bytes written"""
+        n = 0
+        with open(path, 'ab', buffering=0) as f:
+            for chunk in (1 << 20, 64 << 10, 4096, 512, 1):
+                block = b'\0' * chunk
+                while True:
+                    try:
+                        w = f.write(block)
+                    except OSError:
+                        break
+                    if not w:
+                        break
+                    n += w
+        return n
+
+    def unfill(self, path):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+    def integrity(self):
+        """PRAGMA integrity_check of the database: 'ok' or the problems"""
+        rows = self.db_query('PRAGMA integrity_check')
+        return '; '.join(str(r[0]) for r in rows[:5])
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.daemon_log)
+        except OSError:
+            return 0
+
+    def log_since(self, off):
+        """the daemon log from byte offset off"""
+        with open(self.daemon_log, 'rb') as f:
+            f.seek(off)
+            return f.read().decode('utf-8', 'replace')
+
     # ---- the end ------------------------------------------------------------------
     def close(self):
         self.daemon_kill()
         self.smtp_stop()
         self.dovecot_stop()
+        self.tmpfs_umount_all()
         if self.keep or self.failed:
             log(self.prog, 'kept %s (daemon log: %s)' % (self.dir, self.daemon_log))
         else:
