@@ -877,6 +877,16 @@ h_run(struct h_env *env, struct h_out *out, const char *fmt, ...)
 	return rc;
 }
 
+/* vg_prefix - BARAZA_VALGRIND (a command such as "valgrind --leak-check=full
+ * ...", set by `make check-valgrind`) to run baraza and barazad under, or "" */
+static const char *
+vg_prefix(void)
+{
+	const char *v = getenv("BARAZA_VALGRIND");
+
+	return v != NULL ? v : "";
+}
+
 int
 h_baraza(struct h_env *env, struct h_out *out, const char *fmt, ...)
 {
@@ -888,7 +898,7 @@ h_baraza(struct h_env *env, struct h_out *out, const char *fmt, ...)
 	args = xvasprintf(fmt, ap);
 	va_end(ap);
 	q = h_shq(env->baraza);
-	rc = h_run(env, out, "%s %s", q, args);
+	rc = h_run(env, out, "%s%s%s %s", vg_prefix(), *vg_prefix() ? " " : "", q, args);
 	free(q);
 	free(args);
 	return rc;
@@ -898,7 +908,8 @@ int
 h_barazad_once(struct h_env *env, struct h_out *out)
 {
 	char *q = h_shq(env->barazad);
-	int rc = h_run(env, out, "%s --once", q);
+	int rc = h_run(env, out, "%s%s%s --once", vg_prefix(),
+	    *vg_prefix() ? " " : "", q);
 
 	free(q);
 	return rc;

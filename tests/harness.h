@@ -23,6 +23,9 @@
  *                    conf/templates/ (BARAZA_TEMPLATES is set from it)
  *   BARAZA_KEEP=1    keep scratch directories and Dovecot's directory after
  *                    the run (their paths are printed) for post-mortems
+ *   BARAZA_VALGRIND  a command prefix ("valgrind --leak-check=full ...") that
+ *                    h_baraza and h_barazad_once run the programs under
+ *                    (set by `make check-valgrind`)
  * make check sets the first two (AM_TESTS_ENVIRONMENT); when they are unset
  * the harness guesses from the test binary's path (BUILDDIR/tests/integration).
  *
