@@ -409,6 +409,12 @@ handle(struct ingest_ctx *x)
 		if (rc == 0)
 			log_info("<%s>: %s, ignored: %s", x->mid,
 			    route_name(x->rr.route), reason);
+		/* SPEC 9: the author of a message too large is told (once a
+		 * day); an archive being imported tells nobody */
+		if (rc == 0 && x->rr.route == ROUTE_OVERSIZE && !x->rr.noreply &&
+		    !x->o->no_moderation && moderation_oversize(x->s, x->c, x->m,
+		    x->size) < 0)
+			rc = -1;
 		free(reason);
 		return rc;
 	}

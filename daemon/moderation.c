@@ -117,12 +117,12 @@ moderation_check(struct store *s, const struct conf *c,
 		break;
 	}
 	if (why == NULL && c->list.max_posts_per_hour > 0 && m->from.address) {
-		long n = store_held_recent_posts(s, m->from.address, clock_now() - 3600,
-		    m->message_id, c->list.max_posts_per_hour);
+		int over = store_held_recent_reaches(s, m->from.address,
+		    clock_now() - 3600, m->message_id, c->list.max_posts_per_hour);
 
-		if (n < 0)
+		if (over < 0)
 			goto fail;
-		if (n >= c->list.max_posts_per_hour)
+		if (over)
 			why = "rate limit";
 	}
 	store_held_member_release(&mb);
@@ -591,4 +591,53 @@ moderation_expire(struct store *s, time_t now)
 	if (store_commit(s) < 0)
 		return -1;
 	return count;
+}
+
+/* moderation_oversize - the author's one notice for a message too large */
+int
+moderation_oversize(struct store *s, const struct conf *c,
+    const struct message *m, size_t size)
+{
+	struct held_member mb;
+	char kb[32], limit[32];
+	char *subject, *name;
+	int found, once, rc = 0;
+
+	if (m == NULL || m->from.address == NULL || *m->from.address == '\0')
+		return 0;
+	once = notice_once(s, m->from.address, "oversize", clock_now());
+	if (once <= 0)
+		return once;
+	found = store_held_member_by_email(s, m->from.address, &mb);
+	if (found < 0)
+		return -1;
+	snprintf(kb, sizeof(kb), "%zu", (size + 1023) / 1024);
+	snprintf(limit, sizeof(limit), "%ld", c->list.max_message_kb);
+	subject = notice_one_line(m->subject && *m->subject ? m->subject : "(no subject)");
+	name = notice_one_line(m->from.name);
+	{
+		struct template_var vars[] = {
+			{ "name", name },
+			{ "subject", subject },
+			{ "size_kb", kb },
+			{ "limit_kb", limit },
+			{ "list_name", c->list.name },
+			{ "list_address", c->list.address },
+		};
+		struct notice n = {
+			.kind = "oversize", .template = "oversize",
+			.lang = found ? mb.language : NULL,
+			.vars = vars, .nvars = sizeof(vars) / sizeof(vars[0]),
+			.to = m->from.address, .to_name = m->from.name,
+			.member = found ? mb.id : 0, .in_reply_to = m->message_id,
+		};
+
+		if (notice_send(s, c, &n) < 0)
+			rc = -1;
+	}
+	if (found)
+		store_held_member_release(&mb);
+	free(subject);
+	free(name);
+	return rc;
 }
