@@ -72,6 +72,7 @@
 #include <ctype.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -869,5 +870,218 @@ Test(flood, excess_posts_are_held_and_the_notices_are_bounded)
 	cr_expect_leq(to_bo, 1, "the flooder got %d notices, want at most 1", to_bo);
 	cr_expect_leq(to_amina, 27, "the facilitator got %d hold notices for 27 holds", to_amina);
 	cr_expect_eq(h_imap_count(&env, "Processed"), 30, "not every post was processed");
+	h_env_fini(&env);
+}
+
+/* ---- 6. MIME bombs and a 100 MB message ------------------------------------------ */
+
+/* The daemon's memory bound for one cycle over hostile mail. */
+#define RSS_LIMIT_KB (64 * 1024)
+
+/* once_rss - one `barazad --once` whose peak RSS (KB) is measured by a
+ * parent of its own (getrusage of exactly that child); returns the peak,
+ * exit status in *status */
+static long
+once_rss(struct h_env *env, int *status)
+{
+	struct h_out out;
+	const char *p;
+	long kb = -1;
+
+	*status = h_run(env, &out, "/usr/bin/python3 -c 'import resource, subprocess, sys\n"
+	    "r = subprocess.call(sys.argv[1:])\n"
+	    "sys.stderr.write(\"\\nmaxrss_kb=%%d\\n\" %% resource.getrusage("
+	    "resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+	    "sys.exit(r)' '%s' --once", env->barazad);
+	if ((p = strstr(out.err, "maxrss_kb=")) != NULL)
+		kb = atol(p + 10);
+	cr_expect_eq(*status, 0, "barazad --once: got exit %d, want 0\n%.4000s", *status, out.err);
+	h_out_free(&out);
+	return kb;
+}
+
+/* grow - append fmt to *s (length *len, capacity *cap) */
+static void
+grow(char **s, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void
+grow(char **s, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(*s + *len, *cap - *len, fmt, ap);
+		va_end(ap);
+		cr_assert(n >= 0);
+		if ((size_t)n < *cap - *len)
+			break;
+		*cap = (*cap + (size_t)n) * 2;
+		*s = realloc(*s, *cap);
+		cr_assert_not_null(*s);
+	}
+	*len += (size_t)n;
+}
+
+#define BOMB_HEAD(id, subject) \
+	"From: Bo Lindqvist <bo@example.net>\r\nTo: cop@example.org\r\n" \
+	"Subject: " subject "\r\nDate: Fri, 20 Nov 2020 09:00:00 +0000\r\n" \
+	"Message-ID: <" id "@example.net>\r\nMIME-Version: 1.0\r\n"
+
+/* bomb_deep - multiparts nested depth deep */
+static char *
+bomb_deep(int depth)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *s = malloc(cap);
+
+	cr_assert_not_null(s);
+	grow(&s, &len, &cap, "%s", BOMB_HEAD("deep.1", "Bomb deep"));
+	for (int i = 0; i < depth; i++)
+		grow(&s, &len, &cap, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n",
+		    i, i);
+	grow(&s, &len, &cap, "Content-Type: text/plain\r\n\r\nthe bottom\r\n");
+	for (int i = depth - 1; i >= 0; i--)
+		grow(&s, &len, &cap, "--b%d--\r\n", i);
+	return s;
+}
+
+/* bomb_rfc822 - message/rfc822 parts nested depth deep */
+static char *
+bomb_rfc822(int depth)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *s = malloc(cap);
+
+	cr_assert_not_null(s);
+	grow(&s, &len, &cap, "%s", BOMB_HEAD("rfc822.1", "Bomb rfc822"));
+	for (int i = 0; i < depth; i++)
+		grow(&s, &len, &cap, "Content-Type: message/rfc822\r\n\r\nSubject: level %d\r\n", i);
+	grow(&s, &len, &cap, "Content-Type: text/plain\r\n\r\nthe bottom\r\n");
+	return s;
+}
+
+/* bomb_wide - one multipart with n tiny parts */
+static char *
+bomb_wide(int n)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *s = malloc(cap);
+
+	cr_assert_not_null(s);
+	grow(&s, &len, &cap, "%sContent-Type: multipart/mixed; boundary=\"w\"\r\n\r\n",
+	    BOMB_HEAD("wide.1", "Bomb wide"));
+	for (int i = 0; i < n; i++)
+		grow(&s, &len, &cap, "--w\r\nContent-Type: text/plain\r\n\r\n%d\r\n", i);
+	grow(&s, &len, &cap, "--w--\r\n");
+	return s;
+}
+
+/* bomb_zeros - base64 of zero bytes, kb KB of base64, as text and as an
+ * attachment */
+static char *
+bomb_zeros(int kb)
+{
+	size_t len = 0, cap = (size_t)kb * 1024 + (1 << 16);
+	char *s = malloc(cap);
+	char line[80];
+
+	cr_assert_not_null(s);
+	memset(line, 'A', 76);
+	line[76] = '\0';
+	grow(&s, &len, &cap, "%sContent-Type: multipart/mixed; boundary=\"z\"\r\n\r\n",
+	    BOMB_HEAD("zeros.1", "Bomb zeros"));
+	for (int k = 0; k < 2; k++) {
+		grow(&s, &len, &cap, "--z\r\nContent-Type: %s\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\n",
+		    k == 0 ? "text/plain; charset=utf-8" :
+		    "application/octet-stream; name=\"zeros.bin\"");
+		for (int i = 0; i < kb * 1024 / 78 / 2; i++)
+			grow(&s, &len, &cap, "%s\r\n", line);
+	}
+	grow(&s, &len, &cap, "--z--\r\n");
+	return s;
+}
+
+Test(bomb, nested_and_wide_mime_is_handled_in_bounded_memory)
+{
+	struct h_env env;
+	char *raw[4];
+	long kb;
+	int status, to_bo, n = 4;
+
+	setup_list(&env, "bomb_mime", NULL);
+	to_bo = h_smtp_count_rcpt(&env, "bo@example.net");
+	raw[0] = bomb_deep(20000);
+	raw[1] = bomb_rfc822(20000);
+	raw[2] = bomb_wide(40000);
+	raw[3] = bomb_zeros(1900);
+	for (int i = 0; i < n; i++) {
+		cr_assert_lt(strlen(raw[i]), (size_t)2048 * 1024, "bomb %d is over max_message_kb", i);
+		h_imap_append(&env, "INBOX", raw[i], strlen(raw[i]));
+		free(raw[i]);
+	}
+	kb = once_rss(&env, &status);
+	cr_expect(kb > 0 && kb < RSS_LIMIT_KB, "barazad's peak RSS: got %ld KB, want < %d KB",
+	    kb, RSS_LIMIT_KB);
+	cr_expect_eq(h_imap_count(&env, "INBOX") + h_imap_count(&env, "Processed"), n,
+	    "messages lost: %d in INBOX, %d in Processed, want %d in all",
+	    h_imap_count(&env, "INBOX"), h_imap_count(&env, "Processed"), n);
+	cr_expect_eq(h_imap_count(&env, "Processed"), n, "not every bomb was processed");
+	cr_expect_leq(h_smtp_count_rcpt(&env, "bo@example.net") - to_bo, n,
+	    "the sender got %d notices for %d messages",
+	    h_smtp_count_rcpt(&env, "bo@example.net") - to_bo, n);
+	/* the daemon is still fine: the next post goes through */
+	{
+		struct h_mail m = { 0 };
+
+		m.from = "Bo Lindqvist <bo@example.net>";
+		m.subject = "After the bombs";
+		deliver(&env, &m);
+		cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net", "After the bombs"), 1);
+	}
+	h_env_fini(&env);
+}
+
+Test(bomb, hundred_megabytes_refused_cheaply_and_kept, .timeout = 300)
+{
+	struct h_env env;
+	size_t size = (size_t)100 << 20, len = 0;
+	char *raw = malloc(size + 4096), *notice;
+	long kb;
+	int status, to_bo;
+
+	cr_assert_not_null(raw);
+	setup_list(&env, "bomb_100mb", NULL);
+	to_bo = h_smtp_count_rcpt(&env, "bo@example.net");
+	len = (size_t)snprintf(raw, 4096, "%sContent-Type: text/plain\r\n\r\n",
+	    BOMB_HEAD("huge.1", "A hundred megabytes"));
+	while (len + 78 <= size) {
+		memset(raw + len, 'x', 76);
+		memcpy(raw + len + 76, "\r\n", 2);
+		len += 78;
+	}
+	raw[len] = '\0';
+	h_imap_append(&env, "INBOX", raw, len);
+	free(raw);
+	env.timeout_ms = 240000;
+	kb = once_rss(&env, &status);
+	cr_expect(kb > 0 && kb < RSS_LIMIT_KB, "barazad's peak RSS: got %ld KB, want < %d KB",
+	    kb, RSS_LIMIT_KB);
+	cr_expect_eq(h_imap_count(&env, "INBOX") + h_imap_count(&env, "Processed"), 1,
+	    "the message was lost");
+	cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net", "A hundred megabytes"), 0,
+	    "the oversize message was relayed");
+	cr_expect_eq(h_smtp_count_rcpt(&env, "bo@example.net") - to_bo, 1,
+	    "the sender got %d notices, want 1",
+	    h_smtp_count_rcpt(&env, "bo@example.net") - to_bo);
+	notice = h_smtp_find(&env, "bo@example.net", "A hundred megabytes");
+	cr_expect(notice && (strcasestr(notice, "too large") || strcasestr(notice, "too big")),
+	    "the notice does not say the message was too large:\n%.3000s", notice ? notice : "(none)");
+	free(notice);
+	/* a second cycle: still one notice, nothing re-fetched */
+	kb = once_rss(&env, &status);
+	cr_expect_eq(h_smtp_count_rcpt(&env, "bo@example.net") - to_bo, 1);
 	h_env_fini(&env);
 }
