@@ -511,6 +511,7 @@ store_session_open(struct store *s, const char *theme, time_t now, time_t closes
 	    " VALUES (?1, ?2, ?3, 'open', 'admin')";
 	sqlite3_stmt *st;
 	int rc, ret = -1, own = !s->in_txn;
+	time_t opens = now;
 
 	if (closes <= now) {
 		snprintf(err, errlen, "the end must be after now");
@@ -532,8 +533,18 @@ store_session_open(struct store *s, const char *theme, time_t now, time_t closes
 			ret = 0;
 			goto out;
 		}
+		/* (theme, opens) is unique: a session opened and closed within
+		 * this same second would refuse the new one (a raw UNIQUE
+		 * error), so the new one opens a second later */
+		if ((time_t)sqlite3_column_int64(st, 2) == opens)
+			opens++;
 	}
 	sqlite3_reset(st);
+	if (opens >= closes) {
+		snprintf(err, errlen, "the end must be after the last session's start");
+		ret = 0;
+		goto out;
+	}
 	if (rc != SQLITE_DONE) {
 		store_log_error(s, "sessions");
 		goto out;
@@ -541,7 +552,7 @@ store_session_open(struct store *s, const char *theme, time_t now, time_t closes
 	if ((st = store_stmt(s, ins)) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)opens);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)closes);
 	if (store_step_done(s, st) < 0)
 		goto out;
