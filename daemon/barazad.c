@@ -56,6 +56,7 @@
 #include "log.h"
 #include "relay.h"
 #include "store.h"
+#include "store_health.h"
 #include "store_programme.h"
 #include "xalloc.h"
 
@@ -392,6 +393,8 @@ fetch_step(struct daemon *d, int *deferred)
 		return -1;
 	}
 	*deferred = st.deferred != 0;
+	if (!st.deferred)   /* for `baraza check` (store_health.h) */
+		(void)store_health_fetched(d->store, clock_now());
 	return 0;
 }
 
@@ -508,6 +511,7 @@ run_loop(struct daemon *d)
 
 	log_info("barazad %s started (pid %ld)", PACKAGE_VERSION,
 	    (long)getpid());
+	(void)store_health_daemon(d->store, (long)getpid(), clock_now());
 	while (!got_stop) {
 		got_signal = 0;     /* a later signal ends the next wait */
 		if (got_hup) {

@@ -4,11 +4,31 @@
  * and sessions) from the configuration, saying what it did; running it
  * again changes nothing and says so.  check tests the configuration, the
  * database, an IMAP login and an SMTP greeting, one line each, and exits 0
- * only when all four pass.  Neither prints a secret.
+ * only when all four pass; then it reports the list's health (below).
+ * Neither prints a secret.
+ *
+ * Health.  After the four checks come "health:" lines: whether a barazad
+ * runs (its --pidfile when check is given one, else the process id the
+ * daemon noted in the database when its loop started, confirmed alive and
+ * named barazad), the last IMAP fetch that completed without an error and
+ * the last delivery the SMTP server accepted (both stamped by the daemon,
+ * store_health.h), the outbox rows pending (and those given up on,
+ * "undeliverable": the word "failed" is kept for a check that fails), the
+ * oldest deferral with its age and reason, and the holds waiting for a
+ * moderator.  Two conditions
+ * are warnings, printed as "health: WARNING ...": a deferral older than
+ * an hour (HEALTH_DEFERRAL_WARN: mail is late; the retry schedule is in
+ * relay.h), and, while a daemon runs, no successful fetch for longer than
+ * ten poll intervals (at least HEALTH_FETCH_MIN_WARN, above the daemon's
+ * five-minute reconnection back-off).  Warnings do not change the exit
+ * status: SPEC has check fail on the configuration, the database and the
+ * servers only; monitoring can look for the word WARNING.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +39,10 @@
 #include "cmd_opt.h"
 #include "imap.h"
 #include "relay.h"
+#include "clock.h"
+#include "store_health.h"
 #include "store_member.h"
+#include "store_outbox.h"
 #include "store_programme.h"
 #include "xalloc.h"
 
@@ -126,11 +149,25 @@ cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 static const char check_usage[] =
-    "usage: baraza [-c FILE] check\n"
+    "usage: baraza [-c FILE] check [--pidfile FILE]\n"
     "\n"
     "Check the configuration, the database, an IMAP login to the list's\n"
     "mailbox and an SMTP greeting (EHLO), one line each.  Exit 0 when all\n"
-    "pass, 1 when one fails, 2 when the configuration is bad.\n";
+    "pass, 1 when one fails, 2 when the configuration is bad.\n"
+    "\n"
+    "Then report the list's health: whether barazad runs (from --pidfile\n"
+    "FILE, as given to barazad, else from the database), the last\n"
+    "successful IMAP fetch and SMTP delivery, the outbox rows pending, the\n"
+    "oldest deferral and the held messages waiting.  A deferral older than\n"
+    "an hour, or no successful fetch for ten poll intervals while barazad\n"
+    "runs, prints a \"health: WARNING\" line; warnings do not change the\n"
+    "exit status.\n";
+
+/* Health thresholds (see the top of this file). */
+#define HEALTH_DEFERRAL_WARN (60 * 60)
+#define HEALTH_FETCH_POLLS 10
+#define HEALTH_FETCH_MIN_WARN (10 * 60)
+#define HEALTH_TEXT_MAX 200     /* bytes of a reason or address shown */
 
 /* check_database - one "database: ..." line; 0 ok, -1 failed */
 static int
@@ -172,6 +209,241 @@ check_database(const struct conf *c)
 	return rc;
 }
 
+/* duration - "42s", "12m 05s", "3h 07m", "2d 04h" into out */
+static const char *
+duration(time_t secs, char *out, size_t outlen)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs >= 86400)
+		snprintf(out, outlen, "%ldd %02ldh", (long)(secs / 86400),
+		    (long)(secs % 86400 / 3600));
+	else if (secs >= 3600)
+		snprintf(out, outlen, "%ldh %02ldm", (long)(secs / 3600),
+		    (long)(secs % 3600 / 60));
+	else if (secs >= 60)
+		snprintf(out, outlen, "%ldm %02lds", (long)(secs / 60),
+		    (long)(secs % 60));
+	else
+		snprintf(out, outlen, "%lds", (long)secs);
+	return out;
+}
+
+/* printable - text from the outside (an SMTP server's reply, an address)
+ * made safe for a terminal and one line: control bytes become '?', at
+ * most HEALTH_TEXT_MAX bytes (cut before a UTF-8 continuation byte) */
+static const char *
+printable(const char *text, char *out, size_t outlen)
+{
+	size_t i, n = 0, max = outlen - 1;
+
+	if (text == NULL)
+		text = "(no reason recorded)";
+	if (max > HEALTH_TEXT_MAX)
+		max = HEALTH_TEXT_MAX;
+	for (i = 0; text[i] != '\0' && n < max; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		out[n++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	if (text[i] != '\0') {
+		/* cut: do not leave half a UTF-8 sequence */
+		while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0xc0)
+			n--;
+		if (n + 3 <= outlen - 1) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* pid_is_barazad - 1 when process pid exists and (where /proc tells) is a
+ * barazad, 0 otherwise.  The name check keeps a recycled pid from passing
+ * for the daemon; without /proc (or hidden by hidepid) existence alone
+ * counts.  EPERM from kill means it exists under another user. */
+static int
+pid_is_barazad(long pid)
+{
+	char path[64], comm[32];
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || (pid_t)pid != pid)
+		return 0;
+	if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, "barazad") == 0;
+}
+
+/* pidfile_read - the pid in path: >0, 0 when missing or unreadable */
+static long
+pidfile_read(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	long pid;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 ? pid : 0;
+}
+
+/* health_daemon - the "barazad" line; 1 when a daemon runs, else 0 */
+static int
+health_daemon(const struct store_health *h, const char *pidfile)
+{
+	char t[32];
+	long pid;
+
+	if (pidfile != NULL) {
+		pid = pidfile_read(pidfile);
+		if (pid == 0) {
+			printf("health: barazad not running (no pid in %s)\n", pidfile);
+			return 0;
+		}
+		if (!pid_is_barazad(pid)) {
+			printf("health: barazad not running (stale pid file %s: "
+			    "process %ld is gone)\n", pidfile, pid);
+			return 0;
+		}
+		if (pid == h->daemon_pid && h->daemon_started > 0)
+			printf("health: barazad running (pid %ld, since %s)\n", pid,
+			    clock_format_iso(h->daemon_started, t, sizeof(t)));
+		else
+			printf("health: barazad running (pid %ld, from %s)\n", pid,
+			    pidfile);
+		return 1;
+	}
+	if (h->daemon_pid == 0) {
+		printf("health: barazad not running (no daemon loop has run on "
+		    "this database)\n");
+		return 0;
+	}
+	if (!pid_is_barazad(h->daemon_pid)) {
+		printf("health: barazad not running (last started as pid %ld at "
+		    "%s)\n", h->daemon_pid,
+		    clock_format_iso(h->daemon_started, t, sizeof(t)));
+		return 0;
+	}
+	printf("health: barazad running (pid %ld, since %s)\n", h->daemon_pid,
+	    clock_format_iso(h->daemon_started, t, sizeof(t)));
+	return 1;
+}
+
+/* health_moment - "health: WHAT never" or "health: WHAT T (D ago)" */
+static void
+health_moment(const char *what, time_t when, time_t now)
+{
+	char t[32], d[32];
+
+	if (when <= 0)
+		printf("health: %s never\n", what);
+	else
+		printf("health: %s %s (%s ago)\n", what,
+		    clock_format_iso(when, t, sizeof(t)),
+		    duration(now - when, d, sizeof(d)));
+}
+
+/* check_health - the "health:" lines (see the top of this file); 0, or -1
+ * when the database cannot be read (the only failure) */
+static int
+check_health(const struct conf *c, const char *pidfile)
+{
+	struct store *s = NULL;
+	struct store_health h;
+	struct outbox_stats q;
+	time_t now = clock_now(), limit, since;
+	char err[512], t[32], d[32], d2[32], addr[HEALTH_TEXT_MAX + 4],
+	    why[HEALTH_TEXT_MAX + 4];
+	int running, warnings = 0;
+
+	if (store_open(c->list.database, 0, &s, err, sizeof(err)) < 0) {
+		printf("health: FAILED %s\n", err);
+		return -1;
+	}
+	memset(&q, 0, sizeof(q));
+	if (store_health_get(s, &h) < 0 || outbox_stats_get(s, &q) < 0) {
+		printf("health: FAILED cannot read %s: %s\n", c->list.database,
+		    store_errmsg(s));
+		outbox_stats_release(&q);
+		store_close(&s);
+		return -1;
+	}
+	store_close(&s);
+
+	running = health_daemon(&h, pidfile);
+	health_moment("last fetch", h.last_fetch, now);
+	health_moment("last delivery", h.last_delivery, now);
+	printf("health: queue %ld pending (%ld queued, %ld deferred), %ld "
+	    "undeliverable\n", q.queued + q.deferred, q.queued, q.deferred,
+	    q.failed);
+	if (q.oldest_address == NULL) {
+		printf("health: oldest deferral none\n");
+	} else {
+		printf("health: oldest deferral %s old: %s (%s), %d attempt%s, next "
+		    "try %s%s: %s\n", duration(now - q.oldest_created, d, sizeof(d)),
+		    printable(q.oldest_address, addr, sizeof(addr)),
+		    q.oldest_kind ? q.oldest_kind : "?", q.oldest_attempts,
+		    q.oldest_attempts == 1 ? "" : "s",
+		    q.oldest_next_try <= now ? "" : "in ",
+		    q.oldest_next_try <= now ? "now" :
+		    duration(q.oldest_next_try - now, d2, sizeof(d2)),
+		    printable(q.oldest_reason, why, sizeof(why)));
+	}
+	if (h.held_waiting == 0)
+		printf("health: held 0 waiting\n");
+	else
+		printf("health: held %ld waiting (oldest since %s, %s ago)\n",
+		    h.held_waiting, clock_format_iso(h.held_oldest, t, sizeof(t)),
+		    duration(now - h.held_oldest, d, sizeof(d)));
+
+	if (q.oldest_address != NULL &&
+	    now - q.oldest_created > HEALTH_DEFERRAL_WARN) {
+		printf("health: WARNING mail is late: a deferral is %s old (more "
+		    "than %s); see 'baraza queue'\n",
+		    duration(now - q.oldest_created, d, sizeof(d)),
+		    duration(HEALTH_DEFERRAL_WARN, d2, sizeof(d2)));
+		warnings++;
+	}
+	limit = (time_t)c->imap.poll_seconds * HEALTH_FETCH_POLLS;
+	if (limit < HEALTH_FETCH_MIN_WARN)
+		limit = HEALTH_FETCH_MIN_WARN;
+	/* a daemon that has not fetched yet is judged from its start */
+	since = h.last_fetch > 0 ? h.last_fetch : h.daemon_started;
+	if (running && since > 0 && now - since > limit) {
+		printf("health: WARNING barazad runs but has not fetched for %s "
+		    "(more than %s): see its log for the IMAP error\n",
+		    duration(now - since, d, sizeof(d)), duration(limit, d2, sizeof(d2)));
+		warnings++;
+	}
+	if (warnings == 0)
+		printf("health: ok\n");
+	else
+		printf("health: %d warning%s\n", warnings, warnings == 1 ? "" : "s");
+	outbox_stats_release(&q);
+	return 0;
+}
+
 /* unprefixed - msg without a leading "imap: " or "smtp: " (the check
  * functions name their server; the check line does already) */
 static const char *
@@ -186,15 +458,20 @@ int
 cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct conf *c;
+	const char *pidfile = NULL;
+	const struct cmd_opt opts[] = {
+		{ "--pidfile", &pidfile, NULL },
+		{ NULL, NULL, NULL },
+	};
 	char msg[512];
 	char *pos[1];
-	int npos, failed = 0;
+	int npos, failed = 0, db_ok;
 
 	if (cmd_wants_help(argc, argv)) {
 		fputs(check_usage, stdout);
 		return 0;
 	}
-	if (cmd_opt_parse("check", argc, argv, 1, NULL, pos, 0, &npos) != 0)
+	if (cmd_opt_parse("check", argc, argv, 1, opts, pos, 0, &npos) != 0)
 		return 2;
 	if ((c = cmd_conf(ctx)) == NULL) {
 		printf("config: FAILED %s (errors above)\n", ctx->conf_path);
@@ -203,7 +480,7 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	printf("config: ok (%s: list %s, %zu themes, %zu sessions)\n", c->path,
 	    c->list.address, c->nthemes, count_sessions(c));
 	fflush(stdout);
-	if (check_database(c) < 0)
+	if (!(db_ok = check_database(c) == 0))
 		failed = 1;
 	fflush(stdout);
 	msg[0] = '\0';
@@ -223,6 +500,11 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		    "(no reason given)");
 		failed = 1;
 	}
+	fflush(stdout);
+	if (!db_ok)
+		printf("health: unknown (the database check failed)\n");
+	else if (check_health(c, pidfile) < 0)
+		failed = 1;
 	return failed;
 }
 
