@@ -17,16 +17,27 @@
 #include "store_int.h"
 #include "xalloc.h"
 
+/* store_why - the last error in words; SQLite's "database is locked"
+ * says nothing of why or what to do, so a busy database says both */
+static const char *
+store_why(struct store *s)
+{
+	if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_BUSY)
+		return "database is busy: another process held its write lock "
+		    "longer than the busy timeout; try again";
+	return sqlite3_errmsg(s->db);
+}
+
 int
 store_log_error(struct store *s, const char *what)
 {
-	return log_error("database %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return log_error("database %s: %s: %s", s->path, what, store_why(s));
 }
 
 const char *
 store_errmsg(struct store *s)
 {
-	return sqlite3_errmsg(s->db);
+	return store_why(s);
 }
 
 int
@@ -35,7 +46,9 @@ store_exec(struct store *s, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("database %s: %s", s->path, msg ? msg : "error");
+		log_error("database %s: %s", s->path,
+		    (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_BUSY ?
+		    store_why(s) : msg ? msg : "error");
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -130,7 +143,7 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		log_error("database %s: %s: %s", s->path,
-		    sqlite3_sql(st) ? sqlite3_sql(st) : "?", sqlite3_errmsg(s->db));
+		    sqlite3_sql(st) ? sqlite3_sql(st) : "?", store_why(s));
 		sqlite3_reset(st);
 		return -1;
 	}
