@@ -70,7 +70,9 @@
 #include <criterion/criterion.h>
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1083,5 +1085,396 @@ Test(bomb, hundred_megabytes_refused_cheaply_and_kept, .timeout = 300)
 	/* a second cycle: still one notice, nothing re-fetched */
 	kb = once_rss(&env, &status);
 	cr_expect_eq(h_smtp_count_rcpt(&env, "bo@example.net") - to_bo, 1);
+	h_env_fini(&env);
+}
+
+/* ---- servers of our own on this test's SMTP port --------------------------------- */
+
+/* start_on_smtp_port - run argv (a server listening on env->smtp_port) as
+ * this test's SMTP server: h_smtp_stop() and h_env_fini() stop it.  Output
+ * goes to DIR/server.log.  Returns when the port accepts. */
+static void
+start_on_smtp_port(struct h_env *env, char *const argv[])
+{
+	struct h_out out;
+	char logp[H_PATH + 32];
+	pid_t pid;
+	int rc;
+
+	snprintf(logp, sizeof(logp), "%s/server.log", env->dir);
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid != -1);
+	if (pid == 0) {
+		FILE *f = freopen(logp, "a", stdout);
+
+		if (f != NULL)
+			dup2(fileno(f), 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	env->smtp_pid = pid;
+	rc = h_run(env, &out, "'%s/tests/servers/wait-port' 127.0.0.1 %d 10000",
+	    env->srcdir, env->smtp_port);
+	h_out_free(&out);
+	cr_assert_eq(rc, 0, "%s did not come up on port %d", argv[0], env->smtp_port);
+}
+
+/* start_capture_without_tls - smtp-capture.py without --cert: a server
+ * that does not offer STARTTLS, writing into env->smtp_dir as usual */
+static void
+start_capture_without_tls(struct h_env *env)
+{
+	char script[H_PATH + 64], port[16];
+	char *argv[] = { "/usr/bin/python3", script, env->smtp_dir, port, NULL };
+
+	snprintf(script, sizeof(script), "%s/tests/servers/smtp-capture.py", env->srcdir);
+	snprintf(port, sizeof(port), "%d", env->smtp_port);
+	start_on_smtp_port(env, argv);
+}
+
+/* An SMTP server with AUTH (the capture server has none, and smtp-sink
+ * answers "AUTH PLAIN" with 250, which no client can use): aiosmtpd taking
+ * only relay-user with the password in argv[3], AUTH without TLS allowed;
+ * each delivered message appends a line to DIR/delivered. */
+static const char auth_server_py[] =
+    "import os, signal, sys, time\n"
+    "from aiosmtpd.controller import Controller\n"
+    "from aiosmtpd.smtp import AuthResult\n"
+    "port, d, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()\n"
+    "class H:\n"
+    "    async def handle_DATA(self, server, session, envelope):\n"
+    "        with open(os.path.join(d, 'delivered'), 'a') as f:\n"
+    "            f.write(' '.join(envelope.rcpt_tos) + '\\n')\n"
+    "        return '250 OK'\n"
+    "def auth(server, session, envelope, mechanism, data):\n"
+    "    return AuthResult(success=getattr(data, 'login', None) == b'relay-user' and\n"
+    "                      getattr(data, 'password', None) == pw, handled=False)\n"
+    "c = Controller(H(), hostname='127.0.0.1', port=port, authenticator=auth,\n"
+    "               auth_require_tls=False, auth_required=True)\n"
+    "c.start()\n"
+    "signal.sigwait({signal.SIGTERM, signal.SIGINT})\n"
+    "c.stop()\n";
+
+/* start_auth_server - that server on this test's SMTP port */
+static void
+start_auth_server(struct h_env *env, const char *password)
+{
+	char port[16];
+	char *argv[] = { "/usr/bin/python3", "-c", (char *)auth_server_py, port, env->dir,
+	    (char *)password, NULL };
+
+	snprintf(port, sizeof(port), "%d", env->smtp_port);
+	start_on_smtp_port(env, argv);
+}
+
+/* auth_delivered - messages the AUTH server accepted */
+static int
+auth_delivered(struct h_env *env)
+{
+	char path[H_PATH + 32], *text;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/delivered", env->dir);
+	if ((text = h_read_file(path, NULL)) == NULL)
+		return 0;
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+/* ---- 7. secrets never in logs or in the database ---------------------------------- */
+
+/* b64 - base64 of len bytes of s into out (cap outlen) */
+static void
+b64(const char *s, size_t len, char *out, size_t outlen)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 < outlen; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned char)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)s[i + 2];
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < len ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* no_secret - text (what, len bytes, may hold NULs) shows none of the
+ * secrets, raw or base64-encoded as SMTP AUTH PLAIN/LOGIN would send them */
+static void
+no_secret(const char *what, const char *text, size_t len, const char *const *secrets)
+{
+	for (; *secrets; secrets++) {
+		char enc[256], plain[256], enc_plain[512];
+		size_t n;
+
+		cr_expect(memmem(text, len, *secrets, strlen(*secrets)) == NULL,
+		    "%s shows the secret \"%s\"", what, *secrets);
+		b64(*secrets, strlen(*secrets), enc, sizeof(enc));
+		cr_expect(memmem(text, len, enc, strlen(enc)) == NULL,
+		    "%s shows the secret \"%s\" in base64", what, *secrets);
+		n = (size_t)snprintf(plain, sizeof(plain), "%c%s%c%s", 0, "relay-user", 0, *secrets);
+		b64(plain, n, enc_plain, sizeof(enc_plain));
+		cr_expect(memmem(text, len, enc_plain, strlen(enc_plain)) == NULL,
+		    "%s shows an AUTH PLAIN line with \"%s\"", what, *secrets);
+	}
+}
+
+/* no_secret_in_db - nor in the database file and its WAL */
+static void
+no_secret_in_db(struct h_env *env, const char *const *secrets)
+{
+	static const char *const suffix[] = { "", "-wal", "-journal" };
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char path[H_PATH + 16];
+		size_t len;
+		char *data;
+
+		snprintf(path, sizeof(path), "%s%s", env->db, suffix[i]);
+		if ((data = h_read_file(path, &len)) == NULL)
+			continue;
+		no_secret(path, data, len, secrets);
+		free(data);
+	}
+}
+
+Test(secrets, never_in_logs_or_the_database)
+{
+	struct h_env env;
+	struct h_out out;
+	struct h_mail m = { 0 };
+	char extra[H_PATH + 256], path[H_PATH + 32];
+	static const char smtp_secret[] = "Smtp-S3cret-55721";
+	static const char wrong_imap[] = "Wr0ng-Imap-90210";
+	static const char wrong_smtp[] = "Wr0ng-Smtp-31337";
+	const char *secrets[] = { NULL, smtp_secret, wrong_imap, wrong_smtp, NULL };
+
+	h_env_init(&env, "secrets");
+	secrets[0] = env.imap_pass;
+	start_auth_server(&env, smtp_secret);
+	h_write_file(&env, "smtp.pass", smtp_secret, (size_t)-1, 0600, path, sizeof(path));
+	snprintf(extra, sizeof(extra), "[smtp]\nuser = relay-user\npassword_file = %s\n", path);
+	h_write_config(&env, extra);
+	env.now = T0;
+	run_ok(&env, "init");
+	run_ok(&env, "member add bo@example.net --name Bo");
+	run_ok(&env, "member add chidi@example.net --name Chidi");
+
+	/* the right passwords, at debug level: IMAP login, SMTP AUTH, delivery */
+	m.from = "Bo <bo@example.net>";
+	m.subject = "Deliver me with AUTH";
+	h_post(&env, &m);
+	h_run(&env, &out, "'%s' -v --once", env.barazad);
+	cr_expect_eq(out.status, 0, "barazad -v --once: got exit %d, want 0\n%s", out.status, out.err);
+	cr_expect(strstr(out.err, "debug") != NULL || strstr(out.err, "smtp: >") != NULL,
+	    "no debug output: the test would prove nothing\n%s", out.err);
+	/* the session announcement to both members, and the post */
+	cr_expect_eq(auth_delivered(&env), 3, "got %d mails delivered through the AUTH server, "
+	    "want 3 (else the test proves nothing)\n%s", auth_delivered(&env), out.err);
+	no_secret("barazad -v stderr", out.err, out.errlen, secrets);
+	no_secret("barazad -v stdout", out.out, out.outlen, secrets);
+	h_out_free(&out);
+	h_baraza(&env, &out, "-v check");
+	cr_expect_eq(out.status, 0, "baraza -v check: got exit %d, want 0\n%s%s", out.status,
+	    out.out, out.err);
+	no_secret("baraza -v check", out.out, out.outlen, secrets);
+	no_secret("baraza -v check stderr", out.err, out.errlen, secrets);
+	h_out_free(&out);
+
+	/* wrong passwords: both servers refuse them.  SMTP first, with a
+	 * post to deliver (IMAP still right), then both */
+	h_write_file(&env, "smtp.pass", wrong_smtp, (size_t)-1, 0600, path, sizeof(path));
+	m.subject = "Refused at AUTH";
+	h_post(&env, &m);
+	h_run(&env, &out, "'%s' -v --once", env.barazad);
+	cr_expect(strstr(out.err, "deferred") != NULL, "the wrong SMTP password was accepted:\n%s",
+	    out.err);
+	no_secret("barazad -v stderr (wrong SMTP password)", out.err, out.errlen, secrets);
+	h_out_free(&out);
+	h_write_file(&env, env.imap_pass_file, wrong_imap, (size_t)-1, 0600, path, sizeof(path));
+	h_post(&env, &m);
+	h_run(&env, &out, "'%s' -v --once", env.barazad);
+	cr_expect_eq(out.status, 1, "barazad with a wrong password: got exit %d, want 1\n%s",
+	    out.status, out.err);
+	no_secret("barazad -v stderr (wrong password)", out.err, out.errlen, secrets);
+	h_out_free(&out);
+	h_baraza(&env, &out, "-v check");
+	cr_expect_eq(out.status, 1, "baraza check with a wrong password: got exit %d, want 1",
+	    out.status);
+	no_secret("baraza -v check (wrong password)", out.out, out.outlen, secrets);
+	no_secret("baraza -v check stderr (wrong password)", out.err, out.errlen, secrets);
+	h_out_free(&out);
+
+	/* and nothing of them in the database, nor in what the admin sees */
+	no_secret_in_db(&env, secrets);
+	h_baraza(&env, &out, "queue --json");
+	no_secret("queue --json", out.out, out.outlen, secrets);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+/* ---- 8. password files readable by others ------------------------------------------ */
+
+Test(secrets, password_files_readable_by_others_are_refused)
+{
+	static const struct {
+		const char *which;   /* imap | smtp */
+		int mode;
+	} cases[] = {
+		{ "imap", 0640 }, { "imap", 0604 }, { "imap", 0660 },
+		{ "smtp", 0644 }, { "smtp", 0640 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct h_env env;
+		struct h_out out;
+		char extra[H_PATH + 256], path[H_PATH + 32], want[64], name[32];
+		const char *file;
+
+		snprintf(name, sizeof(name), "perm_%s_%o", cases[i].which, cases[i].mode);
+		h_env_init(&env, name);
+		h_smtp_start(&env);
+		h_write_file(&env, "smtp.pass", "Smtp-Perm-Secret", (size_t)-1, 0600, path,
+		    sizeof(path));
+		snprintf(extra, sizeof(extra), "[smtp]\nuser = relay-user\npassword_file = %s\n", path);
+		h_write_config(&env, extra);
+		file = strcmp(cases[i].which, "imap") == 0 ? env.imap_pass_file : path;
+		cr_assert_eq(chmod(file, (mode_t)cases[i].mode), 0);
+		snprintf(want, sizeof(want), "[%s] password_file", cases[i].which);
+		h_baraza(&env, &out, "check");
+		cr_expect_eq(out.status, 2, "%s: baraza check: got exit %d, want 2\n%s", name,
+		    out.status, out.err);
+		cr_expect(strstr(out.err, want) && strstr(out.err, file),
+		    "%s: baraza check does not name \"%s\" and the file:\n%s", name, want, out.err);
+		cr_expect(strstr(out.err, "Smtp-Perm-Secret") == NULL &&
+		    strstr(out.err, env.imap_pass) == NULL, "%s: a password was printed", name);
+		h_out_free(&out);
+		h_barazad_once(&env, &out);
+		cr_expect_eq(out.status, 2, "%s: barazad: got exit %d, want 2\n%s", name,
+		    out.status, out.err);
+		cr_expect(strstr(out.err, want) != NULL, "%s: barazad does not name \"%s\":\n%s",
+		    name, want, out.err);
+		h_out_free(&out);
+		h_env_fini(&env);
+	}
+}
+
+/* ---- 9. TLS: no certificate errors accepted, no downgrade --------------------------- */
+
+/* other_local_name - a host name that resolves to 127.0.0.1 but is not in
+ * the test certificate (DNS:localhost, IP:127.0.0.1), or NULL */
+static const char *
+other_local_name(void)
+{
+	static char host[256];
+	const char *names[] = { host, "vm", "runsc", "localhost.localdomain", NULL };
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	for (int i = 0; names[i]; i++) {
+		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+		struct addrinfo *res = NULL;
+		int ok = 0;
+
+		if (*names[i] == '\0' || strcasecmp(names[i], "localhost") == 0)
+			continue;
+		if (getaddrinfo(names[i], NULL, &hints, &res) == 0 && res != NULL) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)res->ai_addr;
+
+			ok = ntohl(sin->sin_addr.s_addr) == 0x7f000001;
+			freeaddrinfo(res);
+		}
+		if (ok)
+			return names[i];
+	}
+	return NULL;
+}
+
+/* smtp_refused - with this [smtp] config: `baraza check` fails on smtp,
+ * and a post through barazad --once reaches no one (nothing is captured)
+ * and stays queued */
+static void
+smtp_refused(struct h_env *env, const char *smtp_extra, const char *want_why)
+{
+	struct h_out out;
+	struct h_mail m = { 0 };
+	char *q;
+
+	h_write_config(env, smtp_extra);
+	env->now = T0;
+	run_ok(env, "init");
+	run_ok(env, "member add bo@example.net --name Bo");
+	run_ok(env, "member add chidi@example.net --name Chidi");
+	h_baraza(env, &out, "check");
+	cr_expect_eq(out.status, 1, "%s: baraza check: got exit %d, want 1\n%s%s", env->name,
+	    out.status, out.out, out.err);
+	cr_expect(strcasestr(out.out, want_why) || strcasestr(out.err, want_why),
+	    "%s: baraza check does not say \"%s\":\n%s%s", env->name, want_why, out.out, out.err);
+	h_out_free(&out);
+	m.from = "Bo <bo@example.net>";
+	m.subject = "Never in clear";
+	h_post(env, &m);
+	h_barazad_once(env, &out);
+	h_out_free(&out);
+	cr_expect_eq(h_smtp_count(env), 0, "%s: %d mails went over a connection that should "
+	    "have been refused", env->name, h_smtp_count(env));
+	q = baraza_out(env, "queue --json");
+	cr_expect(strstr(q, "deferred") != NULL || strstr(q, "queued") != NULL,
+	    "%s: the mail is not waiting in the queue:\n%s", env->name, q);
+	free(q);
+}
+
+Test(tls, smtp_wrong_host_name_is_refused)
+{
+	struct h_env env;
+	char extra[H_PATH + 256];
+	const char *name = other_local_name();
+
+	if (name == NULL)
+		cr_skip_test("no second name for 127.0.0.1 on this machine");
+	h_env_init(&env, "tls_smtp_host");
+	h_smtp_start(&env);
+	snprintf(extra, sizeof(extra), "[smtp]\nurl = smtp://%s:%d\nstarttls = yes\nca_file = %s\n",
+	    name, env.smtp_port, env.ca_file);
+	smtp_refused(&env, extra, "certificate");
+	/* the same server by a name in its certificate: accepted (the test
+	 * can fail) */
+	snprintf(extra, sizeof(extra), "[smtp]\nurl = smtp://localhost:%d\nstarttls = yes\n"
+	    "ca_file = %s\n", env.smtp_port, env.ca_file);
+	h_write_config(&env, extra);
+	run_ok(&env, "queue retry");
+	cycle(&env);
+	cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net", "Never in clear"), 1,
+	    "by its right name the server was not used");
+	h_env_fini(&env);
+}
+
+Test(tls, smtp_starttls_yes_refuses_a_server_without_it)
+{
+	struct h_env env;
+	char extra[H_PATH + 256];
+
+	h_env_init(&env, "tls_smtp_none");
+	start_capture_without_tls(&env);
+	snprintf(extra, sizeof(extra), "[smtp]\nstarttls = yes\nca_file = %s\n", env.ca_file);
+	smtp_refused(&env, extra, "TLS");
+	/* auto goes on in clear with the same server (the test can fail) */
+	h_write_config(&env, "[smtp]\nstarttls = auto\n");
+	run_ok(&env, "queue retry");
+	cycle(&env);
+	cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net", "Never in clear"), 1,
+	    "with starttls = auto the server was not used");
 	h_env_fini(&env);
 }
