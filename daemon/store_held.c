@@ -179,6 +179,37 @@ store_held_recent_posts(struct store *s, const char *address, time_t since,
 	return count_one(s, st, "recent posts");
 }
 
+/* store_held_recent_reaches - is a sender at the rate limit? */
+int
+store_held_recent_reaches(struct store *s, const char *address, time_t since,
+    const char *except, long limit)
+{
+	/* Posts of any state: an upper bound of the accepted ones, read
+	 * from posts_author_email_received alone (a covering index), where
+	 * the exact count reads every counted row of the table (state,
+	 * message_id).  A busy sender under a high limit (a mail loop, an
+	 * archive resent through IMAP) costs index steps, not row reads. */
+	static const char sql[] =
+	    "SELECT count(*) FROM (SELECT 1 FROM posts WHERE author_email = ?2"
+	    " COLLATE NOCASE AND received >= ?1 LIMIT ?3)";
+	sqlite3_stmt *st;
+	long n;
+
+	if (limit <= 0 || address == NULL)
+		return 0;
+	if ((st = store_stmt(s, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	if ((n = count_one(s, st, "recent posts (index)")) < 0)
+		return -1;
+	if (n < limit)
+		return 0;
+	n = store_held_recent_posts(s, address, since, except, limit);
+	return n < 0 ? -1 : n >= limit;
+}
+
 /* store_held_row_release - free the strings of a held_row */
 void
 store_held_row_release(struct held_row *r)

@@ -44,6 +44,15 @@ long store_held_accepted_posts(struct store *s, int64_t member);
  * same however busy the sender); -1 error */
 long store_held_recent_posts(struct store *s, const char *address, time_t since,
     const char *except, long cap);
+/* store_held_recent_reaches - 1 when address (case-insensitive) has at
+ * least limit accepted posts received at or after since, leaving out the
+ * post whose Message-ID is except (may be NULL); 0 when not (also when
+ * limit <= 0); -1 error.  First counts every post of the sender in the
+ * window from the index alone (no table row read): when even that stays
+ * under the limit, as it almost always does, the answer is 0 without
+ * looking at states; only a sender at the limit pays for the exact count. */
+int store_held_recent_reaches(struct store *s, const char *address,
+    time_t since, const char *except, long limit);
 
 /* One hold, with the facts of its post. */
 struct held_row {
