@@ -15,7 +15,9 @@
  *    daemon exits 0, every message it stored was moved out of INBOX, the
  *    rest stays there, and the next run takes them, each once;
  *  - conf/barazad.service passes `systemd-analyze verify` and its ExecStart
- *    options are ones barazad accepts.
+ *    options are ones barazad accepts;
+ *  - the README's backup and restore, step by step, including taking back
+ *    the mail that arrived after the backup with import-mbox --no-relay.
  *
  * Times: the --once tests run at a fixed BARAZA_NOW, so the health lines
  * can be compared exactly; the loop-mode tests run on the real clock.
@@ -440,6 +442,106 @@ Test(service, pidfile_refuses_a_second_daemon)
 	cr_expect(stat(path, &sb) < 0 && errno == ENOENT,
 	    "the pid file was left behind");
 	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+/* mbox_add - append raw (CRLF) to the mbox file at path as one message */
+static void
+mbox_add(const char *path, const char *raw)
+{
+	FILE *fp = fopen(path, "a");
+
+	cr_assert_not_null(fp, "cannot write %s", path);
+	fputs("From MAILER-DAEMON Fri Nov 20 10:00:00 2020\n", fp);
+	for (const char *p = raw; *p; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			fputc(*p, fp);
+	fputs("\n", fp);
+	cr_assert_eq(fclose(fp), 0);
+}
+
+/* The README's restore, step by step: a backup taken while the list
+ * works, more mail after it, the database replaced by the backup (WAL
+ * files moved away with it), `init` and `check` happy, the later post
+ * missing, and taken back from an mbox of the moved mail by import-mbox
+ * --no-relay: the post already there is skipped, nothing is sent again. */
+Test(service, backup_and_restore)
+{
+	struct h_env env;
+	struct h_mail m = { 0 };
+	struct h_out out;
+	struct stat sb;
+	char backup[H_PATH + 32], mbox[H_PATH + 32], *raw1, *raw2;
+	size_t len;
+	int sent;
+
+	setup_list(&env, "ops_restore", 1);
+	m.from = "Bo Lindqvist <bo@example.net>";
+	m.subject = "Grant rounds";
+	m.message_id = "<restore.1@example.net>";
+	m.body = "How often do your funds open a round?\n";
+	raw1 = h_mail_build(&m, &len, NULL, 0);
+	h_post(&env, &m);
+	once_ok(&env);
+
+	snprintf(backup, sizeof(backup), "%s/backup.db", env.dir);
+	h_baraza(&env, &out, "backup %s", backup);
+	cr_assert_eq(out.status, 0, "backup: exit %d: %s", out.status, out.err);
+	h_out_free(&out);
+	cr_assert_eq(stat(backup, &sb), 0);
+	cr_expect_eq(sb.st_mode & 0777, 0600, "backup mode %o, want 600",
+	    (unsigned)(sb.st_mode & 0777));
+
+	m.from = "Chidi Okafor <chidi@example.net>";
+	m.subject = "Re: Grant rounds";
+	m.message_id = "<restore.2@example.net>";
+	m.in_reply_to = "<restore.1@example.net>";
+	m.body = "Twice a year, by lottery.\n";
+	raw2 = h_mail_build(&m, &len, NULL, 0);
+	h_post(&env, &m);
+	once_ok(&env);
+	cr_assert_eq(sql_count(&env, "SELECT count(*) FROM posts"), 2);
+
+	/* restore: the database and its WAL files away, the backup in */
+	h_run(&env, &out, "mkdir old && mv baraza.db* old/ && cp %s baraza.db",
+	    backup);
+	cr_assert_eq(out.status, 0, "restore: %s", out.err);
+	h_out_free(&out);
+	h_baraza(&env, &out, "init");
+	cr_expect_eq(out.status, 0, "init after restore: exit %d: %s", out.status,
+	    out.err);
+	cr_expect(strstr(out.out, "up to date") != NULL, "init: %s", out.out);
+	h_out_free(&out);
+	check_out(&env, &out, "");
+	cr_expect_eq(out.status, 0, "check after restore: exit %d\n%s%s",
+	    out.status, out.out, out.err);
+	expect_line(&out, "database: ok");
+	expect_line(&out, "health: last fetch " T0);
+	h_out_free(&out);
+	cr_expect_eq(sql_count(&env, "SELECT count(*) FROM posts"), 1,
+	    "the restored database should hold the first post only");
+
+	/* the moved mail, back in without sending anything */
+	snprintf(mbox, sizeof(mbox), "%s/processed.mbox", env.dir);
+	mbox_add(mbox, raw1);
+	mbox_add(mbox, raw2);
+	sent = h_smtp_count(&env);
+	h_baraza(&env, &out, "import-mbox %s --no-relay", mbox);
+	cr_expect_eq(out.status, 0, "import-mbox: exit %d: %s", out.status,
+	    out.err);
+	cr_expect(strstr(out.out, "1 duplicates") != NULL, "import-mbox: %s",
+	    out.out);
+	h_out_free(&out);
+	cr_expect_eq(sql_count(&env, "SELECT count(*) FROM posts"), 2);
+	cr_expect_eq(sql_count(&env, "SELECT count(*) FROM posts p JOIN posts q"
+	    " ON q.id = p.parent WHERE p.message_id = 'restore.2@example.net'"
+	    " AND q.message_id = 'restore.1@example.net'"), 1,
+	    "the reply is not threaded under its parent");
+	once_ok(&env);
+	cr_expect_eq(h_smtp_count(&env), sent, "mail sent again after the "
+	    "import: %d, want %d", h_smtp_count(&env), sent);
+	free(raw1);
+	free(raw2);
 	h_env_fini(&env);
 }
 
