@@ -19,11 +19,27 @@
  * their own copy (VERP envelope cop+bounces-LOCAL=DOMAIN@, personal
  * unsubscribe address, footer language), with personalize = no up to
  * max_recipients share one transaction and one copy (envelope
- * cop+bounces@).  Results are committed at the end of every transaction
- * (and every RELAY_COMMIT recipients within a large one), so a crash
- * resends at most the transactions under way (SPEC 9 allows one batch).  When
- * the server cannot be used at all (connection, TLS, AUTH, greeting), the
- * run stops: the rows tried are deferred, the rest stay queued.
+ * cop+bounces@).  When the server cannot be used at all (connection,
+ * TLS, AUTH, greeting), the run stops: the rows tried are deferred, the
+ * rest stay queued.
+ *
+ * Results are committed in small groups: the SMTP pool hands finished
+ * transactions back when RELAY_GROUP_RCPTS recipients' worth of them have
+ * finished (8 one-recipient transactions with personalize = yes; every
+ * transaction once it has 8 or more recipients) or when the oldest has
+ * waited RELAY_GROUP_MS, and the group is committed at once (large
+ * transactions also every RELAY_COMMIT recipients).  A commit per
+ * personalised copy cost more CPU than composing and sending it; a group
+ * of 8 costs an eighth of that, and a crash still resends at most one
+ * small group per run besides the transactions under way (SPEC 9: one
+ * batch may be resent once).  A slow server does not make the group wait
+ * longer than RELAY_GROUP_MS, so there the window stays a transaction or
+ * two.
+ *
+ * A success decays the address's bounce score (bounce_record_success); the
+ * due rows say which addresses have counting bounces at all, so the
+ * look-up is skipped for the others (nearly everyone), unless this run has
+ * itself counted a bounce.
  */
 #include "config.h"
 
@@ -43,6 +59,8 @@
 
 #define RELAY_BATCH 1000           /* due rows read at a time */
 #define RELAY_COMMIT 100           /* results per transaction */
+#define RELAY_GROUP_RCPTS 8        /* results handed back together */
+#define RELAY_GROUP_MS 5           /* ... or once the oldest is this old */
 #define RELAY_MSG_MAX ((size_t)200 << 20)
 #define BACKOFF_FIRST 60
 #define BACKOFF_MAX 3600
@@ -53,6 +71,7 @@ struct pending_rcpt {
 	int attempts;
 	time_t created;
 	char *address;             /* owned */
+	int bounced;               /* counting bounces on record */
 };
 
 struct txn_meta {
@@ -75,6 +94,7 @@ struct run {
 	size_t nresults;
 	long sent, deferred, failed;
 	int unusable, any_answer;
+	int bounces_recorded;      /* this run counted a bounce */
 	int store_failed;          /* results could not be recorded: stop */
 	char unusable_why[256];
 };
@@ -140,12 +160,14 @@ flush(struct run *run)
 		case SMTP_OK:
 			/* A delivery that works decays the member's bounce score. */
 			ok = outbox_mark_sent(s, r->r.id, run->now) == 0 &&
-			    bounce_record_success(s, r->r.address) == 0;
+			    (!r->r.bounced && !run->bounces_recorded ? 1 :
+			    bounce_record_success(s, r->r.address) == 0);
 			run->sent++;
 			break;
 		case SMTP_PERM:
 			ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0 &&
 			    bounce_record_failure(s, c, r->r.address, r->text) == 0;
+			run->bounces_recorded = 1;
 			run->failed++;
 			log_info("relay: %s: failed: %s", r->r.address, r->text);
 			break;
@@ -155,6 +177,7 @@ flush(struct run *run)
 				    c->smtp.retry_for_hours, r->text);
 				ok = outbox_mark_failed(s, r->r.id, run->now, why) == 0 &&
 				    bounce_record_failure(s, c, r->r.address, why) == 0;
+				run->bounces_recorded = 1;
 				run->failed++;
 				log_info("relay: %s: %s", r->r.address, why);
 			} else {
@@ -217,12 +240,27 @@ txn_done(struct smtp_txn *t, void *arg)
 			run->any_answer = 1;
 		record(run, &m->r[i], t->result[i].code, t->result[i].text);
 	}
-	/* commit this transaction's results before the next one is reported:
-	 * a crash then resends at most the transactions under way (SPEC 9) */
-	flush(run);
 	free(m->r);
 	free(m);
 	smtp_txn_free(&t);
+}
+
+/* relay_group - transactions per group: RELAY_GROUP_RCPTS recipients'
+ * worth, at least one */
+static size_t
+relay_group(const struct conf *c)
+{
+	long per = c->smtp.personalize || c->smtp.max_recipients < 1 ? 1 :
+	    c->smtp.max_recipients;
+
+	return per >= RELAY_GROUP_RCPTS ? 1 : (size_t)((RELAY_GROUP_RCPTS + per - 1) / per);
+}
+
+/* txn_group - the pool's group callback: commit the group's results */
+static void
+txn_group(void *arg)
+{
+	flush(arg);
 }
 
 /* envelope_from - cop+bounces@ or its VERP form for rcpt (owned) */
@@ -381,6 +419,7 @@ submit(struct run *run, struct smtp_pool *pool, struct current *cur,
 		m->r[i].attempts = rows[i].attempts;
 		m->r[i].created = rows[i].created;
 		m->r[i].address = xstrdup(rows[i].address);
+		m->r[i].bounced = rows[i].bounced;
 		rcpts[i] = rows[i].address;
 	}
 	m->n = n;
@@ -498,6 +537,7 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 				rc = -1;
 				break;
 			}
+			smtp_pool_group(pool, relay_group(c), RELAY_GROUP_MS, txn_group);
 		}
 		while (i < n && !run.unusable && !run.store_failed) {
 			size_t j = i;
@@ -511,7 +551,7 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 
 				if (!rcpt_ok(rows[k].address)) {
 					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
-					    rows[k].created, xstrdup(rows[k].address) };
+					    rows[k].created, xstrdup(rows[k].address), 0 };
 
 					record(&run, &p, 553, "553 invalid recipient address");
 					k++;
@@ -520,7 +560,7 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 				if (cur.unusable) {
 					/* nothing to send: INTERNAL, failed without a bounce */
 					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
-					    rows[k].created, xstrdup(rows[k].address) };
+					    rows[k].created, xstrdup(rows[k].address), 0 };
 
 					log_warnx("relay: %s: %s", rows[k].address, cur.why);
 					record(&run, &p, -1, cur.why);

@@ -44,7 +44,9 @@ int64_t relay_enqueue_mail(struct store *s, const char *kind, const char *body,
  * timeout, logged): nothing is sent before a first small write succeeds,
  * and a run stops at the first results it cannot commit (their
  * recipients, at most the transactions under way, get a copy again).
- * Results are committed after every transaction. */
+ * Results are committed in small groups (8 recipients' worth of finished
+ * transactions, or every 5 ms): a crash resends at most one group besides
+ * the transactions under way. */
 int relay_run(struct store *s, const struct conf *c, int *remaining);
 
 /* relay_check - connect and greet the SMTP server (EHLO, STARTTLS and

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "conf.h"
 #include "log.h"
@@ -25,6 +26,7 @@
 
 #define SMTP_CONNECT_TIMEOUT 30L    /* seconds */
 #define SMTP_RESPONSE_TIMEOUT 300L  /* seconds for any one reply (RFC 5321 4.5.3.2) */
+#define SMTP_POOL_BYTES ((size_t)16 << 20) /* message bytes in hand beyond two per connection */
 
 enum { CMD_NONE, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_BODY, CMD_AUTH, CMD_OTHER };
 
@@ -308,11 +310,19 @@ finish(struct smtp_txn *t, CURLcode rc, const char *errbuf)
  * One thread per connection, each with its own easy handle (and so its own
  * cached connection), doing blocking curl_easy_perform() calls; the
  * caller's thread composes the next transactions meanwhile.  Up to two
- * transactions per connection are in hand at once (one under way, one
- * waiting), so a connection never waits for the caller.  Finished
- * transactions come back through a list and the done callback runs in the
- * caller's thread only (inside submit and drain), so the store is never
- * touched by two threads.
+ * transactions per connection, plus group - 1, are in hand at once (one
+ * under way on each connection, the rest waiting), so a connection never
+ * waits for the caller.  Finished transactions come back through a list and
+ * the done callback runs in the caller's thread only (inside submit and
+ * drain), so the store is never touched by two threads.
+ *
+ * Waking the caller for every finished transaction costs two context
+ * switches and, in the relay, one database commit each; with a group of g
+ * the workers wake the caller only when g transactions have finished (or
+ * when they run out of work, or the caller drains), and the caller hands
+ * finished ones back only then or when the oldest has waited wait_ms: so
+ * at most g - 1 finished transactions, none older than wait_ms, wait
+ * while the caller is busy.
  */
 
 struct worker {
@@ -330,6 +340,13 @@ struct smtp_pool {
 	struct smtp_txn *todo, **todo_tail;  /* FIFO through t->next */
 	struct smtp_txn *done, **done_tail;
 	long in_hand;                 /* submitted and not yet handed back */
+	size_t ndone;                 /* entries in done */
+	struct timespec first_done;   /* when the oldest of them finished */
+	size_t bytes;                 /* message bytes in hand */
+	size_t group;                 /* wake the caller after this many */
+	long wait_ms;                 /* or when the oldest is this old */
+	int draining;                 /* the caller waits for everything */
+	smtp_group_fn *group_fn;
 	int stop;
 	struct worker *w;
 	long n;
@@ -399,7 +416,12 @@ worker_main(void *arg)
 		t->next = NULL;
 		*p->done_tail = t;
 		p->done_tail = &t->next;
-		pthread_cond_signal(&p->done_cv);
+		if (p->ndone++ == 0)
+			clock_gettime(CLOCK_MONOTONIC, &p->first_done);
+		/* wake the caller for a whole group, or when there is nothing
+		 * left to send (it may be waiting to refill, or to drain) */
+		if (p->ndone >= p->group || p->todo == NULL || p->draining)
+			pthread_cond_signal(&p->done_cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -424,13 +446,22 @@ smtp_pool_new(const struct conf *c, long nconn, smtp_done_fn *done, void *arg,
 	p = xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done_cv, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* timed waits measure from the monotonic clock */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->done_cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	p->todo_tail = &p->todo;
 	p->done_tail = &p->done;
 	p->n = nconn;
 	p->w = xcalloc((size_t)nconn, sizeof(*p->w));
 	p->done_fn = done;
 	p->arg = arg;
+	p->group = 1;
 	p->url = smtp_url(c);
 	for (long i = 0; i < nconn; i++) {
 		struct worker *w = &p->w[i];
@@ -471,38 +502,111 @@ hand_back(struct smtp_pool *p)
 {
 	while (p->done) {
 		struct smtp_txn *list = p->done;
+		long n = 0;
+		size_t bytes = 0;
 
 		p->done = NULL;
 		p->done_tail = &p->done;
+		p->ndone = 0;
 		pthread_mutex_unlock(&p->mu);
 		while (list) {
 			struct smtp_txn *t = list;
 
 			list = t->next;
 			t->next = NULL;
+			n++;
+			bytes += t->len;
 			p->done_fn(t, p->arg);
-			pthread_mutex_lock(&p->mu);
-			p->in_hand--;
-			pthread_mutex_unlock(&p->mu);
 		}
+		if (p->group_fn)
+			p->group_fn(p->arg);
 		pthread_mutex_lock(&p->mu);
+		p->in_hand -= n;
+		p->bytes -= bytes;
 	}
+}
+
+/* ms_since - milliseconds from *t0 to now (monotonic) */
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 +
+	    (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* due - finished transactions that should be handed back now (lock held) */
+static int
+due(struct smtp_pool *p)
+{
+	return p->ndone > 0 && (p->ndone >= p->group || p->wait_ms <= 0 ||
+	    ms_since(&p->first_done) >= p->wait_ms);
+}
+
+/* full - no room for another transaction (lock held): the count, or the
+ * bytes once every connection has two */
+static int
+full(struct smtp_pool *p)
+{
+	return p->in_hand >= 2 * p->n + (long)p->group - 1 ||
+	    (p->in_hand >= 2 * p->n && p->bytes >= SMTP_POOL_BYTES);
+}
+
+/* wait_done - sleep until a worker signals, or until the oldest finished
+ * transaction is wait_ms old (from now when there is none yet: one that
+ * finishes meanwhile is looked at again by then) (lock held) */
+static void
+wait_done(struct smtp_pool *p)
+{
+	struct timespec until;
+
+	if (p->wait_ms <= 0) {
+		pthread_cond_wait(&p->done_cv, &p->mu);
+		return;
+	}
+	if (p->ndone > 0)
+		until = p->first_done;
+	else
+		clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += p->wait_ms / 1000;
+	until.tv_nsec += (p->wait_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&p->done_cv, &p->mu, &until);
+}
+
+void
+smtp_pool_group(struct smtp_pool *p, size_t group, long wait_ms,
+    smtp_group_fn *fn)
+{
+	pthread_mutex_lock(&p->mu);
+	p->group = group ? group : 1;
+	p->wait_ms = wait_ms;
+	p->group_fn = fn;
+	pthread_mutex_unlock(&p->mu);
 }
 
 int
 smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t)
 {
 	pthread_mutex_lock(&p->mu);
-	hand_back(p);
-	while (p->in_hand >= 2 * p->n) {
-		if (p->done == NULL)
-			pthread_cond_wait(&p->done_cv, &p->mu);
+	if (due(p))
 		hand_back(p);
+	while (full(p)) {
+		if (!due(p))
+			wait_done(p);
+		if (due(p))
+			hand_back(p);
 	}
 	t->next = NULL;
 	*p->todo_tail = t;
 	p->todo_tail = &t->next;
 	p->in_hand++;
+	p->bytes += t->len;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
@@ -512,12 +616,14 @@ void
 smtp_pool_drain(struct smtp_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
+	p->draining = 1;
 	for (;;) {
 		hand_back(p);
 		if (p->in_hand == 0)
 			break;
 		pthread_cond_wait(&p->done_cv, &p->mu);
 	}
+	p->draining = 0;
 	pthread_mutex_unlock(&p->mu);
 }
 

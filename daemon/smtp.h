@@ -78,9 +78,23 @@ typedef void smtp_done_fn(struct smtp_txn *t, void *arg);
  * NULL with the reason in err when the password cannot be read. */
 struct smtp_pool *smtp_pool_new(const struct conf *c, long nconn,
     smtp_done_fn *done, void *arg, char *err, size_t errlen);
+/* Called after each group of finished transactions has been given to the
+ * done callback (for example to record their results in one commit). */
+typedef void smtp_group_fn(void *arg);
+
+/* smtp_pool_group - hand finished transactions back in groups: the
+ * caller's thread is woken when group of them have finished (or the
+ * workers run out of work), and they are handed back then, or once the
+ * oldest has waited wait_ms, then fn (may be NULL) runs.  At most
+ * group - 1 finished transactions wait unreported while the caller works
+ * on.  The default, group 1, hands each back as soon as the caller's
+ * thread is in the pool.  Call before the first submit. */
+void smtp_pool_group(struct smtp_pool *p, size_t group, long wait_ms,
+    smtp_group_fn *fn);
 /* smtp_pool_submit - queue t (takes ownership), waiting while two
- * transactions per connection are in hand; finished transactions are
- * handed to the callback meanwhile.  Returns 0. */
+ * transactions per connection plus group - 1 are in hand (or two per
+ * connection and 16 MB of messages); finished transactions are handed to
+ * the callback meanwhile.  Returns 0. */
 int smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t);
 /* smtp_pool_drain - wait for every transaction under way */
 void smtp_pool_drain(struct smtp_pool *p);

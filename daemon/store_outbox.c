@@ -100,7 +100,10 @@ outbox_due(struct store *s, time_t now, int64_t after, size_t max,
 {
 	static const char sql[] =
 	    "SELECT r.id, r.outbox, o.post, r.member, o.kind, r.address, "
-	    "m.unsub_token, m.language, r.attempts, o.created "
+	    "m.unsub_token, m.language, r.attempts, o.created, "
+	    /* what bounce_record_success looks for: most have none */
+	    "EXISTS (SELECT 1 FROM bounces b WHERE b.address = lower(r.address) "
+	    "AND b.temporary = 0) "
 	    "FROM outbox_rcpt r JOIN outbox o ON o.id = r.outbox "
 	    "LEFT JOIN members m ON m.id = r.member "
 	    "WHERE r.id > ?2 AND (r.state = 'queued' OR "
@@ -132,6 +135,7 @@ outbox_due(struct store *s, time_t now, int64_t after, size_t max,
 		r->language = store_column_dup(st, 7);
 		r->attempts = sqlite3_column_int(st, 8);
 		r->created = (time_t)sqlite3_column_int64(st, 9);
+		r->bounced = sqlite3_column_int(st, 10);
 		if (r->kind == NULL)
 			r->kind = xstrdup("mail");
 		if (r->address == NULL)

@@ -40,6 +40,8 @@ struct outbox_row {
 	char *language;           /* owned, or NULL */
 	int attempts;
 	time_t created;           /* of the outbox entry */
+	int bounced;              /* the address has counting bounces on
+	                           * record (a success must decay them) */
 };
 
 /* outbox_due - up to max rows with id > after that are due at now (queued,
