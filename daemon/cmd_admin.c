@@ -230,8 +230,9 @@ duration(time_t secs, char *out, size_t outlen)
 }
 
 /* printable - text from the outside (an SMTP server's reply, an address)
- * made safe for a terminal and one line: control bytes become '?', at
- * most HEALTH_TEXT_MAX bytes (cut before a UTF-8 continuation byte) */
+ * made safe for a terminal and one line: control characters (C0, DEL and
+ * C1) become '?'; at most HEALTH_TEXT_MAX bytes, cut on a character
+ * boundary and marked "..." */
 static const char *
 printable(const char *text, char *out, size_t outlen)
 {
@@ -244,6 +245,13 @@ printable(const char *text, char *out, size_t outlen)
 	for (i = 0; text[i] != '\0' && n < max; i++) {
 		unsigned char ch = (unsigned char)text[i];
 
+		/* C1 controls (U+0080..U+009F, e.g. CSI) steer terminals too */
+		if (ch == 0xc2 && (unsigned char)text[i + 1] >= 0x80 &&
+		    (unsigned char)text[i + 1] <= 0x9f) {
+			out[n++] = '?';
+			i++;
+			continue;
+		}
 		out[n++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
 	}
 	if (text[i] != '\0') {
