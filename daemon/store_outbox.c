@@ -287,6 +287,34 @@ outbox_mark_sent(struct store *s, int64_t id, time_t now)
 }
 
 int
+outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
+{
+	/* 16 ids a statement; unused places are NULL, which matches no row */
+	static const char sql[] =
+	    "UPDATE outbox_rcpt SET state = 'sent', updated = ?1, next_try = 0, "
+	    "attempts = attempts + 1 WHERE id IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+	enum { PER = 16 };
+
+	for (size_t i = 0; i < n; i += PER) {
+		sqlite3_stmt *st = store_stmt(s, sql);
+
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+		for (size_t k = 0; k < PER; k++) {
+			if (i + k < n)
+				sqlite3_bind_int64(st, (int)k + 2, ids[i + k]);
+			else
+				sqlite3_bind_null(st, (int)k + 2);
+		}
+		if (store_step_done(s, st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
 outbox_mark_deferred(struct store *s, int64_t id, time_t now, time_t next_try,
     const char *why)
 {

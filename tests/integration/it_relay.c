@@ -551,6 +551,33 @@ Test(relay, data_temp_failure_defers)
 	teardown(&x);
 }
 
+/* The relay looks bounces up only for addresses that have some (the due
+ * rows say so): a member with an SMTP bounce on record must still have it
+ * forgotten by a delivery that works, and nobody else's record changes. */
+Test(relay, success_forgets_a_recorded_smtp_bounce)
+{
+	struct ctx x;
+	int remaining = -1;
+	long n;
+
+	setup(&x, "relay_decay", NULL, 1);
+	cast(&x);
+	exec(&x, "INSERT INTO bounces (address, day, at, temporary, reason) VALUES "
+	    "('carol@example.org', 18586, 1605800000, 0, '550 5.1.1 No such user'), "
+	    "('dave@example.org', 18586, 1605800000, 1, '452 4.2.2 Mailbox full'), "
+	    "('hank@example.org', 18586, 1605800000, 0, '550 5.1.1 No such user')");
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	check_delivered_once(&x);
+	n = query_long(&x, "SELECT count(*) FROM bounces WHERE address = 'carol@example.org'");
+	cr_expect_eq(n, 0, "carol's SMTP bounce: got %ld rows, want 0 (forgotten)", n);
+	n = query_long(&x, "SELECT count(*) FROM bounces WHERE address = 'dave@example.org'");
+	cr_expect_eq(n, 1, "dave's temporary report: got %ld rows, want 1 (kept)", n);
+	n = query_long(&x, "SELECT count(*) FROM bounces WHERE address = 'hank@example.org'");
+	cr_expect_eq(n, 1, "hank (not a recipient): got %ld rows, want 1", n);
+	teardown(&x);
+}
+
 Test(relay, other_mail_keeps_its_body)
 {
 	struct ctx x;
