@@ -76,6 +76,13 @@ struct site {
 	const struct conf *c;
 	int written;
 	int failed;
+	/* Which "between sessions" pages (and their mbox files) to write:
+	 * all of them (a full build), or those of the themes marked in
+	 * between[] (index nthemes is the general floor), whose threads
+	 * outside the sessions gained a post.  Each is as big as the theme's
+	 * history, so an update leaves the unchanged ones alone. */
+	int all_between;
+	unsigned char *between;     /* owned, nthemes + 1 entries, or NULL */
 };
 
 static void mask_span(struct buf *out, const char *p, const char *end);
@@ -341,31 +348,30 @@ threads_table(struct site *w, struct buf *b, const char *theme, int64_t session)
 struct mbox_ctx {
 	FILE *fp;
 	int hide;
+	struct buf out, masked;     /* reused from message to message */
 };
 
 static int
 mbox_message(void *arg, const char *raw, size_t len, time_t received)
 {
 	struct mbox_ctx *m = arg;
-	struct buf masked;
+	struct buf *masked = &m->masked, *outp = &m->out;
 	const char *p, *end;
 	char date[64];
 	struct tm tm;
 	size_t n_written;
-	int rc;
-
-	struct buf out;
 
 	gmtime_r(&received, &tm);
 	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
-	/* One message at a time: a session's mbox is never held in memory. */
-	buf_init(&out, PAGE_MAX);
-	buf_printf(&out, "From baraza %s\n", date);
-	buf_init(&masked, PAGE_MAX);
+	/* One message at a time: a session's mbox is never held in memory
+	 * (the two buffers keep the largest message's size, not the sum). */
+	buf_reset(outp);
+	buf_reset(masked);
+	buf_printf(outp, "From baraza %s\n", date);
 	if (m->hide) {
-		archive_mask_addresses(&masked, raw, len);
-		p = masked.data;
-		end = p + masked.len;
+		archive_mask_addresses(masked, raw, len);
+		p = masked->data;
+		end = p + masked->len;
 	} else {
 		p = raw;
 		end = raw + len;
@@ -377,19 +383,16 @@ mbox_message(void *arg, const char *raw, size_t len, time_t received)
 		while (q < p + n && *q == '>')
 			q++;
 		if ((size_t)(p + n - q) >= 5 && memcmp(q, "From ", 5) == 0)
-			buf_putc(&out, '>');
+			buf_putc(outp, '>');
 		if (n && p[n - 1] == '\r')
 			n--;
-		buf_append(&out, p, n);
-		buf_putc(&out, '\n');
+		buf_append(outp, p, n);
+		buf_putc(outp, '\n');
 		p = eol ? eol + 1 : end;
 	}
-	buf_putc(&out, '\n');
-	buf_release(&masked);
-	n_written = fwrite(out.data, 1, out.len, m->fp);
-	rc = n_written == out.len ? 0 : -1;
-	buf_release(&out);
-	return rc;
+	buf_putc(outp, '\n');
+	n_written = fwrite(outp->data, 1, outp->len, m->fp);
+	return n_written == outp->len ? 0 : -1;
 }
 
 static int
@@ -398,14 +401,19 @@ session_mbox(struct site *w, const char *theme, int64_t session)
 	struct atomic a;
 	struct mbox_ctx m;
 	char rel[160];
+	int ok;
 
 	snprintf(rel, sizeof(rel), "%s/%lld.mbox", theme, (long long)session);
 	if (atomic_open(w, rel, &a) < 0)
 		return -1;
 	m.fp = a.fp;
 	m.hide = w->c->archive.hide_addresses;
-	return atomic_close(w, &a,
-	    store_archive_raws(w->s, theme, session, mbox_message, &m) == 0);
+	buf_init(&m.out, PAGE_MAX);
+	buf_init(&m.masked, PAGE_MAX);
+	ok = store_archive_raws(w->s, theme, session, mbox_message, &m) == 0;
+	buf_release(&m.out);
+	buf_release(&m.masked);
+	return atomic_close(w, &a, ok);
 }
 
 static int
@@ -528,7 +536,8 @@ has_between(void *arg, const struct archive_thread *t)
 }
 
 static void
-index_theme(struct site *w, struct buf *b, const char *slug, const char *title, time_t now)
+index_theme(struct site *w, struct buf *b, size_t idx, const char *slug,
+    const char *title, time_t now)
 {
 	struct index_ctx x = { w, b, slug, now, 0 };
 	int between = 0, general = strcmp(slug, "general") == 0;
@@ -555,7 +564,8 @@ index_theme(struct site *w, struct buf *b, const char *slug, const char *title, 
 	if (between) {
 		buf_printf(b, "<p><a href=\"between-%s.html\">Posts %s</a></p>\n", slug,
 		    general ? "outside the themes" : "between sessions");
-		between_page(w, slug, title);
+		if (w->all_between || (w->between && w->between[idx]))
+			between_page(w, slug, title);
 	}
 }
 
@@ -572,8 +582,9 @@ index_page(struct site *w)
 	buf_puts(&b, "</h1><p>A community of practice that talks by email. Each theme is "
 	    "discussed in two-week sessions, closed by a facilitator's summary.</p>\n");
 	for (size_t i = 0; i < w->c->nthemes; i++)
-		index_theme(w, &b, w->c->themes[i].slug, w->c->themes[i].title, now);
-	index_theme(w, &b, "general", "General discussion", now);
+		index_theme(w, &b, i, w->c->themes[i].slug, w->c->themes[i].title,
+		    now);
+	index_theme(w, &b, w->c->nthemes, "general", "General discussion", now);
 	page_end(&b, w->c);
 	write_atomic(w, "index.html", b.data, b.len);
 	buf_release(&b);
@@ -769,7 +780,7 @@ prepare(const struct conf *c)
 int
 archive_build(struct store *s, const struct conf *c)
 {
-	struct site w = { s, c, 0, 0 };
+	struct site w = { s, c, 0, 0, 1, NULL };
 	char stamp[32];
 	time_t started = clock_now();
 
@@ -801,8 +812,20 @@ changed_thread(void *arg, int64_t thread, const char *theme, int64_t session)
 	struct changed *ch = arg;
 	size_t i;
 
-	(void)theme;
 	thread_page(ch->w, thread);
+	if (session == 0) {
+		/* its theme's page of threads outside the sessions */
+		const struct conf *c = ch->w->c;
+		size_t k;
+
+		for (k = 0; k < c->nthemes; k++)
+			if (strcmp(c->themes[k].slug, theme) == 0)
+				break;
+		if (k == c->nthemes && strcmp(theme, "general") != 0)
+			ch->w->all_between = 1;   /* a retired theme: be safe */
+		else
+			ch->w->between[k] = 1;
+	}
 	for (i = 0; i < ch->nsessions; i++)
 		if (ch->sessions[i] == session)
 			return 0;
@@ -839,7 +862,7 @@ changed_session(void *arg, const struct digest_session *d)
 int
 archive_update(struct store *s, const struct conf *c)
 {
-	struct site w = { s, c, 0, 0 };
+	struct site w = { s, c, 0, 0, 0, NULL };
 	struct changed ch;
 	struct session_filter sf;
 	char *stamp = NULL, now[32];
@@ -858,10 +881,15 @@ archive_update(struct store *s, const struct conf *c)
 		return -1;
 	memset(&ch, 0, sizeof(ch));
 	ch.w = &w;
-	if (store_archive_changed(s, since, changed_thread, &ch) < 0)
+	w.between = xcalloc(c->nthemes + 1, 1);
+	if (store_archive_changed(s, since, changed_thread, &ch) < 0) {
+		free(w.between);
 		return -1;
-	if (ch.overflow)
+	}
+	if (ch.overflow) {
+		free(w.between);
 		return archive_build(s, c);
+	}
 	sf.ch = &ch;
 	sf.since = since;
 	if (store_digest_sessions(s, 0, changed_session, &sf) < 0)
@@ -873,6 +901,7 @@ archive_update(struct store *s, const struct conf *c)
 	snprintf(now, sizeof(now), "%lld", (long long)started);
 	if (!w.failed)
 		store_meta_set(s, "archive_built", now);
+	free(w.between);
 	return w.failed ? -1 : w.written;
 }
 

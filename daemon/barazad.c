@@ -310,12 +310,15 @@ on_message(void *arg, const struct imap_msg *m)
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
 	o.relay = 1;
-	o.in_transaction = 1;     /* INGEST_SAVEPOINT: imap_fetch commits */
+	/* imap_fetch holds the batch's transaction and commits it: in batch
+	 * mode no savepoint per message (a failure redoes the batch with
+	 * them, imap.h) */
+	o.in_transaction = m->batch ? INGEST_BATCH : INGEST_SAVEPOINT;
 	o.full_size = m->full_size;
 	o.classifier = d->classifier;
 	if (ingest_message_opts(d->store, d->conf, m->raw, m->len, m->origin, &o,
 	    &res) != 0)
-		return -1;
+		return m->batch ? IMAP_MSG_REDO : -1;
 	d->ingested++;
 	if (res.duplicate)
 		log_info("%s: duplicate of message %lld: nothing to do",

@@ -1067,6 +1067,88 @@ sweep_leftovers(struct imap *im, uint32_t last, struct imap_fetch_stats *st,
 	return rc;
 }
 
+/* One pass over a fetched batch, inside the caller's transaction. */
+struct batch_run {
+	struct imap *im;
+	struct store *s;
+	imap_message_fn fn;
+	void *arg;
+	const volatile sig_atomic_t *stop;
+	const uint32_t *uids;
+	size_t nb;
+	const struct fetched *got;
+	size_t ngot;
+	int partial;
+	uint32_t partial_size;
+	int batch_mode;       /* offer m->batch = 1 */
+	uint32_t *done;       /* out: uids processed, in order */
+	size_t nd;            /* out */
+	unsigned fetched;     /* out: messages handed to the callback */
+	int deferred;         /* out: stopped at a failure */
+	int redo;             /* out: the callback asked for a careful pass */
+};
+
+/* run_batch - hand the batch's messages to the callback in UID order and
+ * raise the high-water mark after each; stops at a failure (deferred), a
+ * redo request (redo: the caller rolls back) or a stop request */
+static void
+run_batch(struct batch_run *br)
+{
+	struct imap *im = br->im;
+	size_t j, g = 0;
+	int r;
+
+	for (j = 0; j < br->nb; j++) {
+		char origin[IMAP_MAX_MAILBOX + 48];
+		struct imap_msg msg;
+		uint32_t uid = br->uids[j];
+
+		if (br->stop && *br->stop)
+			break;
+		while (g < br->ngot && br->got[g].uid < uid)
+			g++;
+		if (g >= br->ngot || br->got[g].uid != uid) {
+			/* expunged meanwhile by another client */
+			log_debug("imap: %s: uid %u vanished before fetch",
+			    im->url.mailbox, (unsigned)uid);
+			if (store_imap_advance(br->s, im->url.mailbox,
+			    im->uidvalidity, uid) < 0) {
+				br->deferred = 1;
+				break;
+			}
+			continue;
+		}
+		snprintf(origin, sizeof(origin), "imap:%s:%u:%u",
+		    im->url.mailbox, (unsigned)im->uidvalidity, (unsigned)uid);
+		msg.raw = br->got[g].data;
+		msg.len = br->got[g].len;
+		msg.full_size = br->partial && br->got[g].len < br->partial_size ?
+		    br->partial_size : 0;
+		msg.uid = uid;
+		msg.origin = origin;
+		msg.batch = br->batch_mode;
+		br->fetched++;
+		r = br->fn(br->arg, &msg);
+		if (r == IMAP_MSG_REDO && br->batch_mode) {
+			br->redo = 1;
+			return;
+		}
+		if (r != 0) {
+			log_warnx("imap: %s: uid %u: processing failed "
+			    "temporarily; left in the mailbox for the next "
+			    "cycle", im->url.mailbox, (unsigned)uid);
+			br->deferred = 1;
+			break;
+		}
+		if (store_imap_advance(br->s, im->url.mailbox, im->uidvalidity,
+		    uid) < 0) {
+			br->deferred = 1;
+			break;
+		}
+		br->done[br->nd++] = uid;
+	}
+}
+
 /* imap_fetch - see imap.h */
 int
 imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
@@ -1111,8 +1193,8 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 	while (i < nplan && !(stop && *stop) && !st->deferred) {
 		struct fetched *got = NULL;
 		clist *res = NULL;
-		size_t nb = 0, nd = 0, ngot = 0, bytes = 0, j, g = 0;
-		int partial = 0;
+		size_t nb = 0, nd = 0, ngot = 0, bytes = 0;
+		int partial = 0, redo;
 		uint32_t partial_size = 0;
 
 		/* a batch: up to IMAP_BATCH_MESSAGES messages and
@@ -1136,68 +1218,45 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 			break;
 		st->batches++;
 		/* One transaction per batch: each message's effects (the
-		 * callback works inside it, in a savepoint of its own) and the
-		 * high-water mark commit together; only then is the batch
-		 * marked on the server. */
-		if (store_begin(s) < 0) {
-			st->deferred = 1;
-			free(got);
-			mailimap_fetch_list_free(res);
-			break;
-		}
-		for (j = 0; j < nb; j++) {
-			char origin[IMAP_MAX_MAILBOX + 48];
-			struct imap_msg msg;
+		 * callback works inside it) and the high-water mark commit
+		 * together; only then is the batch marked on the server.  The
+		 * batch is offered in batch mode first; when a message fails
+		 * there, everything is rolled back and the batch is done
+		 * again with a savepoint per message (imap.h). */
+		for (redo = 0; redo < 2; redo++) {
+			struct batch_run br = { .im = im, .s = s, .fn = fn,
+			    .arg = arg, .stop = stop, .uids = batch, .nb = nb,
+			    .got = got, .ngot = ngot, .partial = partial,
+			    .partial_size = partial_size, .batch_mode = redo == 0,
+			    .done = done };
 
-			if (stop && *stop)
+			if (store_begin(s) < 0) {
+				st->deferred = 1;
 				break;
-			while (g < ngot && got[g].uid < batch[j])
-				g++;
-			if (g >= ngot || got[g].uid != batch[j]) {
-				/* expunged meanwhile by another client */
-				log_debug("imap: %s: uid %u vanished before fetch",
-				    im->url.mailbox, (unsigned)batch[j]);
-				if (store_imap_advance(s, im->url.mailbox,
-				    im->uidvalidity, batch[j]) < 0) {
-					st->deferred = 1;
-					break;
-				}
+			}
+			run_batch(&br);
+			if (br.redo) {
+				store_rollback(s);
 				continue;
 			}
-			snprintf(origin, sizeof(origin), "imap:%s:%u:%u",
-			    im->url.mailbox, (unsigned)im->uidvalidity,
-			    (unsigned)batch[j]);
-			msg.raw = got[g].data;
-			msg.len = got[g].len;
-			msg.full_size = partial && got[g].len < partial_size ?
-			    partial_size : 0;
-			msg.uid = batch[j];
-			msg.origin = origin;
-			st->fetched++;
-			if (fn(arg, &msg) != 0) {
-				log_warnx("imap: %s: uid %u: processing failed "
-				    "temporarily; left in the mailbox for the next "
-				    "cycle", im->url.mailbox, (unsigned)batch[j]);
+			st->fetched += br.fetched;
+			if (br.deferred)
 				st->deferred = 1;
-				break;
-			}
-			if (store_imap_advance(s, im->url.mailbox, im->uidvalidity,
-			    batch[j]) < 0) {
+			nd = br.nd;
+			if (store_commit(s) < 0) {
+				/* nothing of this batch happened: fetch it again */
+				log_warnx("imap: %s: could not commit a batch of %zu "
+				    "messages; they stay in the mailbox",
+				    im->url.mailbox, nd);
 				st->deferred = 1;
-				break;
+				nd = 0;
 			}
-			done[nd++] = batch[j];
+			break;
 		}
+		if (redo == 2)
+			st->deferred = 1;   /* cannot happen: careful mode never redoes */
 		free(got);
 		mailimap_fetch_list_free(res);
-		if (store_commit(s) < 0) {
-			/* nothing of this batch happened: fetch it again */
-			log_warnx("imap: %s: could not commit a batch of %zu "
-			    "messages; they stay in the mailbox", im->url.mailbox,
-			    nd);
-			st->deferred = 1;
-			nd = 0;
-		}
 		st->done += (unsigned)nd;
 		rc = mark(im, done, nd, err, errlen);
 		if (rc != IMAP_OK)

@@ -181,6 +181,10 @@ struct seen {
 	size_t full[2048];
 	size_t n;
 	int fail_at;            /* return -1 for the message number fail_at (1-based) */
+	int redo_at;            /* in batch mode, write to db then ask for a redo there */
+	int redone;             /* a redo was asked for */
+	int batch[2048];        /* m->batch of each message seen */
+	struct store *db;       /* for redo_at */
 };
 
 static int
@@ -193,7 +197,15 @@ collect(void *arg, const struct imap_msg *m)
 		s->fail_at = 0;
 		return -1;
 	}
+	if (s->redo_at > 0 && m->batch && (int)s->n + 1 == s->redo_at) {
+		/* work that the batch's rollback must undo */
+		cr_assert_eq(store_meta_set(s->db, "it_imap_redo", "spoilt"), 0);
+		s->redone = 1;
+		s->n = 0;   /* the batch is handed again from its start */
+		return IMAP_MSG_REDO;
+	}
 	cr_assert(s->n < 2048);
+	s->batch[s->n] = m->batch;
 	s->uids[s->n] = m->uid;
 	s->len[s->n] = m->len;
 	s->full[s->n] = m->full_size;
@@ -563,6 +575,46 @@ Test(fetch, temporary_failure_retried)
 	cr_expect_str_eq(s->ids[0], "t.3");
 	cr_expect_eq(st.deferred, 0);
 	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
+/* Batch mode: a message that fails without a savepoint asks for a redo;
+ * the batch's transaction is rolled back (its writes are gone) and every
+ * message of the batch is handed again, in order, with a savepoint each;
+ * all of them commit and are moved. */
+Test(fetch, batch_mode_redo)
+{
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+	char *v = NULL;
+
+	env_init(&env, "redo");
+	c = load(&env, NULL);
+	db = open_db(c);
+	put(&env, "INBOX", "r", 1, 5);
+	s->redo_at = 3;
+	s->db = db;
+	fetch_all(c, db, s, &st);
+	cr_expect_eq(s->redone, 1, "the callback never saw batch mode");
+	cr_expect_eq(s->n, 5, "the redo saw %zu messages, want 5", s->n);
+	for (size_t i = 0; i < s->n; i++)
+		cr_expect_eq(s->batch[i], 0, "message %zu: got batch %d on the redo, want 0",
+		    i + 1, s->batch[i]);
+	cr_expect_str_eq(s->ids[0], "r.1", "the redo starts at %s, want r.1", s->ids[0]);
+	cr_expect_eq(st.fetched, 5, "fetched: got %u, want 5", st.fetched);
+	cr_expect_eq(st.done, 5, "done: got %u, want 5", st.done);
+	cr_expect_eq(st.deferred, 0);
+	cr_expect_eq(store_meta_get(db, "it_imap_redo", &v), 0,
+	    "the batch-mode write survived the rollback (%s)", v ? v : "?");
+	free(v);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 5);
 	store_close(&db);
 	conf_free(&c);
 	free(s);
