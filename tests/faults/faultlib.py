@@ -560,6 +560,22 @@ keywords = (?i)\\brisks?\\b
         except OSError:
             pass
 
+    def wal_truncate(self):
+        """checkpoint the database and cut its WAL file to nothing, so that
+        the next commit must allocate disk space again (a WAL that once grew
+        is reused in place: a full disk would not touch it).  True when
+        done, False when readers kept it from finishing."""
+        c = sqlite3.connect(self.db, timeout=30)
+        try:
+            for _ in range(50):
+                busy, _, _ = c.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchone()
+                if not busy:
+                    return True
+                time.sleep(0.1)
+            return False
+        finally:
+            c.close()
+
     def integrity(self):
         """PRAGMA integrity_check of the database: 'ok' or the problems"""
         rows = self.db_query('PRAGMA integrity_check')
