@@ -33,6 +33,12 @@ import time
 LIST = 'cop@example.org'
 IMAP_USER = 'list@example.org'
 IMAP_PASS = 'list-secret'
+# Duplicates allowed per fault that keeps barazad from recording delivery
+# results (disk full, database locked past busy_timeout): the group of
+# results it could not commit (relay.c commits RELAY_GROUP_RCPTS = 8 at a
+# time) and what two connections had under way besides; the daemon logs
+# each ("recording results failed; N recipients may get a copy again").
+DUPS_PER_STORE_FAULT = 16
 
 
 def log(prog, msg):
