@@ -30,6 +30,80 @@ static signed char b64_value(unsigned char c)
 	return b64_tab[c];
 }
 
+/* For counting: 1 for an alphabet character, 0 for whitespace, 0x100 for
+ * anything else ('=' and stray bytes), so that one sum over a block says
+ * how many characters carry data and whether the block needs a closer look
+ * (the same classes as b64_tab). */
+#define X 0x100
+#define B64C_ROW X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X
+static const unsigned short b64_count_tab[256] = {
+	X, X, X, X, X, X, X, X, X, 0, 0, X, X, 0, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	0, X, X, X, X, X, X, X, X, X, X, 1, X, X, X, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, X, X, X, X, X, X,
+	X, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, X, X, X, X, X,
+	X, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, X, X, X, X, X,
+	B64C_ROW, B64C_ROW, B64C_ROW, B64C_ROW,
+	B64C_ROW, B64C_ROW, B64C_ROW, B64C_ROW
+};
+#undef B64C_ROW
+#undef X
+
+/* b64_count - the size base64 text decodes to, and the CODEC_* bits that
+ * decoding it would give, without decoding (attachments are only sized).
+ * Every alphabet character carries 6 bits, and padding ends a quantum
+ * (data after it starts afresh), so a run of k alphabet characters between
+ * paddings decodes to floor(6k / 8) bytes.  Blocks of plain alphabet and
+ * whitespace - nearly all of any real attachment - are summed 64 bytes at
+ * a time; a block holding anything else is walked character by character. */
+static int
+b64_count(const unsigned char *p, size_t len, size_t *outlen)
+{
+	size_t i = 0, total = 0, k = 0;   /* k: alphabet characters of this run */
+	int r = 0, pad = 0;
+
+	while (i < len) {
+		size_t end = len - i >= 64 ? i + 64 : len;
+
+		if (end - i == 64 && !pad) {
+			unsigned sum = 0;
+
+			for (size_t j = i; j < end; j++)
+				sum += b64_count_tab[p[j]];
+			if (sum < 0x100) {
+				k += sum;
+				i = end;
+				continue;
+			}
+		}
+		for (; i < end; i++) {
+			signed char v = b64_tab[p[i]];
+
+			if (v < 64) {
+				if (pad) {
+					total += k * 6 / 8;
+					k = 0;
+					pad = 0;
+				}
+				k++;
+			} else if (v == 64) {
+				pad = 1;
+			} else if (v == 66) {
+				r |= CODEC_BAD;
+			}
+		}
+	}
+	total += k * 6 / 8;
+	/* 6 leftover bits cannot make a byte: the data was cut */
+	if (k % 4 == 1 && !pad)
+		r |= CODEC_TRUNC;
+	if (outlen)
+		*outlen = total;
+	return r;
+}
+
 int
 codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 {
@@ -39,6 +113,8 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 	unsigned acc = 0;
 	int bits = 0, r = 0, pad = 0;
 
+	if (out == NULL)
+		return b64_count(p, len, outlen);
 	for (i = 0; i < len; i++) {
 		signed char v;
 

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "message.h"
 #include "utf8.h"
 
@@ -986,6 +987,49 @@ Test(message, hash_id)
 	cr_assert_not_null(message_hash_id("abc", 3, out, sizeof(out)));
 	cr_expect_str_eq(out, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	cr_expect_null(message_hash_id("abc", 3, out, 10), "a short buffer must be refused");
+}
+
+/* Attachments are only sized: codec_base64 without an output counts, and
+ * must give the size and flags that decoding gives, for clean and hostile
+ * input alike (runs longer than its 64-byte blocks, padding mid-stream,
+ * stray bytes, truncation). */
+Test(message, base64_count_matches_decode)
+{
+	static const char *const cases[] = {
+		"", "QQ==", "QUJD", "QUI", "Q", "QUJDRA", "QQ==QUJD", "QQ=\nQUI=",
+		"QU JD\r\nRE VG", "QU*JD", "====", "\xff\xfeQUJD", "QUJD=",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\n"
+		"NTY3ODkrLw==\n",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0"
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0=A",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx!jM0"
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMj",
+	};
+	char big[4096];
+
+	for (size_t i = 0; i <= NELEM(cases); i++) {
+		const char *in = i < NELEM(cases) ? cases[i] : big;
+		size_t len, dec = 0, cnt = 0;
+		struct buf out;
+		int rd, rc;
+
+		if (i == NELEM(cases)) {
+			/* 4 KB of 76-column lines with a stray '=' near the end */
+			for (size_t k = 0; k < sizeof(big) - 1; k++)
+				big[k] = k % 77 == 76 ? '\n' : "QUJD"[k % 4];
+			big[sizeof(big) - 100] = '=';
+			big[sizeof(big) - 1] = '\0';
+		}
+		len = strlen(in);
+		buf_init(&out, 1 << 16);
+		rd = codec_base64(in, len, &out, &dec);
+		rc = codec_base64(in, len, NULL, &cnt);
+		cr_expect_eq(cnt, dec, "case %zu: counted %zu bytes, want %zu", i, cnt, dec);
+		cr_expect_eq(out.len, dec, "case %zu: decoded %zu bytes, reported %zu", i,
+		    out.len, dec);
+		cr_expect_eq(rc, rd, "case %zu: counting gave flags %d, want %d", i, rc, rd);
+		buf_release(&out);
+	}
 }
 
 /* ---- every prefix of a few fixtures: truncation at each byte ---------------------------- */
