@@ -205,38 +205,87 @@ older(const struct store_thread *a, const struct store_thread *b)
 	return a->id < b->id;
 }
 
+/* The containers of a message's chain and of the message itself, read
+ * once: thread_place() needs them for the threads that meet and again for
+ * the links, and nothing writes them in between except the thread merges,
+ * which chain_known_merged() applies to the copies. */
+struct chain_known {
+	size_t n;                      /* tm->nchain + 1 (the last: the message) */
+	struct store_container *c;     /* [n], owned */
+	int *found;                    /* [n]: 1 when c[i] was read */
+};
+
+/* chain_known_load - read the containers of tm's chain and of tm->mid */
+static int
+chain_known_load(struct store *s, const struct thread_msg *tm,
+    struct chain_known *k)
+{
+	k->n = tm->nchain + 1;
+	k->c = xcalloc(k->n, sizeof(*k->c));
+	k->found = xcalloc(k->n, sizeof(*k->found));
+	for (size_t i = 0; i < k->n; i++) {
+		const char *mid = i < tm->nchain ? tm->chain[i] : tm->mid;
+		int rc;
+
+		if (mid == NULL)
+			continue;
+		if ((rc = store_container_get(s, mid, &k->c[i])) < 0)
+			return -1;
+		k->found[i] = rc;
+	}
+	return 0;
+}
+
+static void
+chain_known_free(struct chain_known *k)
+{
+	if (k->c)
+		for (size_t i = 0; i < k->n; i++)
+			store_container_release(&k->c[i]);
+	free(k->c);
+	free(k->found);
+	memset(k, 0, sizeof(*k));
+}
+
+/* chain_known_threads - the distinct threads of the known containers, plus
+ * extra (0: none), into *out (owned) */
+static void
+chain_known_threads(const struct chain_known *k, int64_t extra, int64_t **out,
+    size_t *n)
+{
+	int64_t *v = xreallocarray(NULL, k->n + 1, sizeof(*v));
+	size_t nv = 0;
+
+	if (extra > 0)
+		v[nv++] = extra;
+	for (size_t i = 0; i < k->n; i++) {
+		int seen = 0;
+
+		if (!k->found[i] || k->c[i].thread <= 0)
+			continue;
+		for (size_t j = 0; j < nv && !seen; j++)
+			seen = v[j] == k->c[i].thread;
+		if (!seen)
+			v[nv++] = k->c[i].thread;
+	}
+	*out = v;
+	*n = nv;
+}
+
 /* collect_threads - the distinct threads of the chain's containers and of
  * the message's own container, plus extra (0: none), into *out (owned) */
 static int
 collect_threads(struct store *s, const struct thread_msg *tm, int64_t extra,
     int64_t **out, size_t *n)
 {
-	int64_t *v = xreallocarray(NULL, tm->nchain + 2, sizeof(*v));
-	size_t nv = 0;
+	struct chain_known k;
 
-	if (extra > 0)
-		v[nv++] = extra;
-	for (size_t i = 0; i <= tm->nchain; i++) {
-		const char *mid = i < tm->nchain ? tm->chain[i] : tm->mid;
-		struct store_container c;
-		int rc, seen = 0;
-
-		if (mid == NULL)
-			continue;
-		if ((rc = store_container_get(s, mid, &c)) < 0) {
-			free(v);
-			return -1;
-		}
-		if (rc == 0)
-			continue;
-		for (size_t k = 0; k < nv && !seen; k++)
-			seen = v[k] == c.thread;
-		if (c.thread > 0 && !seen)
-			v[nv++] = c.thread;
-		store_container_release(&c);
+	if (chain_known_load(s, tm, &k) < 0) {
+		chain_known_free(&k);
+		return -1;
 	}
-	*out = v;
-	*n = nv;
+	chain_known_threads(&k, extra, out, n);
+	chain_known_free(&k);
 	return 0;
 }
 
@@ -301,20 +350,16 @@ thread_find_subject(struct store *s, const struct thread_msg *tm,
 	    tm->received - THREAD_SUBJECT_WINDOW, thread);
 }
 
-/* nearest_post_above - the nearest container above mid holding a post:
- * *post (0: none) and that post's depth */
+/* nearest_post_from - the nearest container at or above cur (a parent id,
+ * NULL: none) holding a post: *post (0: none) and that post's depth */
 static int
-nearest_post_above(struct store *s, const char *mid, int64_t *post, int *depth)
+nearest_post_from(struct store *s, const char *start, int64_t *post, int *depth)
 {
-	struct store_container c;
-	char *cur;
+	char *cur = start ? xstrdup(start) : NULL;
 	int rc;
 
 	*post = 0;
 	*depth = -1;
-	if ((rc = store_container_get(s, mid, &c)) <= 0)
-		return rc;
-	cur = c.parent_mid;
 	for (int steps = 0; cur && steps < THREAD_MAX_WALK; steps++) {
 		struct store_container up;
 
@@ -411,10 +456,13 @@ struct walk_item {
  * parents and depths; when no post is above mid, fallback (0: none, with
  * its depth fallback_depth) is the parent of mid's own post.  *newly_under
  * counts posts that now hang directly under the post `under` (adoptions).
+ * known, when not NULL, is mid's container as it now stands (saves reading
+ * it), and leaf says nothing can hang below it (it was just created).
  * Bounded by THREAD_MAX_SUBTREE. */
 static int
 relink(struct store *s, const char *mid, int64_t under, int64_t fallback,
-    int fallback_depth, int *newly_under)
+    int fallback_depth, int *newly_under, const struct store_container *known,
+    int leaf)
 {
 	struct walk_item *queue = NULL;
 	size_t head = 0, tail = 0, alloc = 0, visited = 0;
@@ -422,14 +470,20 @@ relink(struct store *s, const char *mid, int64_t under, int64_t fallback,
 	int depth, rc = 0;
 	struct store_container self;
 
-	if (nearest_post_above(s, mid, &above, &depth) < 0)
+	if (known) {
+		self = *known;
+		self.parent_mid = known->parent_mid ? xstrdup(known->parent_mid) : NULL;
+	} else if ((rc = store_container_get(s, mid, &self)) <= 0) {
+		return rc;
+	}
+	if (nearest_post_from(s, self.parent_mid, &above, &depth) < 0) {
+		store_container_release(&self);
 		return -1;
+	}
 	if (above == 0 && fallback > 0) {
 		above = fallback;
 		depth = fallback_depth;
 	}
-	if ((rc = store_container_get(s, mid, &self)) <= 0)
-		return rc;
 	rc = 0;
 	if (self.post > 0) {
 		if (set_post_parent(s, self.post, above, depth + 1) < 0) {
@@ -440,6 +494,8 @@ relink(struct store *s, const char *mid, int64_t under, int64_t fallback,
 		depth = depth + 1;
 	}
 	store_container_release(&self);
+	if (leaf)
+		return 0;
 
 	alloc = 16;
 	queue = xreallocarray(NULL, alloc, sizeof(*queue));
@@ -498,8 +554,9 @@ int
 thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
     int64_t post, struct thread_placed *out)
 {
-	struct store_thread target;
-	struct store_container self;
+	struct store_thread target = { 0 };
+	struct chain_known known = { 0 };
+	struct store_container *self, now;
 	const char *parent_mid = tm->nchain ? tm->chain[tm->nchain - 1] : NULL;
 	const char **changed = NULL;
 	size_t nchanged = 0;
@@ -510,14 +567,14 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 	memset(out, 0, sizeof(*out));
 
 	/* 2 + 4: the threads that meet, merged into the oldest. */
-	if (collect_threads(s, tm, thread, &threads, &nthreads) < 0)
-		return -1;
+	if (chain_known_load(s, tm, &known) < 0)
+		goto out;
+	chain_known_threads(&known, thread, &threads, &nthreads);
 	if ((rc = oldest_thread(s, threads, nthreads, &target)) <= 0) {
-		free(threads);
 		if (rc == 0)
 			log_warnx("thread_place <%s>: thread %lld does not exist",
 			    tm->mid, (long long)thread);
-		return -1;
+		goto out;
 	}
 	for (size_t i = 0; i < nthreads; i++) {
 		if (threads[i] == target.id)
@@ -530,43 +587,46 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 		log_debug("thread <%s>: merged %d thread(s) into %lld", tm->mid,
 		    out->merged, (long long)target.id);
 	out->thread = target.id;
+	/* Every thread the known containers were in is now the target. */
+	for (size_t i = 0; i < known.n; i++)
+		if (known.found[i] && known.c[i].thread > 0)
+			known.c[i].thread = target.id;
 
 	/* 3: placeholders for the chain, then links where safe. */
 	changed = xreallocarray(NULL, tm->nchain + 1, sizeof(*changed));
 	for (size_t i = 0; i < tm->nchain; i++) {
-		struct store_container c;
+		const struct store_container *c = &known.c[i];
+		int again = 0;
 
-		if ((rc = store_container_get(s, tm->chain[i], &c)) < 0)
-			goto out;
-		if (rc == 0) {
+		/* thread_chain() never repeats an id; should a chain do so,
+		 * the first occurrence was handled and the copy is stale. */
+		for (size_t j = 0; j < i && !again; j++)
+			again = strcmp(tm->chain[j], tm->chain[i]) == 0;
+		if (again)
+			continue;
+		if (!known.found[i]) {
 			const char *up = NULL;
 
 			/* A new placeholder's parent is the previous id,
 			 * which cannot loop: nothing points at it yet. */
-			if (i > 0 && strcmp(tm->chain[i - 1], tm->chain[i]) != 0)
+			if (i > 0)
 				up = tm->chain[i - 1];
 			if (store_container_add(s, tm->chain[i], 0, up, target.id) < 0)
 				goto out;
 			continue;
 		}
-		if (c.thread != target.id &&
-		    store_container_set_thread(s, tm->chain[i], target.id) < 0) {
-			store_container_release(&c);
+		if (c->thread != target.id &&
+		    store_container_set_thread(s, tm->chain[i], target.id) < 0)
 			goto out;
-		}
-		if (i > 0 && c.parent_mid == NULL) {
+		if (i > 0 && c->parent_mid == NULL) {
 			rc = thread_is_ancestor(store_parent, s, tm->chain[i],
 			    tm->chain[i - 1]);
-			if (rc < 0) {
-				store_container_release(&c);
+			if (rc < 0)
 				goto out;
-			}
 			if (rc == 0) {
 				if (store_container_set_parent(s, tm->chain[i],
-				    tm->chain[i - 1]) < 0) {
-					store_container_release(&c);
+				    tm->chain[i - 1]) < 0)
 					goto out;
-				}
 				changed[nchanged++] = tm->chain[i];
 			} else {
 				log_info("thread <%s>: reference <%s> under <%s> "
@@ -574,21 +634,17 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 				    tm->chain[i], tm->chain[i - 1]);
 			}
 		}
-		store_container_release(&c);
 	}
 
 	/* The message's own container: its headers decide its parent. */
-	if ((have_self = store_container_get(s, tm->mid, &self)) < 0)
-		goto out;
+	self = &known.c[known.n - 1];
+	have_self = known.found[known.n - 1];
 	/* Without a container of its own nothing points at the message yet,
 	 * so it cannot be an ancestor of its parent: no walk needed. */
 	if (parent_mid && have_self) {
 		rc = thread_is_ancestor(store_parent, s, tm->mid, parent_mid);
-		if (rc < 0) {
-			if (have_self)
-				store_container_release(&self);
+		if (rc < 0)
 			goto out;
-		}
 		if (rc > 0) {
 			log_info("thread <%s>: parent <%s> would make a loop; "
 			    "not linked", tm->mid, parent_mid);
@@ -596,28 +652,30 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 		}
 	}
 	if (have_self) {
-		if (self.post > 0 && self.post != post)
+		if (self->post > 0 && self->post != post)
 			log_warnx("thread <%s>: container already holds post %lld; "
 			    "taken over by post %lld", tm->mid,
-			    (long long)self.post, (long long)post);
+			    (long long)self->post, (long long)post);
 		if (store_container_set_post(s, tm->mid, post) < 0 ||
-		    (self.thread != target.id &&
+		    (self->thread != target.id &&
 		    store_container_set_thread(s, tm->mid, target.id) < 0) ||
-		    (parent_mid && (self.parent_mid == NULL ||
-		    strcmp(self.parent_mid, parent_mid) != 0) &&
-		    store_container_set_parent(s, tm->mid, parent_mid) < 0)) {
-			store_container_release(&self);
+		    (parent_mid && (self->parent_mid == NULL ||
+		    strcmp(self->parent_mid, parent_mid) != 0) &&
+		    store_container_set_parent(s, tm->mid, parent_mid) < 0))
 			goto out;
-		}
-		store_container_release(&self);
 	} else if (store_container_add(s, tm->mid, post, parent_mid, target.id) < 0) {
 		goto out;
 	}
+	/* The container as it now stands, for the relink below. */
+	now.post = post;
+	now.thread = target.id;
+	now.parent_mid = (char *)(parent_mid ? parent_mid :
+	    have_self ? self->parent_mid : NULL);
 
 	/* 5: parents and depths, at and below every container that moved.  A
 	 * reply glued by subject hangs under the thread's root post. */
 	for (size_t i = 0; i < nchanged; i++)
-		if (relink(s, changed[i], 0, 0, 0, &out->adopted) < 0)
+		if (relink(s, changed[i], 0, 0, 0, &out->adopted, NULL, 0) < 0)
 			goto out;
 	{
 		int64_t fallback = 0, rp;
@@ -628,7 +686,8 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 				goto out;
 			fallback = target.root;
 		}
-		if (relink(s, tm->mid, post, fallback, rd, &out->adopted) < 0)
+		if (relink(s, tm->mid, post, fallback, rd, &out->adopted, &now,
+		    !have_self) < 0)
 			goto out;
 	}
 	if (store_post_parent(s, post, &parent, &depth) <= 0)
@@ -655,6 +714,7 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 	out->depth = depth;
 	ret = 0;
 out:
+	chain_known_free(&known);
 	free(target.theme);
 	free(threads);
 	free(changed);
