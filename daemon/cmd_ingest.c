@@ -35,6 +35,12 @@
 #define IMPORT_BATCH_MESSAGES 1000
 #define IMPORT_BATCH_BYTES (8u << 20)
 #define IMPORT_CACHE_KB "16384"
+/* Pages of WAL between checkpoints (the default is 1000, 4 MB): every
+ * checkpoint copies each page changed since the last one into the database
+ * and syncs it, and an import changes the same index and search pages in
+ * every batch; at 64 MB they are copied a sixteenth as often (20 000
+ * messages: 6.6 s -> 5.8 s of CPU).  The WAL file may grow to that size. */
+#define IMPORT_CHECKPOINT_PAGES "16384"
 /* Slack above max_message_kb that the mbox reader keeps, so route.c sees
  * the real size of a message just over the limit. */
 #define IMPORT_CAP_SLACK (64u * 1024)
@@ -611,6 +617,7 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	/* A bigger page cache than the default 2 MB: the containers and
 	 * messages indexes are looked up at random. */
 	store_exec(s, "PRAGMA cache_size = -" IMPORT_CACHE_KB);
+	store_exec(s, "PRAGMA wal_autocheckpoint = " IMPORT_CHECKPOINT_PAGES);
 	cap = (size_t)c->list.max_message_kb * 1024 + IMPORT_CAP_SLACK;
 	mb = mbox_open(fp, cap);
 	origin = xasprintf("mbox:%s", file);
