@@ -211,6 +211,69 @@ store_archive_raws(struct store *s, const char *theme, int64_t session,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive raws");
 }
 
+#define RAWS_AFTER "(p.received > ?3 OR (p.received = ?3 AND p.id > ?4))"
+
+int
+store_archive_raws_after(struct store *s, const char *theme, int64_t session,
+    time_t received, int64_t id,
+    int (*fn)(void *arg, const char *raw, size_t len, time_t received, int64_t id),
+    void *arg)
+{
+	static const char sql[] =
+	    "SELECT m.raw, p.received, p.id FROM posts p JOIN messages m ON m.id = p.message"
+	    " WHERE p.state = 'accepted' AND p.theme = ?1 AND COALESCE(p.session, 0) = ?2"
+	    " AND " RAWS_AFTER " ORDER BY p.received, p.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)received);
+	sqlite3_bind_int64(st, 4, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *raw = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		if (fn(arg, raw ? raw : "", (size_t)n,
+		    (time_t)sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 2)) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive raws");
+}
+
+int
+store_archive_raws_split(struct store *s, const char *theme, int64_t session,
+    time_t received, int64_t id, int64_t *upto, int64_t *sum, int64_t *after)
+{
+	static const char sql[] =
+	    "SELECT total(NOT " RAWS_AFTER "), total(CASE WHEN NOT " RAWS_AFTER
+	    " THEN p.id END), total(" RAWS_AFTER ") FROM posts p"
+	    " WHERE p.state = 'accepted' AND p.theme = ?1 AND COALESCE(p.session, 0) = ?2";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)received);
+	sqlite3_bind_int64(st, 4, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*upto = (int64_t)sqlite3_column_double(st, 0);
+		*sum = (int64_t)sqlite3_column_double(st, 1);
+		*after = (int64_t)sqlite3_column_double(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive raws split");
+}
+
 int
 store_archive_changed(struct store *s, time_t since,
     int (*fn)(void *arg, int64_t thread, const char *theme, int64_t session),

@@ -52,6 +52,20 @@ int store_archive_attachments(struct store *s, int64_t post,
 int store_archive_raws(struct store *s, const char *theme, int64_t session,
     int (*fn)(void *arg, const char *raw, size_t len, time_t received), void *arg);
 
+/* store_archive_raws_after - store_archive_raws() limited to the posts
+ * sorting after (received, id) in that order (received -1: all), and the
+ * callback also gets the post's id: an mbox file can grow by appending */
+int store_archive_raws_after(struct store *s, const char *theme, int64_t session,
+    time_t received, int64_t id,
+    int (*fn)(void *arg, const char *raw, size_t len, time_t received, int64_t id),
+    void *arg);
+/* store_archive_raws_split - of the accepted posts of theme and session:
+ * how many sort at or before (received, id) and the sum of their ids
+ * (what an mbox file written up to there holds, if nothing was taken out
+ * or slipped in since), and how many sort after.  0 or -1. */
+int store_archive_raws_split(struct store *s, const char *theme, int64_t session,
+    time_t received, int64_t id, int64_t *upto, int64_t *sum, int64_t *after);
+
 /* store_archive_changed - threads with an accepted post that arrived at or
  * after since, and sessions whose summary or state changed since then */
 int store_archive_changed(struct store *s, time_t since,

@@ -245,6 +245,50 @@ Test(archive, update_rewrites_only_what_changed)
 	}
 }
 
+/* An update appends the new posts to a session's mbox instead of
+ * rewriting it: the result must be the file a full build writes, also
+ * after a post was taken out (then the update rewrites it). */
+Test(archive, update_appends_to_mbox_as_a_build_writes_it)
+{
+	char *appended, *built;
+
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
+	cr_assert_gt(archive_build(store, conf), 0);
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: Appended\r\nMessage-ID: <app1@example.org>\r\n\r\nFrom the start\r\n");
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: Appended too\r\nMessage-ID: <app2@example.org>\r\n\r\nmail x@y.org\r\n");
+	setenv("BARAZA_NOW", "2020-11-21T11:00:00Z", 1);
+	cr_assert_geq(archive_update(store, conf), 0);
+	appended = read_file("funding/1.mbox");
+	cr_expect(strstr(appended, "Subject: Appended too") != NULL, "the new post is missing");
+	cr_assert_gt(archive_build(store, conf), 0);
+	built = read_file("funding/1.mbox");
+	cr_expect_str_eq(appended, built, "the appended mbox differs from a rebuilt one");
+	free(appended);
+	free(built);
+	/* a post taken out: the next update must not append to a file that
+	 * still holds it */
+	cr_assert_eq(store_exec(store, "UPDATE posts SET state = 'rejected'"
+	    " WHERE message_id = 'app1@example.org'"), 0);
+	setenv("BARAZA_NOW", "2020-11-21T12:00:00Z", 1);
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: Third\r\nMessage-ID: <app3@example.org>\r\n\r\nthird\r\n");
+	setenv("BARAZA_NOW", "2020-11-21T13:00:00Z", 1);
+	cr_assert_geq(archive_update(store, conf), 0);
+	appended = read_file("funding/1.mbox");
+	cr_expect(strstr(appended, "Subject: Appended\r") == NULL &&
+	    strstr(appended, "Subject: Appended\n") == NULL,
+	    "the rejected post is still in the mbox");
+	cr_expect(strstr(appended, "Subject: Third") != NULL, "the third post is missing");
+	cr_assert_gt(archive_build(store, conf), 0);
+	built = read_file("funding/1.mbox");
+	cr_expect_str_eq(appended, built, "after a removal: the updated mbox differs from a rebuilt one");
+	free(appended);
+	free(built);
+}
+
 Test(mask, addresses_masked_ids_kept)
 {
 	static const struct {
