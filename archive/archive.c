@@ -639,22 +639,20 @@ index_session(void *arg, const struct digest_session *d)
 	return 0;
 }
 
-static int
-has_between(void *arg, const struct archive_thread *t)
-{
-	(void)t;
-	(*(int *)arg)++;
-	return -1;      /* one is enough */
-}
-
 static void
 index_theme(struct site *w, struct buf *b, size_t idx, const char *slug,
     const char *title, time_t now)
 {
 	struct index_ctx x = { w, b, slug, now, 0 };
-	int between = 0, general = strcmp(slug, "general") == 0;
+	int between, general = strcmp(slug, "general") == 0;
 
-	store_archive_threads(w->s, slug, 0, has_between, &between);
+	/* an EXISTS: grouping a theme's threads only to see one costs as
+	 * much as the whole between page */
+	between = store_archive_has_threads(w->s, slug, 0);
+	if (between < 0) {
+		w->failed = 1;
+		between = 0;
+	}
 	/* The general floor has no sessions: it shows only when used. */
 	if (general && !between)
 		return;

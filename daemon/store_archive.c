@@ -64,6 +64,27 @@ store_archive_threads(struct store *s, const char *theme, int64_t session,
 }
 
 int
+store_archive_has_threads(struct store *s, const char *theme, int64_t session)
+{
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM threads th JOIN posts p ON p.thread = th.id"
+	    " AND p.state = 'accepted' AND p.kind <> 'summary'"
+	    " WHERE th.theme = ?1 AND COALESCE(th.session, 0) = ?2)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc, has = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		has = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? has : store_log_error(s, "archive threads");
+}
+
+int
 store_archive_thread(struct store *s, int64_t id,
     int (*fn)(void *arg, const struct archive_thread *t), void *arg)
 {

@@ -22,6 +22,9 @@ struct archive_thread {
  * posts outside any session), newest activity first */
 int store_archive_threads(struct store *s, const char *theme, int64_t session,
     int (*fn)(void *arg, const struct archive_thread *t), void *arg);
+/* store_archive_has_threads - 1 when store_archive_threads() would hand
+ * over at least one thread, 0 when none, -1 error (without grouping them) */
+int store_archive_has_threads(struct store *s, const char *theme, int64_t session);
 /* store_archive_thread - 1 and the thread's row, 0 when it has no accepted post */
 int store_archive_thread(struct store *s, int64_t id,
     int (*fn)(void *arg, const struct archive_thread *t), void *arg);
