@@ -289,17 +289,26 @@ outbox_mark_sent(struct store *s, int64_t id, time_t now)
 int
 outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 {
-	/* 16 ids a statement; unused places are NULL, which matches no row */
+	/* 16 ids a statement; unused places are NULL, which matches no row.
+	 * The IN list is built anew on each run of the statement, which
+	 * costs about two single-row UPDATEs (callgrind): below 4 ids the
+	 * rows are marked one by one. */
 	static const char sql[] =
 	    "UPDATE outbox_rcpt SET state = 'sent', updated = ?1, next_try = 0, "
 	    "attempts = attempts + 1 WHERE id IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
 	    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
-	enum { PER = 16 };
+	enum { PER = 16, MIN = 4 };
 
 	for (size_t i = 0; i < n; i += PER) {
-		sqlite3_stmt *st = store_stmt(s, sql);
+		sqlite3_stmt *st;
 
-		if (st == NULL)
+		if (n - i < MIN) {
+			for (; i < n; i++)
+				if (outbox_mark_sent(s, ids[i], now) < 0)
+					return -1;
+			break;
+		}
+		if ((st = store_stmt(s, sql)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 		for (size_t k = 0; k < PER; k++) {
