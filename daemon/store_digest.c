@@ -16,6 +16,14 @@
 	" AND (?1 = 0 OR p.session = ?1)" \
 	" AND (?3 = 0 OR (p.received >= ?2 AND p.received < ?3))" \
 	" AND (?4 IS NULL OR p.theme = ?4) "
+/* SCOPE for a scope with a session: the same rows, but "p.session = ?1"
+ * alone lets SQLite use posts_session, where "(?1 = 0 OR ...)" makes it
+ * read every post (text included) - the figures of a session page ran
+ * eight such scans per archive refresh. */
+#define SCOPE_SESSION \
+	" p.session = ?1 AND p.state = 'accepted' AND p.kind <> 'summary'" \
+	" AND (?3 = 0 OR (p.received >= ?2 AND p.received < ?3))" \
+	" AND (?4 IS NULL OR p.theme = ?4) "
 
 static void
 bind_scope(sqlite3_stmt *st, const struct digest_scope *sc)
@@ -264,52 +272,60 @@ one_int(struct store *s, const char *sql, const struct digest_scope *sc, long *o
 int
 store_figures(struct store *s, const struct digest_scope *sc, struct figures *f)
 {
-	static const char q_counts[] =
-	    "SELECT count(*) FROM posts p WHERE" SCOPE;
-	static const char q_voices[] =
+	/* [0]: any scope, [1]: a session's (SCOPE_SESSION) */
+#define FIGURE_QUERY(name, head, tail) \
+	static const char *const name[2] = { head SCOPE tail, head SCOPE_SESSION tail }
+	FIGURE_QUERY(q_counts, "SELECT count(*) FROM posts p WHERE", "");
+	FIGURE_QUERY(q_voices,
 	    "SELECT count(DISTINCT lower(COALESCE(p.author_email, 'former member')))"
-	    " FROM posts p WHERE" SCOPE;
-	static const char q_threads[] =
-	    "SELECT count(DISTINCT p.thread) FROM posts p WHERE" SCOPE;
-	static const char q_replies[] =
-	    "SELECT count(*) FROM posts p WHERE" SCOPE " AND p.parent IS NOT NULL";
-	static const char q_unanswered[] =
-	    "SELECT count(*) FROM posts p WHERE" SCOPE " AND p.kind = 'question'"
-	    " AND NOT EXISTS (SELECT 1 FROM posts c WHERE c.parent = p.id"
-	    " AND c.state = 'accepted')";
-	/* A voice is new when its first accepted post ever is in the scope. */
-	static const char q_new[] =
-	    "SELECT count(*) FROM (SELECT min(id) AS first FROM posts"
-	    " WHERE state = 'accepted' AND kind <> 'summary' AND author_email IS NOT NULL"
-	    " GROUP BY lower(author_email)) f JOIN posts p ON p.id = f.first WHERE" SCOPE;
-	static const char q_top3[] =
-	    "SELECT COALESCE(sum(n), 0) FROM (SELECT count(*) AS n FROM posts p WHERE" SCOPE
+	    " FROM posts p WHERE", "");
+	FIGURE_QUERY(q_threads, "SELECT count(DISTINCT p.thread) FROM posts p WHERE", "");
+	FIGURE_QUERY(q_replies, "SELECT count(*) FROM posts p WHERE",
+	    " AND p.parent IS NOT NULL");
+	FIGURE_QUERY(q_unanswered, "SELECT count(*) FROM posts p WHERE",
+	    " AND p.kind = 'question' AND NOT EXISTS (SELECT 1 FROM posts c"
+	    " WHERE c.parent = p.id AND c.state = 'accepted')");
+	/* A voice is new when its first accepted post ever is in the scope:
+	 * its first post in the scope has no accepted non-summary post with
+	 * a smaller id (looked up in posts_author_email; NOCASE folds ASCII
+	 * as lower() does), so only the scope's posts are grouped. */
+	FIGURE_QUERY(q_new,
+	    "SELECT count(*) FROM (SELECT p.author_email AS a, min(p.id) AS first"
+	    " FROM posts p WHERE",
+	    " AND p.author_email IS NOT NULL GROUP BY lower(p.author_email)) f"
+	    " WHERE NOT EXISTS (SELECT 1 FROM posts q WHERE q.author_email = f.a"
+	    " COLLATE NOCASE AND q.id < f.first AND q.state = 'accepted'"
+	    " AND q.kind <> 'summary')");
+	FIGURE_QUERY(q_top3,
+	    "SELECT COALESCE(sum(n), 0) FROM (SELECT count(*) AS n FROM posts p WHERE",
 	    " GROUP BY lower(COALESCE(p.author_email, 'former member'))"
-	    " ORDER BY n DESC LIMIT 3)";
-	static const char q_regions[] =
+	    " ORDER BY n DESC LIMIT 3)");
+	FIGURE_QUERY(q_regions,
 	    "SELECT COALESCE(NULLIF(m.region, ''), 'unknown'), count(*),"
 	    " count(DISTINCT lower(COALESCE(p.author_email, 'former member')))"
-	    " FROM posts p LEFT JOIN members m ON m.id = p.author WHERE" SCOPE
-	    " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50";
+	    " FROM posts p LEFT JOIN members m ON m.id = p.author WHERE",
+	    " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50");
+#undef FIGURE_QUERY
+	const int v = sc->session != 0;
 	long replies = 0, top3 = 0;
 	sqlite3_stmt *st;
 	size_t alloc = 0;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
-	if (one_int(s, q_counts, sc, &f->posts) < 0 ||
-	    one_int(s, q_voices, sc, &f->voices) < 0 ||
-	    one_int(s, q_threads, sc, &f->threads) < 0 ||
-	    one_int(s, q_replies, sc, &replies) < 0 ||
-	    one_int(s, q_unanswered, sc, &f->unanswered) < 0 ||
-	    one_int(s, q_new, sc, &f->new_voices) < 0 ||
-	    one_int(s, q_top3, sc, &top3) < 0)
+	if (one_int(s, q_counts[v], sc, &f->posts) < 0 ||
+	    one_int(s, q_voices[v], sc, &f->voices) < 0 ||
+	    one_int(s, q_threads[v], sc, &f->threads) < 0 ||
+	    one_int(s, q_replies[v], sc, &replies) < 0 ||
+	    one_int(s, q_unanswered[v], sc, &f->unanswered) < 0 ||
+	    one_int(s, q_new[v], sc, &f->new_voices) < 0 ||
+	    one_int(s, q_top3[v], sc, &top3) < 0)
 		return -1;
 	if (f->posts == 0)
 		f->voices = 0;
 	f->replies_per_thread = f->threads ? (double)replies / (double)f->threads : 0;
 	f->top3_share = f->posts ? (double)top3 / (double)f->posts : 0;
-	if ((st = store_stmt(s, q_regions)) == NULL)
+	if ((st = store_stmt(s, q_regions[v])) == NULL)
 		return -1;
 	bind_scope(st, sc);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
