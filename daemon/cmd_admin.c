@@ -271,29 +271,39 @@ printable(const char *text, char *out, size_t outlen)
 
 /* pid_is_barazad - 1 when process pid exists and (where /proc tells) is a
  * barazad, 0 otherwise.  The name check keeps a recycled pid from passing
- * for the daemon; without /proc (or hidden by hidepid) existence alone
- * counts.  EPERM from kill means it exists under another user. */
+ * for the daemon: one of the words of its command line must be a program
+ * named barazad (a path ending in "/barazad", so that a daemon run under
+ * valgrind or another wrapper counts too).  Without /proc (or hidden by
+ * hidepid) existence alone counts; EPERM from kill means it exists under
+ * another user. */
 static int
 pid_is_barazad(long pid)
 {
-	char path[64], comm[32];
+	char path[64], cmdline[4096];
 	ssize_t n;
+	size_t off;
 	int fd;
 
 	if (pid <= 0 || (pid_t)pid != pid)
 		return 0;
 	if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 1;
-	n = read(fd, comm, sizeof(comm) - 1);
+	n = read(fd, cmdline, sizeof(cmdline) - 1);
 	close(fd);
 	if (n <= 0)
-		return 1;
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-	return strcmp(comm, "barazad") == 0;
+		return 1;     /* a zombie, or not ours to read */
+	cmdline[n] = '\0';
+	/* NUL-separated words; a cut last word is still NUL-terminated */
+	for (off = 0; off < (size_t)n; off += strlen(cmdline + off) + 1) {
+		const char *w = cmdline + off, *base = strrchr(w, '/');
+
+		if (strcmp(base ? base + 1 : w, "barazad") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* pidfile_read - the pid in path: >0, 0 when missing or unreadable */

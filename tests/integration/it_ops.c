@@ -354,7 +354,7 @@ Test(health, running_daemon_and_stale_fetch)
 	unsetenv("BARAZA_NOW");
 	run_ok(&env, "init");
 	daemon_start(&env, &d);
-	cr_assert(wait_log(&d, "polling again", 20000),
+	cr_assert(wait_log(&d, "polling again", 60000),
 	    "barazad did not finish a cycle");
 
 	snprintf(want, sizeof(want), "health: barazad running (pid %ld, since ",
@@ -575,7 +575,7 @@ Test(service, sigterm_finishes_the_current_step, .timeout = 240)
 		h_post(&env, &m);
 	}
 	daemon_start(&env, &d);
-	cr_assert(wait_log(&d, "message 1,", 30000), "barazad processed nothing");
+	cr_assert(wait_log(&d, "message 1,", 60000), "barazad processed nothing");
 	rc = daemon_stop(&d);
 	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM, want 0", rc);
 
