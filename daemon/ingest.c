@@ -221,6 +221,7 @@ store_post_message(struct ingest_ctx *x)
 	struct classify_result cr;
 	char *reply_mid = NULL;
 	struct thread_msg tm = { 0 };
+	struct thread_cache tcache = { 0 };  /* containers read once for all */
 	struct thread_placed placed;
 	struct store_post sp = { 0 };
 	int64_t thread = 0, session = 0, author = 0, post = 0;
@@ -243,6 +244,7 @@ store_post_message(struct ingest_ctx *x)
 	}
 	norm = classify_normalize_subject(x->c, m->subject);
 	tm.mid = x->mid;
+	tm.cache = &tcache;
 	tm.chain = chain;
 	tm.subject = m->subject;
 	tm.norm_subject = norm;
@@ -323,6 +325,7 @@ store_post_message(struct ingest_ctx *x)
 	    held ? (reason ? reason : "moderation") : "");
 	ret = 0;
 out:
+	thread_cache_release(&tcache);
 	free(reply_mid);
 	free(thread_theme);
 	free(norm);

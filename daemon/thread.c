@@ -205,20 +205,14 @@ older(const struct store_thread *a, const struct store_thread *b)
 	return a->id < b->id;
 }
 
-/* The containers of a message's chain and of the message itself, read
- * once: thread_place() needs them for the threads that meet and again for
- * the links, and nothing writes them in between except the thread merges,
- * which chain_known_merged() applies to the copies. */
-struct chain_known {
-	size_t n;                      /* tm->nchain + 1 (the last: the message) */
-	struct store_container *c;     /* [n], owned */
-	int *found;                    /* [n]: 1 when c[i] was read */
-};
+/* A message's chain containers are read once (struct thread_cache, in
+ * thread.h): thread_place() needs them for the threads that meet and again
+ * for the links, and nothing writes them in between except the thread
+ * merges, which thread_place() applies to the copies. */
 
-/* chain_known_load - read the containers of tm's chain and of tm->mid */
+/* cache_load - read the containers of tm's chain and of tm->mid into k */
 static int
-chain_known_load(struct store *s, const struct thread_msg *tm,
-    struct chain_known *k)
+cache_load(struct store *s, const struct thread_msg *tm, struct thread_cache *k)
 {
 	k->n = tm->nchain + 1;
 	k->c = xcalloc(k->n, sizeof(*k->c));
@@ -229,15 +223,17 @@ chain_known_load(struct store *s, const struct thread_msg *tm,
 
 		if (mid == NULL)
 			continue;
-		if ((rc = store_container_get(s, mid, &k->c[i])) < 0)
+		if ((rc = store_container_get(s, mid, &k->c[i])) < 0) {
+			thread_cache_release(k);
 			return -1;
+		}
 		k->found[i] = rc;
 	}
 	return 0;
 }
 
-static void
-chain_known_free(struct chain_known *k)
+void
+thread_cache_release(struct thread_cache *k)
 {
 	if (k->c)
 		for (size_t i = 0; i < k->n; i++)
@@ -247,10 +243,25 @@ chain_known_free(struct chain_known *k)
 	memset(k, 0, sizeof(*k));
 }
 
-/* chain_known_threads - the distinct threads of the known containers, plus
+/* cache_get - the message's containers: the caller's cache (read now if
+ * it was not yet), else local (release it) */
+static int
+cache_get(struct store *s, const struct thread_msg *tm,
+    struct thread_cache *local, struct thread_cache **k)
+{
+	struct thread_cache *t = tm->cache ? tm->cache : local;
+
+	*k = t;
+	if (t->n == tm->nchain + 1 && t->c)
+		return 0;
+	thread_cache_release(t);
+	return cache_load(s, tm, t);
+}
+
+/* cache_threads - the distinct threads of the known containers, plus
  * extra (0: none), into *out (owned) */
 static void
-chain_known_threads(const struct chain_known *k, int64_t extra, int64_t **out,
+cache_threads(const struct thread_cache *k, int64_t extra, int64_t **out,
     size_t *n)
 {
 	int64_t *v = xreallocarray(NULL, k->n + 1, sizeof(*v));
@@ -270,23 +281,6 @@ chain_known_threads(const struct chain_known *k, int64_t extra, int64_t **out,
 	}
 	*out = v;
 	*n = nv;
-}
-
-/* collect_threads - the distinct threads of the chain's containers and of
- * the message's own container, plus extra (0: none), into *out (owned) */
-static int
-collect_threads(struct store *s, const struct thread_msg *tm, int64_t extra,
-    int64_t **out, size_t *n)
-{
-	struct chain_known k;
-
-	if (chain_known_load(s, tm, &k) < 0) {
-		chain_known_free(&k);
-		return -1;
-	}
-	chain_known_threads(&k, extra, out, n);
-	chain_known_free(&k);
-	return 0;
 }
 
 /* oldest_thread - the oldest of v[0..n), 1 and *t (free t->theme) */
@@ -322,14 +316,17 @@ thread_find(struct store *s, const struct thread_msg *tm, int64_t *thread,
     char **theme)
 {
 	struct store_thread best;
+	struct thread_cache local = { 0 }, *k;
 	int64_t *v;
 	size_t n;
 	int rc;
 
 	*thread = 0;
 	*theme = NULL;
-	if (collect_threads(s, tm, 0, &v, &n) < 0)
+	if (cache_get(s, tm, &local, &k) < 0)
 		return -1;
+	cache_threads(k, 0, &v, &n);
+	thread_cache_release(&local);
 	rc = oldest_thread(s, v, n, &best);
 	free(v);
 	if (rc <= 0)
@@ -409,29 +406,31 @@ thread_guess_parent(struct store *s, const struct thread_msg *tm, int64_t thread
     int64_t *parent, int *depth)
 {
 	struct store_thread t;
+	struct thread_cache local = { 0 }, *k;
 	int64_t pp;
 	int rc;
 
 	*parent = 0;
 	*depth = 0;
+	if (cache_get(s, tm, &local, &k) < 0)
+		return -1;
 	for (size_t i = tm->nchain; i-- > 0;) {
-		struct store_container c;
+		int64_t post = k->c[i].post;
 
-		if ((rc = store_container_get(s, tm->chain[i], &c)) < 0)
+		if (!k->found[i] || post <= 0)
+			continue;
+		if ((rc = store_post_parent(s, post, &pp, depth)) < 0) {
+			thread_cache_release(&local);
 			return -1;
+		}
 		if (rc == 0)
 			continue;
-		store_container_release(&c);
-		if (c.post <= 0)
-			continue;
-		if ((rc = store_post_parent(s, c.post, &pp, depth)) < 0)
-			return -1;
-		if (rc == 0)
-			continue;
-		*parent = c.post;
+		*parent = post;
 		(*depth)++;
+		thread_cache_release(&local);
 		return 0;
 	}
+	thread_cache_release(&local);
 	if (tm->by_subject && thread > 0) {
 		if ((rc = store_thread_get(s, thread, &t)) < 0)
 			return -1;
@@ -555,7 +554,7 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
     int64_t post, struct thread_placed *out)
 {
 	struct store_thread target = { 0 };
-	struct chain_known known = { 0 };
+	struct thread_cache local = { 0 }, *known = &local;
 	struct store_container *self, now;
 	const char *parent_mid = tm->nchain ? tm->chain[tm->nchain - 1] : NULL;
 	const char **changed = NULL;
@@ -567,9 +566,9 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 	memset(out, 0, sizeof(*out));
 
 	/* 2 + 4: the threads that meet, merged into the oldest. */
-	if (chain_known_load(s, tm, &known) < 0)
+	if (cache_get(s, tm, &local, &known) < 0)
 		goto out;
-	chain_known_threads(&known, thread, &threads, &nthreads);
+	cache_threads(known, thread, &threads, &nthreads);
 	if ((rc = oldest_thread(s, threads, nthreads, &target)) <= 0) {
 		if (rc == 0)
 			log_warnx("thread_place <%s>: thread %lld does not exist",
@@ -588,14 +587,14 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 		    out->merged, (long long)target.id);
 	out->thread = target.id;
 	/* Every thread the known containers were in is now the target. */
-	for (size_t i = 0; i < known.n; i++)
-		if (known.found[i] && known.c[i].thread > 0)
-			known.c[i].thread = target.id;
+	for (size_t i = 0; i < known->n; i++)
+		if (known->found[i] && known->c[i].thread > 0)
+			known->c[i].thread = target.id;
 
 	/* 3: placeholders for the chain, then links where safe. */
 	changed = xreallocarray(NULL, tm->nchain + 1, sizeof(*changed));
 	for (size_t i = 0; i < tm->nchain; i++) {
-		const struct store_container *c = &known.c[i];
+		const struct store_container *c = &known->c[i];
 		int again = 0;
 
 		/* thread_chain() never repeats an id; should a chain do so,
@@ -604,7 +603,7 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 			again = strcmp(tm->chain[j], tm->chain[i]) == 0;
 		if (again)
 			continue;
-		if (!known.found[i]) {
+		if (!known->found[i]) {
 			const char *up = NULL;
 
 			/* A new placeholder's parent is the previous id,
@@ -637,8 +636,8 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 	}
 
 	/* The message's own container: its headers decide its parent. */
-	self = &known.c[known.n - 1];
-	have_self = known.found[known.n - 1];
+	self = &known->c[known->n - 1];
+	have_self = known->found[known->n - 1];
 	/* Without a container of its own nothing points at the message yet,
 	 * so it cannot be an ancestor of its parent: no walk needed. */
 	if (parent_mid && have_self) {
@@ -714,7 +713,8 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 	out->depth = depth;
 	ret = 0;
 out:
-	chain_known_free(&known);
+	/* The containers are written now: what was read is stale. */
+	thread_cache_release(known);
 	free(target.theme);
 	free(threads);
 	free(changed);

@@ -59,6 +59,23 @@ int thread_subject_fallback_ok(int reply_like, time_t thread_last_post,
 
 /* ---- store-backed ------------------------------------------------------- */
 
+struct store_container;
+
+/* thread_cache - the stored containers of one message's chain and of the
+ * message itself, read once by whichever of thread_find(),
+ * thread_guess_parent() and thread_place() comes first and used again by
+ * the others (thread_place() empties it: it writes them).  Zero it before
+ * use and release it after.  It stays right only while nothing writes
+ * containers between those calls (ingest writes none). */
+struct thread_cache {
+	size_t n;                     /* chain length + 1; 0: not read yet */
+	struct store_container *c;    /* [n], owned; the last: the message's */
+	int *found;                   /* [n]: 1 when c[i] is stored */
+};
+
+/* thread_cache_release - free what tc holds; tc is empty afterwards */
+void thread_cache_release(struct thread_cache *tc);
+
 struct thread_msg {
 	const char *mid;              /* the new post's id (borrowed) */
 	const char *const *chain;     /* from thread_chain (borrowed) */
@@ -68,6 +85,7 @@ struct thread_msg {
 	int reply_like;               /* see thread_subject_fallback_ok */
 	int by_subject;               /* the thread was found by subject */
 	time_t received;
+	struct thread_cache *cache;   /* NULL, or one kept across the calls */
 };
 
 /* thread_find - the thread a message belongs to by its references (the

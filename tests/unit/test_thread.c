@@ -219,8 +219,10 @@ Test(thread_subject, fallback_window)
 
 static struct store *db;
 static char dbpath[64];
-/* 1: insert posts with thread_guess_parent's parent, as ingest does; 0:
- * without, so thread_place has to set every parent itself */
+/* 1: insert posts with thread_guess_parent's parent and keep the
+ * containers read in a thread_cache across the calls, as ingest does; 0:
+ * neither, so thread_place has to set every parent itself and every call
+ * reads the containers afresh */
 static int use_guess;
 
 static void
@@ -269,6 +271,7 @@ add(const struct tmsg *t, const char *prefix, int minute)
 	const char *refs[6], *chain[THREAD_MAX_REFS];
 	size_t nrefs = 0;
 	struct thread_msg tm = { 0 };
+	struct thread_cache tc = { 0 };
 	struct thread_placed pl;
 	struct store_message sm = { 0 };
 	struct store_post sp = { 0 };
@@ -303,6 +306,8 @@ add(const struct tmsg *t, const char *prefix, int minute)
 	tm.norm_subject = norm;
 	tm.received = when;
 	tm.reply_like = tm.nchain > 0 || classify_is_reply_subject(sub);
+	if (use_guess)
+		tm.cache = &tc;
 
 	cr_assert_eq(store_begin(db), 0);
 	rc = thread_find(db, &tm, &thread, &ttheme);
@@ -339,6 +344,8 @@ add(const struct tmsg *t, const char *prefix, int minute)
 	cr_assert_eq(store_post_add(db, &sp, &post), 0);
 	cr_assert_eq(thread_place(db, &tm, thread, post, &pl), 0, "place %s", mid);
 	cr_assert_eq(store_commit(db), 0);
+	cr_assert_eq(tc.n, 0, "thread_place must empty the cache (its copies are stale)");
+	thread_cache_release(&tc);
 	free(norm);
 	free(ttheme);
 	return pl.thread;
