@@ -990,7 +990,7 @@ store_post_search(struct store *s, char *const *words, size_t nwords,
 	    " p.received, p.new_text,"
 	    " snippet(posts_fts, 2, '[', ']', '...', 12), p.thread"
 	    " FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid"
-	    " WHERE posts_fts MATCH ?1 AND p.state != 'rejected'"
+	    " WHERE posts_fts MATCH ?1 AND p.state = 'accepted'"
 	    " ORDER BY bm25(posts_fts, 4.0, 2.0, 1.0), p.id LIMIT ?2";
 	sqlite3_stmt *st;
 	struct store_post_row p;

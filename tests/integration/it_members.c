@@ -131,6 +131,14 @@ Test(members, subscribe_confirm_digest_themes_search_one_click)
 	m.subject = "Pooled funds managed by partners";
 	m.body = "Has anyone tried pooled funds that partners manage themselves?\n";
 	deliver(&env, &m);
+	/* A non-member's post on the same words is held: a member's search
+	 * must not show what the facilitators have not let through. */
+	memset(&m, 0, sizeof(m));
+	m.from = "Stranger <stranger@elsewhere.example>";
+	m.to = "cop+funding@example.org";
+	m.subject = "Pooled funds offer, unmoderated";
+	m.body = "Pooled funds for anyone: reply with your bank details.\n";
+	deliver(&env, &m);
 
 	/* 4. digest mode, themes and search in one command mail. */
 	memset(&m, 0, sizeof(m));
@@ -146,6 +154,7 @@ Test(members, subscribe_confirm_digest_themes_search_one_click)
 	cr_expect(strstr(mail, "you now follow: funding risk") != NULL, "%s", mail);
 	cr_expect(strstr(mail, "Pooled funds managed by partners") != NULL, "search hit:\n%s", mail);
 	cr_expect(strstr(mail, "cop+reply-") != NULL, "search hit has a reply address");
+	cr_expect(strstr(mail, "unmoderated") == NULL, "a held post was found by search:\n%s", mail);
 	free(mail);
 	json = member_json(&env);
 	cr_expect(strstr(json, "\"digest\"") != NULL, "%s", json);
