@@ -344,16 +344,8 @@ store_sessions_open_at(struct store *s, time_t t,
 	*out = NULL;
 	*n = 0;
 	*any = 0;
-	if ((st = store_stmt(s, sql_any)) == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*any = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return store_log_error(s, "sessions");
-	if (!*any)
-		return 0;
+	/* The open sessions first: when there are some, the database has
+	 * sessions, and the EXISTS below (once per message) is not needed. */
 	if ((st = store_stmt(s, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, 1);
@@ -384,6 +376,18 @@ store_sessions_open_at(struct store *s, time_t t,
 	if (rc != SQLITE_DONE) {
 		store_sessions_free(&v, nv);
 		return store_log_error(s, "sessions open");
+	}
+	if (nv > 0) {
+		*any = 1;
+	} else {
+		if ((st = store_stmt(s, sql_any)) == NULL)
+			return -1;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*any = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return store_log_error(s, "sessions");
 	}
 	*out = v;
 	*n = nv;
