@@ -346,6 +346,9 @@ struct smtp_pool {
 	size_t group;                 /* wake the caller after this many */
 	long wait_ms;                 /* or when the oldest is this old */
 	int draining;                 /* the caller waits for everything */
+	int urgent;                   /* a finished one found the server
+	                               * unusable: hand back at once */
+	int proven;                   /* one went through: the server works */
 	smtp_group_fn *group_fn;
 	int stop;
 	struct worker *w;
@@ -418,9 +421,16 @@ worker_main(void *arg)
 		p->done_tail = &t->next;
 		if (p->ndone++ == 0)
 			clock_gettime(CLOCK_MONOTONIC, &p->first_done);
+		if (t->unusable)
+			p->urgent = 1;
+		else
+			p->proven = 1;
 		/* wake the caller for a whole group, or when there is nothing
-		 * left to send (it may be waiting to refill, or to drain) */
-		if (p->ndone >= p->group || p->todo == NULL || p->draining)
+		 * left to send (it may be waiting to refill, or to drain), or
+		 * at once when the server cannot be used: it should stop
+		 * submitting after two transactions per connection, as before */
+		if (p->ndone >= p->group || p->todo == NULL || p->draining ||
+		    p->urgent)
 			pthread_cond_signal(&p->done_cv);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -508,6 +518,7 @@ hand_back(struct smtp_pool *p)
 		p->done = NULL;
 		p->done_tail = &p->done;
 		p->ndone = 0;
+		p->urgent = 0;
 		pthread_mutex_unlock(&p->mu);
 		while (list) {
 			struct smtp_txn *t = list;
@@ -541,17 +552,20 @@ ms_since(const struct timespec *t0)
 static int
 due(struct smtp_pool *p)
 {
-	return p->ndone > 0 && (p->ndone >= p->group || p->wait_ms <= 0 ||
+	return p->ndone > 0 && (p->ndone >= p->group || p->urgent || p->wait_ms <= 0 ||
 	    ms_since(&p->first_done) >= p->wait_ms);
 }
 
-/* full - no room for another transaction (lock held): the count, or the
- * bytes once every connection has two */
+/* full - no room for another transaction (lock held): two per connection
+ * until one has gone through (a server that cannot be used costs no more
+ * tries than that), then group - 1 more, unless they hold the bytes cap */
 static int
 full(struct smtp_pool *p)
 {
-	return p->in_hand >= 2 * p->n + (long)p->group - 1 ||
-	    (p->in_hand >= 2 * p->n && p->bytes >= SMTP_POOL_BYTES);
+	if (p->in_hand < 2 * p->n)
+		return 0;
+	return !p->proven || p->in_hand >= 2 * p->n + (long)p->group - 1 ||
+	    p->bytes >= SMTP_POOL_BYTES;
 }
 
 /* wait_done - sleep until a worker signals, or until the oldest finished

@@ -92,9 +92,10 @@ typedef void smtp_group_fn(void *arg);
 void smtp_pool_group(struct smtp_pool *p, size_t group, long wait_ms,
     smtp_group_fn *fn);
 /* smtp_pool_submit - queue t (takes ownership), waiting while two
- * transactions per connection plus group - 1 are in hand (or two per
- * connection and 16 MB of messages); finished transactions are handed to
- * the callback meanwhile.  Returns 0. */
+ * transactions per connection plus group - 1 are in hand (two until one
+ * transaction has gone through; two per connection once 16 MB of messages
+ * are in hand); finished transactions are handed to the callback
+ * meanwhile, at once after one that found the server unusable.  Returns 0. */
 int smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t);
 /* smtp_pool_drain - wait for every transaction under way */
 void smtp_pool_drain(struct smtp_pool *p);
