@@ -25,12 +25,12 @@
  *
  * Results are committed in small groups: the SMTP pool hands finished
  * transactions back when RELAY_GROUP_RCPTS recipients' worth of them have
- * finished (8 one-recipient transactions with personalize = yes; every
- * transaction once it has 8 or more recipients) or when the oldest has
+ * finished (4 one-recipient transactions with personalize = yes; every
+ * transaction once it has 4 or more recipients) or when the oldest has
  * waited RELAY_GROUP_MS, and the group is committed at once (large
  * transactions also every RELAY_COMMIT recipients).  A commit per
  * personalised copy cost more CPU than composing and sending it; a group
- * of 8 costs an eighth of that, and a crash still resends at most one
+ * of 4 costs a quarter of that, and a crash still resends at most one
  * small group per run besides the transactions under way (SPEC 9: one
  * batch may be resent once).  A slow server does not make the group wait
  * longer than RELAY_GROUP_MS, so there the window stays a transaction or
@@ -63,7 +63,7 @@
  * cost 18k instructions per row for a post to 20 000 members. */
 #define RELAY_BATCH 10000
 #define RELAY_COMMIT 100           /* results per transaction */
-#define RELAY_GROUP_RCPTS 8        /* results handed back together */
+#define RELAY_GROUP_RCPTS 4        /* results handed back together */
 #define RELAY_GROUP_MS 5           /* ... or once the oldest is this old */
 #define RELAY_MSG_MAX ((size_t)200 << 20)
 #define BACKOFF_FIRST 60

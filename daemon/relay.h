@@ -44,7 +44,7 @@ int64_t relay_enqueue_mail(struct store *s, const char *kind, const char *body,
  * timeout, logged): nothing is sent before a first small write succeeds,
  * and a run stops at the first results it cannot commit (their
  * recipients, at most the transactions under way, get a copy again).
- * Results are committed in small groups (8 recipients' worth of finished
+ * Results are committed in small groups (4 recipients' worth of finished
  * transactions, or every 5 ms): a crash resends at most one group besides
  * the transactions under way. */
 int relay_run(struct store *s, const struct conf *c, int *remaining);
