@@ -790,6 +790,22 @@ struct search_ctx {
 	struct buf tmp;
 };
 
+/* put_int - v in decimal: buf_printf's two vsnprintf passes cost more
+ * than the rest of a search row */
+static void
+put_int(struct buf *b, long long v)
+{
+	char d[24], *q = d + sizeof(d);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--q = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--q = '-';
+	buf_append(b, q, (size_t)(d + sizeof(d) - q));
+}
+
 static int
 search_row(void *arg, const struct archive_post *p)
 {
@@ -807,12 +823,19 @@ search_row(void *arg, const struct archive_post *p)
 		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
 	}
-	buf_printf(b, "%s[%lld,%lld,", b->data[b->len - 1] == '[' ? "" : ",\n",
-	    (long long)p->id, (long long)p->thread);
+	if (b->data[b->len - 1] != '[')
+		buf_append(b, ",\n", 2);
+	buf_putc(b, '[');
+	put_int(b, p->id);
+	buf_putc(b, ',');
+	put_int(b, p->thread);
+	buf_putc(b, ',');
 	json_escape(b, p->subject, strlen(p->subject));
 	buf_putc(b, ',');
 	json_escape(b, p->author_name, strlen(p->author_name));
-	buf_printf(b, ",\"%s\",", when);
+	buf_append(b, ",\"", 2);
+	buf_puts(b, when);
+	buf_append(b, "\",", 2);
 	json_escape(b, p->theme, strlen(p->theme));
 	buf_putc(b, ',');
 	json_escape(b, text, n);
