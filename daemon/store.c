@@ -260,7 +260,8 @@ store_migrate(struct store *s, char *err, size_t errlen)
 		log_debug("database %s: applied migration %s", s->path, m->name);
 		applied++;
 	}
-	/* From 005 on, new posts wait in posts_fts_pending until commit. */
+	/* From 005 on, new posts wait for the search index until commit (since
+	 * 007: every post above the largest id in posts_fts_docsize). */
 	s->fts_deferred = store_version(s) >= 5;
 	return applied;
 }

@@ -287,8 +287,8 @@ store_figures(struct store *s, const struct digest_scope *sc, struct figures *f)
 	    " WHERE c.parent = p.id AND c.state = 'accepted')");
 	/* A voice is new when its first accepted post ever is in the scope:
 	 * its first post in the scope has no accepted non-summary post with
-	 * a smaller id (looked up in posts_author_email; NOCASE folds ASCII
-	 * as lower() does), so only the scope's posts are grouped. */
+	 * a smaller id (looked up in posts_author_email_received; NOCASE
+	 * folds ASCII as lower() does), so only the scope's posts are grouped. */
 	FIGURE_QUERY(q_new,
 	    "SELECT count(*) FROM (SELECT p.author_email AS a, min(p.id) AS first"
 	    " FROM posts p WHERE",

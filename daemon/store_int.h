@@ -29,7 +29,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_txn;
-	int fts_deferred;       /* schema 005: posts wait in posts_fts_pending */
+	int fts_deferred;       /* schema 005+: posts indexed at commit */
 	struct store_stmt_slot slots[STORE_STMT_SLOTS];
 };
 
@@ -40,7 +40,8 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 int store_step_done(struct store *s, sqlite3_stmt *st);
 /* store_column_dup - xstrdup of a text column, NULL for SQL NULL */
 char *store_column_dup(sqlite3_stmt *st, int col);
-/* store_fts_flush - index the posts noted in posts_fts_pending (schema 005)
+/* store_fts_flush - index the posts not yet in posts_fts (schema 007: ids
+ * above the largest in posts_fts_docsize)
  * into posts_fts inside the open transaction; 0 or -1 logged.  store_commit
  * calls it; store_post.c implements it. */
 int store_fts_flush(struct store *s);
