@@ -338,3 +338,96 @@ store_archive_counts(struct store *s, int64_t session, long *posts, long *voices
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive counts");
 }
+
+#define SEARCH_AFTER "(p.received > ?1 OR (p.received = ?1 AND p.id > ?2))"
+
+int
+store_archive_search_after(struct store *s, time_t received, int64_t id,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg)
+{
+	static const char sql[] =
+	    "SELECT" POST_COLUMNS " FROM posts p WHERE p.state = 'accepted'"
+	    " AND " SEARCH_AFTER " ORDER BY p.received DESC, p.id DESC";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)received);
+	sqlite3_bind_int64(st, 2, id);
+	return run_posts(s, st, -1, fn, arg);
+}
+
+int
+store_archive_search_split(struct store *s, time_t received, int64_t id,
+    int64_t sig[ARCHIVE_SEARCH_SIG], int64_t *after)
+{
+	/* Subjects, texts and themes are never changed; a forgotten author
+	 * loses author and address.  One pass over the rows (their first
+	 * columns only), and the few newer ones through posts_received. */
+	static const char sql[] =
+	    "SELECT count(*), total(p.id), total(p.thread), count(p.author_email),"
+	    " count(p.author) FROM posts p WHERE p.state = 'accepted' AND NOT " SEARCH_AFTER;
+	static const char sql_after[] =
+	    "SELECT count(*) FROM posts p WHERE p.state = 'accepted' AND " SEARCH_AFTER;
+	sqlite3_stmt *st = store_stmt(s, sql), *sa = store_stmt(s, sql_after);
+	int rc;
+
+	if (st == NULL || sa == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)received);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
+			sig[i] = (int64_t)sqlite3_column_double(st, i);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_log_error(s, "archive search split");
+	sqlite3_bind_int64(sa, 1, (sqlite3_int64)received);
+	sqlite3_bind_int64(sa, 2, id);
+	rc = sqlite3_step(sa);
+	if (rc == SQLITE_ROW)
+		*after = sqlite3_column_int64(sa, 0);
+	sqlite3_reset(sa);
+	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive search split");
+}
+
+int
+store_archive_search_range(struct store *s, time_t from, int64_t from_id, time_t to,
+    int64_t to_id, int64_t sig[ARCHIVE_SEARCH_SIG])
+{
+	static const char sql[] =
+	    "SELECT count(*), total(p.id), total(p.thread), count(p.author_email),"
+	    " count(p.author) FROM posts p WHERE p.state = 'accepted'"
+	    " AND (p.received > ?3 OR (p.received = ?3 AND p.id > ?4)) AND NOT " SEARCH_AFTER;
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)to);
+	sqlite3_bind_int64(st, 2, to_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 4, from_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
+			sig[i] = (int64_t)sqlite3_column_double(st, i);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive search range");
+}
+
+int
+store_archive_snapshot(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	return sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 1 : 0;
+}
+
+void
+store_archive_snapshot_end(struct store *s, int began)
+{
+	if (began && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}

@@ -69,6 +69,34 @@ int store_archive_raws_after(struct store *s, const char *theme, int64_t session
 int store_archive_raws_split(struct store *s, const char *theme, int64_t session,
     time_t received, int64_t id, int64_t *upto, int64_t *sum, int64_t *after);
 
+/* store_archive_search_after - the accepted posts sorting after (received,
+ * id), newest first (the order of store_archive_recent): what a search
+ * index written up to (received, id) lacks */
+int store_archive_search_after(struct store *s, time_t received, int64_t id,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg);
+/* store_archive_search_split - of all accepted posts, those sorting at or
+ * before (received, id): their count, the sums of their ids and thread
+ * ids, and how many have an author address and an author (what a search
+ * index written up to there holds, if nothing was taken out, moved,
+ * forgotten or slipped in since: subjects, texts and themes never
+ * change); and in *after how many sort after.  0 or -1. */
+#define ARCHIVE_SEARCH_SIG 5
+int store_archive_search_split(struct store *s, time_t received, int64_t id,
+    int64_t sig[ARCHIVE_SEARCH_SIG], int64_t *after);
+
+/* store_archive_search_range - store_archive_search_split's signature of
+ * the accepted posts sorting after (from, from_id) and at or before (to,
+ * to_id), through posts_received: what a cycle added.  0 or -1. */
+int store_archive_search_range(struct store *s, time_t from, int64_t from_id, time_t to,
+    int64_t to_id, int64_t sig[ARCHIVE_SEARCH_SIG]);
+
+/* store_archive_snapshot - begin a read transaction (deferred), so that
+ * several queries see one state of the database; 1 begun, 0 not (one is
+ * open already, or it failed: the queries then run as they are).  End it
+ * with store_archive_snapshot_end(s, what it returned) before writing. */
+int store_archive_snapshot(struct store *s);
+void store_archive_snapshot_end(struct store *s, int began);
+
 /* store_archive_changed - threads with an accepted post that arrived at or
  * after since, and sessions whose summary or state changed since then */
 int store_archive_changed(struct store *s, time_t since,

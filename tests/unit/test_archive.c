@@ -289,6 +289,57 @@ Test(archive, update_appends_to_mbox_as_a_build_writes_it)
 	free(built);
 }
 
+/* An update puts new posts in front of search.json's old rows instead of
+ * writing every post again: the result must be the file a full build
+ * writes, also after a post was taken out or its author forgotten (then
+ * the update writes it whole). */
+Test(archive, update_prepends_to_search_json_as_a_build_writes_it)
+{
+	static const struct {
+		const char *change;     /* SQL run before the new post, or NULL */
+		const char *mid;        /* of the new post */
+	} steps[] = {
+		{ NULL, "s1@example.org" },
+		{ NULL, "s2@example.org" },
+		{ "UPDATE posts SET state = 'rejected' WHERE message_id = 's1@example.org'",
+		  "s3@example.org" },
+		{ "UPDATE posts SET author = NULL, author_name = 'former member',"
+		  " author_email = NULL WHERE message_id = 's2@example.org'", "s4@example.org" },
+		{ "UPDATE posts SET thread = (SELECT min(thread) FROM posts)"
+		  " WHERE message_id = 's3@example.org'", "s5@example.org" },
+	};
+	char now[32], mail[512];
+	char *updated, *built;
+
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
+	cr_assert_gt(archive_build(store, conf), 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].change)
+			cr_assert_eq(store_exec(store, steps[i].change), 0, "step %zu", i);
+		snprintf(now, sizeof(now), "2020-11-21T1%zu:00:00Z", i);
+		setenv("BARAZA_NOW", now, 1);
+		{
+			snprintf(mail, sizeof(mail), "From: Amina Yusuf <amina@example.org>\r\n"
+			    "To: cop+funding@example.org\r\nSubject: Search %zu \"q\"\r\n"
+			    "Message-ID: <%s>\r\n\r\nmail x@y.org, caf\xc3\xa9 %zu\r\n",
+			    i, steps[i].mid, i);
+			ingest(mail);
+		}
+		snprintf(now, sizeof(now), "2020-11-21T1%zu:30:00Z", i);
+		setenv("BARAZA_NOW", now, 1);
+		cr_assert_geq(archive_update(store, conf), 0, "step %zu", i);
+		updated = read_file("search.json");
+		snprintf(mail, sizeof(mail), "Search %zu", i);
+		cr_expect(strstr(updated, mail) != NULL, "step %zu: the new post is missing", i);
+		cr_assert_gt(archive_build(store, conf), 0);
+		built = read_file("search.json");
+		cr_expect_str_eq(updated, built, "step %zu: got an updated search.json of %zu bytes,"
+		    " want the %zu bytes a build writes", i, strlen(updated), strlen(built));
+		free(updated);
+		free(built);
+	}
+}
+
 Test(mask, addresses_masked_ids_kept)
 {
 	static const struct {
