@@ -443,7 +443,8 @@ chores(struct daemon *d)
 
 	if (run_due_jobs(d) < 0)
 		rc = -1;
-	if (!got_stop && relay_run(d->store, d->conf, &remaining) < 0) {
+	if (!got_stop &&
+	    relay_run_until(d->store, d->conf, &remaining, &got_stop) < 0) {
 		log_warnx("relay: delivery run stopped (the SMTP server or the "
 		    "database, see above); %d deliveries stay queued", remaining);
 		rc = -1;

@@ -498,8 +498,23 @@ relay_enqueue_mail(struct store *s, const char *kind, const char *body,
 	    clock_now());
 }
 
+/* stopping - the caller asked the run to end (SIGTERM): a long run over a
+ * big queue must not keep the daemon from stopping for minutes */
+static int
+stopping(const volatile sig_atomic_t *stop)
+{
+	return stop != NULL && *stop;
+}
+
 int
 relay_run(struct store *s, const struct conf *c, int *remaining)
+{
+	return relay_run_until(s, c, remaining, NULL);
+}
+
+int
+relay_run_until(struct store *s, const struct conf *c, int *remaining,
+    const volatile sig_atomic_t *stop)
 {
 	struct run run;
 	struct current cur;
@@ -548,14 +563,15 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 			}
 			smtp_pool_group(pool, relay_group(c), RELAY_GROUP_MS, txn_group);
 		}
-		while (i < n && !run.unusable && !run.store_failed) {
+		while (i < n && !run.unusable && !run.store_failed && !stopping(stop)) {
 			size_t j = i;
 
 			while (j < n && rows[j].outbox == rows[i].outbox)
 				j++;
 			if (cur.outbox != rows[i].outbox)
 				current_load(&run, &cur, &rows[i]);
-			for (size_t k = i; k < j && !run.unusable && !run.store_failed;) {
+			for (size_t k = i; k < j && !run.unusable && !run.store_failed &&
+			    !stopping(stop);) {
 				size_t take = 1;
 
 				if (!rcpt_ok(rows[k].address)) {
@@ -591,6 +607,11 @@ relay_run(struct store *s, const struct conf *c, int *remaining)
 		outbox_rows_free(&rows, n);
 		if (run.unusable || run.store_failed)
 			break;
+		if (stopping(stop)) {
+			/* The rows not handed to a connection stay queued. */
+			log_info("relay: stopping: the rest of the queue waits for the next run");
+			break;
+		}
 	}
 	if (pool)
 		smtp_pool_free(&pool);   /* waits for what is under way */

@@ -17,6 +17,7 @@
 #ifndef BARAZA_RELAY_H
 #define BARAZA_RELAY_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,11 @@ int64_t relay_enqueue_mail(struct store *s, const char *kind, const char *body,
  * transactions, or every 5 ms): a crash resends at most one group besides
  * the transactions under way. */
 int relay_run(struct store *s, const struct conf *c, int *remaining);
+/* relay_run_until - relay_run that ends early once *stop (may be NULL)
+ * becomes non-zero: the transactions under way finish and are recorded,
+ * the rows not yet handed to a connection stay queued; returns 0 then */
+int relay_run_until(struct store *s, const struct conf *c, int *remaining,
+    const volatile sig_atomic_t *stop);
 
 /* relay_check - connect and greet the SMTP server (EHLO, STARTTLS and
  * AUTH as configured, then NOOP) for `baraza check`; 0 and
