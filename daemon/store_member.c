@@ -591,17 +591,23 @@ store_member_export(struct store *s, const char *email, struct json *j)
 /* ---- forget ------------------------------------------------------------- */
 
 /* scrub_raw - replace every case-insensitive occurrence of addr in the raw
- * messages this address sent with a placeholder of the same purpose */
+ * messages this address sent with a placeholder of the same purpose, and
+ * every occurrence of the member's name (as written, 3 bytes or more; NULL
+ * for none) with "former member" - the From field's display name and a
+ * plain-text signature.  A name inside an RFC 2047 word or a base64 or
+ * quoted-printable body is not found: the archive's pages read the posts
+ * table, which forget rewrites, but the mbox downloads carry the raw. */
 static int
-scrub_raw(struct store *s, const char *addr)
+scrub_raw(struct store *s, const char *addr, const char *name)
 {
 	static const char sel[] =
 	    "SELECT id, raw FROM messages WHERE sender = ?1 COLLATE NOCASE";
 	static const char upd[] =
 	    "UPDATE messages SET raw = ?2, sender = NULL WHERE id = ?1";
 	static const char repl[] = "former-member@invalid";
+	static const char nrepl[] = "former member";
 	sqlite3_stmt *st;
-	size_t alen = strlen(addr);
+	size_t alen = strlen(addr), nlen = name ? strlen(name) : 0;
 	int rc;
 
 	/* Collect ids first: updating rows while stepping the same query is
@@ -643,6 +649,10 @@ scrub_raw(struct store *s, const char *addr)
 			    strncasecmp((const char *)raw + k, addr, alen) == 0) {
 				buf_append(&out, repl, sizeof(repl) - 1);
 				k += alen;
+			} else if (nlen >= 3 && k + nlen <= len &&
+			    memcmp(raw + k, name, nlen) == 0) {
+				buf_append(&out, nrepl, sizeof(nrepl) - 1);
+				k += nlen;
 			} else {
 				buf_putc(&out, raw[k++]);
 			}
@@ -668,7 +678,7 @@ fail:
 
 /* forget_txn - store_member_forget inside a transaction */
 static int
-forget_txn(struct store *s, int64_t id, const char *email)
+forget_txn(struct store *s, int64_t id, const char *email, const char *name)
 {
 	static const char *const steps[] = {
 		"UPDATE posts SET author = NULL, author_name = 'former member',"
@@ -682,6 +692,10 @@ forget_txn(struct store *s, int64_t id, const char *email)
 		"DELETE FROM digest_sent WHERE member = ?1 AND ?2 IS NOT NULL",
 		"DELETE FROM member_themes WHERE member = ?1 AND ?2 IS NOT NULL",
 		"DELETE FROM members WHERE id = ?1 AND ?2 IS NOT NULL",
+		/* The archive's pages show the name: the next update (barazad's
+		 * next cycle, or `archive build`) rewrites the whole archive. */
+		"DELETE FROM meta WHERE key = 'archive_built' AND ?1 IS NOT NULL"
+		" AND ?2 IS NOT NULL",
 	};
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -694,7 +708,7 @@ forget_txn(struct store *s, int64_t id, const char *email)
 		if (store_step_done(s, st) < 0)
 			return -1;
 	}
-	return scrub_raw(s, email);
+	return scrub_raw(s, email, name);
 }
 
 int
@@ -707,7 +721,7 @@ store_member_forget(struct store *s, const char *email)
 		return -1;
 	rc = store_member_get(s, email, &m);
 	if (rc == 1) {
-		rc = forget_txn(s, m.id, m.email) < 0 ? -1 : 1;
+		rc = forget_txn(s, m.id, m.email, m.name) < 0 ? -1 : 1;
 		member_release(&m);
 	}
 	if (own) {

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "ingest.h"
 #include "store.h"
+#include "store_member.h"
 
 static char dir[] = "/tmp/baraza-archive-XXXXXX";
 static struct conf *conf;
@@ -243,6 +244,21 @@ Test(archive, update_rewrites_only_what_changed)
 		cr_expect(strstr(page, "A new thread") != NULL);
 		free(page);
 	}
+}
+
+/* member forget: the next update rewrites every page, so the forgotten
+ * name leaves thread pages and session pages the update would otherwise
+ * not touch (nothing new was posted), and the mbox downloads. */
+Test(archive, update_after_forget_removes_the_name)
+{
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
+	cr_assert_gt(archive_build(store, conf), 0);
+	cr_assert(grep_tree("", "Amina Yusuf"), "the name is in the archive before");
+	cr_assert_eq(store_member_forget(store, "amina@example.org"), 1);
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	cr_assert_gt(archive_update(store, conf), 0);
+	cr_expect(!grep_tree("", "Amina Yusuf"), "a forgotten name is still in the archive");
+	cr_expect(grep_tree("", "former member"), "the posts now read 'former member'");
 }
 
 /* An update appends the new posts to a session's mbox instead of
