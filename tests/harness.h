@@ -247,7 +247,8 @@ char *h_header(const char *raw, const char *name);
 char *h_fixture(const struct h_env *env, const char *rel, size_t *len);
 
 /* h_wait_until - poll cond(arg) every 20 ms until it returns non-zero or
- * timeout_ms passes; returns the last value */
+ * timeout_ms passes (ten times that under BARAZA_VALGRIND); returns the
+ * last value */
 int h_wait_until(int (*cond)(void *), void *arg, int timeout_ms);
 
 #endif
