@@ -3,7 +3,7 @@
 # bz_install_deps   on Debian as root: install the packages that are missing
 # bz_autoreconf     regenerate configure and Makefile.in
 # bz_build DIR ARGS configure (out of tree, in DIR) and make
-# bz_say MSG        a progress line
+# bz_say MSG        a progress line, with the seconds since the script began
 #
 # The caller has done `cd` to the top of the source tree.
 
@@ -16,7 +16,7 @@ libgnutls28-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium"
 
 bz_say() {
-	printf '==> %s\n' "$*"
+	printf '==> [%4ss] %s\n' "$SECONDS" "$*"
 }
 
 bz_die() {
