@@ -219,3 +219,22 @@ clock_local_day(time_t t)
 	localtime_r(&t, &tm);
 	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
 }
+
+const char *
+clock_format_duration(time_t secs, char *out, size_t outlen)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs >= 86400)
+		snprintf(out, outlen, "%ldd %02ldh", (long)(secs / 86400),
+		    (long)(secs % 86400 / 3600));
+	else if (secs >= 3600)
+		snprintf(out, outlen, "%ldh %02ldm", (long)(secs / 3600),
+		    (long)(secs % 3600 / 60));
+	else if (secs >= 60)
+		snprintf(out, outlen, "%ldm %02lds", (long)(secs / 60),
+		    (long)(secs % 60));
+	else
+		snprintf(out, outlen, "%lds", (long)secs);
+	return out;
+}

@@ -38,6 +38,9 @@ char *clock_format_iso(time_t t, char *out, size_t outlen);
 char *clock_format_date(time_t t, char *out, size_t outlen);
 /* clock_format_rfc5322 - "Fri, 20 Nov 2020 11:00:00 +0100" (local zone) */
 char *clock_format_rfc5322(time_t t, char *out, size_t outlen);
+/* clock_format_duration - "42s", "12m 05s", "3h 07m", "2d 04h" (two units at
+ * most; a negative span reads 0s) into out */
+const char *clock_format_duration(time_t secs, char *out, size_t outlen);
 /* clock_local_day - local calendar day number (days since 1970-01-01 local) */
 long clock_local_day(time_t t);
 

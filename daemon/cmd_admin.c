@@ -209,26 +209,6 @@ check_database(const struct conf *c)
 	return rc;
 }
 
-/* duration - "42s", "12m 05s", "3h 07m", "2d 04h" into out */
-static const char *
-duration(time_t secs, char *out, size_t outlen)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs >= 86400)
-		snprintf(out, outlen, "%ldd %02ldh", (long)(secs / 86400),
-		    (long)(secs % 86400 / 3600));
-	else if (secs >= 3600)
-		snprintf(out, outlen, "%ldh %02ldm", (long)(secs / 3600),
-		    (long)(secs % 3600 / 60));
-	else if (secs >= 60)
-		snprintf(out, outlen, "%ldm %02lds", (long)(secs / 60),
-		    (long)(secs % 60));
-	else
-		snprintf(out, outlen, "%lds", (long)secs);
-	return out;
-}
-
 /* printable - text from the outside (an SMTP server's reply, an address)
  * made safe for a terminal and one line: control characters (C0, DEL and
  * C1) become '?'; at most HEALTH_TEXT_MAX bytes, cut on a character
@@ -379,7 +359,7 @@ health_moment(const char *what, time_t when, time_t now)
 	else
 		printf("health: %s %s (%s ago)\n", what,
 		    clock_format_iso(when, t, sizeof(t)),
-		    duration(now - when, d, sizeof(d)));
+		    clock_format_duration(now - when, d, sizeof(d)));
 }
 
 /* check_health - the "health:" lines (see the top of this file); 0, or -1
@@ -419,13 +399,14 @@ check_health(const struct conf *c, const char *pidfile)
 		printf("health: oldest deferral none\n");
 	} else {
 		printf("health: oldest deferral %s old: %s (%s), %d attempt%s, next "
-		    "try %s%s: %s\n", duration(now - q.oldest_created, d, sizeof(d)),
+		    "try %s%s: %s\n",
+		    clock_format_duration(now - q.oldest_created, d, sizeof(d)),
 		    printable(q.oldest_address, addr, sizeof(addr)),
 		    q.oldest_kind ? q.oldest_kind : "?", q.oldest_attempts,
 		    q.oldest_attempts == 1 ? "" : "s",
 		    q.oldest_next_try <= now ? "" : "in ",
 		    q.oldest_next_try <= now ? "now" :
-		    duration(q.oldest_next_try - now, d2, sizeof(d2)),
+		    clock_format_duration(q.oldest_next_try - now, d2, sizeof(d2)),
 		    printable(q.oldest_reason, why, sizeof(why)));
 	}
 	if (h.held_waiting == 0)
@@ -433,14 +414,14 @@ check_health(const struct conf *c, const char *pidfile)
 	else
 		printf("health: held %ld waiting (oldest since %s, %s ago)\n",
 		    h.held_waiting, clock_format_iso(h.held_oldest, t, sizeof(t)),
-		    duration(now - h.held_oldest, d, sizeof(d)));
+		    clock_format_duration(now - h.held_oldest, d, sizeof(d)));
 
 	if (q.oldest_address != NULL &&
 	    now - q.oldest_created > HEALTH_DEFERRAL_WARN) {
 		printf("health: WARNING mail is late: a deferral is %s old (more "
 		    "than %s); see 'baraza queue'\n",
-		    duration(now - q.oldest_created, d, sizeof(d)),
-		    duration(HEALTH_DEFERRAL_WARN, d2, sizeof(d2)));
+		    clock_format_duration(now - q.oldest_created, d, sizeof(d)),
+		    clock_format_duration(HEALTH_DEFERRAL_WARN, d2, sizeof(d2)));
 		warnings++;
 	}
 	limit = (time_t)c->imap.poll_seconds * HEALTH_FETCH_POLLS;
@@ -451,7 +432,8 @@ check_health(const struct conf *c, const char *pidfile)
 	if (running && since > 0 && now - since > limit) {
 		printf("health: WARNING barazad runs but has not fetched for %s "
 		    "(more than %s): see its log for the IMAP error\n",
-		    duration(now - since, d, sizeof(d)), duration(limit, d2, sizeof(d2)));
+		    clock_format_duration(now - since, d, sizeof(d)),
+		    clock_format_duration(limit, d2, sizeof(d2)));
 		warnings++;
 	}
 	if (warnings == 0)

@@ -34,23 +34,6 @@ static const char queue_usage[] =
     "retry    make every deferred delivery due now; the daemon (or\n"
     "         `barazad --once`) sends them on its next run\n";
 
-/* age - "2h 05m" into out */
-static const char *
-age(time_t secs, char *out, size_t outlen)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs >= 86400)
-		snprintf(out, outlen, "%ldd %02ldh", (long)(secs / 86400),
-		    (long)(secs % 86400 / 3600));
-	else if (secs >= 3600)
-		snprintf(out, outlen, "%ldh %02ldm", (long)(secs / 3600),
-		    (long)(secs % 3600 / 60));
-	else
-		snprintf(out, outlen, "%ldm %02lds", (long)(secs / 60), (long)(secs % 60));
-	return out;
-}
-
 static int
 queue_show(struct store *s, int as_json)
 {
@@ -110,10 +93,11 @@ queue_show(struct store *s, int as_json)
 			printf("oldest deferral: %s (%s), queued %s ago, %d attempt%s, "
 			    "next try %s: %s\n", st.oldest_address,
 			    st.oldest_kind ? st.oldest_kind : "?",
-			    age(now - st.oldest_created, a, sizeof(a)), st.oldest_attempts,
+			    clock_format_duration(now - st.oldest_created, a, sizeof(a)),
+			    st.oldest_attempts,
 			    st.oldest_attempts == 1 ? "" : "s",
 			    st.oldest_next_try <= now ? "now" :
-			    age(st.oldest_next_try - now, c, sizeof(c)),
+			    clock_format_duration(st.oldest_next_try - now, c, sizeof(c)),
 			    st.oldest_reason ? st.oldest_reason : "(no reason recorded)");
 	}
 	outbox_stats_release(&st);
