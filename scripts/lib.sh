@@ -15,8 +15,9 @@ libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
 libgnutls28-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium"
 
+bz_t0=$(date +%s)
 bz_say() {
-	printf '==> [%4ss] %s\n' "$SECONDS" "$*"
+	printf '==> [%4ss] %s\n' "$(( $(date +%s) - bz_t0 ))" "$*"
 }
 
 bz_die() {
