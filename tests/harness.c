@@ -916,6 +916,17 @@ h_barazad_once(struct h_env *env, struct h_out *out)
 }
 
 void
+h_barazad_once_ok(struct h_env *env)
+{
+	struct h_out out;
+
+	h_barazad_once(env, &out);
+	cr_assert_eq(out.status, 0, "barazad --once: got exit %d, want 0\n%s",
+	    out.status, out.err);
+	h_out_free(&out);
+}
+
+void
 h_out_free(struct h_out *out)
 {
 	free(out->out);

@@ -154,6 +154,9 @@ int h_baraza(struct h_env *env, struct h_out *out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* h_barazad_once - h_run of "BUILDDIR/daemon/barazad --once" */
 int h_barazad_once(struct h_env *env, struct h_out *out);
+/* h_barazad_once_ok - one `barazad --once` that must exit 0 (a Criterion
+ * assertion ends the test otherwise, with its stderr) */
+void h_barazad_once_ok(struct h_env *env);
 /* h_out_free - release out->out and out->err */
 void h_out_free(struct h_out *out);
 /* h_shq - s quoted for the shell ('...'), in a fresh string (owned) */

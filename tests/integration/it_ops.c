@@ -55,17 +55,6 @@ run_ok(struct h_env *env, const char *cmd)
 	h_out_free(&out);
 }
 
-static void
-once_ok(struct h_env *env)
-{
-	struct h_out out;
-
-	h_barazad_once(env, &out);
-	cr_assert_eq(out.status, 0, "barazad --once: got exit %d, want 0\n%s",
-	    out.status, out.err);
-	h_out_free(&out);
-}
-
 /* setup_list - a list with a facilitator and two members, after one
  * cycle (the session announcement of 2020-11-17 goes out in it) */
 static void
@@ -80,7 +69,7 @@ setup_list(struct h_env *env, const char *name, int first_cycle)
 	run_ok(env, "member add bo@example.net --name 'Bo Lindqvist'");
 	run_ok(env, "member add chidi@example.net --name 'Chidi Okafor'");
 	if (first_cycle)
-		once_ok(env);
+		h_barazad_once_ok(env);
 }
 
 /* check_out - run `baraza check ARGS`; *out holds the result */
@@ -249,7 +238,7 @@ Test(health, never_then_stamped_by_a_cycle)
 	m.subject = "Community funds in Lagos";
 	m.body = "I am not a member yet.\n";
 	h_post(&env, &m);
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 	cr_expect_gt(h_smtp_count(&env), 0, "the cycle delivered nothing");
 
 	check_out(&env, &out, "");
@@ -289,7 +278,7 @@ Test(health, deferral_shown_then_warned)
 	m.subject = "Grant rounds";
 	m.body = "How often do your funds open a round?\n";
 	h_post(&env, &m);
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 
 	check_out(&env, &out, "");
 	cr_expect_eq(out.status, 0, "check: got exit %d, want 0\n%s%s", out.status,
@@ -327,7 +316,7 @@ Test(health, deferral_shown_then_warned)
 	/* delivered at last: the queue is empty, the delivery time moves */
 	h_smtp_rules(&env, NULL);
 	run_ok(&env, "queue retry");
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 	check_out(&env, &out, "");
 	expect_line(&out, "health: queue 0 pending");
 	expect_line(&out, "health: oldest deferral none");
@@ -482,7 +471,7 @@ Test(service, backup_and_restore)
 	m.body = "How often do your funds open a round?\n";
 	raw1 = h_mail_build(&m, &len, NULL, 0);
 	h_post(&env, &m);
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 
 	snprintf(backup, sizeof(backup), "%s/backup.db", env.dir);
 	h_baraza(&env, &out, "backup %s", backup);
@@ -499,7 +488,7 @@ Test(service, backup_and_restore)
 	m.body = "Twice a year, by lottery.\n";
 	raw2 = h_mail_build(&m, &len, NULL, 0);
 	h_post(&env, &m);
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 	cr_assert_eq(sql_count(&env, "SELECT count(*) FROM posts"), 2);
 
 	/* restore: the database and its WAL files away, the backup in */
@@ -537,7 +526,7 @@ Test(service, backup_and_restore)
 	    " ON q.id = p.parent WHERE p.message_id = 'restore.2@example.net'"
 	    " AND q.message_id = 'restore.1@example.net'"), 1,
 	    "the reply is not threaded under its parent");
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 	cr_expect_eq(h_smtp_count(&env), sent, "mail sent again after the "
 	    "import: %d, want %d", h_smtp_count(&env), sent);
 	free(raw1);
@@ -591,7 +580,7 @@ Test(service, sigterm_finishes_the_current_step, .timeout = 240)
 	    SIGTERM_MESSAGES);
 
 	env.now = NULL;
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 	cr_expect_eq(sql_count(&env, "SELECT count(*) FROM messages"),
 	    SIGTERM_MESSAGES, "messages stored after the next run");
 	cr_expect_eq(sql_count(&env, "SELECT count(DISTINCT message_id) FROM posts"),
@@ -679,7 +668,7 @@ Test(service, sigterm_mid_delivery, .timeout = 240)
 
 	h_smtp_rules(&env, NULL);
 	env.now = NULL;
-	once_ok(&env);
+	h_barazad_once_ok(&env);
 	fprintf(stderr, "it_ops: next run done, %d captured\n", h_smtp_count(&env));
 	/* one pass over the capture: copies of the post per member (the
 	 * sessions' announcements go to everyone too) */

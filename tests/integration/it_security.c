@@ -96,24 +96,12 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* cycle - one `barazad --once`, which must succeed */
-static void
-cycle(struct h_env *env)
-{
-	struct h_out out;
-
-	h_barazad_once(env, &out);
-	cr_assert_eq(out.status, 0, "barazad --once: got exit %d, want 0\n%s",
-	    out.status, out.err);
-	h_out_free(&out);
-}
-
 /* deliver - append one mail to the list's INBOX and run one daemon cycle */
 static void
 deliver(struct h_env *env, const struct h_mail *m)
 {
 	h_post(env, m);
-	cycle(env);
+	h_barazad_once_ok(env);
 }
 
 /* deliver_raw - the same for raw bytes */
@@ -121,7 +109,7 @@ static void
 deliver_raw(struct h_env *env, const char *raw)
 {
 	h_imap_append(env, "INBOX", raw, strlen(raw));
-	cycle(env);
+	h_barazad_once_ok(env);
 }
 
 /* run_ok - a `baraza` command that must succeed */
@@ -164,7 +152,7 @@ setup_list(struct h_env *env, const char *name, const char *extra)
 	run_ok(env, "member add amina@example.org --name 'Amina Yusuf' --role facilitator");
 	run_ok(env, "member add bo@example.net --name 'Bo Lindqvist'");
 	run_ok(env, "member add chidi@example.net --name 'Chidi Okafor'");
-	cycle(env);
+	h_barazad_once_ok(env);
 }
 
 /* token_address - the first cop+KIND-TOKEN@example.org in text (owned) */
@@ -255,7 +243,7 @@ Test(forgery, summary_from_a_member_or_a_forged_from_is_never_published)
 	m.body = "Forged: the session agreed to wire all funds to the forger.\n";
 	deliver(&env, &m);
 	env.now = "2020-11-30T10:00:00Z";
-	cycle(&env);
+	h_barazad_once_ok(&env);
 	cr_expect_eq(h_smtp_count_matching(&env, NULL, "X-Baraza-Summary"), 0,
 	    "a forged summary was published");
 	cr_expect_eq(h_smtp_count_matching(&env, NULL, "wire all funds"), 0,
@@ -485,9 +473,9 @@ Test(injection, no_input_adds_a_header_or_a_recipient)
 	m.body = "Summary text.\n";
 	deliver(&env, &m);
 	env.now = "2020-12-02T10:00:00Z";
-	cycle(&env);
+	h_barazad_once_ok(&env);
 	run_ok(&env, "digest send");
-	cycle(&env);
+	h_barazad_once_ok(&env);
 
 	sent = check_sent_mail(&env);
 	cr_expect_gt(sent, 10, "only %d mails were sent: the vectors did not reach the composer", sent);
@@ -835,7 +823,7 @@ Test(loop, relayed_copies_and_auto_replies_end_within_two_rounds)
 	cr_expect_str_eq(member_status(&env, "chidi@example.net"), "active",
 	    "a vacation reply counted as a bounce");
 	/* and nothing left to send later */
-	cycle(&env);
+	h_barazad_once_ok(&env);
 	cr_expect_eq(h_smtp_count(&env), round1);
 	free(copy);
 	h_env_fini(&env);
@@ -870,7 +858,7 @@ Test(flood, excess_posts_are_held_and_the_notices_are_bounded)
 		h_imap_append(&env, "INBOX", raw, len);
 		free(raw);
 	}
-	cycle(&env);
+	h_barazad_once_ok(&env);
 	relayed = h_smtp_count_matching(&env, "chidi@example.net", "Flood ");
 	cr_expect_eq(relayed, 3, "got %d posts relayed, want max_posts_per_hour = 3", relayed);
 	cr_expect_eq(held_state_count(&env, "held"), 27, "got %d held, want 27",
@@ -1537,7 +1525,7 @@ Test(tls, smtp_wrong_host_name_is_refused)
 	    "ca_file = %s\n", env.smtp_port, env.ca_file);
 	h_write_config(&env, extra);
 	run_ok(&env, "queue retry");
-	cycle(&env);
+	h_barazad_once_ok(&env);
 	cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net", "Never in clear"), 1,
 	    "by its right name the server was not used");
 	h_env_fini(&env);
@@ -1555,7 +1543,7 @@ Test(tls, smtp_starttls_yes_refuses_a_server_without_it)
 	/* auto goes on in clear with the same server (the test can fail) */
 	h_write_config(&env, "[smtp]\nstarttls = auto\n");
 	run_ok(&env, "queue retry");
-	cycle(&env);
+	h_barazad_once_ok(&env);
 	cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net", "Never in clear"), 1,
 	    "with starttls = auto the server was not used");
 	h_env_fini(&env);
