@@ -1,8 +1,10 @@
 /* cmd_ingest - `baraza thread list|show`, `search`, `import-mbox`
  *
  * Reading commands open the database through cmd_store() and print what
- * store_post.c hands back; import-mbox streams an mbox through mbox.c into
- * ingest_message_opts(), many messages per transaction (INGEST_BATCH).  The
+ * store_post.c hands back; import-mbox streams an mbox through mbox.c and
+ * ingest's first stage on a second thread (pipeline.h) into
+ * ingest_store_prepared() on this one, many messages per transaction
+ * (INGEST_BATCH).  The
  * messages of the open batch are kept until it commits: if one of them
  * cannot be stored, or the commit fails, the batch is rolled back and done
  * again one message per transaction, so a bad message only ever costs its
@@ -26,6 +28,7 @@
 #include "json.h"
 #include "log.h"
 #include "mbox.h"
+#include "pipeline.h"
 #include "store_post.h"
 #include "xalloc.h"
 
@@ -518,35 +521,64 @@ commit_batch(struct import *im)
 	return 0;
 }
 
-/* import_one - ingest one message of the mbox into the open batch */
+/* import_one - store one prepared message (it: the pipeline's, taken
+ * over: its raw bytes join the open batch) into the open batch */
 static int
-import_one(struct import *im, const char *msg, size_t len, size_t size,
-    unsigned long line)
+import_one(struct import *im, struct pipeline_item *it)
 {
 	struct import_msg *m;
 	struct ingest_result res;
+	int rc;
 
 	if (!im->in_txn) {
-		if (store_begin(im->s) < 0)
+		if (store_begin(im->s) < 0) {
+			pipeline_item_release(it);
 			return -1;
+		}
 		im->in_txn = 1;
 	}
 	m = &im->batch[im->n++];
-	m->raw = xmalloc(len + 1);
-	memcpy(m->raw, msg, len);
-	m->raw[len] = '\0';
-	m->len = len;
-	m->full_size = size > len ? size : 0;
-	m->line = line;
-	im->bytes += len;
-	im->o.full_size = m->full_size;
-	if (ingest_message_opts(im->s, im->c, m->raw, len, im->origin, &im->o,
-	    &res) < 0)
+	m->raw = it->raw;
+	it->raw = NULL;
+	m->len = it->len;
+	m->full_size = it->full_size;
+	m->line = it->tag;
+	im->bytes += m->len;
+	rc = ingest_store_prepared(im->s, im->c, it->p, im->origin, &im->o, &res);
+	/* The parse is not kept for a redo (memory: a batch holds up to 8 MB
+	 * of raw messages); a redo parses again. */
+	pipeline_item_release(it);
+	if (rc < 0)
 		return redo_alone(im);
 	count(im, &res);
 	if (im->n >= IMPORT_BATCH_MESSAGES || im->bytes >= IMPORT_BATCH_BYTES)
 		return commit_batch(im);
 	return 0;
+}
+
+/* The mbox reader, on the pipeline's worker thread */
+struct import_reader {
+	struct mbox *mb;
+};
+
+/* read_mbox - pipeline_read_fn: the next message of the mbox, copied */
+static int
+read_mbox(void *arg, struct pipeline_item *it)
+{
+	struct import_reader *r = arg;
+	const char *msg;
+	size_t len, size;
+	int rc;
+
+	if ((rc = mbox_next(r->mb, &msg, &len, &size)) != 1)
+		return rc;
+	it->raw = xmalloc(len + 1);
+	memcpy(it->raw, msg, len);
+	it->raw[len] = '\0';
+	it->len = len;
+	it->full_size = size > len ? size : 0;
+	it->tag = mbox_line(r->mb);
+	return 1;
 }
 
 int
@@ -560,9 +592,11 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	struct timespec t0;
 	FILE *fp;
 	char *origin;
-	const char *msg;
-	size_t len, size, cap;
-	int rc, status = 0;
+	struct import_reader rd;
+	struct pipeline *pl;
+	struct pipeline_item it;
+	size_t cap;
+	int rc, read_errno, status = 0;
 
 	if (cmd_wants_help(argc, argv)) {
 		printf("usage: baraza import-mbox FILE [--theme T] [--no-relay]\n\n"
@@ -629,14 +663,20 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	im.batch = xreallocarray(NULL, IMPORT_BATCH_MESSAGES, sizeof(*im.batch));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	while ((rc = mbox_next(mb, &msg, &len, &size)) == 1)
-		if (import_one(&im, msg, len, size, mbox_line(mb)) < 0) {
+	/* Reading and parsing on a second thread, storing on this one: the
+	 * same messages in the same order, batches and transactions. */
+	rd.mb = mb;
+	pl = pipeline_start(c, read_mbox, &rd, 0, 0, 1);
+	while ((rc = pipeline_next(pl, &it)) == 1)
+		if (import_one(&im, &it) < 0) {
 			status = 1;
 			break;
 		}
+	read_errno = errno;
+	pipeline_stop(&pl);
 	if (rc < 0) {
 		fprintf(stderr, "baraza import-mbox: %s: read error: %s\n", file,
-		    strerror(errno));
+		    strerror(read_errno));
 		status = 1;
 	}
 	if (commit_batch(&im) < 0)

@@ -58,6 +58,19 @@
 #define INGEST_OVERSIZE_KEEP_MIN (64u * 1024)
 #define INGEST_GENERAL_THEME "general"
 
+/* What stage 1 (ingest_prepare) finds in a message without the database.
+ * The message and the strings below live until ingest_prepared_free. */
+struct ingest_prepared {
+	const char *raw;              /* borrowed */
+	size_t len, size;             /* bytes given, real size */
+	struct message *m;            /* owned; NULL when over the parse limit */
+	struct route_result rr;
+	const char *mid;              /* Message-ID (m's arena) or hash_id */
+	char hash_id[80];
+	char *norm;                   /* owned: normalised subject (posts only) */
+	char *name;                   /* owned: author's name (posts only) */
+};
+
 /* Everything one message's handling needs, in one place. */
 struct ingest_ctx {
 	struct store *s;
@@ -67,10 +80,10 @@ struct ingest_ctx {
 	const char *raw;
 	size_t len, size;             /* bytes given, real size */
 	const char *origin;
-	struct message *m;            /* owned; NULL when over the parse limit */
-	struct route_result rr;
-	const char *mid;              /* Message-ID or hash id (borrowed) */
-	char hash_id[80];
+	struct ingest_prepared *p;    /* what stage 1 found (borrowed) */
+	struct message *m;            /* p->m; NULL when over the parse limit */
+	struct route_result rr;       /* p->rr */
+	const char *mid;              /* p->mid: Message-ID or hash id */
 	time_t now, received;
 	int64_t message_row;
 	struct classifier *cl;        /* borrowed from the options, or owned_cl */
@@ -217,7 +230,8 @@ store_post_message(struct ingest_ctx *x)
 	const struct message *m = x->m;
 	const char *chain[THREAD_MAX_REFS];
 	const char *theme, *kind, *reason = NULL;
-	char *thread_theme = NULL, *norm = NULL, *name = NULL;
+	char *thread_theme = NULL;
+	const char *norm = x->p->norm ? x->p->norm : "";
 	struct classify_result cr;
 	char *reply_mid = NULL;
 	struct thread_msg tm = { 0 };
@@ -242,7 +256,6 @@ store_post_message(struct ingest_ctx *x)
 		tm.nchain = thread_chain(x->mid, m->references, m->nreferences,
 		    m->in_reply_to, chain, THREAD_MAX_REFS);
 	}
-	norm = classify_normalize_subject(x->c, m->subject);
 	tm.mid = x->mid;
 	tm.cache = &tcache;
 	tm.chain = chain;
@@ -279,7 +292,6 @@ store_post_message(struct ingest_ctx *x)
 
 	if (add_message_row(x, "stored", held ? reason : NULL) < 0)
 		goto out;
-	name = author_name(m);
 	sp.message = x->message_row;
 	sp.message_id = x->mid;
 	sp.thread = thread;
@@ -288,7 +300,7 @@ store_post_message(struct ingest_ctx *x)
 	sp.kind = kind;
 	sp.state = held ? "held" : "accepted";
 	sp.author = author;
-	sp.author_name = name;
+	sp.author_name = x->p->name;
 	sp.author_email = m->from.address;
 	sp.subject = m->subject;
 	sp.date = m->date;
@@ -328,8 +340,6 @@ out:
 	thread_cache_release(&tcache);
 	free(reply_mid);
 	free(thread_theme);
-	free(norm);
-	free(name);
 	return ret;
 }
 
@@ -485,14 +495,72 @@ store_failed(struct ingest_ctx *x, const char *why)
 	return 0;
 }
 
+/* ingest_prepare - see ingest.h */
+struct ingest_prepared *
+ingest_prepare(const struct conf *c, const char *raw, size_t len,
+    size_t full_size)
+{
+	struct ingest_prepared *p = xcalloc(1, sizeof(*p));
+	struct msg_limits lim;
+
+	p->raw = raw;
+	p->len = len;
+	p->size = full_size > len ? full_size : len;
+	message_default_limits(&lim);
+	p->m = message_parse(raw, len, &lim);
+	route_message(c, p->m, p->size, &p->rr);
+	if (full_size > len && p->rr.route != ROUTE_OVERSIZE) {
+		p->rr.route = ROUTE_OVERSIZE;
+		p->rr.reason = "larger than the reader's cap";
+		p->rr.detail = NULL;
+	}
+	/* Without a parse (too large) there is nothing else to go by. */
+	if (p->m == NULL && p->rr.route != ROUTE_OVERSIZE)
+		p->rr.route = ROUTE_OVERSIZE;
+	if (p->m && p->m->message_id && *p->m->message_id &&
+	    strlen(p->m->message_id) <= THREAD_MAX_ID)
+		p->mid = p->m->message_id;
+	else
+		p->mid = message_hash_id(raw, len, p->hash_id, sizeof(p->hash_id));
+	/* What a post needs from the message alone, worked out here so that a
+	 * pipeline does it on its second thread. */
+	if (p->m && (p->rr.route == ROUTE_POST || p->rr.route == ROUTE_REPLY)) {
+		p->norm = classify_normalize_subject(c, p->m->subject);
+		p->name = author_name(p->m);
+	}
+	return p;
+}
+
+/* ingest_prepared_free - see ingest.h */
+void
+ingest_prepared_free(struct ingest_prepared **pp)
+{
+	struct ingest_prepared *p = *pp;
+
+	if (p == NULL)
+		return;
+	message_free(&p->m);
+	free(p->norm);
+	free(p->name);
+	free(p);
+	*pp = NULL;
+}
+
+/* ingest_prepared_mid - see ingest.h */
+const char *
+ingest_prepared_mid(const struct ingest_prepared *p)
+{
+	return p->mid;
+}
+
+/* ingest_store_prepared - see ingest.h */
 int
-ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
-    size_t len, const char *origin, const struct ingest_options *o,
-    struct ingest_result *res)
+ingest_store_prepared(struct store *s, const struct conf *c,
+    struct ingest_prepared *p, const char *origin,
+    const struct ingest_options *o, struct ingest_result *res)
 {
 	static const struct ingest_options defaults = { .relay = 1 };
 	struct ingest_ctx x = { 0 };
-	struct msg_limits lim;
 	int64_t id;
 	int rc, ret = -1;
 
@@ -501,29 +569,16 @@ ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
 	x.c = c;
 	x.o = o ? o : &defaults;
 	x.res = res;
-	x.raw = raw;
-	x.len = len;
-	x.size = x.o->full_size > len ? x.o->full_size : len;
+	x.p = p;
+	x.m = p->m;
+	x.rr = p->rr;
+	x.mid = p->mid;
+	x.raw = p->raw;
+	x.len = p->len;
+	x.size = p->size;
 	x.origin = origin;
 	x.now = x.received = clock_now();
-
 	x.cl = x.o->classifier;
-	message_default_limits(&lim);
-	x.m = message_parse(raw, len, &lim);
-	route_message(c, x.m, x.size, &x.rr);
-	if (x.o->full_size > len && x.rr.route != ROUTE_OVERSIZE) {
-		x.rr.route = ROUTE_OVERSIZE;
-		x.rr.reason = "larger than the reader's cap";
-		x.rr.detail = NULL;
-	}
-	/* Without a parse (too large) there is nothing else to go by. */
-	if (x.m == NULL && x.rr.route != ROUTE_OVERSIZE)
-		x.rr.route = ROUTE_OVERSIZE;
-	if (x.m && x.m->message_id && *x.m->message_id &&
-	    strlen(x.m->message_id) <= THREAD_MAX_ID)
-		x.mid = x.m->message_id;
-	else
-		x.mid = message_hash_id(raw, len, x.hash_id, sizeof(x.hash_id));
 	if (x.o->date_as_received && x.m && x.m->date > 0 && x.m->date <= x.now)
 		x.received = x.m->date;
 	res->route = route_name(x.rr.route);
@@ -585,9 +640,22 @@ temporary:
 	    x.mid, store_errmsg(s));
 	ret = -1;
 out:
-	message_free(&x.m);
 	classify_free(&x.owned_cl);
 	free(x.theme);
+	return ret;
+}
+
+int
+ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
+    size_t len, const char *origin, const struct ingest_options *o,
+    struct ingest_result *res)
+{
+	struct ingest_prepared *p;
+	int ret;
+
+	p = ingest_prepare(c, raw, len, o ? o->full_size : 0);
+	ret = ingest_store_prepared(s, c, p, origin, o, res);
+	ingest_prepared_free(&p);
 	return ret;
 }
 
