@@ -1,0 +1,263 @@
+/* test_pipeline - ingest's first stage on a second thread: order, the
+ * bounded queue, a reader failing part-way, stopping early, and a batch
+ * whose prepared messages are stored again after a rollback (the redo) */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ingest.h"
+#include "pipeline.h"
+#include "store.h"
+#include "xalloc.h"
+
+static char dir[] = "/tmp/baraza-pipeline-XXXXXX";
+static struct conf *conf;
+
+static void
+write_file(const char *path, const char *text, int mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	cr_assert_not_null(fp, "cannot write %s", path);
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, (mode_t)mode);
+}
+
+static void
+setup(void)
+{
+	char path[512], pw[512], text[2048];
+	struct buf errs;
+
+	cr_assert_not_null(mkdtemp(dir));
+	setenv("BARAZA_NOW", "2020-11-20T10:00:00Z", 1);
+	snprintf(pw, sizeof(pw), "%s/imap.pass", dir);
+	write_file(pw, "secret\n", 0600);
+	snprintf(text, sizeof(text),
+	    "[list]\nname = CoP\naddress = cop@example.org\n"
+	    "database = %s/db.sqlite\nmoderate = none\n"
+	    "[imap]\nurl = imap://127.0.0.1:1/INBOX\nuser = cop\npassword_file = %s\n"
+	    "[smtp]\nurl = smtp://127.0.0.1:2\n", dir, pw);
+	snprintf(path, sizeof(path), "%s/baraza.conf", dir);
+	write_file(path, text, 0644);
+	buf_init(&errs, 65536);
+	conf = conf_load(path, &errs);
+	cr_assert_not_null(conf, "config: %s", errs.data);
+	buf_release(&errs);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	conf_free(&conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", dir);
+}
+
+TestSuite(pipeline, .init = setup, .fini = teardown);
+
+/* A reader of n generated messages; fail_at > 0: the read of message
+ * fail_at fails with EIO; pad: bytes of body per message. */
+struct gen {
+	unsigned n, next, fail_at;
+	size_t pad;
+};
+
+static char *
+gen_message(unsigned i, size_t pad, size_t *len)
+{
+	char *body = xmalloc(pad + 1), *m;
+
+	memset(body, 'x', pad);
+	body[pad] = '\0';
+	m = xasprintf("From: a%u@example.org\r\nTo: cop@example.org\r\n"
+	    "Subject: message %u\r\nMessage-ID: <m%u@example.org>\r\n"
+	    "Date: Wed, 18 Nov 2020 10:00:00 +0000\r\n\r\n%s\r\n", i % 7, i, i, body);
+	free(body);
+	*len = strlen(m);
+	return m;
+}
+
+static int
+gen_read(void *arg, struct pipeline_item *it)
+{
+	struct gen *g = arg;
+
+	if (g->fail_at && g->next + 1 == g->fail_at) {
+		errno = EIO;
+		return -1;
+	}
+	if (g->next >= g->n)
+		return 0;
+	it->raw = gen_message(g->next, g->pad, &it->len);
+	it->tag = g->next++;
+	return 1;
+}
+
+/* drain - every item in order; the count, and the last rc in *rc */
+static unsigned
+drain(struct pipeline *pl, int *rc)
+{
+	struct pipeline_item it;
+	unsigned got = 0;
+	char want[64];
+
+	while ((*rc = pipeline_next(pl, &it)) == 1) {
+		snprintf(want, sizeof(want), "m%u@example.org", got);
+		cr_assert_eq(it.tag, got, "item %u: got tag %lu, want %u", got,
+		    it.tag, got);
+		cr_assert_not_null(it.p, "item %u not prepared", got);
+		cr_assert_str_eq(ingest_prepared_mid(it.p), want,
+		    "item %u: got mid %s, want %s", got, ingest_prepared_mid(it.p), want);
+		pipeline_item_release(&it);
+		got++;
+	}
+	return got;
+}
+
+static const struct {
+	const char *name;
+	unsigned n;
+	size_t items, bytes, pad;
+	int threaded;
+	size_t want_peak_max;
+} order_cases[] = {
+	{ "threaded, default limits", 300, 0, 0, 10, 1, PIPELINE_MAX_ITEMS },
+	{ "threaded, 4 slots", 300, 4, 0, 10, 1, 4 },
+	{ "threaded, one slot", 100, 1, 0, 10, 1, 1 },
+	/* ~1 KB messages, 2.5 KB of bytes: at most 3 wait (the third goes
+	 * in while 2 KB < 2.5 KB) */
+	{ "threaded, byte cap", 200, 64, 2500, 1000, 1, 3 },
+	/* one message above the byte cap still passes, alone */
+	{ "threaded, messages over the byte cap", 50, 64, 100, 1000, 1, 1 },
+	{ "on the caller's thread", 100, 4, 0, 10, 0, 0 },
+};
+
+Test(pipeline, order_and_bounds)
+{
+	for (size_t i = 0; i < sizeof(order_cases) / sizeof(order_cases[0]); i++) {
+		struct gen g = { .n = order_cases[i].n, .pad = order_cases[i].pad };
+		struct pipeline *pl = pipeline_start(conf, gen_read, &g,
+		    order_cases[i].items, order_cases[i].bytes, order_cases[i].threaded);
+		unsigned got;
+		size_t peak;
+		int rc;
+
+		got = drain(pl, &rc);
+		cr_assert_eq(rc, 0, "%s: got rc %d at the end, want 0", order_cases[i].name, rc);
+		cr_assert_eq(got, order_cases[i].n, "%s: got %u items, want %u",
+		    order_cases[i].name, got, order_cases[i].n);
+		cr_assert_eq(pipeline_next(pl, &(struct pipeline_item){ 0 }), 0,
+		    "%s: a call after the end must say 0 again", order_cases[i].name);
+		peak = pipeline_peak(pl);
+		cr_assert_leq(peak, order_cases[i].want_peak_max,
+		    "%s: got %zu queued at once, want at most %zu",
+		    order_cases[i].name, peak, order_cases[i].want_peak_max);
+		pipeline_stop(&pl);
+		cr_assert_null(pl);
+	}
+}
+
+Test(pipeline, reader_error_part_way)
+{
+	for (int threaded = 0; threaded <= 1; threaded++) {
+		struct gen g = { .n = 100, .fail_at = 40, .pad = 10 };
+		struct pipeline *pl = pipeline_start(conf, gen_read, &g, 8, 0, threaded);
+		unsigned got;
+		int rc;
+
+		got = drain(pl, &rc);
+		cr_assert_eq(got, 39, "threaded %d: got %u items before the error, want 39",
+		    threaded, got);
+		cr_assert_eq(rc, -1, "threaded %d: got rc %d, want -1", threaded, rc);
+		cr_assert_eq(errno, EIO, "threaded %d: got errno %d, want EIO", threaded, errno);
+		cr_assert_eq(pipeline_next(pl, &(struct pipeline_item){ 0 }), -1,
+		    "threaded %d: the error must stay", threaded);
+		pipeline_stop(&pl);
+	}
+}
+
+Test(pipeline, stop_early)
+{
+	/* The consumer stops after a few items while the worker waits on a
+	 * full queue (and, the second time, before taking anything): no hang,
+	 * and what is queued is freed (ASan would say). */
+	for (unsigned take = 0; take <= 5; take += 5) {
+		struct gen g = { .n = 1000000, .pad = 10 };
+		struct pipeline *pl = pipeline_start(conf, gen_read, &g, 4, 0, 1);
+		struct pipeline_item it;
+
+		for (unsigned i = 0; i < take; i++) {
+			cr_assert_eq(pipeline_next(pl, &it), 1);
+			pipeline_item_release(&it);
+		}
+		usleep(20000);
+		pipeline_stop(&pl);
+		cr_assert_null(pl);
+		cr_assert_leq(g.next, take + 5, "read %u messages for %u taken: "
+		    "the queue is not bounded", g.next, take);
+	}
+}
+
+Test(pipeline, batch_redo_stores_the_same)
+{
+	/* Prepared messages stored in one transaction that is then rolled back
+	 * (as import-mbox and imap.c do when a batch fails) are stored again
+	 * one by one from the same prepared messages: the same rows. */
+	struct ingest_options o = { .relay = 0, .no_moderation = 1,
+	    .date_as_received = 1, .in_transaction = INGEST_BATCH };
+	struct ingest_prepared *p[6];
+	struct ingest_result res[6], again[6];
+	struct store *s;
+	char err[256];
+	char *raw[6];
+	size_t len;
+
+	cr_assert_eq(store_open(conf->list.database, 1, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(store_migrate(s, err, sizeof(err)), 0, "%s", err);
+	for (unsigned i = 0; i < 6; i++) {
+		raw[i] = gen_message(i, 20, &len);
+		p[i] = ingest_prepare(conf, raw[i], len, 0);
+	}
+	cr_assert_eq(store_begin(s), 0);
+	for (unsigned i = 0; i < 6; i++)
+		cr_assert_eq(ingest_store_prepared(s, conf, p[i], "test", &o, &res[i]), 0,
+		    "message %u in the batch", i);
+	store_rollback(s);
+	o.in_transaction = INGEST_OWN_TXN;
+	for (unsigned i = 0; i < 6; i++) {
+		cr_assert_eq(ingest_store_prepared(s, conf, p[i], "test", &o, &again[i]), 0,
+		    "message %u again", i);
+		cr_assert_eq(again[i].duplicate, 0, "message %u: a duplicate after the "
+		    "rollback", i);
+		cr_assert_eq(again[i].post, res[i].post, "message %u: got post %lld, "
+		    "want %lld", i, (long long)again[i].post, (long long)res[i].post);
+		cr_assert_str_eq(again[i].state, res[i].state);
+		cr_assert_str_eq(again[i].route, "post", "message %u: got route %s", i,
+		    again[i].route);
+	}
+	/* and once more: all duplicates */
+	for (unsigned i = 0; i < 6; i++) {
+		cr_assert_eq(ingest_store_prepared(s, conf, p[i], "test", &o, &again[i]), 0);
+		cr_assert_eq(again[i].duplicate, 1, "message %u: got no duplicate", i);
+	}
+	for (unsigned i = 0; i < 6; i++) {
+		ingest_prepared_free(&p[i]);
+		cr_assert_null(p[i]);
+		free(raw[i]);
+	}
+	store_close(&s);
+}
