@@ -31,6 +31,7 @@ struct pipeline {
 	/* under mu */
 	struct pipeline_item *ring;   /* max_items slots */
 	size_t head, count, bytes, peak;
+	int worker_waits;             /* the worker waits for half_empty() */
 	int done;                     /* the reader said 0 or -1 */
 	int err, err_no;              /* it said -1, with this errno */
 	int stop;                     /* pipeline_stop() asks the worker to end */
@@ -63,6 +64,14 @@ full(const struct pipeline *pl)
 	    (pl->count > 0 && pl->bytes >= pl->max_bytes);
 }
 
+/* half_empty - the worker, once stopped by full(), goes on */
+static int
+half_empty(const struct pipeline *pl)
+{
+	return pl->count <= pl->max_items / 2 &&
+	    (pl->count == 0 || pl->bytes <= pl->max_bytes / 2);
+}
+
 static void *
 worker(void *arg)
 {
@@ -72,8 +81,15 @@ worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&pl->mu);
-		while (!pl->stop && full(pl))
-			pthread_cond_wait(&pl->not_full, &pl->mu);
+		if (full(pl)) {
+			/* Wait until the queue is half empty, not for one free
+			 * slot: a wake-up per message would cost both threads a
+			 * futex call and a context switch. */
+			pl->worker_waits = 1;
+			while (!pl->stop && !half_empty(pl))
+				pthread_cond_wait(&pl->not_full, &pl->mu);
+			pl->worker_waits = 0;
+		}
 		if (pl->stop) {
 			pthread_mutex_unlock(&pl->mu);
 			return NULL;
@@ -153,7 +169,8 @@ pipeline_next(struct pipeline *pl, struct pipeline_item *it)
 		pl->head = (pl->head + 1) % pl->max_items;
 		pl->count--;
 		pl->bytes -= it->len;
-		pthread_cond_signal(&pl->not_full);
+		if (pl->worker_waits && half_empty(pl))
+			pthread_cond_signal(&pl->not_full);
 		rc = 1;
 	} else {
 		rc = pl->err ? -1 : 0;
