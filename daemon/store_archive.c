@@ -1,10 +1,12 @@
 /* store_archive - SQL for the static web archive */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_archive.h"
 #include "store_int.h"
+#include "xalloc.h"
 
 static const char *
 txt(sqlite3_stmt *st, int i)
@@ -131,30 +133,195 @@ run_posts(struct store *s, sqlite3_stmt *st, int depth_col,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive posts");
 }
 
+/* A post of a thread page while its order is worked out. */
+struct tnode {
+	int64_t id, parent;
+	int first_child, next_sibling;  /* indexes, -1 for none */
+	int depth;
+};
+
+static int
+tnode_by_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct tnode *)a)->id, y = ((const struct tnode *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* find_node - the index in nodes (sorted by arrival) of post id, through
+ * byid (the same ids sorted), or -1 */
+static int
+find_node(const struct tnode *byid, const int *pos, int n, int64_t id)
+{
+	int lo = 0, hi = n - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (byid[mid].id == id)
+			return pos[mid];
+		if (byid[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* read_begin - a read transaction unless one is open: 1 when begun.
+ * Prepared once (store_stmt), not parsed per thread as sqlite3_exec
+ * would. */
+static int
+read_begin(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!sqlite3_get_autocommit(s->db) || (st = store_stmt(s, "BEGIN")) == NULL)
+		return 0;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+/* read_end - end what read_begin began */
+static void
+read_end(struct store *s, int began)
+{
+	sqlite3_stmt *st;
+
+	if (!began)
+		return;
+	if ((st = store_stmt(s, "COMMIT")) != NULL) {
+		int rc = sqlite3_step(st);
+
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return;
+	}
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+#define THREAD_DEPTH_MAX 200    /* deeper replies are not shown */
+
 int
 store_archive_posts(struct store *s, int64_t thread,
     int (*fn)(void *arg, const struct archive_post *p), void *arg)
 {
-	/* Pre-order by a sort path of (arrival, id) steps; a post whose
-	 * parent is not shown (held, rejected) starts a branch of its own. */
-	static const char sql[] =
-	    "WITH RECURSIVE t(id, path, depth) AS ("
-	    " SELECT p.id, printf('%012d%012d', p.received, p.id), 0 FROM posts p"
-	    " WHERE p.thread = ?1 AND p.state = 'accepted' AND (p.parent IS NULL OR"
-	    "  NOT EXISTS (SELECT 1 FROM posts q WHERE q.id = p.parent"
-	    "  AND q.state = 'accepted' AND q.thread = ?1))"
-	    " UNION ALL"
-	    " SELECT p.id, t.path || '/' || printf('%012d%012d', p.received, p.id), t.depth + 1"
-	    " FROM posts p JOIN t ON p.parent = t.id"
-	    " WHERE p.state = 'accepted' AND p.thread = ?1 AND t.depth < 200)"
-	    " SELECT" POST_COLUMNS ", t.depth FROM t JOIN posts p ON p.id = t.id"
-	    " ORDER BY t.path";
-	sqlite3_stmt *st = store_stmt(s, sql);
+	/* Thread order is a pre-order walk: roots and the replies to each
+	 * post by (arrival, id); a post whose parent is not shown (held,
+	 * rejected, another thread) starts a branch of its own; replies
+	 * deeper than THREAD_DEPTH_MAX, and posts whose parents form a
+	 * cycle, are left out.  The walk is done here over one indexed
+	 * query of (id, parent): a recursive CTE per thread, ordered by a
+	 * path string, made SQLite build and drop several ephemeral tables
+	 * for every thread (half the SQL of a first archive build).  Both
+	 * queries run in one read transaction. */
+	static const char ids_sql[] =
+	    "SELECT p.id, COALESCE(p.parent, 0) FROM posts p"
+	    " WHERE p.thread = ?1 AND p.state = 'accepted'"
+	    " ORDER BY p.received, p.id";
+	static const char post_sql[] =
+	    "SELECT" POST_COLUMNS ", ?2 FROM posts p WHERE p.id = ?1";
+	sqlite3_stmt *st = store_stmt(s, ids_sql), *pst;
+	struct tnode *nodes = NULL, *byid = NULL;
+	int *pos = NULL, *last = NULL, *stack = NULL;
+	int n = 0, cap = 0, rc, ret = 0, root = -1, lastroot = -1, began;
 
 	if (st == NULL)
 		return -1;
+	began = read_begin(s);
 	sqlite3_bind_int64(st, 1, thread);
-	return run_posts(s, st, 11, fn, arg);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nodes = xreallocarray(nodes, (size_t)cap, sizeof(*nodes));
+		}
+		nodes[n].id = sqlite3_column_int64(st, 0);
+		nodes[n].parent = sqlite3_column_int64(st, 1);
+		nodes[n].first_child = nodes[n].next_sibling = -1;
+		nodes[n].depth = -1;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ret = store_log_error(s, "archive posts");
+		goto out;
+	}
+	if (n == 0)
+		goto out;
+	/* children lists in arrival order: walk the posts in arrival order
+	 * and append each to its parent's list (last[] is a list's tail) */
+	byid = xreallocarray(NULL, (size_t)n, sizeof(*byid));
+	pos = xreallocarray(NULL, (size_t)n, sizeof(*pos));
+	last = xreallocarray(NULL, (size_t)n, sizeof(*last));
+	stack = xreallocarray(NULL, (size_t)n, sizeof(*stack));
+	for (int i = 0; i < n; i++) {
+		byid[i] = nodes[i];
+		byid[i].first_child = i;        /* where it is in nodes */
+		last[i] = -1;
+	}
+	qsort(byid, (size_t)n, sizeof(*byid), tnode_by_id);
+	for (int i = 0; i < n; i++)
+		pos[i] = byid[i].first_child;
+	for (int i = 0; i < n; i++) {
+		int par = nodes[i].parent ? find_node(byid, pos, n, nodes[i].parent) : -1;
+
+		if (par < 0) {                  /* a root */
+			if (lastroot < 0)
+				root = i;
+			else
+				nodes[lastroot].next_sibling = i;
+			lastroot = i;
+		} else {
+			if (last[par] < 0)
+				nodes[par].first_child = i;
+			else
+				nodes[last[par]].next_sibling = i;
+			last[par] = i;
+		}
+	}
+	if ((pst = store_stmt(s, post_sql)) == NULL) {
+		ret = -1;
+		goto out;
+	}
+	/* pre-order, depth first; each post's row is read when its turn
+	 * comes, so only ids are held */
+	for (int r = root; r >= 0 && ret == 0; r = nodes[r].next_sibling) {
+		int sp = 0;
+
+		nodes[r].depth = 0;
+		stack[sp++] = r;
+		while (sp > 0 && ret == 0) {
+			int i = stack[--sp], kids = 0;
+
+			sqlite3_bind_int64(pst, 1, nodes[i].id);
+			sqlite3_bind_int(pst, 2, nodes[i].depth);
+			if (run_posts(s, pst, 11, fn, arg) < 0) {
+				ret = -1;
+				break;
+			}
+			if (nodes[i].depth >= THREAD_DEPTH_MAX)
+				continue;
+			/* push the replies last first, so the first pops first */
+			for (int c = nodes[i].first_child; c >= 0; c = nodes[c].next_sibling)
+				kids++;
+			sp += kids;
+			for (int c = nodes[i].first_child, k = 1; c >= 0;
+			    c = nodes[c].next_sibling, k++) {
+				nodes[c].depth = nodes[i].depth + 1;
+				stack[sp - k] = c;
+			}
+		}
+	}
+out:
+	read_end(s, began);
+	free(nodes);
+	free(byid);
+	free(pos);
+	free(last);
+	free(stack);
+	return ret;
 }
 
 int

@@ -420,3 +420,73 @@ Test(archive, a_100_post_thread_page_stays_small)
 		free(page);
 	}
 }
+
+/* reply - a reply by Amina to parent, with id <id@example.org> */
+static void
+reply(const char *id, const char *parent)
+{
+	char raw[1024];
+
+	snprintf(raw, sizeof(raw), "From: Amina Yusuf <amina@example.org>\r\n"
+	    "To: cop@example.org\r\nSubject: Re: Who decides?\r\n"
+	    "Message-ID: <%s@example.org>\r\nIn-Reply-To: <%s>\r\n"
+	    "References: <root@example.org> <%s>\r\n\r\nText of %s\r\n",
+	    id, parent, parent, id);
+	ingest(raw);
+}
+
+/* order_of - the post ids of thread-1.html in page order with their
+ * indentation, as "1:0 2:1.2 ..." */
+static void
+order_of(char *out, size_t outlen)
+{
+	char *page = read_file("thread-1.html"), *p = page;
+	size_t used = 0;
+
+	out[0] = '\0';
+	while ((p = strstr(p, "<article class=\"post\" id=\"p")) != NULL) {
+		long id;
+		double indent;
+
+		cr_assert_eq(sscanf(p, "<article class=\"post\" id=\"p%ld\" style=\"margin-left:%lfrem",
+		    &id, &indent), 2);
+		used += (size_t)snprintf(out + used, outlen - used, "%s%ld:%g",
+		    used ? " " : "", id, indent);
+		cr_assert_lt(used, outlen);
+		p++;
+	}
+	free(page);
+}
+
+/* A thread page lists parents before replies and siblings by arrival,
+ * indented by depth; a reply whose parent is not shown (held) starts a
+ * branch of its own at the left margin. */
+Test(archive, thread_order_parents_first_held_parent_starts_a_branch)
+{
+	static const struct {
+		const char *hold;       /* Message-ID of the post made held, or NULL */
+		const char *want;
+	} cases[] = {
+		{ NULL, "1:0 2:1.2 3:2.4 5:3.6 4:1.2 6:1.2" },
+		{ "c@example.org", "1:0 2:1.2 4:1.2 6:1.2 5:0" },
+		{ "reply@example.com", "1:0 4:1.2 6:1.2 3:0 5:1.2" },
+	};
+	char got[256], sql[256];
+
+	reply("c", "reply@example.com");       /* 3, under 2 */
+	reply("d", "root@example.org");        /* 4, under 1 */
+	reply("e", "c@example.org");           /* 5, under 3 */
+	reply("f", "root@example.org");        /* 6, under 1 */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].hold) {
+			snprintf(sql, sizeof(sql), "UPDATE posts SET state = 'accepted';"
+			    "UPDATE posts SET state = 'held' WHERE message_id = '%s'",
+			    cases[i].hold);
+			cr_assert_eq(store_exec(store, sql), 0);
+		}
+		cr_assert_gt(archive_build(store, conf), 0);
+		order_of(got, sizeof(got));
+		cr_expect_str_eq(got, cases[i].want, "case %zu: got '%s', want '%s'", i,
+		    got, cases[i].want);
+	}
+}
