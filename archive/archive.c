@@ -87,6 +87,7 @@ struct site {
 };
 
 static void mask_span(struct buf *out, const char *p, const char *end);
+static void put_int(struct buf *b, long long v);
 
 /* shown - the text as the archive may show it: with addresses hidden when
  * archive.hide_addresses is set.  Returns text itself or tmp's data. */
@@ -233,6 +234,11 @@ attachment_item(void *arg, const struct archive_attachment *a)
 	return 0;
 }
 
+/* "%.1f" of depth * 1.2 for the depths shown */
+static const char *const indent[DEPTH_SHOWN + 1] = {
+	"0.0", "1.2", "2.4", "3.6", "4.8", "6.0", "7.2", "8.4", "9.6"
+};
+
 static int
 thread_post(void *arg, const struct archive_post *p)
 {
@@ -250,11 +256,23 @@ thread_post(void *arg, const struct archive_post *p)
 		tp->first = 0;
 	}
 	local_when(when, sizeof(when), p->received);
-	buf_printf(b, "<article class=\"post\" id=\"p%lld\" style=\"margin-left:%.1frem\">"
-	    "<p><span class=\"who\">", (long long)p->id, depth * 1.2);
+	/* appends, not buf_printf: two vsnprintf passes per call cost more
+	 * than the rest of a short post; indent[] is what "%.1f" of
+	 * depth * 1.2 prints */
+	buf_puts(b, "<article class=\"post\" id=\"p");
+	put_int(b, (long long)p->id);
+	buf_puts(b, "\" style=\"margin-left:");
+	if (depth >= 0)
+		buf_puts(b, indent[depth]);
+	else
+		buf_printf(b, "%.1f", depth * 1.2);
+	buf_puts(b, "rem\"><p><span class=\"who\">");
 	html_escape_str(b, p->author_name);
-	buf_printf(b, "</span> <span class=\"muted\">%s &middot; %s</span></p>\n"
-	    "<div class=\"text\" dir=\"auto\">", when, p->kind);
+	buf_puts(b, "</span> <span class=\"muted\">");
+	buf_puts(b, when);
+	buf_puts(b, " &middot; ");
+	buf_puts(b, p->kind);
+	buf_puts(b, "</span></p>\n<div class=\"text\" dir=\"auto\">");
 	{
 		struct buf tmp;
 		const char *t;
@@ -285,9 +303,14 @@ thread_post(void *arg, const struct archive_post *p)
 		else
 			buf_puts(b, "</ul>\n");
 	}
-	buf_printf(b, "<p class=\"muted\"><a href=\"mailto:%s%sreply-%lld@%s\">Reply by email</a></p>"
-	    "</article>\n", c->list.local, c->list.tag_separator, (long long)p->id,
-	    c->list.domain);
+	buf_puts(b, "<p class=\"muted\"><a href=\"mailto:");
+	buf_puts(b, c->list.local);
+	buf_puts(b, c->list.tag_separator);
+	buf_puts(b, "reply-");
+	put_int(b, (long long)p->id);
+	buf_putc(b, '@');
+	buf_puts(b, c->list.domain);
+	buf_puts(b, "\">Reply by email</a></p></article>\n");
 	return 0;
 }
 
@@ -1260,10 +1283,13 @@ archive_mask_addresses(struct buf *out, const char *raw, size_t len)
 
 		if (in_header) {
 			if (p == eol || (p + 1 == eol && *p == '\r')) {
-				in_header = 0;
+				/* The body in one span: no address spans a line
+				 * (neither side takes a CR or LF), so this is what
+				 * masking it line by line gives, without a call
+				 * per line. */
 				buf_append(out, p, (size_t)(next - p));
-				p = next;
-				continue;
+				mask_span(out, next, end);
+				return;
 			}
 			if (*p != ' ' && *p != '\t')
 				keep = strncasecmp(p, "Message-ID:", 11) == 0 ||
