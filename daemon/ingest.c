@@ -69,6 +69,7 @@ struct ingest_prepared {
 	char hash_id[80];
 	char *norm;                   /* owned: normalised subject (posts only) */
 	char *name;                   /* owned: author's name (posts only) */
+	struct classify_result kind;  /* the kind rules' result (posts only) */
 };
 
 /* Everything one message's handling needs, in one place. */
@@ -130,7 +131,13 @@ classify_post(struct ingest_ctx *x, const char *thread_theme,
 	in.reply_route = x->rr.route == ROUTE_REPLY;
 	if (x->cl == NULL)
 		x->cl = x->owned_cl = classify_new(x->c);
-	classify_message(x->cl, x->m, &in, cr);
+	/* classify_message() in two halves: the kind needs no database and
+	 * was found by ingest_prepare */
+	memset(cr, 0, sizeof(*cr));
+	classify_theme(x->cl, x->m, &in, cr);
+	cr->kind = x->p->kind.kind;
+	cr->kind_rule = x->p->kind.kind_rule;
+	memcpy(cr->kind_why, x->p->kind.kind_why, sizeof(cr->kind_why));
 	if (cr->session)
 		*session = cr->session->id;
 	/* The result's theme may point into the rows: keep it valid. */
@@ -525,8 +532,12 @@ ingest_prepare(const struct conf *c, const char *raw, size_t len,
 	/* What a post needs from the message alone, worked out here so that a
 	 * pipeline does it on its second thread. */
 	if (p->m && (p->rr.route == ROUTE_POST || p->rr.route == ROUTE_REPLY)) {
+		struct classify_input in = { 0 };
+
 		p->norm = classify_normalize_subject(c, p->m->subject);
 		p->name = author_name(p->m);
+		in.reply_route = p->rr.route == ROUTE_REPLY;
+		classify_kind(c, p->m, &in, &p->kind);
 	}
 	return p;
 }
