@@ -35,6 +35,7 @@
 
 #include "imap.h"
 #include "log.h"
+#include "pipeline.h"
 #include "store_imap.h"
 #include "tls.h"
 #include "xalloc.h"
@@ -67,6 +68,7 @@ struct imap {
 	uint32_t uidvalidity;
 	uint32_t exists;
 	unsigned batch_max;               /* messages per UID FETCH */
+	const struct conf *prepare;       /* imap_set_prepare, or NULL */
 };
 
 /* One message of a fetch plan: its UID and announced size */
@@ -1088,6 +1090,46 @@ struct batch_run {
 	int redo;             /* out: the callback asked for a careful pass */
 };
 
+/* The reader of a batch's pipeline: the fetched messages in order. */
+struct batch_reader {
+	const struct batch_run *br;
+	size_t next;
+};
+
+/* read_fetched - pipeline_read_fn: the next fetched message, borrowed
+ * (libetpan's result lives until the batch is done); tag = its index */
+static int
+read_fetched(void *arg, struct pipeline_item *it)
+{
+	struct batch_reader *r = arg;
+	const struct batch_run *br = r->br;
+	const struct fetched *f;
+
+	if (r->next >= br->ngot)
+		return 0;
+	f = &br->got[r->next];
+	it->raw = (char *)f->data;
+	it->len = f->len;
+	it->borrowed = 1;
+	it->full_size = br->partial && f->len < br->partial_size ?
+	    br->partial_size : 0;
+	it->tag = r->next++;
+	return 1;
+}
+
+/* prepared_for - the prepared message of got[g] from the pipeline (items
+ * of messages skipped before it are dropped); NULL when there is none */
+static struct ingest_prepared *
+prepared_for(struct pipeline *pl, struct pipeline_item *it, size_t g)
+{
+	while (it->p == NULL || it->tag < g) {
+		pipeline_item_release(it);
+		if (pipeline_next(pl, it) != 1)
+			return NULL;
+	}
+	return it->tag == g ? it->p : NULL;
+}
+
 /* run_batch - hand the batch's messages to the callback in UID order and
  * raise the high-water mark after each; stops at a failure (deferred), a
  * redo request (redo: the caller rolls back) or a stop request */
@@ -1095,9 +1137,15 @@ static void
 run_batch(struct batch_run *br)
 {
 	struct imap *im = br->im;
+	struct batch_reader rd = { .br = br, .next = 0 };
+	struct pipeline *pl = NULL;
+	struct pipeline_item it = { 0 };
 	size_t j, g = 0;
 	int r;
 
+	/* With imap_set_prepare: parse on a second thread ahead of us. */
+	if (im->prepare && br->ngot > 0)
+		pl = pipeline_start(im->prepare, read_fetched, &rd, 0, 0, 1);
 	for (j = 0; j < br->nb; j++) {
 		char origin[IMAP_MAX_MAILBOX + 48];
 		struct imap_msg msg;
@@ -1127,11 +1175,12 @@ run_batch(struct batch_run *br)
 		msg.uid = uid;
 		msg.origin = origin;
 		msg.batch = br->batch_mode;
+		msg.prepared = pl ? prepared_for(pl, &it, g) : NULL;
 		br->fetched++;
 		r = br->fn(br->arg, &msg);
 		if (r == IMAP_MSG_REDO && br->batch_mode) {
 			br->redo = 1;
-			return;
+			break;
 		}
 		if (r != 0) {
 			log_warnx("imap: %s: uid %u: processing failed "
@@ -1147,6 +1196,8 @@ run_batch(struct batch_run *br)
 		}
 		br->done[br->nd++] = uid;
 	}
+	pipeline_item_release(&it);
+	pipeline_stop(&pl);
 }
 
 /* imap_fetch - see imap.h */
@@ -1277,6 +1328,13 @@ imap_set_batch(struct imap *im, unsigned messages)
 {
 	im->batch_max = messages >= 1 && messages <= IMAP_BATCH_MESSAGES ?
 	    messages : IMAP_BATCH_MESSAGES;
+}
+
+/* imap_set_prepare - see imap.h */
+void
+imap_set_prepare(struct imap *im, const struct conf *c)
+{
+	im->prepare = c;
 }
 
 /* imap_can_idle - see imap.h */

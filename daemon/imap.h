@@ -72,6 +72,7 @@ enum imap_status {
 #define IMAP_KEYWORD "$Baraza"          /* set by after = flag */
 
 struct imap;
+struct ingest_prepared;
 
 /* One fetched message, as handed to the callback.  Every pointer is
  * borrowed for the duration of the call only. */
@@ -84,6 +85,11 @@ struct imap_msg {
 	uint32_t uid;
 	const char *origin;   /* "imap:MAILBOX:UIDVALIDITY:UID" */
 	int batch;            /* 1: no savepoint is needed (see below) */
+	/* after imap_set_prepare(): ingest's first stage of raw, done on a
+	 * second thread while earlier messages were stored (hand it to
+	 * ingest_store_prepared(), which then does what ingest_message_opts()
+	 * does with raw); NULL otherwise */
+	struct ingest_prepared *prepared;
 };
 
 /* imap_message_fn - called once per fetched message, in UID order, inside
@@ -138,6 +144,12 @@ int imap_fetch(struct imap *im, struct store *s, imap_message_fn fn,
  * IMAP_BATCH_MESSAGES; other values restore the default).  For tests and
  * benchmarks. */
 void imap_set_batch(struct imap *im, unsigned messages);
+
+/* imap_set_prepare - from now on prepare every fetched batch's messages
+ * for ingest (ingest_prepare with c, borrowed: it must outlive the
+ * connection or the next call) on a second thread, ahead of the callback,
+ * and hand them over in imap_msg.prepared; c NULL stops it. */
+void imap_set_prepare(struct imap *im, const struct conf *c);
 
 /* imap_can_idle - 1 when the server announced IDLE, else 0 */
 int imap_can_idle(const struct imap *im);

@@ -185,7 +185,8 @@ void
 pipeline_item_release(struct pipeline_item *it)
 {
 	ingest_prepared_free(&it->p);
-	free(it->raw);
+	if (!it->borrowed)
+		free(it->raw);
 	memset(it, 0, sizeof(*it));
 }
 

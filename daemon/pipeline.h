@@ -33,11 +33,14 @@ struct pipeline;
 /* One message through the pipeline.  The reader fills raw (xmalloc'd,
  * NUL-terminated after len bytes), len, full_size (as in struct
  * ingest_options: 0 when raw is whole) and tag (the reader's own, e.g. a
- * line number); the worker adds p. */
+ * line number); the worker adds p.  borrowed = 1: raw is the reader's
+ * (it must stay valid and unchanged until the pipeline is stopped) and is
+ * not freed with the item. */
 struct pipeline_item {
 	char *raw;
 	size_t len, full_size;
 	unsigned long tag;
+	int borrowed;
 	struct ingest_prepared *p;
 };
 
