@@ -1,8 +1,11 @@
 /* archive - write the static web archive
  *
  * Pages are built in memory (a capped buf) and written whole with a
- * rename, one at a time, so memory stays bounded by the largest page and a
- * reader never sees half a file.  The incremental update remembers the
+ * rename, so a reader never sees half a file; memory stays bounded by the
+ * largest page plus the thread pages queued for the writer threads
+ * (WRITER_THREADS, at most WRITER_QUEUE_BYTES waiting).  No page is
+ * fsynced: the archive is derived from the database and `baraza archive
+ * build` rewrites all of it.  The incremental update remembers the
  * time of the last build in the meta table (archive_built) and rewrites the
  * threads that gained a post since, the pages of their sessions, sessions
  * that were summarised or closed since, and the small global pages.
@@ -10,6 +13,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +37,8 @@
 #define PAGE_MAX (64u << 20)
 #define FEED_ENTRIES 30
 #define DEPTH_SHOWN 8
+#define WRITER_THREADS 2            /* threads that write thread pages */
+#define WRITER_QUEUE_BYTES (8u << 20) /* pages waiting for them, at most */
 
 static const char archive_css[] =
 	"*{box-sizing:border-box}\n"
@@ -71,11 +78,15 @@ static const char search_js[] =
 	"fetch('search.json').then(function(r){return r.json()}).then(function(d){idx=d;show(f.value)})\n"
 	".catch(function(){});f.addEventListener('input',function(){show(f.value)});})();\n";
 
+struct writer;
+
 struct site {
 	struct store *s;
 	const struct conf *c;
 	int written;
 	int failed;
+	struct writer *writer;      /* owned; thread pages go through it */
+	int writer_tried;           /* started (or failed to) at the first page */
 	/* Which "between sessions" pages (and their mbox files) to write:
 	 * all of them (a full build), or those of the themes marked in
 	 * between[] (index nthemes is the general floor), whose threads
@@ -169,6 +180,185 @@ write_atomic(struct site *w, const char *rel, const char *data, size_t len)
 	if (atomic_open(w, rel, &a) < 0)
 		return -1;
 	return atomic_close(w, &a, fwrite(data, 1, len, a.fp) == len);
+}
+
+/* ---- thread pages written by other threads ------------------------------- */
+
+/* The first build creates ~3 000 thread pages.  Creating a file costs the
+ * file system an inode, and on a busy ext4 that is 0.1-1.2 ms of waiting
+ * each (find_inode_bit reading inode tables), more than rendering the
+ * page.  So thread pages, which nothing reads back during a build, are
+ * handed to WRITER_THREADS threads that write them (temporary file,
+ * rename, as write_atomic), while this thread renders the next ones; the
+ * waits overlap.  Whether a page was written is known at writer_finish(),
+ * which every build and update calls before recording archive_built. */
+struct wjob {
+	struct wjob *next;
+	char *path;                 /* owned: dir/rel */
+	char *data;                 /* owned */
+	size_t len;
+};
+
+struct writer {
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct wjob *head, *tail;
+	size_t queued;              /* bytes in the queue */
+	int closing;
+	int written, failed;        /* under mu */
+	pthread_t th[WRITER_THREADS];
+	int nthreads;
+};
+
+/* wjob_write - one page: tmp file, write, rename; 0 or -1 (logged) */
+static int
+wjob_write(const struct wjob *j)
+{
+	char tmp[4200];
+	size_t off = 0;
+	int fd, ok = 1;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%lx", j->path,
+	    (long)getpid(), (unsigned long)pthread_self()) >= sizeof(tmp)) {
+		log_warnx("archive: %s: path too long", j->path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		log_warn("archive: %s", tmp);
+		return -1;
+	}
+	while (ok && off < j->len) {
+		ssize_t n = write(fd, j->data + off, j->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ok = 0;
+		else
+			off += (size_t)n;
+	}
+	if (close(fd) != 0)
+		ok = 0;
+	if (ok && rename(tmp, j->path) == 0)
+		return 0;
+	log_warn("archive: %s", j->path);
+	unlink(tmp);
+	return -1;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *wr = arg;
+
+	pthread_mutex_lock(&wr->mu);
+	for (;;) {
+		struct wjob *j;
+		int rc;
+
+		while (wr->head == NULL && !wr->closing)
+			pthread_cond_wait(&wr->more, &wr->mu);
+		if ((j = wr->head) == NULL)
+			break;
+		wr->head = j->next;
+		if (wr->head == NULL)
+			wr->tail = NULL;
+		pthread_mutex_unlock(&wr->mu);
+		rc = wjob_write(j);
+		pthread_mutex_lock(&wr->mu);
+		wr->queued -= j->len;
+		pthread_cond_signal(&wr->room);
+		if (rc == 0)
+			wr->written++;
+		else
+			wr->failed = 1;
+		free(j->path);
+		free(j->data);
+		free(j);
+	}
+	pthread_mutex_unlock(&wr->mu);
+	return NULL;
+}
+
+/* writer_start - w->writer, or NULL (pages are then written here); at the
+ * first thread page, so a cycle that writes none starts no thread */
+static void
+writer_start(struct site *w)
+{
+	struct writer *wr = xcalloc(1, sizeof(*wr));
+
+	pthread_mutex_init(&wr->mu, NULL);
+	pthread_cond_init(&wr->more, NULL);
+	pthread_cond_init(&wr->room, NULL);
+	while (wr->nthreads < WRITER_THREADS &&
+	    pthread_create(&wr->th[wr->nthreads], NULL, writer_main, wr) == 0)
+		wr->nthreads++;
+	if (wr->nthreads == 0) {
+		pthread_cond_destroy(&wr->room);
+		pthread_cond_destroy(&wr->more);
+		pthread_mutex_destroy(&wr->mu);
+		free(wr);
+		wr = NULL;
+	}
+	w->writer = wr;
+}
+
+/* writer_finish - wait until every queued page is written; their count
+ * and failure go into w */
+static void
+writer_finish(struct site *w)
+{
+	struct writer *wr = w->writer;
+
+	if (wr == NULL)
+		return;
+	pthread_mutex_lock(&wr->mu);
+	wr->closing = 1;
+	pthread_cond_broadcast(&wr->more);
+	pthread_mutex_unlock(&wr->mu);
+	for (int i = 0; i < wr->nthreads; i++)
+		pthread_join(wr->th[i], NULL);
+	w->written += wr->written;
+	if (wr->failed)
+		w->failed = 1;
+	pthread_cond_destroy(&wr->room);
+	pthread_cond_destroy(&wr->more);
+	pthread_mutex_destroy(&wr->mu);
+	free(wr);
+	w->writer = NULL;
+}
+
+/* write_page - dir/rel <- b's data, by a writer thread when there is one
+ * (b is then emptied: the data is handed over), else as write_atomic.
+ * rel must not name a subdirectory. */
+static int
+write_page(struct site *w, const char *rel, struct buf *b)
+{
+	struct writer *wr;
+	struct wjob *j;
+
+	if (!w->writer_tried) {
+		w->writer_tried = 1;
+		writer_start(w);
+	}
+	if ((wr = w->writer) == NULL || strchr(rel, '/') != NULL)
+		return write_atomic(w, rel, b->data, b->len);
+	j = xcalloc(1, sizeof(*j));
+	j->path = xasprintf("%s/%s", w->c->archive.dir, rel);
+	j->data = buf_detach(b, &j->len);
+	pthread_mutex_lock(&wr->mu);
+	while (wr->queued > 0 && wr->queued + j->len > WRITER_QUEUE_BYTES)
+		pthread_cond_wait(&wr->room, &wr->mu);
+	wr->queued += j->len;
+	if (wr->tail)
+		wr->tail->next = j;
+	else
+		wr->head = j;
+	wr->tail = j;
+	pthread_cond_signal(&wr->more);
+	pthread_mutex_unlock(&wr->mu);
+	return 0;
 }
 
 static void
@@ -328,7 +518,7 @@ thread_page(struct site *w, int64_t thread)
 	page_end(&b, w->c);
 	snprintf(rel, sizeof(rel), "thread-%lld.html", (long long)thread);
 	if (rc == 0 && !tp.first)
-		rc = write_atomic(w, rel, b.data, b.len);
+		rc = write_page(w, rel, &b);
 	buf_release(&b);
 	return rc;
 }
@@ -1101,7 +1291,7 @@ prepare(const struct conf *c)
 int
 archive_build(struct store *s, const struct conf *c)
 {
-	struct site w = { s, c, 0, 0, 1, NULL };
+	struct site w = { .s = s, .c = c, .all_between = 1 };
 	char stamp[32];
 	time_t started = clock_now();
 
@@ -1114,6 +1304,7 @@ archive_build(struct store *s, const struct conf *c)
 		store_archive_threads(s, i < c->nthemes ? c->themes[i].slug : "general", 0,
 		    all_threads, &w);
 	global_pages(&w);
+	writer_finish(&w);
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)started);
 	if (!w.failed)
 		store_meta_set(s, "archive_built", stamp);
@@ -1183,7 +1374,7 @@ changed_session(void *arg, const struct digest_session *d)
 int
 archive_update(struct store *s, const struct conf *c)
 {
-	struct site w = { s, c, 0, 0, 0, NULL };
+	struct site w = { .s = s, .c = c };
 	struct changed ch;
 	struct session_filter sf;
 	char *stamp = NULL, now[32];
@@ -1204,10 +1395,12 @@ archive_update(struct store *s, const struct conf *c)
 	ch.w = &w;
 	w.between = xcalloc(c->nthemes + 1, 1);
 	if (store_archive_changed(s, since, changed_thread, &ch) < 0) {
+		writer_finish(&w);
 		free(w.between);
 		return -1;
 	}
 	if (ch.overflow) {
+		writer_finish(&w);
 		free(w.between);
 		return archive_build(s, c);
 	}
@@ -1215,6 +1408,8 @@ archive_update(struct store *s, const struct conf *c)
 	sf.since = since;
 	if (store_digest_sessions(s, 0, changed_session, &sf) < 0)
 		w.failed = 1;
+	/* the thread pages are counted once written */
+	writer_finish(&w);
 	/* The index, feeds and search files change only with a thread or a
 	 * session; an idle cycle writes nothing. */
 	if (w.written > 0)
