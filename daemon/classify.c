@@ -707,6 +707,15 @@ by_keywords(struct classifier *cl, const struct message *m, char *why,
 	return slug;
 }
 
+/* classify_keywords - see classify.h */
+void
+classify_keywords(struct classifier *cl, const struct message *m,
+    struct classify_keywords *out)
+{
+	out->why[0] = '\0';
+	out->slug = m ? by_keywords(cl, m, out->why, sizeof(out->why)) : NULL;
+}
+
 /* canonical_slug - the config's spelling of slug, "general", or slug */
 static const char *
 canonical_slug(const struct conf *c, const char *slug)
@@ -774,8 +783,16 @@ classify_theme(struct classifier *cl, const struct message *m,
 		goto session;
 	}
 
-	if (m && (slug = by_keywords(cl, m, out->theme_why,
-	    sizeof(out->theme_why))) != NULL) {
+	if (in && in->keywords) {
+		slug = in->keywords->slug;
+		if (slug)
+			memcpy(out->theme_why, in->keywords->why,
+			    sizeof(out->theme_why));
+	} else {
+		slug = m ? by_keywords(cl, m, out->theme_why,
+		    sizeof(out->theme_why)) : NULL;
+	}
+	if (slug != NULL) {
 		out->theme = slug;
 		out->theme_rule = CLASSIFY_THEME_KEYWORDS;
 		goto session;

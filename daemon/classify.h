@@ -34,6 +34,14 @@ struct classify_session {
 	int64_t id;             /* sessions.id, or 0 for a window of the config */
 };
 
+#define CLASSIFY_WHY_MAX 200
+
+/* The keyword rule on its own: which theme's keywords score best */
+struct classify_keywords {
+	const char *slug;         /* borrowed from the conf, or NULL: none */
+	char why[CLASSIFY_WHY_MAX];
+};
+
 struct classify_input {
 	/* the theme of the address: cop+THEME@ or cop+summary-THEME@ (the
 	 * route's arg), or NULL */
@@ -54,6 +62,10 @@ struct classify_input {
 	/* 1 when the address was cop+reply-POSTID@: a reply whatever the
 	 * headers say */
 	int reply_route;
+	/* the keyword rule's result worked out beforehand with
+	 * classify_keywords() (e.g. on another thread), or NULL: the
+	 * patterns are matched here when the rule is reached */
+	const struct classify_keywords *keywords;
 };
 
 enum classify_theme_rule {
@@ -79,8 +91,6 @@ enum classify_kind_rule {
 	CLASSIFY_KIND_QUESTION,   /* the first paragraph asks something */
 	CLASSIFY_KIND_DEFAULT     /* an idea */
 };
-
-#define CLASSIFY_WHY_MAX 200
 
 struct classify_result {
 	/* the theme's slug: borrowed from the conf or the input, or the
@@ -111,6 +121,11 @@ int classify_check_pattern(const char *pattern, char *err, size_t errlen);
  * config: theme "general", no session).  Always fills *out. */
 void classify_message(struct classifier *cl, const struct message *m,
     const struct classify_input *in, struct classify_result *out);
+
+/* classify_keywords - the keyword rule alone for m: out->slug (NULL when
+ * no theme's keywords match) and why.  cl NULL: no match. */
+void classify_keywords(struct classifier *cl, const struct message *m,
+    struct classify_keywords *out);
 
 /* classify_theme - only the theme rules (and session) of SPEC section 5 */
 void classify_theme(struct classifier *cl, const struct message *m,

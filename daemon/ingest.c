@@ -70,6 +70,8 @@ struct ingest_prepared {
 	char *norm;                   /* owned: normalised subject (posts only) */
 	char *name;                   /* owned: author's name (posts only) */
 	struct classify_result kind;  /* the kind rules' result (posts only) */
+	int have_kw;                  /* kw was worked out (posts, with a classifier) */
+	struct classify_keywords kw;  /* the keyword rule's result */
 };
 
 /* Everything one message's handling needs, in one place. */
@@ -129,6 +131,7 @@ classify_post(struct ingest_ctx *x, const char *thread_theme,
 	in.thread_theme = thread_theme;
 	in.arrival = x->received;
 	in.reply_route = x->rr.route == ROUTE_REPLY;
+	in.keywords = x->p->have_kw ? &x->p->kw : NULL;
 	if (x->cl == NULL)
 		x->cl = x->owned_cl = classify_new(x->c);
 	/* classify_message() in two halves: the kind needs no database and
@@ -504,8 +507,8 @@ store_failed(struct ingest_ctx *x, const char *why)
 
 /* ingest_prepare - see ingest.h */
 struct ingest_prepared *
-ingest_prepare(const struct conf *c, const char *raw, size_t len,
-    size_t full_size)
+ingest_prepare(const struct conf *c, struct classifier *cl, const char *raw,
+    size_t len, size_t full_size)
 {
 	struct ingest_prepared *p = xcalloc(1, sizeof(*p));
 	struct msg_limits lim;
@@ -538,6 +541,14 @@ ingest_prepare(const struct conf *c, const char *raw, size_t len,
 		p->name = author_name(p->m);
 		in.reply_route = p->rr.route == ROUTE_REPLY;
 		classify_kind(c, p->m, &in, &p->kind);
+		/* The keyword rule comes after the thread's theme: only a
+		 * message that names no parent surely reaches it (the others
+		 * match in the store stage when their parent is unknown). */
+		if (cl && p->rr.route != ROUTE_REPLY && p->m->in_reply_to == NULL &&
+		    p->m->nreferences == 0) {
+			classify_keywords(cl, p->m, &p->kw);
+			p->have_kw = 1;
+		}
 	}
 	return p;
 }
@@ -664,7 +675,8 @@ ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
 	struct ingest_prepared *p;
 	int ret;
 
-	p = ingest_prepare(c, raw, len, o ? o->full_size : 0);
+	p = ingest_prepare(c, o ? o->classifier : NULL, raw, len,
+	    o ? o->full_size : 0);
 	ret = ingest_store_prepared(s, c, p, origin, o, res);
 	ingest_prepared_free(&p);
 	return ret;

@@ -89,9 +89,11 @@ struct ingest_prepared;
 /* ingest_prepare - parse and route raw (len bytes, borrowed: it must
  * outlive the result), find its Message-ID (or hash id) and what a post
  * needs from the message alone.  full_size as in struct ingest_options
- * (0 when raw is whole).  Never NULL; free with ingest_prepared_free. */
-struct ingest_prepared *ingest_prepare(const struct conf *c, const char *raw,
-    size_t len, size_t full_size);
+ * (0 when raw is whole).  cl: a classifier for c that this thread may use
+ * (classify.h: one thread at a time), or NULL: the keyword rule is then
+ * left to the store stage.  Never NULL; free with ingest_prepared_free. */
+struct ingest_prepared *ingest_prepare(const struct conf *c,
+    struct classifier *cl, const char *raw, size_t len, size_t full_size);
 /* ingest_prepared_free - *pp = NULL */
 void ingest_prepared_free(struct ingest_prepared **pp);
 /* ingest_prepared_mid - the Message-ID or hash id (valid as long as p) */

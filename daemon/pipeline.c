@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "ingest.h"
 #include "pipeline.h"
 #include "xalloc.h"
 
 struct pipeline {
 	const struct conf *c;
+	struct classifier *cl;        /* the first stage's own (PCRE2 match data) */
 	pipeline_read_fn fn;
 	void *arg;
 	size_t max_items, max_bytes;
@@ -52,7 +54,7 @@ produce(struct pipeline *pl, struct pipeline_item *it, int *err_no)
 		pipeline_item_release(it);
 		return rc < 0 ? -1 : 0;
 	}
-	it->p = ingest_prepare(pl->c, it->raw, it->len, it->full_size);
+	it->p = ingest_prepare(pl->c, pl->cl, it->raw, it->len, it->full_size);
 	return 1;
 }
 
@@ -125,6 +127,7 @@ pipeline_start(const struct conf *c, pipeline_read_fn fn, void *arg,
 	struct pipeline *pl = xcalloc(1, sizeof(*pl));
 
 	pl->c = c;
+	pl->cl = classify_new(c);
 	pl->fn = fn;
 	pl->arg = arg;
 	pl->max_items = max_items ? max_items : PIPELINE_MAX_ITEMS;
@@ -213,6 +216,7 @@ pipeline_stop(struct pipeline **pp)
 	pthread_cond_destroy(&pl->not_empty);
 	pthread_cond_destroy(&pl->not_full);
 	pthread_mutex_destroy(&pl->mu);
+	classify_free(&pl->cl);
 	free(pl->ring);
 	free(pl);
 	*pp = NULL;

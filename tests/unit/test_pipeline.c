@@ -230,7 +230,7 @@ Test(pipeline, batch_redo_stores_the_same)
 	cr_assert_geq(store_migrate(s, err, sizeof(err)), 0, "%s", err);
 	for (unsigned i = 0; i < 6; i++) {
 		raw[i] = gen_message(i, 20, &len);
-		p[i] = ingest_prepare(conf, raw[i], len, 0);
+		p[i] = ingest_prepare(conf, NULL, raw[i], len, 0);
 	}
 	cr_assert_eq(store_begin(s), 0);
 	for (unsigned i = 0; i < 6; i++)

@@ -561,6 +561,51 @@ Test(classify, theme_table)
 	cr_assert_null(cl);
 }
 
+/* The keyword rule worked out beforehand by another classifier (as
+ * ingest's first stage does on its own thread) gives the same theme, rule
+ * and explanation for every row of the table. */
+Test(classify, theme_table_with_keywords_beforehand)
+{
+	struct conf *c = test_conf();
+	struct classifier *cl = classify_new(c), *cl2 = classify_new(c);
+	size_t n = sizeof(theme_cases) / sizeof(theme_cases[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct theme_case *t = &theme_cases[i];
+		struct classify_input in = { 0 };
+		struct classify_keywords kw;
+		struct classify_result r, r2;
+		struct message *m;
+		char hdr[512], *raw;
+
+		snprintf(hdr, sizeof(hdr), ANN DATE "To: cop@example.org\nSubject: %s\n",
+		    t->subject);
+		m = parse(hdr, t->body, &raw);
+		in.tag_theme = t->tag;
+		in.thread_theme = t->thread;
+		in.arrival = at(t->arrival);
+		classify_message(cl, m, &in, &r);
+		classify_keywords(cl2, m, &kw);
+		in.keywords = &kw;
+		classify_message(cl, m, &in, &r2);
+		cr_expect(r2.theme && strcmp(r2.theme, r.theme) == 0,
+		    "%s: got theme %s, want %s", t->name, r2.theme, r.theme);
+		cr_expect_eq(r2.theme_rule, r.theme_rule, "%s: got rule %s, want %s",
+		    t->name, classify_theme_rule_name(r2.theme_rule),
+		    classify_theme_rule_name(r.theme_rule));
+		cr_expect_str_eq(r2.theme_why, r.theme_why, "%s: got why '%s', want '%s'",
+		    t->name, r2.theme_why, r.theme_why);
+		if (r.theme_rule == CLASSIFY_THEME_KEYWORDS)
+			cr_expect(kw.slug && strcmp(kw.slug, r.theme) == 0,
+			    "%s: classify_keywords got %s, want %s", t->name,
+			    kw.slug ? kw.slug : "(none)", r.theme);
+		message_free(&m);
+		free(raw);
+	}
+	classify_free(&cl2);
+	classify_free(&cl);
+}
+
 Test(classify, keywords_ignore_quoted_text)
 {
 	struct conf *c = test_conf();
