@@ -224,9 +224,12 @@ smtp_url(const struct conf *c)
 	    v6 ? "[" : "", c->smtp.host, v6 ? "]" : "", c->smtp.port, c->list.domain);
 }
 
-/* setup_handle - the options every handle of this server shares */
+/* setup_handle - the options every handle of this server shares.  uh
+ * (may be NULL) is url already parsed, owned by the caller and kept as
+ * long as h: libcurl then copies it for each transfer instead of parsing
+ * the URL string again. */
 static int
-setup_handle(CURL *h, const struct conf *c, const char *url,
+setup_handle(CURL *h, const struct conf *c, const char *url, CURLU *uh,
     const char *password, char *errbuf)
 {
 	long use_ssl = c->smtp.starttls == STARTTLS_YES ? (long)CURLUSESSL_ALL :
@@ -234,7 +237,14 @@ setup_handle(CURL *h, const struct conf *c, const char *url,
 	CURLcode rc = CURLE_OK;
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
-	SET(CURLOPT_URL, url);
+	if (uh)
+		SET(CURLOPT_CURLU, uh);
+	else
+		SET(CURLOPT_URL, url);
+	/* mail goes straight to the configured server: no proxy from the
+	 * environment (all_proxy, smtp_proxy), and libcurl does not read the
+	 * environment again for every transaction */
+	SET(CURLOPT_NOPROXY, "*");
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	if (c->smtp.implicit_tls)
@@ -330,6 +340,7 @@ struct worker {
 	pthread_t tid;
 	int started;
 	CURL *h;
+	CURLU *uh;                    /* the server's URL, parsed once */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -480,7 +491,12 @@ smtp_pool_new(const struct conf *c, long nconn, smtp_done_fn *done, void *arg,
 		w->h = curl_easy_init();
 		if (w->h == NULL)
 			fatal("smtp: curl_easy_init failed");
-		if (setup_handle(w->h, c, p->url, password, w->errbuf) < 0) {
+		w->uh = curl_url();
+		if (w->uh && curl_url_set(w->uh, CURLUPART_URL, p->url, 0) != CURLUE_OK) {
+			curl_url_cleanup(w->uh);
+			w->uh = NULL;   /* libcurl parses the string for each transfer */
+		}
+		if (setup_handle(w->h, c, p->url, w->uh, password, w->errbuf) < 0) {
 			snprintf(err, errlen, "libcurl refused an option");
 			memset(password, 0, sizeof(password));
 			smtp_pool_free(&p);
@@ -658,6 +674,7 @@ smtp_pool_free(struct smtp_pool **pp)
 			pthread_join(p->w[i].tid, NULL);
 		if (p->w[i].h)
 			curl_easy_cleanup(p->w[i].h);   /* closes its connection (QUIT) */
+		curl_url_cleanup(p->w[i].uh);
 	}
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done_cv);
@@ -709,7 +726,7 @@ smtp_check(const struct conf *c, char *msg, size_t msglen)
 	h = curl_easy_init();
 	if (h == NULL)
 		fatal("smtp: curl_easy_init failed");
-	if (setup_handle(h, c, url, password, errbuf) < 0) {
+	if (setup_handle(h, c, url, NULL, password, errbuf) < 0) {
 		snprintf(msg, msglen, "smtp: libcurl refused an option");
 		rc = CURLE_FAILED_INIT;
 	} else {
