@@ -1071,6 +1071,19 @@ footer_get(struct compose *cp, const char *lang)
 	return f;
 }
 
+/* put_unsub - a recipient's unsubscribe address, LOCAL+unsubscribe-TOKEN@
+ * DOMAIN (appended piece by piece: buf_printf's two vsnprintf passes cost
+ * more per copy than the rest of its headers) */
+static int
+put_unsub(struct buf *out, const struct compose *cp, const char *token)
+{
+	if (buf_puts(out, cp->list.local) < 0 || buf_puts(out, cp->list.sep) < 0 ||
+	    buf_puts(out, "unsubscribe-") < 0 || buf_puts(out, token) < 0 ||
+	    buf_puts(out, "@") < 0 || buf_puts(out, cp->list.domain) < 0)
+		return -1;
+	return 0;
+}
+
 /* footer_text - one recipient's footer, LF line ends */
 static void
 footer_text(struct compose *cp, const struct compose_rcpt *r, struct buf *out,
@@ -1083,8 +1096,7 @@ footer_text(struct compose *cp, const struct compose_rcpt *r, struct buf *out,
 		return;
 	buf_puts(out, f->before);
 	if (r && token_safe(r->unsub_token, 128))
-		buf_printf(out, "%s%sunsubscribe-%s@%s", cp->list.local, cp->list.sep,
-		    r->unsub_token, cp->list.domain);
+		put_unsub(out, cp, r->unsub_token);
 	else
 		buf_puts(out, cp->unsub_generic);
 	buf_puts(out, f->after);
@@ -1430,11 +1442,11 @@ compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
 	if (buf_append(out, cp->head_a.data, cp->head_a.len) < 0)
 		rc = -1;
 	if (rcpt && token_safe(rcpt->unsub_token, 128)) {
-		if (buf_printf(out, "List-Unsubscribe: <mailto:%s%sunsubscribe-%s@%s>\r\n",
-		    cp->list.local, cp->list.sep, rcpt->unsub_token, cp->list.domain) < 0)
+		if (buf_puts(out, "List-Unsubscribe: <mailto:") < 0 ||
+		    put_unsub(out, cp, rcpt->unsub_token) < 0 || buf_puts(out, ">\r\n") < 0)
 			rc = -1;
-	} else if (buf_printf(out, "List-Unsubscribe: <mailto:%s>\r\n",
-	    cp->unsub_generic) < 0) {
+	} else if (buf_puts(out, "List-Unsubscribe: <mailto:") < 0 ||
+	    buf_puts(out, cp->unsub_generic) < 0 || buf_puts(out, ">\r\n") < 0) {
 		rc = -1;
 	}
 	if (buf_append(out, cp->head_b.data, cp->head_b.len) < 0)
@@ -1459,12 +1471,16 @@ compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
 				rc = -1;
 		}
 	} else {
-		if (buf_printf(out, "Content-Type: text/plain; charset=%s\r\n"
-		    "Content-Transfer-Encoding: %s\r\n"
-		    "Content-Disposition: inline\r\n\r\n",
-		    ascii ? "us-ascii" : "UTF-8", ascii ? "7bit" : "8bit") < 0 ||
+		if (buf_puts(out, ascii ?
+		    "Content-Type: text/plain; charset=us-ascii\r\n"
+		    "Content-Transfer-Encoding: 7bit\r\n"
+		    "Content-Disposition: inline\r\n\r\n" :
+		    "Content-Type: text/plain; charset=UTF-8\r\n"
+		    "Content-Transfer-Encoding: 8bit\r\n"
+		    "Content-Disposition: inline\r\n\r\n") < 0 ||
 		    compose_crlf(out, foot.data, foot.len) < 0 ||
-		    buf_printf(out, "--%s--\r\n", cp->boundary) < 0)
+		    buf_puts(out, "--") < 0 || buf_puts(out, cp->boundary) < 0 ||
+		    buf_puts(out, "--\r\n") < 0)
 			rc = -1;
 	}
 	buf_release(&foot);
