@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "buf.h"
 #include "clock.h"
 #include "compose.h"
 #include "log.h"
@@ -272,17 +273,29 @@ txn_group(void *arg)
 	flush(arg);
 }
 
-/* envelope_from - cop+bounces@ or its VERP form for rcpt (owned) */
+/* envelope_from - cop+bounces@ or its VERP form for rcpt (owned).  Built
+ * with appends, not xasprintf: this runs once per personalised copy, and
+ * the format passes cost more than the copying. */
 static char *
 envelope_from(const struct conf *c, const char *rcpt)
 {
 	const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+	struct buf b;
 
-	if (c->smtp.personalize && at && at != rcpt)
-		return xasprintf("%s%sbounces-%.*s=%s@%s", c->list.local,
-		    c->list.tag_separator, (int)(at - rcpt), rcpt, at + 1, c->list.domain);
-	return xasprintf("%s%sbounces@%s", c->list.local, c->list.tag_separator,
-	    c->list.domain);
+	buf_init(&b, 4096);    /* an address is at most 254 bytes (rcpt_ok) */
+	buf_puts(&b, c->list.local);
+	buf_puts(&b, c->list.tag_separator);
+	if (c->smtp.personalize && at && at != rcpt) {
+		buf_puts(&b, "bounces-");
+		buf_append(&b, rcpt, (size_t)(at - rcpt));
+		buf_puts(&b, "=");
+		buf_puts(&b, at + 1);
+	} else {
+		buf_puts(&b, "bounces");
+	}
+	buf_puts(&b, "@");
+	buf_puts(&b, c->list.domain);
+	return buf_detach(&b, NULL);
 }
 
 /* rcpt_ok - an address safe for the SMTP envelope */

@@ -275,15 +275,25 @@ setup_handle(CURL *h, const struct conf *c, const char *url, CURLU *uh,
 	return 0;
 }
 
+/* set_text - s into r->text, cut to fit (snprintf's "%s" without its
+ * format pass: this runs for every recipient) */
+static void
+set_text(struct smtp_reply *r, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > sizeof(r->text) - 1)
+		n = sizeof(r->text) - 1;
+	memcpy(r->text, s, n);
+	r->text[n] = '\0';
+}
+
 /* finish - turn the trace and libcurl's result into each recipient's
  * outcome */
 static void
 finish(struct smtp_txn *t, CURLcode rc, const char *errbuf)
 {
-	char why[256];
-
-	snprintf(why, sizeof(why), "%s", errbuf && *errbuf ? errbuf :
-	    curl_easy_strerror(rc));
+	const char *why = errbuf && *errbuf ? errbuf : curl_easy_strerror(rc);
 	/* no answer to MAIL FROM (connect, TLS, AUTH, greeting), or our own
 	 * sender refused: every further transaction would fare the same */
 	if ((t->mail_code == 0 && rc != CURLE_OK) || t->mail_code >= 400)
@@ -298,19 +308,19 @@ finish(struct smtp_txn *t, CURLcode rc, const char *errbuf)
 			snprintf(r->text, sizeof(r->text), "MAIL FROM refused: %.200s", t->mail_text);
 		} else if (code == 0) {
 			r->code = 0;
-			snprintf(r->text, sizeof(r->text), "%s", why);
+			set_text(r, why);
 		} else if (code >= 300) {
 			r->code = code;
-			snprintf(r->text, sizeof(r->text), "%s", t->rcpt_text[i]);
+			set_text(r, t->rcpt_text[i]);
 		} else if (t->data_code != 0) {
 			r->code = t->data_code;
-			snprintf(r->text, sizeof(r->text), "%s", t->data_text);
+			set_text(r, t->data_text);
 		} else if (rc == CURLE_OK) {
 			r->code = 250;
-			snprintf(r->text, sizeof(r->text), "250 OK");
+			set_text(r, "250 OK");
 		} else {
 			r->code = 0;
-			snprintf(r->text, sizeof(r->text), "%s", why);
+			set_text(r, why);
 		}
 	}
 }
@@ -369,6 +379,20 @@ struct smtp_pool {
 	char *url;
 };
 
+/* angle - "<addr>" (owned) */
+static char *
+angle(const char *addr)
+{
+	size_t n = strlen(addr);
+	char *s = xmalloc(n + 3);
+
+	s[0] = '<';
+	memcpy(s + 1, addr, n);
+	s[n + 1] = '>';
+	s[n + 2] = '\0';
+	return s;
+}
+
 /* run_txn - one transaction on the worker's handle (worker thread) */
 static void
 run_txn(struct worker *w, struct smtp_txn *t)
@@ -378,7 +402,7 @@ run_txn(struct worker *w, struct smtp_txn *t)
 	CURLcode rc;
 
 	for (size_t i = 0; i < t->nrcpts; i++) {
-		char *a = xasprintf("<%s>", t->rcpts[i]);
+		char *a = angle(t->rcpts[i]);
 		struct curl_slist *l = curl_slist_append(rcpts, a);
 
 		free(a);
@@ -386,7 +410,7 @@ run_txn(struct worker *w, struct smtp_txn *t)
 			fatal("smtp: out of memory");
 		rcpts = l;
 	}
-	from = xasprintf("<%s>", t->from);
+	from = angle(t->from);
 	w->errbuf[0] = '\0';
 	t->off = 0;
 	curl_easy_setopt(w->h, CURLOPT_MAIL_FROM, from);    /* libcurl copies */
