@@ -3,7 +3,10 @@
  * Migrations come from schema/NNN-name.sql, embedded into the binary by
  * schema/embed.sh; PRAGMA user_version holds the last one applied.  Each
  * migration runs in its own transaction, so an interrupted migration leaves
- * the database at the previous version, never half-way.
+ * the database at the previous version, never half-way.  A migration whose
+ * first line is "-- baraza: table rebuild" runs as SQLite's table rebuild
+ * (foreign keys off around the transaction, foreign_key_check clean before
+ * COMMIT), so that it may drop and re-create a table others refer to.
  */
 #include "config.h"
 
@@ -98,6 +101,7 @@ store_close(struct store **sp)
 		return;
 	if (s->in_txn)
 		store_rollback(s);
+	store_held_rate_forget(s);
 	for (size_t i = 0; i < STORE_STMT_SLOTS; i++)
 		if (s->slots[i].stmt)
 			sqlite3_finalize(s->slots[i].stmt);
@@ -185,6 +189,7 @@ store_commit(struct store *s)
 		return -1;
 	}
 	s->in_txn = 0;
+	store_held_rate_forget(s);
 	return 0;
 }
 
@@ -197,6 +202,7 @@ store_rollback(struct store *s)
 	 * either way no transaction is open afterwards. */
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_txn = 0;
+	store_held_rate_forget(s);
 }
 
 int
@@ -220,11 +226,94 @@ store_latest_version(void)
 	    (int)schema_migrations[schema_nmigrations - 1].version : 0;
 }
 
+/* The first line of a migration that rebuilds tables (schema/008-...). */
+#define REBUILD_MARK "-- baraza: table rebuild\n"
+
+/* fk_violation - whether PRAGMA foreign_key_check finds a row; 1 with the
+ * first in err, 0 clean, -1 on error */
+static int
+fk_violation(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *table = sqlite3_column_text(st, 0);
+		const unsigned char *parent = sqlite3_column_text(st, 2);
+
+		snprintf(err, errlen, "foreign key violation: row %lld of %s "
+		    "refers to a missing row of %s", sqlite3_column_int64(st, 1),
+		    table ? (const char *)table : "?",
+		    parent ? (const char *)parent : "?");
+	} else if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* migrate_one - apply m in one transaction; a table rebuild (REBUILD_MARK)
+ * as SQLite documents it (lang_altertable.html, "Making Other Kinds Of
+ * Table Schema Changes"): foreign keys off before BEGIN, since PRAGMA
+ * foreign_keys cannot change inside a transaction and DROP TABLE would
+ * otherwise delete or null the rows that refer to the old table; every
+ * reference checked before COMMIT; foreign keys on again whatever
+ * happened.  Failure rolls back: the database stays at the version before. */
+static int
+migrate_one(struct store *s, const struct schema_migration *m, char *err,
+    size_t errlen)
+{
+	int rebuild = strncmp(m->sql, REBUILD_MARK, strlen(REBUILD_MARK)) == 0;
+	char pragma[64], why[192];
+	int rc = -1;
+
+	if (rebuild && store_exec(s, "PRAGMA foreign_keys = OFF") < 0) {
+		snprintf(err, errlen, "cannot turn foreign keys off for migration "
+		    "%s: %s", m->name, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (store_begin(s) < 0) {
+		snprintf(err, errlen, "cannot begin migration %s: %s",
+		    m->name, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u", m->version);
+	if (store_exec(s, m->sql) < 0 || store_exec(s, pragma) < 0) {
+		snprintf(err, errlen, "migration %s failed: %s", m->name,
+		    sqlite3_errmsg(s->db));
+		store_rollback(s);
+		goto out;
+	}
+	if (rebuild && fk_violation(s, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "migration %s failed: %s", m->name, why);
+		store_rollback(s);
+		goto out;
+	}
+	if (store_commit(s) < 0) {
+		snprintf(err, errlen, "cannot commit migration %s: %s",
+		    m->name, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rebuild && store_exec(s, "PRAGMA foreign_keys = ON") < 0 && rc == 0) {
+		snprintf(err, errlen, "cannot turn foreign keys on after migration "
+		    "%s: %s", m->name, sqlite3_errmsg(s->db));
+		rc = -1;
+	}
+	return rc;
+}
+
 int
 store_migrate(struct store *s, char *err, size_t errlen)
 {
 	int have = store_version(s), applied = 0;
-	char pragma[64];
 
 	if (have < 0) {
 		snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(s->db));
@@ -240,23 +329,8 @@ store_migrate(struct store *s, char *err, size_t errlen)
 
 		if ((int)m->version <= have)
 			continue;
-		if (store_begin(s) < 0) {
-			snprintf(err, errlen, "cannot begin migration %s: %s",
-			    m->name, sqlite3_errmsg(s->db));
+		if (migrate_one(s, m, err, errlen) < 0)
 			return -1;
-		}
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u", m->version);
-		if (store_exec(s, m->sql) < 0 || store_exec(s, pragma) < 0) {
-			snprintf(err, errlen, "migration %s failed: %s", m->name,
-			    sqlite3_errmsg(s->db));
-			store_rollback(s);
-			return -1;
-		}
-		if (store_commit(s) < 0) {
-			snprintf(err, errlen, "cannot commit migration %s: %s",
-			    m->name, sqlite3_errmsg(s->db));
-			return -1;
-		}
 		log_debug("database %s: applied migration %s", s->path, m->name);
 		applied++;
 	}

@@ -179,6 +179,135 @@ store_held_recent_posts(struct store *s, const char *address, time_t since,
 	return count_one(s, st, "recent posts");
 }
 
+/* The sender counts of the open transaction (struct store_rate).  A batch
+ * of messages in one transaction asks store_held_recent_reaches once per
+ * message; each ask walked the sender's index entries of the last hour
+ * (k/10 entries for message k of a batch from 10 senders).  Now a sender's
+ * first ask in a transaction counts them once, and every post stored after
+ * it (store_held_rate_post, from store_post_add) adds one.  The count is of
+ * posts of any state received at or after the window's start at that first
+ * ask: an upper bound of the accepted posts in any later, narrower window,
+ * so "under the limit" from it is exact, and a sender at it still gets the
+ * exact count from SQL.  Counted posts that a savepoint rollback removes
+ * keep it an upper bound; the whole table is forgotten at every COMMIT and
+ * ROLLBACK (store.c), since another process may write between
+ * transactions.  No ask outside a transaction is remembered. */
+#define RATE_MAX 4096           /* senders remembered per transaction */
+
+struct rate_entry {
+	char *addr;             /* owned, ASCII lower case (SQLite's NOCASE) */
+	time_t since;           /* window start of the first ask */
+	long count;             /* posts of any state received >= since */
+};
+
+struct store_rate {
+	struct rate_entry *slot;        /* open addressing, cap a power of 2 */
+	size_t cap, n;
+};
+
+/* rate_hash - FNV-1a of the address folded as NOCASE compares it */
+static size_t
+rate_hash(const char *a)
+{
+	size_t h = 2166136261u;
+
+	for (; *a; a++) {
+		unsigned char c = (unsigned char)*a;
+
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 16777619u;
+	}
+	return h;
+}
+
+/* rate_eq - NOCASE equality of a folded key and an address */
+static int
+rate_eq(const char *key, const char *a)
+{
+	for (; *key && *a; key++, a++) {
+		unsigned char c = (unsigned char)*a;
+
+		if ((unsigned char)*key != (c >= 'A' && c <= 'Z' ? c + 32 : c))
+			return 0;
+	}
+	return *key == *a;
+}
+
+/* rate_find - the slot of address: its entry, or the empty slot where it
+ * would go; NULL when nothing is remembered */
+static struct rate_entry *
+rate_find(struct store_rate *r, const char *address)
+{
+	size_t i;
+
+	if (r == NULL || r->cap == 0)
+		return NULL;
+	for (i = rate_hash(address) & (r->cap - 1);; i = (i + 1) & (r->cap - 1))
+		if (r->slot[i].addr == NULL || rate_eq(r->slot[i].addr, address))
+			return &r->slot[i];
+}
+
+/* rate_put - remember address's count; silently not past RATE_MAX */
+static void
+rate_put(struct store *s, const char *address, time_t since, long count)
+{
+	struct store_rate *r = s->rate;
+	struct rate_entry *e;
+
+	if (r == NULL)
+		r = s->rate = xcalloc(1, sizeof(*r));
+	if (r->n >= RATE_MAX)
+		return;
+	if (2 * (r->n + 1) > r->cap) {
+		struct rate_entry *old = r->slot;
+		size_t oldcap = r->cap;
+
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->slot = xcalloc(r->cap, sizeof(*r->slot));
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].addr)
+				*rate_find(r, old[i].addr) = old[i];
+		free(old);
+	}
+	e = rate_find(r, address);
+	if (e->addr == NULL) {
+		char *k = xstrdup(address);
+
+		for (char *p = k; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		e->addr = k;
+		r->n++;
+	}
+	e->since = since;
+	e->count = count;
+}
+
+void
+store_held_rate_post(struct store *s, const char *author_email, time_t received)
+{
+	struct rate_entry *e;
+
+	if (author_email == NULL || (e = rate_find(s->rate, author_email)) == NULL ||
+	    e->addr == NULL)
+		return;
+	if (received >= e->since)
+		e->count++;
+}
+
+void
+store_held_rate_forget(struct store *s)
+{
+	struct store_rate *r = s->rate;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->cap; i++)
+		free(r->slot[i].addr);
+	free(r->slot);
+	free(r);
+	s->rate = NULL;
+}
+
 /* store_held_recent_reaches - is a sender at the rate limit? */
 int
 store_held_recent_reaches(struct store *s, const char *address, time_t since,
@@ -188,24 +317,35 @@ store_held_recent_reaches(struct store *s, const char *address, time_t since,
 	 * from posts_author_email_received alone (a covering index), where
 	 * the exact count reads every counted row of the table (state,
 	 * message_id).  A busy sender under a high limit (a mail loop, an
-	 * archive resent through IMAP) costs index steps, not row reads. */
+	 * archive resent through IMAP) costs index steps, not row reads;
+	 * within a transaction, only at the sender's first message. */
 	static const char sql[] =
 	    "SELECT count(*) FROM (SELECT 1 FROM posts WHERE author_email = ?2"
 	    " COLLATE NOCASE AND received >= ?1 LIMIT ?3)";
+	struct rate_entry *e;
 	sqlite3_stmt *st;
 	long n;
 
 	if (limit <= 0 || address == NULL)
 		return 0;
-	if ((st = store_stmt(s, sql)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	if ((n = count_one(s, st, "recent posts (index)")) < 0)
-		return -1;
-	if (n < limit)
+	e = s->in_txn ? rate_find(s->rate, address) : NULL;
+	if (e && e->addr && since >= e->since && e->count < limit)
 		return 0;
+	if (e == NULL || e->addr == NULL || since < e->since) {
+		if ((st = store_stmt(s, sql)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+		sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+		if ((n = count_one(s, st, "recent posts (index)")) < 0)
+			return -1;
+		if (n < limit) {
+			/* exact, not capped: worth remembering */
+			if (s->in_txn)
+				rate_put(s, address, since, n);
+			return 0;
+		}
+	}
 	n = store_held_recent_posts(s, address, since, except, limit);
 	return n < 0 ? -1 : n >= limit;
 }

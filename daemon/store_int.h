@@ -15,6 +15,7 @@
 #define BARAZA_STORE_INT_H
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include "store.h"
 
@@ -30,6 +31,8 @@ struct store {
 	char *path;
 	int in_txn;
 	int fts_deferred;       /* schema 005+: posts indexed at commit */
+	struct store_rate *rate; /* store_held.c: sender counts of the open
+	                          * transaction, or NULL */
 	struct store_stmt_slot slots[STORE_STMT_SLOTS];
 };
 
@@ -45,6 +48,15 @@ char *store_column_dup(sqlite3_stmt *st, int col);
  * into posts_fts inside the open transaction; 0 or -1 logged.  store_commit
  * calls it; store_post.c implements it. */
 int store_fts_flush(struct store *s);
+/* store_held_rate_post - a post of author_email (may be NULL) was stored
+ * in the open transaction: the rate limit's remembered count of that
+ * sender, if any, grows by one.  store_post_add calls it; store_held.c
+ * implements it. */
+void store_held_rate_post(struct store *s, const char *author_email,
+    time_t received);
+/* store_held_rate_forget - drop the remembered sender counts (at COMMIT,
+ * ROLLBACK and close: only a transaction's own writes keep them exact) */
+void store_held_rate_forget(struct store *s);
 /* store_log_error - log "what: sqlite message" and return -1 */
 int store_log_error(struct store *s, const char *what);
 

@@ -203,6 +203,7 @@ store_post_add(struct store *s, const struct store_post *p, int64_t *id)
 	if (store_step_done(s, st) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
+	store_held_rate_post(s, p->author_email, p->received);
 	return 0;
 }
 

@@ -23,7 +23,10 @@
  * the data had before it.
  *
  * Also: a database from a newer baraza is refused with a clear error and
- * left untouched (no downgrade).
+ * left untouched (no downgrade); a table rebuild (008) that fails half-way
+ * or would leave a dangling reference rolls back to the old schema with
+ * every row, and foreign keys are enforced again afterwards; the CHECKs of
+ * posts and outbox_rcpt make SQLite build no table per row.
  */
 #include "config.h"
 
@@ -427,6 +430,21 @@ ParameterizedTest(size_t *idx, migrate, from_every_earlier_version,
 		    "want %d", v, filled[i].table, sql_int(db, sql), want);
 	}
 	cr_expect_eq(sql_int(db, "SELECT count(*) FROM health"), 1);
+	/* same ids (008 rebuilds posts and outbox_rcpt): what refers to them
+	 * by number (links, held, containers, outbox, the search index) still
+	 * means the same row */
+	text = sql_text(db, "SELECT group_concat(id || message_id, ' ') FROM"
+	    " (SELECT id, message_id FROM posts WHERE id <= 3 ORDER BY id)");
+	cr_expect(text && strcmp(text, "1<p1@example.org> 2<p2@example.net> "
+	    "3<held@example.com>") == 0, "from %d: posts: got %s", v,
+	    text ? text : "(nothing)");
+	free(text);
+	text = sql_text(db, "SELECT group_concat(id || address || state, ' ') FROM"
+	    " (SELECT * FROM outbox_rcpt ORDER BY id)");
+	cr_expect(text && strcmp(text, "1amina@example.orgsent "
+	    "2chidi@example.netdeferred 3dana@example.comqueued") == 0,
+	    "from %d: outbox_rcpt: got %s", v, text ? text : "(nothing)");
+	free(text);
 	cr_expect_eq(sql_int(db, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'microgrant'"),
 	    1, "from %d: the held post is not in the search index", v);
 	text = sql_text(db, "PRAGMA integrity_check");
@@ -480,4 +498,151 @@ Test(migrate, numbered_without_gaps)
 		cr_expect_eq(schema_migrations[i].version, i + 1,
 		    "migration %u (%s): got number %u, want %u", i,
 		    schema_migrations[i].name, schema_migrations[i].version, i + 1);
+}
+
+/* build_fill7 - a filled database of version 7, the last before 008's
+ * table rebuild */
+static void
+build_fill7(void)
+{
+	build_at(7);
+	fill(7);
+}
+
+/* expect_still7 - after a failed migration to 8: version 7, the old posts
+ * table with its rows and ids, foreign keys enforced on s again */
+static void
+expect_still7(struct store *s, const char *what)
+{
+	sqlite3 *db;
+	char *text;
+
+	cr_expect_eq(store_version(s), 7, "%s: got version %d, want 7", what,
+	    store_version(s));
+	cr_expect_neq(store_exec(s, "INSERT INTO links(post, url) VALUES (999, 'x')"),
+	    0, "%s: foreign keys are off after the failed migration", what);
+	cr_assert_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	text = sql_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'posts'");
+	cr_expect(text && strstr(text, "kind IN (") != NULL,
+	    "%s: posts is not the old table: %s", what, text ? text : "(none)");
+	free(text);
+	text = sql_text(db, "SELECT group_concat(id || message_id, ' ') FROM"
+	    " (SELECT id, message_id FROM posts ORDER BY id)");
+	cr_expect(text && strcmp(text, "1<p1@example.org> 2<p2@example.net> "
+	    "3<held@example.com>") == 0, "%s: posts: got %s", what,
+	    text ? text : "(nothing)");
+	free(text);
+	cr_expect_eq(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name"
+	    " IN ('posts_008', 'posts_fts_ad', 'posts_fts_au', 'posts_kind',"
+	    " 'posts_author_email_received') OR (name = 'posts_thread' AND"
+	    " sql LIKE '%(thread, received)')"), 5,
+	    "%s: the old schema's objects are not all there (or a new one is)",
+	    what);
+	cr_expect_eq(sql_int(db, "SELECT count(*) FROM outbox_rcpt"), 3);
+	text = sql_text(db, "PRAGMA integrity_check");
+	cr_expect(text && strcmp(text, "ok") == 0, "%s: integrity_check: %s",
+	    what, text ? text : "(nothing)");
+	free(text);
+	sqlite3_close(db);
+}
+
+/* 008 fails after it dropped and replaced posts (a view already holds the
+ * name of its second new table): everything rolls back, old schema intact. */
+Test(migrate, rebuild_failing_half_way_rolls_back, .init = setup,
+    .fini = teardown)
+{
+	struct store *s = NULL;
+	char err[256] = "";
+
+	build_fill7();
+	cr_assert_eq(store_open(dbpath, 0, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(store_exec(s, "CREATE VIEW outbox_rcpt_008 AS SELECT 1"), 0);
+	cr_expect_eq(store_migrate(s, err, sizeof(err)), -1,
+	    "migrate with a clashing name: did not fail");
+	cr_expect(strstr(err, "008") != NULL, "error does not name 008: %s", err);
+	expect_still7(s, "failed half-way");
+	cr_assert_eq(store_exec(s, "DROP VIEW outbox_rcpt_008"), 0);
+	store_close(&s);
+	/* and once the obstacle is gone it goes through */
+	cr_assert_eq(store_open(dbpath, 0, &s, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(store_migrate(s, err, sizeof(err)), 1, "%s", err);
+	cr_expect_eq(store_version(s), 8);
+	store_close(&s);
+}
+
+/* A row referring to a missing post (possible only if someone wrote with
+ * foreign keys off) fails foreign_key_check before COMMIT: rolled back. */
+Test(migrate, rebuild_with_dangling_reference_rolls_back, .init = setup,
+    .fini = teardown)
+{
+	struct store *s = NULL;
+	char err[256] = "";
+
+	build_fill7();
+	cr_assert_eq(store_open(dbpath, 0, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(store_exec(s, "PRAGMA foreign_keys = OFF;"
+	    "INSERT INTO links(post, url) VALUES (42, 'https://dangling.example/');"
+	    "PRAGMA foreign_keys = ON"), 0);
+	cr_expect_eq(store_migrate(s, err, sizeof(err)), -1,
+	    "migrate with a dangling link: did not fail");
+	cr_expect(strstr(err, "foreign key") != NULL && strstr(err, "links") != NULL,
+	    "got error '%s', want a foreign key violation in links", err);
+	expect_still7(s, "dangling reference");
+	store_close(&s);
+}
+
+/* explain_ephemeral - how many OpenEphemeral ops SQLite codes for sql */
+static int
+explain_ephemeral(sqlite3 *db, const char *sql)
+{
+	char q[512];
+	sqlite3_stmt *st;
+	int n = 0;
+
+	snprintf(q, sizeof(q), "EXPLAIN %s", sql);
+	cr_assert_eq(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK,
+	    "%s: %s", q, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "OpenEphemeral") == 0)
+			n++;
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The writes that run per post and per recipient build no table for their
+ * CHECKs (007's IN lists built one per row); the checks still hold. */
+Test(migrate, checks_without_ephemeral_tables, .init = setup, .fini = teardown)
+{
+	static const char *const writes[] = {
+		"INSERT INTO posts(message, message_id, thread, theme, kind, state,"
+		" received) VALUES (4, '<x@example.org>', 1, 'funding', 'idea',"
+		" 'accepted', 1)",
+		"UPDATE posts SET state = 'rejected' WHERE id = 3",
+		"INSERT INTO outbox_rcpt(outbox, address, updated) VALUES (1, 'x@example.org', 1)",
+		"UPDATE outbox_rcpt SET state = 'sent', updated = 2 WHERE id = 2",
+	};
+	static const char *const refused[] = {
+		"UPDATE posts SET kind = 'rant' WHERE id = 1",
+		"UPDATE posts SET state = 'Accepted' WHERE id = 1",
+		"UPDATE outbox_rcpt SET state = 'lost' WHERE id = 1",
+	};
+	struct store *s = NULL;
+	sqlite3 *db;
+	char err[256];
+
+	build_at(store_latest_version());
+	fill(store_latest_version());
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		cr_expect_eq(explain_ephemeral(db, writes[i]), 0,
+		    "%s: got OpenEphemeral, want none", writes[i]);
+	sqlite3_close(db);
+	cr_assert_eq(store_open(dbpath, 0, &s, err, sizeof(err)), 0, "%s", err);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		cr_expect_neq(store_exec(s, refused[i]), 0, "%s: accepted", refused[i]);
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		cr_expect_eq(store_exec(s, writes[i]), 0, "%s: %s", writes[i],
+		    store_errmsg(s));
+	store_close(&s);
 }

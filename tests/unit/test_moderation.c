@@ -20,6 +20,7 @@
 #include "store.h"
 #include "store_held.h"
 #include "store_int.h"
+#include "store_post.h"
 #include "xalloc.h"
 
 struct fx {
@@ -246,6 +247,116 @@ Test(moderation, rate_limit_counts_the_last_hour)
 	message_free(&m);
 	for (int i = 0; i < 4; i++)
 		free(r[i]);
+	fx_close(&f);
+}
+
+/* batch_post - store post n from address in state through the store, in
+ * the open transaction (as ingest does: store_post_add) */
+static void
+batch_post(struct fx *f, int n, const char *from, const char *state)
+{
+	struct store_message msg;
+	struct store_post p;
+	char mid[32];
+	int64_t msg_id, id;
+
+	snprintf(mid, sizeof(mid), "<b%d@example.net>", n);
+	memset(&msg, 0, sizeof(msg));
+	msg.message_id = mid;
+	msg.received = clock_now();
+	msg.route = "post";
+	msg.state = "stored";
+	msg.sender = from;
+	msg.raw = "Subject: b\r\n\r\nb";
+	msg.size = msg.raw_len = strlen(msg.raw);
+	cr_assert_eq(store_message_add(f->s, &msg, &msg_id), 0, "%s", store_errmsg(f->s));
+	memset(&p, 0, sizeof(p));
+	p.message = msg_id;
+	p.message_id = mid;
+	p.thread = 1;
+	p.theme = "general";
+	p.kind = "idea";
+	p.state = state;
+	p.author_email = from;
+	p.received = clock_now();
+	p.text = p.new_text = "b";
+	cr_assert_eq(store_post_add(f->s, &p, &id), 0, "%s", store_errmsg(f->s));
+}
+
+/* batch_check - moderation_check of a message from address in the open
+ * transaction, compared with the exact count from SQL */
+static int
+batch_check(struct fx *f, const char *from, const char *what)
+{
+	char *raw = xasprintf("From: <%s>\nSubject: x\nMessage-ID: <c%ld@x>\n\nb\n",
+	    from, random());
+	struct message *m = parse(raw);
+	const char *reason = NULL;
+	long exact = store_held_recent_posts(f->s, from, clock_now() - 3600, NULL, 0);
+	int held = moderation_check(f->s, &f->c, m, 0, &reason);
+
+	cr_expect_eq(held, exact >= f->c.list.max_posts_per_hour, "%s: got held %d, "
+	    "want %d (%ld accepted in the hour, limit %ld)", what, held,
+	    exact >= f->c.list.max_posts_per_hour, exact, f->c.list.max_posts_per_hour);
+	if (held == 1)
+		cr_expect(reason && strcmp(reason, "rate limit") == 0, "%s: reason %s",
+		    what, reason ? reason : "(none)");
+	message_free(&m);
+	free(raw);
+	return held;
+}
+
+/* In one transaction (an IMAP batch), a sender's recent posts are counted
+ * once and then in memory: posts stored in the batch count at once, held
+ * ones do not, the window still slides, other senders are apart, and a
+ * rollback forgets what the batch stored. */
+Test(moderation, rate_limit_within_a_batch)
+{
+	struct fx f;
+	char *r;
+	int n = 10;
+
+	fx_open(&f, MODERATE_NONE, 3);
+	at("2020-11-20T09:10:00Z");
+	r = post(&f, 1, "mem@example.net", 2, "accepted");   /* leaves at 10:10 */
+	free(r);
+	at("2020-11-20T10:00:00Z");
+
+	cr_assert_eq(store_begin(f.s), 0);
+	cr_expect_eq(batch_check(&f, "mem@example.net", "1 before the batch"), 0);
+	batch_post(&f, n++, "mem@example.net", "accepted");
+	cr_expect_eq(batch_check(&f, "MEM@example.NET", "2, other case"), 0);
+	batch_post(&f, n++, "Mem@Example.Net", "held");
+	cr_expect_eq(batch_check(&f, "mem@example.net", "2 and a held one"), 0);
+	batch_post(&f, n++, "other@example.org", "accepted");
+	batch_post(&f, n++, "other@example.org", "accepted");
+	cr_expect_eq(batch_check(&f, "other@example.org", "another sender"), 0);
+	batch_post(&f, n++, "mem@example.net", "accepted");
+	cr_expect_eq(batch_check(&f, "mem@example.net", "3 in the hour"), 1);
+	cr_expect_eq(batch_check(&f, "mem@example.net", "3 in the hour, again"), 1);
+	at("2020-11-20T10:10:01Z");        /* the 09:10 post leaves the hour */
+	cr_expect_eq(batch_check(&f, "mem@example.net", "2 after an hour"), 0);
+	batch_post(&f, n++, "mem@example.net", "accepted");
+	cr_expect_eq(batch_check(&f, "mem@example.net", "3 again"), 1);
+	batch_post(&f, n++, "other@example.org", "accepted");
+	cr_expect_eq(batch_check(&f, "other@example.org", "other, 3"), 1);
+	store_rollback(f.s);
+
+	/* the batch is gone, and so is what was counted of it */
+	cr_assert_eq(store_begin(f.s), 0);
+	cr_expect_eq(batch_check(&f, "mem@example.net", "after the rollback"), 0);
+	cr_expect_eq(batch_check(&f, "other@example.org", "other after the rollback"), 0);
+	batch_post(&f, n++, "mem@example.net", "accepted");
+	batch_post(&f, n++, "mem@example.net", "accepted");
+	cr_expect_eq(batch_check(&f, "mem@example.net", "redo, 2"), 0);
+	cr_assert_eq(store_commit(f.s), 0);
+	/* another process may write between transactions: counted afresh */
+	at("2020-11-20T10:05:00Z");
+	r = post(&f, 100, "mem@example.net", 2, "accepted");
+	free(r);
+	cr_assert_eq(store_begin(f.s), 0);
+	cr_expect_eq(batch_check(&f, "mem@example.net", "next batch, 4"), 1);
+	store_rollback(f.s);
 	fx_close(&f);
 }
 
