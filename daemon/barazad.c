@@ -316,8 +316,13 @@ on_message(void *arg, const struct imap_msg *m)
 	o.in_transaction = m->batch ? INGEST_BATCH : INGEST_SAVEPOINT;
 	o.full_size = m->full_size;
 	o.classifier = d->classifier;
-	if (ingest_message_opts(d->store, d->conf, m->raw, m->len, m->origin, &o,
-	    &res) != 0)
+	/* the batch's messages were parsed on the pipeline's thread while
+	 * earlier ones were stored (imap_set_prepare) */
+	if ((m->prepared != NULL ?
+	    ingest_store_prepared(d->store, d->conf, m->prepared, m->origin, &o,
+	    &res) :
+	    ingest_message_opts(d->store, d->conf, m->raw, m->len, m->origin, &o,
+	    &res)) != 0)
 		return m->batch ? IMAP_MSG_REDO : -1;
 	d->ingested++;
 	if (res.duplicate)
@@ -380,6 +385,7 @@ fetch_step(struct daemon *d, int *deferred)
 			imap_failed(d, rc, err);
 			return -1;
 		}
+		imap_set_prepare(d->imap, d->conf);
 		imap_describe(d->imap, desc, sizeof(desc));
 		log_info("imap: logged in as %s (%u messages)", desc,
 		    (unsigned)imap_exists(d->imap));
