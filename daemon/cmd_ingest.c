@@ -14,14 +14,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <sys/stat.h>
 
 #include "buf.h"
 #include "classify.h"
@@ -45,15 +43,14 @@
  * fdatasyncs, 0.1-0.2 s each on a busy disk), and an import changes the
  * same index and search pages in every batch.  SQLite's automatic
  * checkpoint (every 1000 pages) would run them in the importing thread,
- * which then waits for the disk.  During an import a second connection on
- * its own thread runs a PASSIVE checkpoint (which never blocks the writer)
- * after every IMPORT_CHECKPOINT_BYTES of committed messages, and the
- * import thread runs a blocking one only when the WAL file has grown past
- * IMPORT_WAL_MAX (the WAL restarts from its beginning only when a
- * checkpoint has caught up, which a busy writer seldom lets happen).
- * Durability is unchanged: a commit is in the WAL either way. */
-#define IMPORT_CHECKPOINT_BYTES (32u << 20)
-#define IMPORT_WAL_MAX ((off_t)256 << 20)
+ * which then waits for the disk.  During an import they run on a thread
+ * of their own (store_ckpt_start) after every 32 MB of WAL, and the import
+ * thread runs one itself only when the WAL has grown past 256 MB (the WAL
+ * starts again from its beginning only when a checkpoint has caught up,
+ * which a writer that never pauses seldom lets happen).  Durability is
+ * unchanged: a commit is in the WAL either way. */
+#define IMPORT_CKPT_PAGES 8192
+#define IMPORT_WAL_MAX_PAGES 65536
 /* Slack above max_message_kb that the mbox reader keeps, so route.c sees
  * the real size of a message just over the limit. */
 #define IMPORT_CAP_SLACK (64u * 1024)
@@ -437,102 +434,6 @@ seconds_since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The background checkpointer: its own connection and thread. */
-struct checkpointer {
-	struct store *s;              /* its own connection, or NULL: none */
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int kick, stop;               /* under mu */
-	char *wal;                    /* the WAL file's path */
-	size_t since;                 /* bytes committed since the last kick */
-};
-
-static void *
-checkpointer_main(void *arg)
-{
-	struct checkpointer *cp = arg;
-
-	pthread_mutex_lock(&cp->mu);
-	for (;;) {
-		while (!cp->kick && !cp->stop)
-			pthread_cond_wait(&cp->cv, &cp->mu);
-		if (cp->stop)
-			break;
-		cp->kick = 0;
-		pthread_mutex_unlock(&cp->mu);
-		/* failures (busy) are harmless: the next kick tries again */
-		(void)store_exec(cp->s, "PRAGMA wal_checkpoint(PASSIVE)");
-		pthread_mutex_lock(&cp->mu);
-	}
-	pthread_mutex_unlock(&cp->mu);
-	return NULL;
-}
-
-/* checkpointer_start - a second connection to c's database and its
- * thread; when either cannot be had, import's own connection checkpoints
- * automatically as before */
-static void
-checkpointer_start(struct checkpointer *cp, struct store *s,
-    const struct conf *c)
-{
-	char err[256];
-
-	memset(cp, 0, sizeof(*cp));
-	pthread_mutex_init(&cp->mu, NULL);
-	pthread_cond_init(&cp->cv, NULL);
-	cp->wal = xasprintf("%s-wal", c->list.database);
-	if (store_open(c->list.database, 0, &cp->s, err, sizeof(err)) < 0) {
-		cp->s = NULL;
-	} else if (pthread_create(&cp->th, NULL, checkpointer_main, cp) != 0) {
-		store_close(&cp->s);
-	}
-	store_exec(s, cp->s ? "PRAGMA wal_autocheckpoint = 0" :
-	    "PRAGMA wal_autocheckpoint = 16384");
-}
-
-/* checkpointer_committed - bytes of messages just committed: kick the
- * checkpointer now and then; checkpoint here when the WAL is too large */
-static void
-checkpointer_committed(struct checkpointer *cp, struct store *s, size_t bytes)
-{
-	struct stat st;
-
-	if (cp->s == NULL)
-		return;
-	cp->since += bytes;
-	if (cp->since < IMPORT_CHECKPOINT_BYTES)
-		return;
-	cp->since = 0;
-	if (stat(cp->wal, &st) == 0 && st.st_size > IMPORT_WAL_MAX) {
-		/* waits for a checkpoint under way (busy timeout), then copies
-		 * the rest and truncates the file */
-		(void)store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
-		return;
-	}
-	pthread_mutex_lock(&cp->mu);
-	cp->kick = 1;
-	pthread_cond_signal(&cp->cv);
-	pthread_mutex_unlock(&cp->mu);
-}
-
-/* checkpointer_stop - let a checkpoint under way finish; close */
-static void
-checkpointer_stop(struct checkpointer *cp)
-{
-	if (cp->s) {
-		pthread_mutex_lock(&cp->mu);
-		cp->stop = 1;
-		pthread_cond_signal(&cp->cv);
-		pthread_mutex_unlock(&cp->mu);
-		pthread_join(cp->th, NULL);
-		store_close(&cp->s);
-	}
-	pthread_cond_destroy(&cp->cv);
-	pthread_mutex_destroy(&cp->mu);
-	free(cp->wal);
-}
-
 /* One batch of messages, kept until their transaction commits so that a
  * batch that cannot commit as a whole can be redone message by message. */
 struct import_msg {
@@ -548,7 +449,6 @@ struct import {
 	const char *file, *origin;
 	struct import_msg *batch;
 	size_t n, bytes;
-	struct checkpointer *cp;
 	int in_txn;
 	/* counts of committed work, and of the open batch */
 	unsigned long imported, dups, failed;
@@ -621,7 +521,6 @@ commit_batch(struct import *im)
 	im->in_txn = 0;
 	if (store_commit(im->s) < 0)
 		return redo_alone(im);
-	checkpointer_committed(im->cp, im->s, im->bytes);
 	im->imported += im->b_imported;
 	im->dups += im->b_dups;
 	im->failed += im->b_failed;
@@ -701,7 +600,6 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	FILE *fp;
 	char *origin;
 	struct import_reader rd;
-	struct checkpointer cp;
 	struct pipeline *pl;
 	struct pipeline_item it;
 	size_t cap;
@@ -763,8 +661,8 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	cap = (size_t)c->list.max_message_kb * 1024 + IMPORT_CAP_SLACK;
 	mb = mbox_open(fp, cap);
 	origin = xasprintf("mbox:%s", file);
-	checkpointer_start(&cp, s, c);
-	im.cp = &cp;
+	if (store_ckpt_start(s, IMPORT_CKPT_PAGES, IMPORT_WAL_MAX_PAGES) < 0)
+		store_exec(s, "PRAGMA wal_autocheckpoint = 16384");
 	im.s = s;
 	im.c = c;
 	im.file = file;
@@ -795,7 +693,7 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		store_rollback(s);
 	batch_clear(&im);
 	free(im.batch);
-	checkpointer_stop(&cp);
+	store_ckpt_stop(s);
 	mbox_close(&mb);
 	classify_free(&im.o.classifier);
 	if (fp != stdin)

@@ -101,6 +101,7 @@ store_close(struct store **sp)
 		return;
 	if (s->in_txn)
 		store_rollback(s);
+	store_ckpt_stop(s);
 	store_held_rate_forget(s);
 	for (size_t i = 0; i < STORE_STMT_SLOTS; i++)
 		if (s->slots[i].stmt)

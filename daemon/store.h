@@ -28,6 +28,19 @@ int store_open(const char *path, int create, struct store **out,
 /* store_close - finalise statements and close; *sp = NULL */
 void store_close(struct store **sp);
 
+/* store_ckpt_start - checkpoint s's WAL on a second connection owned by a
+ * thread of its own (store_ckpt.c) instead of in the thread that commits:
+ * woken each time the WAL has grown by kick_pages pages; a commit that
+ * finds the WAL at max_pages or more checkpoints itself.  For a process
+ * that writes much (barazad, import-mbox).  0, or -1 (logged): SQLite's
+ * automatic checkpoints stay.  store_ckpt_stop (store_close calls it)
+ * waits for a checkpoint under way and ends the thread. */
+int store_ckpt_start(struct store *s, int kick_pages, int max_pages);
+void store_ckpt_stop(struct store *s);
+/* store_ckpt_runs - checkpoints the thread has finished so far (0 without
+ * one) */
+unsigned long store_ckpt_runs(struct store *s);
+
 /* store_version - the schema version of the open database (0 when empty) */
 int store_version(struct store *s);
 /* store_latest_version - the version the embedded migrations reach */

@@ -33,6 +33,8 @@ struct store {
 	int fts_deferred;       /* schema 005+: posts indexed at commit */
 	struct store_rate *rate; /* store_held.c: sender counts of the open
 	                          * transaction, or NULL */
+	struct store_ckpt *ckpt; /* store_ckpt.c: the checkpoint thread, or
+	                          * NULL */
 	struct store_stmt_slot slots[STORE_STMT_SLOTS];
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -431,4 +432,103 @@ Test(sessions, follow_baraza_now)
 		session_row_release(&r);
 	}
 	unsetenv("BARAZA_NOW");
+}
+
+/* ---- checkpoints on their own thread (store_ckpt.c) ---------------------- */
+
+static long
+wal_size(void)
+{
+	char path[160];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s-wal", dbpath);
+	return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* commit_blobs - n transactions of one 16 KB row each into t */
+static void
+commit_blobs(int n)
+{
+	static char blob[16384];
+
+	for (int i = 0; i < n; i++) {
+		sqlite3_stmt *st;
+
+		blob[i % sizeof(blob)]++;
+		cr_assert_eq(store_begin(db), 0);
+		cr_assert_eq(sqlite3_prepare_v2(db->db, "INSERT INTO t(b) VALUES (?1)",
+		    -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_blob(st, 1, blob, sizeof(blob), SQLITE_STATIC);
+		cr_assert_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		cr_assert_eq(store_commit(db), 0);
+	}
+}
+
+static void
+ckpt_setup(void)
+{
+	setup();
+	cr_assert_eq(store_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)"), 0);
+}
+
+TestSuite(ckpt, .init = ckpt_setup, .fini = teardown);
+
+Test(ckpt, thread_checkpoints_and_the_wal_starts_again)
+{
+	int frames = -1, done = -1;
+
+	/* 16 KB rows: 5 pages each, so every commit wakes the thread; it
+	 * catches up while we wait, and the next commit starts the WAL from
+	 * its beginning */
+	cr_assert_eq(store_ckpt_start(db, 5, 1 << 20), 0);
+	for (unsigned long i = 1; i <= 10; i++) {
+		commit_blobs(1);
+		for (int ms = 0; ms < 5000 && store_ckpt_runs(db) < i; ms += 5)
+			usleep(5000);
+		cr_assert_eq(store_ckpt_runs(db), i,
+		    "got %lu checkpoints on the thread after %lu commits",
+		    store_ckpt_runs(db), i);
+	}
+	store_ckpt_stop(db);
+	cr_assert_eq(store_ckpt_runs(db), 0, "no thread after stop");
+	/* only the last commit's frames are in the WAL (all ten without the
+	 * thread: 50 or more) */
+	cr_assert_eq(sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &frames, &done), SQLITE_OK);
+	cr_assert_lt(frames, 10, "got %d frames in the WAL, want one commit's", frames);
+	cr_assert_eq(scalar("SELECT count(*) FROM t"), 10);
+}
+
+Test(ckpt, rows_survive_close_and_reopen)
+{
+	char err[256];
+	long want;
+
+	cr_assert_eq(store_ckpt_start(db, 16, 1 << 20), 0);
+	commit_blobs(150);
+	want = scalar("SELECT count(*) FROM t");
+	store_close(&db);            /* stops the thread, then checkpoints the rest */
+	cr_assert_eq(wal_size(), 0, "the last close leaves no WAL behind");
+	cr_assert_eq(store_open(dbpath, 0, &db, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(want, 150);
+	cr_assert_eq(scalar("SELECT count(*) FROM t"), want);
+	cr_assert_eq(scalar("SELECT count(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check <> 'ok'"), 0);
+}
+
+Test(ckpt, committing_thread_checkpoints_past_max_pages)
+{
+	/* a thread never woken (kick far away): the hook itself keeps the
+	 * WAL below max_pages plus one commit */
+	cr_assert_eq(store_ckpt_start(db, 1 << 30, 40), 0);
+	for (int i = 0; i < 30; i++) {
+		commit_blobs(3);
+		cr_assert_leq(wal_size(), (40L + 10) * 4096 + 32 * 1024,
+		    "WAL %ld bytes after %d commits with max_pages 40", wal_size(),
+		    (i + 1) * 3);
+	}
+	cr_assert_eq(store_ckpt_runs(db), 0, "the thread was never woken");
+	cr_assert_eq(scalar("SELECT count(*) FROM t"), 90);
 }
