@@ -34,6 +34,7 @@
 #include <libetpan/libetpan.h>
 
 #include "imap.h"
+#include "imap_mover.h"
 #include "log.h"
 #include "pipeline.h"
 #include "store_imap.h"
@@ -69,6 +70,7 @@ struct imap {
 	uint32_t exists;
 	unsigned batch_max;               /* messages per UID FETCH */
 	const struct conf *prepare;       /* imap_set_prepare, or NULL */
+	const struct conf *conf;          /* borrowed: for the mover */
 };
 
 /* One message of a fetch plan: its UID and announced size */
@@ -549,6 +551,7 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 
 	*out = NULL;
 	im = xcalloc(1, sizeof(*im));
+	im->conf = c;
 	if (url_parse(c->imap.url, &im->url, err, errlen) < 0) {
 		imap_close(&im);
 		return IMAP_PERM;
@@ -832,6 +835,14 @@ mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
 		log_warnx("imap: %s (will retry)", err);
 	}
 	return IMAP_OK;
+}
+
+/* imap_mark - see imap.h */
+int
+imap_mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
+    size_t errlen)
+{
+	return mark(im, uids, n, err, errlen);
 }
 
 /* ---- searching and fetching -------------------------------------------- */
@@ -1200,6 +1211,29 @@ run_batch(struct batch_run *br)
 	pipeline_stop(&pl);
 }
 
+/* finish_mover - wait for the mover; mark on this connection what it
+ * could not (unless this one failed too: rc); then take the untagged
+ * EXPUNGE responses its moves caused here (NOOP), so that IDLE does not
+ * wake for them.  The status of imap_fetch. */
+static int
+finish_mover(struct imap *im, struct imap_mover **mover, int rc,
+    struct imap_fetch_stats *st, char *err, size_t errlen)
+{
+	uint32_t *left = NULL;
+	size_t nleft = 0;
+
+	st->marked += imap_mover_finish(mover, &left, &nleft);
+	if (rc == IMAP_OK && nleft > 0) {
+		rc = mark(im, left, nleft, err, errlen);
+		if (rc == IMAP_OK)
+			st->marked += (unsigned)nleft;
+	}
+	free(left);
+	if (rc == IMAP_OK && im->after != IMAP_AFTER_FLAG)
+		rc = imap_noop(im, err, errlen);
+	return rc;
+}
+
 /* imap_fetch - see imap.h */
 int
 imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
@@ -1209,6 +1243,7 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 	struct imap_fetch_stats dummy;
 	struct imap_fetch_stats *st = stp != NULL ? stp : &dummy;
 	struct uid_size *plan = NULL;
+	struct imap_mover *mover = NULL;
 	uint32_t stored_uv = 0, last = 0, *done = NULL, *batch = NULL;
 	size_t nplan = 0, i = 0;
 	int rc, have;
@@ -1309,11 +1344,21 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 		free(got);
 		mailimap_fetch_list_free(res);
 		st->done += (unsigned)nd;
+		/* More to fetch: hand the marking to the mover and fetch on.
+		 * Once there is a mover it gets every later batch too, so the
+		 * marks keep their order on one connection. */
+		if (nd > 0 && mover == NULL && i < nplan && !(stop && *stop) &&
+		    !st->deferred)
+			mover = imap_mover_start(im->conf);
+		if (mover != NULL && imap_mover_push(mover, done, nd) == 0)
+			continue;
 		rc = mark(im, done, nd, err, errlen);
 		if (rc != IMAP_OK)
 			break;
 		st->marked += (unsigned)nd;
 	}
+	if (mover != NULL)
+		rc = finish_mover(im, &mover, rc, st, err, errlen);
 	free(plan);
 	free(batch);
 	free(done);

@@ -37,6 +37,11 @@
  * delete (\Deleted + UID EXPUNGE).  At the start of every imap_fetch() the
  * messages at or below the mark that are still unmarked (left by a crash
  * between commit and marking, or by a failed move) are marked again.
+ * When a cycle has more than one batch, the marking is done by a thread on
+ * a second connection (imap_mover.h), so that batch k is moved while batch
+ * k + 1 is fetched and stored; imap_fetch() waits for it before returning
+ * (and marks on its own connection what the second one could not), so
+ * every cycle ends with its committed messages marked, as before.
  *
  * Size limit.  A message larger than [list] max_message_kb is fetched only
  * up to max_message_kb KB + 1 byte (a partial fetch), so the callback still
@@ -123,7 +128,9 @@ struct imap_fetch_stats {
 
 /* imap_open - connect, verify TLS, log in and select.  IMAP_OK and *out
  * (owned; imap_close), or IMAP_TEMP / IMAP_PERM with the reason in err
- * (never the password). */
+ * (never the password).  c is borrowed and must outlive the connection:
+ * imap_fetch() opens a second connection with it for the marking when a
+ * cycle has more than one batch (imap_mover.h). */
 int imap_open(const struct conf *c, struct imap **out, char *err,
     size_t errlen);
 
@@ -139,6 +146,14 @@ void imap_close(struct imap **imp);
 int imap_fetch(struct imap *im, struct store *s, imap_message_fn fn,
     void *arg, const volatile sig_atomic_t *stop, struct imap_fetch_stats *st,
     char *err, size_t errlen);
+
+/* imap_mark - apply imap.after now to n sorted UIDs whose messages are
+ * committed (the mover's marking; imap_fetch does it itself otherwise).
+ * IMAP_OK, also when the server refused (logged; the leftover sweep of the
+ * next imap_fetch() tries again), or IMAP_TEMP with err when the
+ * connection was lost (then imap_close() it). */
+int imap_mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
+    size_t errlen);
 
 /* imap_set_batch - messages per UID FETCH for this connection (1 ..
  * IMAP_BATCH_MESSAGES; other values restore the default).  For tests and

@@ -657,6 +657,170 @@ Test(fetch, leftovers_marked)
 	h_env_fini(&env);
 }
 
+/* More than one batch: the marking goes to the mover's second connection
+ * (imap_mover.h) while the next batches are fetched.  Every message is
+ * seen once, in order; all are marked by the time imap_fetch returns,
+ * per imap.after; a second pass sees and marks nothing. */
+struct mover_case {
+	const char *name;
+	const char *extra;
+	int inbox_after;        /* of n */
+	int processed_after;
+	int keyword_after;
+};
+
+static const struct mover_case mover_cases[] = {
+	{ "mover_move", NULL, 0, 230, 0 },
+	{ "mover_flag", "[imap]\nafter = flag\n", 230, -1, 230 },
+	{ "mover_delete", "[imap]\nafter = delete\n", 0, -1, 0 },
+};
+
+Test(fetch, mover_table)
+{
+	for (size_t t = 0; t < sizeof(mover_cases) / sizeof(mover_cases[0]); t++) {
+		const struct mover_case *tc = &mover_cases[t];
+		struct h_env env;
+		struct conf *c;
+		struct store *db;
+		struct seen *s = xcalloc(1, sizeof(*s));
+		struct imap_fetch_stats st;
+		int n = 230;
+
+		env_init(&env, tc->name);
+		c = load(&env, tc->extra);
+		db = open_db(c);
+		put(&env, "INBOX", "v", 1, n);
+		fetch_batched(c, db, s, &st, 20);
+		cr_expect_eq(st.batches, 12, "%s: got %u batches, want 12",
+		    tc->name, st.batches);
+		cr_expect_eq(s->n, (size_t)n, "%s: saw %zu, want %d", tc->name,
+		    s->n, n);
+		cr_expect_eq(st.done, (unsigned)n, "%s: done %u", tc->name, st.done);
+		cr_expect_eq(st.marked, (unsigned)n, "%s: marked %u, want %d",
+		    tc->name, st.marked, n);
+		for (size_t i = 0; i < s->n; i++) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "v.%zu", i + 1);
+			cr_expect_str_eq(s->ids[i], want, "%s: message %zu: got %s, "
+			    "want %s", tc->name, i, s->ids[i], want);
+		}
+		cr_expect_eq(h_imap_count(&env, "INBOX"), tc->inbox_after,
+		    "%s: INBOX has %d, want %d", tc->name,
+		    h_imap_count(&env, "INBOX"), tc->inbox_after);
+		if (tc->processed_after < 0)
+			cr_expect(!h_imap_exists(&env, "Processed"), "%s", tc->name);
+		else
+			cr_expect_eq(h_imap_count(&env, "Processed"),
+			    tc->processed_after, "%s: Processed has %d, want %d",
+			    tc->name, h_imap_count(&env, "Processed"),
+			    tc->processed_after);
+		cr_expect_eq(count_search(&env, "INBOX", "KEYWORD '$Baraza' SEEN"),
+		    tc->keyword_after, "%s: keyword count", tc->name);
+		s->n = 0;
+		fetch_batched(c, db, s, &st, 20);
+		cr_expect_eq(s->n, 0, "%s: second pass saw %zu", tc->name, s->n);
+		cr_expect_eq(st.marked, 0, "%s: second pass marked %u", tc->name,
+		    st.marked);
+		store_close(&db);
+		conf_free(&c);
+		free(s);
+		h_env_fini(&env);
+	}
+}
+
+/* The mover cannot log in (the password file changed after the main
+ * connection logged in): its batches come back and the main connection
+ * marks them before imap_fetch returns; nothing is left. */
+Test(fetch, mover_login_fails)
+{
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+	struct imap *im = NULL;
+	char err[512], path[H_PATH], *pass;
+	int rc, n = 60;
+
+	env_init(&env, "moverlogin");
+	c = load(&env, NULL);
+	db = open_db(c);
+	put(&env, "INBOX", "w", 1, n);
+	rc = imap_open(c, &im, err, sizeof(err));
+	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	imap_set_batch(im, 20);
+	pass = xstrdup(env.imap_pass);
+	h_write_file(&env, env.imap_pass_file, "Not-The-Password-9", (size_t)-1,
+	    0600, path, sizeof(path));
+	rc = imap_fetch(im, db, collect, s, NULL, &st, err, sizeof(err));
+	cr_expect_eq(rc, IMAP_OK, "imap_fetch: got %d (%s), want IMAP_OK", rc, err);
+	imap_close(&im);
+	h_write_file(&env, env.imap_pass_file, pass, (size_t)-1, 0600, path,
+	    sizeof(path));
+	cr_expect_eq(s->n, (size_t)n, "saw %zu, want %d", s->n, n);
+	cr_expect_eq(st.done, (unsigned)n);
+	cr_expect_eq(st.marked, (unsigned)n, "marked %u, want %d", st.marked, n);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0, "INBOX has %d, want 0",
+	    h_imap_count(&env, "INBOX"));
+	cr_expect_eq(h_imap_count(&env, "Processed"), n);
+	s->n = 0;
+	fetch_batched(c, db, s, &st, 20);
+	cr_expect_eq(s->n, 0, "second pass saw %zu", s->n);
+	cr_expect_eq(st.marked, 0, "second pass marked %u", st.marked);
+	free(pass);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
+/* The move folder cannot be created (a name longer than the file system
+ * allows): the batches commit, the mover's moves are refused and logged,
+ * the messages stay in INBOX; with a usable folder the next pass's
+ * leftover sweep moves them without handing them over again. */
+Test(fetch, mover_move_refused_swept_next)
+{
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+	char extra[512], name[301];
+	uint32_t uv, last;
+	int n = 60;
+
+	memset(name, 'L', 300);
+	name[300] = '\0';
+	snprintf(extra, sizeof(extra), "[imap]\nafter = move:%s\n", name);
+	env_init(&env, "moverrefused");
+	c = load(&env, extra);
+	db = open_db(c);
+	put(&env, "INBOX", "x", 1, n);
+	fetch_batched(c, db, s, &st, 20);
+	cr_expect_eq(s->n, (size_t)n, "saw %zu, want %d", s->n, n);
+	cr_expect_eq(st.done, (unsigned)n);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), n, "INBOX has %d, want %d",
+	    h_imap_count(&env, "INBOX"), n);
+	cr_expect_eq(store_imap_get(db, "INBOX", &uv, &last), 1);
+	cr_expect_eq(last, s->uids[n - 1], "high-water %u, want %u", last,
+	    s->uids[n - 1]);
+	conf_free(&c);
+
+	c = load(&env, NULL);
+	s->n = 0;
+	fetch_batched(c, db, s, &st, 20);
+	cr_expect_eq(s->n, 0, "second pass saw %zu, want 0", s->n);
+	cr_expect_eq(st.marked, (unsigned)n, "second pass marked %u, want %d",
+	    st.marked, n);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), n);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
 /* A changed UIDVALIDITY resets the mark and rescans the mailbox (the
  * mailbox here is not INBOX, named by the URL path). */
 Test(fetch, uidvalidity_change_rescans)

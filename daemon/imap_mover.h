@@ -1,0 +1,57 @@
+/* imap_mover - imap.after applied on a second connection, by a thread
+ *
+ * imap_fetch() marks a batch (UID MOVE, or COPY + \Deleted + EXPUNGE, or
+ * the flag, per imap.after) only after its transaction commits, and
+ * libetpan's commands are synchronous: on the one connection barazad
+ * would wait for the server's answer (tens of milliseconds per batch of
+ * 500, with the server's CPU) before fetching the next batch.  A mover
+ * does the marking on a connection of its own, opened with imap_open()
+ * when the first batch is handed over, so batch k is moved while batch
+ * k + 1 is fetched and stored on the main connection.
+ *
+ *	imap_mover_start()   the thread; it logs in when work arrives
+ *	imap_mover_push()    hand over committed UIDs (copied); the thread
+ *	                     marks everything queued so far with one
+ *	                     command set per round
+ *	imap_mover_finish()  wait until everything handed over is marked,
+ *	                     log out, join; the UIDs it could not mark
+ *	                     (no login, lost connection) come back to the
+ *	                     caller, which marks them on its own connection
+ *
+ * A refusal (NO) of a mark is logged by imap_mark() and not retried here:
+ * the leftover sweep of the next imap_fetch() tries again, as when the
+ * main connection marks.  After a login failure or a lost connection the
+ * mover takes nothing more (imap_mover_push returns -1): the caller marks
+ * later batches itself.  Crash safety is the caller's: it hands over only
+ * committed UIDs, and an unmarked committed message is found again by
+ * the sweep.
+ */
+#ifndef BARAZA_IMAP_MOVER_H
+#define BARAZA_IMAP_MOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+struct imap_mover;
+
+/* imap_mover_start - a mover for the mailbox and imap.after of c
+ * (borrowed: it must outlive the mover); never NULL (fatal when a thread
+ * cannot be made) */
+struct imap_mover *imap_mover_start(const struct conf *c);
+
+/* imap_mover_push - queue n sorted UIDs, each above every UID queued
+ * before (copied).  0, or -1 when the mover has failed and takes no more
+ * work: the caller marks them itself. */
+int imap_mover_push(struct imap_mover *mv, const uint32_t *uids, size_t n);
+
+/* imap_mover_finish - wait for the queue to empty, close the connection,
+ * join and free; *mvp = NULL.  Returns the number of messages marked (a
+ * logged refusal counts, as in imap_fetch's figures).  *left (owned: free)
+ * and *nleft get the handed-over UIDs that were not marked (sorted;
+ * NULL and 0 when none). */
+unsigned imap_mover_finish(struct imap_mover **mvp, uint32_t **left,
+    size_t *nleft);
+
+#endif
