@@ -821,6 +821,53 @@ Test(fetch, mover_move_refused_swept_next)
 	h_env_fini(&env);
 }
 
+/* Batches of one message each, small and large (5 MB) mixed, moved by
+ * the mover while the next ones are fetched: every message arrives whole,
+ * once, in order, and is moved. */
+Test(fetch, large_batches_whole)
+{
+	static const size_t sizes[] = { 100, 200, 5 << 20, 5 << 20, 300, 4 << 20,
+	    100 };
+	size_t n = sizeof(sizes) / sizeof(sizes[0]);
+	struct h_env env;
+	struct conf *c;
+	struct store *db;
+	struct seen *s = xcalloc(1, sizeof(*s));
+	struct imap_fetch_stats st;
+	mailimap *m;
+
+	env_init(&env, "largebatch");
+	c = load(&env, "[list]\nmax_message_kb = 10240\n");
+	db = open_db(c);
+	m = raw_login(&env, 0, NULL, NULL);
+	for (size_t i = 0; i < n; i++)
+		put_on(m, "INBOX", "p", (int)i + 1, 1, sizes[i]);
+	mailimap_logout(m);
+	mailimap_free(m);
+	fetch_batched(c, db, s, &st, 1);
+	cr_assert_eq(s->n, n, "saw %zu, want %zu", s->n, n);
+	cr_expect_eq(st.batches, (unsigned)n, "got %u batches, want %zu",
+	    st.batches, n);
+	for (size_t i = 0; i < n; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "p.%zu", i + 1);
+		cr_expect_str_eq(s->ids[i], want, "message %zu: got %s, want %s",
+		    i, s->ids[i], want);
+		/* the body plus about 170 bytes of header and line ends */
+		cr_expect(s->len[i] > sizes[i] && s->len[i] < sizes[i] +
+		    sizes[i] / 60 + 400, "message %zu: got %zu bytes for a "
+		    "body of %zu", i + 1, s->len[i], sizes[i]);
+		cr_expect_eq(s->full[i], 0, "message %zu cut", i + 1);
+	}
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), (int)n);
+	store_close(&db);
+	conf_free(&c);
+	free(s);
+	h_env_fini(&env);
+}
+
 /* A changed UIDVALIDITY resets the mark and rescans the mailbox (the
  * mailbox here is not INBOX, named by the URL path). */
 Test(fetch, uidvalidity_change_rescans)
