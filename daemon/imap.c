@@ -1349,7 +1349,7 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 		 * marks keep their order on one connection. */
 		if (nd > 0 && mover == NULL && i < nplan && !(stop && *stop) &&
 		    !st->deferred)
-			mover = imap_mover_start(im->conf);
+			mover = imap_mover_start(im->conf, im->uidvalidity);
 		if (mover != NULL && imap_mover_push(mover, done, nd) == 0)
 			continue;
 		rc = mark(im, done, nd, err, errlen);
@@ -1476,6 +1476,13 @@ uint32_t
 imap_exists(const struct imap *im)
 {
 	return im->exists;
+}
+
+/* imap_uidvalidity - see imap.h */
+uint32_t
+imap_uidvalidity(const struct imap *im)
+{
+	return im->imap->imap_selection_info->sel_uidvalidity;
 }
 
 /* imap_mailbox - see imap.h */

@@ -183,6 +183,8 @@ int imap_noop(struct imap *im, char *err, size_t errlen);
 void imap_describe(const struct imap *im, char *out, size_t outlen);
 /* imap_exists - the number of messages in the selected mailbox */
 uint32_t imap_exists(const struct imap *im);
+/* imap_uidvalidity - the selected mailbox's UIDVALIDITY (as of SELECT) */
+uint32_t imap_uidvalidity(const struct imap *im);
 /* imap_mailbox - the selected mailbox's name (valid until imap_close) */
 const char *imap_mailbox(const struct imap *im);
 

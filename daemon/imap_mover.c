@@ -22,6 +22,7 @@
 
 struct imap_mover {
 	const struct conf *conf;      /* borrowed */
+	uint32_t uidvalidity;         /* of the UIDs handed over */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;          /* queue filled, or closing */
@@ -39,6 +40,8 @@ static void
 append(uint32_t **a, size_t *len, size_t *cap, const uint32_t *uids,
     size_t n)
 {
+	if (n == 0)
+		return;
 	if (*len + n > *cap) {
 		size_t c = *cap ? *cap : 512;
 
@@ -99,6 +102,16 @@ mover_main(void *arg)
 				    "logged in (%ld ms)", (long)((t1.tv_sec -
 				    t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
 				    1000000));
+			if (rc == IMAP_OK &&
+			    imap_uidvalidity(im) != mv->uidvalidity) {
+				log_warnx("imap: second connection for marking: "
+				    "UIDVALIDITY %u, not %u; marking on the main "
+				    "connection",
+				    (unsigned)imap_uidvalidity(im),
+				    (unsigned)mv->uidvalidity);
+				imap_close(&im);
+				rc = IMAP_TEMP;
+			}
 		}
 		if (rc == IMAP_OK) {
 			rc = imap_mark(im, uids, n, err, sizeof(err));
@@ -131,13 +144,14 @@ mover_main(void *arg)
 
 /* imap_mover_start - see imap_mover.h */
 struct imap_mover *
-imap_mover_start(const struct conf *c)
+imap_mover_start(const struct conf *c, uint32_t uidvalidity)
 {
 	struct imap_mover *mv = xcalloc(1, sizeof(*mv));
 	sigset_t all, old;
 	int r;
 
 	mv->conf = c;
+	mv->uidvalidity = uidvalidity;
 	pthread_mutex_init(&mv->mu, NULL);
 	pthread_cond_init(&mv->work, NULL);
 	/* The thread starts with every signal blocked: TERM, HUP and the

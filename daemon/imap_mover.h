@@ -15,8 +15,9 @@
  *	                     command set per round
  *	imap_mover_finish()  wait until everything handed over is marked,
  *	                     log out, join; the UIDs it could not mark
- *	                     (no login, lost connection) come back to the
- *	                     caller, which marks them on its own connection
+ *	                     (no login, lost connection, another
+ *	                     UIDVALIDITY) come back to the caller, which
+ *	                     marks them on its own connection
  *
  * A refusal (NO) of a mark is logged by imap_mark() and not retried here:
  * the leftover sweep of the next imap_fetch() tries again, as when the
@@ -37,9 +38,12 @@
 struct imap_mover;
 
 /* imap_mover_start - a mover for the mailbox and imap.after of c
- * (borrowed: it must outlive the mover); never NULL (fatal when a thread
- * cannot be made) */
-struct imap_mover *imap_mover_start(const struct conf *c);
+ * (borrowed: it must outlive the mover), whose UIDs belong to UIDVALIDITY
+ * uidvalidity: when its own SELECT sees another one (the mailbox was
+ * recreated meanwhile), the UIDs name other messages and it marks
+ * nothing.  Never NULL (fatal when a thread cannot be made). */
+struct imap_mover *imap_mover_start(const struct conf *c,
+    uint32_t uidvalidity);
 
 /* imap_mover_push - queue n sorted UIDs, each above every UID queued
  * before (copied).  0, or -1 when the mover has failed and takes no more

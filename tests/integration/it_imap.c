@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "imap.h"
+#include "imap_mover.h"
 #include "store.h"
 #include "store_imap.h"
 #include "tls.h"
@@ -772,6 +773,56 @@ Test(fetch, mover_login_fails)
 	store_close(&db);
 	conf_free(&c);
 	free(s);
+	h_env_fini(&env);
+}
+
+/* A mover whose SELECT shows another UIDVALIDITY than the one its UIDs
+ * belong to (the mailbox recreated between the two logins) marks nothing
+ * and hands every UID back, in order. */
+Test(fetch, mover_other_uidvalidity_marks_nothing)
+{
+	struct h_env env;
+	struct conf *c;
+	struct imap *im = NULL;
+	struct imap_mover *mv;
+	uint32_t uids[] = { 1, 2, 3, 4, 5 }, *left = NULL;
+	size_t nleft = 0;
+	unsigned marked;
+	char err[512];
+	int rc, r2;
+
+	env_init(&env, "moveruv");
+	c = load(&env, NULL);
+	put(&env, "INBOX", "y", 1, 5);
+	rc = imap_open(c, &im, err, sizeof(err));
+	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	mv = imap_mover_start(c, imap_uidvalidity(im) + 1);
+	cr_expect_eq(imap_mover_push(mv, uids, 2), 0);
+	/* -1 only when the mover has already given up */
+	r2 = imap_mover_push(mv, uids + 2, 3);
+	cr_expect(r2 == 0 || r2 == -1, "push: got %d", r2);
+	marked = imap_mover_finish(&mv, &left, &nleft);
+	cr_expect(mv == NULL);
+	cr_expect_eq(marked, 0, "marked %u, want 0", marked);
+	cr_expect_eq(nleft, r2 == 0 ? 5u : 2u, "handed back %zu, want %u",
+	    nleft, r2 == 0 ? 5u : 2u);
+	for (size_t i = 0; i < nleft; i++)
+		cr_expect_eq(left[i], uids[i], "left[%zu]: got %u, want %u", i,
+		    left[i], uids[i]);
+	free(left);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 5);
+	cr_expect(!h_imap_exists(&env, "Processed"), "the mover created Processed");
+	/* the right UIDVALIDITY: all five moved */
+	mv = imap_mover_start(c, imap_uidvalidity(im));
+	cr_expect_eq(imap_mover_push(mv, uids, 5), 0);
+	marked = imap_mover_finish(&mv, &left, &nleft);
+	cr_expect_eq(marked, 5, "marked %u, want 5", marked);
+	cr_expect_eq(nleft, 0);
+	free(left);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 5);
+	imap_close(&im);
+	conf_free(&c);
 	h_env_fini(&env);
 }
 
