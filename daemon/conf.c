@@ -130,6 +130,9 @@ static const struct conf_enum starttls_names[] = {
 	{ "auto", STARTTLS_AUTO }, { "yes", STARTTLS_YES }, { "no", STARTTLS_NO },
 	{ NULL, 0 },
 };
+static const struct conf_enum pipelining_names[] = {
+	{ "auto", 1 }, { "no", 0 }, { NULL, 0 },
+};
 
 /* The digest sections a digest may have, in their canonical order. */
 static const char *const digest_section_names[] = {
@@ -143,7 +146,7 @@ static const char *const digest_section_names[] = {
 #define AF(f) offsetof(struct conf, archive.f)
 #define TF(f) offsetof(struct conf_theme, f)
 
-/* The configuration: every key of SPEC section 3, once. */
+/* The configuration: every key of SPEC section 3, once (and smtp.pipelining). */
 static const struct conf_key keys[] = {
 	{ S_LIST, "name", K_STR, LF(name), NULL, F_REQ, 0, 0, NULL, NULL },
 	{ S_LIST, "address", K_FN, LF(address), NULL, F_REQ, 0, 0, NULL, set_address },
@@ -177,6 +180,9 @@ static const struct conf_key keys[] = {
 	{ S_SMTP, "max_recipients", K_LONG, SF(max_recipients), "100", 0, 1, 100000, NULL, NULL },
 	{ S_SMTP, "connections", K_LONG, SF(connections), "2", 0, 1, 64, NULL, NULL },
 	{ S_SMTP, "retry_for_hours", K_LONG, SF(retry_for_hours), "72", 0, 1, 8760, NULL, NULL },
+	/* not in SPEC: auto = RFC 2920 PIPELINING when the server offers it,
+	 * no = never (README) */
+	{ S_SMTP, "pipelining", K_ENUM, SF(pipelining), "auto", 0, 0, 0, pipelining_names, NULL },
 
 	{ S_DIGEST, "every_days", K_LONG, DF(every_days), "14", 0, 1, 366, NULL, NULL },
 	{ S_DIGEST, "first", K_FN, DF(first), NULL, 0, 0, 0, NULL, set_first },

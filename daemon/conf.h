@@ -119,6 +119,7 @@ struct conf {
 		long max_recipients;
 		long connections;
 		long retry_for_hours;
+		int pipelining;       /* 1 auto: RFC 2920 when offered; 0 no */
 		/* url taken apart: */
 		char *host;
 		int port;             /* 465 for smtps, 25 for smtp unless given */

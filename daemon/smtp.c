@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,14 +21,17 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "log.h"
 #include "smtp.h"
+#include "smtp_pipe.h"
 #include "xalloc.h"
 
 #define SMTP_CONNECT_TIMEOUT 30L    /* seconds */
 #define SMTP_RESPONSE_TIMEOUT 300L  /* seconds for any one reply (RFC 5321 4.5.3.2) */
 #define SMTP_POOL_BYTES ((size_t)16 << 20) /* message bytes in hand beyond two per connection */
+#define SMTP_PIPE_OUT_MAX ((size_t)2 << 30)  /* a pipelined write: commands, or a message dot-stuffed */
 
 enum { CMD_NONE, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_BODY, CMD_AUTH, CMD_OTHER };
 
@@ -352,7 +357,21 @@ struct worker {
 	CURL *h;
 	CURLU *uh;                    /* the server's URL, parsed once */
 	char errbuf[CURL_ERROR_SIZE];
+	/* pipelining (smtp.pipelining = yes): pt is a handle set up like h
+	 * plus CURLOPT_CONNECT_ONLY, never performed; ph its duplicate that
+	 * holds the open connection */
+	CURL *pt, *ph;
+	int pipe;                     /* PIPE_UNKNOWN, PIPE_ON, PIPE_OFF */
+	int offered;                  /* the last EHLO reply offered it */
+	unsigned long carried;        /* transactions on ph so far */
+	curl_socket_t sock;
+	struct buf out;               /* what the next write sends */
+	char in[16384];               /* read, not yet parsed */
+	size_t inlen;
+	char perr[CURL_ERROR_SIZE];
 };
+
+enum { PIPE_UNKNOWN, PIPE_ON, PIPE_OFF };
 
 struct smtp_pool {
 	pthread_mutex_t mu;
@@ -393,6 +412,361 @@ angle(const char *addr)
 	return s;
 }
 
+/* ---- pipelining (RFC 2920) -------------------------------------------------
+ *
+ * libcurl sends one command per round trip.  When the server offers
+ * PIPELINING, a worker instead has libcurl open the connection only
+ * (CURLOPT_CONNECT_ONLY: TCP, TLS, greeting, EHLO, STARTTLS and AUTH as
+ * for a transfer, the EHLO reply seen in caps_trace) and then writes each
+ * transaction itself with curl_easy_send through the same TLS session:
+ * MAIL FROM, every RCPT TO and DATA in one write, the replies read in
+ * order, then the dot-stuffed message and its end in one more write
+ * (smtp_pipe.h).  The replies land in the same fields the trace fills
+ * for libcurl's transfers, and finish() decides each recipient's outcome
+ * as before.  A server without PIPELINING, or an address that cannot be
+ * written as is, gets libcurl's transfer.
+ */
+
+/* caps_trace - the trace of a pipelining connection's set-up: notes
+ * whether the (last) EHLO reply offers PIPELINING; logs like trace() */
+static int
+caps_trace(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
+{
+	struct worker *w = ud;
+	const char *p = data, *end = data + size;
+
+	(void)h;
+	if (w == NULL)
+		return 0;
+	if (type == CURLINFO_HEADER_OUT) {
+		if (size >= 4 && strncasecmp(data, "EHLO", 4) == 0)
+			w->offered = 0;
+		/* only EHLO/HELO and STARTTLS: after AUTH come the SASL
+		 * lines (credentials without CURLOPT_SASL_IR) */
+		if (log_get_level() >= LOG_LEVEL_DEBUG && size >= 4 &&
+		    (strncasecmp(data, "EHLO", 4) == 0 || strncasecmp(data, "HELO", 4) == 0 ||
+		    strncasecmp(data, "STAR", 4) == 0)) {
+			char line[256];
+
+			copy_line(line, sizeof(line), data, size);
+			log_debug("smtp: > %s", line);
+		}
+		return 0;
+	}
+	if (type != CURLINFO_HEADER_IN)
+		return 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n >= 14 && strncmp(p, "250", 3) == 0 &&
+		    (p[3] == '-' || p[3] == ' ') &&
+		    strncasecmp(p + 4, "PIPELINING", 10) == 0 &&
+		    (n == 14 || p[14] == ' '))
+			w->offered = 1;
+		if (log_get_level() >= LOG_LEVEL_DEBUG) {
+			char line[256];
+
+			copy_line(line, sizeof(line), p, n);
+			log_debug("smtp: < %s", line);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/* pipe_drop - close the pipelining connection (QUIT when it still works) */
+static void
+pipe_drop(struct worker *w)
+{
+	if (w->ph != NULL)
+		curl_easy_cleanup(w->ph);
+	w->ph = NULL;
+	w->pipe = PIPE_UNKNOWN;
+	w->inlen = 0;
+	w->carried = 0;
+}
+
+/* pipe_connect - open a connection with libcurl and see whether it offers
+ * PIPELINING: CURLE_OK with w->pipe PIPE_ON or PIPE_OFF (closed again),
+ * or libcurl's error (w->perr) */
+static CURLcode
+pipe_connect(struct worker *w)
+{
+	CURLcode rc;
+
+	pipe_drop(w);
+	w->ph = curl_easy_duphandle(w->pt);
+	if (w->ph == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	w->perr[0] = '\0';
+	w->offered = 0;
+	curl_easy_setopt(w->ph, CURLOPT_ERRORBUFFER, w->perr);
+	curl_easy_setopt(w->ph, CURLOPT_DEBUGDATA, w);
+	rc = curl_easy_perform(w->ph);
+	if (rc == CURLE_OK)
+		rc = curl_easy_getinfo(w->ph, CURLINFO_ACTIVESOCKET, &w->sock);
+	if (rc != CURLE_OK || w->sock == CURL_SOCKET_BAD) {
+		if (rc == CURLE_OK)
+			rc = CURLE_COULDNT_CONNECT;
+		curl_easy_cleanup(w->ph);
+		w->ph = NULL;
+		return rc;
+	}
+	curl_easy_setopt(w->ph, CURLOPT_DEBUGDATA, NULL);
+	if (!w->offered) {
+		pipe_drop(w);
+		w->pipe = PIPE_OFF;
+		log_debug("smtp: the server does not offer PIPELINING");
+		return CURLE_OK;
+	}
+	w->pipe = PIPE_ON;
+	return CURLE_OK;
+}
+
+/* pipe_wait - poll the connection for ev until SMTP_RESPONSE_TIMEOUT;
+ * 0, or -1 (timeout or error, w->perr) */
+static int
+pipe_wait(struct worker *w, short ev)
+{
+	struct pollfd pfd = { .fd = w->sock, .events = ev };
+	int r;
+
+	do
+		r = poll(&pfd, 1, (int)(SMTP_RESPONSE_TIMEOUT * 1000));
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		return 0;
+	if (r == 0)
+		snprintf(w->perr, sizeof(w->perr),
+		    "no answer from the server within %ld s", SMTP_RESPONSE_TIMEOUT);
+	else
+		snprintf(w->perr, sizeof(w->perr), "poll: %s", strerror(errno));
+	return -1;
+}
+
+/* pipe_send - write all of w->out; 0 or -1 (w->perr) */
+static int
+pipe_send(struct worker *w)
+{
+	size_t off = 0;
+
+	while (off < w->out.len) {
+		size_t n = 0;
+		CURLcode rc = curl_easy_send(w->ph, w->out.data + off,
+		    w->out.len - off, &n);
+
+		if (rc == CURLE_AGAIN) {
+			if (pipe_wait(w, POLLOUT) < 0)
+				return -1;
+			continue;
+		}
+		if (rc != CURLE_OK) {
+			snprintf(w->perr, sizeof(w->perr), "%s", curl_easy_strerror(rc));
+			return -1;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+/* pipe_reply - the next reply: its code and last line (printable, cut to
+ * linelen - 1); 0, or -1 (connection closed or lost, timeout, not SMTP:
+ * w->perr) */
+static int
+pipe_reply(struct worker *w, int *code, char *line, size_t linelen)
+{
+	for (;;) {
+		const char *l;
+		size_t ll, used;
+		int r = smtp_pipe_reply(w->in, w->inlen, code, &l, &ll, &used);
+		size_t n = 0;
+		CURLcode rc;
+
+		if (r == 1) {
+			copy_line(line, linelen, l, ll);
+			if (log_get_level() >= LOG_LEVEL_DEBUG)
+				log_debug("smtp: < %s", line);
+			memmove(w->in, w->in + used, w->inlen - used);
+			w->inlen -= used;
+			return 0;
+		}
+		if (r < 0) {
+			snprintf(w->perr, sizeof(w->perr), "not an SMTP reply");
+			return -1;
+		}
+		if (w->inlen == sizeof(w->in)) {
+			snprintf(w->perr, sizeof(w->perr), "reply longer than %zu bytes",
+			    sizeof(w->in));
+			return -1;
+		}
+		rc = curl_easy_recv(w->ph, w->in + w->inlen,
+		    sizeof(w->in) - w->inlen, &n);
+		if (rc == CURLE_AGAIN) {
+			/* only now wait: TLS may hold bytes the socket no
+			 * longer shows */
+			if (pipe_wait(w, POLLIN) < 0)
+				return -1;
+			continue;
+		}
+		if (rc != CURLE_OK || n == 0) {
+			snprintf(w->perr, sizeof(w->perr), "%s", rc != CURLE_OK ?
+			    curl_easy_strerror(rc) : "connection closed by the server");
+			return -1;
+		}
+		w->inlen += n;
+	}
+}
+
+/* log_out - the commands of w->out at debug level, not the data */
+static void
+log_out(const struct worker *w)
+{
+	const char *p = w->out.data, *end = w->out.data + w->out.len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[256];
+
+		copy_line(line, sizeof(line), p, n);
+		log_debug("smtp: > %s", line);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* pipe_simple - write one command (RSET, or "." alone) and read its reply;
+ * 0 or -1 */
+static int
+pipe_simple(struct worker *w, const char *cmd)
+{
+	char line[256];
+	int code;
+
+	buf_reset(&w->out);
+	if (buf_puts(&w->out, cmd) < 0)
+		return -1;
+	if (log_get_level() >= LOG_LEVEL_DEBUG)
+		log_out(w);
+	if (pipe_send(w) < 0 || pipe_reply(w, &code, line, sizeof(line)) < 0)
+		return -1;
+	return 0;
+}
+
+/* pipe_txn - t on the pipelining connection.  0: t has its outcome
+ * (finish() ran); 1: the connection, used before, failed before the
+ * server answered anything of t (it had closed it meanwhile): nothing of
+ * t happened, and the caller may open a new one and try again. */
+static int
+pipe_txn(struct worker *w, struct smtp_txn *t)
+{
+	char line[256];
+	int code, accepted = 0, answered = 0;
+
+	buf_reset(&w->out);
+	if (smtp_pipe_commands(&w->out, t->from, t->rcpts, t->nrcpts) < 0) {
+		snprintf(w->perr, sizeof(w->perr), "commands too long");
+		goto lost;
+	}
+	if (log_get_level() >= LOG_LEVEL_DEBUG)
+		log_out(w);
+	if (pipe_send(w) < 0 || pipe_reply(w, &code, line, sizeof(line)) < 0)
+		goto lost;
+	answered = 1;
+	t->mail_code = code;
+	copy_line(t->mail_text, sizeof(t->mail_text), line, strlen(line));
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		if (pipe_reply(w, &code, line, sizeof(line)) < 0)
+			goto lost;
+		t->rcpt_code[i] = code;
+		t->rcpt_text[i] = xstrdup(line);
+		if (code < 300 && t->mail_code < 300)
+			accepted++;
+	}
+	if (pipe_reply(w, &code, line, sizeof(line)) < 0)
+		goto lost;
+	if (code == 354 && accepted > 0) {
+		buf_reset(&w->out);
+		if (smtp_pipe_body(&w->out, t->data, t->len) < 0) {
+			snprintf(w->perr, sizeof(w->perr), "message too large");
+			goto lost;
+		}
+		if (log_get_level() >= LOG_LEVEL_DEBUG)
+			log_debug("smtp: > (%zu bytes of message and its end)",
+			    w->out.len);
+		if (pipe_send(w) < 0 || pipe_reply(w, &code, line, sizeof(line)) < 0)
+			goto lost;
+		t->data_code = code;
+		copy_line(t->data_text, sizeof(t->data_text), line, strlen(line));
+	} else if (code == 354) {
+		/* DATA accepted with no recipient: end an empty message at
+		 * once and forget the transaction (RFC 2920 3.1) */
+		if (pipe_simple(w, ".\r\n") < 0 || pipe_simple(w, "RSET\r\n") < 0)
+			goto lost;
+	} else {
+		t->data_code = code;
+		copy_line(t->data_text, sizeof(t->data_text), line, strlen(line));
+		if (t->mail_code < 300 && pipe_simple(w, "RSET\r\n") < 0)
+			goto lost;
+	}
+	w->carried++;
+	finish(t, CURLE_OK, NULL);
+	return 0;
+
+lost:
+	{
+		int again = !answered && w->carried > 0;
+		char why[CURL_ERROR_SIZE];
+
+		snprintf(why, sizeof(why), "%s", w->perr);
+		pipe_drop(w);
+		if (again)
+			return 1;
+		finish(t, CURLE_RECV_ERROR, why);
+		return 0;
+	}
+}
+
+/* pipelinable - whether t's addresses can be written as they are */
+static int
+pipelinable(const struct smtp_txn *t)
+{
+	if (!smtp_pipe_address_ok(t->from))
+		return 0;
+	for (size_t i = 0; i < t->nrcpts; i++)
+		if (t->rcpts[i][0] == '\0' || !smtp_pipe_address_ok(t->rcpts[i]))
+			return 0;
+	return t->nrcpts > 0;
+}
+
+/* run_pipelined - t with pipelining when the server offers it: 1 when
+ * done, 0 when t should go through libcurl's transfer instead */
+static int
+run_pipelined(struct worker *w, struct smtp_txn *t)
+{
+	if (w->pt == NULL || w->pipe == PIPE_OFF || !pipelinable(t))
+		return 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (w->pipe == PIPE_UNKNOWN) {
+			CURLcode rc = pipe_connect(w);
+
+			if (rc != CURLE_OK) {
+				/* as a transfer that could not connect */
+				finish(t, rc, w->perr);
+				return 1;
+			}
+			if (w->pipe == PIPE_OFF)
+				return 0;
+		}
+		if (pipe_txn(w, t) == 0)
+			return 1;
+	}
+	finish(t, CURLE_RECV_ERROR, "connection lost twice");
+	return 1;
+}
+
 /* run_txn - one transaction on the worker's handle (worker thread) */
 static void
 run_txn(struct worker *w, struct smtp_txn *t)
@@ -401,6 +775,8 @@ run_txn(struct worker *w, struct smtp_txn *t)
 	char *from;
 	CURLcode rc;
 
+	if (run_pipelined(w, t))
+		return;
 	for (size_t i = 0; i < t->nrcpts; i++) {
 		char *a = angle(t->rcpts[i]);
 		struct curl_slist *l = curl_slist_append(rcpts, a);
@@ -525,6 +901,21 @@ smtp_pool_new(const struct conf *c, long nconn, smtp_done_fn *done, void *arg,
 			memset(password, 0, sizeof(password));
 			smtp_pool_free(&p);
 			return NULL;
+		}
+		/* The message is copied dot-stuffed: the cap is room for
+		 * any message relay composes, twice. */
+		buf_init(&w->out, SMTP_PIPE_OUT_MAX);
+		if (c->smtp.pipelining) {
+			w->pt = curl_easy_init();
+			if (w->pt == NULL ||
+			    setup_handle(w->pt, c, p->url, w->uh, password, w->perr) < 0 ||
+			    curl_easy_setopt(w->pt, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK ||
+			    curl_easy_setopt(w->pt, CURLOPT_DEBUGFUNCTION, caps_trace) != CURLE_OK) {
+				/* libcurl's transfers only */
+				if (w->pt)
+					curl_easy_cleanup(w->pt);
+				w->pt = NULL;
+			}
 		}
 	}
 	memset(password, 0, sizeof(password));
@@ -698,6 +1089,10 @@ smtp_pool_free(struct smtp_pool **pp)
 			pthread_join(p->w[i].tid, NULL);
 		if (p->w[i].h)
 			curl_easy_cleanup(p->w[i].h);   /* closes its connection (QUIT) */
+		pipe_drop(&p->w[i]);                    /* the same */
+		if (p->w[i].pt)
+			curl_easy_cleanup(p->w[i].pt);
+		buf_release(&p->w[i].out);
 		curl_url_cleanup(p->w[i].uh);
 	}
 	pthread_cond_destroy(&p->work);

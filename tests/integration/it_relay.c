@@ -364,7 +364,7 @@ Test(relay, batches_share_one_transaction)
 
 /* one recipient refused with 550: the others get it, the bounce counts */
 static void
-refused_one(const char *name, const char *extra)
+refused_one(const char *name, const char *extra, const char *rules)
 {
 	struct ctx x;
 	int remaining = -1;
@@ -372,7 +372,8 @@ refused_one(const char *name, const char *extra)
 
 	setup(&x, name, extra, 1);
 	cast(&x);
-	h_smtp_rules(&x.env, "{\"rcpt\": {\"carol@example.org\": \"550 5.1.1 No such user\"}}");
+	h_smtp_rules(&x.env, rules ? rules :
+	    "{\"rcpt\": {\"carol@example.org\": \"550 5.1.1 No such user\"}}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
 	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
@@ -393,12 +394,123 @@ refused_one(const char *name, const char *extra)
 
 Test(relay, refused_recipient_personalised)
 {
-	refused_one("relay_550p", NULL);
+	refused_one("relay_550p", NULL, NULL);
 }
 
 Test(relay, refused_recipient_in_a_batch)
 {
-	refused_one("relay_550b", "[smtp]\npersonalize = no\n");
+	refused_one("relay_550b", "[smtp]\npersonalize = no\n", NULL);
+}
+
+/* the same through libcurl's own transfers: a server without PIPELINING */
+Test(relay, refused_recipient_without_pipelining)
+{
+	refused_one("relay_550n", "[smtp]\npersonalize = no\n",
+	    "{\"pipelining\": false, \"rcpt\": {\"carol@example.org\": "
+	    "\"550 5.1.1 No such user\"}}");
+}
+
+static const char RAW_DOTS[] =
+    "From: Alice Author <alice@example.org>\n"
+    "To: cop@example.org\n"
+    "Subject: Funding flows\n"
+    "Message-ID: <dots-1@example.org>\n"
+    "Date: Fri, 20 Nov 2020 10:00:00 +0000\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "\n"
+    ".hidden first line\n"
+    "middle\n"
+    "..two dots\n"
+    ".\n"
+    "last\n";
+
+/* dots_through - a post whose lines start with dots goes out through the
+ * pipelined path (the server offers PIPELINING) or libcurl's transfers
+ * (rules: it does not), and arrives with every line intact */
+static void
+dots_through(const char *name, const char *extra, const char *rules,
+    int want_pipelined)
+{
+	struct ctx x;
+	int remaining = -1;
+	char *tr;
+
+	setup(&x, name, extra, 1);
+	cast(&x);
+	if (rules)
+		h_smtp_rules(&x.env, rules);
+	post(&x, "alice@example.org", "funding", RAW_DOTS, NULL);
+	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(remaining, 0);
+	check_delivered_once(&x);
+	cr_assert_geq(h_smtp_count(&x.env), 1);
+	for (int i = 0; i < h_smtp_count(&x.env); i++) {
+		struct h_smtp_msg m;
+		static const char *const want[] = {
+			"\r\n.hidden first line\r\nmiddle\r\n..two dots\r\n.\r\nlast\r\n",
+		};
+
+		cr_assert_eq(h_smtp_message(&x.env, i, &m), 1);
+		cr_expect_not_null(strstr(m.data, want[0]),
+		    "copy %d lost its dot lines:\n%s", i, m.data);
+		h_smtp_msg_free(&m);
+	}
+	tr = h_smtp_transcript(&x.env);
+	if (want_pipelined)
+		cr_expect_not_null(strstr(tr, "(pipelined)"),
+		    "the server offered PIPELINING but no MAIL FROM came with "
+		    "its RCPT TOs:\n%s", tr);
+	else
+		cr_expect_null(strstr(tr, "(pipelined)"),
+		    "commands pipelined to a server that did not offer it:\n%s", tr);
+	free(tr);
+	teardown(&x);
+}
+
+Test(relay, pipelined_when_offered_dots_intact)
+{
+	dots_through("relay_pipe", "[smtp]\npersonalize = no\n", NULL, 1);
+}
+
+Test(relay, pipelined_personalised_dots_intact)
+{
+	dots_through("relay_pipep", NULL, NULL, 1);
+}
+
+Test(relay, not_pipelined_when_not_offered)
+{
+	dots_through("relay_nopipe", "[smtp]\npersonalize = no\n",
+	    "{\"pipelining\": false}", 0);
+}
+
+/* every recipient refused: DATA is refused too, nothing is sent, each
+ * recipient keeps its own reply, and the connection serves the next post */
+Test(relay, all_recipients_refused_then_next_post)
+{
+	struct ctx x;
+	int remaining = -1;
+
+	setup(&x, "relay_allref", "[smtp]\npersonalize = no\n", 1);
+	cast(&x);
+	h_smtp_rules(&x.env, "{\"rcpt\": \"550 5.1.1 nobody here\"}");
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(h_smtp_count(&x.env), 0);
+	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'failed' "
+	    "AND last_error = '550 5.1.1 nobody here'"), 4);
+	h_smtp_rules(&x.env, NULL);
+	post(&x, "alice@example.org", "funding", RAW_DOTS, NULL);
+	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(remaining, 0);
+	check_delivered_once(&x);
+	teardown(&x);
+}
+
+Test(relay, not_pipelined_when_configured_off)
+{
+	dots_through("relay_pipeoff", "[smtp]\npersonalize = no\npipelining = no\n",
+	    NULL, 0);
 }
 
 Test(relay, server_down_then_back)

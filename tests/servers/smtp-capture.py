@@ -26,8 +26,15 @@
 #                                        DIR/dropped-NNNNNN.eml, and close
 #                                        the connection without any reply
 #   "delay_ms": 200                      sleep before answering each command
+#   "pipelining": false                  do not offer PIPELINING in the EHLO
+#                                        reply (offered by default, as real
+#                                        MTAs do; aiosmtpd reads commands
+#                                        one line at a time, so pipelined
+#                                        commands just work)
 # Every command and reply is appended to DIR/transcript.log, one line each
-# ("C: RCPT TO:<x>" / "S: 550 ..."), so tests can see refused attempts.
+# ("C: RCPT TO:<x>" / "S: 550 ..."), so tests can see refused attempts; a
+# MAIL FROM that arrived together with the commands after it is logged
+# with " (pipelined)".
 #
 # With --cert/--key the server offers STARTTLS (optional, never required).
 import asyncio
@@ -81,6 +88,8 @@ class Capture:
             self.log('S: ' + rules['ehlo'])
             return [rules['ehlo']]
         session.host_name = hostname
+        if rules.get('pipelining', True) is not False and len(responses) > 1:
+            responses = responses[:1] + ['250-PIPELINING'] + responses[1:]
         self.log('S: 250 (EHLO accepted)')
         return responses
 
@@ -97,7 +106,11 @@ class Capture:
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         rules = self.rules()
-        self.log('C: MAIL FROM:<%s>' % address)
+        # bytes already here after the MAIL line: the client sent its
+        # next commands without waiting (PIPELINING); tests look for this
+        reader = getattr(server, '_reader', None)
+        ahead = len(getattr(reader, '_buffer', b'')) if reader else 0
+        self.log('C: MAIL FROM:<%s>%s' % (address, ' (pipelined)' if ahead else ''))
         await self.delay(rules)
         reply = rules.get('mail')
         if reply:

@@ -282,6 +282,7 @@ Test(conf_good, defaults)
 	cr_assert_eq(c->smtp.personalize, 1);
 	cr_assert_eq(c->smtp.max_recipients, 100);
 	cr_assert_eq(c->smtp.connections, 2);
+	cr_assert_eq(c->smtp.pipelining, 1, "PIPELINING used when offered, by default");
 	cr_assert_eq(c->smtp.retry_for_hours, 72);
 	cr_assert_null(c->smtp.user);
 	cr_assert_null(c->smtp.password_file);
@@ -644,4 +645,35 @@ Test(conf_good, digest_first_defaults_from_the_programme)
 	    (long)c->digest.first);
 	conf_free(&c);
 	buf_release(&errs);
+}
+
+/* smtp.pipelining (not in SPEC): auto by default, no turns it off, and
+ * anything else is an error naming the key */
+Test(conf_good, smtp_pipelining)
+{
+	static const struct { const char *v; int ok, want; } cases[] = {
+		{ NULL, 1, 1 }, { "auto", 1, 1 }, { "no", 1, 0 }, { "sometimes", 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf errs;
+		char text[512];
+		struct conf *c;
+
+		snprintf(text, sizeof(text), "%s%s%s%s", BASE,
+		    cases[i].v ? "pipelining = " : "", cases[i].v ? cases[i].v : "",
+		    cases[i].v ? "\n" : "");
+		c = load(text, &errs);
+		if (cases[i].ok) {
+			cr_assert_not_null(c, "pipelining = %s: %s", cases[i].v, errs.data);
+			cr_expect_eq(c->smtp.pipelining, cases[i].want,
+			    "pipelining = %s: got %d", cases[i].v, c->smtp.pipelining);
+			conf_free(&c);
+		} else {
+			cr_expect_null(c, "pipelining = %s accepted", cases[i].v);
+			cr_expect_not_null(strstr(errs.data, "[smtp] pipelining:"),
+			    "got: %s", errs.data);
+		}
+		buf_release(&errs);
+	}
 }
