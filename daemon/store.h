@@ -31,7 +31,7 @@ void store_close(struct store **sp);
 /* store_ckpt_start - checkpoint s's WAL on a second connection owned by a
  * thread of its own (store_ckpt.c) instead of in the thread that commits:
  * woken each time the WAL has grown by kick_pages pages; a commit that
- * finds the WAL at max_pages or more checkpoints itself.  For a process
+ * finds the WAL at max_pages or more (0: never) checkpoints itself.  For a process
  * that writes much (barazad, import-mbox).  0, or -1 (logged): SQLite's
  * automatic checkpoints stay.  store_ckpt_stop (store_close calls it)
  * waits for a checkpoint under way and ends the thread. */

@@ -32,6 +32,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,8 +121,7 @@ store_ckpt_start(struct store *s, int kick_pages, int max_pages)
 		return 0;
 	ck = xcalloc(1, sizeof(*ck));
 	ck->kick_pages = kick_pages > 0 ? kick_pages : 1;
-	ck->max_pages = max_pages > ck->kick_pages ? max_pages :
-	    ck->kick_pages * 2;
+	ck->max_pages = max_pages > 0 ? max_pages : INT_MAX;
 	if (store_open(s->path, 0, &ck->own, err, sizeof(err)) < 0) {
 		log_warnx("%s; checkpoints stay in the committing thread", err);
 		free(ck);
