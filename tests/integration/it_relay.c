@@ -991,3 +991,99 @@ Test(relay, connection_lost_after_data_is_retried)
 	check_delivered_once(&x);
 	teardown(&x);
 }
+
+/* ---- each outcome on both paths: pipelined (RFC 2920) and libcurl's ---- */
+
+struct outcome_case {
+	const char *name;
+	const char *extra;        /* config, NULL = personalised */
+	const char *rules;        /* rules.json members, without braces */
+	int rc;                   /* relay_run's return; 99 = not checked */
+	long sent, failed, deferred;
+	const char *error;        /* LIKE pattern every unsent row's last_error matches, or NULL */
+};
+
+static const struct outcome_case outcome_cases[] = {
+	{ "o_rcpt5", "[smtp]\npersonalize = no\n",
+	  "\"rcpt\": {\"carol@example.org\": \"550 5.1.1 No such user\"}",
+	  0, 3, 1, 0, "550 5.1.1 No such user" },
+	{ "o_rcpt5p", NULL,
+	  "\"rcpt\": {\"carol@example.org\": \"550 5.1.1 No such user\"}",
+	  0, 3, 1, 0, "550 5.1.1 No such user" },
+	{ "o_rcpt4", "[smtp]\npersonalize = no\n",
+	  "\"rcpt\": {\"carol@example.org\": \"452 4.2.2 Mailbox full\"}",
+	  0, 3, 0, 1, "452 4.2.2 Mailbox full" },
+	{ "o_allref", "[smtp]\npersonalize = no\n",
+	  "\"rcpt\": \"550 5.1.1 nobody here\"", 0, 0, 4, 0, "550 5.1.1 nobody here" },
+	{ "o_mail", "[smtp]\npersonalize = no\n",
+	  "\"mail\": \"451 4.3.0 try later\"", -1, 0, 0, 4,
+	  "MAIL FROM refused: 451 4.3.0 try later" },
+	{ "o_data5", "[smtp]\npersonalize = no\n",
+	  "\"data\": \"554 5.7.1 rejected as spam\"", 0, 0, 4, 0, "554 5.7.1 rejected as spam" },
+	{ "o_data4", NULL,
+	  "\"data\": \"452 4.3.1 insufficient storage\"", 0, 0, 0, 4,
+	  "452 4.3.1 insufficient storage" },
+	{ "o_drop", "[smtp]\npersonalize = no\n",
+	  "\"drop_after_data\": true", 99, 0, 0, 4, NULL },
+};
+
+/* outcome_one - one case on one path; deferred recipients then get the
+ * post once the server accepts everything again */
+static void
+outcome_one(const struct outcome_case *oc, int pipelined)
+{
+	struct ctx x;
+	int remaining = -1, rc;
+	char name[64], rules[512], *tr;
+	long n;
+
+	snprintf(name, sizeof(name), "%s_%s", oc->name, pipelined ? "pipe" : "curl");
+	snprintf(rules, sizeof(rules), "{%s%s}", pipelined ? "" : "\"pipelining\": false, ",
+	    oc->rules);
+	setup(&x, name, oc->extra, 1);
+	cast(&x);
+	h_smtp_rules(&x.env, rules);
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	rc = relay_run(x.s, x.c, &remaining);
+	if (oc->rc != 99)
+		cr_expect_eq(rc, oc->rc, "%s: relay_run got %d, want %d", name, rc, oc->rc);
+	n = query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'sent'");
+	cr_expect_eq(n, oc->sent, "%s: sent got %ld, want %ld", name, n, oc->sent);
+	n = query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'failed'");
+	cr_expect_eq(n, oc->failed, "%s: failed got %ld, want %ld", name, n, oc->failed);
+	n = query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'deferred'");
+	cr_expect_eq(n, oc->deferred, "%s: deferred got %ld, want %ld", name, n, oc->deferred);
+	cr_expect_eq(h_smtp_count(&x.env), oc->sent > 0 ? (oc->extra ? 1 : (int)oc->sent) : 0,
+	    "%s: got %d messages captured", name, h_smtp_count(&x.env));
+	if (oc->error) {
+		char sql[512];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox_rcpt WHERE "
+		    "state <> 'sent' AND last_error = '%s'", oc->error);
+		n = query_long(&x, sql);
+		cr_expect_eq(n, oc->failed + oc->deferred,
+		    "%s: %ld rows with last_error '%s', want %ld", name, n, oc->error,
+		    oc->failed + oc->deferred);
+	}
+	tr = h_smtp_transcript(&x.env);
+	if (pipelined)
+		cr_expect_not_null(strstr(tr, "(pipelined)"), "%s: not pipelined:\n%s", name, tr);
+	else
+		cr_expect_null(strstr(tr, "(pipelined)"), "%s: pipelined:\n%s", name, tr);
+	free(tr);
+	if (oc->deferred == 4) {
+		h_smtp_rules(&x.env, pipelined ? NULL : "{\"pipelining\": false}");
+		setenv("BARAZA_NOW", "2020-11-20T10:05:00Z", 1);
+		cr_expect_eq(relay_run(x.s, x.c, &remaining), 0, "%s: the retry", name);
+		cr_expect_eq(remaining, 0, "%s: %d remaining after the retry", name, remaining);
+		check_delivered_once(&x);
+	}
+	teardown(&x);
+}
+
+Test(relay, outcomes_on_both_paths)
+{
+	for (size_t i = 0; i < sizeof(outcome_cases) / sizeof(outcome_cases[0]); i++)
+		for (int pipelined = 1; pipelined >= 0; pipelined--)
+			outcome_one(&outcome_cases[i], pipelined);
+}
