@@ -26,6 +26,9 @@
 #                                        DIR/dropped-NNNNNN.eml, and close
 #                                        the connection without any reply
 #   "delay_ms": 200                      sleep before answering each command
+#   "close_after_data": true             close the connection as soon as the
+#                                        reply to a stored message is out (a
+#                                        server that drops idle connections)
 #   "pipelining": false                  do not offer PIPELINING in the EHLO
 #                                        reply (offered by default, as real
 #                                        MTAs do; aiosmtpd reads commands
@@ -170,6 +173,11 @@ class Capture:
         self.write(n + '.eml', data)
         self.write(n + '.json', (json.dumps(meta) + '\n').encode('utf-8'))
         self.log('S: 250 OK queued as %s' % n)
+        if rules.get('close_after_data'):
+            # runs after the reply is written and before anything more is
+            # read: the client finds the connection closed when it reuses it
+            self.log('S: (connection closed after the reply)')
+            asyncio.get_event_loop().call_soon(server.transport.close)
         return '250 OK queued as %s' % n
 
 
