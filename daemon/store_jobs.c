@@ -189,12 +189,20 @@ int
 store_session_new_voices(struct store *s, int64_t session,
     int (*fn)(void *arg, const char *name), void *arg)
 {
+	/* The session's posts that are their author's first (accepted,
+	 * not a summary; addresses compared as NOCASE, ASCII case as
+	 * lower() did): each is looked for among the author's earlier posts
+	 * through posts_author_email_received, instead of grouping every
+	 * post of the list by author (a scan of the whole table, 166 M of
+	 * the 322 M instructions of three kits over 10 000 posts). */
 	static const char sql[] =
-	    "SELECT COALESCE(NULLIF(p.author_name, ''), 'a new member') FROM"
-	    " (SELECT min(id) AS first FROM posts WHERE state = 'accepted'"
-	    "  AND kind <> 'summary' AND author_email IS NOT NULL"
-	    "  GROUP BY lower(author_email)) f JOIN posts p ON p.id = f.first"
-	    " WHERE p.session = ?1 ORDER BY p.id LIMIT 200";
+	    "SELECT COALESCE(NULLIF(p.author_name, ''), 'a new member')"
+	    " FROM posts p WHERE p.session = ?1 AND p.state = 'accepted'"
+	    " AND p.kind <> 'summary' AND p.author_email IS NOT NULL"
+	    " AND NOT EXISTS (SELECT 1 FROM posts q"
+	    "  WHERE q.author_email = p.author_email COLLATE NOCASE"
+	    "  AND q.id < p.id AND q.state = 'accepted' AND q.kind <> 'summary')"
+	    " ORDER BY p.id LIMIT 200";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	int rc;
 

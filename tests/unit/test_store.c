@@ -23,6 +23,8 @@
 #include "store.h"
 #include "store_int.h"
 #include "store_programme.h"
+#include "store_jobs.h"
+#include "buf.h"
 
 /* Criterion may run each parameterised test in a fresh process of this
  * binary, where pointers copied from the parent are meaningless: the
@@ -531,4 +533,123 @@ Test(ckpt, committing_thread_checkpoints_past_max_pages)
 	}
 	cr_assert_eq(store_ckpt_runs(db), 0, "the thread was never woken");
 	cr_assert_eq(scalar("SELECT count(*) FROM t"), 90);
+}
+
+/* ---- new voices in a session's kit (store_jobs.c) ------------------------- */
+
+static int
+collect_voice(void *arg, const char *name)
+{
+	struct buf *b = arg;
+
+	buf_puts(b, name);
+	buf_putc(b, ';');
+	return 0;
+}
+
+/* The query before it was rewritten (every post grouped by author): the
+ * oracle for the table below. */
+static void
+old_new_voices(int64_t session, struct buf *out)
+{
+	sqlite3_stmt *st;
+
+	cr_assert_eq(sqlite3_prepare_v2(db->db,
+	    "SELECT COALESCE(NULLIF(p.author_name, ''), 'a new member') FROM"
+	    " (SELECT min(id) AS first FROM posts WHERE state = 'accepted'"
+	    "  AND kind <> 'summary' AND author_email IS NOT NULL"
+	    "  GROUP BY lower(author_email)) f JOIN posts p ON p.id = f.first"
+	    " WHERE p.session = ?1 ORDER BY p.id LIMIT 200", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, session);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		collect_voice(out, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+Test(migrate, new_voices_are_first_posts_of_their_authors)
+{
+	/* id, session, state, kind, name, email: ids in arrival order */
+	static const struct {
+		int session;
+		const char *state, *kind, *name, *email;
+	} posts[] = {
+		{ 1, "accepted", "idea", "Amina", "amina@example.org" },
+		{ 1, "accepted", "feedback", "Amina", "AMINA@example.org" },  /* same voice */
+		{ 1, "held", "idea", "Bo", "bo@example.org" },                 /* held: not yet */
+		{ 2, "accepted", "idea", "Bo", "bo@example.org" },             /* Bo's first: session 2 */
+		{ 1, "accepted", "summary", "Cy", "cy@example.org" },          /* summaries do not count */
+		{ 2, "accepted", "question", "Cy", "Cy@Example.ORG" },         /* Cy's first: session 2 */
+		{ 1, "accepted", "idea", "", "dee@example.org" },               /* no name */
+		{ 1, "accepted", "idea", "Nobody", NULL },                     /* no address: never */
+		{ 2, "accepted", "idea", "Amina", "amina@example.org" },       /* not new in 2 */
+		{ 2, "rejected", "idea", "Eve", "eve@example.org" },
+		{ 2, "accepted", "resource", "Fay", "fay@example.org" },
+		{ 1, "accepted", "idea", "Fay", "FAY@example.org" },           /* later, session 1 */
+		{ 3, "accepted", "idea", "Gil", "gil@example.org" },
+	};
+	static const struct { int session; const char *want; } cases[] = {
+		{ 1, "Amina;a new member;" },
+		{ 2, "Bo;Cy;Fay;" },
+		{ 3, "Gil;" },
+		{ 4, "" },
+	};
+
+	migrate();
+	cr_assert_eq(store_exec(db, "INSERT INTO themes (slug, title, position) VALUES "
+	    "('funding', 'Funding', 0)"), 0);
+	for (int sn = 1; sn <= 4; sn++) {
+		char sql[256];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO sessions (id, theme, opens, closes) "
+		    "VALUES (%d, 'funding', %d, %d)", sn, sn * 100, sn * 100 + 50);
+		cr_assert_eq(store_exec(db, sql), 0, "%s", sqlite3_errmsg(db->db));
+	}
+	for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++) {
+		sqlite3_stmt *st;
+		int id = (int)i + 1;
+
+		cr_assert_eq(sqlite3_prepare_v2(db->db,
+		    "INSERT INTO messages (id, message_id, received, route, state, size, raw) "
+		    "VALUES (?1, 'm' || ?1, ?1, 'post', 'stored', 1, 'x')", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_int(st, 1, id);
+		cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "%s", sqlite3_errmsg(db->db));
+		sqlite3_finalize(st);
+		cr_assert_eq(sqlite3_prepare_v2(db->db,
+		    "INSERT INTO threads (id, theme, session, created, last_post) "
+		    "VALUES (?1, 'funding', ?2, ?1, ?1)", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_int(st, 1, id);
+		sqlite3_bind_int(st, 2, posts[i].session);
+		cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "%s", sqlite3_errmsg(db->db));
+		sqlite3_finalize(st);
+		cr_assert_eq(sqlite3_prepare_v2(db->db,
+		    "INSERT INTO posts (id, message, message_id, thread, theme, session, kind, "
+		    "state, author_name, author_email, received) VALUES "
+		    "(?1, ?1, 'm' || ?1, ?1, 'funding', ?2, ?3, ?4, ?5, ?6, ?1)", -1, &st, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_int(st, 1, id);
+		sqlite3_bind_int(st, 2, posts[i].session);
+		sqlite3_bind_text(st, 3, posts[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, posts[i].state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, posts[i].name, -1, SQLITE_STATIC);
+		if (posts[i].email)
+			sqlite3_bind_text(st, 6, posts[i].email, -1, SQLITE_STATIC);
+		cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "post %d: %s", id,
+		    sqlite3_errmsg(db->db));
+		sqlite3_finalize(st);
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf got, oracle;
+
+		buf_init(&got, 4096);
+		buf_init(&oracle, 4096);
+		cr_assert_eq(store_session_new_voices(db, cases[i].session, collect_voice,
+		    &got), 0);
+		old_new_voices(cases[i].session, &oracle);
+		cr_expect_str_eq(got.data, cases[i].want, "session %d: got \"%s\", want \"%s\"",
+		    cases[i].session, got.data, cases[i].want);
+		cr_expect_str_eq(got.data, oracle.data, "session %d: got \"%s\", the old "
+		    "query \"%s\"", cases[i].session, got.data, oracle.data);
+		buf_release(&got);
+		buf_release(&oracle);
+	}
 }
