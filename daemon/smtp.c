@@ -32,6 +32,12 @@
 #define SMTP_RESPONSE_TIMEOUT 300L  /* seconds for any one reply (RFC 5321 4.5.3.2) */
 #define SMTP_POOL_BYTES ((size_t)16 << 20) /* message bytes in hand beyond two per connection */
 #define SMTP_PIPE_OUT_MAX ((size_t)2 << 30)  /* a pipelined write: commands, or a message dot-stuffed */
+/* Recipients of one pipelined command group.  All the commands are written
+ * before any reply is read, so the replies (up to ~100 bytes each) must fit
+ * in the socket buffers, or the server stops reading while it cannot write
+ * and both wait (RFC 2920 section 3.1); a larger transaction (max_recipients
+ * raised) takes libcurl's transfer. */
+#define SMTP_PIPE_MAX_RCPTS 500
 
 enum { CMD_NONE, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_BODY, CMD_AUTH, CMD_OTHER };
 
@@ -729,7 +735,8 @@ lost:
 	}
 }
 
-/* pipelinable - whether t's addresses can be written as they are */
+/* pipelinable - whether t's addresses can be written as they are, and
+ * its replies fit in the socket buffers (SMTP_PIPE_MAX_RCPTS) */
 static int
 pipelinable(const struct smtp_txn *t)
 {
@@ -738,7 +745,7 @@ pipelinable(const struct smtp_txn *t)
 	for (size_t i = 0; i < t->nrcpts; i++)
 		if (t->rcpts[i][0] == '\0' || !smtp_pipe_address_ok(t->rcpts[i]))
 			return 0;
-	return t->nrcpts > 0;
+	return t->nrcpts > 0 && t->nrcpts <= SMTP_PIPE_MAX_RCPTS;
 }
 
 /* run_pipelined - t with pipelining when the server offers it: 1 when

@@ -1142,3 +1142,45 @@ Test(relay, server_closed_between_transactions)
 	closed_between("relay_closed_curl",
 	    "{\"close_after_data\": true, \"pipelining\": false}", 0);
 }
+
+/* a transaction with more recipients than one pipelined command group may
+ * carry (SMTP_PIPE_MAX_RCPTS, 500: every reply must fit in the socket
+ * buffers while the commands are written) goes through libcurl's transfer;
+ * one of 500 still goes pipelined */
+static void
+wide_transaction(const char *name, int extra_members, int want_pipelined)
+{
+	struct ctx x;
+	int remaining = -1;
+	char *tr;
+
+	setup(&x, name, "[smtp]\npersonalize = no\nmax_recipients = 1000\n", 1);
+	cast(&x);
+	for (int i = 0; i < extra_members; i++) {
+		char email[64];
+
+		snprintf(email, sizeof(email), "wide%04d@example.net", i);
+		member(&x, email, "Wide", "each", "active", NULL, NULL);
+	}
+	post(&x, "alice@example.org", "funding", RAW, NULL);
+	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(remaining, 0, "%s: %d remaining", name, remaining);
+	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'sent'"),
+	    4 + extra_members);
+	cr_expect_eq(h_smtp_count(&x.env), 1, "%s: %d transactions, want 1", name,
+	    h_smtp_count(&x.env));
+	check_delivered_once(&x);
+	tr = h_smtp_transcript(&x.env);
+	if (want_pipelined)
+		cr_expect_not_null(strstr(tr, "(pipelined)"), "%s: not pipelined", name);
+	else
+		cr_expect_null(strstr(tr, "(pipelined)"), "%s: pipelined", name);
+	free(tr);
+	teardown(&x);
+}
+
+Test(relay, wide_transaction_not_pipelined)
+{
+	wide_transaction("relay_wide501", 497, 0);
+	wide_transaction("relay_wide500", 496, 1);
+}
