@@ -108,6 +108,20 @@ copy_line(char *out, size_t outlen, const char *p, size_t n)
 	out[o] = '\0';
 }
 
+/* next_line - the line at *p (before end), without its CR LF, in *n;
+ * *p moves past it.  The caller loops while *p < end. */
+static const char *
+next_line(const char **p, const char *end, size_t *n)
+{
+	const char *line = *p, *nl = memchr(line, '\n', (size_t)(end - line));
+
+	*n = nl ? (size_t)(nl - line) : (size_t)(end - line);
+	*p = nl ? nl + 1 : end;
+	if (*n > 0 && line[*n - 1] == '\r')
+		(*n)--;
+	return line;
+}
+
 /* reply_line - one server line: file its code under the current command */
 static void
 reply_line(struct smtp_txn *t, const char *p, size_t n)
@@ -194,19 +208,16 @@ trace(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
 		const char *p = data, *end = data + size;
 
 		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			size_t n;
+			const char *l = next_line(&p, end, &n);
 
-			if (n > 0 && p[n - 1] == '\r')
-				n--;
 			if (log_get_level() >= LOG_LEVEL_DEBUG && t->last_cmd != CMD_AUTH) {
 				char line[256];
 
-				copy_line(line, sizeof(line), p, n);
+				copy_line(line, sizeof(line), l, n);
 				log_debug("smtp: < %s", line);
 			}
-			reply_line(t, p, n);
-			p = nl ? nl + 1 : end;
+			reply_line(t, l, n);
 		}
 	}
 	return 0;
@@ -462,23 +473,20 @@ caps_trace(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
 	if (type != CURLINFO_HEADER_IN)
 		return 0;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t n;
+		const char *l = next_line(&p, end, &n);
 
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n >= 14 && strncmp(p, "250", 3) == 0 &&
-		    (p[3] == '-' || p[3] == ' ') &&
-		    strncasecmp(p + 4, "PIPELINING", 10) == 0 &&
-		    (n == 14 || p[14] == ' '))
+		if (n >= 14 && strncmp(l, "250", 3) == 0 &&
+		    (l[3] == '-' || l[3] == ' ') &&
+		    strncasecmp(l + 4, "PIPELINING", 10) == 0 &&
+		    (n == 14 || l[14] == ' '))
 			w->offered = 1;
 		if (log_get_level() >= LOG_LEVEL_DEBUG) {
 			char line[256];
 
-			copy_line(line, sizeof(line), p, n);
+			copy_line(line, sizeof(line), l, n);
 			log_debug("smtp: < %s", line);
 		}
-		p = nl ? nl + 1 : end;
 	}
 	return 0;
 }
@@ -633,13 +641,12 @@ log_out(const struct worker *w)
 	const char *p = w->out.data, *end = w->out.data + w->out.len;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t n;
+		const char *l = next_line(&p, end, &n);
 		char line[256];
 
-		copy_line(line, sizeof(line), p, n);
+		copy_line(line, sizeof(line), l, n);
 		log_debug("smtp: > %s", line);
-		p = nl ? nl + 1 : end;
 	}
 }
 

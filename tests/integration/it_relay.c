@@ -485,7 +485,7 @@ Test(relay, not_pipelined_when_not_offered)
 }
 
 /* every recipient refused: DATA is refused too, nothing is sent, each
- * recipient keeps its own reply, and the connection serves the next post */
+ * recipient keeps its own reply, and the next post (next run) goes out */
 Test(relay, all_recipients_refused_then_next_post)
 {
 	struct ctx x;
