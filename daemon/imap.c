@@ -1349,7 +1349,8 @@ imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
 		 * marks keep their order on one connection. */
 		if (nd > 0 && mover == NULL && i < nplan && !(stop && *stop) &&
 		    !st->deferred)
-			mover = imap_mover_start(im->conf, im->uidvalidity);
+			mover = imap_mover_start(im->conf, im->uidvalidity,
+			    (size_t)im->batch_max * IMAP_MOVER_GROUP_BATCHES);
 		if (mover != NULL && imap_mover_push(mover, done, nd) == 0)
 			continue;
 		rc = mark(im, done, nd, err, errlen);

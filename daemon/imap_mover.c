@@ -23,6 +23,7 @@
 struct imap_mover {
 	const struct conf *conf;      /* borrowed */
 	uint32_t uidvalidity;         /* of the UIDs handed over */
+	size_t group;                 /* UIDs a round waits for */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;          /* queue filled, or closing */
@@ -54,8 +55,40 @@ append(uint32_t **a, size_t *len, size_t *cap, const uint32_t *uids,
 	*len += n;
 }
 
-/* mover_main - the thread: log in at the first work, then mark whatever
- * is queued, round after round, until closing and empty */
+/* mover_login - the thread's connection (*imp), checked against the
+ * UIDVALIDITY of the UIDs it will be handed; IMAP_OK or a logged failure
+ * (the caller marks on its own connection then) */
+static int
+mover_login(struct imap_mover *mv, struct imap **imp)
+{
+	struct timespec t0, t1;
+	char err[1024];
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = imap_open(mv->conf, imp, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc != IMAP_OK) {
+		log_warnx("imap: second connection for marking: %s; marking "
+		    "on the main connection", err);
+		return rc;
+	}
+	log_debug("imap: second connection for marking logged in (%ld ms)",
+	    (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	if (imap_uidvalidity(*imp) != mv->uidvalidity) {
+		log_warnx("imap: second connection for marking: UIDVALIDITY "
+		    "%u, not %u; marking on the main connection",
+		    (unsigned)imap_uidvalidity(*imp), (unsigned)mv->uidvalidity);
+		imap_close(imp);
+		return IMAP_TEMP;
+	}
+	return IMAP_OK;
+}
+
+/* mover_main - the thread: log in at the first work, then mark what is
+ * queued whenever it makes a group (or at the end), round after round,
+ * until closing and empty */
 static void *
 mover_main(void *arg)
 {
@@ -67,12 +100,22 @@ mover_main(void *arg)
 
 	pthread_mutex_lock(&mv->mu);
 	for (;;) {
-		int rc;
+		int rc = IMAP_OK;
 
 		while (mv->nqueue == 0 && !mv->closing)
 			pthread_cond_wait(&mv->work, &mv->mu);
 		if (mv->nqueue == 0)
 			break;
+		/* log in at the first work, while more gathers */
+		if (im == NULL) {
+			pthread_mutex_unlock(&mv->mu);
+			rc = mover_login(mv, &im);
+			pthread_mutex_lock(&mv->mu);
+		}
+		/* a group worth a command set (or all there will be) */
+		while (rc == IMAP_OK && mv->nqueue < mv->group &&
+		    !mv->closing)
+			pthread_cond_wait(&mv->work, &mv->mu);
 		/* take the whole queue: swap arrays */
 		{
 			uint32_t *t = uids;
@@ -87,32 +130,6 @@ mover_main(void *arg)
 		}
 		pthread_mutex_unlock(&mv->mu);
 
-		rc = IMAP_OK;
-		if (im == NULL) {
-			struct timespec t0, t1;
-
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			rc = imap_open(mv->conf, &im, err, sizeof(err));
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			if (rc != IMAP_OK)
-				log_warnx("imap: second connection for marking: "
-				    "%s; marking on the main connection", err);
-			else
-				log_debug("imap: second connection for marking "
-				    "logged in (%ld ms)", (long)((t1.tv_sec -
-				    t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
-				    1000000));
-			if (rc == IMAP_OK &&
-			    imap_uidvalidity(im) != mv->uidvalidity) {
-				log_warnx("imap: second connection for marking: "
-				    "UIDVALIDITY %u, not %u; marking on the main "
-				    "connection",
-				    (unsigned)imap_uidvalidity(im),
-				    (unsigned)mv->uidvalidity);
-				imap_close(&im);
-				rc = IMAP_TEMP;
-			}
-		}
 		if (rc == IMAP_OK) {
 			rc = imap_mark(im, uids, n, err, sizeof(err));
 			if (rc != IMAP_OK) {
@@ -144,7 +161,7 @@ mover_main(void *arg)
 
 /* imap_mover_start - see imap_mover.h */
 struct imap_mover *
-imap_mover_start(const struct conf *c, uint32_t uidvalidity)
+imap_mover_start(const struct conf *c, uint32_t uidvalidity, size_t group)
 {
 	struct imap_mover *mv = xcalloc(1, sizeof(*mv));
 	sigset_t all, old;
@@ -152,6 +169,7 @@ imap_mover_start(const struct conf *c, uint32_t uidvalidity)
 
 	mv->conf = c;
 	mv->uidvalidity = uidvalidity;
+	mv->group = group > 0 ? group : 1;
 	pthread_mutex_init(&mv->mu, NULL);
 	pthread_cond_init(&mv->work, NULL);
 	/* The thread starts with every signal blocked: TERM, HUP and the

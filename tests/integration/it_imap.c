@@ -796,7 +796,7 @@ Test(fetch, mover_other_uidvalidity_marks_nothing)
 	put(&env, "INBOX", "y", 1, 5);
 	rc = imap_open(c, &im, err, sizeof(err));
 	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
-	mv = imap_mover_start(c, imap_uidvalidity(im) + 1);
+	mv = imap_mover_start(c, imap_uidvalidity(im) + 1, 1);
 	cr_expect_eq(imap_mover_push(mv, uids, 2), 0);
 	/* -1 only when the mover has already given up */
 	r2 = imap_mover_push(mv, uids + 2, 3);
@@ -813,13 +813,63 @@ Test(fetch, mover_other_uidvalidity_marks_nothing)
 	cr_expect_eq(h_imap_count(&env, "INBOX"), 5);
 	cr_expect(!h_imap_exists(&env, "Processed"), "the mover created Processed");
 	/* the right UIDVALIDITY: all five moved */
-	mv = imap_mover_start(c, imap_uidvalidity(im));
+	mv = imap_mover_start(c, imap_uidvalidity(im), 1);
 	cr_expect_eq(imap_mover_push(mv, uids, 5), 0);
 	marked = imap_mover_finish(&mv, &left, &nleft);
 	cr_expect_eq(marked, 5, "marked %u, want 5", marked);
 	cr_expect_eq(nleft, 0);
 	free(left);
 	cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 5);
+	imap_close(&im);
+	conf_free(&c);
+	h_env_fini(&env);
+}
+
+/* A round waits for its group: two UIDs under a group of three stay in
+ * INBOX while the mover waits; with the fourth the four go in one round,
+ * before imap_mover_finish(); the fifth waits again, and finishing marks
+ * it (a short group at the end). */
+Test(fetch, mover_waits_for_a_group)
+{
+	struct h_env env;
+	struct conf *c;
+	struct imap *im = NULL;
+	struct imap_mover *mv;
+	uint32_t uids[] = { 1, 2, 3, 4, 5 }, *left = NULL;
+	size_t nleft = 0;
+	unsigned marked;
+	char err[512];
+	int rc, moved = 0;
+
+	env_init(&env, "movergroup");
+	c = load(&env, NULL);
+	put(&env, "INBOX", "g", 1, 7);
+	rc = imap_open(c, &im, err, sizeof(err));
+	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	mv = imap_mover_start(c, imap_uidvalidity(im), 3);
+	cr_assert_eq(imap_mover_push(mv, uids, 2), 0);
+	usleep(600 * 1000);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 7,
+	    "INBOX has %d with 2 of a group of 3 queued, want 7",
+	    h_imap_count(&env, "INBOX"));
+	cr_assert_eq(imap_mover_push(mv, uids + 2, 2), 0);
+	for (int i = 0; i < 100 && moved != 4; i++) {
+		usleep(100 * 1000);
+		moved = h_imap_exists(&env, "Processed") ?
+		    h_imap_count(&env, "Processed") : 0;
+	}
+	cr_expect_eq(moved, 4, "Processed has %d after a group, want 4", moved);
+	cr_assert_eq(imap_mover_push(mv, uids + 4, 1), 0);
+	usleep(400 * 1000);
+	cr_expect_eq(h_imap_count(&env, "Processed"), 4,
+	    "Processed has %d with 1 of a group queued, want 4",
+	    h_imap_count(&env, "Processed"));
+	marked = imap_mover_finish(&mv, &left, &nleft);
+	cr_expect_eq(marked, 5, "marked %u, want 5", marked);
+	cr_expect_eq(nleft, 0, "handed back %zu, want 0", nleft);
+	free(left);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 2);
 	cr_expect_eq(h_imap_count(&env, "Processed"), 5);
 	imap_close(&im);
 	conf_free(&c);
