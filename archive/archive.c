@@ -32,6 +32,7 @@
 #include "log.h"
 #include "store_archive.h"
 #include "store_digest.h"
+#include "template.h"
 #include "xalloc.h"
 
 #define PAGE_MAX (64u << 20)
@@ -755,7 +756,7 @@ session_page(void *arg, const struct digest_session *d)
 
 	buf_init(&b, PAGE_MAX);
 	buf_init(&range, 256);
-	digest_format_range(&range, d->opens, d->closes, w->c->list.language,
+	template_date_range(&range, d->opens, d->closes, w->c->list.language,
 	    w->c->list.language);
 	page_begin(&b, w->c, d->theme_title, NULL);
 	buf_puts(&b, "<h1>");
@@ -839,7 +840,7 @@ index_session(void *arg, const struct digest_session *d)
 		return 0;
 	store_archive_counts(x->w->s, d->id, &posts, &voices);
 	buf_init(&range, 256);
-	digest_format_range(&range, d->opens, d->closes, x->w->c->list.language,
+	template_date_range(&range, d->opens, d->closes, x->w->c->list.language,
 	    x->w->c->list.language);
 	buf_printf(x->b, "<tr><td><a href=\"session-%lld.html\">", (long long)d->id);
 	html_escape_str(x->b, range.data);

@@ -1,13 +1,13 @@
-/* relay_driver - one post to N members through relay_run(), timed
+/* relay_driver - one post to N members through deliver_run(), timed
  *
  * Usage: relay_driver CONF N
  * Creates the database named in CONF (which must not exist yet), adds N
  * active members with delivery = each and one author, stores one post of
  * about 3 KB by the author, queues it (relay_enqueue_post) and times one
- * relay_run().  Prints one line:
+ * deliver_run().  Prints one line:
  *   recipients=N sent=S seconds=T rate=R size=BYTES cpu=C main_cpu=M
  * where BYTES is the size of one composed copy (for smtp-source -l), C
- * the CPU seconds relay_run() used (all threads) and M those of the
+ * the CPU seconds deliver_run() used (all threads) and M those of the
  * calling thread alone (composing and recording; C - M is the sending
  * threads').
  * Part of bench/relay; built by that script against a build tree.
@@ -24,6 +24,7 @@
 #include "compose.h"
 #include "conf.h"
 #include "log.h"
+#include "deliver.h"
 #include "relay.h"
 #include "store.h"
 #include "store_outbox.h"
@@ -96,7 +97,7 @@ main(int argc, char **argv)
 	buf_init(&sql, 1 << 22);
 	exec(s, "BEGIN");
 	/* Each member with an unsubscribe token, as `member add` and the
-	 * subscription confirmation give one: relay_run's outbox_fill_tokens
+	 * subscription confirmation give one: deliver_run's outbox_fill_tokens
 	 * only mends rows from before tokens existed (without this, a fifth
 	 * of the personalised run's main thread went to giving 20 000 tokens) */
 	buf_printf(&sql, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
@@ -140,8 +141,8 @@ main(int argc, char **argv)
 	t0 = now_s();
 	c0 = cpu_s(RUSAGE_SELF);
 	m0 = cpu_s(RUSAGE_THREAD);
-	if (relay_run(s, c, &remaining) < 0)
-		fatal("relay_run failed");
+	if (deliver_run(s, c, &remaining) < 0)
+		fatal("deliver_run failed");
 	t1 = now_s();
 	c1 = cpu_s(RUSAGE_SELF);
 	m1 = cpu_s(RUSAGE_THREAD);

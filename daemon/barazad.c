@@ -3,9 +3,9 @@
  * usage: barazad [-c FILE] [--once] [--foreground] [--pidfile FILE] [-v]
  *
  * One cycle is: fetch every new message from the list's IMAP mailbox and
- * hand each to ingest_message() (imap.c marks it per imap.after once its
- * effects are committed), then the due jobs run (sessions, kits, digests:
- * jobs_run_due), then relay_run() delivers the outbox (posts and whatever
+ * take each in through ingest (fetch.h: committed in batches, then marked
+ * per imap.after), then the due jobs run (sessions, kits, digests:
+ * jobs_run_due), then deliver_run() delivers the outbox (posts and whatever
  * the jobs queued), then the archive is refreshed (refresh_archive, a hook
  * for later).  --once runs one cycle and exits.
  *
@@ -49,12 +49,12 @@
 #include "classify.h"
 #include "clock.h"
 #include "conf.h"
-#include "imap.h"
-#include "ingest.h"
 #include "archive.h"
+#include "fetch.h"
+#include "imap.h"
 #include "jobs.h"
 #include "log.h"
-#include "relay.h"
+#include "deliver.h"
 #include "store.h"
 #include "store_health.h"
 #include "store_programme.h"
@@ -63,7 +63,7 @@
 #define IDLE_MAX_SECONDS (25 * 60)
 #define BACKOFF_MAX_SECONDS (5 * 60)
 #define PERM_RETRY_SECONDS (5 * 60)
-#define BARAZAD_CACHE_KB "16384"        /* SQLite page cache, KB */
+#define BARAZAD_CACHE_KB 16384          /* SQLite page cache, KB */
 /* WAL checkpoints on their own thread (store_ckpt_start): woken after
  * every BARAZAD_CKPT_PAGES pages of WAL (4 MB, SQLite's own automatic
  * interval; 256 to 2048 measured the same for 10 000 IMAP messages, 16 MB
@@ -241,7 +241,7 @@ open_store(const struct conf *c, struct store **out)
 	 * uses: ingest looks up the messages, containers and posts indexes
 	 * at random, and with 2 MB a 5 000-message --once read every page
 	 * back with pread (about 120 per message, most of its sys time). */
-	store_exec(*out, "PRAGMA cache_size = -" BARAZAD_CACHE_KB);
+	(void)store_set_cache(*out, BARAZAD_CACHE_KB);
 	/* A checkpoint copies the batches' pages into the database and
 	 * syncs it: on the main thread that was a fifth of an IMAP fetch. */
 	(void)store_ckpt_start(*out, BARAZAD_CKPT_PAGES, BARAZAD_WAL_MAX_PAGES);
@@ -309,42 +309,6 @@ reload(struct daemon *d)
 
 /* ---- the steps of a cycle --------------------------------------------- */
 
-/* on_message - the IMAP callback: one message into the store */
-static int
-on_message(void *arg, const struct imap_msg *m)
-{
-	struct daemon *d = arg;
-	struct ingest_options o;
-	struct ingest_result res;
-
-	memset(&o, 0, sizeof(o));
-	memset(&res, 0, sizeof(res));
-	o.relay = 1;
-	/* imap_fetch holds the batch's transaction and commits it: in batch
-	 * mode no savepoint per message (a failure redoes the batch with
-	 * them, imap.h) */
-	o.in_transaction = m->batch ? INGEST_BATCH : INGEST_SAVEPOINT;
-	o.full_size = m->full_size;
-	o.classifier = d->classifier;
-	/* the batch's messages were parsed on the pipeline's thread while
-	 * earlier ones were stored (imap_set_prepare) */
-	if ((m->prepared != NULL ?
-	    ingest_store_prepared(d->store, d->conf, m->prepared, m->origin, &o,
-	    &res) :
-	    ingest_message_opts(d->store, d->conf, m->raw, m->len, m->origin, &o,
-	    &res)) != 0)
-		return m->batch ? IMAP_MSG_REDO : -1;
-	d->ingested++;
-	if (res.duplicate)
-		log_info("%s: duplicate of message %lld: nothing to do",
-		    m->origin, (long long)res.message);
-	else
-		log_info("%s: message %lld, route %s%s%s", m->origin,
-		    (long long)res.message, res.route ? res.route : "?",
-		    res.post ? ", post" : "", res.held ? ", held" : "");
-	return 0;
-}
-
 /* imap_failed - log a failure and schedule the reconnection */
 static void
 imap_failed(struct daemon *d, int rc, const char *err)
@@ -382,7 +346,8 @@ imap_failed(struct daemon *d, int rc, const char *err)
 static int
 fetch_step(struct daemon *d, int *deferred)
 {
-	struct imap_fetch_stats st;
+	struct fetch_options fo = { 0 };
+	struct fetch_stats st;
 	char err[1024], desc[512];
 	int rc;
 
@@ -395,14 +360,18 @@ fetch_step(struct daemon *d, int *deferred)
 			imap_failed(d, rc, err);
 			return -1;
 		}
-		imap_set_prepare(d->imap, d->conf);
 		imap_describe(d->imap, desc, sizeof(desc));
 		log_info("imap: logged in as %s (%u messages)", desc,
 		    (unsigned)imap_exists(d->imap));
 		d->backoff = 0;
 	}
-	rc = imap_fetch(d->imap, d->store, on_message, d, &got_stop, &st, err,
+	/* the messages of a batch are parsed on a second thread while
+	 * earlier ones are stored */
+	fo.prepare_threaded = 1;
+	fo.cl = d->classifier;
+	rc = fetch_run(d->imap, d->store, d->conf, &fo, &got_stop, &st, err,
 	    sizeof(err));
+	d->ingested += st.done;
 	if (st.fetched > 0 || st.marked > 0)
 		log_info("imap: %s: %u fetched, %u processed, %u marked%s",
 		    imap_mailbox(d->imap), st.fetched, st.done, st.marked,
@@ -460,7 +429,7 @@ chores(struct daemon *d)
 	if (run_due_jobs(d) < 0)
 		rc = -1;
 	if (!got_stop &&
-	    relay_run_until(d->store, d->conf, &remaining, &got_stop) < 0) {
+	    deliver_run_until(d->store, d->conf, &remaining, &got_stop) < 0) {
 		log_warnx("relay: delivery run stopped (the SMTP server or the "
 		    "database, see above); %d deliveries stay queued", remaining);
 		rc = -1;

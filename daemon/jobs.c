@@ -38,7 +38,7 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 	int rc;
 
 	buf_init(&range, 256);
-	digest_format_range(&range, g->js->opens, g->js->closes, lang, g->c->list.language);
+	template_date_range(&range, g->js->opens, g->js->closes, lang, g->c->list.language);
 	for (size_t i = 0; i < g->nvars; i++)
 		if (strcmp(g->vars[i].name, "range") == 0)
 			g->vars[i].value = range.data;
@@ -94,7 +94,7 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	buf_init(&questions, 64 * 1024);
 	buf_init(&post, 512);
 	buf_init(&facilitators, 64 * 1024);
-	digest_format_range(&range, js->opens, js->closes, c->list.language,
+	template_date_range(&range, js->opens, js->closes, c->list.language,
 	    c->list.language);
 	for (size_t i = 0; t && i < t->nquestions; i++)
 		buf_printf(&questions, "  - %s\n", t->questions[i]);
@@ -183,7 +183,7 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js)
 	buf_init(&links, JOBS_TEXT_MAX);
 	buf_init(&voices, JOBS_TEXT_MAX);
 	buf_init(&addr, 512);
-	digest_format_range(&range, js->opens, js->closes, c->list.language,
+	template_date_range(&range, js->opens, js->closes, c->list.language,
 	    c->list.language);
 	if (store_figures(s, &sc, &fg) < 0)
 		goto done;

@@ -63,49 +63,6 @@ digest_period(const struct conf *c, long n, time_t *start, time_t *end)
 	*end = digest_due(c, n);
 }
 
-static const char *
-str(char *out, size_t outlen, const char *key, const char *lang, const char *fb)
-{
-	if (template_string("strings", key, lang, fb, out, outlen) < 0)
-		snprintf(out, outlen, "%s", key);
-	return out;
-}
-
-/* month_name - the month'th word of the "months" string */
-static void
-month_name(char *out, size_t outlen, int month, const char *lang, const char *fb)
-{
-	char months[512], *tok, *save = NULL;
-	int i = 0;
-
-	str(months, sizeof(months), "months", lang, fb);
-	for (tok = strtok_r(months, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		if (i++ == month) {
-			snprintf(out, outlen, "%s", tok);
-			return;
-		}
-	snprintf(out, outlen, "%d", month + 1);
-}
-
-void
-digest_format_range(struct buf *out, time_t start, time_t end,
-    const char *lang, const char *fb)
-{
-	struct tm a, b;
-	char ma[64], mb[64];
-
-	localtime_r(&start, &a);
-	localtime_r(&end, &b);
-	month_name(ma, sizeof(ma), a.tm_mon, lang, fb);
-	month_name(mb, sizeof(mb), b.tm_mon, lang, fb);
-	if (a.tm_year == b.tm_year)
-		buf_printf(out, "%d %s \xe2\x80\x93 %d %s %d", a.tm_mday, ma,
-		    b.tm_mday, mb, b.tm_year + 1900);
-	else
-		buf_printf(out, "%d %s %d \xe2\x80\x93 %d %s %d", a.tm_mday, ma,
-		    a.tm_year + 1900, b.tm_mday, mb, b.tm_year + 1900);
-}
-
 /* format_when - "18 Nov 14:02" local, with the rendering's month names */
 static void
 format_when(char *out, size_t outlen, time_t t, char months[12][24])
@@ -150,12 +107,12 @@ struct render {
 static void
 render_labels(struct render *r)
 {
-	str(r->l_reply, sizeof(r->l_reply), "reply", r->o->lang, r->fb);
-	str(r->l_read_more, sizeof(r->l_read_more), "read_more", r->o->lang, r->fb);
-	str(r->l_between, sizeof(r->l_between), "between_sessions", r->o->lang, r->fb);
-	str(r->l_shared_by, sizeof(r->l_shared_by), "shared_by", r->o->lang, r->fb);
+	template_label(r->l_reply, sizeof(r->l_reply), "reply", r->o->lang, r->fb);
+	template_label(r->l_read_more, sizeof(r->l_read_more), "read_more", r->o->lang, r->fb);
+	template_label(r->l_between, sizeof(r->l_between), "between_sessions", r->o->lang, r->fb);
+	template_label(r->l_shared_by, sizeof(r->l_shared_by), "shared_by", r->o->lang, r->fb);
 	for (int i = 0; i < 12; i++)
-		month_name(r->months[i], sizeof(r->months[i]), i, r->o->lang, r->fb);
+		template_month(r->months[i], sizeof(r->months[i]), i, r->o->lang, r->fb);
 }
 
 static void
@@ -163,7 +120,7 @@ heading(struct render *r, const char *key)
 {
 	char h[256];
 
-	str(h, sizeof(h), key, r->o->lang, r->fb);
+	template_label(h, sizeof(h), key, r->o->lang, r->fb);
 	buf_printf(r->text, "\n== %s ==\n\n", h);
 	buf_puts(r->html, "<h2 style=\"font-size:18px;color:#1d4e6f;border-bottom:"
 	    "1px solid #ccd;margin:24px 0 8px\">");
@@ -307,7 +264,7 @@ render_summary(void *arg, const struct digest_session *d)
 		r->have_section = 1;
 	}
 	buf_init(&range, 256);
-	digest_format_range(&range, d->opens, d->closes, r->o->lang, r->fb);
+	template_date_range(&range, d->opens, d->closes, r->o->lang, r->fb);
 	buf_printf(r->text, "--- %s (%s) ---\n\n", d->theme_title, range.data);
 	buf_puts(r->html, "<h3 style=\"font-size:16px;margin:14px 0 6px\">");
 	html_escape_str(r->html, d->theme_title);
@@ -398,7 +355,7 @@ render_next(void *arg, const struct digest_session *d)
 		r->have_section = 1;
 	}
 	buf_init(&range, 256);
-	digest_format_range(&range, d->opens, d->closes, r->o->lang, r->fb);
+	template_date_range(&range, d->opens, d->closes, r->o->lang, r->fb);
 	buf_printf(r->text, "  - %s: %s (%s%s%s@%s)\n", range.data, d->theme_title,
 	    r->c->list.local, r->c->list.tag_separator, d->theme, r->c->list.domain);
 	buf_puts(r->html, "<li style=\"margin:4px 0\">");
@@ -440,18 +397,18 @@ digest_render(struct store *s, const struct conf *c,
 	render_labels(&r);
 
 	buf_init(&range, 256);
-	digest_format_range(&range, o->start, o->end, o->lang, r.fb);
+	template_date_range(&range, o->start, o->end, o->lang, r.fb);
 	buf_init(&tmp, 4096);
 	vars[0] = (struct template_var){ "list", c->list.name };
 	vars[1] = (struct template_var){ "range", range.data };
 	vars[2] = (struct template_var){ "number", NULL };
 	snprintf(title, sizeof(title), "%ld", o->number);
 	vars[2].value = title;
-	str(intro, sizeof(intro), "digest_title", o->lang, r.fb);
+	template_label(intro, sizeof(intro), "digest_title", o->lang, r.fb);
 	template_expand(&tmp, intro, strlen(intro), vars, 3);
 	snprintf(title, sizeof(title), "%s", tmp.data);
 	buf_reset(&tmp);
-	str(intro, sizeof(intro), "digest_intro", o->lang, r.fb);
+	template_label(intro, sizeof(intro), "digest_intro", o->lang, r.fb);
 	template_expand(&tmp, intro, strlen(intro), vars, 3);
 	snprintf(intro, sizeof(intro), "%s", tmp.data);
 	buf_release(&tmp);
@@ -523,7 +480,7 @@ digest_render(struct store *s, const struct conf *c,
 		fv[0] = (struct template_var){ "every", every };
 		fv[1] = (struct template_var){ "each", each.data };
 		fv[2] = (struct template_var){ "unsubscribe", unsub.data };
-		str(ftext, sizeof(ftext), "footer_digest", o->lang, r.fb);
+		template_label(ftext, sizeof(ftext), "footer_digest", o->lang, r.fb);
 		template_expand(&foot, ftext, strlen(ftext), fv, 3);
 		buf_printf(text, "\n-- \n%s\n", foot.data);
 		buf_puts(html, "<hr style=\"border:0;border-top:1px solid #ccd;margin:24px 0 8px\">"
@@ -553,7 +510,7 @@ digest_mail(const struct conf *c, const struct digest_opts *o,
 	/* The subject is the contract's (SPEC section 6), in every language:
 	 * "[CoP] Digest N: 17 Nov – 1 Dec 2020"; the body speaks the
 	 * member's language. */
-	digest_format_range(&range, o->start, o->end, "en", "en");
+	template_date_range(&range, o->start, o->end, "en", "en");
 	if (*c->list.subject_prefix)
 		buf_printf(&subj, "%s ", c->list.subject_prefix);
 	buf_printf(&subj, "Digest %ld: %s", o->number, range.data);

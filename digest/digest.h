@@ -30,9 +30,6 @@ time_t digest_due(const struct conf *c, long n);
 long digest_number_at(const struct conf *c, time_t now);
 /* digest_period - [start, end) covered by digest n */
 void digest_period(const struct conf *c, long n, time_t *start, time_t *end);
-/* digest_format_range - "17 Nov – 1 Dec 2020" in lang (strings.txt months) */
-void digest_format_range(struct buf *out, time_t start, time_t end,
-    const char *lang, const char *fallback);
 
 struct digest_opts {
 	long number;

@@ -8,6 +8,7 @@
 #include "figures.h"
 #include "html.h"
 #include "report.h"
+#include "template.h"
 #include "store_digest.h"
 
 #define REPORT_TOP_THREADS 5
@@ -84,7 +85,7 @@ session_block(void *arg, const struct digest_session *d)
 	struct buf range;
 
 	buf_init(&range, 256);
-	digest_format_range(&range, d->opens, d->closes, r->lang, r->lang);
+	template_date_range(&range, d->opens, d->closes, r->lang, r->lang);
 	if (r->fmt == REPORT_MARKDOWN) {
 		buf_puts(r->out, "\n## ");
 		md_text(r->out, d->theme_title);

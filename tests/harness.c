@@ -418,7 +418,7 @@ h_env_init(struct h_env *env, const char *name)
 	env->timeout_ms = 60000;
 
 	find_trees(env->builddir, env->srcdir, sizeof(env->builddir));
-	pf(env->baraza, sizeof(env->baraza), "%s/daemon/baraza", env->builddir);
+	pf(env->baraza, sizeof(env->baraza), "%s/admin/baraza", env->builddir);
 	pf(env->barazad, sizeof(env->barazad), "%s/daemon/barazad", env->builddir);
 
 	/* name-PID-N: unique even for several environments in one test */

@@ -18,7 +18,7 @@
  * Include it from tests/integration/it_*.c as "../harness.h".
  *
  * The environment the harness reads:
- *   BARAZA_BUILDDIR  the build tree: $BUILDDIR/daemon/baraza and barazad
+ *   BARAZA_BUILDDIR  the build tree: $BUILDDIR/admin/baraza and barazad
  *   BARAZA_SRCDIR    the source tree: tests/servers/, tests/fixtures/,
  *                    conf/templates/ (BARAZA_TEMPLATES is set from it)
  *   BARAZA_KEEP=1    keep scratch directories and Dovecot's directory after
@@ -83,7 +83,7 @@ struct h_env {
 	/* Programs and trees. */
 	char builddir[H_PATH];
 	char srcdir[H_PATH];
-	char baraza[H_PATH];      /* BUILDDIR/daemon/baraza */
+	char baraza[H_PATH];      /* BUILDDIR/admin/baraza */
 	char barazad[H_PATH];     /* BUILDDIR/daemon/barazad */
 
 	const char *now;          /* BARAZA_NOW for h_run, or NULL: inherit */
@@ -148,7 +148,7 @@ char *h_read_file(const char *path, size_t *len);
  * env->timeout_ms (status -1).  Returns out->status. */
 int h_run(struct h_env *env, struct h_out *out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* h_baraza - h_run of "BUILDDIR/daemon/baraza ARGS" (args are shell words:
+/* h_baraza - h_run of "BUILDDIR/admin/baraza ARGS" (args are shell words:
  * quote what needs quoting, e.g. with h_shq) */
 int h_baraza(struct h_env *env, struct h_out *out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -8,7 +8,7 @@
 # or SIGTERM/SIGINT); the scratch directory is removed unless FAULT_KEEP=1
 # or the run failed.
 #
-# Environment: BARAZA_BUILDDIR (daemon/baraza, daemon/barazad; default
+# Environment: BARAZA_BUILDDIR (admin/baraza, daemon/barazad; default
 # ./), BARAZA_SRCDIR (default: two levels above this file), FAULT_KEEP=1,
 # FAULT_SEED (random seed; default: time), TMPDIR.
 #
@@ -119,7 +119,7 @@ class Run:
         self.srcdir = os.path.abspath(os.environ.get('BARAZA_SRCDIR') or
                                       os.path.join(here, '..', '..'))
         self.builddir = os.path.abspath(os.environ.get('BARAZA_BUILDDIR') or '.')
-        self.baraza = os.path.join(self.builddir, 'daemon', 'baraza')
+        self.baraza = os.path.join(self.builddir, 'admin', 'baraza')
         self.barazad = os.path.join(self.builddir, 'daemon', 'barazad')
         for p in (self.baraza, self.barazad):
             if not os.access(p, os.X_OK):

@@ -1,8 +1,8 @@
 /* fuzz_bounce - libFuzzer entry for the delivery report parser
  *
- * Each input is parsed as a message and handed to bounce_parse(); and, cut
+ * Each input is parsed as a message and handed to dsn_parse(); and, cut
  * in two at its first NUL-free midpoint, as the human text and the
- * message/delivery-status body of bounce_parse_input() directly, so the
+ * message/delivery-status body of dsn_parse_input() directly, so the
  * scanners see hostile bytes even where the MIME parser would not put
  * them.  What must hold: the result is 0 or 1; every address is non-empty,
  * lower-case, has one '@' in it, and appears once; at most 100 of them.
@@ -16,13 +16,13 @@
 #include <string.h>
 
 #include "arena.h"
-#include "bounce.h"
+#include "dsn.h"
 #include "message.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check(int rc, const struct bounce_report *r)
+check(int rc, const struct dsn_report *r)
 {
 	if (rc != 0 && rc != 1)
 		__builtin_trap();
@@ -48,14 +48,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct message *m = message_parse((const char *)data, size, NULL);
-	struct bounce_report r;
-	struct bounce_input in;
+	struct dsn_report r;
+	struct dsn_input in;
 	struct arena *a;
 	char *text, *ds;
 	size_t half = size / 2;
 
 	if (m) {
-		check(bounce_parse(m, m->arena, &r), &r);
+		check(dsn_parse(m, m->arena, &r), &r);
 		message_free(&m);
 	}
 	a = arena_new(16u << 20);
@@ -66,10 +66,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.content_type = "multipart/report";
 	in.subject = "Undelivered Mail Returned to Sender";
 	in.text = text;
-	check(bounce_parse_input(&in, a, &r), &r);
+	check(dsn_parse_input(&in, a, &r), &r);
 	in.delivery_status = ds;
 	in.x_failed = ds;
-	check(bounce_parse_input(&in, a, &r), &r);
+	check(dsn_parse_input(&in, a, &r), &r);
 	arena_free(&a);
 	return 0;
 }

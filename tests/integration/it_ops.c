@@ -594,7 +594,7 @@ Test(service, sigterm_finishes_the_current_step, .timeout = 240)
  * through a slow SMTP server, ~40 s of work) stops barazad within a few
  * seconds with status 0: the transactions under way finish and are
  * recorded, the rest stays queued, and the next run delivers it, every
- * member getting exactly one copy.  Before relay_run_until, the daemon
+ * member getting exactly one copy.  Before deliver_run_until, the daemon
  * kept delivering the whole queue after SIGTERM. */
 #define SIGTERM_MEMBERS 150
 

@@ -2,7 +2,7 @@
  *
  * Members and posts are put into a scratch database through the library
  * (the store, and ingest for the end-to-end case), the outbox is run with
- * relay_run() in this process, and what the SMTP server received is read
+ * deliver_run() in this process, and what the SMTP server received is read
  * back from its capture directory: envelopes, header fields, footers.
  * Faults are scripted through the capture server's rules.json (4xx/5xx
  * per recipient, at DATA) or by stopping the server.  The database is
@@ -22,7 +22,9 @@
 #include "buf.h"
 #include "conf.h"
 #include "ingest.h"
+#include "deliver.h"
 #include "relay.h"
+#include "smtp.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -241,7 +243,7 @@ Test(relay, post_reaches_every_other_member_once)
 	cast(&x);
 	n = post(&x, "alice@example.org", "funding", RAW, NULL);
 	cr_expect_eq(n, 4, "queued for %d recipients, want 4", n);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0, "remaining %d, want 0", remaining);
 	cr_expect_eq(h_smtp_count(&x.env), 4, "captured %d messages, want 4",
 	    h_smtp_count(&x.env));
@@ -320,11 +322,11 @@ Test(relay, post_reaches_every_other_member_once)
 
 	/* all sent, and nothing goes twice: another run, the same post again */
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'sent'"), 4);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_assert_eq(store_begin(x.s), 0);
 	cr_expect_eq(relay_enqueue_post(x.s, x.c, 1), 0, "a post was queued twice");
 	cr_assert_eq(store_commit(x.s), 0);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(h_smtp_count(&x.env), 4, "after more runs: %d messages, want 4",
 	    h_smtp_count(&x.env));
 	teardown(&x);
@@ -341,7 +343,7 @@ Test(relay, batches_share_one_transaction)
 	member(&x, "lee@example.org", "Lee", "each", "active", NULL, NULL);
 	n = post(&x, "alice@example.org", "funding", RAW, NULL);
 	cr_expect_eq(n, 6);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(h_smtp_count(&x.env), 2, "%d transactions, want 2 (3 + 3)",
 	    h_smtp_count(&x.env));
 	for (int i = 0; i < h_smtp_count(&x.env); i++) {
@@ -375,7 +377,7 @@ refused_one(const char *name, const char *extra, const char *rules)
 	h_smtp_rules(&x.env, rules ? rules :
 	    "{\"rcpt\": {\"carol@example.org\": \"550 5.1.1 No such user\"}}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	cr_expect_eq(h_smtp_count_rcpt(&x.env, "bob@example.org"), 1);
 	cr_expect_eq(h_smtp_count_rcpt(&x.env, "dave@example.org"), 1);
@@ -441,7 +443,7 @@ dots_through(const char *name, const char *extra, const char *rules,
 	if (rules)
 		h_smtp_rules(&x.env, rules);
 	post(&x, "alice@example.org", "funding", RAW_DOTS, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	check_delivered_once(&x);
 	cr_assert_geq(h_smtp_count(&x.env), 1);
@@ -495,13 +497,13 @@ Test(relay, all_recipients_refused_then_next_post)
 	cast(&x);
 	h_smtp_rules(&x.env, "{\"rcpt\": \"550 5.1.1 nobody here\"}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(h_smtp_count(&x.env), 0);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'failed' "
 	    "AND last_error = '550 5.1.1 nobody here'"), 4);
 	h_smtp_rules(&x.env, NULL);
 	post(&x, "alice@example.org", "funding", RAW_DOTS, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	check_delivered_once(&x);
 	teardown(&x);
@@ -523,8 +525,8 @@ Test(relay, server_down_then_back)
 	setup(&x, "relay_down", NULL, 0);       /* no SMTP server yet */
 	cast(&x);
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	rc = relay_run(x.s, x.c, &remaining);
-	cr_expect_eq(rc, -1, "relay_run with no server: got %d, want -1", rc);
+	rc = deliver_run(x.s, x.c, &remaining);
+	cr_expect_eq(rc, -1, "deliver_run with no server: got %d, want -1", rc);
 	cr_expect_eq(remaining, 4, "remaining %d, want 4", remaining);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state "
 	    "IN ('queued', 'deferred')"), 4, "rows lost");
@@ -551,14 +553,14 @@ Test(relay, server_down_then_back)
 	/* back: the queued rows go, the deferred ones wait for their time */
 	h_smtp_start(&x.env);
 	setenv("BARAZA_NOW", "2020-11-20T10:00:30Z", 1);
-	cr_expect_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(h_smtp_count(&x.env), 4 - deferred, "%d sent before the retry "
 	    "time, want %ld", h_smtp_count(&x.env), 4 - deferred);
 	cr_expect_eq(remaining, deferred);
 
 	/* a minute later they are due */
 	setenv("BARAZA_NOW", "2020-11-20T10:01:05Z", 1);
-	cr_expect_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0, "remaining %d, want 0", remaining);
 	check_delivered_once(&x);
 	teardown(&x);
@@ -574,7 +576,7 @@ Test(relay, queue_retry_makes_deferred_due)
 	cast(&x);
 	h_smtp_rules(&x.env, "{\"rcpt\": {\"dave@example.org\": \"451 4.3.0 try later\"}}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 1);
 	{
 		char *r = query(&x, "SELECT state || ' ' || attempts || ' ' || next_try || ' ' "
@@ -588,7 +590,7 @@ Test(relay, queue_retry_makes_deferred_due)
 	h_baraza(&x.env, &out, "queue retry");
 	cr_expect_eq(out.status, 0, "queue retry: %s", out.err);
 	h_out_free(&out);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	check_delivered_once(&x);
 	teardown(&x);
@@ -617,7 +619,7 @@ Test(relay, backoff_doubles_then_gives_up)
 		char *r;
 
 		setenv("BARAZA_NOW", steps[i].now, 1);
-		cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+		cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 		r = query(&x, "SELECT state || ' ' || attempts || ' ' || next_try "
 		    "FROM outbox_rcpt WHERE address = 'dave@example.org'");
 		cr_expect_str_eq(r, steps[i].want, "step %zu: got '%s', want '%s'", i, r,
@@ -639,7 +641,7 @@ Test(relay, data_refused_fails_the_transaction)
 	cast(&x);
 	h_smtp_rules(&x.env, "{\"data\": \"554 5.7.1 rejected as spam\"}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(h_smtp_count(&x.env), 0);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'failed' "
 	    "AND last_error LIKE '554%'"), 4);
@@ -655,7 +657,7 @@ Test(relay, data_temp_failure_defers)
 	cast(&x);
 	h_smtp_rules(&x.env, "{\"data\": \"452 4.3.1 insufficient storage\"}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 4);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'deferred'"), 4);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM bounces"), 0,
@@ -679,7 +681,7 @@ Test(relay, success_forgets_a_recorded_smtp_bounce)
 	    "('dave@example.org', 18586, 1605800000, 1, '452 4.2.2 Mailbox full'), "
 	    "('hank@example.org', 18586, 1605800000, 0, '550 5.1.1 No such user')");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	check_delivered_once(&x);
 	n = query_long(&x, "SELECT count(*) FROM bounces WHERE address = 'carol@example.org'");
 	cr_expect_eq(n, 0, "carol's SMTP bounce: got %ld rows, want 0 (forgotten)", n);
@@ -710,7 +712,7 @@ Test(relay, other_mail_keeps_its_body)
 	cr_assert_gt(id, 0);
 	cr_expect_eq(relay_enqueue_mail(x.s, "notice", body, strlen(body),
 	    "bad\r\nRCPT TO:<x@y>", 0), -1, "a bad address was queued");
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_assert_eq(h_smtp_message(&x.env, 0, &m), 1);
 	cr_expect_str_eq(m.rcpts[0], "newbie@example.com");
 	cr_expect_not_null(strstr(m.data, "Hello.\r\n.\r\n..and dots at line starts survive\r\n"),
@@ -719,17 +721,17 @@ Test(relay, other_mail_keeps_its_body)
 	teardown(&x);
 }
 
-Test(relay, check_greets_the_server)
+Test(relay, smtp_check_greets_the_server)
 {
 	struct ctx x;
 	char msg[512], want[64];
 
 	setup(&x, "relay_check", NULL, 1);
-	cr_expect_eq(relay_check(x.c, msg, sizeof(msg)), 0, "check: %s", msg);
+	cr_expect_eq(smtp_check(x.c, msg, sizeof(msg)), 0, "check: %s", msg);
 	snprintf(want, sizeof(want), "smtp: greeted 127.0.0.1:%d (220 ", x.env.smtp_port);
 	cr_expect(strncmp(msg, want, strlen(want)) == 0, "got '%s', want '%s...'", msg, want);
 	h_smtp_stop(&x.env);
-	cr_expect_eq(relay_check(x.c, msg, sizeof(msg)), -1, "check with no server: %s", msg);
+	cr_expect_eq(smtp_check(x.c, msg, sizeof(msg)), -1, "check with no server: %s", msg);
 	teardown(&x);
 }
 
@@ -745,7 +747,7 @@ Test(relay, ingested_post_end_to_end)
 	cr_assert_eq(ingest_message(x.s, x.c, RAW, strlen(RAW), "cli", 1, &res), 0);
 	cr_assert_gt(res.post, 0, "not stored as a post (route %s, state %s)",
 	    res.route ? res.route : "?", res.state ? res.state : "?");
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	check_delivered_once(&x);
 	teardown(&x);
@@ -770,10 +772,10 @@ Test(relay, starttls_verified)
 		cr_assert_not_null(x.c, "config: %s", errs.data);
 		buf_release(&errs);
 	}
-	cr_expect_eq(relay_check(x.c, msg, sizeof(msg)), 0, "check over STARTTLS: %s", msg);
+	cr_expect_eq(smtp_check(x.c, msg, sizeof(msg)), 0, "check over STARTTLS: %s", msg);
 	cast(&x);
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	check_delivered_once(&x);
 	teardown(&x);
@@ -786,11 +788,11 @@ Test(relay, starttls_unknown_ca_is_refused)
 	char msg[512];
 
 	setup(&x, "relay_tlsbad", "[smtp]\nstarttls = yes\n", 1);
-	cr_expect_eq(relay_check(x.c, msg, sizeof(msg)), -1,
+	cr_expect_eq(smtp_check(x.c, msg, sizeof(msg)), -1,
 	    "a self-signed certificate was accepted without ca_file: %s", msg);
 	cast(&x);
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_expect_eq(relay_run(x.s, x.c, &remaining), -1);
+	cr_expect_eq(deliver_run(x.s, x.c, &remaining), -1);
 	cr_expect_eq(remaining, 4, "remaining %d, want 4", remaining);
 	cr_expect_eq(h_smtp_count(&x.env), 0, "mail went over an unverified connection");
 	teardown(&x);
@@ -806,7 +808,7 @@ Test(relay, refused_sender_is_not_a_bounce)
 	cast(&x);
 	h_smtp_rules(&x.env, "{\"mail\": \"553 5.7.1 sender not allowed\"}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_expect_eq(relay_run(x.s, x.c, &remaining), -1);
+	cr_expect_eq(deliver_run(x.s, x.c, &remaining), -1);
 	cr_expect_eq(remaining, 4, "remaining %d, want 4", remaining);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM bounces"), 0,
 	    "our refused sender counted against members");
@@ -815,7 +817,7 @@ Test(relay, refused_sender_is_not_a_bounce)
 	free(why);
 	h_smtp_rules(&x.env, NULL);
 	setenv("BARAZA_NOW", "2020-11-20T10:05:00Z", 1);
-	cr_expect_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_expect_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	check_delivered_once(&x);
 	teardown(&x);
@@ -979,14 +981,14 @@ Test(relay, connection_lost_after_data_is_retried)
 	cast(&x);
 	h_smtp_rules(&x.env, "{\"drop_after_data\": true}");
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	relay_run(x.s, x.c, &remaining);
+	deliver_run(x.s, x.c, &remaining);
 	cr_expect_eq(remaining, 4, "remaining %d, want 4", remaining);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'deferred'"),
 	    4, "a transaction without the server's final answer was not deferred");
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM bounces"), 0);
 	h_smtp_rules(&x.env, NULL);
 	setenv("BARAZA_NOW", "2020-11-20T10:01:00Z", 1);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0);
 	check_delivered_once(&x);
 	teardown(&x);
@@ -998,7 +1000,7 @@ struct outcome_case {
 	const char *name;
 	const char *extra;        /* config, NULL = personalised */
 	const char *rules;        /* rules.json members, without braces */
-	int rc;                   /* relay_run's return; 99 = not checked */
+	int rc;                   /* deliver_run's return; 99 = not checked */
 	long sent, failed, deferred;
 	const char *error;        /* LIKE pattern every unsent row's last_error matches, or NULL */
 };
@@ -1044,9 +1046,9 @@ outcome_one(const struct outcome_case *oc, int pipelined)
 	cast(&x);
 	h_smtp_rules(&x.env, rules);
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	rc = relay_run(x.s, x.c, &remaining);
+	rc = deliver_run(x.s, x.c, &remaining);
 	if (oc->rc != 99)
-		cr_expect_eq(rc, oc->rc, "%s: relay_run got %d, want %d", name, rc, oc->rc);
+		cr_expect_eq(rc, oc->rc, "%s: deliver_run got %d, want %d", name, rc, oc->rc);
 	n = query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'sent'");
 	cr_expect_eq(n, oc->sent, "%s: sent got %ld, want %ld", name, n, oc->sent);
 	n = query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'failed'");
@@ -1074,7 +1076,7 @@ outcome_one(const struct outcome_case *oc, int pipelined)
 	if (oc->deferred == 4) {
 		h_smtp_rules(&x.env, pipelined ? NULL : "{\"pipelining\": false}");
 		setenv("BARAZA_NOW", "2020-11-20T10:05:00Z", 1);
-		cr_expect_eq(relay_run(x.s, x.c, &remaining), 0, "%s: the retry", name);
+		cr_expect_eq(deliver_run(x.s, x.c, &remaining), 0, "%s: the retry", name);
 		cr_expect_eq(remaining, 0, "%s: %d remaining after the retry", name, remaining);
 		check_delivered_once(&x);
 	}
@@ -1109,7 +1111,7 @@ closed_between(const char *name, const char *rules, int pipelined)
 	cast(&x);
 	h_smtp_rules(&x.env, rules);
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	relay_run(x.s, x.c, &remaining);
+	deliver_run(x.s, x.c, &remaining);
 	if (pipelined) {
 		cr_expect_eq(remaining, 0, "%s: %d remaining", name, remaining);
 		cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'sent'"), 4);
@@ -1118,7 +1120,7 @@ closed_between(const char *name, const char *rules, int pipelined)
 		    "state = 'failed'"), 0, "%s: a recipient failed", name);
 		h_smtp_rules(&x.env, "{\"pipelining\": false}");
 		setenv("BARAZA_NOW", "2020-11-20T10:05:00Z", 1);
-		cr_expect_eq(relay_run(x.s, x.c, &remaining), 0);
+		cr_expect_eq(deliver_run(x.s, x.c, &remaining), 0);
 		cr_expect_eq(remaining, 0, "%s: %d remaining after the retry", name, remaining);
 	}
 	check_delivered_once(&x);
@@ -1163,7 +1165,7 @@ wide_transaction(const char *name, int extra_members, int want_pipelined)
 		member(&x, email, "Wide", "each", "active", NULL, NULL);
 	}
 	post(&x, "alice@example.org", "funding", RAW, NULL);
-	cr_assert_eq(relay_run(x.s, x.c, &remaining), 0);
+	cr_assert_eq(deliver_run(x.s, x.c, &remaining), 0);
 	cr_expect_eq(remaining, 0, "%s: %d remaining", name, remaining);
 	cr_expect_eq(query_long(&x, "SELECT count(*) FROM outbox_rcpt WHERE state = 'sent'"),
 	    4 + extra_members);

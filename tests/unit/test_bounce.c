@@ -1,10 +1,10 @@
 /* test_bounce - delivery report parsing and bounce counting
  *
  * 1. The corpus: every tests/fixtures/bounces/NAME.eml is parsed with
- *    message_parse() and bounce_parse(); tests/fixtures/bounces/expected.txt
+ *    message_parse() and dsn_parse(); tests/fixtures/bounces/expected.txt
  *    says, per fixture, the family, whether it is permanent, temporary or no
  *    report at all, and the failed addresses in order.
- * 2. Tables of plain strings for the scanning rules (bounce_parse_input).
+ * 2. Tables of plain strings for the scanning rules (dsn_parse_input).
  * 3. Counting against a temporary database: 3 distinct days within 14 stop
  *    a member; temporary reports never count; VERP addresses; decay.
  */
@@ -20,6 +20,7 @@
 
 #include "arena.h"
 #include "bounce.h"
+#include "dsn.h"
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
@@ -65,7 +66,7 @@ slurp(const char *path, size_t *len)
 /* ---- 1. the corpus -------------------------------------------------------- */
 
 static void
-join(const struct bounce_report *r, char *out, size_t outlen)
+join(const struct dsn_report *r, char *out, size_t outlen)
 {
 	out[0] = '\0';
 	for (size_t i = 0; i < r->naddresses; i++) {
@@ -89,7 +90,7 @@ Test(bounce_corpus, every_fixture_gives_the_expected_report)
 	    line = strtok_r(NULL, "\n", &save)) {
 		char *f[4] = { NULL, NULL, NULL, NULL }, *p = line;
 		struct message *m;
-		struct bounce_report r;
+		struct dsn_report r;
 		char got[4096], *path, *raw;
 		size_t rawlen;
 		int rc;
@@ -111,7 +112,7 @@ Test(bounce_corpus, every_fixture_gives_the_expected_report)
 		    "%s: first line is not an X-Fixture header", f[0]);
 		m = message_parse(raw, rawlen, NULL);
 		cr_assert_not_null(m, "%s: message_parse failed", f[0]);
-		rc = bounce_parse(m, m->arena, &r);
+		rc = dsn_parse(m, m->arena, &r);
 		nfix++;
 		if (strcmp(f[2], "none") == 0) {
 			nnot++;
@@ -189,11 +190,11 @@ Test(bounce_corpus, every_fixture_is_listed_and_truncation_is_harmless)
 			size_t cut = rawlen * k / 41;
 			char *copy = xstrndup(raw, cut);
 			struct message *m = message_parse(copy, cut, NULL);
-			struct bounce_report r;
+			struct dsn_report r;
 			int rc;
 
 			cr_assert_not_null(m);
-			rc = bounce_parse(m, m->arena, &r);
+			rc = dsn_parse(m, m->arena, &r);
 			cr_expect(rc == 0 || rc == 1, "%s cut at %zu: got rc %d", e->d_name, cut, rc);
 			message_free(&m);
 			free(copy);
@@ -309,7 +310,7 @@ Test(bounce_text, table)
 	for (size_t i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
 		const struct text_case *tc = &text_cases[i];
 		const char *excl[] = { "cop+bounces@example.org" };
-		struct bounce_input in = {
+		struct dsn_input in = {
 			.subject = tc->subject, .from = tc->from, .from_name = tc->from_name,
 			.return_path = tc->return_path, .content_type = tc->content_type,
 			.x_failed = tc->x_failed, .text = tc->text,
@@ -318,9 +319,9 @@ Test(bounce_text, table)
 			.exclude = excl, .nexclude = 1,
 		};
 		struct arena *a = arena_new(1u << 20);
-		struct bounce_report r;
+		struct dsn_report r;
 		char got[1024];
-		int rc = bounce_parse_input(&in, a, &r);
+		int rc = dsn_parse_input(&in, a, &r);
 
 		cr_expect_eq(rc, tc->want_rc, "%s: got rc %d, want %d", tc->name, rc, tc->want_rc);
 		if (rc == 1 && tc->want_rc == 1) {
@@ -341,8 +342,8 @@ Test(bounce_text, hostile_sizes_are_capped)
 {
 	struct buf b;
 	struct arena *a = arena_new(64u << 20);
-	struct bounce_report r;
-	struct bounce_input in = { .return_path = "", .subject = "Undeliverable",
+	struct dsn_report r;
+	struct dsn_input in = { .return_path = "", .subject = "Undeliverable",
 	    .content_type = "multipart/report" };
 	struct buf ds;
 
@@ -354,11 +355,11 @@ Test(bounce_text, hostile_sizes_are_capped)
 	for (int i = 0; i < 3000; i++)
 		buf_printf(&ds, "Final-Recipient: rfc822;x%d@example.net\nAction: failed\nStatus: 5.1.1\n\n", i);
 	in.text = b.data;
-	cr_assert_eq(bounce_parse_input(&in, a, &r), 1);
+	cr_assert_eq(dsn_parse_input(&in, a, &r), 1);
 	cr_expect_leq(r.naddresses, 100, "got %zu addresses, want at most 100", r.naddresses);
 	cr_expect_gt(r.naddresses, 0);
 	in.delivery_status = ds.data;
-	cr_assert_eq(bounce_parse_input(&in, a, &r), 1);
+	cr_assert_eq(dsn_parse_input(&in, a, &r), 1);
 	cr_expect_leq(r.naddresses, 100, "DSN: got %zu addresses, want at most 100", r.naddresses);
 	/* an '@' storm and a line without end */
 	buf_reset(&b);
@@ -366,7 +367,7 @@ Test(bounce_text, hostile_sizes_are_capped)
 		buf_putc(&b, i % 7 ? '@' : 'a');
 	in.text = b.data;
 	in.delivery_status = "Final-Recipient: rfc822;\nAction:";
-	cr_expect_eq(bounce_parse_input(&in, a, &r), 1);
+	cr_expect_eq(dsn_parse_input(&in, a, &r), 1);
 	buf_release(&b);
 	buf_release(&ds);
 	arena_free(&a);

@@ -21,6 +21,7 @@
 #include "mime_out.h"
 #include "store.h"
 #include "store_digest.h"
+#include "template.h"
 
 static char dir[] = "/tmp/baraza-digest-XXXXXX";
 static struct conf *conf;
@@ -198,7 +199,7 @@ Test(digest, range_in_three_languages)
 		struct buf b;
 
 		buf_init(&b, 256);
-		digest_format_range(&b, start, end, cases[i].lang, "en");
+		template_date_range(&b, start, end, cases[i].lang, "en");
 		cr_expect_str_eq(b.data, cases[i].want, "%s: got '%s'", cases[i].lang, b.data);
 		buf_release(&b);
 	}

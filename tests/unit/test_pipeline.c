@@ -1,6 +1,7 @@
 /* test_pipeline - ingest's first stage on a second thread: order, the
  * bounded queue, a reader failing part-way, stopping early, and a batch
- * whose prepared messages are stored again after a rollback (the redo) */
+ * whose prepared messages are stored again after a rollback (the redo), and
+ * ingest_batch.h: one transaction, the careful pass after a failure */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -15,6 +16,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "ingest.h"
+#include "ingest_batch.h"
 #include "pipeline.h"
 #include "store.h"
 #include "xalloc.h"
@@ -260,4 +262,151 @@ Test(pipeline, batch_redo_stores_the_same)
 		free(raw[i]);
 	}
 	store_close(&s);
+}
+
+/* ---- ingest_batch: many messages, one transaction ---------------------- */
+
+/* What the hooks saw.  fail_at (1-based, 0: never): the stored hook fails
+ * for that message; fail_times: that many times (then it works). */
+struct hooks_seen {
+	struct store *s;
+	unsigned stored, committed;
+	unsigned long order[64];      /* tags in committed order */
+	unsigned long fail_at;
+	unsigned fail_times;
+};
+
+static int
+t_stored(void *arg, const struct ingest_item *it, const struct ingest_result *res)
+{
+	struct hooks_seen *h = arg;
+
+	cr_assert_not_null(res->state, "stored: message %lu has no state", it->tag);
+	h->stored++;
+	if (h->fail_at && it->tag + 1 == h->fail_at && h->fail_times > 0) {
+		h->fail_times--;
+		/* work of the failed pass that the rollback must undo */
+		cr_assert_eq(store_meta_set(h->s, "test_pipeline", "spoilt"), 0);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+t_committed(void *arg, const struct ingest_item *it, const struct ingest_result *res)
+{
+	struct hooks_seen *h = arg;
+
+	cr_assert_lt(h->committed, 64);
+	h->order[h->committed++] = it->tag;
+	cr_assert_eq(res->duplicate, 0, "message %lu: a duplicate", it->tag);
+}
+
+/* add_n - n generated messages (tags 0..n-1, owned raw) to the batch; the
+ * first rc that is not 0, or 0 */
+static int
+add_n(struct ingest_batch *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct ingest_item it = { 0 };
+		size_t len;
+		int rc;
+
+		it.raw = gen_message(i, 20, &len);
+		it.len = len;
+		it.own_raw = 1;
+		it.tag = i;
+		it.origin = "test";
+		if (i % 2 == 0)     /* some prepared beforehand, some not */
+			it.p = ingest_prepare(conf, NULL, it.raw, it.len, 0);
+		if ((rc = ingest_batch_add(b, &it)) != 0)
+			return rc;
+		cr_assert_null(it.p, "the batch did not take the prepared message");
+	}
+	return 0;
+}
+
+static struct store *
+batch_store(void)
+{
+	struct store *s;
+	char err[256];
+
+	cr_assert_eq(store_open(conf->list.database, 1, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(store_migrate(s, err, sizeof(err)), 0, "%s", err);
+	return s;
+}
+
+static const struct {
+	const char *name;
+	unsigned n;
+	size_t max_messages;
+	unsigned long fail_at;
+	unsigned fail_times;
+	int want_rc;
+	unsigned want_committed;      /* a prefix, in order */
+	unsigned want_stored;         /* stored-hook calls */
+} batch_cases[] = {
+	{ "one transaction", 6, 0, 0, 0, 0, 6, 6 },
+	{ "commits every 4", 10, 4, 0, 0, 0, 10, 10 },
+	/* message 3 fails once in the batch: the batch is rolled back and
+	 * done again one by one (3 + 6 hook calls), everything commits */
+	{ "a failure redoes the batch", 6, 0, 3, 1, 0, 6, 9 },
+	/* it fails in the careful pass too: the two before it commit, the
+	 * rest is dropped and the call says -1 */
+	{ "a lasting failure stops there", 6, 0, 3, 2, -1, 2, 6 },
+};
+
+Test(pipeline, ingest_batch_table)
+{
+	for (size_t i = 0; i < sizeof(batch_cases) / sizeof(batch_cases[0]); i++) {
+		struct ingest_options o = { .relay = 0, .no_moderation = 1,
+		    .date_as_received = 1 };
+		struct hooks_seen h = { .fail_at = batch_cases[i].fail_at,
+		    .fail_times = batch_cases[i].fail_times };
+		struct ingest_batch_hooks hk = { t_stored, t_committed, &h };
+		struct ingest_batch *b;
+		char path[600], *v = NULL;
+		int rc;
+
+		snprintf(path, sizeof(path), "rm -f '%s' '%s-wal' '%s-shm'",
+		    conf->list.database, conf->list.database, conf->list.database);
+		cr_assert_eq(system(path), 0);
+		h.s = batch_store();
+		b = ingest_batch_new(h.s, conf, &o, &hk, batch_cases[i].max_messages, 0);
+		rc = add_n(b, batch_cases[i].n);
+		if (rc == 0)
+			rc = ingest_batch_commit(b);
+		cr_expect_eq(rc, batch_cases[i].want_rc, "%s: got rc %d, want %d",
+		    batch_cases[i].name, rc, batch_cases[i].want_rc);
+		cr_expect_eq(h.committed, batch_cases[i].want_committed,
+		    "%s: %u committed, want %u", batch_cases[i].name, h.committed,
+		    batch_cases[i].want_committed);
+		cr_expect_eq(h.stored, batch_cases[i].want_stored,
+		    "%s: stored hook called %u times, want %u", batch_cases[i].name,
+		    h.stored, batch_cases[i].want_stored);
+		for (unsigned k = 0; k < h.committed; k++)
+			cr_expect_eq(h.order[k], k, "%s: committed #%u is message %lu",
+			    batch_cases[i].name, k, h.order[k]);
+		cr_expect_eq(store_meta_get(h.s, "test_pipeline", &v), 0,
+		    "%s: the failed pass's write survived (%s)", batch_cases[i].name,
+		    v ? v : "?");
+		free(v);
+		ingest_batch_free(&b);
+		cr_assert_null(b);
+		/* what was committed is there, once: ingesting it again finds
+		 * duplicates only, the rest is new */
+		for (unsigned k = 0; k < batch_cases[i].n; k++) {
+			struct ingest_result res;
+			size_t len;
+			char *raw = gen_message(k, 20, &len);
+
+			cr_assert_eq(ingest_message(h.s, conf, raw, len, "test", 0, &res), 0);
+			cr_expect_eq(res.duplicate, k < h.committed ? 1 : 0,
+			    "%s: message %u: duplicate %d", batch_cases[i].name, k,
+			    res.duplicate);
+			free(raw);
+		}
+		store_close(&h.s);
+	}
 }

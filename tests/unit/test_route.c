@@ -1099,15 +1099,15 @@ Test(route, message_corpus_is_handled)
 
 /* ---- baraza inspect, the real program ------------------------------------ */
 
-/* baraza_path - the built program: $BARAZA_BUILDDIR/daemon/baraza, else
- * ./daemon/baraza (a test run from the build directory); NULL if absent */
+/* baraza_path - the built program: $BARAZA_BUILDDIR/admin/baraza, else
+ * ./admin/baraza (a test run from the build directory); NULL if absent */
 static char *
 baraza_path(void)
 {
 	const char *b = getenv("BARAZA_BUILDDIR");
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/daemon/baraza", b && *b ? b : ".");
+	snprintf(path, sizeof(path), "%s/admin/baraza", b && *b ? b : ".");
 	return access(path, X_OK) == 0 ? strdup(path) : NULL;
 }
 
@@ -1137,7 +1137,7 @@ Test(inspect, json_keys_and_exit_codes)
 	int rc;
 
 	if (b == NULL)
-		cr_skip_test("daemon/baraza is not built here");
+		cr_skip_test("admin/baraza is not built here");
 	snprintf(cmd, sizeof(cmd), "printf 'Delivered-To: cop+funding@example.org\\r\\n"
 	    "From: Ann <ann@example.net>\\r\\nSubject: [question] Donors\\r\\n"
 	    "Date: Fri, 20 Nov 2020 10:00:00 +0000\\r\\n\\r\\nWho funds this?\\r\\n' | "

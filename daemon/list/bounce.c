@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "dsn.h"
 #include "clock.h"
 #include "log.h"
 #include "notice.h"
@@ -131,11 +132,11 @@ int
 bounce_handle(struct store *s, const struct conf *c, const struct message *m,
     int64_t message_row, const char *verp)
 {
-	struct bounce_report r;
+	struct dsn_report r;
 	char *vaddr = verp_address(verp);
 	char *reason = NULL;
 	int rc = 0;
-	int is_report = bounce_parse(m, m->arena, &r);
+	int is_report = dsn_parse(m, m->arena, &r);
 
 	if (is_report < 0) {
 		free(vaddr);

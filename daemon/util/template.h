@@ -12,6 +12,7 @@
 #define BARAZA_TEMPLATE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -40,5 +41,21 @@ int template_expand(struct buf *out, const char *text, size_t len,
  * (out = "") when no file in the chain has the key. */
 int template_string(const char *name, const char *key, const char *lang,
     const char *fallback_lang, char *out, size_t outlen);
+
+/* template_label - the value of key in the "strings" template along the
+ * chain lang, fallback_lang, "en" (template_string), or the key itself
+ * when no file has it; into out, which is returned */
+const char *template_label(char *out, size_t outlen, const char *key,
+    const char *lang, const char *fallback_lang);
+
+/* template_month - the name of month (0 = January) from the "months" label
+ * (twelve words), or its number when the label has too few words */
+void template_month(char *out, size_t outlen, int month, const char *lang,
+    const char *fallback_lang);
+
+/* template_date_range - append "17 Nov – 1 Dec 2020" (local dates, the
+ * year once when both share it) in lang; 0 or -1 (out's cap) */
+int template_date_range(struct buf *out, time_t start, time_t end,
+    const char *lang, const char *fallback_lang);
 
 #endif

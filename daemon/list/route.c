@@ -43,7 +43,7 @@
  *  4. Bounce by shape: a null envelope sender (<>) or a MAILER-DAEMON /
  *     postmaster From together with a delivery-report shape
  *     (multipart/report of type delivery-status, a message/delivery-status
- *     part, or bounce_parse() recognising it), or MAILER-DAEMON with a
+ *     part, or dsn_parse() recognising it), or MAILER-DAEMON with a
  *     null sender even when the text is not recognised.  Whatever address
  *     it was sent to: a report to an approve-TOKEN address must never
  *     approve anything.  Read receipts (report-type disposition-
@@ -85,7 +85,7 @@
 #include <strings.h>
 
 #include "arena.h"
-#include "bounce.h"
+#include "dsn.h"
 #include "route.h"
 #include "xalloc.h"
 
@@ -847,7 +847,7 @@ list_id_is_ours(const struct conf *c, const char *v)
 }
 
 /* collect_signs - every loop, bounce and auto-reply sign of m; to_bounces:
- * it was sent to the bounce address (always ask bounce_parse) */
+ * it was sent to the bounce address (always ask dsn_parse) */
 static void
 collect_signs(const struct conf *c, const struct message *m, int to_bounces,
     struct signs *g)
@@ -893,9 +893,9 @@ collect_signs(const struct conf *c, const struct message *m, int to_bounces,
 		g->report = 1;
 	if (!g->report && !g->mdn && (g->null_sender || g->from_daemon ||
 	    to_bounces) && m->arena != NULL) {
-		struct bounce_report br;
+		struct dsn_report br;
 
-		if (bounce_parse(m, m->arena, &br) == 1)
+		if (dsn_parse(m, m->arena, &br) == 1)
 			g->report = 1;
 	}
 

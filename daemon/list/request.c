@@ -18,7 +18,6 @@
 #include "address.h"
 #include "clock.h"
 #include "command.h"
-#include "digest.h"
 #include "fanout.h"
 #include "log.h"
 #include "mime_out.h"
@@ -582,7 +581,7 @@ welcome(struct req *r, const struct member *mem)
 		free(addr);
 		for (size_t k = 0; k < t->nsessions; k++) {
 			buf_puts(&sessions, "  - ");
-			digest_format_range(&sessions, t->sessions[k].opens,
+			template_date_range(&sessions, t->sessions[k].opens,
 			    t->sessions[k].closes, lang, r->c->list.language);
 			buf_printf(&sessions, ": %s\n", t->title);
 		}
@@ -877,12 +876,12 @@ build_summary(void *arg, const char *lang, struct buf *out)
 	buf_init(&subject, 4096);
 	/* The subject is the SPEC's, in every language:
 	 * "[CoP] Summary: TITLE (17 Nov – 1 Dec 2020)". */
-	digest_format_range(&range, sm->js->opens, sm->js->closes, "en", "en");
+	template_date_range(&range, sm->js->opens, sm->js->closes, "en", "en");
 	if (*c->list.subject_prefix)
 		buf_printf(&subject, "%s ", c->list.subject_prefix);
 	buf_printf(&subject, "Summary: %s (%s)", sm->js->title, range.data);
 	buf_reset(&range);
-	digest_format_range(&range, sm->js->opens, sm->js->closes, lang, c->list.language);
+	template_date_range(&range, sm->js->opens, sm->js->closes, lang, c->list.language);
 	{
 		struct template_var vars[] = {
 			{ "title", sm->js->title }, { "range", range.data },

@@ -34,10 +34,7 @@
 #include <libetpan/libetpan.h>
 
 #include "imap.h"
-#include "imap_mover.h"
 #include "log.h"
-#include "pipeline.h"
-#include "store_imap.h"
 #include "tls.h"
 #include "xalloc.h"
 
@@ -66,17 +63,7 @@ struct imap {
 	int can_keywords;                 /* PERMANENTFLAGS allows $Baraza */
 	int folder_ok;                    /* the move folder is known to exist */
 	int broken;                       /* transport failed: close, no LOGOUT */
-	uint32_t uidvalidity;
 	uint32_t exists;
-	unsigned batch_max;               /* messages per UID FETCH */
-	const struct conf *prepare;       /* imap_set_prepare, or NULL */
-	const struct conf *conf;          /* borrowed: for the mover */
-};
-
-/* One message of a fetch plan: its UID and announced size */
-struct uid_size {
-	uint32_t uid;
-	uint32_t size;
 };
 
 /* ---- URL and mailbox names ------------------------------------------- */
@@ -536,7 +523,6 @@ select_mailbox(struct imap *im, char *err, size_t errlen)
 		snprintf(what, sizeof(what), "mailbox %s", im->url.mailbox);
 		return fail(im, r, 1, what, err, errlen);
 	}
-	im->uidvalidity = im->imap->imap_selection_info->sel_uidvalidity;
 	im->exists = im->imap->imap_selection_info->sel_exists;
 	im->can_keywords = keywords_allowed(im);
 	return IMAP_OK;
@@ -551,7 +537,6 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 
 	*out = NULL;
 	im = xcalloc(1, sizeof(*im));
-	im->conf = c;
 	if (url_parse(c->imap.url, &im->url, err, errlen) < 0) {
 		imap_close(&im);
 		return IMAP_PERM;
@@ -570,7 +555,6 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 		im->folder = xstrdup(f);
 		im->folder_wire = mutf7_encode(f);
 	}
-	im->batch_max = IMAP_BATCH_MESSAGES;
 	im->max_size = c->list.max_message_kb > 0 ?
 	    (size_t)c->list.max_message_kb * 1024 + 1 : (size_t)64 << 20;
 
@@ -893,23 +877,22 @@ uid_search(struct imap *im, uint32_t lo, uint32_t hi, int unkeyworded,
 	return IMAP_OK;
 }
 
-/* plan_cmp - order of struct uid_size by uid */
+/* plan_cmp - order of struct imap_uid_size by uid */
 static int
 plan_cmp(const void *a, const void *b)
 {
-	return uid_cmp(&((const struct uid_size *)a)->uid,
-	    &((const struct uid_size *)b)->uid);
+	return uid_cmp(&((const struct imap_uid_size *)a)->uid,
+	    &((const struct imap_uid_size *)b)->uid);
 }
 
-/* fetch_plan - UID FETCH last+1:* (UID RFC822.SIZE): the new messages and
- * their sizes, sorted, filtered to UIDs above last (owned array) */
-static int
-fetch_plan(struct imap *im, uint32_t last, struct uid_size **out,
+/* imap_plan - see imap.h */
+int
+imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
     size_t *nout, char *err, size_t errlen)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
-	struct uid_size *plan;
+	struct imap_uid_size *plan;
 	clist *res = NULL;
 	clistiter *it;
 	size_t n = 0;
@@ -959,42 +942,41 @@ fetch_plan(struct imap *im, uint32_t last, struct uid_size **out,
 	return IMAP_OK;
 }
 
-/* One fetched message of a batch, pointing into libetpan's result */
-struct fetched {
-	uint32_t uid;
-	const char *data;
-	size_t len;
+/* A UID FETCH's result: libetpan's list and the messages pointing into it */
+struct imap_batch {
+	clist *res;                       /* owned: mailimap_fetch_list_free */
+	struct imap_fetched *got;         /* owned, sorted by uid */
+	size_t ngot;
 };
 
-
-
-/* fetched_cmp - order of struct fetched by uid */
+/* fetched_cmp - order of struct imap_fetched by uid */
 static int
 fetched_cmp(const void *a, const void *b)
 {
-	return uid_cmp(&((const struct fetched *)a)->uid,
-	    &((const struct fetched *)b)->uid);
+	return uid_cmp(&((const struct imap_fetched *)a)->uid,
+	    &((const struct imap_fetched *)b)->uid);
 }
 
-/* fetch_batch - UID FETCH uids (UID BODY.PEEK[]) or, for one oversized
- * message, BODY.PEEK[]<0.max_size>.  *res (owned: mailimap_fetch_list_free)
- * holds the data *got points into; *got (owned array) is sorted by uid. */
-static int
-fetch_batch(struct imap *im, const uint32_t *uids, size_t n, int partial,
-    clist **res, struct fetched **got, size_t *ngot, char *err, size_t errlen)
+/* imap_fetch_bodies - see imap.h */
+int
+imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
+    int partial, struct imap_batch **out, char *err, size_t errlen)
 {
+	struct imap_batch *b = xcalloc(1, sizeof(*b));
+	clist **res = &b->res;
+	struct imap_fetched **got = &b->got;
+	size_t *ngot = &b->ngot;
+
 	struct mailimap_fetch_type *ft;
 	struct mailimap_section *sec;
 	struct mailimap_fetch_att *att;
 	struct mailimap_set *set = set_from_uids(uids, n);
-	struct fetched *f;
+	struct imap_fetched *f;
 	clistiter *it;
 	size_t k = 0;
 	int r;
 
-	*res = NULL;
-	*got = NULL;
-	*ngot = 0;
+	*out = NULL;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	sec = mailimap_section_new(NULL);
 	if (ft == NULL || sec == NULL)
@@ -1012,7 +994,7 @@ fetch_batch(struct imap *im, const uint32_t *uids, size_t n, int partial,
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR) {
-		*res = NULL;
+		free(b);
 		return fail(im, r, 0, "UID FETCH", err, errlen);
 	}
 	f = xreallocarray(NULL, (size_t)clist_count(*res) + 1, sizeof(*f));
@@ -1049,18 +1031,43 @@ fetch_batch(struct imap *im, const uint32_t *uids, size_t n, int partial,
 	qsort(f, k, sizeof(*f), fetched_cmp);
 	*got = f;
 	*ngot = k;
+	*out = b;
 	return IMAP_OK;
 }
 
-/* sweep_leftovers - mark what is at or below the mark and still unmarked */
-static int
-sweep_leftovers(struct imap *im, uint32_t last, struct imap_fetch_stats *st,
-    char *err, size_t errlen)
+/* imap_batch_messages - see imap.h */
+const struct imap_fetched *
+imap_batch_messages(const struct imap_batch *b, size_t *n)
+{
+	*n = b->ngot;
+	return b->got;
+}
+
+/* imap_batch_free - see imap.h */
+void
+imap_batch_free(struct imap_batch **bp)
+{
+	struct imap_batch *b = *bp;
+
+	if (b == NULL)
+		return;
+	if (b->res != NULL)
+		mailimap_fetch_list_free(b->res);
+	free(b->got);
+	free(b);
+	*bp = NULL;
+}
+
+/* imap_sweep - see imap.h */
+int
+imap_sweep(struct imap *im, uint32_t last, unsigned *marked, char *err,
+    size_t errlen)
 {
 	uint32_t *uids = NULL;
 	size_t n = 0;
 	int rc;
 
+	*marked = 0;
 	if (last == 0)
 		return IMAP_OK;
 	if (im->after == IMAP_AFTER_FLAG && !im->can_keywords)
@@ -1074,314 +1081,27 @@ sweep_leftovers(struct imap *im, uint32_t last, struct imap_fetch_stats *st,
 		    "earlier run", im->url.mailbox, n, n == 1 ? "" : "s");
 		rc = mark(im, uids, n, err, errlen);
 		if (rc == IMAP_OK)
-			st->marked += (unsigned)n;
+			*marked = (unsigned)n;
 	}
 	free(uids);
 	return rc;
 }
 
-/* One pass over a fetched batch, inside the caller's transaction. */
-struct batch_run {
-	struct imap *im;
-	struct store *s;
-	imap_message_fn fn;
-	void *arg;
-	const volatile sig_atomic_t *stop;
-	const uint32_t *uids;
-	size_t nb;
-	const struct fetched *got;
-	size_t ngot;
-	int partial;
-	uint32_t partial_size;
-	int batch_mode;       /* offer m->batch = 1 */
-	uint32_t *done;       /* out: uids processed, in order */
-	size_t nd;            /* out */
-	unsigned fetched;     /* out: messages handed to the callback */
-	int deferred;         /* out: stopped at a failure */
-	int redo;             /* out: the callback asked for a careful pass */
-};
-
-/* The reader of a batch's pipeline: the fetched messages in order. */
-struct batch_reader {
-	const struct batch_run *br;
-	size_t next;
-};
-
-/* read_fetched - pipeline_read_fn: the next fetched message, borrowed
- * (libetpan's result lives until the batch is done); tag = its index */
-static int
-read_fetched(void *arg, struct pipeline_item *it)
+/* imap_max_size - see imap.h */
+size_t
+imap_max_size(const struct imap *im)
 {
-	struct batch_reader *r = arg;
-	const struct batch_run *br = r->br;
-	const struct fetched *f;
-
-	if (r->next >= br->ngot)
-		return 0;
-	f = &br->got[r->next];
-	it->raw = (char *)f->data;
-	it->len = f->len;
-	it->borrowed = 1;
-	it->full_size = br->partial && f->len < br->partial_size ?
-	    br->partial_size : 0;
-	it->tag = r->next++;
-	return 1;
+	return im->max_size;
 }
 
-/* prepared_for - the prepared message of got[g] from the pipeline (items
- * of messages skipped before it are dropped); NULL when there is none */
-static struct ingest_prepared *
-prepared_for(struct pipeline *pl, struct pipeline_item *it, size_t g)
+/* imap_after - see imap.h */
+enum imap_after
+imap_after(const struct imap *im)
 {
-	while (it->p == NULL || it->tag < g) {
-		pipeline_item_release(it);
-		if (pipeline_next(pl, it) != 1)
-			return NULL;
-	}
-	return it->tag == g ? it->p : NULL;
-}
-
-/* run_batch - hand the batch's messages to the callback in UID order and
- * raise the high-water mark after each; stops at a failure (deferred), a
- * redo request (redo: the caller rolls back) or a stop request */
-static void
-run_batch(struct batch_run *br)
-{
-	struct imap *im = br->im;
-	struct batch_reader rd = { .br = br, .next = 0 };
-	struct pipeline *pl = NULL;
-	struct pipeline_item it = { 0 };
-	size_t j, g = 0;
-	int r;
-
-	/* With imap_set_prepare: parse on a second thread ahead of us. */
-	if (im->prepare && br->ngot > 0)
-		pl = pipeline_start(im->prepare, read_fetched, &rd, 0, 0, 1);
-	for (j = 0; j < br->nb; j++) {
-		char origin[IMAP_MAX_MAILBOX + 48];
-		struct imap_msg msg;
-		uint32_t uid = br->uids[j];
-
-		if (br->stop && *br->stop)
-			break;
-		while (g < br->ngot && br->got[g].uid < uid)
-			g++;
-		if (g >= br->ngot || br->got[g].uid != uid) {
-			/* expunged meanwhile by another client */
-			log_debug("imap: %s: uid %u vanished before fetch",
-			    im->url.mailbox, (unsigned)uid);
-			if (store_imap_advance(br->s, im->url.mailbox,
-			    im->uidvalidity, uid) < 0) {
-				br->deferred = 1;
-				break;
-			}
-			continue;
-		}
-		snprintf(origin, sizeof(origin), "imap:%s:%u:%u",
-		    im->url.mailbox, (unsigned)im->uidvalidity, (unsigned)uid);
-		msg.raw = br->got[g].data;
-		msg.len = br->got[g].len;
-		msg.full_size = br->partial && br->got[g].len < br->partial_size ?
-		    br->partial_size : 0;
-		msg.uid = uid;
-		msg.origin = origin;
-		msg.batch = br->batch_mode;
-		msg.prepared = pl ? prepared_for(pl, &it, g) : NULL;
-		br->fetched++;
-		r = br->fn(br->arg, &msg);
-		if (r == IMAP_MSG_REDO && br->batch_mode) {
-			br->redo = 1;
-			break;
-		}
-		if (r != 0) {
-			log_warnx("imap: %s: uid %u: processing failed "
-			    "temporarily; left in the mailbox for the next "
-			    "cycle", im->url.mailbox, (unsigned)uid);
-			br->deferred = 1;
-			break;
-		}
-		if (store_imap_advance(br->s, im->url.mailbox, im->uidvalidity,
-		    uid) < 0) {
-			br->deferred = 1;
-			break;
-		}
-		br->done[br->nd++] = uid;
-	}
-	pipeline_item_release(&it);
-	pipeline_stop(&pl);
-}
-
-/* finish_mover - wait for the mover; mark on this connection what it
- * could not (unless this one failed too: rc); then take the untagged
- * EXPUNGE responses its moves caused here (NOOP), so that IDLE does not
- * wake for them.  The status of imap_fetch. */
-static int
-finish_mover(struct imap *im, struct imap_mover **mover, int rc,
-    struct imap_fetch_stats *st, char *err, size_t errlen)
-{
-	uint32_t *left = NULL;
-	size_t nleft = 0;
-
-	st->marked += imap_mover_finish(mover, &left, &nleft);
-	if (rc == IMAP_OK && nleft > 0) {
-		rc = mark(im, left, nleft, err, errlen);
-		if (rc == IMAP_OK)
-			st->marked += (unsigned)nleft;
-	}
-	free(left);
-	if (rc == IMAP_OK && im->after != IMAP_AFTER_FLAG)
-		rc = imap_noop(im, err, errlen);
-	return rc;
-}
-
-/* imap_fetch - see imap.h */
-int
-imap_fetch(struct imap *im, struct store *s, imap_message_fn fn, void *arg,
-    const volatile sig_atomic_t *stop, struct imap_fetch_stats *stp,
-    char *err, size_t errlen)
-{
-	struct imap_fetch_stats dummy;
-	struct imap_fetch_stats *st = stp != NULL ? stp : &dummy;
-	struct uid_size *plan = NULL;
-	struct imap_mover *mover = NULL;
-	uint32_t stored_uv = 0, last = 0, *done = NULL, *batch = NULL;
-	size_t nplan = 0, i = 0;
-	int rc, have;
-
-	memset(st, 0, sizeof(*st));
-	im->uidvalidity = im->imap->imap_selection_info->sel_uidvalidity;
-	have = store_imap_get(s, im->url.mailbox, &stored_uv, &last);
-	if (have < 0) {
-		snprintf(err, errlen, "database: cannot read imap_state");
-		return IMAP_TEMP;
-	}
-	if (have == 0 || stored_uv != im->uidvalidity) {
-		if (have == 1) {
-			log_warnx("imap: %s: UIDVALIDITY changed from %u to %u: "
-			    "rescanning the mailbox (duplicates are skipped)",
-			    im->url.mailbox, (unsigned)stored_uv,
-			    (unsigned)im->uidvalidity);
-			st->rescanned = 1;
-		}
-		last = 0;
-		if (store_imap_set(s, im->url.mailbox, im->uidvalidity, 0) < 0) {
-			snprintf(err, errlen, "database: cannot write imap_state");
-			return IMAP_TEMP;
-		}
-	}
-	if ((rc = sweep_leftovers(im, last, st, err, errlen)) != IMAP_OK)
-		return rc;
-	if ((rc = fetch_plan(im, last, &plan, &nplan, err, errlen)) != IMAP_OK)
-		return rc;
-	batch = xreallocarray(NULL, IMAP_BATCH_MESSAGES, sizeof(*batch));
-	done = xreallocarray(NULL, IMAP_BATCH_MESSAGES, sizeof(*done));
-
-	while (i < nplan && !(stop && *stop) && !st->deferred) {
-		struct fetched *got = NULL;
-		clist *res = NULL;
-		size_t nb = 0, nd = 0, ngot = 0, bytes = 0;
-		int partial = 0, redo;
-		uint32_t partial_size = 0;
-
-		/* a batch: up to IMAP_BATCH_MESSAGES messages and
-		 * IMAP_BATCH_BYTES bytes; an oversized message goes alone,
-		 * fetched partially */
-		if (plan[i].size > im->max_size) {
-			partial_size = plan[i].size;
-			batch[nb++] = plan[i++].uid;
-			partial = 1;
-		} else {
-			while (i < nplan && nb < im->batch_max &&
-			    plan[i].size <= im->max_size &&
-			    (nb == 0 || bytes + plan[i].size <= IMAP_BATCH_BYTES)) {
-				bytes += plan[i].size;
-				batch[nb++] = plan[i++].uid;
-			}
-		}
-		rc = fetch_batch(im, batch, nb, partial, &res, &got, &ngot, err,
-		    errlen);
-		if (rc != IMAP_OK)
-			break;
-		st->batches++;
-		/* One transaction per batch: each message's effects (the
-		 * callback works inside it) and the high-water mark commit
-		 * together; only then is the batch marked on the server.  The
-		 * batch is offered in batch mode first; when a message fails
-		 * there, everything is rolled back and the batch is done
-		 * again with a savepoint per message (imap.h). */
-		for (redo = 0; redo < 2; redo++) {
-			struct batch_run br = { .im = im, .s = s, .fn = fn,
-			    .arg = arg, .stop = stop, .uids = batch, .nb = nb,
-			    .got = got, .ngot = ngot, .partial = partial,
-			    .partial_size = partial_size, .batch_mode = redo == 0,
-			    .done = done };
-
-			if (store_begin(s) < 0) {
-				st->deferred = 1;
-				break;
-			}
-			run_batch(&br);
-			if (br.redo) {
-				store_rollback(s);
-				continue;
-			}
-			st->fetched += br.fetched;
-			if (br.deferred)
-				st->deferred = 1;
-			nd = br.nd;
-			if (store_commit(s) < 0) {
-				/* nothing of this batch happened: fetch it again */
-				log_warnx("imap: %s: could not commit a batch of %zu "
-				    "messages; they stay in the mailbox",
-				    im->url.mailbox, nd);
-				st->deferred = 1;
-				nd = 0;
-			}
-			break;
-		}
-		if (redo == 2)
-			st->deferred = 1;   /* cannot happen: careful mode never redoes */
-		free(got);
-		mailimap_fetch_list_free(res);
-		st->done += (unsigned)nd;
-		/* More to fetch: hand the marking to the mover and fetch on.
-		 * Once there is a mover it gets every later batch too, so the
-		 * marks keep their order on one connection. */
-		if (nd > 0 && mover == NULL && i < nplan && !(stop && *stop) &&
-		    !st->deferred)
-			mover = imap_mover_start(im->conf, im->uidvalidity,
-			    (size_t)im->batch_max * IMAP_MOVER_GROUP_BATCHES);
-		if (mover != NULL && imap_mover_push(mover, done, nd) == 0)
-			continue;
-		rc = mark(im, done, nd, err, errlen);
-		if (rc != IMAP_OK)
-			break;
-		st->marked += (unsigned)nd;
-	}
-	if (mover != NULL)
-		rc = finish_mover(im, &mover, rc, st, err, errlen);
-	free(plan);
-	free(batch);
-	free(done);
-	return rc;
+	return im->after;
 }
 
 /* ---- IDLE and keep-alive ----------------------------------------------- */
-
-/* imap_set_batch - see imap.h */
-void
-imap_set_batch(struct imap *im, unsigned messages)
-{
-	im->batch_max = messages >= 1 && messages <= IMAP_BATCH_MESSAGES ?
-	    messages : IMAP_BATCH_MESSAGES;
-}
-
-/* imap_set_prepare - see imap.h */
-void
-imap_set_prepare(struct imap *im, const struct conf *c)
-{
-	im->prepare = c;
-}
 
 /* imap_can_idle - see imap.h */
 int

@@ -38,7 +38,7 @@
 #include "cmd.h"
 #include "cmd_opt.h"
 #include "imap.h"
-#include "relay.h"
+#include "smtp.h"
 #include "clock.h"
 #include "store_health.h"
 #include "store_member.h"
@@ -493,7 +493,7 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	fflush(stdout);
 	msg[0] = '\0';
-	if (relay_check(c, msg, sizeof(msg)) == 0) {
+	if (smtp_check(c, msg, sizeof(msg)) == 0) {
 		printf("smtp: ok %s\n", unprefixed(msg, "smtp: "));
 	} else {
 		printf("smtp: FAILED %s\n", msg[0] ? unprefixed(msg, "smtp: ") :

@@ -168,3 +168,18 @@ addr_domain(const char *addr)
 
 	return at ? at + 1 : NULL;
 }
+
+/* addr_envelope_ok - see address.h */
+int
+addr_envelope_ok(const char *a)
+{
+	const char *at = strrchr(a, '@');
+
+	if (*a == '\0' || strlen(a) > ADDR_MAX || at == NULL || at == a ||
+	    at[1] == '\0')
+		return 0;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+			return 0;
+	return 1;
+}

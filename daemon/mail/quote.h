@@ -25,10 +25,15 @@
 
 #include <stddef.h>
 
-struct msg_span;
+/* One span of text that is quoted material or a signature, as byte
+ * offsets into the text */
+struct quote_span {
+	size_t start, end;
+	enum { SPAN_QUOTE, SPAN_SIGNATURE } what;
+};
 
 /* quote_scan - fill spans (at most max) with the quote and signature ranges
  * of text, in order and not overlapping; returns how many */
-size_t quote_scan(const char *text, size_t len, struct msg_span *spans, size_t max);
+size_t quote_scan(const char *text, size_t len, struct quote_span *spans, size_t max);
 
 #endif

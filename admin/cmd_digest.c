@@ -11,6 +11,7 @@
 #include "figures.h"
 #include "json.h"
 #include "report.h"
+#include "template.h"
 #include "store_digest.h"
 
 static int
@@ -99,7 +100,7 @@ stats_session(void *arg, const struct digest_session *d)
 		return -1;
 	}
 	buf_init(&range, 256);
-	digest_format_range(&range, d->opens, d->closes, sc->c->list.language,
+	template_date_range(&range, d->opens, d->closes, sc->c->list.language,
 	    sc->c->list.language);
 	if (sc->j) {
 		json_object_begin(sc->j);

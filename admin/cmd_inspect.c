@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "arena.h"
-#include "bounce.h"
+#include "dsn.h"
 #include "buf.h"
 #include "classify.h"
 #include "clock.h"
@@ -57,7 +57,7 @@ struct inspection {
 	struct classify_result cr;
 	const char *kind;             /* classify name, or "summary" */
 	int is_bounce;
-	struct bounce_report br;
+	struct dsn_report br;
 	const char *list;             /* the list address used, or NULL */
 	const char *list_source;      /* "configuration FILE" / "guessed ..." */
 	time_t arrival;
@@ -294,7 +294,7 @@ inspect(const struct conf *c, struct classifier *cl, struct inspection *in,
 			in->arrival_source = "now";
 		}
 	}
-	in->is_bounce = bounce_parse(in->m, in->m->arena, &in->br) == 1;
+	in->is_bounce = dsn_parse(in->m, in->m->arena, &in->br) == 1;
 
 	switch (in->rr.route) {
 	case ROUTE_POST:

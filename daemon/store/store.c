@@ -43,6 +43,26 @@ store_errmsg(struct store *s)
 	return store_why(s);
 }
 
+/* store_set_cache - see store.h */
+int
+store_set_cache(struct store *s, int kb)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kb);
+	return store_exec(s, sql);
+}
+
+/* store_set_autocheckpoint - see store.h */
+int
+store_set_autocheckpoint(struct store *s, int pages)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d", pages);
+	return store_exec(s, sql);
+}
+
 int
 store_exec(struct store *s, const char *sql)
 {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -215,4 +216,50 @@ template_string(const char *name, const char *key, const char *lang,
 	if (outlen)
 		out[0] = '\0';
 	return -1;
+}
+
+/* template_label - see template.h */
+const char *
+template_label(char *out, size_t outlen, const char *key, const char *lang,
+    const char *fallback_lang)
+{
+	if (template_string("strings", key, lang, fallback_lang, out, outlen) < 0)
+		snprintf(out, outlen, "%s", key);
+	return out;
+}
+
+/* template_month - see template.h */
+void
+template_month(char *out, size_t outlen, int month, const char *lang,
+    const char *fallback_lang)
+{
+	char months[512], *tok, *save = NULL;
+	int i = 0;
+
+	template_label(months, sizeof(months), "months", lang, fallback_lang);
+	for (tok = strtok_r(months, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (i++ == month) {
+			snprintf(out, outlen, "%s", tok);
+			return;
+		}
+	snprintf(out, outlen, "%d", month + 1);
+}
+
+/* template_date_range - see template.h */
+int
+template_date_range(struct buf *out, time_t start, time_t end,
+    const char *lang, const char *fallback_lang)
+{
+	struct tm a, b;
+	char ma[64], mb[64];
+
+	localtime_r(&start, &a);
+	localtime_r(&end, &b);
+	template_month(ma, sizeof(ma), a.tm_mon, lang, fallback_lang);
+	template_month(mb, sizeof(mb), b.tm_mon, lang, fallback_lang);
+	if (a.tm_year == b.tm_year)
+		return buf_printf(out, "%d %s \xe2\x80\x93 %d %s %d", a.tm_mday,
+		    ma, b.tm_mday, mb, b.tm_year + 1900);
+	return buf_printf(out, "%d %s %d \xe2\x80\x93 %d %s %d", a.tm_mday, ma,
+	    a.tm_year + 1900, b.tm_mday, mb, b.tm_year + 1900);
 }

@@ -2,13 +2,9 @@
  *
  * Reading commands open the database through cmd_store() and print what
  * store_post.c hands back; import-mbox streams an mbox through mbox.c and
- * ingest's first stage on a second thread (pipeline.h) into
- * ingest_store_prepared() on this one, many messages per transaction
- * (INGEST_BATCH).  The
- * messages of the open batch are kept until it commits: if one of them
- * cannot be stored, or the commit fails, the batch is rolled back and done
- * again one message per transaction, so a bad message only ever costs its
- * own row (stored as failed) and never undoes its neighbours.
+ * ingest's first stage on a second thread (pipeline.h) into ingest's
+ * batches (ingest_batch.h) on this one, so a bad message only ever costs
+ * its own row (stored as failed) and never undoes its neighbours.
  * (`inspect` lives in cmd_inspect.c.)
  */
 #include "config.h"
@@ -25,6 +21,7 @@
 #include "classify.h"
 #include "cmd.h"
 #include "ingest.h"
+#include "ingest_batch.h"
 #include "json.h"
 #include "log.h"
 #include "mbox.h"
@@ -37,7 +34,7 @@
  * loses little work (re-running the import skips what was committed). */
 #define IMPORT_BATCH_MESSAGES 1000
 #define IMPORT_BATCH_BYTES (8u << 20)
-#define IMPORT_CACHE_KB "16384"
+#define IMPORT_CACHE_KB 16384
 /* Checkpoints.  Every checkpoint copies each page changed since the last
  * one into the database and syncs the WAL and the database (two
  * fdatasyncs, 0.1-0.2 s each on a busy disk), and an import changes the
@@ -434,133 +431,24 @@ seconds_since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* One batch of messages, kept until their transaction commits so that a
- * batch that cannot commit as a whole can be redone message by message. */
-struct import_msg {
-	char *raw;                /* owned */
-	size_t len, full_size;
-	unsigned long line;
-};
-
-struct import {
-	struct store *s;
-	const struct conf *c;
-	struct ingest_options o;
-	const char *file, *origin;
-	struct import_msg *batch;
-	size_t n, bytes;
-	int in_txn;
-	/* counts of committed work, and of the open batch */
+/* What import-mbox counts: the committed messages, by result */
+struct import_counts {
 	unsigned long imported, dups, failed;
-	unsigned long b_imported, b_dups, b_failed;
 };
 
+/* count - ingest_batch's committed hook */
 static void
-count(struct import *im, const struct ingest_result *res)
+count(void *arg, const struct ingest_item *it, const struct ingest_result *res)
 {
+	struct import_counts *n = arg;
+
+	(void)it;
 	if (res->duplicate)
-		im->b_dups++;
+		n->dups++;
 	else if (res->failed)
-		im->b_failed++;
+		n->failed++;
 	else
-		im->b_imported++;
-}
-
-static void
-batch_clear(struct import *im)
-{
-	for (size_t i = 0; i < im->n; i++)
-		free(im->batch[i].raw);
-	im->n = im->bytes = 0;
-	im->b_imported = im->b_dups = im->b_failed = 0;
-}
-
-/* redo_alone - roll the batch back and ingest its messages one by one,
- * each in its own transaction.  0, or -1 (a message failed temporarily:
- * stop; what was committed stays). */
-static int
-redo_alone(struct import *im)
-{
-	struct ingest_options o = im->o;
-
-	store_rollback(im->s);
-	im->in_txn = 0;
-	im->b_imported = im->b_dups = im->b_failed = 0;
-	o.in_transaction = INGEST_OWN_TXN;
-	for (size_t i = 0; i < im->n; i++) {
-		struct import_msg *m = &im->batch[i];
-		struct ingest_result res;
-
-		o.full_size = m->full_size;
-		if (ingest_message_opts(im->s, im->c, m->raw, m->len, im->origin,
-		    &o, &res) < 0) {
-			fprintf(stderr, "baraza import-mbox: %s: message at line %lu "
-			    "could not be stored (database: %s); stopping\n", im->file,
-			    m->line, store_errmsg(im->s));
-			im->imported += im->b_imported;
-			im->dups += im->b_dups;
-			im->failed += im->b_failed;
-			batch_clear(im);
-			return -1;
-		}
-		count(im, &res);
-	}
-	im->imported += im->b_imported;
-	im->dups += im->b_dups;
-	im->failed += im->b_failed;
-	batch_clear(im);
-	return 0;
-}
-
-/* commit_batch - commit the open batch; when that fails, redo it */
-static int
-commit_batch(struct import *im)
-{
-	if (!im->in_txn)
-		return 0;
-	im->in_txn = 0;
-	if (store_commit(im->s) < 0)
-		return redo_alone(im);
-	im->imported += im->b_imported;
-	im->dups += im->b_dups;
-	im->failed += im->b_failed;
-	batch_clear(im);
-	return 0;
-}
-
-/* import_one - store one prepared message (it: the pipeline's, taken
- * over: its raw bytes join the open batch) into the open batch */
-static int
-import_one(struct import *im, struct pipeline_item *it)
-{
-	struct import_msg *m;
-	struct ingest_result res;
-	int rc;
-
-	if (!im->in_txn) {
-		if (store_begin(im->s) < 0) {
-			pipeline_item_release(it);
-			return -1;
-		}
-		im->in_txn = 1;
-	}
-	m = &im->batch[im->n++];
-	m->raw = it->raw;
-	it->raw = NULL;
-	m->len = it->len;
-	m->full_size = it->full_size;
-	m->line = it->tag;
-	im->bytes += m->len;
-	rc = ingest_store_prepared(im->s, im->c, it->p, im->origin, &im->o, &res);
-	/* The parse is not kept for a redo (memory: a batch holds up to 8 MB
-	 * of raw messages); a redo parses again. */
-	pipeline_item_release(it);
-	if (rc < 0)
-		return redo_alone(im);
-	count(im, &res);
-	if (im->n >= IMPORT_BATCH_MESSAGES || im->bytes >= IMPORT_BATCH_BYTES)
-		return commit_batch(im);
-	return 0;
+		n->imported++;
 }
 
 /* The mbox reader, on the pipeline's worker thread */
@@ -591,7 +479,10 @@ read_mbox(void *arg, struct pipeline_item *it)
 int
 cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct import im = { 0 };
+	struct import_counts n = { 0 };
+	struct ingest_batch_hooks hooks = { NULL, count, &n };
+	struct ingest_options o = { 0 };
+	struct ingest_batch *ib;
 	const char *file = NULL, *theme = NULL;
 	struct conf *c;
 	struct store *s;
@@ -617,16 +508,16 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		    "post in theme T; --no-relay stores without sending anything.\n");
 		return 0;
 	}
-	im.o.relay = 1;
-	im.o.in_transaction = INGEST_BATCH;
-	im.o.date_as_received = 1;
-	im.o.no_moderation = 1;
+	o.relay = 1;
+	o.in_transaction = INGEST_BATCH;
+	o.date_as_received = 1;
+	o.no_moderation = 1;
 	for (int i = 1; i < argc; i++) {
 		if ((rc = option(argc, argv, &i, "--theme", &theme)) != 0) {
 			if (rc < 0)
 				return cmd_usage_error("import-mbox", "--theme needs a theme");
 		} else if (strcmp(argv[i], "--no-relay") == 0) {
-			im.o.relay = 0;
+			o.relay = 0;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return cmd_usage_error("import-mbox", "unknown option '%s'", argv[i]);
 		} else if (file == NULL) {
@@ -645,7 +536,7 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		if (t == NULL && strcasecmp(theme, "general") != 0)
 			return cmd_usage_error("import-mbox", "no theme '%s' in %s",
 			    theme, c->path);
-		im.o.theme = t ? t->slug : "general";
+		o.theme = t ? t->slug : "general";
 	}
 	if ((s = cmd_store(ctx)) == NULL)
 		return 1;
@@ -657,29 +548,42 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	/* A bigger page cache than the default 2 MB: the containers and
 	 * messages indexes are looked up at random. */
-	store_exec(s, "PRAGMA cache_size = -" IMPORT_CACHE_KB);
+	(void)store_set_cache(s, IMPORT_CACHE_KB);
 	cap = (size_t)c->list.max_message_kb * 1024 + IMPORT_CAP_SLACK;
 	mb = mbox_open(fp, cap);
 	origin = xasprintf("mbox:%s", file);
 	if (store_ckpt_start(s, IMPORT_CKPT_PAGES, IMPORT_WAL_MAX_PAGES) < 0)
-		store_exec(s, "PRAGMA wal_autocheckpoint = 16384");
-	im.s = s;
-	im.c = c;
-	im.file = file;
-	im.origin = origin;
-	im.o.classifier = classify_new(c);
-	im.batch = xreallocarray(NULL, IMPORT_BATCH_MESSAGES, sizeof(*im.batch));
+		(void)store_set_autocheckpoint(s, 16384);
+	o.classifier = classify_new(c);
+	ib = ingest_batch_new(s, c, &o, &hooks, IMPORT_BATCH_MESSAGES,
+	    IMPORT_BATCH_BYTES);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* Reading and parsing on a second thread, storing on this one: the
 	 * same messages in the same order, batches and transactions. */
 	rd.mb = mb;
 	pl = pipeline_start(c, read_mbox, &rd, 0, 0, 1);
-	while ((rc = pipeline_next(pl, &it)) == 1)
-		if (import_one(&im, &it) < 0) {
+	while ((rc = pipeline_next(pl, &it)) == 1) {
+		struct ingest_item item = { 0 };
+
+		/* the batch takes the raw bytes and the parse over */
+		item.raw = it.raw;
+		item.len = it.len;
+		item.full_size = it.full_size;
+		item.own_raw = 1;
+		item.tag = it.tag;
+		item.origin = origin;
+		item.p = it.p;
+		it.raw = NULL;
+		it.p = NULL;
+		if (ingest_batch_add(ib, &item) < 0) {
+			fprintf(stderr, "baraza import-mbox: %s: stopped at a "
+			    "temporary failure before line %lu (database: %s)\n",
+			    file, it.tag, store_errmsg(s));
 			status = 1;
 			break;
 		}
+	}
 	read_errno = errno;
 	pipeline_stop(&pl);
 	if (rc < 0) {
@@ -687,20 +591,21 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		    strerror(read_errno));
 		status = 1;
 	}
-	if (commit_batch(&im) < 0)
+	if (status == 0 && ingest_batch_commit(ib) < 0) {
+		fprintf(stderr, "baraza import-mbox: %s: the last batch stopped "
+		    "at a temporary failure (database: %s)\n", file,
+		    store_errmsg(s));
 		status = 1;
-	if (im.in_txn)
-		store_rollback(s);
-	batch_clear(&im);
-	free(im.batch);
+	}
+	ingest_batch_free(&ib);
 	store_ckpt_stop(s);
 	mbox_close(&mb);
-	classify_free(&im.o.classifier);
+	classify_free(&o.classifier);
 	if (fp != stdin)
 		fclose(fp);
 	free(origin);
 	printf("imported %lu messages (%lu duplicates, %lu failed) in %.2f s\n",
-	    im.imported, im.dups, im.failed, seconds_since(&t0));
+	    n.imported, n.dups, n.failed, seconds_since(&t0));
 	if (status)
 		fprintf(stderr, "baraza import-mbox: not everything was imported; "
 		    "run the same command again to continue (what is stored is skipped)\n");

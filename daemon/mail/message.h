@@ -45,6 +45,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "quote.h"
+
 struct arena;
 
 struct msg_limits {
@@ -76,12 +78,6 @@ struct msg_attachment {
 	size_t bytes;         /* decoded size */
 };
 
-/* One span of text that is quoted material or a signature, as byte
- * offsets into message.text */
-struct msg_span {
-	size_t start, end;
-	enum { SPAN_QUOTE, SPAN_SIGNATURE } what;
-};
 
 struct message {
 	struct arena *arena;          /* owned: everything below lives in it */
@@ -118,7 +114,7 @@ struct message {
 	const char *new_text;         /* text without quoted replies and signature;
 	                               * forwarded messages count as quoted (the
 	                               * member's own words only; see quote.h) */
-	struct msg_span *spans;       /* quote and signature spans in text */
+	struct quote_span *spans;       /* quote and signature spans in text */
 	size_t nspans;
 
 	const char **links;           /* http(s)/ftp/mailto links found in new_text, unique */

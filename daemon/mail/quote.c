@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "message.h"
 #include "quote.h"
 #include "xalloc.h"
 
@@ -317,7 +316,7 @@ mobile(const char *t, const struct line *l)
 /* add_span - append a span, merging with the previous one when adjacent
  * and of the same kind */
 static size_t
-add_span(struct msg_span *spans, size_t ns, size_t max, size_t start, size_t end, int what)
+add_span(struct quote_span *spans, size_t ns, size_t max, size_t start, size_t end, int what)
 {
 	if (start >= end)
 		return ns;
@@ -351,7 +350,7 @@ quote_run_end(const char *t, const struct line *L, size_t nl, size_t i)
 }
 
 size_t
-quote_scan(const char *text, size_t len, struct msg_span *spans, size_t max)
+quote_scan(const char *text, size_t len, struct quote_span *spans, size_t max)
 {
 	struct line *L;
 	size_t nl = 0, alloc = 64, i, p = 0, ns = 0;

@@ -40,4 +40,9 @@ int addr_equal(const char *a, const char *b);
  * (borrowed from addr), or NULL when there is none */
 const char *addr_domain(const char *addr);
 
+/* addr_envelope_ok - 1 when a (a stored address) is safe in an SMTP
+ * envelope: one '@' with text on both sides (the last '@' counts), at
+ * most ADDR_MAX bytes, no spaces, controls or angle brackets */
+int addr_envelope_ok(const char *a);
+
 #endif

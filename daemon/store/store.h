@@ -41,6 +41,15 @@ void store_ckpt_stop(struct store *s);
  * one) */
 unsigned long store_ckpt_runs(struct store *s);
 
+/* store_set_cache - SQLite's page cache for this connection, in KB (the
+ * default is 2 MB; a process that looks indexes up at random over many
+ * messages wants more).  0 or -1 (logged). */
+int store_set_cache(struct store *s, int kb);
+/* store_set_autocheckpoint - SQLite's own WAL checkpoint every pages pages
+ * (its default is 1000), for a writer without the checkpoint thread.
+ * 0 or -1 (logged). */
+int store_set_autocheckpoint(struct store *s, int pages);
+
 /* store_version - the schema version of the open database (0 when empty) */
 int store_version(struct store *s);
 /* store_latest_version - the version the embedded migrations reach */

@@ -1871,7 +1871,7 @@ static void
 body_text(struct ctx *c)
 {
 	struct message *m = c->m;
-	struct msg_span spans[MAX_SPANS];
+	struct quote_span spans[MAX_SPANS];
 	struct buf nt;
 	size_t len = c->text.len, i, at = 0, ns;
 	const char *t;

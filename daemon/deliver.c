@@ -1,4 +1,4 @@
-/* relay - queue deliveries and run the outbox (see relay.h)
+/* deliver - run the outbox over SMTP (see deliver.h)
  *
  * The retry schedule, in prose.  Every recipient row is tried when it is
  * due: queued rows at once, deferred rows once next_try has passed.  The
@@ -47,12 +47,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "bounce.h"
 #include "buf.h"
 #include "clock.h"
 #include "compose.h"
 #include "log.h"
-#include "relay.h"
+#include "deliver.h"
 #include "smtp.h"
 #include "store_health.h"
 #include "store_outbox.h"
@@ -298,20 +299,6 @@ envelope_from(const struct conf *c, const char *rcpt)
 	return buf_detach(&b, NULL);
 }
 
-/* rcpt_ok - an address safe for the SMTP envelope */
-static int
-rcpt_ok(const char *a)
-{
-	const char *at = strrchr(a, '@');
-
-	if (*a == '\0' || strlen(a) > 254 || at == NULL || at == a || at[1] == '\0')
-		return 0;
-	for (const char *p = a; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-			return 0;
-	return 1;
-}
-
 /* format_session - "2020-11-17 - 2020-12-01" (owned) or NULL */
 static char *
 format_session(time_t opens, time_t closes)
@@ -488,29 +475,6 @@ fail:
 	free(rcpts);
 }
 
-int
-relay_enqueue_post(struct store *s, const struct conf *c, int64_t post_id)
-{
-	int n = outbox_add_post(s, post_id, clock_now());
-
-	if (n >= 0)
-		log_info("relay: post %lld queued for %d recipients", (long long)post_id, n);
-	return n;
-}
-
-int64_t
-relay_enqueue_mail(struct store *s, const char *kind, const char *body,
-    size_t len, const char *rcpt, int64_t member)
-{
-	if (rcpt == NULL || !rcpt_ok(rcpt))
-		return log_error("relay: refusing to queue %s mail to a bad address",
-		    kind ? kind : "a");
-	if (body == NULL || len == 0)
-		return log_error("relay: refusing to queue an empty %s mail", kind ? kind : "");
-	return outbox_add_mail(s, kind ? kind : "mail", body, len, rcpt, member,
-	    clock_now());
-}
-
 /* stopping - the caller asked the run to end (SIGTERM): a long run over a
  * big queue must not keep the daemon from stopping for minutes */
 static int
@@ -520,13 +484,13 @@ stopping(const volatile sig_atomic_t *stop)
 }
 
 int
-relay_run(struct store *s, const struct conf *c, int *remaining)
+deliver_run(struct store *s, const struct conf *c, int *remaining)
 {
-	return relay_run_until(s, c, remaining, NULL);
+	return deliver_run_until(s, c, remaining, NULL);
 }
 
 int
-relay_run_until(struct store *s, const struct conf *c, int *remaining,
+deliver_run_until(struct store *s, const struct conf *c, int *remaining,
     const volatile sig_atomic_t *stop)
 {
 	struct run run;
@@ -587,7 +551,7 @@ relay_run_until(struct store *s, const struct conf *c, int *remaining,
 			    !stopping(stop);) {
 				size_t take = 1;
 
-				if (!rcpt_ok(rows[k].address)) {
+				if (!addr_envelope_ok(rows[k].address)) {
 					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
 					    rows[k].created, xstrdup(rows[k].address), 0 };
 
@@ -608,7 +572,7 @@ relay_run_until(struct store *s, const struct conf *c, int *remaining,
 				if (!c->smtp.personalize) {
 					/* consecutive valid rows, up to max_recipients */
 					while (k + take < j && take < (size_t)c->smtp.max_recipients &&
-					    rcpt_ok(rows[k + take].address))
+					    addr_envelope_ok(rows[k + take].address))
 						take++;
 				}
 				submit(&run, pool, &cur, &rows[k], take);
@@ -651,8 +615,3 @@ relay_run_until(struct store *s, const struct conf *c, int *remaining,
 	return rc;
 }
 
-int
-relay_check(const struct conf *c, char *msg, size_t msglen)
-{
-	return smtp_check(c, msg, msglen);
-}

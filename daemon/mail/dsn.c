@@ -1,6 +1,6 @@
-/* bounce_parse - delivery reports: recognise them and read who failed
+/* dsn - delivery reports: recognise them and read who failed (see dsn.h)
  *
- * Recognising a report (bounce_parse, pure)
+ * Recognising a report (dsn_parse, pure)
  * -----------------------------------------
  * A message can only be a delivery report when it says so in its structure
  * (multipart/report) or comes from a mail system: the null return path
@@ -44,12 +44,12 @@
 #include <strings.h>
 
 #include "arena.h"
-#include "bounce.h"
+#include "dsn.h"
 #include "buf.h"
 
-#define BOUNCE_MAX_ADDRESSES 100
-#define BOUNCE_MAX_TEXT (64 * 1024)  /* bytes of human text scanned */
-#define BOUNCE_MAX_DSN (64 * 1024)   /* bytes of delivery-status scanned */
+#define DSN_MAX_ADDRESSES 100
+#define DSN_MAX_TEXT (64 * 1024)  /* bytes of human text scanned */
+#define DSN_MAX_DSN (64 * 1024)   /* bytes of delivery-status scanned */
 
 enum kind { K_PERM, K_TEMP, K_AUTO };
 
@@ -349,7 +349,7 @@ addrset_add(struct addrset *set, const char *addr, size_t len)
 	for (size_t i = 0; i < set->n; i++)
 		if (strlen(set->v[i]) == len && strncasecmp(set->v[i], addr, len) == 0)
 			return 0;
-	if (set->n >= BOUNCE_MAX_ADDRESSES)
+	if (set->n >= DSN_MAX_ADDRESSES)
 		return 0;
 	copy = arena_strndup(set->a, addr, len);
 	if (copy == NULL)
@@ -500,13 +500,13 @@ dsn_word(const char *v, size_t n, const char **out, size_t *outlen)
 	*outlen = (size_t)(e - v);
 }
 
-/* dsn_parse - read a message/delivery-status body: blocks of fields
+/* dsn_status_blocks - read a message/delivery-status body: blocks of fields
  * separated by blank lines, the first per message, then one per recipient.
  * Failed recipients go to perm, delayed ones to temp; *any is set when a
  * recipient block was seen; *status and *diag come from the first
  * recipient that counts.  0, or -1 when the arena is full. */
 static int
-dsn_parse(const char *ds, struct arena *a, struct addrset *perm, struct addrset *temp,
+dsn_status_blocks(const char *ds, struct arena *a, struct addrset *perm, struct addrset *temp,
     int *any, const char **status, const char **diag)
 {
 	const char *p = ds, *end;
@@ -514,8 +514,8 @@ dsn_parse(const char *ds, struct arena *a, struct addrset *perm, struct addrset 
 	struct dsn_rcpt r;
 	int have = 0;
 
-	if (dslen > BOUNCE_MAX_DSN)
-		dslen = BOUNCE_MAX_DSN;
+	if (dslen > DSN_MAX_DSN)
+		dslen = DSN_MAX_DSN;
 	end = ds + dslen;
 	memset(&r, 0, sizeof(r));
 	*any = 0;
@@ -721,7 +721,7 @@ cmp_found(const void *x, const void *y)
 
 /* is_daemon - does the sender look like a mail system? */
 static int
-is_daemon(const struct bounce_input *in)
+is_daemon(const struct dsn_input *in)
 {
 	if (in->return_path && in->return_path[0] == '\0')
 		return 1;
@@ -743,7 +743,7 @@ static int
 exclude_headers(struct addrset *excl, const char *h)
 {
 	static const char *const names[] = { "from:", "sender:", "return-path:", "reply-to:" };
-	const char *p = h, *end = h + strnlen(h, BOUNCE_MAX_TEXT);
+	const char *p = h, *end = h + strnlen(h, DSN_MAX_TEXT);
 
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p)), *s;
@@ -829,12 +829,12 @@ find_smtp_line(const char *p, const char *end, size_t *len)
 	return NULL;
 }
 
-/* ---- bounce_parse -------------------------------------------------------------- */
+/* ---- dsn_parse -------------------------------------------------------------- */
 
-/* bounce_parse_input - the scanning, on plain parts (see the top of this file) */
+/* dsn_parse_input - the scanning, on plain parts (see the top of this file) */
 int
-bounce_parse_input(const struct bounce_input *in, struct arena *a,
-    struct bounce_report *out)
+dsn_parse_input(const struct dsn_input *in, struct arena *a,
+    struct dsn_report *out)
 {
 	struct addrset perm = { .a = a }, temp = { .a = a }, excl = { .a = a };
 	int report, daemon, subject_says, delay_subject, delay_text = 0, any_dsn = 0;
@@ -851,7 +851,7 @@ bounce_parse_input(const struct bounce_input *in, struct arena *a,
 
 	/* 1. the machine-readable part */
 	if (in->delivery_status) {
-		if (dsn_parse(in->delivery_status, a, &perm, &temp, &any_dsn, &status, &diag) < 0)
+		if (dsn_status_blocks(in->delivery_status, a, &perm, &temp, &any_dsn, &status, &diag) < 0)
 			return -1;
 		if (any_dsn) {
 			family = "rfc3464";
@@ -871,7 +871,7 @@ bounce_parse_input(const struct bounce_input *in, struct arena *a,
 	if (in->returned_headers && exclude_headers(&excl, in->returned_headers) < 0)
 		return -1;
 
-	tend = text + strnlen(text, BOUNCE_MAX_TEXT);
+	tend = text + strnlen(text, DSN_MAX_TEXT);
 	rend = text_region_end(text, tend);
 	subject_says = contains_any(in->subject, report_subjects, NELEM(report_subjects));
 	delay_subject = contains_any(in->subject, delay_subjects, NELEM(delay_subjects));
@@ -1017,11 +1017,11 @@ join_headers(const struct message *m, const char *name, struct arena *a)
 	return res;
 }
 
-/* bounce_parse - gather the parts of m that matter and scan them */
+/* dsn_parse - gather the parts of m that matter and scan them */
 int
-bounce_parse(const struct message *m, struct arena *a, struct bounce_report *out)
+dsn_parse(const struct message *m, struct arena *a, struct dsn_report *out)
 {
-	struct bounce_input in;
+	struct dsn_input in;
 	const char **excl;
 	size_t n = 0;
 
@@ -1050,6 +1050,6 @@ bounce_parse(const struct message *m, struct arena *a, struct bounce_report *out
 	}
 	in.exclude = excl;
 	in.nexclude = n;
-	return bounce_parse_input(&in, a, out);
+	return dsn_parse_input(&in, a, out);
 }
 

@@ -1,0 +1,69 @@
+/* fetch - one fetch cycle: the mailbox, through ingest, into the store
+ *
+ * fetch_run() ties three layers together, in this order, for every
+ * message above the stored high-water UID (store_imap.h):
+ *
+ *   1. imap_plan() lists the new UIDs and their sizes; they are fetched
+ *      in batches of at most FETCH_BATCH_MESSAGES messages and
+ *      FETCH_BATCH_BYTES bytes (an oversized message alone, partially);
+ *   2. each batch goes through ingest_batch.h in ONE transaction, the
+ *      high-water mark raised with each message inside it, so a message's
+ *      effects and the mark commit together; with prepare_threaded the
+ *      messages are parsed on a second thread (pipeline.h) while earlier
+ *      ones are stored;
+ *   3. only committed messages are marked per imap.after (imap_mark):
+ *      when a cycle has more than one batch, by a thread on a second
+ *      connection (imap_mover.h), so batch k is moved while batch k + 1 is
+ *      fetched and stored; fetch_run() waits for it and marks on its own
+ *      connection what the mover could not, so every cycle ends with its
+ *      committed messages marked.
+ *
+ * A crash loses nothing: an uncommitted message is fetched again (and
+ * ingest's Message-ID dedupe would make even a second pass harmless); a
+ * committed but unmarked one is found by imap_sweep() at the start of the
+ * next cycle.  When the mailbox's UIDVALIDITY differs from the stored one
+ * the mark is reset to 0 and the mailbox rescanned (logged).
+ */
+#ifndef BARAZA_FETCH_H
+#define BARAZA_FETCH_H
+
+#include <signal.h>
+
+#include "conf.h"
+#include "imap.h"
+#include "store.h"
+
+struct classifier;
+
+#define FETCH_BATCH_MESSAGES 500         /* messages per UID FETCH */
+#define FETCH_BATCH_BYTES (16u << 20)    /* bytes per UID FETCH (sum of sizes) */
+
+struct fetch_options {
+	unsigned batch_messages;  /* 1 .. FETCH_BATCH_MESSAGES; 0: the default */
+	int prepare_threaded;     /* parse on a second thread (pipeline.h) */
+	struct classifier *cl;    /* a classifier for c, or NULL (ingest.h) */
+};
+
+struct fetch_stats {
+	unsigned batches;     /* UID FETCH commands for message bodies */
+	unsigned fetched;     /* messages handed to ingest */
+	unsigned done;        /* messages committed */
+	unsigned deferred;    /* 1 when a temporary failure stopped the cycle */
+	unsigned marked;      /* messages marked per imap.after (incl. leftovers) */
+	int rescanned;        /* UIDVALIDITY changed: the mark was reset */
+};
+
+/* fetch_run - process every new message of im's mailbox once (see the top
+ * of this file) for list c (borrowed; it must outlive the call).  fo may
+ * be NULL for the defaults.  stop (may be NULL) is polled between
+ * messages: when it becomes non-zero what was stored is committed and
+ * marked, and IMAP_OK returned.  st (may be NULL) gets the figures.
+ * IMAP_OK (also when a temporary failure stopped the cycle: st->deferred
+ * says so; those messages stay in the mailbox for the next cycle), or
+ * IMAP_TEMP / IMAP_PERM with err; after those the connection is unusable:
+ * imap_close() it. */
+int fetch_run(struct imap *im, struct store *s, const struct conf *c,
+    const struct fetch_options *fo, const volatile sig_atomic_t *stop,
+    struct fetch_stats *st, char *err, size_t errlen);
+
+#endif
