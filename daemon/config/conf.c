@@ -35,6 +35,7 @@
 #include "address.h"
 #include "clock.h"
 #include "conf.h"
+#include "hex.h"
 #include "log.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -451,18 +452,6 @@ struct url_parts {
 	char *path;          /* owned, percent-decoded, without the leading '/' */
 };
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* parse_url - SCHEME://HOST[:PORT][/PATH] where SCHEME is plain or
  * tls_scheme; 0 and *u (release its strings), or -1 with prob */
 static int
@@ -551,7 +540,7 @@ parse_url(const char *v, const char *plain, const char *tls_scheme,
 				return -1;
 			}
 			if (*p == '%') {
-				if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0 ||
+				if ((hi = hex_value(p[1])) < 0 || (lo = hex_value(p[2])) < 0 ||
 				    (hi == 0 && lo < 0x20)) {
 					buf_release(&b);
 					snprintf(prob, problen, "'%s': bad %%-escape", v);

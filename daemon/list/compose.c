@@ -27,6 +27,7 @@
 
 #include "compose.h"
 #include "conf.h"
+#include "hex.h"
 #include "log.h"
 #include "template.h"
 #include "utf8.h"
@@ -248,17 +249,6 @@ b64_decode(struct buf *out, const char *p, size_t n)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* qp_decode - quoted-printable to bytes; line ends become LF */
 static void
 qp_decode(struct buf *out, const char *p, size_t n)
@@ -281,8 +271,8 @@ qp_decode(struct buf *out, const char *p, size_t n)
 				i = j;
 				continue;
 			}
-			if (i + 2 < n && (h = hexval((unsigned char)p[i + 1])) >= 0 &&
-			    (l = hexval((unsigned char)p[i + 2])) >= 0) {
+			if (i + 2 < n && (h = hex_value((unsigned char)p[i + 1])) >= 0 &&
+			    (l = hex_value((unsigned char)p[i + 2])) >= 0) {
 				buf_putc(out, h * 16 + l);
 				i += 2;
 				continue;
@@ -973,8 +963,8 @@ decode_2047(const char *s)
 					if (*c == '_')
 						buf_putc(&word, ' ');
 					else if (*c == '=' && c + 2 < end &&
-					    (h = hexval((unsigned char)c[1])) >= 0 &&
-					    (l = hexval((unsigned char)c[2])) >= 0) {
+					    (h = hex_value((unsigned char)c[1])) >= 0 &&
+					    (l = hex_value((unsigned char)c[2])) >= 0) {
 						buf_putc(&word, h * 16 + l);
 						c += 2;
 					} else

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "hex.h"
 
 /* 0..63 for the alphabet, 64 for '=', 65 for whitespace, 66 for others.
  * A table: this runs once per byte of every base64 part, attachments
@@ -188,18 +189,6 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 	return r;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 {
@@ -222,7 +211,7 @@ codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 			int h, l;
 
 			if (j + 1 < len &&
-			    (h = hexval(p[j])) >= 0 && (l = hexval(p[j + 1])) >= 0) {
+			    (h = hex_value(p[j])) >= 0 && (l = hex_value(p[j + 1])) >= 0) {
 				chunk[n++] = (unsigned char)(h * 16 + l);
 				i += 3;
 				continue;

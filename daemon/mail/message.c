@@ -34,6 +34,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "charset.h"
+#include "clock.h"
 #include "codec.h"
 #include "html2text.h"
 #include "message.h"
@@ -944,21 +945,6 @@ static const char *const months[12] = {
 	"jul", "aug", "sep", "oct", "nov", "dec",
 };
 
-/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date */
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
 /* parse_date - RFC 5322 date-time and the broken forms mail carries:
  * missing weekday or seconds, two-digit years, named zones, ISO 8601
  * "2020-11-20T10:00:00Z", trailing text.  0 when unparsable. */
@@ -1092,7 +1078,7 @@ parse_date(const char *s)
 		return 0;
 	if (ss == 60)
 		ss = 59;
-	return (time_t)(days_from_civil(year, (unsigned)mon + 1, (unsigned)day) * 86400 +
+	return (time_t)(clock_days_from_civil(year, mon + 1L, day) * 86400 +
 	    hh * 3600 + mi * 60 + ss - (long long)zone * 60);
 }
 

@@ -33,6 +33,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "hex.h"
 #include "imap.h"
 #include "log.h"
 #include "tls.h"
@@ -67,18 +68,6 @@ struct imap {
 };
 
 /* ---- URL and mailbox names ------------------------------------------- */
-
-/* hexval - value of one hex digit, or -1 */
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower((unsigned char)ch);
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
 
 /* url_parse - "imaps://host[:port][/mailbox]" into u; 0 or -1 with err */
 static int
@@ -154,8 +143,8 @@ url_parse(const char *url, struct imap_url *u, char *err, size_t errlen)
 		int ch = (unsigned char)path[i];
 
 		if (ch == '%') {
-			int hi = hexval(path[i + 1]);
-			int lo = hi < 0 ? -1 : hexval(path[i + 2]);
+			int hi = hex_value(path[i + 1]);
+			int lo = hi < 0 ? -1 : hex_value(path[i + 2]);
 
 			if (hi < 0 || lo < 0) {
 				snprintf(err, errlen, "[imap] url: bad %%-escape in "

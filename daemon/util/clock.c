@@ -9,9 +9,9 @@
 
 #include "clock.h"
 
-/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date */
-static long
-days_from_civil(long y, long m, long d)
+/* clock_days_from_civil - see clock.h */
+long
+clock_days_from_civil(long y, long m, long d)
 {
 	long era, yoe, doy, doe;
 
@@ -99,7 +99,7 @@ clock_parse_iso(const char *s, time_t *out)
 	p = s + n;
 	if (*p == 'Z' || *p == 'z') {
 		p++;
-		*out = (time_t)(days_from_civil(y, mo, d) * 86400L + h * 3600L +
+		*out = (time_t)(clock_days_from_civil(y, mo, d) * 86400L + h * 3600L +
 		    mi * 60L + sec);
 	} else if (*p == '+' || *p == '-') {
 		sign = *p == '-' ? -1 : 1;
@@ -111,7 +111,7 @@ clock_parse_iso(const char *s, time_t *out)
 		if (digits(p, 2, &om))
 			return -1;
 		p += 2;
-		*out = (time_t)(days_from_civil(y, mo, d) * 86400L + h * 3600L +
+		*out = (time_t)(clock_days_from_civil(y, mo, d) * 86400L + h * 3600L +
 		    mi * 60L + sec - sign * (oh * 3600L + om * 60L));
 	} else {
 		*out = clock_local(y, mo, d, h, mi) + sec;
@@ -217,7 +217,7 @@ clock_local_day(time_t t)
 	struct tm tm;
 
 	localtime_r(&t, &tm);
-	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
+	return clock_days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
 }
 
 const char *

@@ -41,6 +41,9 @@ char *clock_format_rfc5322(time_t t, char *out, size_t outlen);
 /* clock_format_duration - "42s", "12m 05s", "3h 07m", "2d 04h" (two units at
  * most; a negative span reads 0s) into out */
 const char *clock_format_duration(time_t secs, char *out, size_t outlen);
+/* clock_days_from_civil - days since 1970-01-01 of the proleptic Gregorian
+ * date y-m-d (m 1..12; d may run past the month's end) */
+long clock_days_from_civil(long y, long m, long d);
 /* clock_local_day - local calendar day number (days since 1970-01-01 local) */
 long clock_local_day(time_t t);
 
