@@ -1,4 +1,4 @@
-/* archive - the static web archive (SPEC section 8)
+/* archive - the static web archive
  *
  * archive.dir receives a site that any web server or file share can serve:
  *
@@ -34,11 +34,5 @@ int archive_build(struct store *s, const struct conf *c);
  * new posts, their sessions, sessions summarised or closed, the index and
  * the feeds); a first call builds everything.  Files written, or -1. */
 int archive_update(struct store *s, const struct conf *c);
-
-/* archive_mask_addresses - copy raw (len bytes) into out with every e-mail
- * address replaced by "hidden@hidden.invalid", except inside Message-ID,
- * In-Reply-To and References fields (they thread the mbox).  For tests. */
-struct buf;
-void archive_mask_addresses(struct buf *out, const char *raw, size_t len);
 
 #endif
