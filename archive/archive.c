@@ -86,14 +86,15 @@ archive_build(struct store *s, const struct conf *c)
 	    store_digest_sessions(s, 0, all_sessions_threads, &w) < 0)
 		w.failed = 1;
 	for (size_t i = 0; i <= c->nthemes; i++)
-		store_archive_threads(s, i < c->nthemes ? c->themes[i].slug : "general", 0,
-		    all_threads, &w);
+		if (store_archive_threads(s, i < c->nthemes ? c->themes[i].slug : "general", 0,
+		    all_threads, &w) < 0)
+			w.failed = 1;
 	global_pages(&w);
 	archive_write_finish(&w);
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)started);
 	if (!w.failed)
 		store_meta_set(s, "archive_built", stamp);
-	return w.failed ? -1 : w.written;
+	return w.failed || w.unbuilt ? -1 : w.written;
 }
 
 struct changed {
@@ -203,9 +204,11 @@ archive_update(struct store *s, const struct conf *c)
 	 * session; an idle cycle writes nothing. */
 	if (w.written > 0)
 		global_pages(&w);
+	/* A page too large to build is not tried again before its thread or
+	 * session changes: it would come out the same. */
 	snprintf(now, sizeof(now), "%lld", (long long)started);
 	if (!w.failed)
 		store_meta_set(s, "archive_built", now);
 	free(w.between);
-	return w.failed ? -1 : w.written;
+	return w.failed || w.unbuilt ? -1 : w.written;
 }

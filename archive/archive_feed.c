@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "archive_feed.h"
@@ -10,6 +11,7 @@
 #include "clock.h"
 #include "html.h"
 #include "store_archive.h"
+#include "xalloc.h"
 
 #define FEED_ENTRIES 30
 
@@ -53,8 +55,10 @@ feed_entry(void *arg, const struct archive_post *p)
 		const char *t;
 
 		buf_init(&tmp, ARCHIVE_PAGE_MAX);
-		t = archive_mask_shown(f->w->c, &tmp, p->new_text, &n);
-		html_escape(f->b, t, n);
+		if ((t = archive_mask_shown(f->w->c, &tmp, p->new_text, &n)) != NULL)
+			html_escape(f->b, t, n);
+		else
+			buf_fail(f->b);
 		buf_release(&tmp);
 	}
 	buf_puts(f->b, "</content></entry>\n");
@@ -65,15 +69,13 @@ feed_entry(void *arg, const struct archive_post *p)
 void
 archive_feed(struct archive_site *w, const char *theme, const char *title)
 {
-	struct buf b, base;
+	struct buf b;
 	struct feed_ctx f = { &b, w, w->c, NULL };
 	char when[32], rel[160];
+	char *base = w->c->archive.url ? xasprintf("%s/", w->c->archive.url) : xstrdup("");
 
 	buf_init(&b, ARCHIVE_PAGE_MAX);
-	buf_init(&base, 1024);
-	if (w->c->archive.url)
-		buf_printf(&base, "%s/", w->c->archive.url);
-	f.base = base.data;
+	f.base = base;
 	clock_format_iso(clock_now(), when, sizeof(when));
 	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>");
@@ -91,7 +93,7 @@ archive_feed(struct archive_site *w, const char *theme, const char *title)
 		w->failed = 1;
 	buf_puts(&b, "</feed>\n");
 	snprintf(rel, sizeof(rel), theme ? "feed-%s.atom" : "feed.atom", theme);
-	archive_write_file(w, rel, b.data, b.len);
+	archive_write_page(w, rel, &b);
 	buf_release(&b);
-	buf_release(&base);
+	free(base);
 }

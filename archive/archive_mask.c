@@ -97,6 +97,8 @@ archive_mask_shown(const struct conf *c, struct buf *tmp, const char *text, size
 		return text;
 	}
 	archive_mask_text(tmp, text, text + strlen(text));
+	if (buf_failed(tmp))
+		return NULL;
 	*len = tmp->len;
 	return tmp->data;
 }

@@ -15,7 +15,8 @@
 
 /* archive_mask_shown - the text as the archive may show it: text itself
  * when c does not hide addresses, else tmp's data (tmp is reset first),
- * valid until tmp changes; its length in *len */
+ * valid until tmp changes; its length in *len.  NULL when the copy with
+ * addresses hidden would pass tmp's cap. */
 const char *archive_mask_shown(const struct conf *c, struct buf *tmp, const char *text,
     size_t *len);
 /* archive_mask_text - append [p, end) to out with every address replaced */

@@ -10,6 +10,7 @@
 #include "archive_mask.h"
 #include "archive_mbox.h"
 #include "archive_page.h"
+#include "log.h"
 #include "store_archive.h"
 #include "xalloc.h"
 
@@ -27,6 +28,7 @@ struct mbox_ctx {
 	int hide;
 	struct buf out, masked;     /* reused from message to message */
 	struct mbox_sig *sig;       /* updated per message */
+	int too_big;                /* a message passed the cap of out */
 };
 
 /* mbox_message - one message in mboxrd form onto m->fp */
@@ -70,6 +72,10 @@ mbox_message(void *arg, const char *raw, size_t len, time_t received)
 		p = eol ? eol + 1 : end;
 	}
 	buf_putc(outp, '\n');
+	if (buf_failed(outp) || buf_failed(masked)) {
+		m->too_big = 1;
+		return -1;
+	}
 	n_written = fwrite(outp->data, 1, outp->len, m->fp);
 	return n_written == outp->len ? 0 : -1;
 }
@@ -174,6 +180,7 @@ archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 	m.fp = a.fp;
 	m.hide = g.hide;
 	m.sig = &g;
+	m.too_big = 0;
 	buf_init(&m.out, ARCHIVE_PAGE_MAX);
 	buf_init(&m.masked, ARCHIVE_PAGE_MAX);
 	if (ok)
@@ -181,6 +188,13 @@ archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 		    (time_t)g.last_received, g.last_id, mbox_message_id, &m) == 0;
 	buf_release(&m.out);
 	buf_release(&m.masked);
+	if (m.too_big) {
+		log_warnx("archive: %s not written: a message would be larger than %u MB"
+		    " in it", rel, ARCHIVE_PAGE_MAX >> 20);
+		archive_write_discard(&a);
+		w->unbuilt++;
+		return -1;
+	}
 	if (ok && fflush(a.fp) == 0)
 		g.size = (long long)ftello(a.fp);
 	else

@@ -56,6 +56,11 @@ search_row(void *arg, const struct archive_post *p)
 		sx->newest = p->received;
 		sx->newest_id = p->id;
 	}
+	if (text == NULL) {         /* the file is not written then */
+		buf_fail(b);
+		text = "";
+		n = 0;
+	}
 	localtime_r(&p->received, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
 	if (n > 240) {
@@ -231,7 +236,7 @@ search_json(struct archive_site *w)
 	}
 	store_archive_snapshot_end(w->s, snap);
 	snap = 0;
-	if (archive_write_file(w, "search.json", b.data, b.len) < 0)
+	if (archive_write_page(w, "search.json", &b) < 0)
 		sx.rows = 0;
 	if (sx.rows > 0 && after == 0)
 		v = xasprintf("%lld %lld %lld %lld %lld %lld %lld %lld %d %s",
@@ -264,7 +269,7 @@ archive_search_files(struct archive_site *w)
 	    "<script src=\"search.js\"></script>\n", w->c->list.local, w->c->list.tag_separator,
 	    w->c->list.domain, w->c->list.local, w->c->list.tag_separator, w->c->list.domain);
 	archive_page_end(&b, w->c);
-	archive_write_file(w, "search.html", b.data, b.len);
+	archive_write_page(w, "search.html", &b);
 	archive_write_file(w, "search.js", search_js, sizeof(search_js) - 1);
 	buf_release(&b);
 }

@@ -71,6 +71,8 @@ archive_session_page(void *arg, const struct digest_session *d)
 	html_escape_str(&b, d->theme_title);
 	buf_puts(&b, "</h1><p class=\"muted\">Session ");
 	html_escape_str(&b, range.data);
+	if (buf_failed(&range))
+		buf_fail(&b);
 	buf_printf(&b, " &middot; %s &middot; <a href=\"mailto:%s%s%s@%s\">post to this theme</a>"
 	    " &middot; <a href=\"%s/%lld.mbox\">download (mbox)</a></p>\n", d->state,
 	    w->c->list.local, w->c->list.tag_separator, d->theme, w->c->list.domain,
@@ -83,7 +85,10 @@ archive_session_page(void *arg, const struct digest_session *d)
 		buf_init(&tmp, ARCHIVE_PAGE_MAX);
 		t = archive_mask_shown(w->c, &tmp, d->summary_text, &n);
 		buf_puts(&b, "<h2 id=\"summary\">Summary</h2><div class=\"summary\"><div class=\"text\" dir=\"auto\">");
-		html_text(&b, t, n);
+		if (t != NULL)
+			html_text(&b, t, n);
+		else
+			buf_fail(&b);
 		buf_release(&tmp);
 		buf_puts(&b, "</div><p class=\"muted\">by ");
 		html_escape_str(&b, d->summary_author);
@@ -99,7 +104,7 @@ archive_session_page(void *arg, const struct digest_session *d)
 	}
 	archive_page_end(&b, w->c);
 	snprintf(rel, sizeof(rel), "session-%lld.html", (long long)d->id);
-	archive_write_file(w, rel, b.data, b.len);
+	archive_write_page(w, rel, &b);
 	buf_release(&b);
 	buf_release(&range);
 	archive_mbox_session(w, d->theme, d->id);
@@ -122,7 +127,7 @@ between_page(struct archive_site *w, const char *theme, const char *title)
 	threads_table(w, &b, theme, 0);
 	archive_page_end(&b, w->c);
 	snprintf(rel, sizeof(rel), "between-%s.html", theme);
-	archive_write_file(w, rel, b.data, b.len);
+	archive_write_page(w, rel, &b);
 	buf_release(&b);
 	archive_mbox_session(w, theme, 0);
 }
@@ -146,12 +151,15 @@ index_session(void *arg, const struct digest_session *d)
 
 	if (strcmp(d->theme, x->theme) != 0)
 		return 0;
-	store_archive_counts(x->w->s, d->id, &posts, &voices);
+	if (store_archive_counts(x->w->s, d->id, &posts, &voices) < 0)
+		x->w->failed = 1;
 	buf_init(&range, 256);
 	template_date_range(&range, d->opens, d->closes, x->w->c->list.language,
 	    x->w->c->list.language);
 	buf_printf(x->b, "<tr><td><a href=\"session-%lld.html\">", (long long)d->id);
 	html_escape_str(x->b, range.data);
+	if (buf_failed(&range))
+		buf_fail(x->b);
 	buf_printf(x->b, "</a>%s</td><td>%ld</td><td class=\"hide\">%ld</td><td>",
 	    open ? " <span class=\"open\">open now</span>" : "", posts, voices);
 	if (d->summary_post)
@@ -224,6 +232,6 @@ archive_session_index(struct archive_site *w)
 		    now);
 	index_theme(w, &b, w->c->nthemes, "general", "General discussion", now);
 	archive_page_end(&b, w->c);
-	archive_write_file(w, "index.html", b.data, b.len);
+	archive_write_page(w, "index.html", &b);
 	buf_release(&b);
 }

@@ -67,6 +67,16 @@ archive_write_close(struct archive_site *w, struct archive_file *a, int ok)
 	return rc;
 }
 
+/* archive_write_discard - close and remove the temporary file */
+void
+archive_write_discard(struct archive_file *a)
+{
+	fclose(a->fp);
+	unlink(a->tmp);
+	free(a->path);
+	free(a->tmp);
+}
+
 /* archive_write_file - dir/rel <- data, through rel.tmp and rename */
 int
 archive_write_file(struct archive_site *w, const char *rel, const char *data, size_t len)
@@ -76,6 +86,43 @@ archive_write_file(struct archive_site *w, const char *rel, const char *data, si
 	if (archive_write_open(w, rel, &a) < 0)
 		return -1;
 	return archive_write_close(w, &a, fwrite(data, 1, len, a.fp) == len);
+}
+
+/* unbuilt - the page in b cannot be built whole: say so; -1 */
+static int
+unbuilt(struct archive_site *w, const char *rel, const struct buf *b)
+{
+	log_warnx("archive: %s not written: it would be larger than %zu MB", rel,
+	    b->max >> 20);
+	w->unbuilt++;
+	return -1;
+}
+
+/* archive_write_page - a page, if it was built whole */
+int
+archive_write_page(struct archive_site *w, const char *rel, struct buf *b)
+{
+	if (buf_failed(b))
+		return unbuilt(w, rel, b);
+	return archive_write_file(w, rel, b->data, b->len);
+}
+
+/* archive_write_remove - unlink dir/rel */
+int
+archive_write_remove(struct archive_site *w, const char *rel)
+{
+	char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
+	int rc = 1;
+
+	if (unlink(path) < 0) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc < 0) {
+			log_warn("archive: %s", path);
+			w->failed = 1;
+		}
+	}
+	free(path);
+	return rc;
 }
 
 /* ---- thread pages written by another thread ------------------------- */
@@ -228,21 +275,21 @@ archive_write_finish(struct archive_site *w)
 	w->writer = NULL;
 }
 
-/* archive_write_queue - dir/rel <- b's data, by a writer thread when there is one
- * (b is then emptied: the data is handed over), else as archive_write_file.
- * rel must not name a subdirectory. */
+/* archive_write_queue - a page for the writer thread, else written here */
 int
 archive_write_queue(struct archive_site *w, const char *rel, struct buf *b)
 {
 	struct archive_writer *wr;
 	struct wjob *j;
 
+	if (buf_failed(b))
+		return unbuilt(w, rel, b);
 	if (!w->writer_tried) {
 		w->writer_tried = 1;
 		writer_start(w);
 	}
 	if ((wr = w->writer) == NULL || strchr(rel, '/') != NULL)
-		return archive_write_file(w, rel, b->data, b->len);
+		return archive_write_page(w, rel, b);
 	j = xcalloc(1, sizeof(*j));
 	j->path = xasprintf("%s/%s", w->c->archive.dir, rel);
 	j->data = buf_detach(b, &j->len);

@@ -25,6 +25,7 @@ struct archive_site {
 	const struct conf *c;       /* borrowed */
 	int written;                /* files written */
 	int failed;                 /* a file or a query failed */
+	int unbuilt;                /* pages too large to build (logged) */
 	struct archive_writer *writer;  /* owned; thread pages go through it */
 	int writer_tried;           /* started (or failed to) at the first page */
 	/* Which "between sessions" pages (and their mbox files) to write:
@@ -50,15 +51,25 @@ int archive_write_open(struct archive_site *w, const char *rel, struct archive_f
  * write succeeded (counted in w->written), else removed (logged,
  * w->failed set).  0 or -1 */
 int archive_write_close(struct archive_site *w, struct archive_file *a, int ok);
+/* archive_write_discard - give up a: its temporary file is removed, the
+ * old file left as it was, nothing logged */
+void archive_write_discard(struct archive_file *a);
 /* archive_write_file - dir/rel <- len bytes of data, through a temporary
  * file and a rename; 0 or -1 (logged, w->failed set) */
 int archive_write_file(struct archive_site *w, const char *rel, const char *data,
     size_t len);
-/* archive_write_queue - dir/rel <- b's data, by the writer thread when
- * there is one (b is then emptied: the data is handed over), else as
- * archive_write_file.  rel must not name a subdirectory.  0 or -1; a
- * queued page's outcome is in w after archive_write_finish. */
+/* archive_write_page - dir/rel <- b's data, as archive_write_file, unless
+ * an append to b failed: then the page cannot be built whole; it is
+ * logged by name, not written, and counted in w->unbuilt.  0 or -1 */
+int archive_write_page(struct archive_site *w, const char *rel, struct buf *b);
+/* archive_write_queue - archive_write_page, by the writer thread when
+ * there is one (b is then emptied: the data is handed over).  rel must
+ * not name a subdirectory.  0 or -1; a queued page's outcome is in w
+ * after archive_write_finish. */
 int archive_write_queue(struct archive_site *w, const char *rel, struct buf *b);
+/* archive_write_remove - remove dir/rel: 1 removed, 0 there was none, -1
+ * (logged, w->failed set) */
+int archive_write_remove(struct archive_site *w, const char *rel);
 /* archive_write_finish - wait until every queued page is written; their
  * count and any failure go into w.  Every build and update calls it
  * before it records what it wrote. */

@@ -6,8 +6,8 @@
  * take each in through ingest (fetch.h: committed in batches, then marked
  * per imap.after), then the due jobs run (sessions, kits, digests:
  * jobs_run_due), then deliver_run() delivers the outbox (posts and whatever
- * the jobs queued), then the archive is refreshed (refresh_archive, a hook
- * for later).  --once runs one cycle and exits.
+ * the jobs queued), then the archive pages that changed are rewritten
+ * (refresh_archive: archive.h).  --once runs one cycle and exits.
  *
  * The loop.  After a cycle the daemon waits for news: with IMAP IDLE when
  * the server has it and [imap] idle = yes (Dovecot announces a new message
@@ -401,15 +401,16 @@ run_due_jobs(struct daemon *d)
 }
 
 /* refresh_archive - rewrite the archive pages that changed (archive.h);
- * a failure is logged and retried next cycle, it never stops the daemon */
+ * a failure is logged (the pages by name) and never stops the daemon */
 static int
 refresh_archive(struct daemon *d)
 {
 	int n = archive_update(d->store, d->conf);
 
 	if (n < 0) {
-		/* Mail matters more than pages: log, carry on, retry. */
-		log_warnx("archive: update of %s failed; retried next cycle",
+		/* Mail matters more than pages: log, carry on; what could not
+		 * be written is tried again next cycle. */
+		log_warnx("archive: update of %s incomplete (see above)",
 		    d->conf->archive.dir);
 		return 0;
 	}

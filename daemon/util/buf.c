@@ -140,6 +140,14 @@ buf_failed(const struct buf *b)
 	return b->failed;
 }
 
+/* buf_fail - the buffer lacks a piece: fail it */
+int
+buf_fail(struct buf *b)
+{
+	b->failed = 1;
+	return -1;
+}
+
 /* buf_room - bytes that may still be appended */
 size_t
 buf_room(const struct buf *b)

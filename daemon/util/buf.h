@@ -51,6 +51,9 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((forma
 /* buf_failed - 1 when an append failed since buf_init, buf_reset or
  * buf_release: the content is then incomplete; else 0 */
 int buf_failed(const struct buf *b);
+/* buf_fail - mark b failed, as a refused append does: for a writer whose
+ * piece could not be made (built in another buffer that failed).  -1 */
+int buf_fail(struct buf *b);
 /* buf_room - how many more bytes an append may add (0 once failed) */
 size_t buf_room(const struct buf *b);
 /* buf_detach - hand the data to the caller (owned, NUL-terminated) and

@@ -156,6 +156,23 @@ Test(buf, detach_leaves_an_empty_working_buffer)
 	buf_release(&b);
 }
 
+Test(buf, fail_marks_a_piece_missing)
+{
+	struct buf b, piece;
+
+	buf_init(&b, 100);
+	buf_init(&piece, 4);
+	buf_puts(&b, "page: ");
+	buf_puts(&piece, "too long");
+	if (buf_failed(&piece))
+		cr_expect_eq(buf_fail(&b), -1);
+	cr_expect_eq(buf_failed(&b), 1, "the page lacks the piece");
+	cr_expect_eq(buf_puts(&b, "more"), -1, "and refuses more, as after a refused append");
+	cr_expect_str_eq(b.data, "page: ");
+	buf_release(&piece);
+	buf_release(&b);
+}
+
 /* buf_room is how a caller keeps what fits (a text cut at its cap)
  * without making the buffer fail. */
 Test(buf, room_lets_a_caller_fill_to_the_cap)
