@@ -612,9 +612,17 @@ Test(archive, a_post_past_the_page_cap_fails_the_build, .timeout = 120)
 	cr_assert_eq(store_exec(store, "UPDATE posts SET"
 	    " new_text = replace(hex(zeroblob(17000000)), '00', '<')"
 	    " WHERE message_id = 'reply@example.com'"), 0);
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
 	cr_expect_eq(archive_build(store, conf), -1, "the build must fail");
 	snprintf(path, sizeof(path), "%s/archive/thread-1.html", dir);
 	cr_expect_neq(access(path, F_OK), 0, "a page of thread 1 was written");
 	snprintf(path, sizeof(path), "%s/archive/index.html", dir);
 	cr_expect_eq(access(path, F_OK), 0, "the other pages must be written");
+	/* An update does not try it again before the thread changes: it
+	 * would come out the same. */
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	cr_expect_eq(archive_update(store, conf), 0, "nothing changed: nothing to write");
+	reply("later", "root@example.org");
+	setenv("BARAZA_NOW", "2020-11-21T11:00:00Z", 1);
+	cr_expect_eq(archive_update(store, conf), -1, "the thread changed: tried, and failed");
 }
