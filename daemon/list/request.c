@@ -57,6 +57,18 @@ member_lang(const struct req *r)
 	    r->member.language : r->c->list.language;
 }
 
+/* results_ok - were the reply's results built whole?  Else logged: the
+ * reply is not sent with a piece missing */
+static int
+results_ok(struct req *r)
+{
+	if (!buf_failed(&r->results))
+		return 1;
+	log_warnx("reply to %s not sent: it would be larger than %u KB", r->sender,
+	    REQUEST_TEXT_MAX >> 10);
+	return 0;
+}
+
 /* say - append the strings.txt text of key, expanded, to results */
 static void
 say(struct req *r, const char *cmdline, const char *key,
@@ -542,6 +554,8 @@ handle_commands(struct req *r)
 	 * confirmation request alone. */
 	if (r->confirmations && list.n == 1 && strcmp(what, "request") != 0)
 		return 0;
+	if (!results_ok(r))
+		return 0;
 	if (r->want_help)
 		help = help_text(r->c, r->lang);
 	{
@@ -681,6 +695,8 @@ handle_confirm(struct req *r)
 		if (once <= 0)
 			return once;
 		say(r, NULL, t.used ? "res_already_done" : "res_expired", NULL, 0);
+		if (!results_ok(r))
+			return 0;
 		{
 			struct template_var vars[] = {
 				{ "list", r->c->list.name }, { "results", r->results.data },
@@ -920,7 +936,10 @@ build_summary(void *arg, const char *lang, struct buf *out)
 		mime_qp_encode(out, body.data, body.len);
 		free(id);
 		free(from_name);
-		rc = out->len >= out->max ? -1 : 0;
+		rc = buf_failed(out) || buf_failed(&subject) || buf_failed(&range) ? -1 : 0;
+		if (rc < 0)
+			log_warnx("summary of session %lld: the mail would be larger than %zu MB",
+			    (long long)sm->js->id, out->max >> 20);
 	}
 	buf_release(&body);
 	buf_release(&range);
