@@ -51,6 +51,7 @@
 #include "classify.h"
 #include "clock.h"
 #include "log.h"
+#include "subject.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -75,69 +76,6 @@ struct classifier {
 	struct classify_session *sessions;      /* owned: the config's windows */
 	size_t nsessions;
 };
-
-/* ---- case folding -------------------------------------------------- */
-
-/* fold_cp - the lower-case code point of cp within the ranges we fold;
- * every mapping keeps the UTF-8 length */
-static uint32_t
-fold_cp(uint32_t cp)
-{
-	if (cp >= 'A' && cp <= 'Z')
-		return cp + 32;
-	if (cp < 0xc0)
-		return cp;
-	if (cp <= 0xde && cp != 0xd7)
-		return cp + 0x20;
-	if (cp >= 0x100 && cp <= 0x137)
-		return cp | 1;
-	if (cp >= 0x139 && cp <= 0x148)
-		return (cp & 1) ? cp + 1 : cp;
-	if (cp >= 0x14a && cp <= 0x177)
-		return cp | 1;
-	if (cp == 0x178)
-		return 0xff;
-	if (cp >= 0x179 && cp <= 0x17e)
-		return (cp & 1) ? cp + 1 : cp;
-	if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2)
-		return cp + 0x20;
-	if (cp >= 0x410 && cp <= 0x42f)
-		return cp + 0x20;
-	if (cp >= 0x400 && cp <= 0x40f)
-		return cp + 0x50;
-	return cp;
-}
-
-/* classify_fold - see classify.h */
-char *
-classify_fold(const char *s, size_t n, char *out, size_t outlen)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0, len;
-	uint32_t cp;
-
-	if (outlen == 0)
-		return out;
-	while (i < n && p[i]) {
-		len = utf8_decode(p + i, n - i, &cp);
-		if (len == 0) {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = (char)p[i++];
-			continue;
-		}
-		if (o + len >= outlen)
-			break;
-		if (len == 1)
-			out[o] = (char)fold_cp(cp);
-		else
-			utf8_encode(fold_cp(cp), out + o);
-		o += len;
-		i += len;
-	}
-	out[o] = '\0';
-	return out;
-}
 
 static int
 is_space(int ch)
@@ -164,7 +102,7 @@ eq_words(const char *a, size_t an, const char *b)
 
 	if (an >= sizeof(fa))
 		return 0;
-	classify_fold(a, an, fa, sizeof(fa));
+	utf8_fold(a, an, fa, sizeof(fa));
 	p = fa;
 	q = b;
 	while (is_space((unsigned char)*p))
@@ -245,12 +183,12 @@ theme_tag(const struct conf *c, const char *s, size_t n)
 		const struct conf_theme *t = &c->themes[i];
 
 		if (t->slug) {
-			classify_fold(t->slug, strlen(t->slug), ft, sizeof(ft));
+			utf8_fold(t->slug, strlen(t->slug), ft, sizeof(ft));
 			if (eq_words(s, n, ft))
 				return t->slug;
 		}
 		if (t->title && *t->title) {
-			classify_fold(t->title, strlen(t->title), ft, sizeof(ft));
+			utf8_fold(t->title, strlen(t->title), ft, sizeof(ft));
 			if (eq_words(s, n, ft))
 				return t->slug;
 		}
@@ -288,7 +226,7 @@ is_list_prefix_at(const struct conf *c, const char *folded_s, size_t *len)
 	n = strlen(c->list.subject_prefix);
 	if (n == 0 || n >= sizeof(fp))
 		return 0;
-	classify_fold(c->list.subject_prefix, n, fp, sizeof(fp));
+	utf8_fold(c->list.subject_prefix, n, fp, sizeof(fp));
 	n = strlen(fp);
 	if (strncmp(folded_s, fp, n) != 0)
 		return 0;
@@ -296,110 +234,38 @@ is_list_prefix_at(const struct conf *c, const char *folded_s, size_t *len)
 	return 1;
 }
 
-/* ---- reply markers --------------------------------------------------- */
-
-static const struct {
-	const char *word;       /* folded */
-	int reply;              /* 1 reply, 0 forward */
-} markers[] = {
-	{ "re", 1 }, { "aw", 1 }, { "sv", 1 }, { "vs", 1 }, { "antw", 1 },
-	{ "antwort", 1 }, { "réf", 1 }, { "ref", 1 }, { "rif", 1 }, { "r", 1 },
-	{ "odp", 1 }, { "ynt", 1 }, { "vá", 1 }, { "atb", 1 }, { "απ", 1 },
-	{ "回复", 1 }, { "答复", 1 }, { "回覆", 1 }, { "返信", 1 },
-	{ "fwd", 0 }, { "fw", 0 }, { "tr", 0 }, { "wg", 0 }, { "rv", 0 },
-	{ "enc", 0 }, { "doorst", 0 }, { "vb", 0 }, { "vl", 0 }, { "pd", 0 },
-	{ "trs", 0 }, { "πρθ", 0 }, { "转发", 0 }, { "轉寄", 0 }, { "転送", 0 },
-};
-
-/* marker_at - length of the reply/forward marker opening folded f (with
- * its counter, colon and the spaces after it), 0 if none; *reply set */
+/* strip - the offset past the leading reply markers, list prefixes and
+ * known tags of subject, in any order; *had_prefix (may be NULL) set when
+ * the list prefix was among them */
 static size_t
-marker_at(const char *f, int *reply)
-{
-	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
-		size_t n = strlen(markers[i].word);
-		const char *p = f + n;
-
-		if (strncmp(f, markers[i].word, n) != 0)
-			continue;
-		if (*p == '.')
-			p++;
-		/* counters: Re[2]: Re(2): Re^2: Re*2: */
-		if (*p == '[' || *p == '(') {
-			const char *q = p + 1;
-			char close = *p == '[' ? ']' : ')';
-
-			while (*q >= '0' && *q <= '9')
-				q++;
-			if (q > p + 1 && *q == close)
-				p = q + 1;
-		} else if (*p == '^' || *p == '*') {
-			const char *q = p + 1;
-
-			while (*q >= '0' && *q <= '9')
-				q++;
-			if (q > p + 1)
-				p = q;
-		}
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == ':')
-			p++;
-		else if (strncmp(p, "\xef\xbc\x9a", 3) == 0)   /* fullwidth colon */
-			p += 3;
-		else
-			continue;
-		while (is_space((unsigned char)*p))
-			p++;
-		if (reply)
-			*reply = markers[i].reply;
-		return (size_t)(p - f);
-	}
-	return 0;
-}
-
-/* strip - the offset past the leading markers (and, when c is given and
- * the flags say so, list prefix and known tags) of subject; *was_reply
- * set when the first marker is a reply; *had_prefix when the list prefix
- * was among them */
-static size_t
-strip(const struct conf *c, const char *subject, int prefixes, int tags,
-    int *was_reply, int *had_prefix)
+strip(const struct conf *c, const char *subject, int *had_prefix)
 {
 	char f[SUBJECT_FOLD_MAX];
 	size_t off = 0, n, clen;
 	const char *cs, *after;
-	int reply, first = 1;
 
-	if (was_reply)
-		*was_reply = 0;
 	if (had_prefix)
 		*had_prefix = 0;
 	if (subject == NULL)
 		return 0;
-	classify_fold(subject, strlen(subject), f, sizeof(f));
+	utf8_fold(subject, strlen(subject), f, sizeof(f));
 	for (;;) {
 		while (is_space((unsigned char)f[off]))
 			off++;
 		if (f[off] == '\0')
 			break;
-		if ((n = marker_at(f + off, &reply)) != 0) {
-			if (first && was_reply)
-				*was_reply = reply;
-			first = 0;
+		if ((n = subject_marker(f + off, NULL)) != 0) {
 			off += n;
 			continue;
 		}
-		if (prefixes && is_list_prefix_at(c, f + off, &n)) {
+		if (is_list_prefix_at(c, f + off, &n)) {
 			if (had_prefix)
 				*had_prefix = 1;
-			first = 0;
 			off += n;
 			continue;
 		}
-		if (tags && bracket(f + off, &cs, &clen, &after) &&
+		if (bracket(f + off, &cs, &clen, &after) &&
 		    (theme_tag(c, cs, clen) || kind_tag(cs, clen) >= 0)) {
-			first = 0;
 			off = (size_t)(after - f);
 			continue;
 		}
@@ -408,32 +274,13 @@ strip(const struct conf *c, const char *subject, int prefixes, int tags,
 	return off;
 }
 
-/* classify_skip_reply - see classify.h */
-const char *
-classify_skip_reply(const char *subject)
-{
-	if (subject == NULL)
-		return "";
-	return subject + strip(NULL, subject, 0, 0, NULL, NULL);
-}
-
-/* classify_is_reply_subject - see classify.h */
-int
-classify_is_reply_subject(const char *subject)
-{
-	int reply;
-
-	strip(NULL, subject, 0, 0, &reply, NULL);
-	return reply;
-}
-
 /* classify_strip_prefix - see classify.h */
 const char *
 classify_strip_prefix(const struct conf *c, const char *subject)
 {
 	if (subject == NULL)
 		return "";
-	return subject + strip(c, subject, 1, 1, NULL, NULL);
+	return subject + strip(c, subject, NULL);
 }
 
 /* classify_has_list_prefix - see classify.h */
@@ -442,7 +289,7 @@ classify_has_list_prefix(const struct conf *c, const char *subject)
 {
 	int had;
 
-	strip(c, subject, 1, 1, NULL, &had);
+	strip(c, subject, &had);
 	return had;
 }
 
@@ -456,7 +303,7 @@ classify_normalize_subject(const struct conf *c, const char *subject)
 	size_t o = 0, len;
 	int space = 0;
 
-	classify_fold(s, strlen(s), f, sizeof(f));
+	utf8_fold(s, strlen(s), f, sizeof(f));
 	for (const char *p = f; *p; p += len) {
 		len = 1;
 		if (is_space((unsigned char)*p)) {
@@ -761,7 +608,7 @@ classify_theme(struct classifier *cl, const struct message *m,
 		}
 		skip_prefix = 0;
 		if (c && c->list.subject_prefix && *c->list.subject_prefix) {
-			classify_fold(p, (size_t)(after - p), fp, sizeof(fp));
+			utf8_fold(p, (size_t)(after - p), fp, sizeof(fp));
 			skip_prefix = is_list_prefix_at(c, fp, &n) &&
 			    n == (size_t)(after - p);
 		}
@@ -905,7 +752,7 @@ greeting_line(const char *line, size_t n)
 		return 0;
 	if (strchr(",:!", line[n - 1]))
 		return 1;
-	classify_fold(line, n, f, sizeof(f));
+	utf8_fold(line, n, f, sizeof(f));
 	for (size_t i = 0; i < sizeof(hello) / sizeof(hello[0]); i++)
 		if (strncmp(f, hello[i], strlen(hello[i])) == 0)
 			return 1;
@@ -1003,7 +850,7 @@ question_in(const char *s, const char *e, const char **why)
 	while (s < e && is_space((unsigned char)*s))
 		s++;
 	n = (size_t)(e - s) < sizeof(f) - 1 ? (size_t)(e - s) : sizeof(f) - 1;
-	classify_fold(s, n, f, sizeof(f));
+	utf8_fold(s, n, f, sizeof(f));
 	if (first_end != NULL) {
 		/* the first sentence ends in '.' or '!': a statement */
 		return 0;
@@ -1099,7 +946,7 @@ classify_kind(const struct conf *c, const struct message *m,
 		    "a reply (References is set)");
 		return;
 	}
-	if (classify_is_reply_subject(subject)) {
+	if (subject_is_reply(subject)) {
 		snprintf(out->kind_why, sizeof(out->kind_why),
 		    "a reply (the subject starts with a reply marker)");
 		return;

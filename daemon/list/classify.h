@@ -157,14 +157,6 @@ const char *classify_kind_name(enum classify_kind k);
 
 /* ---- subjects ------------------------------------------------------- */
 
-/* classify_skip_reply - past every leading reply/forward marker ("Re:",
- * "RE :", "Fwd:", "Fw:", "TR:", "AW:", "WG:", "SV:", "VS:", "Antw:",
- * "RV:", "Réf. :", "Re[2]:", "回复:" ...) and the spaces around them.
- * Returns a pointer into subject (borrowed). */
-const char *classify_skip_reply(const char *subject);
-/* classify_is_reply_subject - 1 when subject opens with a reply marker
- * (not a forward: "Fwd:" is not a reply) */
-int classify_is_reply_subject(const char *subject);
 /* classify_strip_prefix - past every leading reply/forward marker, the
  * list's subject_prefix and known subject tags (themes' [slug]/[title],
  * kind tags), in any order and repeated: "Re: AW: [CoP] Re: Fwd: x" -> "x".
@@ -177,13 +169,8 @@ const char *classify_strip_prefix(const struct conf *c, const char *subject);
 int classify_has_list_prefix(const struct conf *c, const char *subject);
 /* classify_normalize_subject - the subject used for the thread fallback:
  * classify_strip_prefix(), whitespace runs collapsed to one space and
- * trimmed, case-folded (classify_fold).  Owned string, never NULL; "" when
+ * trimmed, case-folded (utf8_fold).  Owned string, never NULL; "" when
  * nothing is left (do not thread on ""); at most 1000 bytes. */
 char *classify_normalize_subject(const struct conf *c, const char *subject);
-
-/* classify_fold - lower-case UTF-8 (ASCII, Latin-1, Latin Extended-A,
- * Greek, Cyrillic) of n bytes of s into out (outlen bytes with the NUL,
- * cut at a character boundary).  Invalid bytes are copied.  Returns out. */
-char *classify_fold(const char *s, size_t n, char *out, size_t outlen);
 
 #endif

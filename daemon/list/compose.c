@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "hex.h"
 #include "log.h"
+#include "subject.h"
 #include "template.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -574,46 +575,11 @@ compose_mailbox(struct buf *out, size_t *col, const char *phrase,
 
 /* ---- subject prefix ------------------------------------------------------ */
 
-/* reply_marker - length of a reply/forward marker at s ("Re:", "AW:",
- * "RE :", "Re[2]:", "Fwd:"), or 0 */
-static size_t
-reply_marker(const char *s)
-{
-	static const char *const words[] = {
-		"re", "aw", "sv", "vs", "antw", "odp", "res", "rif", "r",
-		"fwd", "fw", "tr", "wg", "rv", "enc", NULL,
-	};
-
-	for (size_t w = 0; words[w]; w++) {
-		size_t n = strlen(words[w]), i;
-
-		if (strncasecmp(s, words[w], n) != 0)
-			continue;
-		i = n;
-		if (s[i] == '[' || s[i] == '(') {
-			char close = s[i] == '[' ? ']' : ')';
-
-			i++;
-			while (isdigit((unsigned char)s[i]))
-				i++;
-			if (s[i] != close)
-				continue;
-			i++;
-		}
-		if (s[i] == ' ' && s[i + 1] == ':')    /* French "RE :" */
-			i++;
-		if (s[i] != ':')
-			continue;
-		return i + 1;
-	}
-	return 0;
-}
-
 char *
 compose_subject(const char *prefix, const char *subject)
 {
 	char *s = compose_clean(subject ? subject : "", COMPOSE_SUBJECT_MAX);
-	char *pre = compose_clean(prefix ? prefix : "", 200);
+	char *pre = compose_clean(prefix ? prefix : "", 200), *folded;
 	size_t plen = strlen(pre);
 	struct buf markers, out;
 	const char *p = s;
@@ -626,6 +592,9 @@ compose_subject(const char *prefix, const char *subject)
 		}
 		return s;
 	}
+	/* the markers are found in a folded copy (same offsets) */
+	folded = xmalloc(strlen(s) + 1);
+	utf8_fold(s, strlen(s), folded, strlen(s) + 1);
 	buf_init(&markers, BUF_NOLIMIT);
 	buf_init(&out, BUF_NOLIMIT);
 	for (;;) {
@@ -637,14 +606,20 @@ compose_subject(const char *prefix, const char *subject)
 			p += plen;
 			continue;
 		}
-		if ((m = reply_marker(p)) > 0) {
-			buf_append(&markers, p, m);
+		if ((m = subject_marker(folded + (p - s), NULL)) > 0) {
+			size_t k = m;
+
+			/* the marker as written, without the blanks after it */
+			while (k > 0 && p[k - 1] == ' ')
+				k--;
+			buf_append(&markers, p, k);
 			buf_putc(&markers, ' ');
 			p += m;
 			continue;
 		}
 		break;
 	}
+	free(folded);
 	buf_append(&out, markers.data, markers.len);
 	buf_puts(&out, pre);
 	buf_putc(&out, ' ');

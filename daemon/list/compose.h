@@ -108,9 +108,10 @@ void compose_free(struct compose **cpp);
 /* ---- helpers, public for the relay's other mail and for tests ---------- */
 
 /* compose_subject - the subject with the list prefix added once: reply
- * markers (Re:, AW:, SV:, RE :, Fwd: ...) stay in front, earlier copies of
- * the prefix among them are removed; "(no subject)" when empty.  An empty
- * prefix leaves the subject as it is.  Returns a fresh string (owned). */
+ * and forward markers (Re:, AW:, SV:, RE :, Fwd:, 回复: ...: those of
+ * subject.h) stay in front as written, earlier copies of the prefix among
+ * them are removed; "(no subject)" when empty.  An empty prefix leaves the
+ * subject as it is.  Returns a fresh string (owned). */
 char *compose_subject(const char *prefix, const char *subject);
 
 /* compose_header_text - append "Name: value\r\n" for an unstructured value

@@ -146,3 +146,64 @@ utf8_columns(const char *s)
 	}
 	return cols;
 }
+
+/* fold_cp - the lower-case code point of cp within the ranges we fold;
+ * every mapping keeps the UTF-8 length */
+static uint32_t
+fold_cp(uint32_t cp)
+{
+	if (cp >= 'A' && cp <= 'Z')
+		return cp + 32;
+	if (cp < 0xc0)
+		return cp;
+	if (cp <= 0xde && cp != 0xd7)
+		return cp + 0x20;
+	if (cp >= 0x100 && cp <= 0x137)
+		return cp | 1;
+	if (cp >= 0x139 && cp <= 0x148)
+		return (cp & 1) ? cp + 1 : cp;
+	if (cp >= 0x14a && cp <= 0x177)
+		return cp | 1;
+	if (cp == 0x178)
+		return 0xff;
+	if (cp >= 0x179 && cp <= 0x17e)
+		return (cp & 1) ? cp + 1 : cp;
+	if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2)
+		return cp + 0x20;
+	if (cp >= 0x410 && cp <= 0x42f)
+		return cp + 0x20;
+	if (cp >= 0x400 && cp <= 0x40f)
+		return cp + 0x50;
+	return cp;
+}
+
+/* utf8_fold - see utf8.h */
+char *
+utf8_fold(const char *s, size_t n, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, len;
+	uint32_t cp;
+
+	if (outlen == 0)
+		return out;
+	while (i < n && p[i]) {
+		len = utf8_decode(p + i, n - i, &cp);
+		if (len == 0) {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		if (o + len >= outlen)
+			break;
+		if (len == 1)
+			out[o] = (char)fold_cp(cp);
+		else
+			utf8_encode(fold_cp(cp), out + o);
+		o += len;
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
+}

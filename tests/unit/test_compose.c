@@ -272,6 +272,13 @@ static const struct subject_case subject_cases[] = {
 	{ "", "Re: anything", "Re: anything" },
 	{ "", "", "(no subject)" },
 	{ "[CoP]", "line\r\nBcc: evil@example.com", "[CoP] line Bcc: evil@example.com" },
+	/* the markers of subject.h, which the relay once knew only in part */
+	{ "[CoP]", "\xe5\x9b\x9e\xe5\xa4\x8d: [CoP] \xe8\xb5\x84\xe9\x87\x91",
+	  "\xe5\x9b\x9e\xe5\xa4\x8d: [CoP] \xe8\xb5\x84\xe9\x87\x91" },
+	{ "[CoP]", "Antwort: Frage", "Antwort: [CoP] Frage" },
+	{ "[CoP]", "R\xc3\xa9" "f. : [CoP] budget", "R\xc3\xa9" "f. : [CoP] budget" },
+	{ "[CoP]", "Re^2: x", "Re^2: [CoP] x" },
+	{ "[CoP]", "TR:  Re:   [CoP] x", "TR: Re: [CoP] x" },
 };
 
 Test(compose, subject_prefix)
