@@ -1,5 +1,4 @@
 /* classify - theme, session and kind of a post; subject normalisation
- * (SPEC section 5)
  *
  * Pure functions over a parsed message and the configuration: no database.
  * What only the database knows (the theme of the thread a reply joins, the
@@ -127,7 +126,7 @@ void classify_message(struct classifier *cl, const struct message *m,
 void classify_keywords(struct classifier *cl, const struct message *m,
     struct classify_keywords *out);
 
-/* classify_theme - only the theme rules (and session) of SPEC section 5 */
+/* classify_theme - only the theme rules (and the session) */
 void classify_theme(struct classifier *cl, const struct message *m,
     const struct classify_input *in, struct classify_result *out);
 /* classify_kind - only the kind rules; c may be NULL */
@@ -143,12 +142,6 @@ const struct classify_session *classify_session_at(
  * windows (valid as long as cl); *n gets the count */
 const struct classify_session *classify_config_sessions(
     const struct classifier *cl, size_t *n);
-
-/* classify_is_question - 1 when the first paragraph of text (after a
- * greeting line) asks something: a sentence ending in '?', a Spanish
- * "¿...?", or a first sentence opening with a question word (en/fr/es/pt) that
- * does not end in '.' or '!' */
-int classify_is_question(const char *text);
 
 /* Names for output: "tag", "subject", "thread", "keywords", "session",
  * "default"; "idea", "question", "resource", "feedback" */

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "message.h"
+#include "question.h"
 #include "route.h"
 #include "subject.h"
 #include "utf8.h"
@@ -863,10 +864,10 @@ Test(classify, is_question)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		cr_expect_eq(classify_is_question(cases[i].text), cases[i].want,
+		cr_expect_eq(question_asked(cases[i].text, NULL), cases[i].want,
 		    "'%s': got %d, want %d", cases[i].text, !cases[i].want,
 		    cases[i].want);
-	cr_expect_eq(classify_is_question(NULL), 0);
+	cr_expect_eq(question_asked(NULL, NULL), 0);
 }
 
 /* ---- subjects ------------------------------------------------------------- */
