@@ -45,4 +45,13 @@ const char *addr_domain(const char *addr);
  * most ADDR_MAX bytes, no spaces, controls or angle brackets */
 int addr_envelope_ok(const char *a);
 
+/* addr_find - the next thing shaped like local@domain.tld in the prose
+ * [p, end) (a delivery report's text): a local part of atext (and 8-bit)
+ * bytes, at most 64, a domain of letters, digits, dots and hyphens whose
+ * last label is two or more letters.  Sets *start and *len (into p's
+ * bytes) and returns the position after it, or NULL when none is left.
+ * Nothing is checked beyond the shape: the caller decides what it means. */
+const char *addr_find(const char *p, const char *end, const char **start,
+    size_t *len);
+
 #endif
