@@ -45,6 +45,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "addrlist.h"
+#include "mime_walk.h"
 #include "quote.h"
 
 struct arena;
@@ -65,17 +67,6 @@ void message_default_limits(struct msg_limits *lim);
 struct msg_header {
 	const char *name;     /* as written, e.g. "Subject" */
 	const char *value;    /* unfolded, raw (not decoded), trimmed */
-};
-
-struct msg_address {
-	const char *name;     /* decoded display name, or NULL */
-	const char *address;  /* "local@domain", domain lower-cased; NULL if unparsable */
-};
-
-struct msg_attachment {
-	const char *name;     /* decoded file name (never used as a path), or NULL */
-	const char *type;     /* "application/pdf", lower-case */
-	size_t bytes;         /* decoded size */
 };
 
 
