@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "hex.h"
 #include "log.h"
+#include "mime_out.h"
 #include "subject.h"
 #include "template.h"
 #include "utf8.h"
@@ -40,7 +41,6 @@
 #define COMPOSE_NAME_MAX 200            /* bytes of a display name kept */
 #define COMPOSE_FOOTER_LANGS 8
 #define FOOTER_MARK "\001UNSUB\001"     /* where the unsubscribe address goes */
-#define FOLD 78
 
 enum body_enc { ENC_8BIT, ENC_QP, ENC_BASE64 };
 
@@ -84,21 +84,6 @@ is_ascii(const char *s, size_t n)
 	return 1;
 }
 
-/* addr_safe - an address that can go into <...> without harm */
-static int
-addr_safe(const char *a)
-{
-	const char *at;
-
-	if (a == NULL || *a == '\0' || strlen(a) > 254)
-		return 0;
-	for (const char *p = a; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr("<>()[]\\,;:\"", *p))
-			return 0;
-	at = strrchr(a, '@');
-	return at && at != a && at[1] != '\0';
-}
-
 /* token_safe - a token or slug fit for an address or header */
 static int
 token_safe(const char *t, size_t max)
@@ -111,52 +96,6 @@ token_safe(const char *t, size_t max)
 		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
 			return 0;
 	return n <= max;
-}
-
-char *
-compose_clean(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0, i = 0;
-	char *out = xmalloc(n + 1), *o = out;
-	int space = 1;          /* drop leading spaces */
-
-	while (i < n && (size_t)(o - out) < max) {
-		unsigned char c = (unsigned char)s[i];
-		uint32_t cp;
-		size_t l;
-
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			if (!space)
-				*o++ = ' ';
-			space = 1;
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			*o++ = (char)c;
-			i++;
-			space = 0;
-			continue;
-		}
-		l = utf8_decode((const unsigned char *)s + i, n - i, &cp);
-		if (l == 0 || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029) {
-			/* invalid, C1 controls and Unicode line separators */
-			*o++ = l == 0 ? '?' : ' ';
-			i += l ? l : 1;
-			space = l != 0;
-			continue;
-		}
-		if ((size_t)(o - out) + l > max)
-			break;
-		memcpy(o, s + i, l);
-		o += l;
-		i += l;
-		space = 0;
-	}
-	while (o > out && o[-1] == ' ')
-		o--;
-	*o = '\0';
-	return out;
 }
 
 int
@@ -181,43 +120,6 @@ compose_crlf(struct buf *out, const char *p, size_t n)
 
 static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* b64_encode - n bytes as base64 without line breaks */
-static int
-b64_encode(struct buf *out, const unsigned char *p, size_t n)
-{
-	char q[4];
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = b64chars[(v >> 18) & 63];
-		q[1] = b64chars[(v >> 12) & 63];
-		q[2] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? b64chars[v & 63] : '=';
-		if (buf_append(out, q, 4) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* b64_body - base64 in lines of 76 characters, CRLF */
-static int
-b64_body(struct buf *out, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i += 57) {
-		size_t k = n - i < 57 ? n - i : 57;
-
-		if (b64_encode(out, (const unsigned char *)p + i, k) < 0 ||
-		    buf_append(out, "\r\n", 2) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 static int
 b64_value(int c)
@@ -291,295 +193,13 @@ qp_decode(struct buf *out, const char *p, size_t n)
 	}
 }
 
-/* qp_encode - UTF-8 text (LF or CRLF line ends) as quoted-printable with
- * CRLF hard breaks and lines of at most 76 characters */
-static int
-qp_encode(struct buf *out, const char *p, size_t n)
-{
-	size_t col = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		int last = i + 1 == n || p[i + 1] == '\n' || p[i + 1] == '\r';
-		char enc[4];
-		size_t elen;
-
-		if (c == '\r' || c == '\n') {
-			if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
-				i++;
-			if (buf_append(out, "\r\n", 2) < 0)
-				return -1;
-			col = 0;
-			continue;
-		}
-		if ((c >= 33 && c <= 126 && c != '=') ||
-		    ((c == ' ' || c == '\t') && !last) ||
-		    (c == '.' && col > 0)) {
-			enc[0] = (char)c;
-			elen = 1;
-		} else {
-			enc[0] = '=';
-			enc[1] = "0123456789ABCDEF"[c >> 4];
-			enc[2] = "0123456789ABCDEF"[c & 15];
-			elen = 3;
-		}
-		/* room for the soft break's '=' unless this ends the line */
-		if (col + elen > (last ? 76u : 75u)) {
-			if (buf_append(out, "=\r\n", 3) < 0)
-				return -1;
-			col = 0;
-		}
-		if (buf_append(out, enc, elen) < 0)
-			return -1;
-		col += elen;
-	}
-	return 0;
-}
-
-/* ---- header encoding ---------------------------------------------------- */
-
-/* enc_words - text (UTF-8) as encoded words starting at *col, folding
- * between words; every word fits the line and holds whole characters */
-static int
-enc_words(struct buf *out, size_t *col, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t avail, raw, take = 0;
-
-		if (*col + 16 > FOLD) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-		}
-		avail = FOLD - *col;
-		if (avail > 75)
-			avail = 75;
-		raw = (avail - 12) / 4 * 3;
-		while (i + take < n) {
-			uint32_t cp;
-			size_t l = utf8_decode((const unsigned char *)s + i + take,
-			    n - i - take, &cp);
-
-			if (l == 0)
-				l = 1;
-			if (take + l > raw)
-				break;
-			take += l;
-		}
-		if (take == 0) {    /* cannot happen with raw >= 3, but be safe */
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-			continue;
-		}
-		if (buf_puts(out, "=?UTF-8?B?") < 0 ||
-		    b64_encode(out, (const unsigned char *)s + i, take) < 0 ||
-		    buf_puts(out, "?=") < 0)
-			return -1;
-		*col += 12 + (take + 2) / 3 * 4;
-		i += take;
-		if (i < n) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-		}
-	}
-	return 0;
-}
-
-/* word_needs_encoding - non-ASCII, looks like an encoded word, or too
- * long to stand on a folded line */
-static int
-word_needs_encoding(const char *w, size_t n)
-{
-	if (n > 70 || !is_ascii(w, n))
-		return 1;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (w[i] == '=' && w[i + 1] == '?')
-			return 1;
-	return 0;
-}
-
-/* put_text - unstructured text (already clean: no controls, single spaces)
- * from column *col, folding at spaces */
-static int
-put_text(struct buf *out, size_t *col, const char *s)
-{
-	const char *p = s;
-	size_t start_col = *col;
-	int first = 1;
-
-	while (*p) {
-		const char *w = p, *e;
-		size_t wn;
-
-		while (*p && *p != ' ')
-			p++;
-		wn = (size_t)(p - w);
-		if (word_needs_encoding(w, wn)) {
-			/* merge the following words that need encoding too, so
-			 * the spaces between them survive decoding */
-			e = p;
-			while (*e == ' ') {
-				const char *nw = e + 1, *ne = nw;
-
-				while (*ne && *ne != ' ')
-					ne++;
-				if (ne == nw || !word_needs_encoding(nw, (size_t)(ne - nw)))
-					break;
-				e = ne;
-			}
-			if (!first) {
-				if (*col + 17 > FOLD) {
-					if (buf_append(out, "\r\n ", 3) < 0)
-						return -1;
-					*col = 1;
-				} else {
-					if (buf_putc(out, ' ') < 0)
-						return -1;
-					(*col)++;
-				}
-			}
-			if (enc_words(out, col, w, (size_t)(e - w)) < 0)
-				return -1;
-			p = e;
-		} else {
-			if (!first) {
-				if (*col + 1 + wn > FOLD && *col > start_col) {
-					if (buf_append(out, "\r\n ", 3) < 0)
-						return -1;
-					*col = 1;
-				} else {
-					if (buf_putc(out, ' ') < 0)
-						return -1;
-					(*col)++;
-				}
-			} else if (*col + wn > FOLD && *col > start_col) {
-				if (buf_append(out, "\r\n ", 3) < 0)
-					return -1;
-				*col = 1;
-			}
-			if (buf_append(out, w, wn) < 0)
-				return -1;
-			*col += wn;
-		}
-		first = 0;
-		while (*p == ' ')
-			p++;
-	}
-	return 0;
-}
-
-int
-compose_header_text(struct buf *out, const char *name, const char *value)
-{
-	char *v = compose_clean(value, COMPOSE_SUBJECT_MAX);
-	size_t col = strlen(name) + 2;
-	int rc;
-
-	rc = buf_printf(out, "%s: ", name) < 0 || put_text(out, &col, v) < 0 ||
-	    buf_append(out, "\r\n", 2) < 0 ? -1 : 0;
-	free(v);
-	return rc;
-}
-
-/* is_atext_phrase - letters, digits, atext specials and spaces only */
-static int
-is_atext_phrase(const char *s)
-{
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr(" !#$%&'*+-/=?^_`{|}~", *p))
-			return 0;
-	return 1;
-}
-
-/* put_phrase - a display name: atext words as they are (unless quote is
- * set), other ASCII as a quoted-string, non-ASCII as encoded words */
-static int
-put_phrase(struct buf *out, size_t *col, const char *phrase, int quote)
-{
-	char *ph = compose_clean(phrase, COMPOSE_NAME_MAX);
-	int rc = 0;
-
-	if (*ph == '\0') {
-		free(ph);
-		return 0;
-	}
-	if (!is_ascii(ph, strlen(ph)) || strstr(ph, "=?")) {
-		rc = enc_words(out, col, ph, strlen(ph));
-	} else if (!quote && is_atext_phrase(ph)) {
-		rc = put_text(out, col, ph);
-	} else {
-		struct buf q;
-
-		buf_init(&q, COMPOSE_NAME_MAX * 2 + 3);
-		buf_putc(&q, '"');
-		for (const char *p = ph; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_putc(&q, '\\');
-			buf_putc(&q, *p);
-		}
-		buf_putc(&q, '"');
-		if (*col + q.len > FOLD && *col > 1) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				rc = -1;
-			*col = 1;
-		}
-		if (buf_append(out, q.data, q.len) < 0)
-			rc = -1;
-		*col += q.len;
-		buf_release(&q);
-	}
-	free(ph);
-	return rc;
-}
-
-/* put_angle - " <text>" after a phrase (or "<text>" alone), folding first
- * when it does not fit */
-static int
-put_angle(struct buf *out, size_t *col, int after_phrase, const char *text)
-{
-	size_t n = strlen(text) + 2;
-
-	if (after_phrase) {
-		if (*col + 1 + n > FOLD) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-		} else {
-			if (buf_putc(out, ' ') < 0)
-				return -1;
-			(*col)++;
-		}
-	}
-	if (buf_printf(out, "<%s>", text) < 0)
-		return -1;
-	*col += n;
-	return 0;
-}
-
-int
-compose_mailbox(struct buf *out, size_t *col, const char *phrase,
-    const char *addr)
-{
-	int has = phrase && *phrase;
-
-	if (!addr_safe(addr))
-		return -1;
-	if (has && put_phrase(out, col, phrase, 1) < 0)
-		return -1;
-	return put_angle(out, col, has, addr);
-}
-
 /* ---- subject prefix ------------------------------------------------------ */
 
 char *
 compose_subject(const char *prefix, const char *subject)
 {
-	char *s = compose_clean(subject ? subject : "", COMPOSE_SUBJECT_MAX);
-	char *pre = compose_clean(prefix ? prefix : "", 200), *folded;
+	char *s = mime_clean(subject ? subject : "", COMPOSE_SUBJECT_MAX);
+	char *pre = mime_clean(prefix ? prefix : "", 200), *folded;
 	size_t plen = strlen(pre);
 	struct buf markers, out;
 	const char *p = s;
@@ -740,7 +360,7 @@ field_value(const struct field *f)
 	if (v < end)
 		v++;
 	raw = xstrndup(v, (size_t)(end - v));
-	out = compose_clean(raw, 1 << 16);
+	out = mime_clean(raw, 1 << 16);
 	free(raw);
 	return out;
 }
@@ -1131,11 +751,12 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	struct compose *cp;
 	struct field *f;
 	const char *body, *bend = p->raw + p->raw_len;
-	size_t nf, blen, col;
+	size_t nf, blen;
 	char *ctype = NULL, *cte = NULL, *charset = NULL, *format = NULL,
 	    *delsp = NULL, *disp = NULL, *subject = NULL, *raw_subject = NULL,
 	    *list_addr;
-	int have_mime_version = 0, have_irt = 0, have_refs = 0, fail = 0;
+	int have_mime_version = 0, have_irt = 0, have_refs = 0, fail = 0, author_ok;
+	struct mime_field mf;
 	struct buf *a, *hb;
 	struct buf text;
 
@@ -1151,7 +772,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	blen = (size_t)(bend - body);
 
 	cp = xcalloc(1, sizeof(*cp));
-	cp->list.name = compose_clean(l->name ? l->name : l->local, 200);
+	cp->list.name = mime_clean(l->name ? l->name : l->local, 200);
 	cp->list.local = xstrdup(l->local);
 	cp->list.domain = xstrdup(l->domain);
 	cp->list.sep = xstrdup(l->sep && *l->sep ? l->sep : "+");
@@ -1161,8 +782,8 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	cp->list.reply_to_list = l->reply_to_list;
 	cp->list.from_munging = l->from_munging;
 	cp->theme = token_safe(p->theme, 64) ? xstrdup(p->theme) : xstrdup("general");
-	cp->theme_title = compose_clean(p->theme_title ? p->theme_title : cp->theme, 200);
-	cp->session = p->session ? compose_clean(p->session, 200) : NULL;
+	cp->theme_title = mime_clean(p->theme_title ? p->theme_title : cp->theme, 200);
+	cp->session = p->session ? mime_clean(p->session, 200) : NULL;
 	cp->post_addr = xasprintf("%s%s%s@%s", l->local, cp->list.sep, cp->theme, l->domain);
 	cp->request_addr = xasprintf("%s%srequest@%s", l->local, cp->list.sep, l->domain);
 	cp->help_addr = xasprintf("%s%shelp@%s", l->local, cp->list.sep, l->domain);
@@ -1267,7 +888,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		subject = compose_subject(cp->list.subject_prefix, p->subject);
 	else
 		subject = compose_subject(cp->list.subject_prefix, raw_subject ? raw_subject : "");
-	if (compose_header_text(a, "Subject", subject) < 0)
+	if (mime_header_text(a, "Subject", subject) < 0)
 		fail = 1;
 
 	/* From munging and Reply-To */
@@ -1276,38 +897,25 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		    xasprintf("%s via %s", p->author_name, cp->list.name) :
 		    xasprintf("%s", cp->list.name);
 
-		col = 6;
-		buf_puts(a, "From: ");
-		if (compose_mailbox(a, &col, name, list_addr) < 0)
+		mime_field_start(&mf, a, MIME_CRLF, "From");
+		if (mime_field_mailbox(&mf, name, list_addr) < 0 || mime_field_end(&mf) < 0)
 			fail = 1;
-		buf_puts(a, "\r\n");
 		free(name);
 	}
-	if (l->reply_to_list || (l->from_munging && addr_safe(p->author_email))) {
-		col = 10;
-		buf_puts(a, "Reply-To: ");
-		if (l->reply_to_list) {
-			compose_mailbox(a, &col, NULL, list_addr);
-			if (l->from_munging && addr_safe(p->author_email)) {
-				buf_putc(a, ',');
-				col++;
-			}
-		}
-		if (l->from_munging && addr_safe(p->author_email)) {
-			if (col + 2 > FOLD) {
-				buf_puts(a, "\r\n");
-				col = 0;
-			}
-			buf_putc(a, ' ');
-			col++;
-			compose_mailbox(a, &col, p->author_name, p->author_email);
-		}
-		buf_puts(a, "\r\n");
+	author_ok = l->from_munging && mime_addr_ok(p->author_email);
+	if (l->reply_to_list || author_ok) {
+		mime_field_start(&mf, a, MIME_CRLF, "Reply-To");
+		if (l->reply_to_list)
+			mime_field_mailbox(&mf, NULL, list_addr);
+		if (l->reply_to_list && author_ok)
+			mime_field_comma(&mf);
+		if (author_ok)
+			mime_field_mailbox(&mf, p->author_name, p->author_email);
+		if (mime_field_end(&mf) < 0)
+			fail = 1;
 	}
 
 	/* the list fields (RFC 2369, 2919) */
-	col = 9;
-	buf_puts(a, "List-Id: ");
 	{
 		char *id = xasprintf("%s.%s", l->local, l->domain);
 
@@ -1315,12 +923,12 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		for (char *q = id; *q; q++)
 			if (!isalnum((unsigned char)*q) && !strchr("!#$%&'*+-/=?^_`{|}~.", *q))
 				*q = '-';
-		if (put_phrase(a, &col, cp->list.name, 0) < 0 ||
-		    put_angle(a, &col, cp->list.name[0] != '\0', id) < 0)
+		mime_field_start(&mf, a, MIME_CRLF, "List-Id");
+		mime_field_angle(&mf, mime_field_phrase(&mf, cp->list.name, 0), id);
+		if (mime_field_end(&mf) < 0)
 			fail = 1;
 		free(id);
 	}
-	buf_puts(a, "\r\n");
 	put_list_mailto(a, l, "List-Post", NULL);
 	put_list_mailto(a, l, "List-Help", "help");
 	put_list_mailto(a, l, "List-Subscribe", "subscribe");
@@ -1351,7 +959,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			cp->text_len = text.len;
 			cp->text = buf_detach(&text, NULL);
 		} else if (cp->enc == ENC_QP) {
-			if (qp_encode(hb, text.data, text.len) < 0)
+			if (mime_qp_encode(hb, text.data, text.len) < 0)
 				fail = 1;
 		} else {
 			if (compose_crlf(hb, text.data, text.len) < 0)
@@ -1425,13 +1033,13 @@ compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
 			if (buf_append(&all, cp->text, cp->text_len) < 0 ||
 			    buf_append(&all, "\n", foot.len ? 1 : 0) < 0 ||
 			    buf_append(&all, foot.data, foot.len) < 0 ||
-			    b64_body(out, all.data, all.len) < 0)
+			    mime_base64_body(out, all.data, all.len) < 0)
 				rc = -1;
 			buf_release(&all);
 		} else if (foot.len) {
 			if (compose_crlf(out, "\n", 1) < 0)
 				rc = -1;
-			if (cp->enc == ENC_QP ? qp_encode(out, foot.data, foot.len) < 0 :
+			if (cp->enc == ENC_QP ? mime_qp_encode(out, foot.data, foot.len) < 0 :
 			    compose_crlf(out, foot.data, foot.len) < 0)
 				rc = -1;
 		}

@@ -114,23 +114,6 @@ void compose_free(struct compose **cpp);
  * subject as it is.  Returns a fresh string (owned). */
 char *compose_subject(const char *prefix, const char *subject);
 
-/* compose_header_text - append "Name: value\r\n" for an unstructured value
- * (UTF-8): controls made spaces, non-ASCII words RFC 2047 encoded, folded
- * at 78 columns.  0 or -1 (cap). */
-int compose_header_text(struct buf *out, const char *name, const char *value);
-
-/* compose_mailbox - append a mailbox "phrase <addr>" (phrase may be NULL)
- * to a header being written, starting at column *col (updated), folding
- * before it when it does not fit.  The phrase is quoted or RFC 2047
- * encoded as needed.  0, or -1 when addr is not a safe address. */
-int compose_mailbox(struct buf *out, size_t *col, const char *phrase,
-    const char *addr);
-
-/* compose_clean - a copy of s (owned) with CR, LF, TAB and every other
- * control character replaced by a space, invalid UTF-8 replaced by '?',
- * and runs of spaces collapsed and trimmed; at most max bytes */
-char *compose_clean(const char *s, size_t max);
-
 /* compose_crlf - append n bytes converting LF and lone CR to CRLF.  0/-1 */
 int compose_crlf(struct buf *out, const char *p, size_t n);
 

@@ -9,7 +9,7 @@
  * CRLF on the wire.
  *
  * notice_once() implements "at most once a day per address and kind" with
- * the notices table (SPEC section 4).
+ * the notices table.
  */
 #ifndef BARAZA_NOTICE_H
 #define BARAZA_NOTICE_H
@@ -50,16 +50,16 @@ int notice_random_hex(char *out, size_t nbytes);
 char *notice_tagged(const struct conf *c, const char *tag);
 
 /* notice_one_line - a copy of s fit for one line (a subject, a name in a
- * template's Subject: line): control characters (CR, LF, ...) become spaces,
- * white space runs collapse, at most 998 bytes.  Owned; s may be NULL. */
+ * template's Subject: line), as mime_clean() makes it: control characters
+ * (CR, LF, ...) become spaces, white space runs collapse, at most 998
+ * bytes.  Owned; s may be NULL. */
 char *notice_one_line(const char *s);
 
-/* notice_header - append "Name: value\n" to out: control characters become
- * spaces, the value is RFC 2047 encoded (UTF-8, B) when not ASCII, and long
- * values are folded.  0 or -1 (cap). */
+/* notice_header - append "Name: value\n" to out, the value cleaned,
+ * encoded and folded as mime_field_text() does.  0 or -1 (cap). */
 int notice_header(struct buf *out, const char *name, const char *value);
-/* notice_address_header - "Name: display <addr>\n" with the display name
- * quoted or encoded; addr must be a plain address (cleaned anyway) */
+/* notice_address_header - "Name: display <addr>\n" as mime_field_addr()
+ * writes it: the display name quoted or encoded, addr cleaned.  0 or -1. */
 int notice_address_header(struct buf *out, const char *name,
     const char *display, const char *addr);
 

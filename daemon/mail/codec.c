@@ -1,4 +1,4 @@
-/* codec - base64 and quoted-printable decoding, tolerant and capped */
+/* codec - base64 and quoted-printable decoding, tolerant and capped; base64 encoding */
 #include "config.h"
 
 #include <string.h>
@@ -249,4 +249,31 @@ codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 	if (outlen)
 		*outlen = total;
 	return r;
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* codec_base64_encode - see codec.h */
+int
+codec_base64_encode(const char *in, size_t len, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	char q[4];
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		q[0] = b64_alphabet[(v >> 18) & 63];
+		q[1] = b64_alphabet[(v >> 12) & 63];
+		q[2] = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < len ? b64_alphabet[v & 63] : '=';
+		if (buf_append(out, q, 4) < 0)
+			return -1;
+	}
+	return 0;
 }

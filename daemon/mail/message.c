@@ -137,7 +137,7 @@ find_links(struct ctx *c, const char *text, size_t len)
 
 /* top_fields - the decoded top-level fields of struct message */
 static void
-top_fields(struct ctx *c, struct mime_entity *e)
+top_fields(struct ctx *c, struct mime_walk_entity *e)
 {
 	struct message *m = c->m;
 	struct msg_address *a;
@@ -161,14 +161,15 @@ top_fields(struct ctx *c, struct mime_entity *e)
 			m->nheaders = c->w.nfields;
 		}
 	}
-	if (msgid_parse(&c->mp, &e->f[MIME_MESSAGE_ID], &ids))
+	if (msgid_parse(&c->mp, &e->f[MIME_WALK_MESSAGE_ID], &ids))
 		m->message_id = ids[0];
-	if (msgid_parse(&c->mp, &e->f[MIME_IN_REPLY_TO], &ids))
+	if (msgid_parse(&c->mp, &e->f[MIME_WALK_IN_REPLY_TO], &ids))
 		m->in_reply_to = ids[0];
-	m->nreferences = msgid_parse(&c->mp, &e->f[MIME_REFERENCES], &m->references);
+	m->nreferences = msgid_parse(&c->mp, &e->f[MIME_WALK_REFERENCES], &m->references);
 
-	if (e->f[MIME_SUBJECT].p) {
-		header_unfold(&c->mp, e->f[MIME_SUBJECT].p, e->f[MIME_SUBJECT].n, &c->mp.tmp1);
+	if (e->f[MIME_WALK_SUBJECT].p) {
+		header_unfold(&c->mp, e->f[MIME_WALK_SUBJECT].p, e->f[MIME_WALK_SUBJECT].n,
+		    &c->mp.tmp1);
 		buf_reset(&c->mp.tmp2);
 		mailparse_charset(&c->mp, rfc2047_decode(&c->mp.cc, c->mp.tmp1.data,
 		    c->mp.tmp1.len, &c->mp.tmp2,
@@ -184,23 +185,23 @@ top_fields(struct ctx *c, struct mime_entity *e)
 			m->subject = mailparse_strndup(&c->mp, s, n);
 		}
 	}
-	if (addrlist_parse(&c->mp, &e->f[MIME_FROM], &a))
+	if (addrlist_parse(&c->mp, &e->f[MIME_WALK_FROM], &a))
 		m->from = a[0];
-	if (addrlist_parse(&c->mp, &e->f[MIME_SENDER], &a))
+	if (addrlist_parse(&c->mp, &e->f[MIME_WALK_SENDER], &a))
 		m->sender = a[0];
-	m->nreply_to = addrlist_parse(&c->mp, &e->f[MIME_REPLY_TO], &m->reply_to);
-	m->nto = addrlist_parse(&c->mp, &e->f[MIME_TO], &m->to);
-	m->ncc = addrlist_parse(&c->mp, &e->f[MIME_CC], &m->cc);
-	if (e->f[MIME_DATE].p) {
-		header_unfold(&c->mp, e->f[MIME_DATE].p, e->f[MIME_DATE].n, &c->mp.tmp1);
+	m->nreply_to = addrlist_parse(&c->mp, &e->f[MIME_WALK_REPLY_TO], &m->reply_to);
+	m->nto = addrlist_parse(&c->mp, &e->f[MIME_WALK_TO], &m->to);
+	m->ncc = addrlist_parse(&c->mp, &e->f[MIME_WALK_CC], &m->cc);
+	if (e->f[MIME_WALK_DATE].p) {
+		header_unfold(&c->mp, e->f[MIME_WALK_DATE].p, e->f[MIME_WALK_DATE].n, &c->mp.tmp1);
 		m->date = date_parse(c->mp.tmp1.data);
 		if (m->date == 0)
 			mailparse_defect(&c->mp, "bad-date");
 	}
-	if (e->f[MIME_RETURN_PATH].p) {
+	if (e->f[MIME_WALK_RETURN_PATH].p) {
 		const char *s, *lt, *gt;
 
-		header_unfold(&c->mp, e->f[MIME_RETURN_PATH].p, e->f[MIME_RETURN_PATH].n,
+		header_unfold(&c->mp, e->f[MIME_WALK_RETURN_PATH].p, e->f[MIME_WALK_RETURN_PATH].n,
 		    &c->mp.tmp1);
 		s = c->mp.tmp1.data;
 		n = c->mp.tmp1.len;

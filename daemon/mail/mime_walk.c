@@ -28,8 +28,8 @@
 
 #define MAX_FORWARD 8        /* forwarded messages whose text is shown */
 
-/* The names of enum mime_field, lower-case */
-static const char *const field_names[MIME_NFIELDS] = {
+/* The names of enum mime_walk_field, lower-case */
+static const char *const field_names[MIME_WALK_NFIELDS] = {
 	"content-type", "content-transfer-encoding", "content-disposition",
 	"message-id", "in-reply-to", "references", "subject", "from",
 	"sender", "reply-to", "to", "cc", "date", "return-path",
@@ -38,7 +38,7 @@ static const char *const field_names[MIME_NFIELDS] = {
 /* The state of scanning one entity's header */
 struct scan {
 	struct mime_walk *w;
-	struct mime_entity *e;
+	struct mime_walk_entity *e;
 	size_t nfields;
 	int top;
 };
@@ -52,7 +52,7 @@ on_field(void *arg, const char *name, size_t nlen, const char *v, size_t vlen)
 	struct mime_walk *w = s->w;
 	size_t i;
 
-	for (i = 0; i < MIME_NFIELDS; i++) {
+	for (i = 0; i < MIME_WALK_NFIELDS; i++) {
 		if (s->e->f[i].p == NULL && strlen(field_names[i]) == nlen &&
 		    strncasecmp(field_names[i], name, nlen) == 0) {
 			s->e->f[i].p = v;
@@ -79,7 +79,7 @@ on_field(void *arg, const char *name, size_t nlen, const char *v, size_t vlen)
  * (top != 0) also keep every field in w->fields */
 static void
 scan_entity(struct mime_walk *w, const char *p, const char *end,
-    struct mime_entity *e, int top)
+    struct mime_walk_entity *e, int top)
 {
 	struct scan s = { w, e, 0, top };
 
@@ -271,8 +271,8 @@ store_raw_text(struct mime_walk *w, const char *cte, const char *p, const char *
 /* leaf - one non-multipart entity: text into the message text, anything
  * else an attachment */
 static void
-leaf(struct mime_walk *w, struct mime_entity *e, const char *type, struct params *ctp,
-    const char *end, int flags)
+leaf(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
+    struct params *ctp, const char *end, int flags)
 {
 	char cte[32], disp[32];
 	struct params dp;
@@ -280,12 +280,12 @@ leaf(struct mime_walk *w, struct mime_entity *e, const char *type, struct params
 	int has_name, r, i;
 	size_t bytes = 0;
 
-	header_token(w->mp, &e->f[MIME_CTE], cte, sizeof(cte));
-	header_token(w->mp, &e->f[MIME_DISPOSITION], disp, sizeof(disp));
+	header_token(w->mp, &e->f[MIME_WALK_CTE], cte, sizeof(cte));
+	header_token(w->mp, &e->f[MIME_WALK_DISPOSITION], disp, sizeof(disp));
 	params_init(&dp);
 	buf_init(&name, 64 * 1024);
-	if (e->f[MIME_DISPOSITION].p) {
-		header_unfold(w->mp, e->f[MIME_DISPOSITION].p, e->f[MIME_DISPOSITION].n,
+	if (e->f[MIME_WALK_DISPOSITION].p) {
+		header_unfold(w->mp, e->f[MIME_WALK_DISPOSITION].p, e->f[MIME_WALK_DISPOSITION].n,
 		    &w->mp->tmp3);
 		params_parse(&dp, w->mp->tmp3.data, w->mp->tmp3.len);
 	}
@@ -376,14 +376,15 @@ out:
 /* forward_mark - the line that introduces a forwarded message's text, with
  * its From, Date and Subject, so quote.c sees it as forwarded material */
 static void
-forward_mark(struct mime_walk *w, struct mime_entity *e)
+forward_mark(struct mime_walk *w, struct mime_walk_entity *e)
 {
 	static const struct {
-		enum mime_field f;
+		enum mime_walk_field f;
 		const char *label;
 	} show[] = {
-		{ MIME_FROM, "From: " }, { MIME_DATE, "Date: " }, { MIME_SUBJECT, "Subject: " },
-		{ MIME_TO, "To: " },
+		{ MIME_WALK_FROM, "From: " }, { MIME_WALK_DATE, "Date: " },
+		{ MIME_WALK_SUBJECT, "Subject: " },
+		{ MIME_WALK_TO, "To: " },
 	};
 	size_t i;
 	char bad[48];
@@ -410,14 +411,14 @@ forward_mark(struct mime_walk *w, struct mime_entity *e)
 
 /* message_part - an attached message/rfc822 */
 static void
-message_part(struct mime_walk *w, struct mime_entity *e, const char *end, size_t depth,
-    int flags)
+message_part(struct mime_walk *w, struct mime_walk_entity *e, const char *end,
+    size_t depth, int flags)
 {
 	char cte[32];
 	struct buf dec;
 	const char *p = e->body;
 
-	header_token(w->mp, &e->f[MIME_CTE], cte, sizeof(cte));
+	header_token(w->mp, &e->f[MIME_WALK_CTE], cte, sizeof(cte));
 	buf_init(&dec, w->max_size);
 	if (strcmp(cte, "base64") == 0 || strcmp(cte, "quoted-printable") == 0) {
 		decode_body(w, cte, p, end, &dec, NULL);
@@ -461,8 +462,8 @@ struct child {
 /* multipart - split a multipart body at its delimiter lines and walk the
  * parts as the subtype asks */
 static void
-multipart(struct mime_walk *w, struct mime_entity *e, const char *type, struct params *pp,
-    const char *end, size_t depth, int flags)
+multipart(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
+    struct params *pp, const char *end, size_t depth, int flags)
 {
 	const char *boundary, *q, *cur = NULL;
 	size_t blen, i, nchild = 0, alloc = 0;
@@ -571,14 +572,14 @@ multipart(struct mime_walk *w, struct mime_entity *e, const char *type, struct p
 		int best_score = -1, second_score = -1, got_plain = w->got_plain;
 
 		for (i = 0; i < nchild; i++) {
-			struct mime_entity ce;
+			struct mime_walk_entity ce;
 			struct params cp;
 			char t[80];
 			int score;
 
 			params_init(&cp);
 			scan_entity(w, kids[i].p, kids[i].end, &ce, 0);
-			params_content_type(w->mp, &ce.f[MIME_CONTENT_TYPE], "text/plain", t,
+			params_content_type(w->mp, &ce.f[MIME_WALK_CONTENT_TYPE], "text/plain", t,
 			    sizeof(t), &cp);
 			params_release(&cp);
 			score = strcmp(t, "text/plain") == 0 ? 3 :
@@ -624,7 +625,7 @@ static void
 walk(struct mime_walk *w, const char *p, const char *end, size_t depth, int flags,
     const char *dflt)
 {
-	struct mime_entity e;
+	struct mime_walk_entity e;
 	struct params pp;
 	char type[80];
 
@@ -638,7 +639,7 @@ walk(struct mime_walk *w, const char *p, const char *end, size_t depth, int flag
 	}
 	scan_entity(w, p, end, &e, depth == 0);
 	params_init(&pp);
-	params_content_type(w->mp, &e.f[MIME_CONTENT_TYPE], dflt, type, sizeof(type), &pp);
+	params_content_type(w->mp, &e.f[MIME_WALK_CONTENT_TYPE], dflt, type, sizeof(type), &pp);
 	if (depth == 0) {
 		w->header_len = (size_t)(e.body - p);
 		w->content_type = mailparse_strndup(w->mp, type, strlen(type));

@@ -39,17 +39,17 @@ struct msg_attachment {
 };
 
 /* The fields of an entity that the parser reads */
-enum mime_field {
-	MIME_CONTENT_TYPE, MIME_CTE, MIME_DISPOSITION,
-	MIME_MESSAGE_ID, MIME_IN_REPLY_TO, MIME_REFERENCES, MIME_SUBJECT,
-	MIME_FROM, MIME_SENDER, MIME_REPLY_TO, MIME_TO, MIME_CC, MIME_DATE,
-	MIME_RETURN_PATH,
-	MIME_NFIELDS
+enum mime_walk_field {
+	MIME_WALK_CONTENT_TYPE, MIME_WALK_CTE, MIME_WALK_DISPOSITION,
+	MIME_WALK_MESSAGE_ID, MIME_WALK_IN_REPLY_TO, MIME_WALK_REFERENCES,
+	MIME_WALK_SUBJECT, MIME_WALK_FROM, MIME_WALK_SENDER, MIME_WALK_REPLY_TO,
+	MIME_WALK_TO, MIME_WALK_CC, MIME_WALK_DATE, MIME_WALK_RETURN_PATH,
+	MIME_WALK_NFIELDS
 };
 
 /* One entity's header: the first occurrence of each field, raw (folded) */
-struct mime_entity {
-	struct header_span f[MIME_NFIELDS];   /* p NULL when absent */
+struct mime_walk_entity {
+	struct header_span f[MIME_WALK_NFIELDS];   /* p NULL when absent */
 	const char *body;                     /* where its body starts */
 };
 
@@ -64,7 +64,7 @@ struct mime_walk {
 	struct buf text;                /* body text so far, UTF-8, LF (cap max_text) */
 	struct msg_attachment *att;     /* owned (heap); strings in the arena */
 	size_t natt;
-	struct mime_entity top;         /* the top-level header */
+	struct mime_walk_entity top;         /* the top-level header */
 	struct header_span *fields;     /* owned: every top-level field, as
 	                                 * name and value spans (2 per field) */
 	size_t nfields;

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "compose.h"
+#include "mime_out.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -303,7 +304,7 @@ Test(compose, fold_long_ascii_subject)
 	    "fund across several regions and many years of practice";
 
 	buf_init(&b, BUF_NOLIMIT);
-	cr_assert_eq(compose_header_text(&b, "Subject", subj), 0);
+	cr_assert_eq(mime_header_text(&b, "Subject", subj), 0);
 	for (const char *p = b.data; *p;) {
 		const char *eol = strstr(p, "\r\n");
 
@@ -333,7 +334,7 @@ Test(compose, encode_non_ascii_subject)
 
 		buf_init(&b, BUF_NOLIMIT);
 		buf_puts(&b, "X: y\r\n");
-		cr_assert_eq(compose_header_text(&b, "Subject", subjects[i]), 0);
+		cr_assert_eq(mime_header_text(&b, "Subject", subjects[i]), 0);
 		buf_puts(&b, "\r\nbody\r\n");
 		check_wire(b.data);
 		for (const char *p = b.data; *p;) {
@@ -371,11 +372,11 @@ Test(compose, mailbox_phrases)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf b;
-		size_t col = 6;
+		struct mime_field f = { &b, MIME_CRLF, 6, 0 };
 		int rc;
 
 		buf_init(&b, BUF_NOLIMIT);
-		rc = compose_mailbox(&b, &col, cases[i].name, cases[i].addr);
+		rc = mime_field_mailbox(&f, cases[i].name, cases[i].addr);
 		cr_expect_eq(rc, cases[i].rc, "case %zu: rc got %d, want %d", i, rc, cases[i].rc);
 		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got '%s', want '%s'", i,
 		    b.data, cases[i].want);
@@ -397,7 +398,7 @@ Test(compose, clean_values)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *got = compose_clean(cases[i].in, 1000);
+		char *got = mime_clean(cases[i].in, 1000);
 
 		cr_expect_str_eq(got, cases[i].want, "case %zu: got '%s', want '%s'", i, got,
 		    cases[i].want);
@@ -785,6 +786,7 @@ Test(compose, from_munging)
 	struct compose_list l = LIST;
 	struct compose_post p = post_of(posts[0].raw);
 	char *m, *from, *rt;
+	const char *line;
 
 	l.from_munging = 1;
 	m = render(&l, &p, NULL, NULL);
@@ -804,6 +806,10 @@ Test(compose, from_munging)
 	m = render(&l, &p, NULL, NULL);
 	rt = header(m, "Reply-To");
 	cr_expect_str_eq(rt, "\"Amina Diallo\" <amina@example.net>", "Reply-To got '%s'", rt);
+	/* one blank after the colon, as in every other field */
+	line = strstr(m, "\r\nReply-To:");
+	cr_expect_not_null(strstr(m, "\r\nReply-To: \"Amina Diallo\" <amina@example.net>\r\n"),
+	    "Reply-To written as '%.60s'", line ? line + 2 : "(none)");
 	free(rt);
 	free(m);
 }
@@ -889,6 +895,35 @@ Test(compose, long_lines_become_quoted_printable)
 	free(cte);
 	free(m);
 	buf_release(&raw);
+}
+
+/* Quoted-printable text is written by mime_out, which encodes a '.' and
+ * the F of "From " at the start of a line: a relay that forgets to
+ * dot-stuff, or an mbox writer that makes ">From ", cannot alter them. */
+Test(compose, quoted_printable_guards_line_starts)
+{
+	struct compose_post p = post_of(
+	    "From: x@example.com\n"
+	    "Subject: dots\n"
+	    "Message-ID: <qp-dots@example.com>\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: quoted-printable\n"
+	    "\n"
+	    "First line\n"
+	    ".\n"
+	    "From here on, caf=C3=A9.\n");
+	const char *mode;
+	char *m = render(&LIST, &p, NULL, &mode), *body;
+
+	check_wire(m);
+	cr_expect_str_eq(mode, "text");
+	cr_expect_not_null(strstr(body_of(m), "First line\r\n=2E\r\n=46rom here on, caf=C3=A9.\r\n"),
+	    "line starts not guarded: %s", body_of(m));
+	body = decoded_body(m);
+	cr_expect_not_null(strstr(body, "First line\r\n.\r\nFrom here on, caf\xc3\xa9.\r\n"),
+	    "text changed: %s", body);
+	free(body);
+	free(m);
 }
 
 Test(compose, shared_copy_is_identical_across_renders)
