@@ -122,12 +122,14 @@ charset_lookup(const char *charset, char *iname, size_t isize)
 	return CS_ICONV;
 }
 
+/* charset_cache_init - see charset.h */
 void
 charset_cache_init(struct charset_cache *cc)
 {
 	memset(cc, 0, sizeof(*cc));
 }
 
+/* charset_cache_release - see charset.h */
 void
 charset_cache_release(struct charset_cache *cc)
 {
@@ -166,6 +168,7 @@ charset_open(struct charset_cache *cc, const char *iname)
 	return cc->slot[i].cd;
 }
 
+/* charset_is_known - see charset.h */
 int
 charset_is_known(struct charset_cache *cc, const char *charset)
 {
@@ -214,6 +217,7 @@ cp1252_append(const char *in, size_t len, struct buf *out)
 	return r;
 }
 
+/* charset_clean - see charset.h */
 int
 charset_clean(const char *in, size_t len, struct buf *out)
 {
@@ -325,6 +329,7 @@ all_ascii(const char *in, size_t len)
 	return 1;
 }
 
+/* charset_convert - see charset.h */
 int
 charset_convert(struct charset_cache *cc, const char *charset,
     const char *in, size_t len, struct buf *out)
@@ -360,4 +365,21 @@ charset_convert(struct charset_cache *cc, const char *charset,
 	    strncmp(iname, "UNICODE", 7) && all_ascii(in, len))
 		return buf_append(out, in, len) < 0 ? CHARSET_FULL : 0;
 	return iconv_append(cd, in, len, out);
+}
+
+/* charset_convert_exact - see charset.h */
+int
+charset_convert_exact(struct charset_cache *cc, const char *charset,
+    const char *in, size_t len, struct buf *out)
+{
+	char iname[40] = "";
+	int r;
+
+	if (charset_lookup(charset, iname, sizeof(iname)) == CS_SNIFF)
+		return charset_clean(in, len, out) == 0 ? 0 : -1;
+	r = charset_convert(cc, charset, in, len, out);
+	/* a legacy label on valid UTF-8 was read as UTF-8: no guess */
+	if (r == CHARSET_BAD && utf8_valid(in, len))
+		r = 0;
+	return r == 0 ? 0 : -1;
 }

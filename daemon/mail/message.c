@@ -38,6 +38,7 @@
 #include "message.h"
 #include "mime_walk.h"
 #include "msgid.h"
+#include "params.h"
 #include "quote.h"
 #include "rfc2047.h"
 #include "xalloc.h"
@@ -157,6 +158,13 @@ top_fields(struct ctx *c, struct mime_walk_entity *e)
 				header_unfold(&c->mp, value->p, value->n, &c->mp.tmp1);
 				m->headers[i].value = mailparse_strndup(&c->mp, c->mp.tmp1.data,
 				    c->mp.tmp1.len);
+				/* the field as written, without its last line end */
+				m->headers[i].raw = name->p;
+				m->headers[i].raw_len = (size_t)(value->p + value->n - name->p);
+				if (m->headers[i].raw_len && name->p[m->headers[i].raw_len - 1] == '\n')
+					m->headers[i].raw_len--;
+				if (m->headers[i].raw_len && name->p[m->headers[i].raw_len - 1] == '\r')
+					m->headers[i].raw_len--;
 			}
 			m->nheaders = c->w.nfields;
 		}
@@ -218,6 +226,49 @@ top_fields(struct ctx *c, struct mime_walk_entity *e)
 
 			m->return_path = r ? r : mailparse_strndup(&c->mp, s, n);
 		}
+	}
+}
+
+/* first_token - the first token of an unfolded value (up to ';', white
+ * space or a comment), lower-case, in the arena */
+static const char *
+first_token(struct ctx *c, const char *v)
+{
+	buf_reset(&c->mp.tmp2);
+	for (; *v && *v != ';' && *v != '(' && !header_wsp((unsigned char)*v); v++)
+		buf_putc(&c->mp.tmp2, tolower((unsigned char)*v));
+	return mailparse_strndup(&c->mp, c->mp.tmp2.data, c->mp.tmp2.len);
+}
+
+/* top_mime - what the top-level MIME fields of headers[] say: transfer
+ * encoding, disposition, Content-Type parameters */
+static void
+top_mime(struct ctx *c)
+{
+	struct message *m = c->m;
+	const char *v;
+
+	if ((v = message_header(m, "Content-Transfer-Encoding")) != NULL)
+		m->cte = first_token(c, v);
+	if ((v = message_header(m, "Content-Disposition")) != NULL)
+		m->disposition = first_token(c, v);
+	if ((v = message_header(m, "Content-Type")) != NULL) {
+		struct params_list pp;
+
+		params_init(&pp);
+		params_parse(&pp, v, strlen(v));
+		if (pp.n)
+			m->params = mailparse_alloc(&c->mp, pp.n, sizeof(*m->params));
+		if (m->params) {
+			for (size_t i = 0; i < pp.n; i++) {
+				m->params[i].attr = mailparse_strndup(&c->mp, pp.p[i].attr,
+				    strlen(pp.p[i].attr));
+				m->params[i].value = mailparse_strndup(&c->mp,
+				    pp.pool.data + pp.p[i].off, pp.p[i].len);
+			}
+			m->nparams = pp.n;
+		}
+		params_release(&pp);
 	}
 }
 
@@ -339,6 +390,7 @@ message_parse(const char *raw, size_t len, const struct msg_limits *lim)
 	m->delivery_status = c->w.delivery_status;
 	m->returned_headers = c->w.returned_headers;
 	top_fields(c, &c->w.top);
+	top_mime(c);
 	if (c->w.got_html && !c->w.got_plain)
 		m->has_html_only = 1;
 	body_text(c);
@@ -398,6 +450,16 @@ message_header_next(const struct message *m, const char *name, size_t *i)
 		}
 	}
 	*i = m->nheaders;
+	return NULL;
+}
+
+/* message_param - see message.h */
+const char *
+message_param(const struct message *m, const char *attr)
+{
+	for (size_t i = 0; m && i < m->nparams; i++)
+		if (strcmp(m->params[i].attr, attr) == 0)
+			return m->params[i].value;
 	return NULL;
 }
 

@@ -272,10 +272,10 @@ store_raw_text(struct mime_walk *w, const char *cte, const char *p, const char *
  * else an attachment */
 static void
 leaf(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
-    struct params *ctp, const char *end, int flags)
+    struct params_list *ctp, const char *end, int flags)
 {
 	char cte[32], disp[32];
-	struct params dp;
+	struct params_list dp;
 	struct buf name;
 	int has_name, r, i;
 	size_t bytes = 0;
@@ -463,7 +463,7 @@ struct child {
  * parts as the subtype asks */
 static void
 multipart(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
-    struct params *pp, const char *end, size_t depth, int flags)
+    struct params_list *pp, const char *end, size_t depth, int flags)
 {
 	const char *boundary, *q, *cur = NULL;
 	size_t blen, i, nchild = 0, alloc = 0;
@@ -573,7 +573,7 @@ multipart(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
 
 		for (i = 0; i < nchild; i++) {
 			struct mime_walk_entity ce;
-			struct params cp;
+			struct params_list cp;
 			char t[80];
 			int score;
 
@@ -626,7 +626,7 @@ walk(struct mime_walk *w, const char *p, const char *end, size_t depth, int flag
     const char *dflt)
 {
 	struct mime_walk_entity e;
-	struct params pp;
+	struct params_list pp;
 	char type[80];
 
 	if (++w->nparts > w->max_parts) {

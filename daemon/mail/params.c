@@ -14,7 +14,7 @@
 
 /* params_init - see params.h */
 void
-params_init(struct params *pp)
+params_init(struct params_list *pp)
 {
 	pp->n = 0;
 	buf_init(&pp->pool, 64 * 1024);
@@ -22,14 +22,14 @@ params_init(struct params *pp)
 
 /* params_release - see params.h */
 void
-params_release(struct params *pp)
+params_release(struct params_list *pp)
 {
 	buf_release(&pp->pool);
 }
 
 /* params_parse - see params.h */
 void
-params_parse(struct params *pp, const char *s, size_t n)
+params_parse(struct params_list *pp, const char *s, size_t n)
 {
 	const char *p = memchr(s, ';', n), *end = s + n;
 
@@ -93,7 +93,7 @@ params_parse(struct params *pp, const char *s, size_t n)
 
 /* params_find - see params.h */
 int
-params_find(const struct params *pp, const char *attr)
+params_find(const struct params_list *pp, const char *attr)
 {
 	size_t i;
 
@@ -105,7 +105,7 @@ params_find(const struct params *pp, const char *attr)
 
 /* params_add - see params.h */
 int
-params_add(struct params *pp, const char *attr, const char *v, size_t n)
+params_add(struct params_list *pp, const char *attr, const char *v, size_t n)
 {
 	if (pp->n >= PARAMS_MAX)
 		return -1;
@@ -139,7 +139,7 @@ pct_decode(const char *s, size_t n, struct buf *out)
 
 /* params_text - see params.h */
 int
-params_text(struct mailparse *mp, const struct params *pp, const char *attr,
+params_text(struct mailparse *mp, const struct params_list *pp, const char *attr,
     struct buf *out)
 {
 	char name[64], charset[48] = "";
@@ -201,7 +201,7 @@ params_text(struct mailparse *mp, const struct params *pp, const char *attr,
 /* params_content_type - see params.h */
 void
 params_content_type(struct mailparse *mp, const struct header_span *sp,
-    const char *dflt, char *t, size_t tn, struct params *pp)
+    const char *dflt, char *t, size_t tn, struct params_list *pp)
 {
 	const char *s, *p, *ts;
 	size_t n, i, k = 0, tl;

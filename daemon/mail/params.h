@@ -23,7 +23,7 @@ struct mailparse;
 #define PARAMS_MAX 32
 
 /* A parameter list; the values live in pool */
-struct params {
+struct params_list {
 	struct {
 		char attr[48];        /* lower-case */
 		size_t off, len;      /* the value: pool.data + off, len bytes */
@@ -33,22 +33,22 @@ struct params {
 };
 
 /* params_init / params_release - an empty list; free its pool */
-void params_init(struct params *pp);
-void params_release(struct params *pp);
+void params_init(struct params_list *pp);
+void params_release(struct params_list *pp);
 
 /* params_parse - read the "; attr=value" pairs of s[0..n) (unfolded, clean
  * UTF-8), from its first ';', into pp (emptied first) */
-void params_parse(struct params *pp, const char *s, size_t n);
+void params_parse(struct params_list *pp, const char *s, size_t n);
 
 /* params_find - the index of attr (lower-case) in pp, or -1 */
-int params_find(const struct params *pp, const char *attr);
+int params_find(const struct params_list *pp, const char *attr);
 
 /* params_add - append attr = v[0..n); its index, or -1 when pp is full */
-int params_add(struct params *pp, const char *attr, const char *v, size_t n);
+int params_add(struct params_list *pp, const char *attr, const char *v, size_t n);
 
 /* params_text - the value of the text parameter attr decoded to UTF-8 into
  * out (reset first); charset defects go to mp.  1 found, 0 absent. */
-int params_text(struct mailparse *mp, const struct params *pp, const char *attr,
+int params_text(struct mailparse *mp, const struct params_list *pp, const char *attr,
     struct buf *out);
 
 /* params_content_type - the raw Content-Type value sp (or none: sp->p
@@ -56,6 +56,6 @@ int params_text(struct mailparse *mp, const struct params *pp, const char *attr,
  * into pp; dflt when it is absent or is no type/subtype (the defect
  * "bad-content-type": RFC 2045 reads a bad type as text/plain) */
 void params_content_type(struct mailparse *mp, const struct header_span *sp,
-    const char *dflt, char *t, size_t tn, struct params *pp);
+    const char *dflt, char *t, size_t tn, struct params_list *pp);
 
 #endif

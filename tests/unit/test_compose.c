@@ -604,6 +604,40 @@ static const struct post_case posts[] = {
 	  "\n"
 	  "notes\n",
 	  "wrap", "[CoP] notes", "Content-Disposition: attachment; filename=\"notes.txt\"\r\n", NULL },
+	/* The charsets and encoded words below are read by charset.c and
+	 * rfc2047.c, as ingest reads them; the relay once had a reader of
+	 * its own that knew fewer names and wrapped or garbled these. */
+	{ "Korean from Outlook: ks_c_5601-1987, a name iconv does not know",
+	  "From: Kim <kim@example.kr>\n"
+	  "Subject: =?ks_c_5601-1987?B?yLjAxw==?=\n"
+	  "Message-ID: <ko@example.kr>\n"
+	  "MIME-Version: 1.0\n"
+	  "Content-Type: text/plain; charset=\"ks_c_5601-1987\"\n"
+	  "Content-Transfer-Encoding: 8bit\n"
+	  "\n"
+	  "\xbe\xc8\xb3\xe7\xc7\xcf\xbc\xbc\xbf\xe4\n",
+	  "text", "[CoP] \xed\x9a\x8c\xec\x9d\x98",
+	  "\xec\x95\x88\xeb\x85\x95\xed\x95\x98\xec\x84\xb8\xec\x9a\x94\r\n", "UTF-8" },
+	{ "Outlook's iso-8859-1 label on windows-1252 quotes",
+	  "From: x@example.com\n"
+	  "Subject: quotes\n"
+	  "Message-ID: <cp1252@example.com>\n"
+	  "Content-Type: text/plain; charset=\"iso-8859-1\"\n"
+	  "Content-Transfer-Encoding: quoted-printable\n"
+	  "\n"
+	  "She said =93yes=94 =96 twice.\n",
+	  "text", "[CoP] quotes",
+	  "She said \xe2\x80\x9cyes\xe2\x80\x9d \xe2\x80\x93 twice.\r\n", "UTF-8" },
+	{ "UTF-8 text under a shift_jis label",
+	  "From: x@example.com\n"
+	  "Subject: =?UTF-8?B?5pel5pys6A==?= =?UTF-8?B?qp7jga4=?=\n"
+	  "Message-ID: <sjis@example.com>\n"
+	  "Content-Type: text/plain; charset=shift_jis\n"
+	  "Content-Transfer-Encoding: 8bit\n"
+	  "\n"
+	  "\xe6\x97\xa5\xe6\x9c\xac\n",
+	  "text", "[CoP] \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae",
+	  "\xe6\x97\xa5\xe6\x9c\xac\r\n", "UTF-8" },
 };
 
 static void
@@ -895,6 +929,36 @@ Test(compose, long_lines_become_quoted_printable)
 	free(cte);
 	free(m);
 	buf_release(&raw);
+}
+
+/* A header line that is no field is skipped when fields follow, as ingest
+ * skips it (message.h): the fields after it stay fields, the body is the
+ * body. */
+Test(compose, broken_header_line_is_skipped)
+{
+	struct compose_post p = post_of(
+	    "From: x@example.com\n"
+	    "Subject: broken\n"
+	    "Message-ID: <broken@example.com>\n"
+	    "This line has no colon\n"
+	    "X-After: still a header\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "\n"
+	    "Body after the bad line.\n");
+	const char *mode;
+	char *m = render(&LIST, &p, NULL, &mode), *after, *body;
+
+	check_wire(m);
+	cr_expect_str_eq(mode, "text");
+	after = header(m, "X-After");
+	cr_expect(after && strcmp(after, "still a header") == 0, "X-After got '%s'",
+	    after ? after : "(none)");
+	body = decoded_body(m);
+	cr_expect(strncmp(body, "Body after the bad line.\r\n", 26) == 0, "body got '%s'", body);
+	cr_expect_null(strstr(body, "no colon"), "the broken line went into the body");
+	free(body);
+	free(after);
+	free(m);
 }
 
 /* Quoted-printable text is written by mime_out, which encodes a '.' and
