@@ -77,6 +77,7 @@ struct classifier {
 	size_t nsessions;
 };
 
+/* is_space - white space as a subject or tag may carry it */
 static int
 is_space(int ch)
 {
@@ -206,7 +207,8 @@ bracket(const char *s, const char **cstart, size_t *clen, const char **after)
 	return 1;
 }
 
-/* is_list_prefix_group - s..after is exactly the list's subject_prefix */
+/* is_list_prefix_at - the folded text at folded_s starts with the list's
+ * subject_prefix; *len gets its length */
 static int
 is_list_prefix_at(const struct conf *c, const char *folded_s, size_t *len)
 {
@@ -491,6 +493,7 @@ count_matches(struct classifier *cl, pcre2_code *re, const char *s, size_t n,
 	return count;
 }
 
+/* text_of - the member's own words of m (quotes and signature left out) */
 static const char *
 text_of(const struct message *m)
 {
@@ -693,6 +696,7 @@ countable_attachment(const struct msg_attachment *a)
 	return 1;
 }
 
+/* is_web_link - a link to the web (http, https, ftp, www.), not mailto */
 static int
 is_web_link(const char *l)
 {

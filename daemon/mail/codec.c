@@ -8,9 +8,9 @@
 #include "hex.h"
 
 /* 0..63 for the alphabet, 64 for '=', 65 for whitespace, 66 for others.
- * A table: this runs once per byte of every base64 part, attachments
- * included (they are decoded to learn their size), and the chain of
- * comparisons it replaces was a tenth of import-mbox's instructions. */
+ * A table, because this runs once per byte of every base64 part,
+ * attachments included (they are decoded to learn their size): a chain of
+ * comparisons per byte is a large share of an mbox import. */
 #define B64_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
 static const signed char b64_tab[256] = {
 	66, 66, 66, 66, 66, 66, 66, 66, 66, 65, 65, 66, 66, 65, 66, 66,
@@ -26,7 +26,9 @@ static const signed char b64_tab[256] = {
 };
 #undef B64_ROW
 
-static signed char b64_value(unsigned char c)
+/* b64_value - the class of one byte in b64_tab */
+static signed char
+b64_value(unsigned char c)
 {
 	return b64_tab[c];
 }
@@ -105,6 +107,7 @@ b64_count(const unsigned char *p, size_t len, size_t *outlen)
 	return r;
 }
 
+/* codec_base64 - see codec.h */
 int
 codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 {
@@ -189,6 +192,7 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 	return r;
 }
 
+/* codec_qp - see codec.h */
 int
 codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 {

@@ -21,12 +21,14 @@ struct eword {
 	size_t len;            /* whole word, "=?" to "?=" */
 };
 
-/* eword_parse - read an encoded word at p (which starts with "=?"); 1 found */
+/* Where the last search for a word's end stopped, so that a line of many
+ * "=?" that are no words is scanned once */
 struct scan_cache {
 	const char *close;     /* the next "?=" at or after the last text start */
 	const char *blank;     /* the next blank likewise */
 };
 
+/* eword_parse - read an encoded word at p (which starts with "=?"); 1 found */
 static int
 eword_parse(const char *p, const char *end, struct eword *w, struct scan_cache *sc)
 {
@@ -104,6 +106,7 @@ only_space(const char *p, size_t n)
 	return 1;
 }
 
+/* rfc2047_decode - see rfc2047.h */
 int
 rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
     struct buf *out, char *badcs, size_t badcs_size)
