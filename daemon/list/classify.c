@@ -55,7 +55,6 @@
 #include "utf8.h"
 #include "xalloc.h"
 
-#define SUBJECT_FOLD_MAX 1024   /* bytes of a subject examined for prefixes */
 #define NORM_MAX 1000           /* longest normalised subject */
 #define KW_TEXT_MAX (64u << 10) /* bytes of new text searched for keywords */
 #define KW_SUBJECT_MAX 5
@@ -228,43 +227,44 @@ is_list_prefix_at(const struct conf *c, const char *folded_s, size_t *len)
 	return 1;
 }
 
+/* What strip() knows beside the reply markers */
+struct strip {
+	const struct conf *c;
+	int had_prefix;         /* the list prefix was among the pieces */
+};
+
+/* known_piece - subject_skip's callback: the list prefix or a known tag
+ * opens the folded text f; its length into *len */
+static int
+known_piece(void *arg, const char *f, size_t *len)
+{
+	struct strip *st = arg;
+	const char *cs, *after;
+	size_t clen;
+
+	if (is_list_prefix_at(st->c, f, len)) {
+		st->had_prefix = 1;
+		return 1;
+	}
+	if (bracket(f, &cs, &clen, &after) &&
+	    (theme_tag(st->c, cs, clen) || kind_tag(cs, clen) >= 0)) {
+		*len = (size_t)(after - f);
+		return 1;
+	}
+	return 0;
+}
+
 /* strip - the offset past the leading reply markers, list prefixes and
  * known tags of subject, in any order; *had_prefix (may be NULL) set when
  * the list prefix was among them */
 static size_t
 strip(const struct conf *c, const char *subject, int *had_prefix)
 {
-	char f[SUBJECT_FOLD_MAX];
-	size_t off = 0, n, clen;
-	const char *cs, *after;
+	struct strip st = { c, 0 };
+	size_t off = subject_skip(subject, known_piece, &st, NULL);
 
 	if (had_prefix)
-		*had_prefix = 0;
-	if (subject == NULL)
-		return 0;
-	utf8_fold(subject, strlen(subject), f, sizeof(f));
-	for (;;) {
-		while (is_space((unsigned char)f[off]))
-			off++;
-		if (f[off] == '\0')
-			break;
-		if ((n = subject_marker(f + off, NULL)) != 0) {
-			off += n;
-			continue;
-		}
-		if (is_list_prefix_at(c, f + off, &n)) {
-			if (had_prefix)
-				*had_prefix = 1;
-			off += n;
-			continue;
-		}
-		if (bracket(f + off, &cs, &clen, &after) &&
-		    (theme_tag(c, cs, clen) || kind_tag(cs, clen) >= 0)) {
-			off = (size_t)(after - f);
-			continue;
-		}
-		break;
-	}
+		*had_prefix = st.had_prefix;
 	return off;
 }
 

@@ -68,16 +68,6 @@ struct compose {
 
 /* ---- small helpers ----------------------------------------------------- */
 
-/* is_ascii - no byte of s[0..n) is 8-bit */
-static int
-is_ascii(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
 /* token_safe - a token or slug fit for an address or header */
 static int
 token_safe(const char *t, size_t max)
@@ -334,8 +324,8 @@ footer_get(struct compose *cp, const char *lang)
 		f->before = xstrdup(b.data);
 		f->after = xstrdup("");
 	}
-	f->ascii = is_ascii(f->before, strlen(f->before)) &&
-	    is_ascii(f->after, strlen(f->after));
+	f->ascii = utf8_ascii(f->before, strlen(f->before)) &&
+	    utf8_ascii(f->after, strlen(f->after));
 	f->ok = 1;
 	buf_release(&b);
 	return f;

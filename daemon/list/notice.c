@@ -46,29 +46,6 @@ notice_one_line(const char *s)
 	return mime_clean(s, NOTICE_HEADER_MAX);
 }
 
-/* notice_header - one header field, cleaned, encoded and folded */
-int
-notice_header(struct buf *out, const char *name, const char *value)
-{
-	struct mime_field f;
-
-	mime_field_start(&f, out, MIME_LF, name);
-	mime_field_text(&f, value);
-	return mime_field_end(&f);
-}
-
-/* notice_address_header - one address header field with a display name */
-int
-notice_address_header(struct buf *out, const char *name, const char *display,
-    const char *addr)
-{
-	struct mime_field f;
-
-	mime_field_start(&f, out, MIME_LF, name);
-	mime_field_addr(&f, display, addr);
-	return mime_field_end(&f);
-}
-
 /* put_attachment - the raw message with its line ends made LF */
 static int
 put_attachment(struct buf *out, const char *raw, size_t len)
@@ -118,18 +95,19 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 		goto done;
 	clock_format_rfc5322(clock_now(), date, sizeof(date));
 
-	if (notice_address_header(out, "From", c->list.name, from) < 0 ||
-	    notice_address_header(out, "To", n->to_name, n->to) < 0 ||
-	    notice_header(out, "Subject", subject ? subject : c->list.name) < 0 ||
+	if (mime_header_addr_eol(out, MIME_LF, "From", c->list.name, from) < 0 ||
+	    mime_header_addr_eol(out, MIME_LF, "To", n->to_name, n->to) < 0 ||
+	    mime_header_eol(out, MIME_LF, "Subject", subject ? subject : c->list.name) < 0 ||
 	    buf_printf(out, "Date: %s\n", date) < 0 ||
 	    buf_printf(out, "Message-ID: <baraza.%s.%s@%s>\n", n->kind, id,
 	    c->list.domain) < 0)
 		goto cap;
 	if (n->in_reply_to && *n->in_reply_to &&
-	    (notice_address_header(out, "In-Reply-To", NULL, n->in_reply_to) < 0 ||
-	     notice_address_header(out, "References", NULL, n->in_reply_to) < 0))
+	    (mime_header_addr_eol(out, MIME_LF, "In-Reply-To", NULL, n->in_reply_to) < 0 ||
+	     mime_header_addr_eol(out, MIME_LF, "References", NULL, n->in_reply_to) < 0))
 		goto cap;
-	if (n->reply_to && notice_address_header(out, "Reply-To", NULL, n->reply_to) < 0)
+	if (n->reply_to &&
+	    mime_header_addr_eol(out, MIME_LF, "Reply-To", NULL, n->reply_to) < 0)
 		goto cap;
 	if (buf_printf(out, "Auto-Submitted: %s\n"
 	    "X-Baraza-Notice: %s\n"

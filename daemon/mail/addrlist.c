@@ -127,7 +127,7 @@ addrlist_parse(struct mailparse *mp, const struct header_span *sp,
 {
 	struct buf phrase, angle, comment;
 	struct msg_address *all = NULL;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, alloc = 0;
 	const char *p, *end;
 	int in_angle = 0, had_angle = 0;
 
@@ -240,11 +240,9 @@ addrlist_parse(struct mailparse *mp, const struct header_span *sp,
 	buf_release(&angle);
 	buf_release(&comment);
 	if (n) {
-		*outp = mailparse_alloc(mp, n, sizeof(**outp));
+		*outp = mailparse_memdup(mp, all, n, sizeof(*all));
 		if (*outp == NULL)
 			n = 0;
-		for (i = 0; i < n; i++)
-			(*outp)[i] = all[i];
 	}
 	free(all);
 	return n;

@@ -303,19 +303,6 @@ iconv_append(iconv_t cd, const char *in, size_t len, struct buf *out)
 	return r;
 }
 
-/* has_8bit - 1 when some byte is 8-bit */
-static int
-has_8bit(const char *in, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)in;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] >= 0x80)
-			return 1;
-	return 0;
-}
-
 /* all_ascii - 1 when no byte is 8-bit, NUL or ESC (ISO-2022 shifts) */
 static int
 all_ascii(const char *in, size_t len)
@@ -351,7 +338,7 @@ charset_convert(struct charset_cache *cc, const char *charset,
 	/* A declared legacy charset on bytes that are valid UTF-8 with 8-bit
 	 * sequences: the client wrote UTF-8 and mislabelled it (real legacy
 	 * text is almost never valid UTF-8 by chance) */
-	if (has_8bit(in, len) && utf8_valid(in, len))
+	if (!utf8_ascii(in, len) && utf8_valid(in, len))
 		return charset_clean(in, len, out) | CHARSET_BAD;
 	if (kind == CS_CP1252)
 		return cp1252_append(in, len, out);

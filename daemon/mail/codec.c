@@ -107,6 +107,17 @@ b64_count(const unsigned char *p, size_t len, size_t *outlen)
 	return r;
 }
 
+/* flush - hand the n bytes decoded into chunk to out (unless out is absent
+ * or full: then CODEC_FULL) and count them; *n becomes 0 */
+static void
+flush(struct buf *out, const unsigned char *chunk, size_t *n, size_t *total, int *r)
+{
+	if (out && !(*r & CODEC_FULL) && buf_append(out, chunk, *n) < 0)
+		*r |= CODEC_FULL;
+	*total += *n;
+	*n = 0;
+}
+
 /* codec_base64 - see codec.h */
 int
 codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
@@ -137,13 +148,8 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 				chunk[n++] = (unsigned char)(q >> 8);
 				chunk[n++] = (unsigned char)q;
 				i += 3;
-				if (n == sizeof(chunk)) {
-					if (out && !(r & CODEC_FULL) &&
-					    buf_append(out, chunk, n) < 0)
-						r |= CODEC_FULL;
-					total += n;
-					n = 0;
-				}
+				if (n == sizeof(chunk))
+					flush(out, chunk, &n, &total, &r);
 				continue;
 			}
 		}
@@ -171,22 +177,15 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 			bits -= 8;
 			chunk[n++] = (unsigned char)(acc >> bits);
 			acc &= (1u << bits) - 1;
-			if (n == sizeof(chunk)) {
-				if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-					r |= CODEC_FULL;
-				total += n;
-				n = 0;
-			}
+			if (n == sizeof(chunk))
+				flush(out, chunk, &n, &total, &r);
 		}
 	}
 	/* 6 leftover bits cannot make a byte: the data was cut */
 	if (bits == 6 && !pad)
 		r |= CODEC_TRUNC;
-	if (n) {
-		if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-			r |= CODEC_FULL;
-		total += n;
-	}
+	if (n)
+		flush(out, chunk, &n, &total, &r);
 	if (outlen)
 		*outlen = total;
 	return r;
@@ -204,12 +203,8 @@ codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 	while (i < len) {
 		unsigned char c = p[i];
 
-		if (n + 1 >= sizeof(chunk)) {
-			if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-				r |= CODEC_FULL;
-			total += n;
-			n = 0;
-		}
+		if (n + 1 >= sizeof(chunk))
+			flush(out, chunk, &n, &total, &r);
 		if (c == '=') {
 			size_t j = i + 1;
 			int h, l;
@@ -245,11 +240,8 @@ codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 		chunk[n++] = c;
 		i++;
 	}
-	if (n) {
-		if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-			r |= CODEC_FULL;
-		total += n;
-	}
+	if (n)
+		flush(out, chunk, &n, &total, &r);
 	if (outlen)
 		*outlen = total;
 	return r;

@@ -16,6 +16,16 @@ header_wsp(int ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
+/* header_blank - see header.h */
+int
+header_blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!header_wsp((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
 /* header_trim - see header.h */
 void
 header_trim(const char **p, size_t *n)

@@ -52,6 +52,9 @@ void header_token(struct mailparse *mp, const struct header_span *sp, char *t,
 
 /* header_wsp - 1 when ch is white space in a header: SP, HTAB, CR, LF */
 int header_wsp(int ch);
+/* header_blank - 1 when the n bytes at p are all header white space (or
+ * n is 0) */
+int header_blank(const char *p, size_t n);
 
 /* header_trim - shrink [*p, *p + *n) to drop white space at both ends */
 void header_trim(const char **p, size_t *n);

@@ -104,3 +104,14 @@ mailparse_alloc(struct mailparse *mp, size_t nmemb, size_t size)
 		mailparse_defect(mp, "arena-full");
 	return p;
 }
+
+/* mailparse_memdup - see mailparse.h */
+void *
+mailparse_memdup(struct mailparse *mp, const void *p, size_t nmemb, size_t size)
+{
+	void *d = mailparse_alloc(mp, nmemb, size);
+
+	if (d && nmemb)
+		memcpy(d, p, nmemb * size);
+	return d;
+}

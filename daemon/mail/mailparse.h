@@ -53,5 +53,9 @@ const char *mailparse_strndup(struct mailparse *mp, const char *s, size_t n);
 /* mailparse_alloc - zeroed arena memory for nmemb * size bytes, or NULL
  * (and "arena-full") when it does not fit */
 void *mailparse_alloc(struct mailparse *mp, size_t nmemb, size_t size);
+/* mailparse_memdup - a copy of the nmemb elements of size bytes at p in
+ * the arena, or NULL (and "arena-full") when it does not fit */
+void *mailparse_memdup(struct mailparse *mp, const void *p, size_t nmemb,
+    size_t size);
 
 #endif

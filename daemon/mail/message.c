@@ -128,11 +128,9 @@ find_links(struct ctx *c, const char *text, size_t len)
 			found[nfound++] = mailparse_strndup(&c->mp, s, n);
 	}
 	if (nfound) {
-		c->m->links = mailparse_alloc(&c->mp, nfound, sizeof(*c->m->links));
-		if (c->m->links) {
-			memcpy(c->m->links, found, nfound * sizeof(*found));
+		c->m->links = mailparse_memdup(&c->mp, found, nfound, sizeof(*found));
+		if (c->m->links)
 			c->m->nlinks = nfound;
-		}
 	}
 }
 
@@ -303,11 +301,9 @@ body_text(struct ctx *c)
 
 	ns = quote_scan(t, len, spans, MAX_SPANS);
 	if (ns) {
-		m->spans = mailparse_alloc(&c->mp, ns, sizeof(*m->spans));
-		if (m->spans) {
-			memcpy(m->spans, spans, ns * sizeof(*spans));
+		m->spans = mailparse_memdup(&c->mp, spans, ns, sizeof(*spans));
+		if (m->spans)
 			m->nspans = ns;
-		}
 	}
 	for (i = 0; i <= ns; i++) {
 		size_t from = at, to = i < ns ? spans[i].start : len;
@@ -355,7 +351,6 @@ message_parse(const char *raw, size_t len, const struct msg_limits *lim)
 {
 	struct ctx ctx, *c = &ctx;
 	struct message *m;
-	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	if (lim)
@@ -396,19 +391,17 @@ message_parse(const char *raw, size_t len, const struct msg_limits *lim)
 	body_text(c);
 
 	if (c->w.natt) {
-		m->attachments = mailparse_alloc(&c->mp, c->w.natt, sizeof(*m->attachments));
-		if (m->attachments) {
-			memcpy(m->attachments, c->w.att, c->w.natt * sizeof(*c->w.att));
+		m->attachments = mailparse_memdup(&c->mp, c->w.att, c->w.natt,
+		    sizeof(*c->w.att));
+		if (m->attachments)
 			m->nattachments = c->w.natt;
-		}
 	}
 	if (c->mp.ndefects) {
-		m->defects = mailparse_alloc(&c->mp, c->mp.ndefects, sizeof(*m->defects));
-		if (m->defects) {
-			for (i = 0; i < c->mp.ndefects; i++)
-				m->defects[i] = c->mp.defects[i];
-			m->ndefects = c->mp.ndefects;
-		}
+		size_t n = c->mp.ndefects;
+
+		m->defects = mailparse_memdup(&c->mp, c->mp.defects, n, sizeof(*m->defects));
+		if (m->defects)
+			m->ndefects = n;
 	}
 	mime_walk_release(&c->w);
 	mailparse_release(&c->mp);

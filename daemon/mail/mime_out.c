@@ -55,16 +55,6 @@ space(struct mime_field *f, size_t n)
 
 /* ---- cleaning ------------------------------------------------------------ */
 
-/* is_ascii - no byte of s[0..n) is 8-bit */
-static int
-is_ascii(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
 /* mime_clean - see mime_out.h */
 char *
 mime_clean(const char *s, size_t max)
@@ -178,7 +168,7 @@ encoded_words(struct mime_field *f, const char *s, size_t n)
 static int
 word_needs_encoding(const char *w, size_t n)
 {
-	if (n > 70 || !is_ascii(w, n))
+	if (n > 70 || !utf8_ascii(w, n))
 		return 1;
 	for (size_t i = 0; i + 1 < n; i++)
 		if (w[i] == '=' && w[i + 1] == '?')
@@ -278,7 +268,7 @@ phrase(struct mime_field *f, const char *phrase, int quote)
 
 	if (!wrote) {
 		/* nothing */
-	} else if (!is_ascii(ph, strlen(ph)) || strstr(ph, "=?")) {
+	} else if (!utf8_ascii(ph, strlen(ph)) || strstr(ph, "=?")) {
 		encoded_words(f, ph, strlen(ph));
 	} else if (!quote && is_atext_phrase(ph)) {
 		put_text(f, ph);
@@ -371,15 +361,35 @@ mime_field_end(struct mime_field *f)
 	return f->err ? -1 : 0;
 }
 
+/* mime_header_eol - see mime_out.h */
+int
+mime_header_eol(struct buf *out, const char *eol, const char *name,
+    const char *value)
+{
+	struct mime_field f;
+
+	mime_field_start(&f, out, eol, name);
+	mime_field_text(&f, value);
+	return mime_field_end(&f);
+}
+
+/* mime_header_addr_eol - see mime_out.h */
+int
+mime_header_addr_eol(struct buf *out, const char *eol, const char *name,
+    const char *display, const char *addr)
+{
+	struct mime_field f;
+
+	mime_field_start(&f, out, eol, name);
+	mime_field_addr(&f, display, addr);
+	return mime_field_end(&f);
+}
+
 /* mime_header_text - see mime_out.h */
 int
 mime_header_text(struct buf *out, const char *name, const char *value)
 {
-	struct mime_field f;
-
-	mime_field_start(&f, out, MIME_CRLF, name);
-	mime_field_text(&f, value);
-	return mime_field_end(&f);
+	return mime_header_eol(out, MIME_CRLF, name, value);
 }
 
 /* mime_header_addr - see mime_out.h */
@@ -387,11 +397,7 @@ int
 mime_header_addr(struct buf *out, const char *name, const char *display,
     const char *addr)
 {
-	struct mime_field f;
-
-	mime_field_start(&f, out, MIME_CRLF, name);
-	mime_field_addr(&f, display, addr);
-	return mime_field_end(&f);
+	return mime_header_addr_eol(out, MIME_CRLF, name, display, addr);
 }
 
 /* ---- bodies ------------------------------------------------------------------ */

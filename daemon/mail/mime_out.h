@@ -71,11 +71,16 @@ void mime_field_comma(struct mime_field *f);
  * append passed out's cap (the field is then incomplete) */
 int mime_field_end(struct mime_field *f);
 
-/* mime_header_text - "Name: value" + CRLF, the value as mime_field_text.
- * 0 or -1 (cap). */
+/* mime_header_eol - a whole field "Name: value" + eol, the value as
+ * mime_field_text writes it.  0 or -1 (cap). */
+int mime_header_eol(struct buf *out, const char *eol, const char *name,
+    const char *value);
+/* mime_header_addr_eol - a whole field "Name: display <addr>" + eol, as
+ * mime_field_addr writes it.  0 or -1 (cap). */
+int mime_header_addr_eol(struct buf *out, const char *eol, const char *name,
+    const char *display, const char *addr);
+/* mime_header_text, mime_header_addr - the same with CRLF */
 int mime_header_text(struct buf *out, const char *name, const char *value);
-/* mime_header_addr - "Name: display <addr>" + CRLF, as mime_field_addr.
- * 0 or -1 (cap). */
 int mime_header_addr(struct buf *out, const char *name, const char *display,
     const char *addr);
 

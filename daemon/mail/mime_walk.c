@@ -443,21 +443,23 @@ message_part(struct mime_walk *w, struct mime_walk_entity *e, const char *end,
 	buf_release(&dec);
 }
 
-/* only_blank - the n bytes are all white space */
-static int
-only_blank(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!header_wsp((unsigned char)p[i]))
-			return 0;
-	return 1;
-}
-
+/* One part of a multipart body, between its delimiter lines */
 struct child {
 	const char *p, *end;
 };
+
+/* add_child - append the part [p, end) to *kids (n used, *alloc room) */
+static void
+add_child(struct child **kids, size_t *n, size_t *alloc, const char *p, const char *end)
+{
+	if (*n == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 4;
+		*kids = xreallocarray(*kids, *alloc, sizeof(**kids));
+	}
+	(*kids)[*n].p = p;
+	(*kids)[*n].end = end;
+	(*n)++;
+}
 
 /* multipart - split a multipart body at its delimiter lines and walk the
  * parts as the subtype asks */
@@ -527,13 +529,7 @@ multipart(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
 						mailparse_defect(w->mp, "too-many-parts");
 						break;
 					}
-					if (nchild == alloc) {
-						alloc = alloc ? 2 * alloc : 4;
-						kids = xreallocarray(kids, alloc, sizeof(*kids));
-					}
-					kids[nchild].p = cur;
-					kids[nchild].end = pe;
-					nchild++;
+					add_child(&kids, &nchild, &alloc, cur, pe);
 				}
 				cur = eol < end ? eol + 1 : end;
 				if (close) {
@@ -553,13 +549,7 @@ multipart(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
 	}
 	if (!closed && cur && nchild < w->max_parts) {
 		mailparse_defect(w->mp, "missing-close-boundary");
-		if (nchild == alloc) {
-			alloc = alloc ? 2 * alloc : 4;
-			kids = xreallocarray(kids, alloc, sizeof(*kids));
-		}
-		kids[nchild].p = cur;
-		kids[nchild].end = end;
-		nchild++;
+		add_child(&kids, &nchild, &alloc, cur, end);
 	}
 
 	if (strcmp(sub, "signed") == 0 || strcmp(sub, "encrypted") == 0) {
@@ -601,7 +591,7 @@ multipart(struct mime_walk *w, struct mime_walk_entity *e, const char *type,
 		 * then the HTML speaks instead (a leaf only, so that nested
 		 * alternatives cannot make the walk exponential) */
 		if (nchild > 1 && second_score == 1 &&
-		    only_blank(w->text.data + mark, w->text.len - mark)) {
+		    header_blank(w->text.data + mark, w->text.len - mark)) {
 			buf_truncate(&w->text, mark);
 			w->natt = natt;
 			w->got_plain = got_plain;

@@ -15,7 +15,7 @@ size_t
 msgid_parse(struct mailparse *mp, const struct header_span *sp, const char ***outp)
 {
 	const char **all = NULL;
-	size_t n = 0, alloc = 0, i, k;
+	size_t n = 0, alloc = 0, i;
 	const char *p, *end;
 	struct buf id;
 
@@ -90,11 +90,9 @@ msgid_parse(struct mailparse *mp, const struct header_span *sp, const char ***ou
 	}
 	buf_release(&id);
 	if (n) {
-		*outp = mailparse_alloc(mp, n, sizeof(**outp));
+		*outp = mailparse_memdup(mp, all, n, sizeof(*all));
 		if (*outp == NULL)
 			n = 0;
-		for (k = 0; k < n; k++)
-			(*outp)[k] = all[k];
 	}
 	free(all);
 	return n;

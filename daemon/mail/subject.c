@@ -76,26 +76,32 @@ subject_marker(const char *f, int *reply)
 	return 0;
 }
 
-/* skip - the offset past the leading markers of subject; *reply says
- * whether the first one is a reply */
-static size_t
-skip(const char *subject, int *reply)
+/* subject_skip - see subject.h */
+size_t
+subject_skip(const char *subject,
+    int (*other)(void *arg, const char *folded, size_t *len), void *arg,
+    int *reply)
 {
 	char f[SUBJECT_FOLD_MAX];
 	size_t off = 0, n;
 	int r, first = 1;
 
-	*reply = 0;
+	if (reply)
+		*reply = 0;
 	if (subject == NULL)
 		return 0;
 	utf8_fold(subject, strlen(subject), f, sizeof(f));
 	for (;;) {
 		while (is_space((unsigned char)f[off]))
 			off++;
-		if (f[off] == '\0' || (n = subject_marker(f + off, &r)) == 0)
+		if (f[off] == '\0')
 			break;
-		if (first)
-			*reply = r;
+		if ((n = subject_marker(f + off, &r)) != 0) {
+			if (first && reply)
+				*reply = r;
+		} else if (other == NULL || !other(arg, f + off, &n)) {
+			break;
+		}
 		first = 0;
 		off += n;
 	}
@@ -106,11 +112,9 @@ skip(const char *subject, int *reply)
 const char *
 subject_skip_reply(const char *subject)
 {
-	int reply;
-
 	if (subject == NULL)
 		return "";
-	return subject + skip(subject, &reply);
+	return subject + subject_skip(subject, NULL, NULL, NULL);
 }
 
 /* subject_is_reply - see subject.h */
@@ -119,6 +123,6 @@ subject_is_reply(const char *subject)
 {
 	int reply;
 
-	skip(subject, &reply);
+	subject_skip(subject, NULL, NULL, &reply);
 	return reply;
 }

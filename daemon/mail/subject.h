@@ -23,6 +23,16 @@
  * forward. */
 size_t subject_marker(const char *folded, int *reply);
 
+/* subject_skip - the offset past the markers that open subject (NULL: 0)
+ * and the white space around them, looking at its first 1024 bytes.
+ * other (may be NULL) recognises further pieces that may stand among the
+ * markers (a list's prefix, its tags): given the folded text at a piece,
+ * it returns 1 and the piece's length in *len, or 0.  *reply (may be
+ * NULL) is set to 1 when the first piece is a reply marker. */
+size_t subject_skip(const char *subject,
+    int (*other)(void *arg, const char *folded, size_t *len), void *arg,
+    int *reply);
+
 /* subject_skip_reply - past every leading marker of subject and the white
  * space around them (looking at its first 1024 bytes).  Returns a pointer
  * into subject (borrowed), "" for NULL. */

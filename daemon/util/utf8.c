@@ -42,6 +42,16 @@ utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* utf8_ascii - see utf8.h */
+int
+utf8_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* utf8_valid - see utf8.h */
 int
 utf8_valid(const char *s, size_t n)

@@ -8,6 +8,8 @@
 /* utf8_decode - length (1..4) of the valid, shortest-form UTF-8 sequence at
  * p (at most n bytes) and its code point in *cp; 0 when it is not valid */
 size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
+/* utf8_ascii - 1 when none of the n bytes at s is 8-bit */
+int utf8_ascii(const char *s, size_t n);
 /* utf8_valid - 1 when the n bytes are entirely valid UTF-8 without NULs */
 int utf8_valid(const char *s, size_t n);
 /* utf8_encode - write cp as UTF-8 into out (4 bytes room); returns length */
