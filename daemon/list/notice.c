@@ -4,7 +4,7 @@
  * it writes small new messages from templates: a plain text/plain UTF-8
  * body, or multipart/mixed with the message it is about attached as
  * message/rfc822 (hold notices to facilitators).  Header values from input
- * are cleaned and encoded here, in one place.
+ * are cleaned and encoded by mime_out.c, the writer all mail shares.
  */
 #include "config.h"
 

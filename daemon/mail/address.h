@@ -8,7 +8,7 @@
  * (addr_equal), which is also how the members.email column compares
  * (COLLATE NOCASE).
  *
- * This is not a full RFC 5322 parser (message.c parses header fields); it
+ * This is not a full RFC 5322 parser (addrlist.h reads address fields); it
  * checks a bare addr-spec typed by an administrator, found in a CSV file or
  * taken from a parsed header, and refuses anything that could not safely be
  * put into an SMTP envelope or a header: spaces, control characters, quotes,

@@ -221,7 +221,8 @@ decode_body(struct mime_walk *w, const char *cte, const char *p, const char *end
 	return r;
 }
 
-/* add_attachment - remember one attachment (message.c copies the list to the arena) */
+/* add_attachment - remember one attachment (message.c copies the list
+ * into the arena at the end) */
 static void
 add_attachment(struct mime_walk *w, const char *name, const char *type, size_t bytes)
 {
