@@ -42,6 +42,7 @@
 #include "route.h"
 #include "store.h"
 #include "store_post.h"
+#include "subject.h"
 #include "thread.h"
 #include "xalloc.h"
 
@@ -260,7 +261,7 @@ read_database(const struct conf *c, struct inspection *in,
 	tm.subject = m->subject;
 	tm.norm_subject = norm;
 	tm.received = in->arrival;
-	tm.reply_like = tm.nchain > 0 || classify_is_reply_subject(m->subject);
+	tm.reply_like = tm.nchain > 0 || subject_is_reply(m->subject);
 	if (thread_find(s, &tm, &in->thread, &in->thread_theme) != 1) {
 		in->thread = 0;
 		in->thread_theme = NULL;

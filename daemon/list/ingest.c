@@ -51,6 +51,7 @@
 #include "request.h"
 #include "route.h"
 #include "store_post.h"
+#include "subject.h"
 #include "thread.h"
 #include "xalloc.h"
 
@@ -272,7 +273,7 @@ store_post_message(struct ingest_ctx *x)
 	tm.subject = m->subject;
 	tm.norm_subject = norm;
 	tm.received = x->received;
-	tm.reply_like = tm.nchain > 0 || classify_is_reply_subject(m->subject);
+	tm.reply_like = tm.nchain > 0 || subject_is_reply(m->subject);
 
 	/* Thread first: a reply inherits the thread's theme. */
 	if ((rc = thread_find(x->s, &tm, &thread, &thread_theme)) < 0)
