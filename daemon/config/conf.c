@@ -35,8 +35,8 @@
 #include "address.h"
 #include "clock.h"
 #include "conf.h"
-#include "hex.h"
 #include "log.h"
+#include "url.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -445,118 +445,29 @@ set_token(struct loader *L, void *base, const char *v, char *prob,
 	return 0;
 }
 
-struct url_parts {
-	int implicit_tls;
-	char *host;          /* owned */
-	int port;
-	char *path;          /* owned, percent-decoded, without the leading '/' */
+/* The schemes of each server's url (url.h): the TLS one first, as the
+ * error message names them. */
+static const struct url_scheme imap_schemes[] = {
+	{ "imaps", 993, 1 }, { "imap", 143, 0 }, { NULL, 0, 0 },
+};
+static const struct url_scheme smtp_schemes[] = {
+	{ "smtps", 465, 1 }, { "smtp", 25, 0 }, { NULL, 0, 0 },
 };
 
-/* parse_url - SCHEME://HOST[:PORT][/PATH] where SCHEME is plain or
- * tls_scheme; 0 and *u (release its strings), or -1 with prob */
+/* server_url - take v apart (url.h); 0, or -1 with prob.  Credentials
+ * have keys of their own, and the message says which. */
 static int
-parse_url(const char *v, const char *plain, const char *tls_scheme,
-    int plain_port, int tls_port, struct url_parts *u, char *prob,
-    size_t problen)
+server_url(const char *v, const struct url_scheme *schemes, struct url *u,
+    char *prob, size_t problen)
 {
-	const char *p, *h, *he;
-	size_t n;
+	int rc = url_parse(v, schemes, u, prob, problen);
 
-	memset(u, 0, sizeof(*u));
-	n = strlen(tls_scheme);
-	if (strncasecmp(v, tls_scheme, n) == 0 && strncmp(v + n, "://", 3) == 0) {
-		u->implicit_tls = 1;
-		u->port = tls_port;
-		p = v + n + 3;
-	} else if (n = strlen(plain), strncasecmp(v, plain, n) == 0 &&
-	    strncmp(v + n, "://", 3) == 0) {
-		u->port = plain_port;
-		p = v + n + 3;
-	} else {
-		snprintf(prob, problen, "'%s' must start with %s:// or %s://",
-		    v, tls_scheme, plain);
-		return -1;
-	}
-	n = strcspn(p, "/?#");
-	if (memchr(p, '@', n) != NULL) {
-		snprintf(prob, problen, "no user or password in the url: "
-		    "use the user and password_file keys");
-		return -1;
-	}
-	if (*p == '[') {
-		h = p + 1;
-		he = strchr(h, ']');
-		if (he == NULL || he == h) {
-			snprintf(prob, problen, "'%s': bad IPv6 address", v);
-			return -1;
-		}
-		for (const char *q = h; q < he; q++)
-			if (!isxdigit((unsigned char)*q) && *q != ':' && *q != '.') {
-				snprintf(prob, problen, "'%s': bad IPv6 address", v);
-				return -1;
-			}
-		p = he + 1;
-	} else {
-		h = p;
-		while (isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == '_')
-			p++;
-		he = p;
-		if (he == h) {
-			snprintf(prob, problen, "'%s': no host name", v);
-			return -1;
-		}
-	}
-	if (*p == ':') {
-		long port = 0;
+	if (rc == URL_CREDENTIALS) {
+		size_t n = strlen(prob);
 
-		p++;
-		if (!isdigit((unsigned char)*p)) {
-			snprintf(prob, problen, "'%s': bad port", v);
-			return -1;
-		}
-		while (isdigit((unsigned char)*p) && port <= 65535)
-			port = port * 10 + (*p++ - '0');
-		if (port < 1 || port > 65535 || isdigit((unsigned char)*p)) {
-			snprintf(prob, problen, "'%s': port must be 1 to 65535", v);
-			return -1;
-		}
-		u->port = (int)port;
+		snprintf(prob + n, problen - n, ": use the user and password_file keys");
 	}
-	if (*p != '\0' && *p != '/') {
-		snprintf(prob, problen, "'%s': unexpected '%c' after the host", v, *p);
-		return -1;
-	}
-	if (*p == '/') {
-		struct buf b;
-
-		p++;
-		buf_init(&b, 1024);
-		for (; *p; p++) {
-			int hi, lo;
-
-			if (*p == '?' || *p == '#') {
-				buf_release(&b);
-				snprintf(prob, problen, "'%s': no query or fragment allowed", v);
-				return -1;
-			}
-			if (*p == '%') {
-				if ((hi = hex_value(p[1])) < 0 || (lo = hex_value(p[2])) < 0 ||
-				    (hi == 0 && lo < 0x20)) {
-					buf_release(&b);
-					snprintf(prob, problen, "'%s': bad %%-escape", v);
-					return -1;
-				}
-				buf_putc(&b, hi * 16 + lo);
-				p += 2;
-			} else {
-				buf_putc(&b, *p);
-			}
-		}
-		u->path = buf_detach(&b, NULL);
-		buf_release(&b);
-	}
-	u->host = xstrndup(h, (size_t)(he - h));
-	return 0;
+	return rc == URL_OK ? 0 : -1;
 }
 
 /* set_imap_url - imaps://host[:port][/MAILBOX], MAILBOX default INBOX */
@@ -565,24 +476,19 @@ set_imap_url(struct loader *L, void *base, const char *v, char *prob,
     size_t problen)
 {
 	struct conf *c = base;
-	struct url_parts u;
+	struct url u;
 
 	(void)L;
-	if (parse_url(v, "imap", "imaps", 143, 993, &u, prob, problen) < 0)
+	if (server_url(v, imap_schemes, &u, prob, problen) < 0)
 		return -1;
 	free(c->imap.url);
 	free(c->imap.host);
 	free(c->imap.mailbox);
 	c->imap.url = xstrdup(v);
-	c->imap.host = u.host;
+	c->imap.host = xstrdup(u.host);
 	c->imap.port = u.port;
-	c->imap.implicit_tls = u.implicit_tls;
-	if (u.path == NULL || *u.path == '\0') {
-		free(u.path);
-		c->imap.mailbox = xstrdup("INBOX");
-	} else {
-		c->imap.mailbox = u.path;
-	}
+	c->imap.implicit_tls = u.scheme->tls;
+	c->imap.mailbox = xstrdup(u.path[0] != '\0' ? u.path : "INBOX");
 	return 0;
 }
 
@@ -592,26 +498,23 @@ set_smtp_url(struct loader *L, void *base, const char *v, char *prob,
     size_t problen)
 {
 	struct conf *c = base;
-	struct url_parts u;
+	struct url u;
 
 	(void)L;
-	if (parse_url(v, "smtp", "smtps", 25, 465, &u, prob, problen) < 0)
+	if (server_url(v, smtp_schemes, &u, prob, problen) < 0)
 		return -1;
 	/* libcurl would take a path as the EHLO name; baraza has no use for
 	 * one, so refuse it rather than send something surprising. */
-	if (u.path != NULL && *u.path != '\0') {
+	if (u.path[0] != '\0') {
 		snprintf(prob, problen, "'%s': no path allowed after the host", v);
-		free(u.host);
-		free(u.path);
 		return -1;
 	}
-	free(u.path);
 	free(c->smtp.url);
 	free(c->smtp.host);
 	c->smtp.url = xstrdup(v);
-	c->smtp.host = u.host;
+	c->smtp.host = xstrdup(u.host);
 	c->smtp.port = u.port;
-	c->smtp.implicit_tls = u.implicit_tls;
+	c->smtp.implicit_tls = u.scheme->tls;
 	return 0;
 }
 

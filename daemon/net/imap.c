@@ -33,21 +33,21 @@
 
 #include <libetpan/libetpan.h>
 
-#include "hex.h"
 #include "imap.h"
 #include "log.h"
 #include "tls.h"
+#include "url.h"
 #include "xalloc.h"
 
-#define IMAP_MAX_HOST 256
-#define IMAP_MAX_MAILBOX 512
 #define IMAP_MAX_PASSWORD 1024
 
+/* Where the connection goes: [imap] url as the configuration took it
+ * apart (conf.h, url.h), copied so that the connection outlives it. */
 struct imap_url {
 	int implicit_tls;                 /* imaps:// */
-	char host[IMAP_MAX_HOST];
+	char *host;                       /* owned */
 	uint16_t port;
-	char mailbox[IMAP_MAX_MAILBOX];   /* as configured (UTF-8) */
+	char *mailbox;                    /* owned: as configured (UTF-8) */
 };
 
 struct imap {
@@ -67,104 +67,7 @@ struct imap {
 	uint32_t exists;
 };
 
-/* ---- URL and mailbox names ------------------------------------------- */
-
-/* url_parse - "imaps://host[:port][/mailbox]" into u; 0 or -1 with err */
-static int
-url_parse(const char *url, struct imap_url *u, char *err, size_t errlen)
-{
-	const char *p, *host, *hend, *path;
-	size_t n, i, o;
-
-	memset(u, 0, sizeof(*u));
-	if (url == NULL || *url == '\0') {
-		snprintf(err, errlen, "[imap] url is empty");
-		return -1;
-	}
-	if (strncasecmp(url, "imaps://", 8) == 0) {
-		u->implicit_tls = 1;
-		u->port = 993;
-		p = url + 8;
-	} else if (strncasecmp(url, "imap://", 7) == 0) {
-		u->port = 143;
-		p = url + 7;
-	} else {
-		snprintf(err, errlen, "[imap] url must start with imaps:// or imap://");
-		return -1;
-	}
-	path = strchr(p, '/');
-	if (path == NULL)
-		path = p + strlen(p);
-	if (memchr(p, '@', (size_t)(path - p)) != NULL) {
-		snprintf(err, errlen, "[imap] url must not hold a user name; "
-		    "use [imap] user");
-		return -1;
-	}
-	if (*p == '[') {
-		host = p + 1;
-		hend = memchr(host, ']', (size_t)(path - host));
-		if (hend == NULL) {
-			snprintf(err, errlen, "[imap] url: unclosed [ in host");
-			return -1;
-		}
-		p = hend + 1;
-	} else {
-		host = p;
-		for (hend = host; hend < path && *hend != ':'; hend++)
-			;
-		p = hend;
-	}
-	n = (size_t)(hend - host);
-	if (n == 0 || n >= sizeof(u->host)) {
-		snprintf(err, errlen, "[imap] url: bad host name");
-		return -1;
-	}
-	memcpy(u->host, host, n);
-	u->host[n] = '\0';
-	if (p < path && *p == ':') {
-		char *end;
-		long port;
-
-		p++;
-		port = strtol(p, &end, 10);
-		if (end != path || end == p || port < 1 || port > 65535) {
-			snprintf(err, errlen, "[imap] url: bad port");
-			return -1;
-		}
-		u->port = (uint16_t)port;
-	} else if (p != path) {
-		snprintf(err, errlen, "[imap] url: unexpected text after host");
-		return -1;
-	}
-	/* The path is the mailbox, percent-decoded ("Lists%2FCoP"). */
-	if (*path == '/')
-		path++;
-	for (i = 0, o = 0; path[i] != '\0'; i++) {
-		int ch = (unsigned char)path[i];
-
-		if (ch == '%') {
-			int hi = hex_value(path[i + 1]);
-			int lo = hi < 0 ? -1 : hex_value(path[i + 2]);
-
-			if (hi < 0 || lo < 0) {
-				snprintf(err, errlen, "[imap] url: bad %%-escape in "
-				    "mailbox");
-				return -1;
-			}
-			ch = hi * 16 + lo;
-			i += 2;
-		}
-		if (ch < 0x20 || ch == 0x7f || o + 1 >= sizeof(u->mailbox)) {
-			snprintf(err, errlen, "[imap] url: bad mailbox name");
-			return -1;
-		}
-		u->mailbox[o++] = (char)ch;
-	}
-	u->mailbox[o] = '\0';
-	if (o == 0)
-		snprintf(u->mailbox, sizeof(u->mailbox), "INBOX");
-	return 0;
-}
+/* ---- mailbox names ---------------------------------------------------- */
 
 /* mutf7_encode - a UTF-8 mailbox name in IMAP's modified UTF-7 (RFC 3501
  * 5.1.3): printable ASCII stays, "&" becomes "&-", anything else is
@@ -468,7 +371,7 @@ login(struct imap *im, const struct conf *c, char *err, size_t errlen)
 	memset(pw, 0, sizeof(pw));
 #endif
 	if (r != MAILIMAP_NO_ERROR) {
-		char what[IMAP_MAX_HOST + 128];
+		char what[URL_MAX_HOST + 128];
 
 		snprintf(what, sizeof(what), "login as %s at %s:%u failed",
 		    c->imap.user, im->url.host, (unsigned)im->url.port);
@@ -507,7 +410,7 @@ select_mailbox(struct imap *im, char *err, size_t errlen)
 	int r = mailimap_select(im->imap, im->mailbox_wire);
 
 	if (r != MAILIMAP_NO_ERROR) {
-		char what[IMAP_MAX_MAILBOX + 32];
+		char what[URL_MAX_PATH + 32];
 
 		snprintf(what, sizeof(what), "mailbox %s", im->url.mailbox);
 		return fail(im, r, 1, what, err, errlen);
@@ -526,10 +429,15 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 
 	*out = NULL;
 	im = xcalloc(1, sizeof(*im));
-	if (url_parse(c->imap.url, &im->url, err, errlen) < 0) {
+	if (c->imap.host == NULL || c->imap.mailbox == NULL) {
+		snprintf(err, errlen, "[imap] url is empty");
 		imap_close(&im);
 		return IMAP_PERM;
 	}
+	im->url.implicit_tls = c->imap.implicit_tls;
+	im->url.host = xstrdup(c->imap.host);
+	im->url.port = (uint16_t)c->imap.port;
+	im->url.mailbox = xstrdup(c->imap.mailbox);
 	im->user = xstrdup(c->imap.user != NULL ? c->imap.user : "");
 	im->mailbox_wire = mutf7_encode(im->url.mailbox);
 	im->after = c->imap.after;
@@ -559,7 +467,7 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 		r = mailimap_socket_connect(im->imap, im->url.host, im->url.port);
 	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		char what[IMAP_MAX_HOST + 32];
+		char what[URL_MAX_HOST + 32];
 
 		snprintf(what, sizeof(what), "connect to %s:%u", im->url.host,
 		    (unsigned)im->url.port);
@@ -633,6 +541,8 @@ imap_close(struct imap **imp)
 		}
 		mailimap_free(im->imap);
 	}
+	free(im->url.host);
+	free(im->url.mailbox);
 	free(im->user);
 	free(im->mailbox_wire);
 	free(im->folder_wire);
@@ -737,7 +647,7 @@ ensure_folder(struct imap *im, char *err, size_t errlen)
 	if (!found) {
 		r = mailimap_create(im->imap, im->folder_wire);
 		if (r != MAILIMAP_NO_ERROR) {
-			char what[IMAP_MAX_MAILBOX + 32];
+			char what[URL_MAX_PATH + 32];
 
 			snprintf(what, sizeof(what), "creating folder %s",
 			    im->folder);
