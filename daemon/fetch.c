@@ -41,12 +41,12 @@ release_signals(const sigset_t *old)
 }
 
 /* mark - imap_mark with the stop signals held (see hold_signals) */
-static int
+static enum outcome
 mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
     size_t errlen)
 {
 	sigset_t old;
-	int rc;
+	enum outcome rc;
 
 	hold_signals(&old);
 	rc = imap_mark(im, uids, n, err, errlen);
@@ -168,28 +168,29 @@ store_batch(struct cycle *cy, struct ingest_batch *ib, const struct conf *c,
  * could not (unless this one failed too: rc); then take the untagged
  * EXPUNGE responses its moves caused here (NOOP), so that IDLE does not
  * wake for them.  The status of fetch_run. */
-static int
-finish_mover(struct imap *im, struct imap_mover **mover, int rc,
+static enum outcome
+finish_mover(struct imap *im, struct imap_mover **mover, enum outcome rc,
     struct fetch_stats *st, char *err, size_t errlen)
 {
 	uint32_t *left = NULL;
 	size_t nleft = 0;
 
 	st->marked += imap_mover_finish(mover, &left, &nleft);
-	if (rc == IMAP_OK && nleft > 0) {
+	if (rc == OUTCOME_OK && nleft > 0) {
 		rc = mark(im, left, nleft, err, errlen);
-		if (rc == IMAP_OK)
+		if (rc == OUTCOME_OK)
 			st->marked += (unsigned)nleft;
 	}
 	free(left);
-	if (rc == IMAP_OK && imap_after(im) != IMAP_AFTER_FLAG)
+	if (rc == OUTCOME_OK && imap_after(im) != IMAP_AFTER_FLAG)
 		rc = imap_noop(im, err, errlen);
 	return rc;
 }
 
 /* start_over - the high-water mark for this mailbox: the stored one, or 0
- * when there is none or it belongs to another UIDVALIDITY */
-static int
+ * when there is none or it belongs to another UIDVALIDITY.  OUTCOME_OK, or
+ * OUTCOME_INTERNAL when the database cannot say. */
+static enum outcome
 start_over(struct cycle *cy, uint32_t *last, char *err, size_t errlen)
 {
 	uint32_t stored_uv = 0;
@@ -197,10 +198,10 @@ start_over(struct cycle *cy, uint32_t *last, char *err, size_t errlen)
 
 	if (have < 0) {
 		snprintf(err, errlen, "database: cannot read imap_state");
-		return IMAP_TEMP;
+		return OUTCOME_INTERNAL;
 	}
 	if (have == 1 && stored_uv == cy->uidvalidity)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	if (have == 1) {
 		log_warnx("imap: %s: UIDVALIDITY changed from %u to %u: "
 		    "rescanning the mailbox (duplicates are skipped)",
@@ -210,13 +211,13 @@ start_over(struct cycle *cy, uint32_t *last, char *err, size_t errlen)
 	*last = 0;
 	if (store_imap_set(cy->s, cy->mailbox, cy->uidvalidity, 0) < 0) {
 		snprintf(err, errlen, "database: cannot write imap_state");
-		return IMAP_TEMP;
+		return OUTCOME_INTERNAL;
 	}
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* fetch_run - see fetch.h */
-int
+enum outcome
 fetch_run(struct imap *im, struct store *s, const struct conf *c,
     const struct fetch_options *fop, const volatile sig_atomic_t *stop,
     struct fetch_stats *stp, char *err, size_t errlen)
@@ -238,22 +239,22 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	    FETCH_BATCH_MESSAGES;
 	unsigned marked = 0;
 	sigset_t held;
-	int rc;
+	enum outcome rc;
 
 	memset(st, 0, sizeof(*st));
 	cy.s = s;
 	cy.mailbox = imap_mailbox(im);
 	cy.uidvalidity = imap_uidvalidity(im);
 	cy.st = st;
-	if ((rc = start_over(&cy, &last, err, errlen)) != IMAP_OK)
+	if ((rc = start_over(&cy, &last, err, errlen)) != OUTCOME_OK)
 		return rc;
 	hold_signals(&held);
 	rc = imap_sweep(im, last, &marked, err, errlen);
 	release_signals(&held);
 	st->marked += marked;
-	if (rc != IMAP_OK)
+	if (rc != OUTCOME_OK)
 		return rc;
-	if ((rc = imap_plan(im, last, &plan, &nplan, err, errlen)) != IMAP_OK)
+	if ((rc = imap_plan(im, last, &plan, &nplan, err, errlen)) != OUTCOME_OK)
 		return rc;
 	batch = xreallocarray(NULL, batch_max, sizeof(*batch));
 	cy.done = xreallocarray(NULL, batch_max, sizeof(*cy.done));
@@ -282,7 +283,7 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 		}
 		rc = imap_fetch_bodies(im, batch, nb, partial, &fetched, err,
 		    errlen);
-		if (rc != IMAP_OK)
+		if (rc != OUTCOME_OK)
 			break;
 		st->batches++;
 		rd.got = imap_batch_messages(fetched, &rd.ngot);
@@ -299,7 +300,7 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 		if (mover != NULL && imap_mover_push(mover, cy.done, cy.nd) == 0)
 			continue;
 		rc = mark(im, cy.done, cy.nd, err, errlen);
-		if (rc != IMAP_OK)
+		if (rc != OUTCOME_OK)
 			break;
 		st->marked += (unsigned)cy.nd;
 	}

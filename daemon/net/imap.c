@@ -201,10 +201,10 @@ server_text(const struct imap *im)
 }
 
 /* fail - write "WHAT: reason" into err and return the class: a refusal
- * gets perm_if_refused, a transport failure is always IMAP_TEMP (and the
+ * gets perm_if_refused, a transport failure is always OUTCOME_TEMP (and the
  * connection is marked broken, so imap_close does not wait for a LOGOUT
  * answer from a server that stopped answering) */
-static int
+static enum outcome
 fail(struct imap *im, int r, int perm_if_refused, const char *what,
     char *err, size_t errlen)
 {
@@ -219,11 +219,11 @@ fail(struct imap *im, int r, int perm_if_refused, const char *what,
 	if (is_command_refusal(r)) {
 		snprintf(err, errlen, "%s: %s%s%s", what, etpan_error(r),
 		    o ? ": " : "", clean);
-		return perm_if_refused ? IMAP_PERM : IMAP_TEMP;
+		return perm_if_refused ? OUTCOME_PERM : OUTCOME_TEMP;
 	}
 	snprintf(err, errlen, "%s: %s", what, etpan_error(r));
 	im->broken = 1;
-	return IMAP_TEMP;
+	return OUTCOME_TEMP;
 }
 
 /* ---- connecting -------------------------------------------------------- */
@@ -250,7 +250,7 @@ sni_callback(struct mailstream_ssl_context *ctx, void *data)
 }
 
 /* verify_peer - check the certificate chain of the TLS stream now open */
-static int
+static enum outcome
 verify_peer(struct imap *im, const char *ca_file, char *err, size_t errlen)
 {
 	carray *chain = mailstream_get_certificate_chain(im->imap->imap_stream);
@@ -262,7 +262,7 @@ verify_peer(struct imap *im, const char *ca_file, char *err, size_t errlen)
 	if (chain == NULL) {
 		snprintf(err, errlen, "TLS verification failed for %s: no "
 		    "certificate from the server", im->url.host);
-		return IMAP_PERM;
+		return OUTCOME_PERM;
 	}
 	n = carray_count(chain);
 	if (n > 16)
@@ -279,14 +279,14 @@ verify_peer(struct imap *im, const char *ca_file, char *err, size_t errlen)
 		snprintf(err, errlen, "TLS verification failed for %s:%u: %s",
 		    im->url.host, (unsigned)im->url.port, why);
 		im->broken = 1;     /* say nothing more to an unverified peer */
-		return IMAP_PERM;
+		return OUTCOME_PERM;
 	}
 	im->tls = 1;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* refresh_capabilities - ask again (after TLS or login the list changes) */
-static int
+static enum outcome
 refresh_capabilities(struct imap *im, char *err, size_t errlen)
 {
 	struct mailimap_capability_data *cap = NULL;
@@ -298,11 +298,11 @@ refresh_capabilities(struct imap *im, char *err, size_t errlen)
 	im->can_move = mailimap_has_extension(im->imap, "MOVE");
 	im->can_uidplus = mailimap_has_extension(im->imap, "UIDPLUS");
 	im->can_idle = mailimap_has_idle(im->imap);
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* starttls - STARTTLS by hand (see the top of the file), then verify */
-static int
+static enum outcome
 starttls(struct imap *im, const char *ca_file, char *err, size_t errlen)
 {
 	mailstream *stream = im->imap->imap_stream;
@@ -316,14 +316,14 @@ starttls(struct imap *im, const char *ca_file, char *err, size_t errlen)
 		snprintf(err, errlen, "STARTTLS: the server sent data before the "
 		    "TLS handshake (possible injection); refusing");
 		im->broken = 1;
-		return IMAP_PERM;
+		return OUTCOME_PERM;
 	}
 	low = mailstream_get_low(stream);
 	fd = mailstream_low_get_fd(low);
 	if (fd < 0) {
 		snprintf(err, errlen, "STARTTLS: connection lost");
 		im->broken = 1;
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
 	tls = mailstream_low_tls_open_with_callback_timeout(fd, IMAP_TIMEOUT,
 	    sni_callback, im->url.host);
@@ -331,7 +331,7 @@ starttls(struct imap *im, const char *ca_file, char *err, size_t errlen)
 		snprintf(err, errlen, "STARTTLS: TLS handshake with %s:%u failed",
 		    im->url.host, (unsigned)im->url.port);
 		im->broken = 1;
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
 	mailstream_low_free(low);
 	mailstream_set_low(stream, tls);
@@ -340,7 +340,7 @@ starttls(struct imap *im, const char *ca_file, char *err, size_t errlen)
 
 /* login - LOGIN, or AUTHENTICATE PLAIN when the server disables LOGIN;
  * the password is read now and wiped after use */
-static int
+static enum outcome
 login(struct imap *im, const struct conf *c, char *err, size_t errlen)
 {
 	char pw[IMAP_MAX_PASSWORD], why[256];
@@ -348,16 +348,16 @@ login(struct imap *im, const struct conf *c, char *err, size_t errlen)
 
 	if (c->imap.user == NULL || *c->imap.user == '\0') {
 		snprintf(err, errlen, "[imap] user is not set");
-		return IMAP_PERM;
+		return OUTCOME_PERM;
 	}
 	if (c->imap.password_file == NULL || *c->imap.password_file == '\0') {
 		snprintf(err, errlen, "[imap] password_file is not set");
-		return IMAP_PERM;
+		return OUTCOME_PERM;
 	}
 	if (conf_read_secret(c->imap.password_file, pw, sizeof(pw), why,
 	    sizeof(why)) < 0) {
 		snprintf(err, errlen, "[imap] password_file: %s", why);
-		return IMAP_PERM;
+		return OUTCOME_PERM;
 	}
 	if (mailimap_has_extension(im->imap, "LOGINDISABLED") &&
 	    mailimap_has_authentication(im->imap, "PLAIN"))
@@ -377,7 +377,7 @@ login(struct imap *im, const struct conf *c, char *err, size_t errlen)
 		    c->imap.user, im->url.host, (unsigned)im->url.port);
 		return fail(im, r, 1, what, err, errlen);
 	}
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* keywords_allowed - PERMANENTFLAGS includes \* (new keywords may be
@@ -404,7 +404,7 @@ keywords_allowed(const struct imap *im)
 }
 
 /* select_mailbox - SELECT and remember UIDVALIDITY and EXISTS */
-static int
+static enum outcome
 select_mailbox(struct imap *im, char *err, size_t errlen)
 {
 	int r = mailimap_select(im->imap, im->mailbox_wire);
@@ -417,22 +417,23 @@ select_mailbox(struct imap *im, char *err, size_t errlen)
 	}
 	im->exists = im->imap->imap_selection_info->sel_exists;
 	im->can_keywords = keywords_allowed(im);
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* imap_open - see imap.h */
-int
+enum outcome
 imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 {
 	struct imap *im;
-	int r, rc, preauth;
+	enum outcome rc;
+	int r, preauth;
 
 	*out = NULL;
 	im = xcalloc(1, sizeof(*im));
 	if (c->imap.host == NULL || c->imap.mailbox == NULL) {
 		snprintf(err, errlen, "[imap] url is empty");
 		imap_close(&im);
-		return IMAP_PERM;
+		return OUTCOME_PERM;
 	}
 	im->url.implicit_tls = c->imap.implicit_tls;
 	im->url.host = xstrdup(c->imap.host);
@@ -447,7 +448,7 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 		if (f == NULL || *f == '\0') {
 			snprintf(err, errlen, "[imap] after = move: needs a folder");
 			imap_close(&im);
-			return IMAP_PERM;
+			return OUTCOME_PERM;
 		}
 		im->folder = xstrdup(f);
 		im->folder_wire = mutf7_encode(f);
@@ -484,26 +485,26 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 		    "impossible and [imap] starttls = yes: refusing",
 		    im->url.host, (unsigned)im->url.port);
 		im->broken = 1;
-		rc = IMAP_PERM;
+		rc = OUTCOME_PERM;
 		goto bad;
 	}
 	if (im->url.implicit_tls &&
-	    (rc = verify_peer(im, c->imap.ca_file, err, errlen)) != IMAP_OK)
+	    (rc = verify_peer(im, c->imap.ca_file, err, errlen)) != OUTCOME_OK)
 		goto bad;
-	if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
+	if ((rc = refresh_capabilities(im, err, errlen)) != OUTCOME_OK)
 		goto bad;
 	if (!im->url.implicit_tls && !preauth && c->imap.starttls != STARTTLS_NO) {
 		if (mailimap_has_extension(im->imap, "STARTTLS")) {
 			if ((rc = starttls(im, c->imap.ca_file, err, errlen))
-			    != IMAP_OK)
+			    != OUTCOME_OK)
 				goto bad;
-			if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
+			if ((rc = refresh_capabilities(im, err, errlen)) != OUTCOME_OK)
 				goto bad;
 		} else if (c->imap.starttls == STARTTLS_YES) {
 			snprintf(err, errlen, "%s:%u does not offer STARTTLS and "
 			    "[imap] starttls = yes: refusing to log in in clear "
 			    "text", im->url.host, (unsigned)im->url.port);
-			rc = IMAP_PERM;
+			rc = OUTCOME_PERM;
 			goto bad;
 		}
 	}
@@ -511,14 +512,14 @@ imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
 	    strcasecmp(im->url.host, "localhost") != 0)
 		log_warnx("imap: %s:%u: logging in without TLS",
 		    im->url.host, (unsigned)im->url.port);
-	if (!preauth && (rc = login(im, c, err, errlen)) != IMAP_OK)
+	if (!preauth && (rc = login(im, c, err, errlen)) != OUTCOME_OK)
 		goto bad;
-	if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
+	if ((rc = refresh_capabilities(im, err, errlen)) != OUTCOME_OK)
 		goto bad;
-	if ((rc = select_mailbox(im, err, errlen)) != IMAP_OK)
+	if ((rc = select_mailbox(im, err, errlen)) != OUTCOME_OK)
 		goto bad;
 	*out = im;
-	return IMAP_OK;
+	return OUTCOME_OK;
 bad:
 	imap_close(&im);
 	return rc;
@@ -629,15 +630,15 @@ expunge_set(struct imap *im, struct mailimap_set *set)
 }
 
 /* ensure_folder - create the move folder when LIST does not show it;
- * a refusal is IMAP_PERM, a lost connection IMAP_TEMP */
-static int
+ * a refusal is OUTCOME_PERM, a lost connection OUTCOME_TEMP */
+static enum outcome
 ensure_folder(struct imap *im, char *err, size_t errlen)
 {
 	clist *list = NULL;
 	int r, found;
 
 	if (im->folder_ok)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	r = mailimap_list(im->imap, "", im->folder_wire, &list);
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(im, r, 1, "LIST", err, errlen);
@@ -656,28 +657,29 @@ ensure_folder(struct imap *im, char *err, size_t errlen)
 		log_info("imap: created folder %s", im->folder);
 	}
 	im->folder_ok = 1;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* mark - apply imap.after to sorted uids.  A refusal (NO) is logged and
- * IMAP_OK returned: the messages are committed, and the leftover sweep
- * tries again next time.  A lost connection is IMAP_TEMP. */
-static int
+ * OUTCOME_OK returned: the messages are committed, and the leftover sweep
+ * tries again next time.  A lost connection is OUTCOME_TEMP. */
+static enum outcome
 mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
     size_t errlen)
 {
 	struct mailimap_set *set;
 	const char *what = "marking";
-	int r = MAILIMAP_NO_ERROR, rc;
+	enum outcome rc;
+	int r = MAILIMAP_NO_ERROR;
 
 	if (n == 0)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	if (im->after == IMAP_AFTER_MOVE &&
-	    (rc = ensure_folder(im, err, errlen)) != IMAP_OK) {
-		if (rc == IMAP_TEMP)
+	    (rc = ensure_folder(im, err, errlen)) != OUTCOME_OK) {
+		if (rc == OUTCOME_TEMP)
 			return rc;
 		log_warnx("imap: %s (will retry)", err);
-		return IMAP_OK;
+		return OUTCOME_OK;
 	}
 	set = set_from_uids(uids, n);
 	switch (im->after) {
@@ -713,15 +715,15 @@ mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
 		snprintf(w, sizeof(w), "%s %zu message%s", what, n,
 		    n == 1 ? "" : "s");
 		rc = fail(im, r, 1, w, err, errlen);
-		if (rc == IMAP_TEMP)
+		if (rc == OUTCOME_TEMP)
 			return rc;
 		log_warnx("imap: %s (will retry)", err);
 	}
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* imap_mark - see imap.h */
-int
+enum outcome
 imap_mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
     size_t errlen)
 {
@@ -732,7 +734,7 @@ imap_mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
 
 /* uid_search - UID SEARCH UID lo:hi [UNKEYWORD $Baraza] into a sorted
  * array (owned) filtered to [lo, hi]; hi 0 means "*" */
-static int
+static enum outcome
 uid_search(struct imap *im, uint32_t lo, uint32_t hi, int unkeyworded,
     uint32_t **out, size_t *nout, char *err, size_t errlen)
 {
@@ -773,7 +775,7 @@ uid_search(struct imap *im, uint32_t lo, uint32_t hi, int unkeyworded,
 	qsort(uids, n, sizeof(*uids), uid_cmp);
 	*out = uids;
 	*nout = n;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* plan_cmp - order of struct imap_uid_size by uid */
@@ -785,7 +787,7 @@ plan_cmp(const void *a, const void *b)
 }
 
 /* imap_plan - see imap.h */
-int
+enum outcome
 imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
     size_t *nout, char *err, size_t errlen)
 {
@@ -838,7 +840,7 @@ imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
 	qsort(plan, n, sizeof(*plan), plan_cmp);
 	*out = plan;
 	*nout = n;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* A UID FETCH's result: libetpan's list and the messages pointing into it */
@@ -857,7 +859,7 @@ fetched_cmp(const void *a, const void *b)
 }
 
 /* imap_fetch_bodies - see imap.h */
-int
+enum outcome
 imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
     int partial, struct imap_batch **out, char *err, size_t errlen)
 {
@@ -931,7 +933,7 @@ imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
 	*got = f;
 	*ngot = k;
 	*out = b;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* imap_batch_messages - see imap.h */
@@ -958,28 +960,28 @@ imap_batch_free(struct imap_batch **bp)
 }
 
 /* imap_sweep - see imap.h */
-int
+enum outcome
 imap_sweep(struct imap *im, uint32_t last, unsigned *marked, char *err,
     size_t errlen)
 {
 	uint32_t *uids = NULL;
 	size_t n = 0;
-	int rc;
+	enum outcome rc;
 
 	*marked = 0;
 	if (last == 0)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	if (im->after == IMAP_AFTER_FLAG && !im->can_keywords)
-		return IMAP_OK;     /* nothing tells marked from unmarked */
+		return OUTCOME_OK;     /* nothing tells marked from unmarked */
 	rc = uid_search(im, 1, last, im->after == IMAP_AFTER_FLAG, &uids, &n,
 	    err, errlen);
-	if (rc != IMAP_OK)
+	if (rc != OUTCOME_OK)
 		return rc;
 	if (n > 0) {
 		log_info("imap: %s: marking %zu message%s left unmarked by an "
 		    "earlier run", im->url.mailbox, n, n == 1 ? "" : "s");
 		rc = mark(im, uids, n, err, errlen);
-		if (rc == IMAP_OK)
+		if (rc == OUTCOME_OK)
 			*marked = (unsigned)n;
 	}
 	free(uids);
@@ -1010,24 +1012,25 @@ imap_can_idle(const struct imap *im)
 }
 
 /* imap_idle - see imap.h */
-int
+enum outcome
 imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
-    char *err, size_t errlen)
+    int *news, char *err, size_t errlen)
 {
 	mailstream *stream = im->imap->imap_stream;
 	time_t start = time(NULL);
-	int r, news = 0, lost = 0;
+	int r, lost = 0;
 
+	*news = 0;
 	r = mailimap_idle(im->imap);
 	if (r != MAILIMAP_NO_ERROR) {
 		fail(im, r, 0, "IDLE", err, errlen);
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
 	/* data may already sit in libetpan's buffer (an EXISTS sent right
 	 * after the continuation): then there is no need to wait */
 	if (stream->read_buffer_len > 0)
-		news = 1;
-	if (!news && mailstream_setup_idle(stream) == 0) {
+		*news = 1;
+	if (!*news && mailstream_setup_idle(stream) == 0) {
 		while (!(stop && *stop)) {
 			int w;
 
@@ -1037,7 +1040,7 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 			if (w == MAILSTREAM_IDLE_TIMEOUT)
 				continue;
 			if (w == MAILSTREAM_IDLE_HASDATA)
-				news = 1;
+				*news = 1;
 			else if (w == MAILSTREAM_IDLE_CANCELLED ||
 			    (w == MAILSTREAM_IDLE_ERROR && errno != EINTR))
 				lost = 1;
@@ -1050,29 +1053,29 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 	if (lost) {
 		snprintf(err, errlen, "IDLE: connection lost");
 		im->broken = 1;
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
 	r = mailimap_idle_done(im->imap);
 	if (r != MAILIMAP_NO_ERROR) {
 		fail(im, r, 0, "IDLE DONE", err, errlen);
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
 	im->exists = im->imap->imap_selection_info->sel_exists;
-	return news;
+	return OUTCOME_OK;
 }
 
 /* imap_noop - see imap.h */
-int
+enum outcome
 imap_noop(struct imap *im, char *err, size_t errlen)
 {
 	int r = mailimap_noop(im->imap);
 
 	if (r != MAILIMAP_NO_ERROR) {
 		fail(im, r, 0, "NOOP", err, errlen);
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
 	im->exists = im->imap->imap_selection_info->sel_exists;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* ---- descriptions and the check ---------------------------------------- */
@@ -1118,9 +1121,9 @@ imap_check(const struct conf *c, char *msg, size_t msglen)
 {
 	struct imap *im = NULL;
 	char err[768];
-	int rc = imap_open(c, &im, err, sizeof(err));
+	enum outcome rc = imap_open(c, &im, err, sizeof(err));
 
-	if (rc != IMAP_OK) {
+	if (rc != OUTCOME_OK) {
 		snprintf(msg, msglen, "imap: %s", err);
 		return -1;
 	}

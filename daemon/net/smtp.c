@@ -41,14 +41,15 @@
 
 enum { CMD_NONE, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_BODY, CMD_AUTH, CMD_OTHER };
 
-enum smtp_class
-smtp_classify(int code)
+/* smtp_outcome - see smtp.h */
+enum outcome
+smtp_outcome(int code)
 {
 	if (code >= 200 && code < 300)
-		return SMTP_OK;
+		return OUTCOME_OK;
 	if (code >= 500 && code < 600)
-		return SMTP_PERM;
-	return SMTP_TEMP;
+		return OUTCOME_PERM;
+	return OUTCOME_TEMP;
 }
 
 struct smtp_txn *
@@ -344,6 +345,7 @@ finish(struct smtp_txn *t, CURLcode rc, const char *errbuf)
 			r->code = 0;
 			set_text(r, why);
 		}
+		r->outcome = smtp_outcome(r->code);
 	}
 }
 

@@ -15,24 +15,27 @@
  * are read from libcurl's protocol trace (CURLOPT_DEBUGFUNCTION): the
  * reply to each RCPT TO is matched to its recipient in order, and the
  * reply to the end of DATA to the accepted ones.  Each recipient thus gets
- * its own code; smtp_classify() turns a code into OK / TEMP / PERM - the
- * one place where that is decided.  The trace is never logged wholesale:
- * AUTH exchanges are dropped before anything reaches the log.
+ * its own code, and its outcome (outcome.h) by smtp_outcome(): a 2xx is
+ * OK, a 5xx PERM, a 4xx or no answer TEMP.  What an outcome means for the
+ * recipient (retry, bounce) is the caller's to decide.  The trace is never
+ * logged wholesale: AUTH exchanges are dropped before anything reaches
+ * the log.
  */
 #ifndef BARAZA_SMTP_H
 #define BARAZA_SMTP_H
 
 #include <stddef.h>
 
+#include "outcome.h"
+
 struct conf;
 
-enum smtp_class { SMTP_OK, SMTP_TEMP, SMTP_PERM };
-
-/* smtp_classify - 2xx OK, 5xx PERM, everything else (4xx, 0 = no reply,
- * connection failure) TEMP */
-enum smtp_class smtp_classify(int code);
+/* smtp_outcome - what a reply code says: 2xx OUTCOME_OK, 5xx OUTCOME_PERM,
+ * everything else (4xx, 0 = no reply, a connection failure) OUTCOME_TEMP */
+enum outcome smtp_outcome(int code);
 
 struct smtp_reply {
+	enum outcome outcome;     /* smtp_outcome(code) */
 	int code;                 /* 250, 451, 550 ...; 0: no reply (connection) */
 	char text[256];           /* the reply line, or libcurl's error */
 };

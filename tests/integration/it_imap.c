@@ -239,9 +239,11 @@ fetch_batched(const struct conf *c, struct store *db, struct seen *s,
 	char err[512];
 	int rc = imap_open(c, &im, err, sizeof(err));
 
-	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	cr_assert_eq(rc, OUTCOME_OK, "imap_open: got %d (%s), want OUTCOME_OK",
+	    rc, err);
 	rc = fetch_run(im, db, c, &fo, NULL, st, err, sizeof(err));
-	cr_expect_eq(rc, IMAP_OK, "fetch_run: got %d (%s), want IMAP_OK", rc, err);
+	cr_expect_eq(rc, OUTCOME_OK, "fetch_run: got %d (%s), want OUTCOME_OK",
+	    rc, err);
 	imap_close(&im);
 	read_seen(c, s);
 	return rc;
@@ -328,8 +330,8 @@ Test(imap_check, wrong_password_perm)
 	    sizeof(path));
 	c = load(&env, NULL);
 	rc = imap_open(c, &im, err, sizeof(err));
-	cr_expect_eq(rc, IMAP_PERM, "got %d, want IMAP_PERM (%d): %s", rc,
-	    IMAP_PERM, err);
+	cr_expect_eq(rc, OUTCOME_PERM, "got %d, want OUTCOME_PERM (%d): %s", rc,
+	    OUTCOME_PERM, err);
 	cr_expect(im == NULL);
 	cr_expect(strstr(err, "login as") != NULL, "got \"%s\"", err);
 	cr_expect(strstr(err, secret) == NULL, "password in \"%s\"", err);
@@ -768,12 +770,14 @@ Test(fetch, mover_login_fails)
 	db = open_db(c);
 	put(&env, "INBOX", "w", 1, n);
 	rc = imap_open(c, &im, err, sizeof(err));
-	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	cr_assert_eq(rc, OUTCOME_OK, "imap_open: got %d (%s), want OUTCOME_OK",
+	    rc, err);
 	pass = xstrdup(env.imap_pass);
 	h_write_file(&env, env.imap_pass_file, "Not-The-Password-9", (size_t)-1,
 	    0600, path, sizeof(path));
 	rc = fetch_run(im, db, c, &fo, NULL, &st, err, sizeof(err));
-	cr_expect_eq(rc, IMAP_OK, "fetch_run: got %d (%s), want IMAP_OK", rc, err);
+	cr_expect_eq(rc, OUTCOME_OK, "fetch_run: got %d (%s), want OUTCOME_OK",
+	    rc, err);
 	imap_close(&im);
 	read_seen(c, s);
 	h_write_file(&env, env.imap_pass_file, pass, (size_t)-1, 0600, path,
@@ -815,7 +819,8 @@ Test(fetch, mover_other_uidvalidity_marks_nothing)
 	c = load(&env, NULL);
 	put(&env, "INBOX", "y", 1, 5);
 	rc = imap_open(c, &im, err, sizeof(err));
-	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	cr_assert_eq(rc, OUTCOME_OK, "imap_open: got %d (%s), want OUTCOME_OK",
+	    rc, err);
 	mv = imap_mover_start(c, imap_uidvalidity(im) + 1, 1);
 	cr_expect_eq(imap_mover_push(mv, uids, 2), 0);
 	/* -1 only when the mover has already given up */
@@ -866,7 +871,8 @@ Test(fetch, mover_waits_for_a_group)
 	c = load(&env, NULL);
 	put(&env, "INBOX", "g", 1, 7);
 	rc = imap_open(c, &im, err, sizeof(err));
-	cr_assert_eq(rc, IMAP_OK, "imap_open: got %d (%s), want IMAP_OK", rc, err);
+	cr_assert_eq(rc, OUTCOME_OK, "imap_open: got %d (%s), want OUTCOME_OK",
+	    rc, err);
 	mv = imap_mover_start(c, imap_uidvalidity(im), 3);
 	cr_assert_eq(imap_mover_push(mv, uids, 2), 0);
 	usleep(600 * 1000);

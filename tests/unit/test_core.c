@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "json.h"
+#include "outcome.h"
 #include "template.h"
 #include "url.h"
 #include "utf8.h"
@@ -406,6 +407,17 @@ Test(url, hard_caps)
 	cr_expect_eq(url_parse("imap://amina:hunter2@h", test_schemes, &u, err,
 	    sizeof(err)), URL_CREDENTIALS);
 	cr_expect_null(strstr(err, "hunter2"), "got '%s'", err);
+}
+
+/* ---- outcome ------------------------------------------------------------ */
+
+Test(outcome, names)
+{
+	cr_expect_eq(OUTCOME_OK, 0, "OUTCOME_OK must be 0");
+	cr_expect_str_eq(outcome_name(OUTCOME_OK), "ok");
+	cr_expect_str_eq(outcome_name(OUTCOME_TEMP), "temporary");
+	cr_expect_str_eq(outcome_name(OUTCOME_PERM), "permanent");
+	cr_expect_str_eq(outcome_name(OUTCOME_INTERNAL), "internal");
 }
 
 /* ---- json --------------------------------------------------------------- */
