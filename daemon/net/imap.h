@@ -22,7 +22,9 @@
  *	imap_close()  log out and free.
  *
  * This module speaks the protocol only: it never parses a message, never
- * touches the database and never decides what a message means.  The fetch
+ * touches the database and never decides what a message means.  Its
+ * connection (open, TLS, login, select, close, check) is imap_conn.c, its
+ * commands on an open connection imap.c.  The fetch
  * cycle that ties the mailbox to ingest and to the high-water mark is the
  * daemon's (fetch.h).
  *
