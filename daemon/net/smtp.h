@@ -6,10 +6,13 @@
  * connection cache), so a delivery run opens at most that many
  * connections, and sending runs in parallel with composing.  The caller
  * sees none of the threads: the done callback runs in the caller's thread,
- * inside smtp_pool_submit() and smtp_pool_drain().  TLS is always
+ * inside smtp_pool_submit() and smtp_pool_free().  TLS is always
  * verified (smtps://, or STARTTLS per smtp.starttls: yes = required,
  * auto = when offered, no = never); AUTH is used when smtp.user is set,
- * with the password read from smtp.password_file at pool creation.
+ * with the password read from smtp.password_file at pool creation.  The
+ * parts: smtp.c (a transaction and its replies), smtp_conn.c (one
+ * connection, libcurl's transfer or RFC 2920 pipelining), smtp_pool.c
+ * (the threads).
  *
  * libcurl reports only one code per transaction, so the server's replies
  * are read from libcurl's protocol trace (CURLOPT_DEBUGFUNCTION): the
@@ -54,7 +57,7 @@ struct smtp_txn {
 	int unusable;             /* the server could not be used at all
 	                           * (connect, TLS, AUTH, greeting): stop */
 
-	/* private to smtp.c */
+	/* private to the smtp*.c files (smtp_int.h) */
 	size_t off;
 	int *rcpt_code;
 	char **rcpt_text;
@@ -100,9 +103,8 @@ void smtp_pool_group(struct smtp_pool *p, size_t group, long wait_ms,
  * are in hand); finished transactions are handed to the callback
  * meanwhile, at once after one that found the server unusable.  Returns 0. */
 int smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t);
-/* smtp_pool_drain - wait for every transaction under way */
-void smtp_pool_drain(struct smtp_pool *p);
-/* smtp_pool_free - drain, close the connections, release; *pp = NULL */
+/* smtp_pool_free - wait for every transaction under way (each is handed
+ * to the callback), close the connections, release; *pp = NULL */
 void smtp_pool_free(struct smtp_pool **pp);
 
 /* smtp_check - connect, greet (EHLO, STARTTLS and AUTH as configured) and
