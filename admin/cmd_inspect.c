@@ -41,7 +41,9 @@
 #include "message.h"
 #include "route.h"
 #include "store.h"
+#include "store_message.h"
 #include "store_post.h"
+#include "store_programme.h"
 #include "thread.h"
 #include "xalloc.h"
 

@@ -50,7 +50,11 @@
 #include "relay.h"
 #include "request.h"
 #include "route.h"
+#include "store_member.h"
+#include "store_message.h"
 #include "store_post.h"
+#include "store_programme.h"
+#include "store_thread.h"
 #include "thread.h"
 #include "xalloc.h"
 

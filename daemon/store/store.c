@@ -184,6 +184,50 @@ store_column_dup(sqlite3_stmt *st, int col)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+/* store_bind_text - see store_int.h */
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* store_bind_id - see store_int.h */
+void
+store_bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* store_column_text - see store_int.h */
+const char *
+store_column_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *)t : NULL;
+}
+
+/* store_lookup_id - see store_int.h */
+int
+store_lookup_id(struct store *s, sqlite3_stmt *st, int64_t *id, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, what);
+}
+
 int
 store_begin(struct store *s)
 {
@@ -224,6 +268,57 @@ store_rollback(struct store *s)
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_txn = 0;
 	store_held_rate_forget(s);
+}
+
+/* store_error_temporary - see store.h */
+int
+store_error_temporary(struct store *s)
+{
+	switch (sqlite3_errcode(s->db) & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+	case SQLITE_INTERRUPT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* store_savepoint - see store.h */
+int
+store_savepoint(struct store *s, const char *name)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
+	return store_exec(s, sql);
+}
+
+/* store_release - see store.h */
+int
+store_release(struct store *s, const char *name)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof(sql), "RELEASE %s", name);
+	return store_exec(s, sql);
+}
+
+/* store_rollback_to - see store.h */
+void
+store_rollback_to(struct store *s, const char *name)
+{
+	char sql[96];
+
+	/* ROLLBACK TO keeps the savepoint open: release it as well. */
+	snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
 int

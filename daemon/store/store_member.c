@@ -187,6 +187,19 @@ store_member_get_id(struct store *s, int64_t id, struct member *out)
 	return member_one(s, st, out);
 }
 
+/* store_member_by_email - see store_member.h */
+int
+store_member_by_email(struct store *s, const char *email, int64_t *id)
+{
+	static const char sql[] = "SELECT id FROM members WHERE email = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	return store_lookup_id(s, st, id, "find member");
+}
+
 int
 store_member_by_token(struct store *s, const char *token, struct member *out)
 {
@@ -200,16 +213,6 @@ store_member_by_token(struct store *s, const char *token, struct member *out)
 		return 0;
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	return member_one(s, st, out);
-}
-
-/* bind_or_null - text or SQL NULL */
-static void
-bind_or_null(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 /* member_themes_set - replace the member_themes rows of id */
@@ -277,12 +280,12 @@ member_put_txn(struct store *s, const struct member_put *p, int64_t *idp)
 		if ((st = store_stmt(s, ins)) == NULL)
 			return -1;
 		sqlite3_bind_text(st, 1, p->email, -1, SQLITE_STATIC);
-		bind_or_null(st, 2, p->name);
-		bind_or_null(st, 3, p->role);
-		bind_or_null(st, 4, p->delivery);
-		bind_or_null(st, 5, p->region);
-		bind_or_null(st, 6, p->language);
-		bind_or_null(st, 7, p->status);
+		store_bind_text(st, 2, p->name);
+		store_bind_text(st, 3, p->role);
+		store_bind_text(st, 4, p->delivery);
+		store_bind_text(st, 5, p->region);
+		store_bind_text(st, 6, p->language);
+		store_bind_text(st, 7, p->status);
 		sqlite3_bind_int(st, 8, p->set_themes ? p->all_themes : 1);
 		sqlite3_bind_text(st, 9, token, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 10, (sqlite3_int64)now);
@@ -293,12 +296,12 @@ member_put_txn(struct store *s, const struct member_put *p, int64_t *idp)
 		if ((st = store_stmt(s, upd)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, id);
-		bind_or_null(st, 2, p->name);
-		bind_or_null(st, 3, p->role);
-		bind_or_null(st, 4, p->delivery);
-		bind_or_null(st, 5, p->region);
-		bind_or_null(st, 6, p->language);
-		bind_or_null(st, 7, p->status);
+		store_bind_text(st, 2, p->name);
+		store_bind_text(st, 3, p->role);
+		store_bind_text(st, 4, p->delivery);
+		store_bind_text(st, 5, p->region);
+		store_bind_text(st, 6, p->language);
+		store_bind_text(st, 7, p->status);
 		sqlite3_bind_int(st, 8, p->set_themes);
 		sqlite3_bind_int(st, 9, p->all_themes);
 		sqlite3_bind_int64(st, 10, (sqlite3_int64)now);

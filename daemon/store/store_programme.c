@@ -597,3 +597,92 @@ store_session_close(struct store *s, int64_t id, time_t now)
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	return store_step_done(s, st) < 0 ? -1 : 1;
 }
+
+/* ---- sessions open at a time ----------------------------------------- */
+
+/* A session is "open at t" when it opened at or before t and either its
+ * state is open (opened early by an admin, or its close job has not run
+ * yet), or it is planned and t is before its end, or it was closed only
+ * after t.  A summary closes a session early: closed_at then bounds it. */
+#define SESSION_OPEN_AT \
+	" opens <= ?2 AND (state = 'open'" \
+	" OR (state = 'planned' AND ?2 < closes)" \
+	" OR (state = 'closed' AND ?2 < closes AND ?2 < COALESCE(closed_at, closes)))"
+
+/* store_sessions_open_at - see store_programme.h */
+int
+store_sessions_open_at(struct store *s, time_t t,
+    struct store_session_row **out, size_t *n, int *any)
+{
+	static const char sql_any[] = "SELECT EXISTS (SELECT 1 FROM sessions)";
+	static const char sql[] =
+	    "SELECT id, theme, opens, closes, state, closed_at FROM sessions"
+	    " WHERE ?1 IS NOT NULL AND" SESSION_OPEN_AT " ORDER BY opens, id";
+	struct store_session_row *v = NULL;
+	size_t nv = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*any = 0;
+	/* The open sessions first: when there are some, the database has
+	 * sessions, and the EXISTS below (once per message) is not needed. */
+	if ((st = store_stmt(s, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, 1);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_session_row *r;
+		const char *state = store_column_text(st, 4);
+
+		if (nv == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			v = xreallocarray(v, alloc, sizeof(*v));
+		}
+		r = &v[nv++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->theme = store_column_dup(st, 1);
+		if (r->theme == NULL)
+			r->theme = xstrdup("general");
+		r->opens = (time_t)sqlite3_column_int64(st, 2);
+		r->closes = (time_t)sqlite3_column_int64(st, 3);
+		if (state && strcmp(state, "closed") == 0 &&
+		    sqlite3_column_type(st, 5) != SQLITE_NULL &&
+		    (time_t)sqlite3_column_int64(st, 5) < r->closes)
+			r->closes = (time_t)sqlite3_column_int64(st, 5);
+		if (r->closes <= t)
+			r->closes = t + 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_sessions_free(&v, nv);
+		return store_log_error(s, "sessions open");
+	}
+	if (nv > 0) {
+		*any = 1;
+	} else {
+		if ((st = store_stmt(s, sql_any)) == NULL)
+			return -1;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*any = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return store_log_error(s, "sessions");
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+/* store_sessions_free - see store_programme.h */
+void
+store_sessions_free(struct store_session_row **rows, size_t n)
+{
+	if (*rows == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*rows)[i].theme);
+	xfree(rows);
+}

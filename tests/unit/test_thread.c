@@ -12,7 +12,9 @@
 #include "buf.h"
 #include "classify.h"
 #include "store.h"
+#include "store_message.h"
 #include "store_post.h"
+#include "store_thread.h"
 #include "thread.h"
 #include "xalloc.h"
 
