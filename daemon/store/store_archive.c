@@ -86,19 +86,6 @@ store_archive_has_threads(struct store *s, const char *theme, int64_t session)
 	return rc == SQLITE_ROW ? has : store_log_error(s, "archive threads");
 }
 
-int
-store_archive_thread(struct store *s, int64_t id,
-    int (*fn)(void *arg, const struct archive_thread *t), void *arg)
-{
-	static const char sql[] = THREAD_COLUMNS " WHERE th.id = ?1 GROUP BY th.id";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return run_threads(s, st, fn, arg);
-}
-
 #define POST_COLUMNS \
 	" p.id, COALESCE(p.parent, 0), p.thread, p.message_id," \
 	" COALESCE(p.author_name, 'former member'), COALESCE(p.subject, ''), p.text," \
@@ -368,35 +355,6 @@ store_archive_attachments(struct store *s, int64_t post,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "attachments");
-}
-
-int
-store_archive_raws(struct store *s, const char *theme, int64_t session,
-    int (*fn)(void *arg, const char *raw, size_t len, time_t received), void *arg)
-{
-	static const char sql[] =
-	    "SELECT m.raw, p.received FROM posts p JOIN messages m ON m.id = p.message"
-	    " WHERE p.state = 'accepted' AND p.theme = ?1 AND COALESCE(p.session, 0) = ?2"
-	    " ORDER BY p.received, p.id";
-	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, session);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *raw = sqlite3_column_blob(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-
-		if (fn(arg, raw ? raw : "", (size_t)n,
-		    (time_t)sqlite3_column_int64(st, 1)) < 0) {
-			sqlite3_reset(st);
-			return -1;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive raws");
 }
 
 #define RAWS_AFTER "(p.received > ?3 OR (p.received = ?3 AND p.id > ?4))"

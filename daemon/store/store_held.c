@@ -583,28 +583,6 @@ store_held_post_state(struct store *s, int64_t post, const char *state)
 	return store_step_done(s, st);
 }
 
-/* store_held_post_text - a post's new_text */
-int
-store_held_post_text(struct store *s, int64_t post, char **new_text)
-{
-	static const char sql[] = "SELECT new_text FROM posts WHERE id = ?1";
-	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
-
-	*new_text = NULL;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, post);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*new_text = store_column_dup(st, 0);
-		sqlite3_reset(st);
-		return 1;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_log_error(s, "post text");
-}
-
 /* store_held_message_raw - the raw bytes of a stored message */
 int
 store_held_message_raw(struct store *s, int64_t message, char **raw, size_t *len)

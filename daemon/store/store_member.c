@@ -174,19 +174,6 @@ store_member_get(struct store *s, const char *email, struct member *out)
 	return member_one(s, st, out);
 }
 
-int
-store_member_get_id(struct store *s, int64_t id, struct member *out)
-{
-	static const char sql[] =
-	    "SELECT " MEMBER_COLS " FROM members WHERE id = ?1";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return member_one(s, st, out);
-}
-
 /* store_member_by_email - see store_member.h */
 int
 store_member_by_email(struct store *s, const char *email, int64_t *id)

@@ -75,7 +75,6 @@ int store_member_put(struct store *s, const struct member_put *p, int64_t *id);
 /* store_member_get - 1 and *out (release with member_release), 0 absent,
  * -1 error */
 int store_member_get(struct store *s, const char *email, struct member *out);
-int store_member_get_id(struct store *s, int64_t id, struct member *out);
 /* store_member_by_email - 1 and *id of the member with this address
  * (case-insensitive), 0 when none, -1 */
 int store_member_by_email(struct store *s, const char *email, int64_t *id);

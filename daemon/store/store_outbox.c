@@ -281,12 +281,6 @@ mark(struct store *s, int64_t id, const char *state, time_t now,
 }
 
 int
-outbox_mark_sent(struct store *s, int64_t id, time_t now)
-{
-	return mark(s, id, "sent", now, 0, NULL, 1);
-}
-
-int
 outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 {
 	/* 16 ids a statement; unused places are NULL, which matches no row.
@@ -304,7 +298,7 @@ outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 
 		if (n - i < MIN) {
 			for (; i < n; i++)
-				if (outbox_mark_sent(s, ids[i], now) < 0)
+				if (mark(s, ids[i], "sent", now, 0, NULL, 1) < 0)
 					return -1;
 			break;
 		}

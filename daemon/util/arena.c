@@ -96,9 +96,3 @@ arena_strdup(struct arena *a, const char *s)
 {
 	return arena_strndup(a, s, strlen(s));
 }
-
-size_t
-arena_used(const struct arena *a)
-{
-	return a->total;
-}
