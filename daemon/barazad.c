@@ -120,6 +120,7 @@ setup_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* usage - the synopsis, to fp */
 static void
 usage(FILE *fp)
 {
@@ -241,11 +242,11 @@ open_store(const struct conf *c, struct store **out)
 	}
 	/* A bigger page cache than SQLite's default 2 MB, as import-mbox
 	 * uses: ingest looks up the messages, containers and posts indexes
-	 * at random, and with 2 MB a 5 000-message --once read every page
-	 * back with pread (about 120 per message, most of its sys time). */
+	 * at random, and with 2 MB a large --once reads the same pages back
+	 * from the file over and over (most of its system time). */
 	(void)store_set_cache(*out, BARAZAD_CACHE_KB);
 	/* A checkpoint copies the batches' pages into the database and
-	 * syncs it: on the main thread that was a fifth of an IMAP fetch. */
+	 * syncs it: on the main thread, the fetch would wait for the disk. */
 	(void)store_ckpt_start(*out, BARAZAD_CKPT_PAGES, BARAZAD_WAL_MAX_PAGES);
 	return 0;
 }
@@ -531,6 +532,7 @@ run_loop(struct daemon *d)
 	return 0;
 }
 
+/* main - options, configuration, database, then the loop (or --once) */
 int
 main(int argc, char **argv)
 {

@@ -39,8 +39,8 @@
  * transactions also every RELAY_COMMIT recipients).  A commit per
  * personalised copy cost more CPU than composing and sending it; a group
  * of 4 costs a quarter of that, and a crash still resends at most one
- * small group per run besides the transactions under way (SPEC 9: one
- * batch may be resent once).  A slow server does not make the group wait
+ * small group per run besides the transactions under way (a crash may
+ * send one batch twice, never more).  A slow server does not make the group wait
  * longer than RELAY_GROUP_MS, so there the window stays a transaction or
  * two.
  *
@@ -69,8 +69,9 @@
 
 /* Due rows read at a time (~150 bytes each).  Each outbox_due() call
  * gathers and sorts every due row (SQLite's multi-index OR over the two
- * due states), so small batches made a run quadratic in its queue: 1 000
- * cost 18k instructions per row for a post to 20 000 members. */
+ * due states), so small batches would make a run quadratic in the length
+ * of its queue; with this many, a post to tens of thousands of members
+ * reads its queue a few times at most. */
 #define RELAY_BATCH 10000
 #define RELAY_COMMIT 100           /* results per transaction */
 #define RELAY_GROUP_RCPTS 4        /* results handed back together */
@@ -343,6 +344,7 @@ struct current {
 	char why[128];
 };
 
+/* current_release - forget the entry whose rows went by */
 static void
 current_release(struct current *cur)
 {
@@ -502,12 +504,14 @@ stopping(const volatile sig_atomic_t *stop)
 	return stop != NULL && *stop;
 }
 
+/* deliver_run - see deliver.h */
 int
 deliver_run(struct store *s, const struct conf *c, int *remaining)
 {
 	return deliver_run_until(s, c, remaining, NULL);
 }
 
+/* deliver_run_until - see deliver.h */
 int
 deliver_run_until(struct store *s, const struct conf *c, int *remaining,
     const volatile sig_atomic_t *stop)

@@ -193,8 +193,8 @@ store_session_new_voices(struct store *s, int64_t session,
 	 * not a summary; addresses compared as NOCASE, ASCII case as
 	 * lower() did): each is looked for among the author's earlier posts
 	 * through posts_author_email_received, instead of grouping every
-	 * post of the list by author (a scan of the whole table, 166 M of
-	 * the 322 M instructions of three kits over 10 000 posts). */
+	 * post of the list by author (a scan of the whole table for each
+	 * kit, which would be most of its cost). */
 	static const char sql[] =
 	    "SELECT COALESCE(NULLIF(p.author_name, ''), 'a new member')"
 	    " FROM posts p WHERE p.session = ?1 AND p.state = 'accepted'"

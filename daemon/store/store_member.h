@@ -6,7 +6,7 @@
  * their posts keep their author and a later "add" brings them back with
  * their settings.  Only store_member_forget() erases a member: the row,
  * their themes, tokens, bounces, notices and outbox recipients go, and their
- * posts stay attributed to "former member" (SPEC section 2).
+ * posts stay attributed to "former member".
  *
  * Every new member gets a personal unsubscribe token (128 random bits,
  * hex) for the one-click cop+unsubscribe-TOKEN@ address.

@@ -16,7 +16,7 @@ outbox_add_post(struct store *s, int64_t post_id, time_t now)
 	    "SELECT 1 FROM outbox WHERE kind = 'post' AND post = ?1";
 	static const char outbox_sql[] =
 	    "INSERT INTO outbox (kind, post, created) VALUES ('post', ?1, ?2)";
-	/* The recipients of SPEC 6: active, delivery = each, following the
+	/* A post's recipients: active, delivery = each, following the
 	 * post's theme (all themes, or a member_themes row), not the author. */
 	static const char rcpt_sql[] =
 	    "INSERT OR IGNORE INTO outbox_rcpt (outbox, member, address, updated) "
@@ -285,7 +285,7 @@ outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 {
 	/* 16 ids a statement; unused places are NULL, which matches no row.
 	 * The IN list is built anew on each run of the statement, which
-	 * costs about two single-row UPDATEs (callgrind): below 4 ids the
+	 * costs about as much as two single-row UPDATEs: below 4 ids the
 	 * rows are marked one by one. */
 	static const char sql[] =
 	    "UPDATE outbox_rcpt SET state = 'sent', updated = ?1, next_try = 0, "

@@ -72,8 +72,8 @@ json_safe(unsigned char c)
 
 /* json_escape - the quoted string.  Runs of bytes that need no escaping
  * (printable ASCII, and valid UTF-8 other than U+2028/U+2029) are copied
- * with one append: a byte at a time, the archive's search index spent more
- * instructions in buf_putc than in everything else. */
+ * with one append: a byte at a time, buf_putc would cost the archive's
+ * search index more than everything else it does. */
 void
 json_escape(struct buf *out, const char *s, size_t n)
 {
