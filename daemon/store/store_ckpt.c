@@ -53,6 +53,8 @@ struct store_ckpt {
 	unsigned long runs;       /* checkpoints run (under mu) */
 };
 
+/* ckpt_main - the checkpoint thread: wait to be kicked, run a PASSIVE
+ * checkpoint, until stopped */
 static void *
 ckpt_main(void *arg)
 {

@@ -282,6 +282,7 @@ rate_put(struct store *s, const char *address, time_t since, long count)
 	e->count = count;
 }
 
+/* store_held_rate_post - see store_int.h */
 void
 store_held_rate_post(struct store *s, const char *author_email, time_t received)
 {
@@ -294,6 +295,7 @@ store_held_rate_post(struct store *s, const char *author_email, time_t received)
 		e->count++;
 }
 
+/* store_held_rate_forget - see store_int.h */
 void
 store_held_rate_forget(struct store *s)
 {

@@ -67,6 +67,9 @@ void store_bind_id(sqlite3_stmt *st, int i, int64_t v);
 /* store_column_text - a text column, NULL for SQL NULL (valid until the
  * next step or reset of st) */
 const char *store_column_text(sqlite3_stmt *st, int col);
+/* store_column_str - a text column, "" for SQL NULL (valid until the
+ * next step or reset of st) */
+const char *store_column_str(sqlite3_stmt *st, int col);
 /* store_lookup_id - step st (bound) once: 1 and *id from column 0 on a
  * row, 0 when none, -1 logged as what */
 int store_lookup_id(struct store *s, sqlite3_stmt *st, int64_t *id,

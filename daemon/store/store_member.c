@@ -28,6 +28,7 @@ static const char *const statuses[] = {
 	"pending", "active", "unsubscribed", "bouncing", NULL,
 };
 
+/* word_in - 1 when s is one of the NULL-terminated words */
 static int
 word_in(const char *s, const char *const *words)
 {
@@ -39,24 +40,28 @@ word_in(const char *s, const char *const *words)
 	return 0;
 }
 
+/* member_role_valid - see store_member.h */
 int
 member_role_valid(const char *s)
 {
 	return word_in(s, roles);
 }
 
+/* member_delivery_valid - see store_member.h */
 int
 member_delivery_valid(const char *s)
 {
 	return word_in(s, deliveries);
 }
 
+/* member_status_valid - see store_member.h */
 int
 member_status_valid(const char *s)
 {
 	return word_in(s, statuses);
 }
 
+/* member_release - see store_member.h */
 void
 member_release(struct member *m)
 {
@@ -161,6 +166,7 @@ member_one(struct store *s, sqlite3_stmt *st, struct member *out)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "member");
 }
 
+/* store_member_get - see store_member.h */
 int
 store_member_get(struct store *s, const char *email, struct member *out)
 {
@@ -187,6 +193,7 @@ store_member_by_email(struct store *s, const char *email, int64_t *id)
 	return store_lookup_id(s, st, id, "find member");
 }
 
+/* store_member_by_token - see store_member.h */
 int
 store_member_by_token(struct store *s, const char *token, struct member *out)
 {
@@ -302,6 +309,7 @@ member_put_txn(struct store *s, const struct member_put *p, int64_t *idp)
 	return added;
 }
 
+/* store_member_put - see store_member.h */
 int
 store_member_put(struct store *s, const struct member_put *p, int64_t *id)
 {
@@ -340,6 +348,7 @@ member_update_one(struct store *s, const char *sql, int64_t id, const char *v)
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* store_member_set_status - see store_member.h */
 int
 store_member_set_status(struct store *s, int64_t id, const char *status)
 {
@@ -351,6 +360,7 @@ store_member_set_status(struct store *s, int64_t id, const char *status)
 	return member_update_one(s, sql, id, status);
 }
 
+/* store_member_set_delivery - see store_member.h */
 int
 store_member_set_delivery(struct store *s, int64_t id, const char *delivery)
 {
@@ -362,6 +372,7 @@ store_member_set_delivery(struct store *s, int64_t id, const char *delivery)
 	return member_update_one(s, sql, id, delivery);
 }
 
+/* store_member_remove - see store_member.h */
 int
 store_member_remove(struct store *s, const char *email)
 {
@@ -378,6 +389,7 @@ store_member_remove(struct store *s, const char *email)
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* store_member_each - see store_member.h */
 int
 store_member_each(struct store *s, store_member_fn *fn, void *arg)
 {
@@ -413,6 +425,7 @@ store_member_each(struct store *s, store_member_fn *fn, void *arg)
 	return stop;
 }
 
+/* store_member_count - see store_member.h */
 long
 store_member_count(struct store *s)
 {
@@ -492,6 +505,7 @@ export_rows(struct store *s, struct json *j, const char *key, const char *sql,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, key);
 }
 
+/* store_member_export - see store_member.h */
 int
 store_member_export(struct store *s, const char *email, struct json *j)
 {
@@ -701,6 +715,7 @@ forget_txn(struct store *s, int64_t id, const char *email, const char *name)
 	return scrub_raw(s, email, name);
 }
 
+/* store_member_forget - see store_member.h */
 int
 store_member_forget(struct store *s, const char *email)
 {

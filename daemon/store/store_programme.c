@@ -316,6 +316,7 @@ sync_all(struct store *s, const struct conf *c, struct programme_sync *r)
 	return drop_sessions(s, c, r);
 }
 
+/* store_programme_sync - see store_programme.h */
 int
 store_programme_sync(struct store *s, const struct conf *c,
     struct programme_sync *r)
@@ -339,6 +340,7 @@ store_programme_sync(struct store *s, const struct conf *c,
 
 /* ---- themes ------------------------------------------------------------- */
 
+/* theme_row_release - see store_programme.h */
 void
 theme_row_release(struct theme_row *t)
 {
@@ -348,6 +350,7 @@ theme_row_release(struct theme_row *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* store_theme_each - see store_programme.h */
 int
 store_theme_each(struct store *s, store_theme_fn *fn, void *arg)
 {
@@ -382,6 +385,7 @@ store_theme_each(struct store *s, store_theme_fn *fn, void *arg)
 	return stop;
 }
 
+/* store_theme_exists - see store_programme.h */
 int
 store_theme_exists(struct store *s, const char *slug)
 {
@@ -402,6 +406,7 @@ store_theme_exists(struct store *s, const char *slug)
 
 /* ---- sessions ----------------------------------------------------------- */
 
+/* store_session_state - see store_programme.h */
 enum session_state
 store_session_state(const char *stored, time_t opens, time_t closes, time_t now)
 {
@@ -414,6 +419,7 @@ store_session_state(const char *stored, time_t opens, time_t closes, time_t now)
 	return now < closes ? SESSION_OPEN : SESSION_CLOSED;
 }
 
+/* session_state_name - see store_programme.h */
 const char *
 session_state_name(enum session_state st)
 {
@@ -428,6 +434,7 @@ session_state_name(enum session_state st)
 	return "?";
 }
 
+/* session_row_release - see store_programme.h */
 void
 session_row_release(struct session_row *r)
 {
@@ -441,6 +448,8 @@ session_row_release(struct session_row *r)
 	"s.id, s.theme, s.opens, s.closes, s.closed_at, s.state, s.source," \
 	" (SELECT count(*) FROM posts p WHERE p.session = s.id AND p.state = 'accepted')"
 
+/* session_fill - the row of SESSION_COLS at st into *r (owned strings),
+ * its state computed against now */
 static void
 session_fill(sqlite3_stmt *st, time_t now, struct session_row *r)
 {
@@ -455,6 +464,7 @@ session_fill(sqlite3_stmt *st, time_t now, struct session_row *r)
 	r->state = store_session_state(r->stored_state, r->opens, r->closes, now);
 }
 
+/* store_session_each - see store_programme.h */
 int
 store_session_each(struct store *s, time_t now, store_session_fn *fn, void *arg)
 {
@@ -480,6 +490,7 @@ store_session_each(struct store *s, time_t now, store_session_fn *fn, void *arg)
 	return stop;
 }
 
+/* store_session_get - see store_programme.h */
 int
 store_session_get(struct store *s, int64_t id, time_t now, struct session_row *out)
 {
@@ -500,6 +511,7 @@ store_session_get(struct store *s, int64_t id, time_t now, struct session_row *o
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "session");
 }
 
+/* store_session_open - see store_programme.h */
 int
 store_session_open(struct store *s, const char *theme, time_t now, time_t closes,
     int64_t *id, char *err, size_t errlen)
@@ -566,6 +578,7 @@ out:
 	return ret;
 }
 
+/* store_session_close - see store_programme.h */
 int
 store_session_close(struct store *s, int64_t id, time_t now)
 {

@@ -5,6 +5,7 @@
 
 #include "utf8.h"
 
+/* utf8_decode - see utf8.h */
 size_t
 utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
@@ -41,6 +42,7 @@ utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* utf8_valid - see utf8.h */
 int
 utf8_valid(const char *s, size_t n)
 {
@@ -63,6 +65,7 @@ utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+/* utf8_encode - see utf8.h */
 size_t
 utf8_encode(uint32_t cp, char *out)
 {
@@ -90,7 +93,8 @@ utf8_encode(uint32_t cp, char *out)
 	return 4;
 }
 
-/*
+/* cp_columns - terminal columns of one code point: 0, 1 or 2
+ *
  * Width of one code point in a terminal.  The table is the short form of
  * Unicode's East Asian Width "W"/"F" ranges and the common combining
  * blocks: enough to line up member lists with names in Chinese, Japanese,
@@ -124,6 +128,7 @@ cp_columns(uint32_t cp)
 	return 1;
 }
 
+/* utf8_columns - see utf8.h */
 size_t
 utf8_columns(const char *s)
 {
