@@ -2,11 +2,13 @@
  * plan, message bodies, imap.after marking, the leftover sweep, IDLE and
  * NOOP (see imap.h; the connection itself is imap_conn.c's)
  *
- * libetpan notes that shape the code (see TESTING.md):
- * - mailimap_idle() only sends IDLE; the wait is ours (mailstream_*_idle),
- *   in one-second steps so a signal is noticed promptly;
- * - "UID FETCH N:*" with N above the highest UID returns the last message,
- *   so every UID list is filtered against the high-water mark.
+ * What shapes the code:
+ * - libetpan's mailimap_idle() only sends IDLE; the wait is ours
+ *   (mailstream_*_idle), in one-second steps so a signal is noticed
+ *   promptly;
+ * - a server answers "UID FETCH N:*" with N above the highest UID with the
+ *   last message ("*" is the highest UID, and N:* the range between), so
+ *   every UID list is filtered against the high-water mark.
  */
 #include "config.h"
 

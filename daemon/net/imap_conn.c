@@ -2,7 +2,7 @@
  * in, select; the description of a connection and `baraza check`'s test
  * (the commands on an open connection are imap.c's; both implement imap.h)
  *
- * libetpan notes that shape the code (see TESTING.md):
+ * libetpan 1.9.4 behaviours that shape the code:
  * - its TLS streams accept any certificate, so every handshake is followed
  *   by tls_verify_chain() on the peer chain, and a failure closes the
  *   connection before a password is sent;
