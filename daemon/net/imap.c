@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,43 @@
 #include "imap_int.h"
 #include "log.h"
 #include "xalloc.h"
+
+/* ---- signals wait for the answer ----------------------------------------
+ *
+ * libetpan takes a read or a poll cut short by a signal (EINTR) for a lost
+ * connection.  A SIGHUP, or the SIGTERM that should let a cycle mark what
+ * it has committed, would then break the command under way: marks lost
+ * until the next cycle's sweep, a batch fetched for nothing.  So each
+ * command blocks the calling thread's signals until it has its answer (at
+ * most IMAP_TIMEOUT per network operation); they are delivered as soon as
+ * it returns.  Only IDLE's wait for news is left to them: ending it is
+ * what a signal is for.
+ */
+
+/* hold_signals - block the calling thread's asynchronous signals; the
+ * previous mask into *old */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigfillset(&set);
+	/* faults stay deliverable: blocking them would not stop them */
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	sigdelset(&set, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* release_signals - the mask hold_signals saved; pending signals are
+ * delivered now */
+static void
+release_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
 
 /* ---- UID sets ----------------------------------------------------------- */
 
@@ -201,7 +240,13 @@ enum outcome
 imap_mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
     size_t errlen)
 {
-	return mark(im, uids, n, err, errlen);
+	sigset_t old;
+	enum outcome rc;
+
+	hold_signals(&old);
+	rc = mark(im, uids, n, err, errlen);
+	release_signals(&old);
+	return rc;
 }
 
 /* ---- searching and fetching -------------------------------------------- */
@@ -260,9 +305,9 @@ plan_cmp(const void *a, const void *b)
 	    &((const struct imap_uid_size *)b)->uid);
 }
 
-/* imap_plan - see imap.h */
-enum outcome
-imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
+/* plan - imap_plan, signals held by the caller */
+static enum outcome
+plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
     size_t *nout, char *err, size_t errlen)
 {
 	struct mailimap_fetch_type *ft;
@@ -317,6 +362,20 @@ imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
 	return OUTCOME_OK;
 }
 
+/* imap_plan - see imap.h */
+enum outcome
+imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
+    size_t *nout, char *err, size_t errlen)
+{
+	sigset_t old;
+	enum outcome rc;
+
+	hold_signals(&old);
+	rc = plan(im, last, out, nout, err, errlen);
+	release_signals(&old);
+	return rc;
+}
+
 /* A UID FETCH's result: libetpan's list and the messages pointing into it */
 struct imap_batch {
 	clist *res;                       /* owned: mailimap_fetch_list_free */
@@ -332,9 +391,9 @@ fetched_cmp(const void *a, const void *b)
 	    &((const struct imap_fetched *)b)->uid);
 }
 
-/* imap_fetch_bodies - see imap.h */
-enum outcome
-imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
+/* fetch_bodies - imap_fetch_bodies, signals held by the caller */
+static enum outcome
+fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
     int partial, struct imap_batch **out, char *err, size_t errlen)
 {
 	struct imap_batch *b = xcalloc(1, sizeof(*b));
@@ -410,6 +469,20 @@ imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
 	return OUTCOME_OK;
 }
 
+/* imap_fetch_bodies - see imap.h */
+enum outcome
+imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
+    int partial, struct imap_batch **out, char *err, size_t errlen)
+{
+	sigset_t old;
+	enum outcome rc;
+
+	hold_signals(&old);
+	rc = fetch_bodies(im, uids, n, partial, out, err, errlen);
+	release_signals(&old);
+	return rc;
+}
+
 /* imap_batch_messages - see imap.h */
 const struct imap_fetched *
 imap_batch_messages(const struct imap_batch *b, size_t *n)
@@ -440,6 +513,7 @@ imap_sweep(struct imap *im, uint32_t last, unsigned *marked, char *err,
 {
 	uint32_t *uids = NULL;
 	size_t n = 0;
+	sigset_t old;
 	enum outcome rc;
 
 	*marked = 0;
@@ -447,17 +521,17 @@ imap_sweep(struct imap *im, uint32_t last, unsigned *marked, char *err,
 		return OUTCOME_OK;
 	if (im->after == IMAP_AFTER_FLAG && !im->can_keywords)
 		return OUTCOME_OK;     /* nothing tells marked from unmarked */
+	hold_signals(&old);
 	rc = uid_search(im, 1, last, im->after == IMAP_AFTER_FLAG, &uids, &n,
 	    err, errlen);
-	if (rc != OUTCOME_OK)
-		return rc;
-	if (n > 0) {
+	if (rc == OUTCOME_OK && n > 0) {
 		log_info("imap: %s: marking %zu message%s left unmarked by an "
 		    "earlier run", im->url.mailbox, n, n == 1 ? "" : "s");
 		rc = mark(im, uids, n, err, errlen);
 		if (rc == OUTCOME_OK)
 			*marked = (unsigned)n;
 	}
+	release_signals(&old);
 	free(uids);
 	return rc;
 }
@@ -471,10 +545,13 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 {
 	mailstream *stream = im->imap->imap_stream;
 	time_t start = time(NULL);
+	sigset_t old;
 	int r, lost = 0;
 
 	*news = 0;
+	hold_signals(&old);
 	r = mailimap_idle(im->imap);
+	release_signals(&old);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(im, r, 0, "IDLE", err, errlen);
 		return OUTCOME_TEMP;
@@ -508,7 +585,9 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 		im->broken = 1;
 		return OUTCOME_TEMP;
 	}
+	hold_signals(&old);
 	r = mailimap_idle_done(im->imap);
+	release_signals(&old);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(im, r, 0, "IDLE DONE", err, errlen);
 		return OUTCOME_TEMP;
@@ -521,8 +600,12 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 enum outcome
 imap_noop(struct imap *im, char *err, size_t errlen)
 {
-	int r = mailimap_noop(im->imap);
+	sigset_t old;
+	int r;
 
+	hold_signals(&old);
+	r = mailimap_noop(im->imap);
+	release_signals(&old);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(im, r, 0, "NOOP", err, errlen);
 		return OUTCOME_TEMP;

@@ -43,7 +43,10 @@
  * verification failed, STARTTLS required but not offered, mailbox missing,
  * bad URL or password file).  What to do about them (reconnect with
  * backoff, or slowly while a person fixes something) is the daemon's.
- * Every network operation has a timeout (IMAP_TIMEOUT seconds).  The
+ * Every network operation has a timeout (IMAP_TIMEOUT seconds).  A signal
+ * never cuts a command short (libetpan would take it for a lost
+ * connection): the commands hold the calling thread's signals until their
+ * answer, and only imap_idle()'s wait for news ends early for one.  The
  * password is never logged nor put in an error message.
  */
 #ifndef BARAZA_IMAP_H
