@@ -4,7 +4,7 @@
  * command in its table and calls it.  Each cmd_* function gets argv with
  * argv[0] = the command word ("member", "inspect", ...) and returns the
  * process exit status: 0 success, 1 runtime failure, 2 bad usage or bad
- * configuration (SPEC section 2).  Every command answers --help.
+ * configuration (README, "Commands").  Every command answers --help.
  *
  * The context loads the configuration and opens the database lazily, so that
  * a command that needs neither (inspect of a file, --help) works without them.
@@ -21,6 +21,8 @@ struct cmd_ctx {
 	struct store *store;    /* owned; NULL until cmd_store() */
 };
 
+/* The helpers every command uses (baraza.c). */
+
 /* cmd_conf - load the configuration once; prints errors and returns NULL
  * (the caller returns 2) when it does not load */
 struct conf *cmd_conf(struct cmd_ctx *ctx);
@@ -33,23 +35,26 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 /* cmd_wants_help - 1 when argv holds -h or --help */
 int cmd_wants_help(int argc, char **argv);
 
+/* A command: argv[0] is its word; returns the exit status. */
 typedef int cmd_fn(struct cmd_ctx *ctx, int argc, char **argv);
 
-/* cmd_admin.c */
-cmd_fn cmd_init, cmd_check;
+/* cmd_admin.c: set-up, checks and backups */
+cmd_fn cmd_init, cmd_check, cmd_backup;
 /* cmd_member.c */
 cmd_fn cmd_member;
-/* cmd_programme.c */
+/* cmd_programme.c: themes and sessions */
 cmd_fn cmd_theme, cmd_session;
-/* cmd_ingest.c */
-cmd_fn cmd_inspect, cmd_thread, cmd_search, cmd_import_mbox;
-/* cmd_relay.c */
-cmd_fn cmd_queue, cmd_held;
-/* cmd_digest.c (issue 6) */
+/* cmd_inspect.c: why a message went where it went */
+cmd_fn cmd_inspect;
+/* cmd_ingest.c: threads, search, mbox import */
+cmd_fn cmd_thread, cmd_search, cmd_import_mbox;
+/* cmd_relay.c: the outbox */
+cmd_fn cmd_queue;
+/* cmd_held.c: moderation */
+cmd_fn cmd_held;
+/* cmd_digest.c: digests, figures, the report */
 cmd_fn cmd_digest, cmd_stats, cmd_report;
-/* cmd_archive.c (issue 7) */
+/* cmd_archive.c */
 cmd_fn cmd_archive;
-/* cmd_admin.c (issue 8) */
-cmd_fn cmd_backup;
 
 #endif

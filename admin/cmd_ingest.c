@@ -26,7 +26,8 @@
 #include "log.h"
 #include "mbox.h"
 #include "pipeline.h"
-#include "store_post.h"
+#include "store_search.h"
+#include "store_thread.h"
 #include "xalloc.h"
 
 /* Messages per transaction in import-mbox, and raw bytes per transaction:

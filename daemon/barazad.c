@@ -16,12 +16,14 @@
  * most every IDLE_MAX_SECONDS, below the 30 minutes servers allow) to run
  * the outbox and the jobs even when no mail comes.
  *
- * Failures.  IMAP failures come classed (imap.h): a TEMP one (connection
- * refused or lost, server restart) is retried after 1 s, doubling up to
- * 5 minutes; a PERM one (bad password, certificate not trusted, mailbox
- * missing) is logged as such and retried every 5 minutes.  Meanwhile the
- * outbox and jobs keep running every poll_seconds.  A message whose ingest
- * fails temporarily stays in the mailbox and is retried next cycle.
+ * Failures.  IMAP failures come as outcomes (outcome.h): a TEMP one
+ * (connection refused or lost, server restart), or an INTERNAL one (the
+ * database could not keep the high-water mark), is retried after 1 s,
+ * doubling up to 5 minutes; a PERM one (bad password, certificate not
+ * trusted, mailbox missing) is logged as such and retried every 5
+ * minutes.  Meanwhile the outbox and jobs keep running every poll_seconds.
+ * A message whose ingest fails temporarily stays in the mailbox and is
+ * retried next cycle.
  *
  * Signals.  SIGTERM and SIGINT finish the current message and exit 0; the
  * IDLE wait and the sleeps look at the flag at least once a second.  SIGHUP
@@ -118,6 +120,7 @@ setup_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* usage - the synopsis, to fp */
 static void
 usage(FILE *fp)
 {
@@ -239,11 +242,11 @@ open_store(const struct conf *c, struct store **out)
 	}
 	/* A bigger page cache than SQLite's default 2 MB, as import-mbox
 	 * uses: ingest looks up the messages, containers and posts indexes
-	 * at random, and with 2 MB a 5 000-message --once read every page
-	 * back with pread (about 120 per message, most of its sys time). */
+	 * at random, and with 2 MB a large --once reads the same pages back
+	 * from the file over and over (most of its system time). */
 	(void)store_set_cache(*out, BARAZAD_CACHE_KB);
 	/* A checkpoint copies the batches' pages into the database and
-	 * syncs it: on the main thread that was a fifth of an IMAP fetch. */
+	 * syncs it: on the main thread, the fetch would wait for the disk. */
 	(void)store_ckpt_start(*out, BARAZAD_CKPT_PAGES, BARAZAD_WAL_MAX_PAGES);
 	return 0;
 }
@@ -309,9 +312,12 @@ reload(struct daemon *d)
 
 /* ---- the steps of a cycle --------------------------------------------- */
 
-/* imap_failed - log a failure and schedule the reconnection */
+/* imap_failed - log a failure and schedule the reconnection: the one
+ * place that decides what a fetch outcome (outcome.h) means.  PERM waits
+ * PERM_RETRY_SECONDS for a person to fix something; TEMP, and INTERNAL
+ * (the database), back off from 1 s. */
 static void
-imap_failed(struct daemon *d, int rc, const char *err)
+imap_failed(struct daemon *d, enum outcome rc, const char *err)
 {
 	time_t now = time(NULL);
 
@@ -326,7 +332,7 @@ imap_failed(struct daemon *d, int rc, const char *err)
 		log_warnx("imap: %s", err);
 		return;
 	}
-	if (rc == IMAP_PERM) {
+	if (rc == OUTCOME_PERM) {
 		log_warnx("imap: %s (permanent: fix the configuration or the "
 		    "server; retrying in %d s)", err, PERM_RETRY_SECONDS);
 		d->imap_retry_at = now + PERM_RETRY_SECONDS;
@@ -349,14 +355,14 @@ fetch_step(struct daemon *d, int *deferred)
 	struct fetch_options fo = { 0 };
 	struct fetch_stats st;
 	char err[1024], desc[512];
-	int rc;
+	enum outcome rc;
 
 	*deferred = 0;
 	if (d->imap == NULL) {
 		if (!d->once && time(NULL) < d->imap_retry_at)
 			return -1;
 		rc = imap_open(d->conf, &d->imap, err, sizeof(err));
-		if (rc != IMAP_OK) {
+		if (rc != OUTCOME_OK) {
 			imap_failed(d, rc, err);
 			return -1;
 		}
@@ -376,7 +382,7 @@ fetch_step(struct daemon *d, int *deferred)
 		log_info("imap: %s: %u fetched, %u processed, %u marked%s",
 		    imap_mailbox(d->imap), st.fetched, st.done, st.marked,
 		    st.deferred ? ", stopped at a temporary failure" : "");
-	if (rc != IMAP_OK) {
+	if (rc != OUTCOME_OK) {
 		imap_failed(d, rc, err);
 		return -1;
 	}
@@ -464,7 +470,8 @@ wait_for_news(struct daemon *d)
 {
 	time_t now = time(NULL), until = d->next_chores;
 	char err[512];
-	int rc;
+	enum outcome rc;
+	int news;
 
 	if (d->imap == NULL) {
 		if (d->imap_retry_at < until)
@@ -481,16 +488,17 @@ wait_for_news(struct daemon *d)
 		if (secs < 1)
 			secs = 1;
 		log_debug("imap: idling (at most %ld s)", secs);
-		rc = imap_idle(d->imap, (int)secs, &got_signal, err, sizeof(err));
-		if (rc < 0)
+		rc = imap_idle(d->imap, (int)secs, &got_signal, &news, err,
+		    sizeof(err));
+		if (rc != OUTCOME_OK)
 			imap_failed(d, rc, err);
 		return;
 	}
 	log_debug("polling again in %ld s", (long)(until - now));
 	sleep_until(until);
 	if (!got_stop && d->imap != NULL &&
-	    imap_noop(d->imap, err, sizeof(err)) != IMAP_OK)
-		imap_failed(d, IMAP_TEMP, err);
+	    imap_noop(d->imap, err, sizeof(err)) != OUTCOME_OK)
+		imap_failed(d, OUTCOME_TEMP, err);
 }
 
 /* run_loop - the daemon proper */
@@ -524,6 +532,7 @@ run_loop(struct daemon *d)
 	return 0;
 }
 
+/* main - options, configuration, database, then the loop (or --once) */
 int
 main(int argc, char **argv)
 {

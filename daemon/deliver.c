@@ -2,14 +2,22 @@
  *
  * The retry schedule, in prose.  Every recipient row is tried when it is
  * due: queued rows at once, deferred rows once next_try has passed.  The
- * server's answer for that recipient decides (smtp_classify):
- *   OK    the server took it after the end of DATA: sent.
- *   PERM  a 5xx for this recipient (at RCPT or at the end of DATA):
- *         failed, and the failure counts as a bounce at once.
- *   TEMP  a 4xx, or no answer at all (connection refused or lost):
- *         deferred; attempt n waits 1 min * 2^(n-1), at most 1 hour.  Once
- *         retry_for_hours have passed since the entry was queued, a TEMP
- *         result makes the row failed and counts as a bounce instead.
+ * outcome for that recipient (outcome.h) decides, in settle() and nowhere
+ * else; the SMTP client reports it (smtp.h), and the checks made here
+ * before sending report theirs the same way:
+ *   OK        the server took it after the end of DATA: sent.
+ *   PERM      a 5xx for this recipient (at RCPT or at the end of DATA),
+ *             an address that cannot go into an envelope, or a copy too
+ *             large to compose: failed, and the failure counts as a
+ *             bounce at once.
+ *   TEMP      a 4xx, or no answer at all (connection refused or lost):
+ *             deferred; attempt n waits 1 min * 2^(n-1), at most 1 hour.
+ *             Once retry_for_hours have passed since the entry was
+ *             queued, a TEMP result makes the row failed and counts as a
+ *             bounce instead.
+ *   INTERNAL  the entry has nothing to send (its post is gone or cannot
+ *             be composed): failed, without a bounce - not the member's
+ *             fault.
  * A refusal of our own envelope sender (MAIL FROM) is TEMP for every
  * recipient: it says nothing about them.
  *
@@ -31,8 +39,8 @@
  * transactions also every RELAY_COMMIT recipients).  A commit per
  * personalised copy cost more CPU than composing and sending it; a group
  * of 4 costs a quarter of that, and a crash still resends at most one
- * small group per run besides the transactions under way (SPEC 9: one
- * batch may be resent once).  A slow server does not make the group wait
+ * small group per run besides the transactions under way (a crash may
+ * send one batch twice, never more).  A slow server does not make the group wait
  * longer than RELAY_GROUP_MS, so there the window stays a transaction or
  * two.
  *
@@ -61,8 +69,9 @@
 
 /* Due rows read at a time (~150 bytes each).  Each outbox_due() call
  * gathers and sorts every due row (SQLite's multi-index OR over the two
- * due states), so small batches made a run quadratic in its queue: 1 000
- * cost 18k instructions per row for a post to 20 000 members. */
+ * due states), so small batches would make a run quadratic in the length
+ * of its queue; with this many, a post to tens of thousands of members
+ * reads its queue a few times at most. */
 #define RELAY_BATCH 10000
 #define RELAY_COMMIT 100           /* results per transaction */
 #define RELAY_GROUP_RCPTS 4        /* results handed back together */
@@ -88,8 +97,8 @@ struct txn_meta {
 /* A recorded outcome not yet committed. */
 struct result {
 	struct pending_rcpt r;     /* owns address */
-	int code;                  /* SMTP code; 0 no answer; -1 INTERNAL */
-	char text[256];
+	enum outcome outcome;
+	char text[256];            /* the server's reply, or why not sent */
 };
 
 struct run {
@@ -135,12 +144,67 @@ relay_can_record(struct store *s)
 	return 0;
 }
 
+/* settle - what r's outcome means for its row, written in the open
+ * transaction: the one place where an outcome becomes sent, deferred or
+ * failed, and where a failure counts as a bounce (see the top of this
+ * file).  A sent row's id goes into sent[*nsent] instead: the caller marks
+ * them all in one go.  0 or -1. */
+static int
+settle(struct run *run, const struct result *r, int64_t *sent, size_t *nsent)
+{
+	struct store *s = run->s;
+	const struct conf *c = run->c;
+	time_t give_up = r->r.created + (time_t)c->smtp.retry_for_hours * 3600;
+	char why[400];
+	int ok = 1;
+
+	switch (r->outcome) {
+	case OUTCOME_OK:
+		/* a delivery that works decays the member's bounce score */
+		sent[(*nsent)++] = r->r.id;
+		ok = !r->r.bounced && !run->bounces_recorded ? 1 :
+		    bounce_record_success(s, r->r.address) == 0;
+		run->sent++;
+		break;
+	case OUTCOME_PERM:
+		ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0 &&
+		    bounce_record_failure(s, c, r->r.address, r->text) == 0;
+		run->bounces_recorded = 1;
+		run->failed++;
+		log_info("relay: %s: failed: %s", r->r.address, r->text);
+		break;
+	case OUTCOME_TEMP:
+		if (run->now >= give_up) {
+			snprintf(why, sizeof(why), "gave up after %ld hours: %s",
+			    c->smtp.retry_for_hours, r->text);
+			ok = outbox_mark_failed(s, r->r.id, run->now, why) == 0 &&
+			    bounce_record_failure(s, c, r->r.address, why) == 0;
+			run->bounces_recorded = 1;
+			run->failed++;
+			log_info("relay: %s: %s", r->r.address, why);
+		} else {
+			time_t next = run->now + relay_backoff(r->r.attempts + 1);
+
+			ok = outbox_mark_deferred(s, r->r.id, run->now, next,
+			    r->text) == 0;
+			run->deferred++;
+			log_debug("relay: %s: deferred: %s", r->r.address, r->text);
+		}
+		break;
+	case OUTCOME_INTERNAL:
+		/* our fault, not the member's: no bounce */
+		ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0;
+		run->failed++;
+		break;
+	}
+	return ok ? 0 : -1;
+}
+
 /* flush - commit the recorded outcomes */
 static void
 flush(struct run *run)
 {
 	struct store *s = run->s;
-	const struct conf *c = run->c;
 	long sent_before = run->sent;
 	int64_t sent[RELAY_COMMIT];
 	size_t nsent = 0;
@@ -153,53 +217,8 @@ flush(struct run *run)
 		    run->nresults);
 		ok = 0;
 	}
-	for (size_t i = 0; ok && i < run->nresults; i++) {
-		struct result *r = &run->results[i];
-		enum smtp_class cl = smtp_classify(r->code);
-		time_t give_up = r->r.created + (time_t)c->smtp.retry_for_hours * 3600;
-		char why[400];
-
-		if (r->code < 0) {      /* INTERNAL: our fault, not the member's */
-			ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0;
-			run->failed++;
-			continue;
-		}
-		switch (cl) {
-		case SMTP_OK:
-			/* marked below, all in one go; a delivery that works
-			 * decays the member's bounce score */
-			sent[nsent++] = r->r.id;
-			ok = !r->r.bounced && !run->bounces_recorded ? 1 :
-			    bounce_record_success(s, r->r.address) == 0;
-			run->sent++;
-			break;
-		case SMTP_PERM:
-			ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0 &&
-			    bounce_record_failure(s, c, r->r.address, r->text) == 0;
-			run->bounces_recorded = 1;
-			run->failed++;
-			log_info("relay: %s: failed: %s", r->r.address, r->text);
-			break;
-		case SMTP_TEMP:
-			if (run->now >= give_up) {
-				snprintf(why, sizeof(why), "gave up after %ld hours: %s",
-				    c->smtp.retry_for_hours, r->text);
-				ok = outbox_mark_failed(s, r->r.id, run->now, why) == 0 &&
-				    bounce_record_failure(s, c, r->r.address, why) == 0;
-				run->bounces_recorded = 1;
-				run->failed++;
-				log_info("relay: %s: %s", r->r.address, why);
-			} else {
-				time_t next = run->now + relay_backoff(r->r.attempts + 1);
-
-				ok = outbox_mark_deferred(s, r->r.id, run->now, next,
-				    r->text) == 0;
-				run->deferred++;
-				log_debug("relay: %s: deferred: %s", r->r.address, r->text);
-			}
-			break;
-		}
-	}
+	for (size_t i = 0; ok && i < run->nresults; i++)
+		ok = settle(run, &run->results[i], sent, &nsent) == 0;
 	if (ok && nsent > 0)
 		ok = outbox_mark_sent_many(s, sent, nsent, run->now) == 0;
 	if (ok && run->sent > sent_before)  /* for `baraza check` */
@@ -222,13 +241,14 @@ flush(struct run *run)
 
 /* record - keep one outcome (takes p's address) */
 static void
-record(struct run *run, struct pending_rcpt *p, int code, const char *text)
+record(struct run *run, struct pending_rcpt *p, enum outcome outcome,
+    const char *text)
 {
 	struct result *r = &run->results[run->nresults++];
 
 	r->r = *p;
 	p->address = NULL;
-	r->code = code;
+	r->outcome = outcome;
 	snprintf(r->text, sizeof(r->text), "%s", text);
 	if (run->nresults == RELAY_COMMIT)
 		flush(run);
@@ -249,7 +269,7 @@ txn_done(struct smtp_txn *t, void *arg)
 	for (size_t i = 0; i < m->n; i++) {
 		if (t->result[i].code != 0)
 			run->any_answer = 1;
-		record(run, &m->r[i], t->result[i].code, t->result[i].text);
+		record(run, &m->r[i], t->result[i].outcome, t->result[i].text);
 	}
 	free(m->r);
 	free(m);
@@ -324,6 +344,7 @@ struct current {
 	char why[128];
 };
 
+/* current_release - forget the entry whose rows went by */
 static void
 current_release(struct current *cur)
 {
@@ -469,7 +490,7 @@ submit(struct run *run, struct smtp_pool *pool, struct current *cur,
 	return;
 fail:
 	for (size_t i = 0; i < n; i++)
-		record(run, &m->r[i], 554, "554 message too large to compose");
+		record(run, &m->r[i], OUTCOME_PERM, "554 message too large to compose");
 	free(m->r);
 	free(m);
 	free(rcpts);
@@ -483,12 +504,14 @@ stopping(const volatile sig_atomic_t *stop)
 	return stop != NULL && *stop;
 }
 
+/* deliver_run - see deliver.h */
 int
 deliver_run(struct store *s, const struct conf *c, int *remaining)
 {
 	return deliver_run_until(s, c, remaining, NULL);
 }
 
+/* deliver_run_until - see deliver.h */
 int
 deliver_run_until(struct store *s, const struct conf *c, int *remaining,
     const volatile sig_atomic_t *stop)
@@ -555,17 +578,18 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
 					    rows[k].created, xstrdup(rows[k].address), 0 };
 
-					record(&run, &p, 553, "553 invalid recipient address");
+					record(&run, &p, OUTCOME_PERM,
+					    "553 invalid recipient address");
 					k++;
 					continue;
 				}
 				if (cur.unusable) {
-					/* nothing to send: INTERNAL, failed without a bounce */
+					/* nothing to send: failed without a bounce */
 					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
 					    rows[k].created, xstrdup(rows[k].address), 0 };
 
 					log_warnx("relay: %s: %s", rows[k].address, cur.why);
-					record(&run, &p, -1, cur.why);
+					record(&run, &p, OUTCOME_INTERNAL, cur.why);
 					k++;
 					continue;
 				}

@@ -2,8 +2,6 @@
  * (see fetch.h) */
 #include "config.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,44 +13,6 @@
 #include "pipeline.h"
 #include "store_imap.h"
 #include "xalloc.h"
-
-/* hold_signals - keep SIGTERM, SIGINT and SIGHUP from this thread until
- * release_signals: libetpan gives up a command whose select() a signal
- * interrupts, and the marking of committed messages must not be cut
- * short by the very signal that asks the daemon to finish its step (the
- * handlers only set flags; a held signal is delivered at the release). */
-static void
-hold_signals(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, old);
-}
-
-/* release_signals - undo hold_signals */
-static void
-release_signals(const sigset_t *old)
-{
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-}
-
-/* mark - imap_mark with the stop signals held (see hold_signals) */
-static int
-mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
-    size_t errlen)
-{
-	sigset_t old;
-	int rc;
-
-	hold_signals(&old);
-	rc = imap_mark(im, uids, n, err, errlen);
-	release_signals(&old);
-	return rc;
-}
 
 /* What the cycle knows while a batch goes through ingest. */
 struct cycle {
@@ -168,28 +128,29 @@ store_batch(struct cycle *cy, struct ingest_batch *ib, const struct conf *c,
  * could not (unless this one failed too: rc); then take the untagged
  * EXPUNGE responses its moves caused here (NOOP), so that IDLE does not
  * wake for them.  The status of fetch_run. */
-static int
-finish_mover(struct imap *im, struct imap_mover **mover, int rc,
+static enum outcome
+finish_mover(struct imap *im, struct imap_mover **mover, enum outcome rc,
     struct fetch_stats *st, char *err, size_t errlen)
 {
 	uint32_t *left = NULL;
 	size_t nleft = 0;
 
 	st->marked += imap_mover_finish(mover, &left, &nleft);
-	if (rc == IMAP_OK && nleft > 0) {
-		rc = mark(im, left, nleft, err, errlen);
-		if (rc == IMAP_OK)
+	if (rc == OUTCOME_OK && nleft > 0) {
+		rc = imap_mark(im, left, nleft, err, errlen);
+		if (rc == OUTCOME_OK)
 			st->marked += (unsigned)nleft;
 	}
 	free(left);
-	if (rc == IMAP_OK && imap_after(im) != IMAP_AFTER_FLAG)
+	if (rc == OUTCOME_OK && imap_after(im) != IMAP_AFTER_FLAG)
 		rc = imap_noop(im, err, errlen);
 	return rc;
 }
 
 /* start_over - the high-water mark for this mailbox: the stored one, or 0
- * when there is none or it belongs to another UIDVALIDITY */
-static int
+ * when there is none or it belongs to another UIDVALIDITY.  OUTCOME_OK, or
+ * OUTCOME_INTERNAL when the database cannot say. */
+static enum outcome
 start_over(struct cycle *cy, uint32_t *last, char *err, size_t errlen)
 {
 	uint32_t stored_uv = 0;
@@ -197,10 +158,10 @@ start_over(struct cycle *cy, uint32_t *last, char *err, size_t errlen)
 
 	if (have < 0) {
 		snprintf(err, errlen, "database: cannot read imap_state");
-		return IMAP_TEMP;
+		return OUTCOME_INTERNAL;
 	}
 	if (have == 1 && stored_uv == cy->uidvalidity)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	if (have == 1) {
 		log_warnx("imap: %s: UIDVALIDITY changed from %u to %u: "
 		    "rescanning the mailbox (duplicates are skipped)",
@@ -210,13 +171,13 @@ start_over(struct cycle *cy, uint32_t *last, char *err, size_t errlen)
 	*last = 0;
 	if (store_imap_set(cy->s, cy->mailbox, cy->uidvalidity, 0) < 0) {
 		snprintf(err, errlen, "database: cannot write imap_state");
-		return IMAP_TEMP;
+		return OUTCOME_INTERNAL;
 	}
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* fetch_run - see fetch.h */
-int
+enum outcome
 fetch_run(struct imap *im, struct store *s, const struct conf *c,
     const struct fetch_options *fop, const volatile sig_atomic_t *stop,
     struct fetch_stats *stp, char *err, size_t errlen)
@@ -237,23 +198,20 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	    fo->batch_messages <= FETCH_BATCH_MESSAGES ? fo->batch_messages :
 	    FETCH_BATCH_MESSAGES;
 	unsigned marked = 0;
-	sigset_t held;
-	int rc;
+	enum outcome rc;
 
 	memset(st, 0, sizeof(*st));
 	cy.s = s;
 	cy.mailbox = imap_mailbox(im);
 	cy.uidvalidity = imap_uidvalidity(im);
 	cy.st = st;
-	if ((rc = start_over(&cy, &last, err, errlen)) != IMAP_OK)
+	if ((rc = start_over(&cy, &last, err, errlen)) != OUTCOME_OK)
 		return rc;
-	hold_signals(&held);
 	rc = imap_sweep(im, last, &marked, err, errlen);
-	release_signals(&held);
 	st->marked += marked;
-	if (rc != IMAP_OK)
+	if (rc != OUTCOME_OK)
 		return rc;
-	if ((rc = imap_plan(im, last, &plan, &nplan, err, errlen)) != IMAP_OK)
+	if ((rc = imap_plan(im, last, &plan, &nplan, err, errlen)) != OUTCOME_OK)
 		return rc;
 	batch = xreallocarray(NULL, batch_max, sizeof(*batch));
 	cy.done = xreallocarray(NULL, batch_max, sizeof(*cy.done));
@@ -282,7 +240,7 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 		}
 		rc = imap_fetch_bodies(im, batch, nb, partial, &fetched, err,
 		    errlen);
-		if (rc != IMAP_OK)
+		if (rc != OUTCOME_OK)
 			break;
 		st->batches++;
 		rd.got = imap_batch_messages(fetched, &rd.ngot);
@@ -298,8 +256,8 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 			    (size_t)batch_max * IMAP_MOVER_GROUP_BATCHES);
 		if (mover != NULL && imap_mover_push(mover, cy.done, cy.nd) == 0)
 			continue;
-		rc = mark(im, cy.done, cy.nd, err, errlen);
-		if (rc != IMAP_OK)
+		rc = imap_mark(im, cy.done, cy.nd, err, errlen);
+		if (rc != OUTCOME_OK)
 			break;
 		st->marked += (unsigned)cy.nd;
 	}

@@ -57,12 +57,13 @@ struct fetch_stats {
  * of this file) for list c (borrowed; it must outlive the call).  fo may
  * be NULL for the defaults.  stop (may be NULL) is polled between
  * messages: when it becomes non-zero what was stored is committed and
- * marked, and IMAP_OK returned.  st (may be NULL) gets the figures.
- * IMAP_OK (also when a temporary failure stopped the cycle: st->deferred
- * says so; those messages stay in the mailbox for the next cycle), or
- * IMAP_TEMP / IMAP_PERM with err; after those the connection is unusable:
- * imap_close() it. */
-int fetch_run(struct imap *im, struct store *s, const struct conf *c,
+ * marked, and OUTCOME_OK returned.  st (may be NULL) gets the figures.
+ * OUTCOME_OK (also when a temporary failure stopped the cycle: st->deferred
+ * says so; those messages stay in the mailbox for the next cycle), or with
+ * err: OUTCOME_TEMP / OUTCOME_PERM from the server, OUTCOME_INTERNAL when
+ * the database cannot keep the high-water mark.  After a failure the
+ * connection is unusable: imap_close() it. */
+enum outcome fetch_run(struct imap *im, struct store *s, const struct conf *c,
     const struct fetch_options *fo, const volatile sig_atomic_t *stop,
     struct fetch_stats *st, char *err, size_t errlen);
 

@@ -29,6 +29,8 @@ struct group_notice {
 	const struct job_session *js;
 };
 
+/* build_group_notice - the session notice of a group in one language
+ * (notice.h's build callback) */
 static int
 build_group_notice(void *arg, const char *lang, struct buf *out)
 {
@@ -56,6 +58,8 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 	return rc;
 }
 
+/* collect_name - append a facilitator's name to the list in arg (", "
+ * between) */
 static int
 collect_name(void *arg, int64_t id, const char *email, const char *name,
     const char *lang)
@@ -131,6 +135,7 @@ fail:
 	return -1;
 }
 
+/* kit_thread - one line of the kit's thread list */
 static int
 kit_thread(void *arg, const struct digest_thread *t)
 {
@@ -141,6 +146,7 @@ kit_thread(void *arg, const struct digest_thread *t)
 	return 0;
 }
 
+/* kit_question - one line of the kit's open questions */
 static int
 kit_question(void *arg, const struct digest_post *p)
 {
@@ -150,6 +156,7 @@ kit_question(void *arg, const struct digest_post *p)
 	return 0;
 }
 
+/* kit_link - one line of the kit's shared links */
 static int
 kit_link(void *arg, const struct digest_link *l)
 {
@@ -159,6 +166,7 @@ kit_link(void *arg, const struct digest_link *l)
 	return 0;
 }
 
+/* kit_voice - one line of the kit's new voices */
 static int
 kit_voice(void *arg, const char *name)
 {
@@ -267,6 +275,7 @@ run_one(struct store *s, const struct conf *c, const struct job *j, time_t now)
 	return -1;
 }
 
+/* jobs_run_due - see jobs.h */
 int
 jobs_run_due(struct store *s, const struct conf *c, time_t now)
 {

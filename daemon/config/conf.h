@@ -1,11 +1,11 @@
-/* conf - the configuration file (SPEC section 3), parsed from one table
+/* conf - the configuration file, parsed from one table
  *
  * Named conf.h, not config.h: config.h is autoconf's.
  *
  * conf_load() reads an INI file into a struct conf: [list], [imap], [smtp],
  * [digest], [archive] and any number of [theme SLUG] sections.  Every key is
- * described once, in the table in conf.c: its section, name, type, default,
- * whether it is required and how it is checked.  Errors are collected (not
+ * described once, in the table in conf_keys.c: its section, name, type,
+ * default, whether it is required and how it is checked.  Errors are collected (not
  * just the first) and reported as "FILE:LINE: [section] key: problem"; a
  * problem with no line (a missing required key) uses the section header's
  * line, or 0.  Secrets are never stored here: only password file paths, and
@@ -26,10 +26,11 @@
  * - defaults: subject_prefix "" (no prefix), timezone UTC, language en,
  *   archive.dir "archive" next to the database, digest.first 09:00 local
  *   time every_days after the first session opens (0 when no session is
- *   configured: then no digest is due), every other key as in the SPEC
- *   example;
- * - the theme "general" is the implicit floor theme of SPEC section 5: it
- *   need not be configured (conf_theme_find() always finds it);
+ *   configured: then no digest is due), every other key as in
+ *   conf/baraza.conf.example;
+ * - the theme "general" is the implicit floor theme (posts no other theme
+ *   takes go there): it need not be configured (conf_theme_find() always
+ *   finds it);
  * - keywords are checked by compiling them with pcre2_compile() and the
  *   options CONF_PCRE2_OPTIONS; whoever matches them must use the same.
  */
@@ -68,7 +69,7 @@ struct conf_theme {
 /* Compile theme keywords with these options (needs <pcre2.h>). */
 #define CONF_PCRE2_OPTIONS (PCRE2_UTF | PCRE2_UCP)
 
-/* The slug of the implicit floor theme (SPEC section 5). */
+/* The slug of the implicit floor theme. */
 #define CONF_GENERAL_THEME "general"
 
 struct conf {

@@ -27,6 +27,8 @@
 #include "store_jobs.h"
 #include "store_member.h"
 #include "store_post.h"
+#include "store_search.h"
+#include "store_thread.h"
 #include "store_token.h"
 #include "template.h"
 #include "xalloc.h"

@@ -76,6 +76,7 @@
 
 #include "log.h"
 #include "store_post.h"
+#include "store_thread.h"
 #include "thread.h"
 #include "xalloc.h"
 

@@ -5,7 +5,7 @@
  * (reference cleanup and parent choice, the loop check, the subject
  * window) are separate functions so they can be tested without a
  * database; thread_find() and thread_place() apply them to the stored
- * containers and threads through store_post.h, inside the caller's
+ * containers and threads through store_thread.h, inside the caller's
  * transaction.
  */
 #ifndef BARAZA_THREAD_H

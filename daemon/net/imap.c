@@ -1,644 +1,68 @@
-/* imap - the list's mailbox over IMAP with libetpan (see imap.h)
+/* imap - the IMAP client's commands on an open connection: the fetch
+ * plan, message bodies, imap.after marking, the leftover sweep, IDLE and
+ * NOOP (see imap.h; the connection itself is imap_conn.c's)
  *
- * What this module is: the connection (URL, TLS with our own certificate
- * verification, STARTTLS, login, select), the batched fetch with its
- * high-water mark, the imap.after marking, and IDLE.  What it is not: it
- * never parses a message (the callback gets raw bytes) and never decides
- * what a message means.
- *
- * libetpan notes that shape the code (see TESTING.md):
- * - its TLS streams accept any certificate, so every handshake is followed
- *   by tls_verify_chain() on the peer chain, and a failure closes the
- *   connection before a password is sent;
- * - libetpan 1.9.4 does not guard against STARTTLS response injection, so
- *   STARTTLS is done here by hand and refused when the server sent
- *   anything after its OK before the handshake;
- * - mailimap_idle() only sends IDLE; the wait is ours (mailstream_*_idle),
- *   in one-second steps so a signal is noticed promptly;
- * - "UID FETCH N:*" with N above the highest UID returns the last message,
- *   so every UID list is filtered against the high-water mark.
+ * What shapes the code:
+ * - libetpan's mailimap_idle() only sends IDLE; the wait is ours
+ *   (mailstream_*_idle), in one-second steps so a signal is noticed
+ *   promptly;
+ * - a server answers "UID FETCH N:*" with N above the highest UID with the
+ *   last message ("*" is the highest UID, and N:* the range between), so
+ *   every UID list is filtered against the high-water mark.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-
-#include <arpa/inet.h>
 
 #include <libetpan/libetpan.h>
 
-#include "hex.h"
 #include "imap.h"
+#include "imap_int.h"
 #include "log.h"
-#include "tls.h"
 #include "xalloc.h"
 
-#define IMAP_MAX_HOST 256
-#define IMAP_MAX_MAILBOX 512
-#define IMAP_MAX_PASSWORD 1024
+/* ---- signals wait for the answer ----------------------------------------
+ *
+ * libetpan takes a read or a poll cut short by a signal (EINTR) for a lost
+ * connection.  A SIGHUP, or the SIGTERM that should let a cycle mark what
+ * it has committed, would then break the command under way: marks lost
+ * until the next cycle's sweep, a batch fetched for nothing.  So each
+ * command blocks the calling thread's signals until it has its answer (at
+ * most IMAP_TIMEOUT per network operation); they are delivered as soon as
+ * it returns.  Only IDLE's wait for news is left to them: ending it is
+ * what a signal is for.
+ */
 
-struct imap_url {
-	int implicit_tls;                 /* imaps:// */
-	char host[IMAP_MAX_HOST];
-	uint16_t port;
-	char mailbox[IMAP_MAX_MAILBOX];   /* as configured (UTF-8) */
-};
-
-struct imap {
-	mailimap *imap;                   /* owned */
-	struct imap_url url;
-	char *user;                       /* owned */
-	char *mailbox_wire;               /* owned: modified UTF-7 */
-	enum imap_after after;
-	char *folder_wire;                /* owned: move target, modified UTF-7 */
-	char *folder;                     /* owned: move target as configured */
-	size_t max_size;                  /* bytes fetched per message at most */
-	int tls;                          /* the session is encrypted and verified */
-	int can_move, can_uidplus, can_idle;
-	int can_keywords;                 /* PERMANENTFLAGS allows $Baraza */
-	int folder_ok;                    /* the move folder is known to exist */
-	int broken;                       /* transport failed: close, no LOGOUT */
-	uint32_t exists;
-};
-
-/* ---- URL and mailbox names ------------------------------------------- */
-
-/* url_parse - "imaps://host[:port][/mailbox]" into u; 0 or -1 with err */
-static int
-url_parse(const char *url, struct imap_url *u, char *err, size_t errlen)
-{
-	const char *p, *host, *hend, *path;
-	size_t n, i, o;
-
-	memset(u, 0, sizeof(*u));
-	if (url == NULL || *url == '\0') {
-		snprintf(err, errlen, "[imap] url is empty");
-		return -1;
-	}
-	if (strncasecmp(url, "imaps://", 8) == 0) {
-		u->implicit_tls = 1;
-		u->port = 993;
-		p = url + 8;
-	} else if (strncasecmp(url, "imap://", 7) == 0) {
-		u->port = 143;
-		p = url + 7;
-	} else {
-		snprintf(err, errlen, "[imap] url must start with imaps:// or imap://");
-		return -1;
-	}
-	path = strchr(p, '/');
-	if (path == NULL)
-		path = p + strlen(p);
-	if (memchr(p, '@', (size_t)(path - p)) != NULL) {
-		snprintf(err, errlen, "[imap] url must not hold a user name; "
-		    "use [imap] user");
-		return -1;
-	}
-	if (*p == '[') {
-		host = p + 1;
-		hend = memchr(host, ']', (size_t)(path - host));
-		if (hend == NULL) {
-			snprintf(err, errlen, "[imap] url: unclosed [ in host");
-			return -1;
-		}
-		p = hend + 1;
-	} else {
-		host = p;
-		for (hend = host; hend < path && *hend != ':'; hend++)
-			;
-		p = hend;
-	}
-	n = (size_t)(hend - host);
-	if (n == 0 || n >= sizeof(u->host)) {
-		snprintf(err, errlen, "[imap] url: bad host name");
-		return -1;
-	}
-	memcpy(u->host, host, n);
-	u->host[n] = '\0';
-	if (p < path && *p == ':') {
-		char *end;
-		long port;
-
-		p++;
-		port = strtol(p, &end, 10);
-		if (end != path || end == p || port < 1 || port > 65535) {
-			snprintf(err, errlen, "[imap] url: bad port");
-			return -1;
-		}
-		u->port = (uint16_t)port;
-	} else if (p != path) {
-		snprintf(err, errlen, "[imap] url: unexpected text after host");
-		return -1;
-	}
-	/* The path is the mailbox, percent-decoded ("Lists%2FCoP"). */
-	if (*path == '/')
-		path++;
-	for (i = 0, o = 0; path[i] != '\0'; i++) {
-		int ch = (unsigned char)path[i];
-
-		if (ch == '%') {
-			int hi = hex_value(path[i + 1]);
-			int lo = hi < 0 ? -1 : hex_value(path[i + 2]);
-
-			if (hi < 0 || lo < 0) {
-				snprintf(err, errlen, "[imap] url: bad %%-escape in "
-				    "mailbox");
-				return -1;
-			}
-			ch = hi * 16 + lo;
-			i += 2;
-		}
-		if (ch < 0x20 || ch == 0x7f || o + 1 >= sizeof(u->mailbox)) {
-			snprintf(err, errlen, "[imap] url: bad mailbox name");
-			return -1;
-		}
-		u->mailbox[o++] = (char)ch;
-	}
-	u->mailbox[o] = '\0';
-	if (o == 0)
-		snprintf(u->mailbox, sizeof(u->mailbox), "INBOX");
-	return 0;
-}
-
-/* mutf7_encode - a UTF-8 mailbox name in IMAP's modified UTF-7 (RFC 3501
- * 5.1.3): printable ASCII stays, "&" becomes "&-", anything else is
- * UTF-16 in modified base64 between "&" and "-".  Owned result. */
-static char *
-mutf7_encode(const char *s)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-	struct buf out;
-	const unsigned char *p = (const unsigned char *)s;
-
-	buf_init(&out, BUF_NOLIMIT);
-	while (*p != '\0') {
-		uint32_t bits = 0;
-		int nbits = 0;
-
-		if (*p >= 0x20 && *p < 0x7f) {
-			if (*p == '&')
-				buf_puts(&out, "&-");
-			else
-				buf_putc(&out, *p);
-			p++;
-			continue;
-		}
-		buf_putc(&out, '&');
-		while (*p != '\0' && !(*p >= 0x20 && *p < 0x7f)) {
-			uint32_t cp;
-			uint16_t units[2];
-			int nu, k;
-
-			/* decode one UTF-8 sequence; a bad byte becomes U+FFFD */
-			if (*p < 0x80) {
-				cp = *p++;
-			} else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
-				cp = ((uint32_t)(*p & 0x1f) << 6) | (p[1] & 0x3f);
-				p += 2;
-			} else if ((*p & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 &&
-			    (p[2] & 0xc0) == 0x80) {
-				cp = ((uint32_t)(*p & 0x0f) << 12) |
-				    ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
-				p += 3;
-			} else if ((*p & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 &&
-			    (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
-				cp = ((uint32_t)(*p & 0x07) << 18) |
-				    ((uint32_t)(p[1] & 0x3f) << 12) |
-				    ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
-				p += 4;
-			} else {
-				cp = 0xfffd;
-				p++;
-			}
-			if (cp >= 0x10000 && cp <= 0x10ffff) {
-				cp -= 0x10000;
-				units[0] = (uint16_t)(0xd800 + (cp >> 10));
-				units[1] = (uint16_t)(0xdc00 + (cp & 0x3ff));
-				nu = 2;
-			} else {
-				units[0] = (uint16_t)(cp > 0xffff ? 0xfffd : cp);
-				nu = 1;
-			}
-			for (k = 0; k < nu; k++) {
-				bits = (bits << 16) | units[k];
-				nbits += 16;
-				while (nbits >= 6) {
-					nbits -= 6;
-					buf_putc(&out, b64[(bits >> nbits) & 0x3f]);
-				}
-			}
-		}
-		if (nbits > 0)
-			buf_putc(&out, b64[(bits << (6 - nbits)) & 0x3f]);
-		buf_putc(&out, '-');
-	}
-	return buf_detach(&out, NULL);
-}
-
-/* ---- errors ------------------------------------------------------------ */
-
-/* etpan_error - words for a libetpan error code */
-static const char *
-etpan_error(int r)
-{
-	switch (r) {
-	case MAILIMAP_ERROR_STREAM:
-		return "connection lost or timed out";
-	case MAILIMAP_ERROR_CONNECTION_REFUSED:
-		return "connection refused or host unreachable";
-	case MAILIMAP_ERROR_PARSE:
-		return "unparsable server response";
-	case MAILIMAP_ERROR_MEMORY:
-		return "out of memory";
-	case MAILIMAP_ERROR_FATAL:
-		return "server closed the session";
-	case MAILIMAP_ERROR_SSL:
-		return "TLS handshake failed";
-	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
-		return "server refuses connections";
-	default:
-		return "command refused";
-	}
-}
-
-/* is_command_refusal - the server answered NO/BAD (the connection still
- * works), as opposed to a transport or parse failure */
-static int
-is_command_refusal(int r)
-{
-	switch (r) {
-	case MAILIMAP_ERROR_STREAM:
-	case MAILIMAP_ERROR_CONNECTION_REFUSED:
-	case MAILIMAP_ERROR_PARSE:
-	case MAILIMAP_ERROR_MEMORY:
-	case MAILIMAP_ERROR_FATAL:
-	case MAILIMAP_ERROR_SSL:
-	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
-	case MAILIMAP_ERROR_BAD_STATE:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-/* server_text - the text of the server's last tagged answer, or "" */
-static const char *
-server_text(const struct imap *im)
-{
-	const char *t = im->imap != NULL ? im->imap->imap_response : NULL;
-
-	return t != NULL ? t : "";
-}
-
-/* fail - write "WHAT: reason" into err and return the class: a refusal
- * gets perm_if_refused, a transport failure is always IMAP_TEMP (and the
- * connection is marked broken, so imap_close does not wait for a LOGOUT
- * answer from a server that stopped answering) */
-static int
-fail(struct imap *im, int r, int perm_if_refused, const char *what,
-    char *err, size_t errlen)
-{
-	const char *srv = server_text(im);
-	char clean[256];
-	size_t i, o = 0;
-
-	/* The server's text is untrusted: keep it printable and short. */
-	for (i = 0; srv[i] != '\0' && o + 1 < sizeof(clean); i++)
-		clean[o++] = (srv[i] >= 0x20 && srv[i] < 0x7f) ? srv[i] : '?';
-	clean[o] = '\0';
-	if (is_command_refusal(r)) {
-		snprintf(err, errlen, "%s: %s%s%s", what, etpan_error(r),
-		    o ? ": " : "", clean);
-		return perm_if_refused ? IMAP_PERM : IMAP_TEMP;
-	}
-	snprintf(err, errlen, "%s: %s", what, etpan_error(r));
-	im->broken = 1;
-	return IMAP_TEMP;
-}
-
-/* ---- connecting -------------------------------------------------------- */
-
-/* is_ip_literal - 1 when host is an IPv4 or IPv6 address */
-static int
-is_ip_literal(const char *host)
-{
-	unsigned char a[16];
-
-	return inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1;
-}
-
-/* sni_callback - libetpan lets us touch the TLS context before the
- * handshake: send the host name (SNI) unless it is an address literal */
+/* hold_signals - block the calling thread's asynchronous signals; the
+ * previous mask into *old */
 static void
-sni_callback(struct mailstream_ssl_context *ctx, void *data)
+hold_signals(sigset_t *old)
 {
-	const char *host = data;
+	sigset_t set;
 
-	if (!is_ip_literal(host))
-		mailstream_ssl_set_server_name(ctx, (char *)host);
+	sigfillset(&set);
+	/* faults stay deliverable: blocking them would not stop them */
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	sigdelset(&set, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
-/* verify_peer - check the certificate chain of the TLS stream now open */
-static int
-verify_peer(struct imap *im, const char *ca_file, char *err, size_t errlen)
+/* release_signals - the mask hold_signals saved; pending signals are
+ * delivered now */
+static void
+release_signals(const sigset_t *old)
 {
-	carray *chain = mailstream_get_certificate_chain(im->imap->imap_stream);
-	struct tls_der der[16];
-	char why[512];
-	unsigned i, n;
-	int r;
-
-	if (chain == NULL) {
-		snprintf(err, errlen, "TLS verification failed for %s: no "
-		    "certificate from the server", im->url.host);
-		return IMAP_PERM;
-	}
-	n = carray_count(chain);
-	if (n > 16)
-		n = 16;
-	for (i = 0; i < n; i++) {
-		MMAPString *m = carray_get(chain, i);
-
-		der[i].data = (const unsigned char *)m->str;
-		der[i].len = m->len;
-	}
-	r = tls_verify_chain(der, n, im->url.host, ca_file, why, sizeof(why));
-	mailstream_certificate_chain_free(chain);
-	if (r < 0) {
-		snprintf(err, errlen, "TLS verification failed for %s:%u: %s",
-		    im->url.host, (unsigned)im->url.port, why);
-		im->broken = 1;     /* say nothing more to an unverified peer */
-		return IMAP_PERM;
-	}
-	im->tls = 1;
-	return IMAP_OK;
-}
-
-/* refresh_capabilities - ask again (after TLS or login the list changes) */
-static int
-refresh_capabilities(struct imap *im, char *err, size_t errlen)
-{
-	struct mailimap_capability_data *cap = NULL;
-	int r = mailimap_capability(im->imap, &cap);
-
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(im, r, 0, "CAPABILITY", err, errlen);
-	mailimap_capability_data_free(cap);
-	im->can_move = mailimap_has_extension(im->imap, "MOVE");
-	im->can_uidplus = mailimap_has_extension(im->imap, "UIDPLUS");
-	im->can_idle = mailimap_has_idle(im->imap);
-	return IMAP_OK;
-}
-
-/* starttls - STARTTLS by hand (see the top of the file), then verify */
-static int
-starttls(struct imap *im, const char *ca_file, char *err, size_t errlen)
-{
-	mailstream *stream = im->imap->imap_stream;
-	mailstream_low *low, *tls;
-	int r, fd;
-
-	r = mailimap_starttls(im->imap);
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(im, r, 1, "STARTTLS", err, errlen);
-	if (stream->read_buffer_len != 0) {
-		snprintf(err, errlen, "STARTTLS: the server sent data before the "
-		    "TLS handshake (possible injection); refusing");
-		im->broken = 1;
-		return IMAP_PERM;
-	}
-	low = mailstream_get_low(stream);
-	fd = mailstream_low_get_fd(low);
-	if (fd < 0) {
-		snprintf(err, errlen, "STARTTLS: connection lost");
-		im->broken = 1;
-		return IMAP_TEMP;
-	}
-	tls = mailstream_low_tls_open_with_callback_timeout(fd, IMAP_TIMEOUT,
-	    sni_callback, im->url.host);
-	if (tls == NULL) {
-		snprintf(err, errlen, "STARTTLS: TLS handshake with %s:%u failed",
-		    im->url.host, (unsigned)im->url.port);
-		im->broken = 1;
-		return IMAP_TEMP;
-	}
-	mailstream_low_free(low);
-	mailstream_set_low(stream, tls);
-	return verify_peer(im, ca_file, err, errlen);
-}
-
-/* login - LOGIN, or AUTHENTICATE PLAIN when the server disables LOGIN;
- * the password is read now and wiped after use */
-static int
-login(struct imap *im, const struct conf *c, char *err, size_t errlen)
-{
-	char pw[IMAP_MAX_PASSWORD], why[256];
-	int r;
-
-	if (c->imap.user == NULL || *c->imap.user == '\0') {
-		snprintf(err, errlen, "[imap] user is not set");
-		return IMAP_PERM;
-	}
-	if (c->imap.password_file == NULL || *c->imap.password_file == '\0') {
-		snprintf(err, errlen, "[imap] password_file is not set");
-		return IMAP_PERM;
-	}
-	if (conf_read_secret(c->imap.password_file, pw, sizeof(pw), why,
-	    sizeof(why)) < 0) {
-		snprintf(err, errlen, "[imap] password_file: %s", why);
-		return IMAP_PERM;
-	}
-	if (mailimap_has_extension(im->imap, "LOGINDISABLED") &&
-	    mailimap_has_authentication(im->imap, "PLAIN"))
-		r = mailimap_authenticate(im->imap, "PLAIN", im->url.host,
-		    NULL, NULL, c->imap.user, c->imap.user, pw, NULL);
-	else
-		r = mailimap_login(im->imap, c->imap.user, pw);
-#ifdef HAVE_EXPLICIT_BZERO
-	explicit_bzero(pw, sizeof(pw));
-#else
-	memset(pw, 0, sizeof(pw));
-#endif
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[IMAP_MAX_HOST + 128];
-
-		snprintf(what, sizeof(what), "login as %s at %s:%u failed",
-		    c->imap.user, im->url.host, (unsigned)im->url.port);
-		return fail(im, r, 1, what, err, errlen);
-	}
-	return IMAP_OK;
-}
-
-/* keywords_allowed - PERMANENTFLAGS includes \* (new keywords may be
- * created) or names our keyword */
-static int
-keywords_allowed(const struct imap *im)
-{
-	struct mailimap_selection_info *si = im->imap->imap_selection_info;
-	clistiter *it;
-
-	if (si == NULL || si->sel_perm_flags == NULL)
-		return 0;
-	for (it = clist_begin(si->sel_perm_flags); it; it = clist_next(it)) {
-		struct mailimap_flag_perm *fp = clist_content(it);
-
-		if (fp->fl_type == MAILIMAP_FLAG_PERM_ALL)
-			return 1;
-		if (fp->fl_flag != NULL &&
-		    fp->fl_flag->fl_type == MAILIMAP_FLAG_KEYWORD &&
-		    strcasecmp(fp->fl_flag->fl_data.fl_keyword, IMAP_KEYWORD) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* select_mailbox - SELECT and remember UIDVALIDITY and EXISTS */
-static int
-select_mailbox(struct imap *im, char *err, size_t errlen)
-{
-	int r = mailimap_select(im->imap, im->mailbox_wire);
-
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[IMAP_MAX_MAILBOX + 32];
-
-		snprintf(what, sizeof(what), "mailbox %s", im->url.mailbox);
-		return fail(im, r, 1, what, err, errlen);
-	}
-	im->exists = im->imap->imap_selection_info->sel_exists;
-	im->can_keywords = keywords_allowed(im);
-	return IMAP_OK;
-}
-
-/* imap_open - see imap.h */
-int
-imap_open(const struct conf *c, struct imap **out, char *err, size_t errlen)
-{
-	struct imap *im;
-	int r, rc, preauth;
-
-	*out = NULL;
-	im = xcalloc(1, sizeof(*im));
-	if (url_parse(c->imap.url, &im->url, err, errlen) < 0) {
-		imap_close(&im);
-		return IMAP_PERM;
-	}
-	im->user = xstrdup(c->imap.user != NULL ? c->imap.user : "");
-	im->mailbox_wire = mutf7_encode(im->url.mailbox);
-	im->after = c->imap.after;
-	if (im->after == IMAP_AFTER_MOVE) {
-		const char *f = c->imap.after_folder;
-
-		if (f == NULL || *f == '\0') {
-			snprintf(err, errlen, "[imap] after = move: needs a folder");
-			imap_close(&im);
-			return IMAP_PERM;
-		}
-		im->folder = xstrdup(f);
-		im->folder_wire = mutf7_encode(f);
-	}
-	im->max_size = c->list.max_message_kb > 0 ?
-	    (size_t)c->list.max_message_kb * 1024 + 1 : (size_t)64 << 20;
-
-	im->imap = mailimap_new(0, NULL);
-	if (im->imap == NULL)
-		fatal("out of memory");
-	mailimap_set_timeout(im->imap, IMAP_TIMEOUT);
-
-	if (im->url.implicit_tls)
-		r = mailimap_ssl_connect_with_callback(im->imap, im->url.host,
-		    im->url.port, sni_callback, im->url.host);
-	else
-		r = mailimap_socket_connect(im->imap, im->url.host, im->url.port);
-	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
-	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		char what[IMAP_MAX_HOST + 32];
-
-		snprintf(what, sizeof(what), "connect to %s:%u", im->url.host,
-		    (unsigned)im->url.port);
-		rc = fail(im, r, 0, what, err, errlen);
-		goto bad;
-	}
-	/* PREAUTH: already logged in by the server's say-so.  Over a clear
-	 * connection that also rules out STARTTLS (RFC 3501 allows it only
-	 * before authentication), the classic downgrade: refuse unless the
-	 * configuration allows clear text. */
-	preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
-	if (preauth && !im->url.implicit_tls && c->imap.starttls == STARTTLS_YES) {
-		snprintf(err, errlen, "%s:%u greets with PREAUTH, so STARTTLS is "
-		    "impossible and [imap] starttls = yes: refusing",
-		    im->url.host, (unsigned)im->url.port);
-		im->broken = 1;
-		rc = IMAP_PERM;
-		goto bad;
-	}
-	if (im->url.implicit_tls &&
-	    (rc = verify_peer(im, c->imap.ca_file, err, errlen)) != IMAP_OK)
-		goto bad;
-	if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
-		goto bad;
-	if (!im->url.implicit_tls && !preauth && c->imap.starttls != STARTTLS_NO) {
-		if (mailimap_has_extension(im->imap, "STARTTLS")) {
-			if ((rc = starttls(im, c->imap.ca_file, err, errlen))
-			    != IMAP_OK)
-				goto bad;
-			if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
-				goto bad;
-		} else if (c->imap.starttls == STARTTLS_YES) {
-			snprintf(err, errlen, "%s:%u does not offer STARTTLS and "
-			    "[imap] starttls = yes: refusing to log in in clear "
-			    "text", im->url.host, (unsigned)im->url.port);
-			rc = IMAP_PERM;
-			goto bad;
-		}
-	}
-	if (!im->tls && !is_ip_literal(im->url.host) &&
-	    strcasecmp(im->url.host, "localhost") != 0)
-		log_warnx("imap: %s:%u: logging in without TLS",
-		    im->url.host, (unsigned)im->url.port);
-	if (!preauth && (rc = login(im, c, err, errlen)) != IMAP_OK)
-		goto bad;
-	if ((rc = refresh_capabilities(im, err, errlen)) != IMAP_OK)
-		goto bad;
-	if ((rc = select_mailbox(im, err, errlen)) != IMAP_OK)
-		goto bad;
-	*out = im;
-	return IMAP_OK;
-bad:
-	imap_close(&im);
-	return rc;
-}
-
-/* imap_close - see imap.h */
-void
-imap_close(struct imap **imp)
-{
-	struct imap *im = *imp;
-
-	if (im == NULL)
-		return;
-	if (im->imap != NULL) {
-		/* mailimap_free sends LOGOUT and waits for the answer when the
-		 * stream is open: on a broken connection close it first */
-		if (im->imap->imap_stream != NULL && im->broken) {
-			mailstream_close(im->imap->imap_stream);
-			im->imap->imap_stream = NULL;
-		}
-		mailimap_free(im->imap);
-	}
-	free(im->user);
-	free(im->mailbox_wire);
-	free(im->folder_wire);
-	free(im->folder);
-	free(im);
-	*imp = NULL;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 /* ---- UID sets ----------------------------------------------------------- */
@@ -719,55 +143,56 @@ expunge_set(struct imap *im, struct mailimap_set *set)
 }
 
 /* ensure_folder - create the move folder when LIST does not show it;
- * a refusal is IMAP_PERM, a lost connection IMAP_TEMP */
-static int
+ * a refusal is OUTCOME_PERM, a lost connection OUTCOME_TEMP */
+static enum outcome
 ensure_folder(struct imap *im, char *err, size_t errlen)
 {
 	clist *list = NULL;
 	int r, found;
 
 	if (im->folder_ok)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	r = mailimap_list(im->imap, "", im->folder_wire, &list);
 	if (r != MAILIMAP_NO_ERROR)
-		return fail(im, r, 1, "LIST", err, errlen);
+		return imap_fail(im, r, 1, "LIST", err, errlen);
 	found = list != NULL && clist_count(list) > 0;
 	if (list != NULL)
 		mailimap_list_result_free(list);
 	if (!found) {
 		r = mailimap_create(im->imap, im->folder_wire);
 		if (r != MAILIMAP_NO_ERROR) {
-			char what[IMAP_MAX_MAILBOX + 32];
+			char what[600];
 
 			snprintf(what, sizeof(what), "creating folder %s",
 			    im->folder);
-			return fail(im, r, 1, what, err, errlen);
+			return imap_fail(im, r, 1, what, err, errlen);
 		}
 		log_info("imap: created folder %s", im->folder);
 	}
 	im->folder_ok = 1;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* mark - apply imap.after to sorted uids.  A refusal (NO) is logged and
- * IMAP_OK returned: the messages are committed, and the leftover sweep
- * tries again next time.  A lost connection is IMAP_TEMP. */
-static int
+ * OUTCOME_OK returned: the messages are committed, and the leftover sweep
+ * tries again next time.  A lost connection is OUTCOME_TEMP. */
+static enum outcome
 mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
     size_t errlen)
 {
 	struct mailimap_set *set;
 	const char *what = "marking";
-	int r = MAILIMAP_NO_ERROR, rc;
+	enum outcome rc;
+	int r = MAILIMAP_NO_ERROR;
 
 	if (n == 0)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	if (im->after == IMAP_AFTER_MOVE &&
-	    (rc = ensure_folder(im, err, errlen)) != IMAP_OK) {
-		if (rc == IMAP_TEMP)
+	    (rc = ensure_folder(im, err, errlen)) != OUTCOME_OK) {
+		if (rc == OUTCOME_TEMP)
 			return rc;
 		log_warnx("imap: %s (will retry)", err);
-		return IMAP_OK;
+		return OUTCOME_OK;
 	}
 	set = set_from_uids(uids, n);
 	switch (im->after) {
@@ -782,7 +207,7 @@ mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
 			if (r == MAILIMAP_NO_ERROR)
 				r = expunge_set(im, set);
 		}
-		if (r != MAILIMAP_NO_ERROR && is_command_refusal(r))
+		if (r != MAILIMAP_NO_ERROR && imap_refused(r))
 			im->folder_ok = 0;   /* deleted behind our back? */
 		break;
 	case IMAP_AFTER_FLAG:
@@ -802,27 +227,33 @@ mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
 
 		snprintf(w, sizeof(w), "%s %zu message%s", what, n,
 		    n == 1 ? "" : "s");
-		rc = fail(im, r, 1, w, err, errlen);
-		if (rc == IMAP_TEMP)
+		rc = imap_fail(im, r, 1, w, err, errlen);
+		if (rc == OUTCOME_TEMP)
 			return rc;
 		log_warnx("imap: %s (will retry)", err);
 	}
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* imap_mark - see imap.h */
-int
+enum outcome
 imap_mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
     size_t errlen)
 {
-	return mark(im, uids, n, err, errlen);
+	sigset_t old;
+	enum outcome rc;
+
+	hold_signals(&old);
+	rc = mark(im, uids, n, err, errlen);
+	release_signals(&old);
+	return rc;
 }
 
 /* ---- searching and fetching -------------------------------------------- */
 
 /* uid_search - UID SEARCH UID lo:hi [UNKEYWORD $Baraza] into a sorted
  * array (owned) filtered to [lo, hi]; hi 0 means "*" */
-static int
+static enum outcome
 uid_search(struct imap *im, uint32_t lo, uint32_t hi, int unkeyworded,
     uint32_t **out, size_t *nout, char *err, size_t errlen)
 {
@@ -851,7 +282,7 @@ uid_search(struct imap *im, uint32_t lo, uint32_t hi, int unkeyworded,
 	r = mailimap_uid_search(im->imap, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
-		return fail(im, r, 0, "UID SEARCH", err, errlen);
+		return imap_fail(im, r, 0, "UID SEARCH", err, errlen);
 	uids = xreallocarray(NULL, (size_t)clist_count(res) + 1, sizeof(*uids));
 	for (it = clist_begin(res); it; it = clist_next(it)) {
 		uint32_t u = *(uint32_t *)clist_content(it);
@@ -863,7 +294,7 @@ uid_search(struct imap *im, uint32_t lo, uint32_t hi, int unkeyworded,
 	qsort(uids, n, sizeof(*uids), uid_cmp);
 	*out = uids;
 	*nout = n;
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* plan_cmp - order of struct imap_uid_size by uid */
@@ -874,9 +305,9 @@ plan_cmp(const void *a, const void *b)
 	    &((const struct imap_uid_size *)b)->uid);
 }
 
-/* imap_plan - see imap.h */
-int
-imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
+/* plan - imap_plan, signals held by the caller */
+static enum outcome
+plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
     size_t *nout, char *err, size_t errlen)
 {
 	struct mailimap_fetch_type *ft;
@@ -900,7 +331,7 @@ imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
-		return fail(im, r, 0, "UID FETCH (sizes)", err, errlen);
+		return imap_fail(im, r, 0, "UID FETCH (sizes)", err, errlen);
 	plan = xreallocarray(NULL, (size_t)clist_count(res) + 1, sizeof(*plan));
 	for (it = clist_begin(res); it; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
@@ -928,7 +359,21 @@ imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
 	qsort(plan, n, sizeof(*plan), plan_cmp);
 	*out = plan;
 	*nout = n;
-	return IMAP_OK;
+	return OUTCOME_OK;
+}
+
+/* imap_plan - see imap.h */
+enum outcome
+imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
+    size_t *nout, char *err, size_t errlen)
+{
+	sigset_t old;
+	enum outcome rc;
+
+	hold_signals(&old);
+	rc = plan(im, last, out, nout, err, errlen);
+	release_signals(&old);
+	return rc;
 }
 
 /* A UID FETCH's result: libetpan's list and the messages pointing into it */
@@ -946,9 +391,9 @@ fetched_cmp(const void *a, const void *b)
 	    &((const struct imap_fetched *)b)->uid);
 }
 
-/* imap_fetch_bodies - see imap.h */
-int
-imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
+/* fetch_bodies - imap_fetch_bodies, signals held by the caller */
+static enum outcome
+fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
     int partial, struct imap_batch **out, char *err, size_t errlen)
 {
 	struct imap_batch *b = xcalloc(1, sizeof(*b));
@@ -984,7 +429,7 @@ imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR) {
 		free(b);
-		return fail(im, r, 0, "UID FETCH", err, errlen);
+		return imap_fail(im, r, 0, "UID FETCH", err, errlen);
 	}
 	f = xreallocarray(NULL, (size_t)clist_count(*res) + 1, sizeof(*f));
 	for (it = clist_begin(*res); it; it = clist_next(it)) {
@@ -1021,7 +466,21 @@ imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
 	*got = f;
 	*ngot = k;
 	*out = b;
-	return IMAP_OK;
+	return OUTCOME_OK;
+}
+
+/* imap_fetch_bodies - see imap.h */
+enum outcome
+imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
+    int partial, struct imap_batch **out, char *err, size_t errlen)
+{
+	sigset_t old;
+	enum outcome rc;
+
+	hold_signals(&old);
+	rc = fetch_bodies(im, uids, n, partial, out, err, errlen);
+	release_signals(&old);
+	return rc;
 }
 
 /* imap_batch_messages - see imap.h */
@@ -1048,76 +507,60 @@ imap_batch_free(struct imap_batch **bp)
 }
 
 /* imap_sweep - see imap.h */
-int
+enum outcome
 imap_sweep(struct imap *im, uint32_t last, unsigned *marked, char *err,
     size_t errlen)
 {
 	uint32_t *uids = NULL;
 	size_t n = 0;
-	int rc;
+	sigset_t old;
+	enum outcome rc;
 
 	*marked = 0;
 	if (last == 0)
-		return IMAP_OK;
+		return OUTCOME_OK;
 	if (im->after == IMAP_AFTER_FLAG && !im->can_keywords)
-		return IMAP_OK;     /* nothing tells marked from unmarked */
+		return OUTCOME_OK;     /* nothing tells marked from unmarked */
+	hold_signals(&old);
 	rc = uid_search(im, 1, last, im->after == IMAP_AFTER_FLAG, &uids, &n,
 	    err, errlen);
-	if (rc != IMAP_OK)
-		return rc;
-	if (n > 0) {
+	if (rc == OUTCOME_OK && n > 0) {
 		log_info("imap: %s: marking %zu message%s left unmarked by an "
 		    "earlier run", im->url.mailbox, n, n == 1 ? "" : "s");
 		rc = mark(im, uids, n, err, errlen);
-		if (rc == IMAP_OK)
+		if (rc == OUTCOME_OK)
 			*marked = (unsigned)n;
 	}
+	release_signals(&old);
 	free(uids);
 	return rc;
 }
 
-/* imap_max_size - see imap.h */
-size_t
-imap_max_size(const struct imap *im)
-{
-	return im->max_size;
-}
-
-/* imap_after - see imap.h */
-enum imap_after
-imap_after(const struct imap *im)
-{
-	return im->after;
-}
-
 /* ---- IDLE and keep-alive ----------------------------------------------- */
 
-/* imap_can_idle - see imap.h */
-int
-imap_can_idle(const struct imap *im)
-{
-	return im->can_idle;
-}
-
 /* imap_idle - see imap.h */
-int
+enum outcome
 imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
-    char *err, size_t errlen)
+    int *news, char *err, size_t errlen)
 {
 	mailstream *stream = im->imap->imap_stream;
 	time_t start = time(NULL);
-	int r, news = 0, lost = 0;
+	sigset_t old;
+	int r, lost = 0;
 
+	*news = 0;
+	hold_signals(&old);
 	r = mailimap_idle(im->imap);
+	release_signals(&old);
 	if (r != MAILIMAP_NO_ERROR) {
-		fail(im, r, 0, "IDLE", err, errlen);
-		return IMAP_TEMP;
+		imap_fail(im, r, 0, "IDLE", err, errlen);
+		return OUTCOME_TEMP;
 	}
 	/* data may already sit in libetpan's buffer (an EXISTS sent right
 	 * after the continuation): then there is no need to wait */
 	if (stream->read_buffer_len > 0)
-		news = 1;
-	if (!news && mailstream_setup_idle(stream) == 0) {
+		*news = 1;
+	if (!*news && mailstream_setup_idle(stream) == 0) {
 		while (!(stop && *stop)) {
 			int w;
 
@@ -1127,7 +570,7 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 			if (w == MAILSTREAM_IDLE_TIMEOUT)
 				continue;
 			if (w == MAILSTREAM_IDLE_HASDATA)
-				news = 1;
+				*news = 1;
 			else if (w == MAILSTREAM_IDLE_CANCELLED ||
 			    (w == MAILSTREAM_IDLE_ERROR && errno != EINTR))
 				lost = 1;
@@ -1140,90 +583,33 @@ imap_idle(struct imap *im, int max_seconds, const volatile sig_atomic_t *stop,
 	if (lost) {
 		snprintf(err, errlen, "IDLE: connection lost");
 		im->broken = 1;
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
+	hold_signals(&old);
 	r = mailimap_idle_done(im->imap);
+	release_signals(&old);
 	if (r != MAILIMAP_NO_ERROR) {
-		fail(im, r, 0, "IDLE DONE", err, errlen);
-		return IMAP_TEMP;
+		imap_fail(im, r, 0, "IDLE DONE", err, errlen);
+		return OUTCOME_TEMP;
 	}
 	im->exists = im->imap->imap_selection_info->sel_exists;
-	return news;
+	return OUTCOME_OK;
 }
 
 /* imap_noop - see imap.h */
-int
+enum outcome
 imap_noop(struct imap *im, char *err, size_t errlen)
 {
-	int r = mailimap_noop(im->imap);
+	sigset_t old;
+	int r;
 
+	hold_signals(&old);
+	r = mailimap_noop(im->imap);
+	release_signals(&old);
 	if (r != MAILIMAP_NO_ERROR) {
-		fail(im, r, 0, "NOOP", err, errlen);
-		return IMAP_TEMP;
+		imap_fail(im, r, 0, "NOOP", err, errlen);
+		return OUTCOME_TEMP;
 	}
 	im->exists = im->imap->imap_selection_info->sel_exists;
-	return IMAP_OK;
-}
-
-/* ---- descriptions and the check ---------------------------------------- */
-
-/* imap_describe - see imap.h */
-void
-imap_describe(const struct imap *im, char *out, size_t outlen)
-{
-	const char *tls = im->tls ? "TLS verified" : "no TLS";
-
-	if (strchr(im->url.host, ':') != NULL)
-		snprintf(out, outlen, "%s at [%s]:%u (%s), %s", im->user,
-		    im->url.host, (unsigned)im->url.port, tls, im->url.mailbox);
-	else
-		snprintf(out, outlen, "%s at %s:%u (%s), %s", im->user,
-		    im->url.host, (unsigned)im->url.port, tls, im->url.mailbox);
-}
-
-/* imap_exists - see imap.h */
-uint32_t
-imap_exists(const struct imap *im)
-{
-	return im->exists;
-}
-
-/* imap_uidvalidity - see imap.h */
-uint32_t
-imap_uidvalidity(const struct imap *im)
-{
-	return im->imap->imap_selection_info->sel_uidvalidity;
-}
-
-/* imap_mailbox - see imap.h */
-const char *
-imap_mailbox(const struct imap *im)
-{
-	return im->url.mailbox;
-}
-
-/* imap_check - see imap.h */
-int
-imap_check(const struct conf *c, char *msg, size_t msglen)
-{
-	struct imap *im = NULL;
-	char err[768];
-	int rc = imap_open(c, &im, err, sizeof(err));
-
-	if (rc != IMAP_OK) {
-		snprintf(msg, msglen, "imap: %s", err);
-		return -1;
-	}
-	{
-		const char *tls = im->tls ? "TLS verified" : "no TLS";
-		const char *fmt = strchr(im->url.host, ':') != NULL ?
-		    "imap: logged in as %s at [%s]:%u (%s), %s has %u message%s" :
-		    "imap: logged in as %s at %s:%u (%s), %s has %u message%s";
-
-		snprintf(msg, msglen, fmt, im->user, im->url.host,
-		    (unsigned)im->url.port, tls, im->url.mailbox,
-		    (unsigned)im->exists, im->exists == 1 ? "" : "s");
-	}
-	imap_close(&im);
-	return 0;
+	return OUTCOME_OK;
 }

@@ -22,7 +22,9 @@
  *	imap_close()  log out and free.
  *
  * This module speaks the protocol only: it never parses a message, never
- * touches the database and never decides what a message means.  The fetch
+ * touches the database and never decides what a message means.  Its
+ * connection (open, TLS, login, select, close, check) is imap_conn.c, its
+ * commands on an open connection imap.c.  The fetch
  * cycle that ties the mailbox to ingest and to the high-water mark is the
  * daemon's (fetch.h).
  *
@@ -35,13 +37,17 @@
  * up to imap_max_size() bytes (a partial fetch), so the caller still sees
  * that it is over the limit while memory stays bounded.
  *
- * Failures are classed: IMAP_TEMP (connection refused or lost, timeout,
- * server restart, an unexpected server answer to a command that worked
- * before: reconnect with backoff) or IMAP_PERM (authentication failed, TLS
+ * Failures are reported as outcomes (outcome.h): OUTCOME_TEMP (connection
+ * refused or lost, timeout, server restart, an unexpected server answer to
+ * a command that worked before) or OUTCOME_PERM (authentication failed, TLS
  * verification failed, STARTTLS required but not offered, mailbox missing,
- * bad URL or password file: needs a human; retry slowly).  Every network
- * operation has a timeout (IMAP_TIMEOUT seconds).  The password is never
- * logged nor put in an error message.
+ * bad URL or password file).  What to do about them (reconnect with
+ * backoff, or slowly while a person fixes something) is the daemon's.
+ * Every network operation has a timeout (IMAP_TIMEOUT seconds).  A signal
+ * never cuts a command short (libetpan would take it for a lost
+ * connection): the commands hold the calling thread's signals until their
+ * answer, and only imap_idle()'s wait for news ends early for one.  The
+ * password is never logged nor put in an error message.
  */
 #ifndef BARAZA_IMAP_H
 #define BARAZA_IMAP_H
@@ -51,12 +57,7 @@
 #include <stdint.h>
 
 #include "conf.h"
-
-enum imap_status {
-	IMAP_OK = 0,
-	IMAP_TEMP = -1,       /* retry soon, with backoff */
-	IMAP_PERM = -2        /* retry slowly; a human must fix something */
-};
+#include "outcome.h"
 
 #define IMAP_TIMEOUT 30                 /* seconds, every network operation */
 #define IMAP_KEYWORD "$Baraza"          /* set by after = flag */
@@ -77,28 +78,28 @@ struct imap_fetched {
 	size_t len;
 };
 
-/* imap_open - connect, verify TLS, log in and select.  IMAP_OK and *out
- * (owned; imap_close), or IMAP_TEMP / IMAP_PERM with the reason in err
+/* imap_open - connect, verify TLS, log in and select.  OUTCOME_OK and *out
+ * (owned; imap_close), or OUTCOME_TEMP / OUTCOME_PERM with the reason in err
  * (never the password).  c is borrowed for the call. */
-int imap_open(const struct conf *c, struct imap **out, char *err,
+enum outcome imap_open(const struct conf *c, struct imap **out, char *err,
     size_t errlen);
 
 /* imap_close - LOGOUT (best effort), close and free; *imp = NULL */
 void imap_close(struct imap **imp);
 
 /* imap_plan - the messages above last (UID and announced size), sorted by
- * UID: *out (owned: free) and *n.  IMAP_OK, or IMAP_TEMP / IMAP_PERM with
- * err (then imap_close() the connection). */
-int imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
-    size_t *n, char *err, size_t errlen);
+ * UID: *out (owned: free) and *n.  OUTCOME_OK, or OUTCOME_TEMP /
+ * OUTCOME_PERM with err (then imap_close() the connection). */
+enum outcome imap_plan(struct imap *im, uint32_t last,
+    struct imap_uid_size **out, size_t *n, char *err, size_t errlen);
 
 /* imap_fetch_bodies - UID FETCH the n sorted uids (UID BODY.PEEK[]) or,
  * with partial = 1, the first imap_max_size() bytes of each (for messages
- * over the limit).  IMAP_OK and *out (owned: imap_batch_free), or
- * IMAP_TEMP / IMAP_PERM with err.  UIDs expunged meanwhile by another
+ * over the limit).  OUTCOME_OK and *out (owned: imap_batch_free), or
+ * OUTCOME_TEMP / OUTCOME_PERM with err.  UIDs expunged meanwhile by another
  * client are simply missing from the result. */
-int imap_fetch_bodies(struct imap *im, const uint32_t *uids, size_t n,
-    int partial, struct imap_batch **out, char *err, size_t errlen);
+enum outcome imap_fetch_bodies(struct imap *im, const uint32_t *uids,
+    size_t n, int partial, struct imap_batch **out, char *err, size_t errlen);
 /* imap_batch_messages - the fetched messages sorted by UID (valid until
  * imap_batch_free); *n gets their number */
 const struct imap_fetched *imap_batch_messages(const struct imap_batch *b,
@@ -107,19 +108,19 @@ const struct imap_fetched *imap_batch_messages(const struct imap_batch *b,
 void imap_batch_free(struct imap_batch **bp);
 
 /* imap_mark - apply imap.after now to n sorted UIDs whose messages are
- * committed.  IMAP_OK, also when the server refused (logged; the next
- * imap_sweep() tries again), or IMAP_TEMP with err when the connection
+ * committed.  OUTCOME_OK, also when the server refused (logged; the next
+ * imap_sweep() tries again), or OUTCOME_TEMP with err when the connection
  * was lost (then imap_close() it). */
-int imap_mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
-    size_t errlen);
+enum outcome imap_mark(struct imap *im, const uint32_t *uids, size_t n,
+    char *err, size_t errlen);
 
 /* imap_sweep - mark the messages at or below last that are still unmarked
  * (left by a crash between commit and marking, or by a refused move);
  * *marked gets their number.  With after = flag on a server that does not
  * keep our keyword nothing tells them apart, and nothing is done.
- * IMAP_OK, or IMAP_TEMP / IMAP_PERM with err. */
-int imap_sweep(struct imap *im, uint32_t last, unsigned *marked, char *err,
-    size_t errlen);
+ * OUTCOME_OK, or OUTCOME_TEMP / OUTCOME_PERM with err. */
+enum outcome imap_sweep(struct imap *im, uint32_t last, unsigned *marked,
+    char *err, size_t errlen);
 
 /* imap_max_size - bytes fetched of a message at most ([list]
  * max_message_kb KB + 1, so a message cut there is known to be over it) */
@@ -131,14 +132,14 @@ enum imap_after imap_after(const struct imap *im);
 int imap_can_idle(const struct imap *im);
 
 /* imap_idle - IDLE for at most max_seconds, returning early when the server
- * reports a change (1), or when stop becomes non-zero (0; polled every
- * second).  0 on timeout, 1 on news, IMAP_TEMP with err on a lost
- * connection. */
-int imap_idle(struct imap *im, int max_seconds,
-    const volatile sig_atomic_t *stop, char *err, size_t errlen);
+ * reports a change (*news = 1), or when stop becomes non-zero (polled
+ * every second).  OUTCOME_OK (*news 0 on a timeout or a stop), or
+ * OUTCOME_TEMP with err on a lost connection. */
+enum outcome imap_idle(struct imap *im, int max_seconds,
+    const volatile sig_atomic_t *stop, int *news, char *err, size_t errlen);
 
-/* imap_noop - keep-alive / poll for news; IMAP_OK or IMAP_TEMP */
-int imap_noop(struct imap *im, char *err, size_t errlen);
+/* imap_noop - keep-alive / poll for news; OUTCOME_OK or OUTCOME_TEMP */
+enum outcome imap_noop(struct imap *im, char *err, size_t errlen);
 
 /* imap_describe - "USER at HOST:PORT (TLS verified), MAILBOX" into out */
 void imap_describe(const struct imap *im, char *out, size_t outlen);

@@ -56,19 +56,19 @@ append(uint32_t **a, size_t *len, size_t *cap, const uint32_t *uids,
 }
 
 /* mover_login - the thread's connection (*imp), checked against the
- * UIDVALIDITY of the UIDs it will be handed; IMAP_OK or a logged failure
+ * UIDVALIDITY of the UIDs it will be handed; OUTCOME_OK or a logged failure
  * (the caller marks on its own connection then) */
-static int
+static enum outcome
 mover_login(struct imap_mover *mv, struct imap **imp)
 {
 	struct timespec t0, t1;
 	char err[1024];
-	int rc;
+	enum outcome rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = imap_open(mv->conf, imp, err, sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc != IMAP_OK) {
+	if (rc != OUTCOME_OK) {
 		log_warnx("imap: second connection for marking: %s; marking "
 		    "on the main connection", err);
 		return rc;
@@ -81,9 +81,9 @@ mover_login(struct imap_mover *mv, struct imap **imp)
 		    "%u, not %u; marking on the main connection",
 		    (unsigned)imap_uidvalidity(*imp), (unsigned)mv->uidvalidity);
 		imap_close(imp);
-		return IMAP_TEMP;
+		return OUTCOME_TEMP;
 	}
-	return IMAP_OK;
+	return OUTCOME_OK;
 }
 
 /* mover_main - the thread: log in at the first work, then mark what is
@@ -100,7 +100,7 @@ mover_main(void *arg)
 
 	pthread_mutex_lock(&mv->mu);
 	for (;;) {
-		int rc = IMAP_OK;
+		enum outcome rc = OUTCOME_OK;
 
 		while (mv->nqueue == 0 && !mv->closing)
 			pthread_cond_wait(&mv->work, &mv->mu);
@@ -113,7 +113,7 @@ mover_main(void *arg)
 			pthread_mutex_lock(&mv->mu);
 		}
 		/* a group worth a command set (or all there will be) */
-		while (rc == IMAP_OK && mv->nqueue < mv->group &&
+		while (rc == OUTCOME_OK && mv->nqueue < mv->group &&
 		    !mv->closing)
 			pthread_cond_wait(&mv->work, &mv->mu);
 		/* take the whole queue: swap arrays */
@@ -130,9 +130,9 @@ mover_main(void *arg)
 		}
 		pthread_mutex_unlock(&mv->mu);
 
-		if (rc == IMAP_OK) {
+		if (rc == OUTCOME_OK) {
 			rc = imap_mark(im, uids, n, err, sizeof(err));
-			if (rc != IMAP_OK) {
+			if (rc != OUTCOME_OK) {
 				log_warnx("imap: second connection for marking: "
 				    "%s; marking on the main connection", err);
 				imap_close(&im);
@@ -140,7 +140,7 @@ mover_main(void *arg)
 		}
 
 		pthread_mutex_lock(&mv->mu);
-		if (rc == IMAP_OK) {
+		if (rc == OUTCOME_OK) {
 			mv->marked += (unsigned)n;
 		} else {
 			/* hand back this round and whatever was queued since */

@@ -1,6 +1,6 @@
 /* imap_mover - imap.after applied on a second connection, by a thread
  *
- * imap_fetch() marks a batch (UID MOVE, or COPY + \Deleted + EXPUNGE, or
+ * fetch_run() (fetch.h) marks a batch (UID MOVE, or COPY + \Deleted + EXPUNGE, or
  * the flag, per imap.after) only after its transaction commits, and
  * libetpan's commands are synchronous: on the one connection barazad
  * would wait for the server's answer (tens of milliseconds per batch of
@@ -21,7 +21,7 @@
  *	                     marks them on its own connection
  *
  * A refusal (NO) of a mark is logged by imap_mark() and not retried here:
- * the leftover sweep of the next imap_fetch() tries again, as when the
+ * the leftover sweep of the next fetch cycle tries again, as when the
  * main connection marks.  After a login failure or a lost connection the
  * mover takes nothing more (imap_mover_push returns -1): the caller marks
  * later batches itself.  Crash safety is the caller's: it hands over only
@@ -38,15 +38,15 @@
 
 struct imap_mover;
 
-/* A round waits for a group of UIDs: imap_fetch() asks for
+/* A round waits for a group of UIDs: fetch_run() asks for
  * IMAP_MOVER_GROUP_BATCHES batches' worth.  Every UID MOVE (or EXPUNGE)
  * makes a Maildir server rewrite both mailboxes' UID lists and the main
- * connection resync its directory, whatever the number of messages: for
- * 5 000 messages in bench/ingest's Dovecot, rounds of 500 cost Dovecot
- * 2.1 s of CPU and rounds of 1 000 1.7 s (whole run 2.94 -> 2.63 s);
- * rounds of 2 000 left too much for the end (2.89 s).  A crash leaves at
- * most a group more of committed messages unmarked, found again by the
- * next cycle's sweep. */
+ * connection resync its directory, whatever the number of messages, so a
+ * round per batch costs the server more than one per two; but the last
+ * round waits for the end of the cycle, and a larger group leaves too much
+ * marking for then (bench/README, "Constants in the code").  A crash
+ * leaves at most a group more of committed messages unmarked, found again
+ * by the next cycle's sweep. */
 #define IMAP_MOVER_GROUP_BATCHES 2
 
 /* imap_mover_start - a mover for the mailbox and imap.after of c

@@ -6,33 +6,39 @@
  * connection cache), so a delivery run opens at most that many
  * connections, and sending runs in parallel with composing.  The caller
  * sees none of the threads: the done callback runs in the caller's thread,
- * inside smtp_pool_submit() and smtp_pool_drain().  TLS is always
+ * inside smtp_pool_submit() and smtp_pool_free().  TLS is always
  * verified (smtps://, or STARTTLS per smtp.starttls: yes = required,
  * auto = when offered, no = never); AUTH is used when smtp.user is set,
- * with the password read from smtp.password_file at pool creation.
+ * with the password read from smtp.password_file at pool creation.  The
+ * parts: smtp.c (a transaction and its replies), smtp_conn.c (one
+ * connection, libcurl's transfer or RFC 2920 pipelining), smtp_pool.c
+ * (the threads).
  *
  * libcurl reports only one code per transaction, so the server's replies
  * are read from libcurl's protocol trace (CURLOPT_DEBUGFUNCTION): the
  * reply to each RCPT TO is matched to its recipient in order, and the
  * reply to the end of DATA to the accepted ones.  Each recipient thus gets
- * its own code; smtp_classify() turns a code into OK / TEMP / PERM - the
- * one place where that is decided.  The trace is never logged wholesale:
- * AUTH exchanges are dropped before anything reaches the log.
+ * its own code, and its outcome (outcome.h) by smtp_outcome(): a 2xx is
+ * OK, a 5xx PERM, a 4xx or no answer TEMP.  What an outcome means for the
+ * recipient (retry, bounce) is the caller's to decide.  The trace is never
+ * logged wholesale: AUTH exchanges are dropped before anything reaches
+ * the log.
  */
 #ifndef BARAZA_SMTP_H
 #define BARAZA_SMTP_H
 
 #include <stddef.h>
 
+#include "outcome.h"
+
 struct conf;
 
-enum smtp_class { SMTP_OK, SMTP_TEMP, SMTP_PERM };
-
-/* smtp_classify - 2xx OK, 5xx PERM, everything else (4xx, 0 = no reply,
- * connection failure) TEMP */
-enum smtp_class smtp_classify(int code);
+/* smtp_outcome - what a reply code says: 2xx OUTCOME_OK, 5xx OUTCOME_PERM,
+ * everything else (4xx, 0 = no reply, a connection failure) OUTCOME_TEMP */
+enum outcome smtp_outcome(int code);
 
 struct smtp_reply {
+	enum outcome outcome;     /* smtp_outcome(code) */
 	int code;                 /* 250, 451, 550 ...; 0: no reply (connection) */
 	char text[256];           /* the reply line, or libcurl's error */
 };
@@ -51,7 +57,7 @@ struct smtp_txn {
 	int unusable;             /* the server could not be used at all
 	                           * (connect, TLS, AUTH, greeting): stop */
 
-	/* private to smtp.c */
+	/* private to the smtp*.c files (smtp_int.h) */
 	size_t off;
 	int *rcpt_code;
 	char **rcpt_text;
@@ -97,9 +103,8 @@ void smtp_pool_group(struct smtp_pool *p, size_t group, long wait_ms,
  * are in hand); finished transactions are handed to the callback
  * meanwhile, at once after one that found the server unusable.  Returns 0. */
 int smtp_pool_submit(struct smtp_pool *p, struct smtp_txn *t);
-/* smtp_pool_drain - wait for every transaction under way */
-void smtp_pool_drain(struct smtp_pool *p);
-/* smtp_pool_free - drain, close the connections, release; *pp = NULL */
+/* smtp_pool_free - wait for every transaction under way (each is handed
+ * to the callback), close the connections, release; *pp = NULL */
 void smtp_pool_free(struct smtp_pool **pp);
 
 /* smtp_check - connect, greet (EHLO, STARTTLS and AUTH as configured) and

@@ -62,6 +62,7 @@ smtp_pipe_body(struct buf *out, const char *data, size_t len)
 	return buf_append(out, ".\r\n", 3);
 }
 
+/* digit - 1 for an ASCII decimal digit */
 static int
 digit(char c)
 {

@@ -31,12 +31,14 @@ store_why(struct store *s)
 	return sqlite3_errmsg(s->db);
 }
 
+/* store_log_error - see store_int.h */
 int
 store_log_error(struct store *s, const char *what)
 {
 	return log_error("database %s: %s: %s", s->path, what, store_why(s));
 }
 
+/* store_errmsg - see store.h */
 const char *
 store_errmsg(struct store *s)
 {
@@ -63,6 +65,7 @@ store_set_autocheckpoint(struct store *s, int pages)
 	return store_exec(s, sql);
 }
 
+/* store_exec - see store.h */
 int
 store_exec(struct store *s, const char *sql)
 {
@@ -78,6 +81,7 @@ store_exec(struct store *s, const char *sql)
 	return 0;
 }
 
+/* store_open - see store.h */
 int
 store_open(const char *path, int create, struct store **out, char *err,
     size_t errlen)
@@ -112,6 +116,7 @@ store_open(const char *path, int create, struct store **out, char *err,
 	return 0;
 }
 
+/* store_close - see store.h */
 void
 store_close(struct store **sp)
 {
@@ -161,6 +166,7 @@ store_stmt(struct store *s, const char *sql)
 	BUG("store statement cache full (raise STORE_STMT_SLOTS)");
 }
 
+/* store_step_done - see store_int.h */
 int
 store_step_done(struct store *s, sqlite3_stmt *st)
 {
@@ -176,6 +182,7 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
+/* store_column_dup - see store_int.h */
 char *
 store_column_dup(sqlite3_stmt *st, int col)
 {
@@ -184,6 +191,60 @@ store_column_dup(sqlite3_stmt *st, int col)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+/* store_bind_text - see store_int.h */
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* store_bind_id - see store_int.h */
+void
+store_bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* store_column_text - see store_int.h */
+const char *
+store_column_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *)t : NULL;
+}
+
+/* store_column_str - see store_int.h */
+const char *
+store_column_str(sqlite3_stmt *st, int col)
+{
+	const char *t = store_column_text(st, col);
+
+	return t != NULL ? t : "";
+}
+
+/* store_lookup_id - see store_int.h */
+int
+store_lookup_id(struct store *s, sqlite3_stmt *st, int64_t *id, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, what);
+}
+
+/* store_begin - see store.h */
 int
 store_begin(struct store *s)
 {
@@ -195,6 +256,7 @@ store_begin(struct store *s)
 	return 0;
 }
 
+/* store_commit - see store.h */
 int
 store_commit(struct store *s)
 {
@@ -214,6 +276,7 @@ store_commit(struct store *s)
 	return 0;
 }
 
+/* store_rollback - see store.h */
 void
 store_rollback(struct store *s)
 {
@@ -226,6 +289,58 @@ store_rollback(struct store *s)
 	store_held_rate_forget(s);
 }
 
+/* store_error_temporary - see store.h */
+int
+store_error_temporary(struct store *s)
+{
+	switch (sqlite3_errcode(s->db) & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+	case SQLITE_INTERRUPT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* store_savepoint - see store.h */
+int
+store_savepoint(struct store *s, const char *name)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
+	return store_exec(s, sql);
+}
+
+/* store_release - see store.h */
+int
+store_release(struct store *s, const char *name)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof(sql), "RELEASE %s", name);
+	return store_exec(s, sql);
+}
+
+/* store_rollback_to - see store.h */
+void
+store_rollback_to(struct store *s, const char *name)
+{
+	char sql[96];
+
+	/* ROLLBACK TO keeps the savepoint open: release it as well. */
+	snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+/* store_version - see store.h */
 int
 store_version(struct store *s)
 {
@@ -240,6 +355,7 @@ store_version(struct store *s)
 	return v;
 }
 
+/* store_latest_version - see store.h */
 int
 store_latest_version(void)
 {
@@ -331,6 +447,7 @@ out:
 	return rc;
 }
 
+/* store_migrate - see store.h */
 int
 store_migrate(struct store *s, char *err, size_t errlen)
 {
@@ -361,6 +478,7 @@ store_migrate(struct store *s, char *err, size_t errlen)
 	return applied;
 }
 
+/* store_meta_get - see store.h */
 int
 store_meta_get(struct store *s, const char *key, char **out)
 {
@@ -383,6 +501,7 @@ store_meta_get(struct store *s, const char *key, char **out)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "meta");
 }
 
+/* store_meta_set - see store.h */
 int
 store_meta_set(struct store *s, const char *key, const char *value)
 {
@@ -398,6 +517,7 @@ store_meta_set(struct store *s, const char *key, const char *value)
 	return store_step_done(s, st);
 }
 
+/* store_integrity - see store.h */
 int
 store_integrity(struct store *s, char *err, size_t errlen)
 {

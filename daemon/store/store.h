@@ -2,8 +2,9 @@
  *
  * Only the store*.c files include sqlite3.h; everything else sees a
  * struct store and functions that speak in baraza's terms.  The domain parts
- * live in their own files and headers (store_member.h, store_post.h,
- * store_outbox.h, ...), all sharing store_int.h.
+ * live in their own files and headers, one per family of tables
+ * (store_message.h, store_post.h, store_thread.h, store_search.h,
+ * store_member.h, store_outbox.h, ...), all sharing store_int.h.
  *
  * The database runs in WAL mode with foreign keys on, synchronous=NORMAL and
  * a busy timeout, so the admin command can work while the daemon runs.
@@ -67,6 +68,18 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 /* store_rollback - ROLLBACK if a transaction is open */
 void store_rollback(struct store *s);
+
+/* store_error_temporary - 1 when the last error of s is one that a later
+ * attempt may not meet (busy, locked, disk full, I/O, out of memory,
+ * read-only), 0 when it is about the data (constraint, too big, ...) */
+int store_error_temporary(struct store *s);
+
+/* store_savepoint / store_release / store_rollback_to - nested atomic
+ * units inside a transaction (import-mbox batches many messages into one
+ * transaction, each in its own savepoint).  name: a static identifier. */
+int store_savepoint(struct store *s, const char *name);
+int store_release(struct store *s, const char *name);
+void store_rollback_to(struct store *s, const char *name);
 
 /* store_exec - run SQL text without results (migrations, pragmas); 0/-1 */
 int store_exec(struct store *s, const char *sql);

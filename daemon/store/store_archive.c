@@ -8,14 +8,6 @@
 #include "store_int.h"
 #include "xalloc.h"
 
-static const char *
-txt(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? (const char *)t : "";
-}
-
 #define THREAD_COLUMNS \
 	"SELECT th.id, COALESCE(th.session, 0), th.theme, COALESCE(th.subject, '')," \
 	" COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), 'former member')," \
@@ -23,6 +15,8 @@ txt(sqlite3_stmt *st, int i)
 	" FROM threads th JOIN posts p ON p.thread = th.id AND p.state = 'accepted'" \
 	" AND p.kind <> 'summary'"
 
+/* run_threads - step st, handing each thread row to fn; the number handed
+ * over, or -1 */
 static int
 run_threads(struct store *s, sqlite3_stmt *st,
     int (*fn)(void *arg, const struct archive_thread *t), void *arg)
@@ -33,9 +27,9 @@ run_threads(struct store *s, sqlite3_stmt *st,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		t.id = sqlite3_column_int64(st, 0);
 		t.session = sqlite3_column_int64(st, 1);
-		t.theme = txt(st, 2);
-		t.subject = txt(st, 3);
-		t.starter = txt(st, 4);
+		t.theme = store_column_str(st, 2);
+		t.subject = store_column_str(st, 3);
+		t.starter = store_column_str(st, 4);
 		t.posts = (long)sqlite3_column_int64(st, 5);
 		t.created = (time_t)sqlite3_column_int64(st, 6);
 		t.last_post = (time_t)sqlite3_column_int64(st, 7);
@@ -49,6 +43,7 @@ run_threads(struct store *s, sqlite3_stmt *st,
 	return rc == SQLITE_DONE ? n : store_log_error(s, "archive threads");
 }
 
+/* store_archive_threads - see store_archive.h */
 int
 store_archive_threads(struct store *s, const char *theme, int64_t session,
     int (*fn)(void *arg, const struct archive_thread *t), void *arg)
@@ -65,6 +60,7 @@ store_archive_threads(struct store *s, const char *theme, int64_t session,
 	return run_threads(s, st, fn, arg) < 0 ? -1 : 0;
 }
 
+/* store_archive_has_threads - see store_archive.h */
 int
 store_archive_has_threads(struct store *s, const char *theme, int64_t session)
 {
@@ -86,24 +82,13 @@ store_archive_has_threads(struct store *s, const char *theme, int64_t session)
 	return rc == SQLITE_ROW ? has : store_log_error(s, "archive threads");
 }
 
-int
-store_archive_thread(struct store *s, int64_t id,
-    int (*fn)(void *arg, const struct archive_thread *t), void *arg)
-{
-	static const char sql[] = THREAD_COLUMNS " WHERE th.id = ?1 GROUP BY th.id";
-	sqlite3_stmt *st = store_stmt(s, sql);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return run_threads(s, st, fn, arg);
-}
-
 #define POST_COLUMNS \
 	" p.id, COALESCE(p.parent, 0), p.thread, p.message_id," \
 	" COALESCE(p.author_name, 'former member'), COALESCE(p.subject, ''), p.text," \
 	" p.new_text, p.kind, p.theme, p.received"
 
+/* run_posts - step st, handing each post row to fn (its depth from column
+ * depth_col, unless negative); 0 or -1 */
 static int
 run_posts(struct store *s, sqlite3_stmt *st, int depth_col,
     int (*fn)(void *arg, const struct archive_post *p), void *arg)
@@ -115,13 +100,13 @@ run_posts(struct store *s, sqlite3_stmt *st, int depth_col,
 		p.id = sqlite3_column_int64(st, 0);
 		p.parent = sqlite3_column_int64(st, 1);
 		p.thread = sqlite3_column_int64(st, 2);
-		p.message_id = txt(st, 3);
-		p.author_name = txt(st, 4);
-		p.subject = txt(st, 5);
-		p.text = txt(st, 6);
-		p.new_text = txt(st, 7);
-		p.kind = txt(st, 8);
-		p.theme = txt(st, 9);
+		p.message_id = store_column_str(st, 3);
+		p.author_name = store_column_str(st, 4);
+		p.subject = store_column_str(st, 5);
+		p.text = store_column_str(st, 6);
+		p.new_text = store_column_str(st, 7);
+		p.kind = store_column_str(st, 8);
+		p.theme = store_column_str(st, 9);
 		p.received = (time_t)sqlite3_column_int64(st, 10);
 		p.depth = depth_col >= 0 ? sqlite3_column_int(st, depth_col) : 0;
 		if (fn(arg, &p) < 0) {
@@ -140,6 +125,7 @@ struct tnode {
 	int depth;
 };
 
+/* tnode_by_id - order of struct tnode by post id */
 static int
 tnode_by_id(const void *a, const void *b)
 {
@@ -204,6 +190,7 @@ read_end(struct store *s, int began)
 
 #define THREAD_DEPTH_MAX 200    /* deeper replies are not shown */
 
+/* store_archive_posts - see store_archive.h */
 int
 store_archive_posts(struct store *s, int64_t thread,
     int (*fn)(void *arg, const struct archive_post *p), void *arg)
@@ -324,6 +311,7 @@ out:
 	return ret;
 }
 
+/* store_archive_recent - see store_archive.h */
 int
 store_archive_recent(struct store *s, const char *theme, int limit,
     int (*fn)(void *arg, const struct archive_post *p), void *arg)
@@ -343,6 +331,7 @@ store_archive_recent(struct store *s, const char *theme, int limit,
 	return run_posts(s, st, -1, fn, arg);
 }
 
+/* store_archive_attachments - see store_archive.h */
 int
 store_archive_attachments(struct store *s, int64_t post,
     int (*fn)(void *arg, const struct archive_attachment *a), void *arg)
@@ -358,8 +347,8 @@ store_archive_attachments(struct store *s, int64_t post,
 		return -1;
 	sqlite3_bind_int64(st, 1, post);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a.name = txt(st, 0);
-		a.type = txt(st, 1);
+		a.name = store_column_str(st, 0);
+		a.type = store_column_str(st, 1);
 		a.bytes = sqlite3_column_int64(st, 2);
 		if (fn(arg, &a) < 0) {
 			sqlite3_reset(st);
@@ -370,37 +359,9 @@ store_archive_attachments(struct store *s, int64_t post,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "attachments");
 }
 
-int
-store_archive_raws(struct store *s, const char *theme, int64_t session,
-    int (*fn)(void *arg, const char *raw, size_t len, time_t received), void *arg)
-{
-	static const char sql[] =
-	    "SELECT m.raw, p.received FROM posts p JOIN messages m ON m.id = p.message"
-	    " WHERE p.state = 'accepted' AND p.theme = ?1 AND COALESCE(p.session, 0) = ?2"
-	    " ORDER BY p.received, p.id";
-	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, session);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *raw = sqlite3_column_blob(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-
-		if (fn(arg, raw ? raw : "", (size_t)n,
-		    (time_t)sqlite3_column_int64(st, 1)) < 0) {
-			sqlite3_reset(st);
-			return -1;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive raws");
-}
-
 #define RAWS_AFTER "(p.received > ?3 OR (p.received = ?3 AND p.id > ?4))"
 
+/* store_archive_raws_after - see store_archive.h */
 int
 store_archive_raws_after(struct store *s, const char *theme, int64_t session,
     time_t received, int64_t id,
@@ -435,6 +396,7 @@ store_archive_raws_after(struct store *s, const char *theme, int64_t session,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive raws");
 }
 
+/* store_archive_raws_split - see store_archive.h */
 int
 store_archive_raws_split(struct store *s, const char *theme, int64_t session,
     time_t received, int64_t id, int64_t *upto, int64_t *sum, int64_t *after)
@@ -462,6 +424,7 @@ store_archive_raws_split(struct store *s, const char *theme, int64_t session,
 	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive raws split");
 }
 
+/* store_archive_changed - see store_archive.h */
 int
 store_archive_changed(struct store *s, time_t since,
     int (*fn)(void *arg, int64_t thread, const char *theme, int64_t session),
@@ -478,7 +441,7 @@ store_archive_changed(struct store *s, time_t since,
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(arg, sqlite3_column_int64(st, 0), txt(st, 1),
+		if (fn(arg, sqlite3_column_int64(st, 0), store_column_str(st, 1),
 		    sqlite3_column_int64(st, 2)) < 0) {
 			sqlite3_reset(st);
 			return -1;
@@ -487,6 +450,7 @@ store_archive_changed(struct store *s, time_t since,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive changes");
 }
 
+/* store_archive_counts - see store_archive.h */
 int
 store_archive_counts(struct store *s, int64_t session, long *posts, long *voices)
 {
@@ -508,6 +472,7 @@ store_archive_counts(struct store *s, int64_t session, long *posts, long *voices
 
 #define SEARCH_AFTER "(p.received > ?1 OR (p.received = ?1 AND p.id > ?2))"
 
+/* store_archive_search_after - see store_archive.h */
 int
 store_archive_search_after(struct store *s, time_t received, int64_t id,
     int (*fn)(void *arg, const struct archive_post *p), void *arg)
@@ -524,6 +489,7 @@ store_archive_search_after(struct store *s, time_t received, int64_t id,
 	return run_posts(s, st, -1, fn, arg);
 }
 
+/* store_archive_search_split - see store_archive.h */
 int
 store_archive_search_split(struct store *s, time_t received, int64_t id,
     int64_t sig[ARCHIVE_SEARCH_SIG], int64_t *after)
@@ -559,6 +525,7 @@ store_archive_search_split(struct store *s, time_t received, int64_t id,
 	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive search split");
 }
 
+/* store_archive_search_range - see store_archive.h */
 int
 store_archive_search_range(struct store *s, time_t from, int64_t from_id, time_t to,
     int64_t to_id, int64_t sig[ARCHIVE_SEARCH_SIG])
@@ -584,6 +551,7 @@ store_archive_search_range(struct store *s, time_t from, int64_t from_id, time_t
 	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive search range");
 }
 
+/* store_archive_snapshot - see store_archive.h */
 int
 store_archive_snapshot(struct store *s)
 {
@@ -592,6 +560,7 @@ store_archive_snapshot(struct store *s)
 	return sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 1 : 0;
 }
 
+/* store_archive_snapshot_end - see store_archive.h */
 void
 store_archive_snapshot_end(struct store *s, int began)
 {

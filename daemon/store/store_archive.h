@@ -25,9 +25,6 @@ int store_archive_threads(struct store *s, const char *theme, int64_t session,
 /* store_archive_has_threads - 1 when store_archive_threads() would hand
  * over at least one thread, 0 when none, -1 error (without grouping them) */
 int store_archive_has_threads(struct store *s, const char *theme, int64_t session);
-/* store_archive_thread - 1 and the thread's row, 0 when it has no accepted post */
-int store_archive_thread(struct store *s, int64_t id,
-    int (*fn)(void *arg, const struct archive_thread *t), void *arg);
 
 struct archive_post {
 	int64_t id, parent, thread;
@@ -50,14 +47,10 @@ struct archive_attachment {
 int store_archive_attachments(struct store *s, int64_t post,
     int (*fn)(void *arg, const struct archive_attachment *a), void *arg);
 
-/* store_archive_raws - the raw messages of the accepted posts of a theme
- * and session (0: outside sessions), in arrival order, for mbox files */
-int store_archive_raws(struct store *s, const char *theme, int64_t session,
-    int (*fn)(void *arg, const char *raw, size_t len, time_t received), void *arg);
-
-/* store_archive_raws_after - store_archive_raws() limited to the posts
- * sorting after (received, id) in that order (received -1: all), and the
- * callback also gets the post's id: an mbox file can grow by appending */
+/* store_archive_raws_after - the raw messages of the accepted posts of a
+ * theme and session (0: outside sessions) sorting after (received, id)
+ * (received -1: all), in arrival order, with each post's id, for mbox
+ * files: an mbox file can grow by appending */
 int store_archive_raws_after(struct store *s, const char *theme, int64_t session,
     time_t received, int64_t id,
     int (*fn)(void *arg, const char *raw, size_t len, time_t received, int64_t id),

@@ -34,6 +34,7 @@ sync_path(const char *path, int dir)
 	return rc;
 }
 
+/* store_backup - see store.h */
 int
 store_backup(struct store *s, const char *dest, char *err, size_t errlen)
 {

@@ -5,9 +5,9 @@
  * database file and syncs both (two fdatasyncs).  SQLite's automatic
  * checkpoint runs inside the commit that takes the WAL past 1000 pages, so
  * the committing thread does that copying and waits for the disk: for
- * barazad's 500-message IMAP batches (about 5 MB of WAL each) that was a
- * checkpoint after every batch, 1.1 s of the 4.8 s that 10 000 messages
- * took to fetch and store.
+ * barazad's 500-message IMAP batches (several MB of WAL each) that is a
+ * checkpoint after every batch, a large share of the time a fetch takes
+ * (bench/README, "Constants in the code").
  *
  * store_ckpt_start() replaces the automatic checkpoint of a connection with
  * a second connection to the same file, owned by a thread that runs a
@@ -53,6 +53,8 @@ struct store_ckpt {
 	unsigned long runs;       /* checkpoints run (under mu) */
 };
 
+/* ckpt_main - the checkpoint thread: wait to be kicked, run a PASSIVE
+ * checkpoint, until stopped */
 static void *
 ckpt_main(void *arg)
 {

@@ -25,6 +25,8 @@
 	" AND (?3 = 0 OR (p.received >= ?2 AND p.received < ?3))" \
 	" AND (?4 IS NULL OR p.theme = ?4) "
 
+/* bind_scope - bind a digest scope as ?1 session, ?2 start, ?3 end, ?4
+ * theme */
 static void
 bind_scope(sqlite3_stmt *st, const struct digest_scope *sc)
 {
@@ -37,14 +39,6 @@ bind_scope(sqlite3_stmt *st, const struct digest_scope *sc)
 		sqlite3_bind_null(st, 4);
 }
 
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? (const char *)t : "";
-}
-
 #define POST_COLUMNS \
 	"SELECT p.id, p.thread, COALESCE(p.parent, 0), COALESCE(p.session, 0)," \
 	" p.theme, COALESCE(t.title, p.theme), COALESCE(p.author_name, 'former member')," \
@@ -54,6 +48,8 @@ col_text(sqlite3_stmt *st, int i)
 	" FROM posts p JOIN threads th ON th.id = p.thread" \
 	" LEFT JOIN themes t ON t.slug = p.theme"
 
+/* read_post - the row of POST_COLUMNS at st into *p (strings valid until
+ * the next step) */
 static void
 read_post(sqlite3_stmt *st, struct digest_post *p)
 {
@@ -61,13 +57,13 @@ read_post(sqlite3_stmt *st, struct digest_post *p)
 	p->thread = sqlite3_column_int64(st, 1);
 	p->parent = sqlite3_column_int64(st, 2);
 	p->session = sqlite3_column_int64(st, 3);
-	p->theme = col_text(st, 4);
-	p->theme_title = col_text(st, 5);
-	p->author_name = col_text(st, 6);
-	p->subject = col_text(st, 7);
-	p->thread_subject = col_text(st, 8);
-	p->new_text = col_text(st, 9);
-	p->kind = col_text(st, 10);
+	p->theme = store_column_str(st, 4);
+	p->theme_title = store_column_str(st, 5);
+	p->author_name = store_column_str(st, 6);
+	p->subject = store_column_str(st, 7);
+	p->thread_subject = store_column_str(st, 8);
+	p->new_text = store_column_str(st, 9);
+	p->kind = store_column_str(st, 10);
 	p->received = (time_t)sqlite3_column_int64(st, 11);
 	p->depth = sqlite3_column_int(st, 12);
 	p->replies = sqlite3_column_int(st, 13);
@@ -92,6 +88,7 @@ run_posts(struct store *s, sqlite3_stmt *st,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest posts");
 }
 
+/* store_digest_posts - see store_digest.h */
 int
 store_digest_posts(struct store *s, const struct digest_scope *sc,
     int (*fn)(void *arg, const struct digest_post *p), void *arg)
@@ -107,6 +104,7 @@ store_digest_posts(struct store *s, const struct digest_scope *sc,
 	return run_posts(s, st, fn, arg);
 }
 
+/* store_digest_questions - see store_digest.h */
 int
 store_digest_questions(struct store *s, const struct digest_scope *sc,
     int (*fn)(void *arg, const struct digest_post *p), void *arg)
@@ -123,6 +121,7 @@ store_digest_questions(struct store *s, const struct digest_scope *sc,
 	return run_posts(s, st, fn, arg);
 }
 
+/* store_digest_links - see store_digest.h */
 int
 store_digest_links(struct store *s, const struct digest_scope *sc,
     int (*fn)(void *arg, const struct digest_link *l), void *arg)
@@ -140,10 +139,10 @@ store_digest_links(struct store *s, const struct digest_scope *sc,
 		return -1;
 	bind_scope(st, sc);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		l.url = col_text(st, 0);
-		l.author_name = col_text(st, 1);
-		l.subject = col_text(st, 2);
-		l.theme = col_text(st, 3);
+		l.url = store_column_str(st, 0);
+		l.author_name = store_column_str(st, 1);
+		l.subject = store_column_str(st, 2);
+		l.theme = store_column_str(st, 3);
 		l.post = sqlite3_column_int64(st, 4);
 		if (fn(arg, &l) < 0) {
 			sqlite3_reset(st);
@@ -154,6 +153,7 @@ store_digest_links(struct store *s, const struct digest_scope *sc,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest links");
 }
 
+/* store_digest_top_threads - see store_digest.h */
 int
 store_digest_top_threads(struct store *s, const struct digest_scope *sc,
     int limit, int (*fn)(void *arg, const struct digest_thread *t), void *arg)
@@ -174,8 +174,8 @@ store_digest_top_threads(struct store *s, const struct digest_scope *sc,
 	sqlite3_bind_int(st, 5, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		t.id = sqlite3_column_int64(st, 0);
-		t.subject = col_text(st, 1);
-		t.starter = col_text(st, 2);
+		t.subject = store_column_str(st, 1);
+		t.starter = store_column_str(st, 2);
 		t.posts = (long)sqlite3_column_int64(st, 3);
 		t.last_post = (time_t)sqlite3_column_int64(st, 4);
 		if (fn(arg, &t) < 0) {
@@ -194,6 +194,8 @@ store_digest_top_threads(struct store *s, const struct digest_scope *sc,
 	" FROM sessions s LEFT JOIN themes t ON t.slug = s.theme" \
 	" LEFT JOIN posts sp ON sp.id = s.summary"
 
+/* run_sessions - step st, handing each session row to fn; 0, fn's -1, or
+ * -1 logged */
 static int
 run_sessions(struct store *s, sqlite3_stmt *st,
     int (*fn)(void *arg, const struct digest_session *d), void *arg)
@@ -203,15 +205,15 @@ run_sessions(struct store *s, sqlite3_stmt *st,
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		d.id = sqlite3_column_int64(st, 0);
-		d.theme = col_text(st, 1);
-		d.theme_title = col_text(st, 2);
-		d.state = col_text(st, 3);
+		d.theme = store_column_str(st, 1);
+		d.theme_title = store_column_str(st, 2);
+		d.state = store_column_str(st, 3);
 		d.opens = (time_t)sqlite3_column_int64(st, 4);
 		d.closes = (time_t)sqlite3_column_int64(st, 5);
 		d.summary_post = sqlite3_column_int64(st, 6);
 		d.summary_text = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
-		    col_text(st, 7);
-		d.summary_author = col_text(st, 8);
+		    store_column_str(st, 7);
+		d.summary_author = store_column_str(st, 8);
 		d.summary_received = (time_t)sqlite3_column_int64(st, 9);
 		if (fn(arg, &d) < 0) {
 			sqlite3_reset(st);
@@ -222,6 +224,7 @@ run_sessions(struct store *s, sqlite3_stmt *st,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest sessions");
 }
 
+/* store_digest_summaries - see store_digest.h */
 int
 store_digest_summaries(struct store *s, time_t start, time_t end,
     int (*fn)(void *arg, const struct digest_session *d), void *arg)
@@ -238,6 +241,7 @@ store_digest_summaries(struct store *s, time_t start, time_t end,
 	return run_sessions(s, st, fn, arg);
 }
 
+/* store_digest_sessions - see store_digest.h */
 int
 store_digest_sessions(struct store *s, time_t after,
     int (*fn)(void *arg, const struct digest_session *d), void *arg)
@@ -269,6 +273,7 @@ one_int(struct store *s, const char *sql, const struct digest_scope *sc, long *o
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_log_error(s, "figures");
 }
 
+/* store_figures - see store_digest.h */
 int
 store_figures(struct store *s, const struct digest_scope *sc, struct figures *f)
 {
@@ -333,7 +338,7 @@ store_figures(struct store *s, const struct digest_scope *sc, struct figures *f)
 			alloc = alloc ? alloc * 2 : 8;
 			f->regions = xreallocarray(f->regions, alloc, sizeof(*f->regions));
 		}
-		f->regions[f->nregions].region = xstrdup(col_text(st, 0));
+		f->regions[f->nregions].region = xstrdup(store_column_str(st, 0));
 		f->regions[f->nregions].posts = (long)sqlite3_column_int64(st, 1);
 		f->regions[f->nregions].voices = (long)sqlite3_column_int64(st, 2);
 		f->nregions++;
@@ -346,6 +351,7 @@ store_figures(struct store *s, const struct digest_scope *sc, struct figures *f)
 	return 0;
 }
 
+/* figures_release - see store_digest.h */
 void
 figures_release(struct figures *f)
 {
@@ -363,20 +369,23 @@ figures_release(struct figures *f)
 	"  (SELECT theme FROM member_themes WHERE member = m.id ORDER BY theme))" \
 	" FROM members m"
 
+/* read_member - the row of MEMBER_COLUMNS at st into *m (strings valid
+ * until the next step) */
 static void
 read_member(sqlite3_stmt *st, struct digest_member *m)
 {
 	m->id = sqlite3_column_int64(st, 0);
-	m->email = col_text(st, 1);
-	m->name = col_text(st, 2);
-	m->language = col_text(st, 3);
-	m->unsub_token = col_text(st, 4);
+	m->email = store_column_str(st, 1);
+	m->name = store_column_str(st, 2);
+	m->language = store_column_str(st, 3);
+	m->unsub_token = store_column_str(st, 4);
 	m->all_themes = sqlite3_column_int(st, 5);
-	m->themes = col_text(st, 6);
+	m->themes = store_column_str(st, 6);
 }
 
 /* Paged by id so the member table is never held in memory, and rows that
  * the callback marks as sent drop out of later pages. */
+/* store_digest_members - see store_digest.h */
 int
 store_digest_members(struct store *s, int64_t number,
     int (*fn)(void *arg, const struct digest_member *m), void *arg)
@@ -413,6 +422,7 @@ store_digest_members(struct store *s, int64_t number,
 	}
 }
 
+/* store_digest_member - see store_digest.h */
 int
 store_digest_member(struct store *s, const char *email,
     int (*fn)(void *arg, const struct digest_member *m), void *arg)
@@ -436,6 +446,7 @@ store_digest_member(struct store *s, const char *email,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "digest member");
 }
 
+/* store_digest_has_content - see store_digest.h */
 int
 store_digest_has_content(struct store *s, time_t start, time_t end)
 {
@@ -456,6 +467,7 @@ store_digest_has_content(struct store *s, time_t start, time_t end)
 	return rc == SQLITE_ROW ? v : store_log_error(s, "digest content");
 }
 
+/* store_digest_begin - see store_digest.h */
 int
 store_digest_begin(struct store *s, long number, time_t start, time_t end)
 {
@@ -472,6 +484,7 @@ store_digest_begin(struct store *s, long number, time_t start, time_t end)
 	return store_step_done(s, st);
 }
 
+/* store_digest_last_built - see store_digest.h */
 long
 store_digest_last_built(struct store *s)
 {
@@ -488,6 +501,7 @@ store_digest_last_built(struct store *s)
 	return n;
 }
 
+/* store_digest_mark_built - see store_digest.h */
 int
 store_digest_mark_built(struct store *s, long number, time_t when)
 {
@@ -501,6 +515,7 @@ store_digest_mark_built(struct store *s, long number, time_t when)
 	return store_step_done(s, st);
 }
 
+/* store_digest_queue - see store_digest.h */
 int64_t
 store_digest_queue(struct store *s, const char *body, size_t len)
 {
@@ -517,6 +532,7 @@ store_digest_queue(struct store *s, const char *body, size_t len)
 	return sqlite3_last_insert_rowid(s->db);
 }
 
+/* store_digest_add_rcpt - see store_digest.h */
 int
 store_digest_add_rcpt(struct store *s, long number, int64_t outbox,
     int64_t member, const char *address)

@@ -82,7 +82,7 @@ struct digest_thread {
 int store_digest_top_threads(struct store *s, const struct digest_scope *sc,
     int limit, int (*fn)(void *arg, const struct digest_thread *t), void *arg);
 
-/* Participation figures (SPEC section 7). */
+/* Participation figures (`baraza stats`, the report). */
 struct figures_region {
 	char *region;         /* owned; "unknown" for members without one */
 	long posts, voices;

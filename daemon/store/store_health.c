@@ -19,6 +19,7 @@ stamp(struct store *s, const char *sql, sqlite3_int64 v, sqlite3_int64 w)
 	return store_step_done(s, st);
 }
 
+/* store_health_fetched - see store_health.h */
 int
 store_health_fetched(struct store *s, time_t now)
 {
@@ -27,6 +28,7 @@ store_health_fetched(struct store *s, time_t now)
 	return stamp(s, sql, (sqlite3_int64)now, 0);
 }
 
+/* store_health_delivered - see store_health.h */
 int
 store_health_delivered(struct store *s, time_t now)
 {
@@ -39,6 +41,7 @@ store_health_delivered(struct store *s, time_t now)
 	return stamp(s, sql, (sqlite3_int64)now, 0);
 }
 
+/* store_health_daemon - see store_health.h */
 int
 store_health_daemon(struct store *s, long pid, time_t started)
 {
@@ -48,6 +51,7 @@ store_health_daemon(struct store *s, long pid, time_t started)
 	return stamp(s, sql, (sqlite3_int64)pid, (sqlite3_int64)started);
 }
 
+/* store_health_get - see store_health.h */
 int
 store_health_get(struct store *s, struct store_health *h)
 {

@@ -282,6 +282,7 @@ rate_put(struct store *s, const char *address, time_t since, long count)
 	e->count = count;
 }
 
+/* store_held_rate_post - see store_int.h */
 void
 store_held_rate_post(struct store *s, const char *author_email, time_t received)
 {
@@ -294,6 +295,7 @@ store_held_rate_post(struct store *s, const char *author_email, time_t received)
 		e->count++;
 }
 
+/* store_held_rate_forget - see store_int.h */
 void
 store_held_rate_forget(struct store *s)
 {
@@ -581,28 +583,6 @@ store_held_post_state(struct store *s, int64_t post, const char *state)
 	sqlite3_bind_int64(st, 1, post);
 	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
 	return store_step_done(s, st);
-}
-
-/* store_held_post_text - a post's new_text */
-int
-store_held_post_text(struct store *s, int64_t post, char **new_text)
-{
-	static const char sql[] = "SELECT new_text FROM posts WHERE id = ?1";
-	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc;
-
-	*new_text = NULL;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, post);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*new_text = store_column_dup(st, 0);
-		sqlite3_reset(st);
-		return 1;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_log_error(s, "post text");
 }
 
 /* store_held_message_raw - the raw bytes of a stored message */

@@ -90,8 +90,6 @@ int store_held_expired(struct store *s, time_t now, int64_t **ids, size_t *n);
 
 /* store_held_post_state - set posts.state of post_id; 0 or -1 */
 int store_held_post_state(struct store *s, int64_t post, const char *state);
-/* store_held_post_text - the post's new_text (owned); 1 found, 0 absent, -1 */
-int store_held_post_text(struct store *s, int64_t post, char **new_text);
 /* store_held_message_raw - the raw bytes of messages.id (owned, NUL-
  * terminated, *len bytes); 1 found, 0 absent, -1 */
 int store_held_message_raw(struct store *s, int64_t message, char **raw, size_t *len);

@@ -15,6 +15,7 @@
 #define BARAZA_STORE_INT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "store.h"
@@ -46,9 +47,8 @@ int store_step_done(struct store *s, sqlite3_stmt *st);
 /* store_column_dup - xstrdup of a text column, NULL for SQL NULL */
 char *store_column_dup(sqlite3_stmt *st, int col);
 /* store_fts_flush - index the posts not yet in posts_fts (schema 007: ids
- * above the largest in posts_fts_docsize)
- * into posts_fts inside the open transaction; 0 or -1 logged.  store_commit
- * calls it; store_post.c implements it. */
+ * above the largest in posts_fts_docsize) inside the open transaction; 0
+ * or -1 logged.  store_commit calls it; store_search.c implements it. */
 int store_fts_flush(struct store *s);
 /* store_held_rate_post - a post of author_email (may be NULL) was stored
  * in the open transaction: the rate limit's remembered count of that
@@ -59,6 +59,21 @@ void store_held_rate_post(struct store *s, const char *author_email,
 /* store_held_rate_forget - drop the remembered sender counts (at COMMIT,
  * ROLLBACK and close: only a transaction's own writes keep them exact) */
 void store_held_rate_forget(struct store *s);
+/* store_bind_text - bind v as text (SQLITE_STATIC: it must outlive the
+ * step), or SQL NULL when v is NULL */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* store_bind_id - bind a row id, or SQL NULL when v <= 0 (none) */
+void store_bind_id(sqlite3_stmt *st, int i, int64_t v);
+/* store_column_text - a text column, NULL for SQL NULL (valid until the
+ * next step or reset of st) */
+const char *store_column_text(sqlite3_stmt *st, int col);
+/* store_column_str - a text column, "" for SQL NULL (valid until the
+ * next step or reset of st) */
+const char *store_column_str(sqlite3_stmt *st, int col);
+/* store_lookup_id - step st (bound) once: 1 and *id from column 0 on a
+ * row, 0 when none, -1 logged as what */
+int store_lookup_id(struct store *s, sqlite3_stmt *st, int64_t *id,
+    const char *what);
 /* store_log_error - log "what: sqlite message" and return -1 */
 int store_log_error(struct store *s, const char *what);
 

@@ -9,6 +9,7 @@
 #include "store_int.h"
 #include "store_jobs.h"
 
+/* store_jobs_plan - see store_jobs.h */
 int
 store_jobs_plan(struct store *s, time_t kit_before)
 {
@@ -25,6 +26,7 @@ store_jobs_plan(struct store *s, time_t kit_before)
 	return store_step_done(s, st);
 }
 
+/* store_jobs_next - see store_jobs.h */
 int
 store_jobs_next(struct store *s, time_t now, struct job *j)
 {
@@ -53,6 +55,7 @@ store_jobs_next(struct store *s, time_t now, struct job *j)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "jobs");
 }
 
+/* store_jobs_done - see store_jobs.h */
 int
 store_jobs_done(struct store *s, int64_t id, time_t when)
 {
@@ -66,6 +69,7 @@ store_jobs_done(struct store *s, int64_t id, time_t when)
 	return store_step_done(s, st);
 }
 
+/* store_session_set_state - see store_jobs.h */
 int
 store_session_set_state(struct store *s, int64_t session, const char *state,
     time_t when)
@@ -86,6 +90,7 @@ store_session_set_state(struct store *s, int64_t session, const char *state,
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* store_job_session - see store_jobs.h */
 int
 store_job_session(struct store *s, int64_t id, struct job_session *js)
 {
@@ -113,6 +118,7 @@ store_job_session(struct store *s, int64_t id, struct job_session *js)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "session");
 }
 
+/* store_mail_queue - see store_jobs.h */
 int64_t
 store_mail_queue(struct store *s, const char *kind, const char *body, size_t len)
 {
@@ -130,6 +136,7 @@ store_mail_queue(struct store *s, const char *kind, const char *body, size_t len
 	return sqlite3_last_insert_rowid(s->db);
 }
 
+/* store_mail_add_rcpt - see store_jobs.h */
 int
 store_mail_add_rcpt(struct store *s, int64_t outbox, int64_t member,
     const char *address)
@@ -148,6 +155,7 @@ store_mail_add_rcpt(struct store *s, int64_t outbox, int64_t member,
 	return store_step_done(s, st);
 }
 
+/* store_job_recipients - see store_jobs.h */
 int
 store_job_recipients(struct store *s, const char *who,
     int (*fn)(void *arg, int64_t id, const char *email, const char *name,
@@ -185,6 +193,7 @@ store_job_recipients(struct store *s, const char *who,
 	}
 }
 
+/* store_session_new_voices - see store_jobs.h */
 int
 store_session_new_voices(struct store *s, int64_t session,
     int (*fn)(void *arg, const char *name), void *arg)
@@ -193,8 +202,8 @@ store_session_new_voices(struct store *s, int64_t session,
 	 * not a summary; addresses compared as NOCASE, ASCII case as
 	 * lower() did): each is looked for among the author's earlier posts
 	 * through posts_author_email_received, instead of grouping every
-	 * post of the list by author (a scan of the whole table, 166 M of
-	 * the 322 M instructions of three kits over 10 000 posts). */
+	 * post of the list by author (a scan of the whole table for each
+	 * kit, which would be most of its cost). */
 	static const char sql[] =
 	    "SELECT COALESCE(NULLIF(p.author_name, ''), 'a new member')"
 	    " FROM posts p WHERE p.session = ?1 AND p.state = 'accepted'"
@@ -218,6 +227,7 @@ store_session_new_voices(struct store *s, int64_t session,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "new voices");
 }
 
+/* store_summary_session - see store_jobs.h */
 int
 store_summary_session(struct store *s, const char *theme, time_t now, int64_t *id)
 {
@@ -254,6 +264,7 @@ store_summary_session(struct store *s, const char *theme, time_t now, int64_t *i
 	return 0;
 }
 
+/* store_session_set_summary - see store_jobs.h */
 int
 store_session_set_summary(struct store *s, int64_t session, int64_t post,
     int64_t *previous)

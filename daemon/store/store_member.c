@@ -28,6 +28,7 @@ static const char *const statuses[] = {
 	"pending", "active", "unsubscribed", "bouncing", NULL,
 };
 
+/* word_in - 1 when s is one of the NULL-terminated words */
 static int
 word_in(const char *s, const char *const *words)
 {
@@ -39,24 +40,28 @@ word_in(const char *s, const char *const *words)
 	return 0;
 }
 
+/* member_role_valid - see store_member.h */
 int
 member_role_valid(const char *s)
 {
 	return word_in(s, roles);
 }
 
+/* member_delivery_valid - see store_member.h */
 int
 member_delivery_valid(const char *s)
 {
 	return word_in(s, deliveries);
 }
 
+/* member_status_valid - see store_member.h */
 int
 member_status_valid(const char *s)
 {
 	return word_in(s, statuses);
 }
 
+/* member_release - see store_member.h */
 void
 member_release(struct member *m)
 {
@@ -161,6 +166,7 @@ member_one(struct store *s, sqlite3_stmt *st, struct member *out)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "member");
 }
 
+/* store_member_get - see store_member.h */
 int
 store_member_get(struct store *s, const char *email, struct member *out)
 {
@@ -174,19 +180,20 @@ store_member_get(struct store *s, const char *email, struct member *out)
 	return member_one(s, st, out);
 }
 
+/* store_member_by_email - see store_member.h */
 int
-store_member_get_id(struct store *s, int64_t id, struct member *out)
+store_member_by_email(struct store *s, const char *email, int64_t *id)
 {
-	static const char sql[] =
-	    "SELECT " MEMBER_COLS " FROM members WHERE id = ?1";
+	static const char sql[] = "SELECT id FROM members WHERE email = ?1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return member_one(s, st, out);
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	return store_lookup_id(s, st, id, "find member");
 }
 
+/* store_member_by_token - see store_member.h */
 int
 store_member_by_token(struct store *s, const char *token, struct member *out)
 {
@@ -200,16 +207,6 @@ store_member_by_token(struct store *s, const char *token, struct member *out)
 		return 0;
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	return member_one(s, st, out);
-}
-
-/* bind_or_null - text or SQL NULL */
-static void
-bind_or_null(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 /* member_themes_set - replace the member_themes rows of id */
@@ -277,12 +274,12 @@ member_put_txn(struct store *s, const struct member_put *p, int64_t *idp)
 		if ((st = store_stmt(s, ins)) == NULL)
 			return -1;
 		sqlite3_bind_text(st, 1, p->email, -1, SQLITE_STATIC);
-		bind_or_null(st, 2, p->name);
-		bind_or_null(st, 3, p->role);
-		bind_or_null(st, 4, p->delivery);
-		bind_or_null(st, 5, p->region);
-		bind_or_null(st, 6, p->language);
-		bind_or_null(st, 7, p->status);
+		store_bind_text(st, 2, p->name);
+		store_bind_text(st, 3, p->role);
+		store_bind_text(st, 4, p->delivery);
+		store_bind_text(st, 5, p->region);
+		store_bind_text(st, 6, p->language);
+		store_bind_text(st, 7, p->status);
 		sqlite3_bind_int(st, 8, p->set_themes ? p->all_themes : 1);
 		sqlite3_bind_text(st, 9, token, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 10, (sqlite3_int64)now);
@@ -293,12 +290,12 @@ member_put_txn(struct store *s, const struct member_put *p, int64_t *idp)
 		if ((st = store_stmt(s, upd)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, id);
-		bind_or_null(st, 2, p->name);
-		bind_or_null(st, 3, p->role);
-		bind_or_null(st, 4, p->delivery);
-		bind_or_null(st, 5, p->region);
-		bind_or_null(st, 6, p->language);
-		bind_or_null(st, 7, p->status);
+		store_bind_text(st, 2, p->name);
+		store_bind_text(st, 3, p->role);
+		store_bind_text(st, 4, p->delivery);
+		store_bind_text(st, 5, p->region);
+		store_bind_text(st, 6, p->language);
+		store_bind_text(st, 7, p->status);
 		sqlite3_bind_int(st, 8, p->set_themes);
 		sqlite3_bind_int(st, 9, p->all_themes);
 		sqlite3_bind_int64(st, 10, (sqlite3_int64)now);
@@ -312,6 +309,7 @@ member_put_txn(struct store *s, const struct member_put *p, int64_t *idp)
 	return added;
 }
 
+/* store_member_put - see store_member.h */
 int
 store_member_put(struct store *s, const struct member_put *p, int64_t *id)
 {
@@ -350,6 +348,7 @@ member_update_one(struct store *s, const char *sql, int64_t id, const char *v)
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* store_member_set_status - see store_member.h */
 int
 store_member_set_status(struct store *s, int64_t id, const char *status)
 {
@@ -361,6 +360,7 @@ store_member_set_status(struct store *s, int64_t id, const char *status)
 	return member_update_one(s, sql, id, status);
 }
 
+/* store_member_set_delivery - see store_member.h */
 int
 store_member_set_delivery(struct store *s, int64_t id, const char *delivery)
 {
@@ -372,6 +372,7 @@ store_member_set_delivery(struct store *s, int64_t id, const char *delivery)
 	return member_update_one(s, sql, id, delivery);
 }
 
+/* store_member_remove - see store_member.h */
 int
 store_member_remove(struct store *s, const char *email)
 {
@@ -388,6 +389,7 @@ store_member_remove(struct store *s, const char *email)
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* store_member_each - see store_member.h */
 int
 store_member_each(struct store *s, store_member_fn *fn, void *arg)
 {
@@ -423,6 +425,7 @@ store_member_each(struct store *s, store_member_fn *fn, void *arg)
 	return stop;
 }
 
+/* store_member_count - see store_member.h */
 long
 store_member_count(struct store *s)
 {
@@ -502,6 +505,7 @@ export_rows(struct store *s, struct json *j, const char *key, const char *sql,
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, key);
 }
 
+/* store_member_export - see store_member.h */
 int
 store_member_export(struct store *s, const char *email, struct json *j)
 {
@@ -711,6 +715,7 @@ forget_txn(struct store *s, int64_t id, const char *email, const char *name)
 	return scrub_raw(s, email, name);
 }
 
+/* store_member_forget - see store_member.h */
 int
 store_member_forget(struct store *s, const char *email)
 {

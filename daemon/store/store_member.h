@@ -6,7 +6,7 @@
  * their posts keep their author and a later "add" brings them back with
  * their settings.  Only store_member_forget() erases a member: the row,
  * their themes, tokens, bounces, notices and outbox recipients go, and their
- * posts stay attributed to "former member" (SPEC section 2).
+ * posts stay attributed to "former member".
  *
  * Every new member gets a personal unsubscribe token (128 random bits,
  * hex) for the one-click cop+unsubscribe-TOKEN@ address.
@@ -75,7 +75,9 @@ int store_member_put(struct store *s, const struct member_put *p, int64_t *id);
 /* store_member_get - 1 and *out (release with member_release), 0 absent,
  * -1 error */
 int store_member_get(struct store *s, const char *email, struct member *out);
-int store_member_get_id(struct store *s, int64_t id, struct member *out);
+/* store_member_by_email - 1 and *id of the member with this address
+ * (case-insensitive), 0 when none, -1 */
+int store_member_by_email(struct store *s, const char *email, int64_t *id);
 /* store_member_by_token - the member whose unsub_token this is; 1/0/-1 */
 int store_member_by_token(struct store *s, const char *token, struct member *out);
 

@@ -9,6 +9,7 @@
 #include "store_outbox.h"
 #include "xalloc.h"
 
+/* outbox_add_post - see store_outbox.h */
 int
 outbox_add_post(struct store *s, int64_t post_id, time_t now)
 {
@@ -16,7 +17,7 @@ outbox_add_post(struct store *s, int64_t post_id, time_t now)
 	    "SELECT 1 FROM outbox WHERE kind = 'post' AND post = ?1";
 	static const char outbox_sql[] =
 	    "INSERT INTO outbox (kind, post, created) VALUES ('post', ?1, ?2)";
-	/* The recipients of SPEC 6: active, delivery = each, following the
+	/* A post's recipients: active, delivery = each, following the
 	 * post's theme (all themes, or a member_themes row), not the author. */
 	static const char rcpt_sql[] =
 	    "INSERT OR IGNORE INTO outbox_rcpt (outbox, member, address, updated) "
@@ -60,6 +61,7 @@ outbox_add_post(struct store *s, int64_t post_id, time_t now)
 	return sqlite3_changes(s->db);
 }
 
+/* outbox_add_mail - see store_outbox.h */
 int64_t
 outbox_add_mail(struct store *s, const char *kind, const char *body, size_t len,
     const char *rcpt, int64_t member, time_t now)
@@ -94,6 +96,7 @@ outbox_add_mail(struct store *s, const char *kind, const char *body, size_t len,
 	return outbox;
 }
 
+/* outbox_due - see store_outbox.h */
 int
 outbox_due(struct store *s, time_t now, int64_t after, size_t max,
     struct outbox_row **rows, size_t *n)
@@ -151,6 +154,7 @@ outbox_due(struct store *s, time_t now, int64_t after, size_t max,
 	return 0;
 }
 
+/* outbox_rows_free - see store_outbox.h */
 void
 outbox_rows_free(struct outbox_row **rows, size_t n)
 {
@@ -168,6 +172,7 @@ outbox_rows_free(struct outbox_row **rows, size_t n)
 	*rows = NULL;
 }
 
+/* outbox_body - see store_outbox.h */
 int
 outbox_body(struct store *s, int64_t outbox, char **body, size_t *len)
 {
@@ -199,6 +204,7 @@ outbox_body(struct store *s, int64_t outbox, char **body, size_t *len)
 	return store_log_error(s, "outbox: body");
 }
 
+/* outbox_post_load - see store_outbox.h */
 int
 outbox_post_load(struct store *s, int64_t post, struct outbox_post *p)
 {
@@ -242,6 +248,7 @@ outbox_post_load(struct store *s, int64_t post, struct outbox_post *p)
 	return store_log_error(s, "outbox: load post");
 }
 
+/* outbox_post_release - see store_outbox.h */
 void
 outbox_post_release(struct outbox_post *p)
 {
@@ -280,18 +287,13 @@ mark(struct store *s, int64_t id, const char *state, time_t now,
 	return store_step_done(s, st);
 }
 
-int
-outbox_mark_sent(struct store *s, int64_t id, time_t now)
-{
-	return mark(s, id, "sent", now, 0, NULL, 1);
-}
-
+/* outbox_mark_sent_many - see store_outbox.h */
 int
 outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 {
 	/* 16 ids a statement; unused places are NULL, which matches no row.
 	 * The IN list is built anew on each run of the statement, which
-	 * costs about two single-row UPDATEs (callgrind): below 4 ids the
+	 * costs about as much as two single-row UPDATEs: below 4 ids the
 	 * rows are marked one by one. */
 	static const char sql[] =
 	    "UPDATE outbox_rcpt SET state = 'sent', updated = ?1, next_try = 0, "
@@ -304,7 +306,7 @@ outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 
 		if (n - i < MIN) {
 			for (; i < n; i++)
-				if (outbox_mark_sent(s, ids[i], now) < 0)
+				if (mark(s, ids[i], "sent", now, 0, NULL, 1) < 0)
 					return -1;
 			break;
 		}
@@ -323,6 +325,7 @@ outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 	return 0;
 }
 
+/* outbox_mark_deferred - see store_outbox.h */
 int
 outbox_mark_deferred(struct store *s, int64_t id, time_t now, time_t next_try,
     const char *why)
@@ -330,12 +333,14 @@ outbox_mark_deferred(struct store *s, int64_t id, time_t now, time_t next_try,
 	return mark(s, id, "deferred", now, next_try, why, 1);
 }
 
+/* outbox_mark_failed - see store_outbox.h */
 int
 outbox_mark_failed(struct store *s, int64_t id, time_t now, const char *why)
 {
 	return mark(s, id, "failed", now, 0, why, 1);
 }
 
+/* outbox_fill_tokens - see store_outbox.h */
 int
 outbox_fill_tokens(struct store *s)
 {
@@ -348,6 +353,7 @@ outbox_fill_tokens(struct store *s)
 	return st ? store_step_done(s, st) : -1;
 }
 
+/* outbox_pending - see store_outbox.h */
 long
 outbox_pending(struct store *s)
 {
@@ -367,6 +373,7 @@ outbox_pending(struct store *s)
 	return n;
 }
 
+/* outbox_stats_get - see store_outbox.h */
 int
 outbox_stats_get(struct store *s, struct outbox_stats *stt)
 {
@@ -418,6 +425,7 @@ outbox_stats_get(struct store *s, struct outbox_stats *stt)
 	return 0;
 }
 
+/* outbox_stats_release - see store_outbox.h */
 void
 outbox_stats_release(struct outbox_stats *st)
 {
@@ -427,6 +435,7 @@ outbox_stats_release(struct outbox_stats *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/* outbox_retry_all - see store_outbox.h */
 long
 outbox_retry_all(struct store *s, time_t now)
 {

@@ -70,9 +70,8 @@ int outbox_post_load(struct store *s, int64_t post, struct outbox_post *p);
 void outbox_post_release(struct outbox_post *p);
 
 /* Recording results; inside a transaction (the relay commits in batches). */
-int outbox_mark_sent(struct store *s, int64_t id, time_t now);
-/* outbox_mark_sent_many - outbox_mark_sent for ids[0..n), a few statements
- * instead of one per row */
+/* outbox_mark_sent_many - rows ids[0..n) sent (one more attempt each), a
+ * few statements instead of one per row */
 int outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n,
     time_t now);
 int outbox_mark_deferred(struct store *s, int64_t id, time_t now,

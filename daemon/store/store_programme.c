@@ -316,6 +316,7 @@ sync_all(struct store *s, const struct conf *c, struct programme_sync *r)
 	return drop_sessions(s, c, r);
 }
 
+/* store_programme_sync - see store_programme.h */
 int
 store_programme_sync(struct store *s, const struct conf *c,
     struct programme_sync *r)
@@ -339,6 +340,7 @@ store_programme_sync(struct store *s, const struct conf *c,
 
 /* ---- themes ------------------------------------------------------------- */
 
+/* theme_row_release - see store_programme.h */
 void
 theme_row_release(struct theme_row *t)
 {
@@ -348,6 +350,7 @@ theme_row_release(struct theme_row *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* store_theme_each - see store_programme.h */
 int
 store_theme_each(struct store *s, store_theme_fn *fn, void *arg)
 {
@@ -382,6 +385,7 @@ store_theme_each(struct store *s, store_theme_fn *fn, void *arg)
 	return stop;
 }
 
+/* store_theme_exists - see store_programme.h */
 int
 store_theme_exists(struct store *s, const char *slug)
 {
@@ -402,6 +406,7 @@ store_theme_exists(struct store *s, const char *slug)
 
 /* ---- sessions ----------------------------------------------------------- */
 
+/* store_session_state - see store_programme.h */
 enum session_state
 store_session_state(const char *stored, time_t opens, time_t closes, time_t now)
 {
@@ -414,6 +419,7 @@ store_session_state(const char *stored, time_t opens, time_t closes, time_t now)
 	return now < closes ? SESSION_OPEN : SESSION_CLOSED;
 }
 
+/* session_state_name - see store_programme.h */
 const char *
 session_state_name(enum session_state st)
 {
@@ -428,6 +434,7 @@ session_state_name(enum session_state st)
 	return "?";
 }
 
+/* session_row_release - see store_programme.h */
 void
 session_row_release(struct session_row *r)
 {
@@ -441,6 +448,8 @@ session_row_release(struct session_row *r)
 	"s.id, s.theme, s.opens, s.closes, s.closed_at, s.state, s.source," \
 	" (SELECT count(*) FROM posts p WHERE p.session = s.id AND p.state = 'accepted')"
 
+/* session_fill - the row of SESSION_COLS at st into *r (owned strings),
+ * its state computed against now */
 static void
 session_fill(sqlite3_stmt *st, time_t now, struct session_row *r)
 {
@@ -455,6 +464,7 @@ session_fill(sqlite3_stmt *st, time_t now, struct session_row *r)
 	r->state = store_session_state(r->stored_state, r->opens, r->closes, now);
 }
 
+/* store_session_each - see store_programme.h */
 int
 store_session_each(struct store *s, time_t now, store_session_fn *fn, void *arg)
 {
@@ -480,6 +490,7 @@ store_session_each(struct store *s, time_t now, store_session_fn *fn, void *arg)
 	return stop;
 }
 
+/* store_session_get - see store_programme.h */
 int
 store_session_get(struct store *s, int64_t id, time_t now, struct session_row *out)
 {
@@ -500,6 +511,7 @@ store_session_get(struct store *s, int64_t id, time_t now, struct session_row *o
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "session");
 }
 
+/* store_session_open - see store_programme.h */
 int
 store_session_open(struct store *s, const char *theme, time_t now, time_t closes,
     int64_t *id, char *err, size_t errlen)
@@ -566,6 +578,7 @@ out:
 	return ret;
 }
 
+/* store_session_close - see store_programme.h */
 int
 store_session_close(struct store *s, int64_t id, time_t now)
 {
@@ -596,4 +609,93 @@ store_session_close(struct store *s, int64_t id, time_t now)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	return store_step_done(s, st) < 0 ? -1 : 1;
+}
+
+/* ---- sessions open at a time ----------------------------------------- */
+
+/* A session is "open at t" when it opened at or before t and either its
+ * state is open (opened early by an admin, or its close job has not run
+ * yet), or it is planned and t is before its end, or it was closed only
+ * after t.  A summary closes a session early: closed_at then bounds it. */
+#define SESSION_OPEN_AT \
+	" opens <= ?2 AND (state = 'open'" \
+	" OR (state = 'planned' AND ?2 < closes)" \
+	" OR (state = 'closed' AND ?2 < closes AND ?2 < COALESCE(closed_at, closes)))"
+
+/* store_sessions_open_at - see store_programme.h */
+int
+store_sessions_open_at(struct store *s, time_t t,
+    struct store_session_row **out, size_t *n, int *any)
+{
+	static const char sql_any[] = "SELECT EXISTS (SELECT 1 FROM sessions)";
+	static const char sql[] =
+	    "SELECT id, theme, opens, closes, state, closed_at FROM sessions"
+	    " WHERE ?1 IS NOT NULL AND" SESSION_OPEN_AT " ORDER BY opens, id";
+	struct store_session_row *v = NULL;
+	size_t nv = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*any = 0;
+	/* The open sessions first: when there are some, the database has
+	 * sessions, and the EXISTS below (once per message) is not needed. */
+	if ((st = store_stmt(s, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, 1);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_session_row *r;
+		const char *state = store_column_text(st, 4);
+
+		if (nv == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			v = xreallocarray(v, alloc, sizeof(*v));
+		}
+		r = &v[nv++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->theme = store_column_dup(st, 1);
+		if (r->theme == NULL)
+			r->theme = xstrdup("general");
+		r->opens = (time_t)sqlite3_column_int64(st, 2);
+		r->closes = (time_t)sqlite3_column_int64(st, 3);
+		if (state && strcmp(state, "closed") == 0 &&
+		    sqlite3_column_type(st, 5) != SQLITE_NULL &&
+		    (time_t)sqlite3_column_int64(st, 5) < r->closes)
+			r->closes = (time_t)sqlite3_column_int64(st, 5);
+		if (r->closes <= t)
+			r->closes = t + 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_sessions_free(&v, nv);
+		return store_log_error(s, "sessions open");
+	}
+	if (nv > 0) {
+		*any = 1;
+	} else {
+		if ((st = store_stmt(s, sql_any)) == NULL)
+			return -1;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*any = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return store_log_error(s, "sessions");
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+/* store_sessions_free - see store_programme.h */
+void
+store_sessions_free(struct store_session_row **rows, size_t n)
+{
+	if (*rows == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*rows)[i].theme);
+	xfree(rows);
 }

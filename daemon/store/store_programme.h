@@ -99,4 +99,21 @@ int store_session_open(struct store *s, const char *theme, time_t now,
  * 1 closed, 0 no such session, 2 it was closed already, -1 error. */
 int store_session_close(struct store *s, int64_t id, time_t now);
 
+
+struct store_session_row {
+	int64_t id;
+	char *theme;              /* owned */
+	time_t opens, closes;     /* closes: the effective end (closed_at when
+	                           * closed early; at least t + 1 when still
+	                           * open past its planned end) */
+};
+/* store_sessions_open_at - every session open at t into a fresh array
+ * *out of *n (store_sessions_free); *any = 1 when the sessions table holds
+ * any session at all.  A session is open at t when it opened at or before
+ * t and either is open now, or is planned and t is before its end, or was
+ * closed only after t.  0 or -1. */
+int store_sessions_open_at(struct store *s, time_t t,
+    struct store_session_row **out, size_t *n, int *any);
+void store_sessions_free(struct store_session_row **rows, size_t n);
+
 #endif

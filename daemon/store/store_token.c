@@ -8,6 +8,7 @@
 #include "store_member.h"
 #include "store_token.h"
 
+/* store_token_new - see store_token.h */
 int
 store_token_new(struct store *s, const char *kind, const char *address,
     int64_t member, int64_t ref, const char *data, time_t now, time_t ttl,
@@ -31,14 +32,14 @@ store_token_new(struct store *s, const char *kind, const char *address,
 	return store_step_done(s, st);
 }
 
+/* copy_col - text column i into out, "" for NULL, cut to fit */
 static void
 copy_col(char *out, size_t outlen, sqlite3_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	snprintf(out, outlen, "%s", t ? (const char *)t : "");
+	snprintf(out, outlen, "%s", store_column_str(st, i));
 }
 
+/* store_token_get - see store_token.h */
 int
 store_token_get(struct store *s, const char *token, struct token *t)
 {
@@ -72,6 +73,7 @@ store_token_get(struct store *s, const char *token, struct token *t)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "token");
 }
 
+/* store_token_use - see store_token.h */
 int
 store_token_use(struct store *s, const char *token, const char *used_by, time_t now)
 {
@@ -90,6 +92,7 @@ store_token_use(struct store *s, const char *token, const char *used_by, time_t 
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* store_request_count - see store_token.h */
 long
 store_request_count(struct store *s, const char *sender, const char *route,
     time_t since)

@@ -1,4 +1,4 @@
-/* store_token - single-use tokens for confirmations (SPEC section 4)
+/* store_token - single-use tokens for confirmations (cop+confirm-TOKEN@)
  *
  * A token is 128 random bits as 32 hex digits.  It is created with a kind
  * ("confirm-subscribe", "confirm-unsubscribe", "confirm-summary"), the

@@ -22,6 +22,7 @@ struct arena {
 	size_t max, total;
 };
 
+/* arena_new - see arena.h */
 struct arena *
 arena_new(size_t max)
 {
@@ -31,6 +32,7 @@ arena_new(size_t max)
 	return a;
 }
 
+/* arena_free - see arena.h */
 void
 arena_free(struct arena **ap)
 {
@@ -47,6 +49,7 @@ arena_free(struct arena **ap)
 	*ap = NULL;
 }
 
+/* arena_alloc - see arena.h */
 void *
 arena_alloc(struct arena *a, size_t n)
 {
@@ -79,6 +82,7 @@ arena_alloc(struct arena *a, size_t n)
 	return p;
 }
 
+/* arena_strndup - see arena.h */
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
@@ -91,14 +95,9 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
+/* arena_strdup - see arena.h */
 char *
 arena_strdup(struct arena *a, const char *s)
 {
 	return arena_strndup(a, s, strlen(s));
-}
-
-size_t
-arena_used(const struct arena *a)
-{
-	return a->total;
 }

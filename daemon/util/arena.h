@@ -21,7 +21,5 @@ void *arena_alloc(struct arena *a, size_t n);
 /* arena_strndup - copy of n bytes, NUL-terminated, or NULL past the cap */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
-/* arena_used - bytes handed out so far */
-size_t arena_used(const struct arena *a);
 
 #endif

@@ -23,6 +23,7 @@ clock_days_from_civil(long y, long m, long d)
 	return era * 146097 + doe - 719468;
 }
 
+/* digits - exactly n decimal digits at s into *out; 0 or -1 */
 static int
 digits(const char *s, int n, int *out)
 {
@@ -70,6 +71,7 @@ parse_datetime(const char *s, int *y, int *mo, int *d, int *h, int *mi,
 	return (int)(p - s);
 }
 
+/* clock_local - see clock.h */
 time_t
 clock_local(int year, int mon, int mday, int hour, int min)
 {
@@ -85,6 +87,7 @@ clock_local(int year, int mon, int mday, int hour, int min)
 	return mktime(&tm);
 }
 
+/* clock_parse_iso - see clock.h */
 int
 clock_parse_iso(const char *s, time_t *out)
 {
@@ -121,6 +124,7 @@ clock_parse_iso(const char *s, time_t *out)
 	return *p ? -1 : 0;
 }
 
+/* clock_parse_local - see clock.h */
 int
 clock_parse_local(const char *s, time_t *out)
 {
@@ -133,6 +137,7 @@ clock_parse_local(const char *s, time_t *out)
 	return 0;
 }
 
+/* clock_now - see clock.h */
 time_t
 clock_now(void)
 {
@@ -144,6 +149,7 @@ clock_now(void)
 	return time(NULL);
 }
 
+/* clock_check_env - see clock.h */
 int
 clock_check_env(char *err, size_t errlen)
 {
@@ -156,6 +162,7 @@ clock_check_env(char *err, size_t errlen)
 	return -1;
 }
 
+/* clock_set_timezone - see clock.h */
 int
 clock_set_timezone(const char *tz)
 {
@@ -173,6 +180,7 @@ clock_set_timezone(const char *tz)
 	return 0;
 }
 
+/* clock_format_iso - see clock.h */
 char *
 clock_format_iso(time_t t, char *out, size_t outlen)
 {
@@ -183,6 +191,7 @@ clock_format_iso(time_t t, char *out, size_t outlen)
 	return out;
 }
 
+/* clock_format_date - see clock.h */
 char *
 clock_format_date(time_t t, char *out, size_t outlen)
 {
@@ -193,6 +202,7 @@ clock_format_date(time_t t, char *out, size_t outlen)
 	return out;
 }
 
+/* clock_format_rfc5322 - see clock.h */
 char *
 clock_format_rfc5322(time_t t, char *out, size_t outlen)
 {
@@ -211,6 +221,7 @@ clock_format_rfc5322(time_t t, char *out, size_t outlen)
 	return out;
 }
 
+/* clock_local_day - see clock.h */
 long
 clock_local_day(time_t t)
 {
@@ -220,6 +231,7 @@ clock_local_day(time_t t)
 	return clock_days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
 }
 
+/* clock_format_duration - see clock.h */
 const char *
 clock_format_duration(time_t secs, char *out, size_t outlen)
 {

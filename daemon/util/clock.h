@@ -3,7 +3,8 @@
  * Everything in baraza asks clock_now() for the time, never time(2): when the
  * environment variable BARAZA_NOW holds an ISO 8601 instant
  * ("2020-11-20T10:00:00Z", "2020-11-20T11:00:00+01:00"), that is "now" for
- * both programs (SPEC section 2).  Stored times are UTC seconds; local dates
+ * both programs (README: tests drive sessions, digests and jobs with it).
+ * Stored times are UTC seconds; local dates
  * are interpreted in the list's time zone, set once with clock_set_timezone()
  * (it sets TZ for the process, so localtime_r/mktime are DST-correct).
  */

@@ -15,6 +15,7 @@
 #include "csv.h"
 #include "xalloc.h"
 
+/* csv_init - see csv.h */
 void
 csv_init(struct csv *c, FILE *fp, size_t max_field, size_t max_fields)
 {
@@ -26,6 +27,7 @@ csv_init(struct csv *c, FILE *fp, size_t max_field, size_t max_fields)
 	buf_init(&c->data, (max_field + 1) * c->max_fields + 1);
 }
 
+/* csv_release - see csv.h */
 void
 csv_release(struct csv *c)
 {
@@ -103,6 +105,7 @@ csv_put(struct csv *c, int ch)
 	return buf_putc(&c->data, ch);
 }
 
+/* csv_next - see csv.h */
 int
 csv_next(struct csv *c)
 {

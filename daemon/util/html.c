@@ -73,6 +73,7 @@ escape_at(struct buf *out, const unsigned char *p, const unsigned char *end)
 	return len;
 }
 
+/* html_escape - see html.h */
 void
 html_escape(struct buf *out, const char *s, size_t n)
 {
@@ -101,13 +102,14 @@ html_escape(struct buf *out, const char *s, size_t n)
 		buf_append(out, run, (size_t)(p - run));
 }
 
+/* html_escape_str - see html.h */
 void
 html_escape_str(struct buf *out, const char *s)
 {
 	html_escape(out, s, strlen(s));
 }
 
-/* url_end - length of the URL starting at p (http:// or https://) */
+/* url_len - length of the URL starting at p (http:// or https://) */
 static size_t
 url_len(const char *p, const char *end)
 {
@@ -121,6 +123,7 @@ url_len(const char *p, const char *end)
 	return (size_t)(q - p);
 }
 
+/* html_text - see html.h */
 void
 html_text(struct buf *out, const char *s, size_t n)
 {

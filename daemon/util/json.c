@@ -9,6 +9,7 @@
 #include "log.h"
 #include "utf8.h"
 
+/* json_init - see json.h */
 void
 json_init(struct json *j, struct buf *out)
 {
@@ -30,6 +31,7 @@ json_sep(struct json *j)
 	j->first[j->depth] = 0;
 }
 
+/* json_open - a separator if needed, then c opens a nested object or array */
 static void
 json_open(struct json *j, char c)
 {
@@ -40,6 +42,7 @@ json_open(struct json *j, char c)
 	j->first[++j->depth] = 1;
 }
 
+/* json_close - c closes the innermost object or array */
 static void
 json_close(struct json *j, char c)
 {
@@ -54,6 +57,7 @@ void json_object_end(struct json *j)   { json_close(j, '}'); }
 void json_array_begin(struct json *j)  { json_open(j, '['); }
 void json_array_end(struct json *j)    { json_close(j, ']'); }
 
+/* json_key - see json.h */
 void
 json_key(struct json *j, const char *key)
 {
@@ -72,8 +76,8 @@ json_safe(unsigned char c)
 
 /* json_escape - the quoted string.  Runs of bytes that need no escaping
  * (printable ASCII, and valid UTF-8 other than U+2028/U+2029) are copied
- * with one append: a byte at a time, the archive's search index spent more
- * instructions in buf_putc than in everything else. */
+ * with one append: a byte at a time, buf_putc would cost the archive's
+ * search index more than everything else it does. */
 void
 json_escape(struct buf *out, const char *s, size_t n)
 {
@@ -123,6 +127,7 @@ json_escape(struct buf *out, const char *s, size_t n)
 	buf_putc(out, '"');
 }
 
+/* json_string - see json.h */
 void
 json_string(struct json *j, const char *s)
 {
@@ -133,6 +138,7 @@ json_string(struct json *j, const char *s)
 	json_string_n(j, s, strlen(s));
 }
 
+/* json_string_n - see json.h */
 void
 json_string_n(struct json *j, const char *s, size_t n)
 {
@@ -140,6 +146,7 @@ json_string_n(struct json *j, const char *s, size_t n)
 	json_escape(j->out, s, n);
 }
 
+/* json_int - see json.h */
 void
 json_int(struct json *j, int64_t v)
 {
@@ -147,6 +154,7 @@ json_int(struct json *j, int64_t v)
 	buf_printf(j->out, "%" PRId64, v);
 }
 
+/* json_double - see json.h */
 void
 json_double(struct json *j, double v, int decimals)
 {
@@ -158,6 +166,7 @@ json_double(struct json *j, double v, int decimals)
 	buf_printf(j->out, "%.*f", decimals, v);
 }
 
+/* json_bool - see json.h */
 void
 json_bool(struct json *j, int v)
 {
@@ -165,6 +174,7 @@ json_bool(struct json *j, int v)
 	buf_puts(j->out, v ? "true" : "false");
 }
 
+/* json_null - see json.h */
 void
 json_null(struct json *j)
 {

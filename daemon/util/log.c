@@ -26,12 +26,14 @@ log_init(const char *progname, int to_syslog, enum log_level level)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+/* log_set_level - see log.h */
 void
 log_set_level(enum log_level level)
 {
 	log_level = level;
 }
 
+/* log_get_level - see log.h */
 enum log_level
 log_get_level(void)
 {
@@ -72,6 +74,7 @@ void log_warnx(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_WARN, -1); }
 void log_info(const char *fmt, ...)  { LOG_BODY(LOG_LEVEL_INFO, -1); }
 void log_debug(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_DEBUG, -1); }
 
+/* log_error - see log.h */
 int
 log_error(const char *fmt, ...)
 {
@@ -79,6 +82,7 @@ log_error(const char *fmt, ...)
 	return -1;
 }
 
+/* fatal - see log.h */
 void
 fatal(const char *fmt, ...)
 {
@@ -86,6 +90,7 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
+/* log_bug - see log.h */
 void
 log_bug(const char *file, int line, const char *fmt, ...)
 {

@@ -35,12 +35,14 @@ lang_ok(const char *lang)
 	return 1;
 }
 
+/* name_ok - 1 when a template name cannot leave the templates directory */
 static int
 name_ok(const char *name)
 {
 	return name && *name && strchr(name, '/') == NULL && strstr(name, "..") == NULL;
 }
 
+/* template_find - see template.h */
 char *
 template_find(const char *name, const char *lang, const char *fallback_lang)
 {
@@ -69,6 +71,7 @@ template_find(const char *name, const char *lang, const char *fallback_lang)
 	return NULL;
 }
 
+/* var_get - the value of the variable named by len bytes at name, or NULL */
 static const char *
 var_get(const struct template_var *vars, size_t nvars, const char *name, size_t len)
 {
@@ -130,6 +133,7 @@ template_expand(struct buf *out, const char *text, size_t len,
 	return 0;
 }
 
+/* template_render - see template.h */
 int
 template_render(struct buf *out, const char *name, const char *lang,
     const char *fallback_lang, const struct template_var *vars, size_t nvars)
@@ -193,6 +197,7 @@ string_in_file(const char *path, const char *key, char *out, size_t outlen)
 	return found;
 }
 
+/* template_string - see template.h */
 int
 template_string(const char *name, const char *key, const char *lang,
     const char *fallback_lang, char *out, size_t outlen)

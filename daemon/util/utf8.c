@@ -103,12 +103,14 @@ utf8_encode(uint32_t cp, char *out)
 	return 4;
 }
 
-/* cp_columns - the width of one code point in a terminal.  The table is
- * the short form of Unicode's East Asian Width "W"/"F" ranges and the
- * common combining blocks: enough to line up member lists with names in
- * Chinese, Japanese, Korean, accented Latin written decomposed, and emoji.
- * It is not wcwidth() because that depends on the locale the admin
- * happens to run under. */
+/* cp_columns - terminal columns of one code point: 0, 1 or 2
+ *
+ * Width of one code point in a terminal.  The table is the short form of
+ * Unicode's East Asian Width "W"/"F" ranges and the common combining
+ * blocks: enough to line up member lists with names in Chinese, Japanese,
+ * Korean, accented Latin written decomposed, and emoji.  It is not wcwidth()
+ * because that depends on the locale the admin happens to run under.
+ */
 static int
 cp_columns(uint32_t cp)
 {

@@ -151,6 +151,9 @@ static struct bad_case bad_cases[] = {
 	{ "imap url with credentials", "[list]\nname = CoP\naddress = cop@example.org\ndatabase = d\n"
 	    "[imap]\nurl = imaps://u:pw@h/INBOX\nuser = u\npassword_file = imap.pass\n"
 	    "[smtp]\nurl = smtp://127.0.0.1\n", "6: [imap] url: no user or password in the url", 1 },
+	{ "imap url control character in the mailbox", "[list]\nname = CoP\naddress = cop@example.org\ndatabase = d\n"
+	    "[imap]\nurl = imaps://h/a%1Fb\nuser = u\npassword_file = imap.pass\n"
+	    "[smtp]\nurl = smtp://127.0.0.1\n", "6: [imap] url: 'imaps://h/a%1Fb': bad %-escape", 1 },
 	{ "smtp url scheme", "[list]\nname = CoP\naddress = cop@example.org\ndatabase = d\n"
 	    "[imap]\nurl = imaps://h\nuser = u\npassword_file = imap.pass\n"
 	    "[smtp]\nurl = submission://127.0.0.1\n", "10: [smtp] url: 'submission://127.0.0.1' must start with smtps:// or smtp://", 1 },

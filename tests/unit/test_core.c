@@ -13,7 +13,9 @@
 #include "buf.h"
 #include "clock.h"
 #include "json.h"
+#include "outcome.h"
 #include "template.h"
+#include "url.h"
 #include "utf8.h"
 
 /* ---- buf ---------------------------------------------------------------- */
@@ -282,6 +284,140 @@ Test(utf8, columns_table)
 		cr_expect_eq(got, cases[i].cols, "case %zu (%s): got %zu columns, want %zu",
 		    i, cases[i].s, got, cases[i].cols);
 	}
+}
+
+/* ---- url ---------------------------------------------------------------- */
+
+static const struct url_scheme test_schemes[] = {
+	{ "imaps", 993, 1 }, { "imap", 143, 0 }, { NULL, 0, 0 },
+};
+
+struct url_case {
+	const char *in;
+	int rc;               /* URL_OK, URL_BAD, URL_CREDENTIALS */
+	const char *scheme;   /* when URL_OK */
+	const char *host;
+	int port;
+	const char *path;
+	const char *err;      /* when not URL_OK: the whole message */
+};
+
+Test(url, table)
+{
+	static const struct url_case cases[] = {
+		{ "imaps://mail.example.org", URL_OK, "imaps", "mail.example.org", 993, "", NULL },
+		{ "IMAP://h:1993/INBOX", URL_OK, "imap", "h", 1993, "INBOX", NULL },
+		{ "imap://h/", URL_OK, "imap", "h", 143, "", NULL },
+		{ "imap://[::1]:10143/Lists%2FCoP", URL_OK, "imap", "::1", 10143, "Lists/CoP", NULL },
+		{ "imaps://[::ffff:127.0.0.1]", URL_OK, "imaps", "::ffff:127.0.0.1", 993, "", NULL },
+		{ "imap://mx_1.example-2.org:65535/caf%C3%a9 noir", URL_OK, "imap",
+		    "mx_1.example-2.org", 65535, "caf\xc3\xa9 noir", NULL },
+		{ "imap://h/100%25", URL_OK, "imap", "h", 143, "100%", NULL },
+		{ "http://h/", URL_BAD, NULL, NULL, 0, NULL,
+		    "'http://h/' must start with imaps:// or imap://" },
+		{ "imap:/h", URL_BAD, NULL, NULL, 0, NULL,
+		    "'imap:/h' must start with imaps:// or imap://" },
+		{ "imaps://u:secret@h/INBOX", URL_CREDENTIALS, NULL, NULL, 0, NULL,
+		    "no user or password in the url" },
+		{ "imap://", URL_BAD, NULL, NULL, 0, NULL, "'imap://': no host name" },
+		{ "imap://:143", URL_BAD, NULL, NULL, 0, NULL, "'imap://:143': no host name" },
+		{ "imap://[::1", URL_BAD, NULL, NULL, 0, NULL, "'imap://[::1': bad IPv6 address" },
+		{ "imap://[]", URL_BAD, NULL, NULL, 0, NULL, "'imap://[]': bad IPv6 address" },
+		{ "imap://[::g]", URL_BAD, NULL, NULL, 0, NULL, "'imap://[::g]': bad IPv6 address" },
+		{ "imap://h:", URL_BAD, NULL, NULL, 0, NULL, "'imap://h:': bad port" },
+		{ "imap://h:x", URL_BAD, NULL, NULL, 0, NULL, "'imap://h:x': bad port" },
+		{ "imap://h:0", URL_BAD, NULL, NULL, 0, NULL, "'imap://h:0': port must be 1 to 65535" },
+		{ "imap://h:65536", URL_BAD, NULL, NULL, 0, NULL,
+		    "'imap://h:65536': port must be 1 to 65535" },
+		{ "imap://h:99999999999999999999", URL_BAD, NULL, NULL, 0, NULL,
+		    "'imap://h:99999999999999999999': port must be 1 to 65535" },
+		{ "imap://h!x", URL_BAD, NULL, NULL, 0, NULL, "'imap://h!x': unexpected '!' after the host" },
+		{ "imap://h?x", URL_BAD, NULL, NULL, 0, NULL, "'imap://h?x': unexpected '?' after the host" },
+		{ "imap://h/a?b", URL_BAD, NULL, NULL, 0, NULL, "'imap://h/a?b': no query or fragment allowed" },
+		{ "imap://h/a#b", URL_BAD, NULL, NULL, 0, NULL, "'imap://h/a#b': no query or fragment allowed" },
+		{ "imap://h/%2", URL_BAD, NULL, NULL, 0, NULL, "'imap://h/%2': bad %-escape" },
+		{ "imap://h/%zz", URL_BAD, NULL, NULL, 0, NULL, "'imap://h/%zz': bad %-escape" },
+		{ "imap://h/a%0Ab", URL_BAD, NULL, NULL, 0, NULL, "'imap://h/a%0Ab': bad %-escape" },
+		{ "imap://h/a%1fb", URL_BAD, NULL, NULL, 0, NULL, "'imap://h/a%1fb': bad %-escape" },
+		{ "imap://h/a%7Fb", URL_BAD, NULL, NULL, 0, NULL, "'imap://h/a%7Fb': bad %-escape" },
+		{ "imap://h/a\tb", URL_BAD, NULL, NULL, 0, NULL,
+		    "'imap://h/a\tb': control character in the path" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct url_case *tc = &cases[i];
+		struct url u;
+		char err[256] = "";
+		int rc = url_parse(tc->in, test_schemes, &u, err, sizeof(err));
+
+		cr_expect_eq(rc, tc->rc, "case %zu (%s): got %d (%s), want %d", i,
+		    tc->in, rc, err, tc->rc);
+		if (rc != tc->rc)
+			continue;
+		if (rc != URL_OK) {
+			cr_expect_str_eq(err, tc->err, "case %zu: got '%s', want '%s'",
+			    i, err, tc->err);
+			continue;
+		}
+		cr_expect_str_eq(u.scheme->name, tc->scheme, "case %zu: scheme %s", i,
+		    u.scheme->name);
+		cr_expect_eq(u.scheme->tls, tc->scheme[4] == 's', "case %zu: tls", i);
+		cr_expect_str_eq(u.host, tc->host, "case %zu: got host '%s', want '%s'",
+		    i, u.host, tc->host);
+		cr_expect_eq(u.port, tc->port, "case %zu: got port %d, want %d", i,
+		    u.port, tc->port);
+		cr_expect_str_eq(u.path, tc->path, "case %zu: got path '%s', want '%s'",
+		    i, u.path, tc->path);
+	}
+}
+
+Test(url, hard_caps)
+{
+	char in[URL_MAX_HOST + URL_MAX_PATH * 3 + 64], want[sizeof(in) + 64];
+	char err[sizeof(want)];
+	struct url u;
+	size_t n;
+
+	/* the longest host passes, one byte more does not */
+	n = (size_t)snprintf(in, sizeof(in), "imap://");
+	memset(in + n, 'h', URL_MAX_HOST - 1);
+	in[n + URL_MAX_HOST - 1] = '\0';
+	cr_expect_eq(url_parse(in, test_schemes, &u, err, sizeof(err)), URL_OK, "%s", err);
+	cr_expect_eq(strlen(u.host), URL_MAX_HOST - 1);
+	strcat(in, "h");
+	cr_expect_eq(url_parse(in, test_schemes, &u, err, sizeof(err)), URL_BAD);
+	snprintf(want, sizeof(want), "'%s': host name longer than %d bytes", in,
+	    URL_MAX_HOST - 1);
+	cr_expect_str_eq(err, want);
+
+	/* the cap on the path counts decoded bytes */
+	n = (size_t)snprintf(in, sizeof(in), "imap://h/");
+	for (size_t i = 0; i < URL_MAX_PATH - 1; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%%41");
+	cr_expect_eq(url_parse(in, test_schemes, &u, err, sizeof(err)), URL_OK, "%s", err);
+	cr_expect_eq(strlen(u.path), URL_MAX_PATH - 1);
+	cr_expect_eq(u.path[0], 'A');
+	strcat(in, "A");
+	cr_expect_eq(url_parse(in, test_schemes, &u, err, sizeof(err)), URL_BAD);
+	snprintf(want, sizeof(want), "'%s': path longer than %d bytes", in,
+	    URL_MAX_PATH - 1);
+	cr_expect_str_eq(err, want);
+
+	/* credentials are never echoed */
+	cr_expect_eq(url_parse("imap://amina:hunter2@h", test_schemes, &u, err,
+	    sizeof(err)), URL_CREDENTIALS);
+	cr_expect_null(strstr(err, "hunter2"), "got '%s'", err);
+}
+
+/* ---- outcome ------------------------------------------------------------ */
+
+Test(outcome, names)
+{
+	cr_expect_eq(OUTCOME_OK, 0, "OUTCOME_OK must be 0");
+	cr_expect_str_eq(outcome_name(OUTCOME_OK), "ok");
+	cr_expect_str_eq(outcome_name(OUTCOME_TEMP), "temporary");
+	cr_expect_str_eq(outcome_name(OUTCOME_PERM), "permanent");
+	cr_expect_str_eq(outcome_name(OUTCOME_INTERNAL), "internal");
 }
 
 /* ---- json --------------------------------------------------------------- */

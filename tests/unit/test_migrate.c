@@ -45,7 +45,9 @@
 #include "store_health.h"
 #include "store_member.h"
 #include "store_outbox.h"
+#include "store_message.h"
 #include "store_post.h"
+#include "store_search.h"
 
 static size_t param_index[] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,

@@ -20,6 +20,7 @@
 #include "store.h"
 #include "store_held.h"
 #include "store_int.h"
+#include "store_message.h"
 #include "store_post.h"
 #include "xalloc.h"
 

@@ -1,5 +1,6 @@
 /* test_smtp_pipe - what a pipelined transaction writes and how replies
- * are read (daemon/smtp_pipe.c) */
+ * are read (daemon/net/smtp_pipe.c), and what a reply code means
+ * (smtp_outcome) */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "smtp.h"
 #include "smtp_pipe.h"
 
 Test(pipe, dot_stuffing)
@@ -140,5 +142,24 @@ Test(pipe, replies_byte_by_byte)
 
 		cr_expect_eq(smtp_pipe_reply(in, k, &code, &line, &linelen, &used), 0,
 		    "complete after %zu of %zu bytes", k, n);
+	}
+}
+
+Test(smtp, outcome_of_reply_codes)
+{
+	static const struct { int code; enum outcome want; } cases[] = {
+		{ 250, OUTCOME_OK }, { 251, OUTCOME_OK }, { 200, OUTCOME_OK },
+		{ 421, OUTCOME_TEMP }, { 450, OUTCOME_TEMP }, { 452, OUTCOME_TEMP },
+		{ 0, OUTCOME_TEMP },                    /* no answer at all */
+		{ 354, OUTCOME_TEMP }, { 199, OUTCOME_TEMP }, { 600, OUTCOME_TEMP },
+		{ 500, OUTCOME_PERM }, { 550, OUTCOME_PERM }, { 553, OUTCOME_PERM },
+		{ 554, OUTCOME_PERM }, { 599, OUTCOME_PERM },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum outcome got = smtp_outcome(cases[i].code);
+
+		cr_expect_eq(got, cases[i].want, "%d: got %s, want %s",
+		    cases[i].code, outcome_name(got), outcome_name(cases[i].want));
 	}
 }
