@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "json.h"
+#include "listaddr.h"
 #include "message.h"
 #include "route.h"
 #include "store.h"
@@ -164,7 +165,7 @@ guess_theme(struct conf *c, const struct message *m, size_t size)
 		return;
 	route_message(c, m, size, &rr);
 	if (rr.route != ROUTE_INVALID || rr.to == NULL ||
-	    !route_is_list_address(c, rr.to, &tag, &n) || tag == NULL ||
+	    !listaddr_match(c, rr.to, &tag, &n) || tag == NULL ||
 	    n == 0 || n > 64 || strspn(tag, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") < n)
 		return;
