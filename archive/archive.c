@@ -29,6 +29,7 @@
 #include "figures.h"
 #include "html.h"
 #include "json.h"
+#include "listaddr.h"
 #include "log.h"
 #include "store_archive.h"
 #include "store_digest.h"
@@ -498,12 +499,12 @@ thread_post(void *arg, const struct archive_post *p)
 			buf_puts(b, "</ul>\n");
 	}
 	buf_puts(b, "<p class=\"muted\"><a href=\"mailto:");
-	buf_puts(b, c->list.local);
-	buf_puts(b, c->list.tag_separator);
-	buf_puts(b, "reply-");
-	put_int(b, (long long)p->id);
-	buf_putc(b, '@');
-	buf_puts(b, c->list.domain);
+	{
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)p->id);
+		listaddr_append(b, c, LISTADDR_REPLY, id);
+	}
 	buf_puts(b, "\">Reply by email</a></p></article>\n");
 	return 0;
 }
@@ -763,9 +764,10 @@ session_page(void *arg, const struct digest_session *d)
 	html_escape_str(&b, d->theme_title);
 	buf_puts(&b, "</h1><p class=\"muted\">Session ");
 	html_escape_str(&b, range.data);
-	buf_printf(&b, " &middot; %s &middot; <a href=\"mailto:%s%s%s@%s\">post to this theme</a>"
-	    " &middot; <a href=\"%s/%lld.mbox\">download (mbox)</a></p>\n", d->state,
-	    w->c->list.local, w->c->list.tag_separator, d->theme, w->c->list.domain,
+	buf_printf(&b, " &middot; %s &middot; <a href=\"mailto:", d->state);
+	listaddr_append(&b, w->c, LISTADDR_THEME, d->theme);
+	buf_printf(&b, "\">post to this theme</a>"
+	    " &middot; <a href=\"%s/%lld.mbox\">download (mbox)</a></p>\n",
 	    d->theme, (long long)d->id);
 	if (d->summary_text) {
 		struct buf tmp;
@@ -875,9 +877,11 @@ index_theme(struct site *w, struct buf *b, size_t idx, const char *slug,
 		return;
 	buf_puts(b, "<h2>");
 	html_escape_str(b, title);
-	buf_printf(b, "</h2><p class=\"muted\"><a href=\"mailto:%s%s%s@%s\">%s%s%s@%s</a>",
-	    w->c->list.local, w->c->list.tag_separator, slug, w->c->list.domain,
-	    w->c->list.local, w->c->list.tag_separator, slug, w->c->list.domain);
+	buf_puts(b, "</h2><p class=\"muted\"><a href=\"mailto:");
+	listaddr_append(b, w->c, LISTADDR_THEME, slug);
+	buf_puts(b, "\">");
+	listaddr_append(b, w->c, LISTADDR_THEME, slug);
+	buf_puts(b, "</a>");
 	if (!general)
 		buf_printf(b, " &middot; <a href=\"feed-%s.atom\">feed</a>", slug);
 	buf_puts(b, "</p>\n");
@@ -1245,9 +1249,10 @@ search_files(struct site *w)
 	    "</label><input id=\"q\" type=\"search\" autocomplete=\"off\"></form>"
 	    "<ul id=\"hits\"></ul><noscript><p class=\"muted\">Searching here needs "
 	    "JavaScript. Without it, send \"search WORDS\" by email to <a href=\"mailto:");
-	buf_printf(&b, "%s%srequest@%s\">%s%srequest@%s</a>.</p></noscript>"
-	    "<script src=\"search.js\"></script>\n", w->c->list.local, w->c->list.tag_separator,
-	    w->c->list.domain, w->c->list.local, w->c->list.tag_separator, w->c->list.domain);
+	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
+	buf_puts(&b, "\">");
+	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
+	buf_puts(&b, "</a>.</p></noscript><script src=\"search.js\"></script>\n");
 	page_end(&b, w->c);
 	write_atomic(w, "search.html", b.data, b.len);
 	write_atomic(w, "search.js", search_js, sizeof(search_js) - 1);

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "command.h"
 #include "fanout.h"
+#include "listaddr.h"
 #include "log.h"
 #include "mime_out.h"
 #include "notice.h"
@@ -73,12 +74,6 @@ say(struct req *r, const char *cmdline, const char *key,
 	buf_puts(&r->results, "\n\n");
 }
 
-static char *
-tagged(const struct conf *c, const char *tag)
-{
-	return notice_tagged(c, tag);
-}
-
 /* theme_slugs - "funding, risk, ..." of the configured themes (owned) */
 static char *
 theme_slugs(const struct conf *c)
@@ -95,15 +90,19 @@ theme_slugs(const struct conf *c)
 static char *
 help_text(const struct conf *c, const char *lang)
 {
-	char *post = xstrdup(c->list.address), *req = tagged(c, "request"),
-	    *sub = tagged(c, "subscribe"), *unsub = tagged(c, "unsubscribe"),
-	    *owner = tagged(c, "owner"), *slugs = theme_slugs(c), *example;
+	char *post = xstrdup(c->list.address),
+	    *req = listaddr_tagged(c, LISTADDR_REQUEST, NULL),
+	    *sub = listaddr_tagged(c, LISTADDR_SUBSCRIBE, NULL),
+	    *unsub = listaddr_tagged(c, LISTADDR_UNSUBSCRIBE, NULL),
+	    *owner = listaddr_tagged(c, LISTADDR_OWNER, NULL),
+	    *slugs = theme_slugs(c), *example;
 	char every[24];
 	struct buf b;
 	const char *body;
 	char *out;
 
-	example = tagged(c, c->nthemes ? c->themes[0].slug : "general");
+	example = listaddr_tagged(c, LISTADDR_THEME,
+	    c->nthemes ? c->themes[0].slug : CONF_GENERAL_THEME);
 	snprintf(every, sizeof(every), "%ld", c->digest.every_days);
 	{
 		struct template_var vars[] = {
@@ -150,7 +149,7 @@ send_notice(struct req *r, const char *kind, const char *template, const char *t
 	n.nvars = nvars;
 	n.to = to;
 	n.member = r->is_member && addr_equal(to, r->member.email) ? r->member.id : 0;
-	n.from_tag = "request";
+	n.from = LISTADDR_REQUEST;
 	n.reply_to = reply_to;
 	n.in_reply_to = r->m ? r->m->message_id : NULL;
 	return notice_send(r->s, r->c, &n) < 0 ? -1 : 0;
@@ -190,13 +189,8 @@ ask_confirmation(struct req *r, const char *kind, const char *template,
 	if (store_token_new(r->s, kind, r->sender, member, r->message_row, data,
 	    r->now, REQUEST_CONFIRM_TTL, token) < 0)
 		return -1;
-	{
-		char tag[64];
-
-		snprintf(tag, sizeof(tag), "confirm-%s", token);
-		confirm = tagged(r->c, tag);
-	}
-	req = tagged(r->c, "request");
+	confirm = listaddr_tagged(r->c, LISTADDR_CONFIRM, token);
+	req = listaddr_tagged(r->c, LISTADDR_REQUEST, NULL);
 	{
 		struct template_var vars[] = {
 			{ "list", r->c->list.name }, { "address", r->sender },
@@ -433,17 +427,19 @@ search_hit(void *arg, const struct store_post_row *p)
 {
 	struct search_out *so = arg;
 	struct req *r = so->r;
-	char date[16], tag[48], *reply;
+	struct listaddr la;
+	char date[16], id[24];
 
 	clock_format_date(p->received, date, sizeof(date));
-	snprintf(tag, sizeof(tag), "reply-%lld", (long long)p->id);
-	reply = tagged(r->c, tag);
+	snprintf(id, sizeof(id), "%lld", (long long)p->id);
 	buf_printf(&r->results, "  %d. %s\n     %s, %s, %s\n", ++so->n,
 	    p->subject ? p->subject : "", p->author_name ? p->author_name : "former member",
 	    date, p->theme);
 	excerpt(&r->results, p->snippet && *p->snippet ? p->snippet : p->new_text);
-	buf_printf(&r->results, "     reply: %s\n\n", reply);
-	free(reply);
+	buf_puts(&r->results, "     reply: ");
+	if (listaddr_from_conf(&la, r->c) == 0)
+		listaddr_put(&r->results, &la, LISTADDR_REPLY, id);
+	buf_puts(&r->results, "\n\n");
 	return 0;
 }
 
@@ -564,8 +560,9 @@ static int
 welcome(struct req *r, const struct member *mem)
 {
 	struct buf themes, sessions;
-	char *post = xstrdup(r->c->list.address), *req = tagged(r->c, "request"),
-	    *unsub = tagged(r->c, "unsubscribe");
+	char *post = xstrdup(r->c->list.address),
+	    *req = listaddr_tagged(r->c, LISTADDR_REQUEST, NULL),
+	    *unsub = listaddr_tagged(r->c, LISTADDR_UNSUBSCRIBE, NULL);
 	char every[24], words[512];
 	const char *lang = mem->language && *mem->language ? mem->language :
 	    r->c->list.language;
@@ -575,9 +572,9 @@ welcome(struct req *r, const struct member *mem)
 	buf_init(&sessions, REQUEST_TEXT_MAX);
 	for (size_t i = 0; i < r->c->nthemes; i++) {
 		const struct conf_theme *t = &r->c->themes[i];
-		char *addr = tagged(r->c, t->slug);
+		char *addr = listaddr_tagged(r->c, LISTADDR_THEME, t->slug);
 
-		buf_printf(&themes, "  - %s\n    %s\n", t->title, addr);
+		buf_printf(&themes, "  - %s\n    %s\n", t->title, addr ? addr : "");
 		free(addr);
 		for (size_t k = 0; k < t->nsessions; k++) {
 			buf_puts(&sessions, "  - ");
@@ -613,7 +610,7 @@ welcome(struct req *r, const struct member *mem)
 		n.to = mem->email;
 		n.to_name = mem->name;
 		n.member = mem->id;
-		n.from_tag = "owner";
+		n.from = LISTADDR_OWNER;
 		rc = notice_send(r->s, r->c, &n) < 0 ? -1 : 0;
 	}
 	buf_release(&themes);
@@ -631,7 +628,7 @@ send_welcome(struct req *r, const struct member *mem)
 static int
 send_goodbye(struct req *r, const char *template, const struct member *mem)
 {
-	char *sub = tagged(r->c, "subscribe");
+	char *sub = listaddr_tagged(r->c, LISTADDR_SUBSCRIBE, NULL);
 	struct template_var vars[] = {
 		{ "list", r->c->list.name }, { "address", mem->email },
 		{ "subscribe_address", sub },
@@ -651,7 +648,7 @@ send_goodbye(struct req *r, const char *template, const struct member *mem)
 	n.nvars = 3;
 	n.to = mem->email;
 	n.member = mem->id;
-	n.from_tag = "owner";
+	n.from = LISTADDR_OWNER;
 	rc = notice_send(r->s, r->c, &n) < 0 ? -1 : 0;
 	free(sub);
 	return rc;
@@ -763,7 +760,7 @@ forward_to(void *arg, int64_t id, const char *email, const char *name,
 {
 	struct owner_fwd *f = arg;
 	struct req *r = f->r;
-	char *owner = tagged(r->c, "owner");
+	char *owner = listaddr_tagged(r->c, LISTADDR_OWNER, NULL);
 	const char *from = r->m->from.address ? r->m->from.address : "(unknown sender)";
 	struct template_var vars[] = {
 		{ "list", r->c->list.name }, { "owner_address", owner },
@@ -780,7 +777,7 @@ forward_to(void *arg, int64_t id, const char *email, const char *name,
 	n.to = email;
 	n.to_name = *name ? name : NULL;
 	n.member = id;
-	n.from_tag = "owner";
+	n.from = LISTADDR_OWNER;
 	n.reply_to = r->m->from.address;
 	n.attach = r->m->raw;
 	n.attach_len = r->m->raw_len;
@@ -1010,7 +1007,8 @@ done:
 static int
 refuse_summary(struct req *r, const char *reason)
 {
-	char *summary = tagged(r->c, "summary"), *post = xstrdup(r->c->list.address);
+	char *summary = listaddr_tagged(r->c, LISTADDR_SUMMARY, NULL),
+	    *post = xstrdup(r->c->list.address);
 	struct template_var vars[] = {
 		{ "list", r->c->list.name }, { "summary_address", summary },
 		{ "address", r->sender }, { "post_address", post }, { "reason", reason },
@@ -1049,7 +1047,7 @@ handle_summary(struct req *r)
 	/* Not vouched for by the receiving server: ask the facilitator's own
 	 * mailbox to confirm before anything goes to the members. */
 	{
-		char token[TOKEN_HEX + 1], tag[64], data[32], *confirm;
+		char token[TOKEN_HEX + 1], data[32], *confirm;
 		struct job_session js;
 		int rc;
 
@@ -1059,8 +1057,7 @@ handle_summary(struct req *r)
 		if (store_token_new(r->s, "confirm-summary", r->member.email, r->member.id,
 		    r->message_row, data, r->now, REQUEST_CONFIRM_TTL, token) < 0)
 			return -1;
-		snprintf(tag, sizeof(tag), "confirm-%s", token);
-		confirm = tagged(r->c, tag);
+		confirm = listaddr_tagged(r->c, LISTADDR_CONFIRM, token);
 		{
 			struct template_var vars[] = {
 				{ "name", r->member.name ? r->member.name : "" },
