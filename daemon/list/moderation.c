@@ -1,6 +1,6 @@
 /* moderation - holding posts for a facilitator, and their answers
  *
- * The rules (SPEC sections 3, 4, 6):
+ * The rules:
  *  - list.moderate says who is held: none; nonmembers (From is not an
  *    active member - a member whose mail bounces still counts as one);
  *    first-post (non-members, and members without an accepted post yet);

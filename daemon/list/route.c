@@ -365,6 +365,7 @@ addr_route(const struct conf *c, const char *tag, struct addr_route *a)
 
 /* ---- the decision ------------------------------------------------------ */
 
+/* decide - set the route, its rule and its evidence */
 static void
 decide(struct route_result *r, enum route route, const char *reason,
     const char *detail)
