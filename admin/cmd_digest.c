@@ -110,6 +110,8 @@ stats_session(void *arg, const struct digest_session *d)
 		json_key(sc->j, "figures"); figures_json(sc->j, &f);
 		json_object_end(sc->j);
 	} else {
+		if (buf_failed(&range))
+			buf_fail(sc->out);
 		buf_printf(sc->out, "\nsession %lld: %s, %s (%s)\n", (long long)d->id,
 		    d->theme_title, range.data, d->state);
 		figures_text(sc->out, &f, sc->c->list.language, sc->c->list.language);
@@ -210,6 +212,12 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 	if (as_json) {
 		json_object_end(&j);
 		buf_putc(&out, '\n');
+	}
+	if (buf_failed(&out)) {
+		fprintf(stderr, "baraza stats: the figures would be larger than %zu MB\n",
+		    out.max >> 20);
+		buf_release(&out);
+		return 1;
 	}
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);

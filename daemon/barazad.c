@@ -6,8 +6,8 @@
  * take each in through ingest (fetch.h: committed in batches, then marked
  * per imap.after), then the due jobs run (sessions, kits, digests:
  * jobs_run_due), then deliver_run() delivers the outbox (posts and whatever
- * the jobs queued), then the archive is refreshed (refresh_archive, a hook
- * for later).  --once runs one cycle and exits.
+ * the jobs queued), then the archive pages that changed are rewritten
+ * (refresh_archive: archive.h).  --once runs one cycle and exits.
  *
  * The loop.  After a cycle the daemon waits for news: with IMAP IDLE when
  * the server has it and [imap] idle = yes (Dovecot announces a new message
@@ -66,8 +66,8 @@
 #define BARAZAD_CACHE_KB 16384          /* SQLite page cache, KB */
 /* WAL checkpoints on their own thread (store_ckpt_start): woken after
  * every BARAZAD_CKPT_PAGES pages of WAL (4 MB, SQLite's own automatic
- * interval; 256 to 2048 measured the same for 10 000 IMAP messages, 16 MB
- * left more to the final checkpoint at close), done by the committing
+ * interval: shorter and longer ones did no better, and a much longer one
+ * leaves more to the final checkpoint at close), done by the committing
  * thread past BARAZAD_WAL_MAX_PAGES */
 #define BARAZAD_CKPT_PAGES 1024
 #define BARAZAD_WAL_MAX_PAGES 65536
@@ -401,15 +401,16 @@ run_due_jobs(struct daemon *d)
 }
 
 /* refresh_archive - rewrite the archive pages that changed (archive.h);
- * a failure is logged and retried next cycle, it never stops the daemon */
+ * a failure is logged (the pages by name) and never stops the daemon */
 static int
 refresh_archive(struct daemon *d)
 {
 	int n = archive_update(d->store, d->conf);
 
 	if (n < 0) {
-		/* Mail matters more than pages: log, carry on, retry. */
-		log_warnx("archive: update of %s failed; retried next cycle",
+		/* Mail matters more than pages: log, carry on; what could not
+		 * be written is tried again next cycle. */
+		log_warnx("archive: update of %s incomplete (see above)",
 		    d->conf->archive.dir);
 		return 0;
 	}

@@ -2,6 +2,8 @@
  * (see fetch.h) */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,44 @@
 #include "pipeline.h"
 #include "store_imap.h"
 #include "xalloc.h"
+
+/* hold_signals - keep SIGTERM, SIGINT and SIGHUP from this thread until
+ * release_signals: libetpan gives up a command whose select() a signal
+ * interrupts, and the marking of committed messages must not be cut
+ * short by the very signal that asks the daemon to finish its step (the
+ * handlers only set flags; a held signal is delivered at the release). */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* release_signals - undo hold_signals */
+static void
+release_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* mark - imap_mark with the stop signals held (see hold_signals) */
+static int
+mark(struct imap *im, const uint32_t *uids, size_t n, char *err,
+    size_t errlen)
+{
+	sigset_t old;
+	int rc;
+
+	hold_signals(&old);
+	rc = imap_mark(im, uids, n, err, errlen);
+	release_signals(&old);
+	return rc;
+}
 
 /* What the cycle knows while a batch goes through ingest. */
 struct cycle {
@@ -137,7 +177,7 @@ finish_mover(struct imap *im, struct imap_mover **mover, int rc,
 
 	st->marked += imap_mover_finish(mover, &left, &nleft);
 	if (rc == IMAP_OK && nleft > 0) {
-		rc = imap_mark(im, left, nleft, err, errlen);
+		rc = mark(im, left, nleft, err, errlen);
 		if (rc == IMAP_OK)
 			st->marked += (unsigned)nleft;
 	}
@@ -197,6 +237,7 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	    fo->batch_messages <= FETCH_BATCH_MESSAGES ? fo->batch_messages :
 	    FETCH_BATCH_MESSAGES;
 	unsigned marked = 0;
+	sigset_t held;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
@@ -206,7 +247,9 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	cy.st = st;
 	if ((rc = start_over(&cy, &last, err, errlen)) != IMAP_OK)
 		return rc;
+	hold_signals(&held);
 	rc = imap_sweep(im, last, &marked, err, errlen);
+	release_signals(&held);
 	st->marked += marked;
 	if (rc != IMAP_OK)
 		return rc;
@@ -255,7 +298,7 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 			    (size_t)batch_max * IMAP_MOVER_GROUP_BATCHES);
 		if (mover != NULL && imap_mover_push(mover, cy.done, cy.nd) == 0)
 			continue;
-		rc = imap_mark(im, cy.done, cy.nd, err, errlen);
+		rc = mark(im, cy.done, cy.nd, err, errlen);
 		if (rc != IMAP_OK)
 			break;
 		st->marked += (unsigned)cy.nd;

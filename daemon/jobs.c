@@ -52,7 +52,7 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 	n.to = g->c->list.address;
 	n.to_name = g->c->list.name;
 	n.from = LISTADDR_OWNER;
-	rc = notice_build(out, g->c, &n);
+	rc = buf_failed(&range) ? -1 : notice_build(out, g->c, &n);
 	buf_release(&range);
 	return rc;
 }
@@ -102,6 +102,12 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	listaddr_append(&post, c, LISTADDR_THEME, js->theme);
 	if (store_job_recipients(s, "facilitators", collect_name, &facilitators) < 0)
 		goto fail;
+	if (buf_failed(&range) || buf_failed(&questions) || buf_failed(&post) ||
+	    buf_failed(&facilitators)) {
+		log_warnx("session %lld (%s): the announcement's questions or facilitators"
+		    " are too long to send", (long long)js->id, js->theme);
+		goto fail;
+	}
 	vars[0] = (struct template_var){ "title", js->title };
 	vars[1] = (struct template_var){ "range", range.data };
 	vars[2] = (struct template_var){ "questions", questions.data };
@@ -195,6 +201,13 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js)
 	    store_session_new_voices(s, js->id, kit_voice, &voices) < 0)
 		goto done;
 	listaddr_append(&addr, c, LISTADDR_SUMMARY, js->theme);
+	if (buf_failed(&range) || buf_failed(&figs) || buf_failed(&threads) ||
+	    buf_failed(&questions) || buf_failed(&links) || buf_failed(&voices) ||
+	    buf_failed(&addr)) {
+		log_warnx("session %lld (%s): the summary kit would be larger than %u MB",
+		    (long long)js->id, js->theme, JOBS_TEXT_MAX >> 20);
+		goto done;
+	}
 	vars[0] = (struct template_var){ "title", js->title };
 	vars[1] = (struct template_var){ "range", range.data };
 	vars[2] = (struct template_var){ "figures", figs.data };

@@ -201,6 +201,8 @@ render_post(void *arg, const struct digest_post *p)
 	n = trim_text(p->new_text, &cut);
 	buf_init(&addr, 1024);
 	reply_address(&addr, r->c, p->id);
+	if (buf_failed(&addr))
+		buf_fail(r->text);
 
 	buf_printf(r->text, "  %s, %s%s%s:\n\n", p->author_name, when,
 	    p->depth ? " - " : "", p->depth ? p->kind : "");
@@ -268,6 +270,8 @@ render_summary(void *arg, const struct digest_session *d)
 	}
 	buf_init(&range, 256);
 	template_date_range(&range, d->opens, d->closes, r->o->lang, r->fb);
+	if (buf_failed(&range))
+		buf_fail(r->text);
 	buf_printf(r->text, "--- %s (%s) ---\n\n", d->theme_title, range.data);
 	buf_puts(r->html, "<h3 style=\"font-size:16px;margin:14px 0 6px\">");
 	html_escape_str(r->html, d->theme_title);
@@ -301,6 +305,8 @@ render_question(void *arg, const struct digest_post *p)
 	}
 	buf_init(&addr, 1024);
 	reply_address(&addr, r->c, p->id);
+	if (buf_failed(&addr))
+		buf_fail(r->text);
 	buf_printf(r->text, "  - %s (%s, %s) - mailto:%s\n", p->subject,
 	    p->author_name, p->theme_title, addr.data);
 	buf_puts(r->html, "<li style=\"margin:4px 0\">");
@@ -359,6 +365,8 @@ render_next(void *arg, const struct digest_session *d)
 	}
 	buf_init(&range, 256);
 	template_date_range(&range, d->opens, d->closes, r->o->lang, r->fb);
+	if (buf_failed(&range))
+		buf_fail(r->text);
 	buf_printf(r->text, "  - %s: %s (", range.data, d->theme_title);
 	listaddr_append(r->text, r->c, LISTADDR_THEME, d->theme);
 	buf_puts(r->text, ")\n");
@@ -415,6 +423,8 @@ digest_render(struct store *s, const struct conf *c,
 	template_label(intro, sizeof(intro), "digest_intro", o->lang, r.fb);
 	template_expand(&tmp, intro, strlen(intro), vars, 3);
 	snprintf(intro, sizeof(intro), "%s", tmp.data);
+	if (buf_failed(&range) || buf_failed(&tmp))
+		buf_fail(text);
 	buf_release(&tmp);
 
 	buf_printf(text, "%s\n%s\n", title, intro);
@@ -484,6 +494,8 @@ digest_render(struct store *s, const struct conf *c,
 		fv[2] = (struct template_var){ "unsubscribe", unsub.data };
 		template_label(ftext, sizeof(ftext), "footer_digest", o->lang, r.fb);
 		template_expand(&foot, ftext, strlen(ftext), fv, 3);
+		if (buf_failed(&foot) || buf_failed(&each) || buf_failed(&unsub))
+			buf_fail(text);
 		buf_printf(text, "\n-- \n%s\n", foot.data);
 		buf_puts(html, "<hr style=\"border:0;border-top:1px solid #ccd;margin:24px 0 8px\">"
 		    "<p style=\"font-size:12px;color:#666\">");
@@ -494,6 +506,12 @@ digest_render(struct store *s, const struct conf *c,
 		buf_release(&unsub);
 	}
 	buf_release(&range);
+	if (buf_failed(text) || buf_failed(html)) {
+		log_warnx("digest %ld (%s, themes %s): larger than %zu MB; not built",
+		    o->number, o->lang, o->themes ? o->themes : "all",
+		    (buf_failed(text) ? text->max : html->max) >> 20);
+		return -1;
+	}
 	return r.items;
 fail:
 	buf_release(&range);
@@ -509,13 +527,15 @@ digest_mail(const struct conf *c, const struct digest_opts *o,
 
 	buf_init(&subj, 4096);
 	buf_init(&range, 256);
-	/* The subject is the contract's (SPEC section 6), in every language:
-	 * "[CoP] Digest N: 17 Nov – 1 Dec 2020"; the body speaks the
+	/* The subject keeps one form in every language, so filters can rely
+	 * on it: "[CoP] Digest N: 17 Nov – 1 Dec 2020"; the body speaks the
 	 * member's language. */
 	template_date_range(&range, o->start, o->end, "en", "en");
 	if (*c->list.subject_prefix)
 		buf_printf(&subj, "%s ", c->list.subject_prefix);
 	buf_printf(&subj, "Digest %ld: %s", o->number, range.data);
+	if (buf_failed(&subj) || buf_failed(&range))
+		buf_fail(out);
 	mime_boundary(boundary, sizeof(boundary));
 
 	mime_header_addr(out, "From", c->list.name, c->list.address);
@@ -553,7 +573,12 @@ digest_mail(const struct conf *c, const struct digest_opts *o,
 	buf_printf(out, "\r\n--%s--\r\n", boundary);
 	buf_release(&subj);
 	buf_release(&range);
-	return out->len >= out->max ? -1 : 0;
+	if (buf_failed(out)) {
+		log_warnx("digest %ld (%s): the mail would be larger than %zu MB; not built",
+		    o->number, o->lang, out->max >> 20);
+		return -1;
+	}
+	return 0;
 }
 
 /* One rendering shared by all members of the same language and themes. */

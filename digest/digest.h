@@ -38,14 +38,17 @@ struct digest_opts {
 	const char *themes;     /* space-separated slugs; NULL = all themes */
 };
 
-/* digest_render - the text and HTML bodies for these options.  Returns the
- * number of items shown (posts and summaries; 0 = nothing to send), or -1. */
+/* digest_render - append the text and HTML bodies for these options to
+ * text and html.  Returns the number of items shown (posts and summaries;
+ * 0 = nothing to send), or -1 when the store failed or a body would pass
+ * its buffer's cap (logged: nothing may be sent then). */
 int digest_render(struct store *s, const struct conf *c,
     const struct digest_opts *o, struct buf *text, struct buf *html);
 
-/* digest_mail - a complete message (headers, multipart/alternative) of
- * the rendered bodies, addressed to the list (members are envelope
- * recipients).  0 or -1. */
+/* digest_mail - append a complete message (headers,
+ * multipart/alternative) of the rendered bodies to out, addressed to the
+ * list (members are envelope recipients).  0, or -1 when it would pass
+ * out's cap (logged). */
 int digest_mail(const struct conf *c, const struct digest_opts *o,
     const struct buf *text, const struct buf *html, struct buf *out);
 

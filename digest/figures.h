@@ -1,4 +1,4 @@
-/* figures - render the participation figures of SPEC section 7
+/* figures - render the participation figures
  *
  * The numbers come from store_figures() (store_digest.h); this module only
  * draws them: an aligned text table for mail text parts, `stats` and the

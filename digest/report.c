@@ -7,6 +7,7 @@
 #include "digest.h"
 #include "figures.h"
 #include "html.h"
+#include "log.h"
 #include "report.h"
 #include "template.h"
 #include "store_digest.h"
@@ -86,6 +87,8 @@ session_block(void *arg, const struct digest_session *d)
 
 	buf_init(&range, 256);
 	template_date_range(&range, d->opens, d->closes, r->lang, r->lang);
+	if (buf_failed(&range))
+		buf_fail(r->out);
 	if (r->fmt == REPORT_MARKDOWN) {
 		buf_puts(r->out, "\n## ");
 		md_text(r->out, d->theme_title);
@@ -184,5 +187,7 @@ report_render(struct store *s, const struct conf *c, enum report_format fmt,
 		buf_puts(out, "</section></body></html>\n");
 	}
 	figures_release(&f);
+	if (buf_failed(out))
+		return log_error("report: larger than %zu MB", out->max >> 20);
 	return 0;
 }

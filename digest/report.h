@@ -15,7 +15,9 @@
 
 enum report_format { REPORT_MARKDOWN, REPORT_HTML };
 
-/* report_render - append the report to out; 0 or -1 */
+/* report_render - append the report to out; 0, or -1 when the store
+ * failed or the report would pass out's cap (logged: out is then
+ * incomplete and must not be used) */
 int report_render(struct store *s, const struct conf *c, enum report_format fmt,
     struct buf *out);
 

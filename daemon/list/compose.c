@@ -1256,7 +1256,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			b64_decode(&dec, body, blen);
 		else
 			buf_append(&dec, body, blen);
-		if (memchr(dec.data, '\0', dec.len) == NULL &&
+		if (!buf_failed(&dec) && memchr(dec.data, '\0', dec.len) == NULL &&
 		    to_utf8(&text, charset, dec.data, dec.len) == 0) {
 			cp->wrap = 0;
 			if (cte && strcmp(cte, "base64") == 0)
@@ -1405,7 +1405,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			buf_puts(hb, "\r\n");
 		buf_printf(hb, "--%s\r\n", cp->boundary);
 	}
-	if (hb->len >= hb->max - 1 || a->len >= a->max - 1)
+	if (buf_failed(hb) || buf_failed(a))
 		fail = 1;
 
 	buf_release(&text);

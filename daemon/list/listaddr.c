@@ -477,9 +477,9 @@ listaddr_append(struct buf *out, const struct conf *c, enum listaddr_kind kind,
 {
 	struct listaddr la;
 
-	if (listaddr_from_conf(&la, c) < 0)
-		return -1;
-	return listaddr_put(out, &la, kind, arg);
+	if (listaddr_from_conf(&la, c) < 0 || listaddr_put(out, &la, kind, arg) < 0)
+		return buf_fail(out);
+	return 0;
 }
 
 /* listaddr_make - see listaddr.h */

@@ -158,11 +158,15 @@ const char *listaddr_word(enum listaddr_kind kind);
  * APPROVE, REJECT, ONECLICK the token and REPLY the post number
  * (required); ignored for the others.  0, or -1 when arg is missing or
  * unfit (see the top of this file), kind is no address, la has no
- * address, or out's cap is reached; out is then as it was. */
+ * address, or out's cap is reached; out's content is then as it was, and
+ * out is failed (buf.h) only when the cap was reached, so a caller may
+ * fall back to another address. */
 int listaddr_put(struct buf *out, const struct listaddr *la,
     enum listaddr_kind kind, const char *arg);
 
-/* listaddr_append - listaddr_put() for c's list (0 or -1) */
+/* listaddr_append - listaddr_put() for c's list, for writers of pages and
+ * mails that check their buffer once at the end: an address it cannot
+ * write fails out (buf_fail) as a cap would.  0 or -1. */
 int listaddr_append(struct buf *out, const struct conf *c,
     enum listaddr_kind kind, const char *arg);
 

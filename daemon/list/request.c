@@ -431,6 +431,8 @@ handle_commands(struct request_ctx *r)
 	 * confirmation request alone. */
 	if (r->confirmations && list.n == 1 && strcmp(what, "request") != 0)
 		return 0;
+	if (!request_ctx_results_ok(r))
+		return 0;
 	if (r->want_help)
 		help = help_text(r->c, r->lang);
 	{

@@ -193,6 +193,8 @@ request_confirm_handle(struct request_ctx *r)
 		if (once <= 0)
 			return once;
 		request_ctx_say(r, NULL, t.used ? "res_already_done" : "res_expired", NULL, 0);
+		if (!request_ctx_results_ok(r))
+			return 0;
 		{
 			struct template_var vars[] = {
 				{ "list", r->c->list.name }, { "results", r->results.data },

@@ -77,6 +77,17 @@ request_ctx_say(struct request_ctx *r, const char *cmdline, const char *key,
 	buf_puts(&r->results, "\n\n");
 }
 
+/* request_ctx_results_ok - see request_ctx.h */
+int
+request_ctx_results_ok(struct request_ctx *r)
+{
+	if (!buf_failed(&r->results))
+		return 1;
+	log_warnx("reply to %s not sent: it would be larger than %u KB", r->sender,
+	    REQUEST_TEXT_MAX >> 10);
+	return 0;
+}
+
 /* request_ctx_notice - see request_ctx.h */
 int
 request_ctx_notice(struct request_ctx *r, const char *kind,

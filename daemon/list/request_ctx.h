@@ -57,6 +57,10 @@ void request_ctx_release(struct request_ctx *r);
 void request_ctx_say(struct request_ctx *r, const char *cmdline,
     const char *key, const struct template_var *vars, size_t nvars);
 
+/* request_ctx_results_ok - 1 when r->results was built whole; else 0,
+ * logged: an answer is not sent with a piece missing */
+int request_ctx_results_ok(struct request_ctx *r);
+
 /* request_ctx_notice - queue one notice from cop+request@ to `to`, in lang,
  * answering r's mail (In-Reply-To), with an optional Reply-To; nothing
  * when r->noreply (logged).  0, or -1 on a database error. */

@@ -167,7 +167,10 @@ build_summary(void *arg, const char *lang, struct buf *out)
 		mime_qp_encode(out, body.data, body.len);
 		free(id);
 		free(from_name);
-		rc = out->len >= out->max ? -1 : 0;
+		rc = buf_failed(out) || buf_failed(&subject) || buf_failed(&range) ? -1 : 0;
+		if (rc < 0)
+			log_warnx("summary of session %lld: the mail would be larger than %zu MB",
+			    (long long)sm->js->id, out->max >> 20);
 	}
 	buf_release(&body);
 	buf_release(&range);

@@ -1229,11 +1229,16 @@ decode_body(struct ctx *c, const char *cte, const char *p, const char *end,
 		if (r & CODEC_BAD)
 			defect(c, "bad-quoted-printable");
 	} else {
+		size_t n = (size_t)(end - p);
+
 		r = 0;
-		if (out && buf_append(out, p, (size_t)(end - p)) < 0) {
-			buf_append(out, p, out->max - out->len);
+		if (out && n > buf_room(out)) {
+			/* keep what fits: the text is cut at its cap */
+			n = buf_room(out);
 			r = CODEC_FULL;
 		}
+		if (out)
+			buf_append(out, p, n);
 		if (size)
 			*size = (size_t)(end - p);
 	}

@@ -1,4 +1,4 @@
-/* buf - growable byte buffer with a size cap */
+/* buf - growable byte buffer with a size cap and a sticky failure */
 #include "config.h"
 
 #include <stdio.h>
@@ -18,6 +18,7 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->alloc = 0;
 	b->max = max;
+	b->failed = 0;
 }
 
 /* buf_release - free what the buffer holds */
@@ -28,24 +29,30 @@ buf_release(struct buf *b)
 		free(b->data);
 	b->data = buf_empty;
 	b->len = b->alloc = 0;
+	b->failed = 0;
 }
 
+/* buf_reset - empty, keep the memory */
 void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->failed = 0;
 	if (b->alloc)
 		b->data[0] = '\0';
 }
 
-/* buf_grow - make room for n more bytes plus the NUL; -1 past the cap */
+/* buf_grow - make room for n more bytes plus the NUL; -1 past the cap or
+ * after an earlier failure (which it then records) */
 static int
 buf_grow(struct buf *b, size_t n)
 {
 	size_t want;
 
-	if (n > b->max || b->len > b->max - n)
+	if (b->failed || n > b->max || b->len > b->max - n) {
+		b->failed = 1;
 		return -1;
+	}
 	want = b->len + n + 1;
 	if (want <= b->alloc)
 		return 0;
@@ -63,6 +70,7 @@ buf_grow(struct buf *b, size_t n)
 	return 0;
 }
 
+/* buf_append - n bytes at the end */
 int
 buf_append(struct buf *b, const void *p, size_t n)
 {
@@ -75,12 +83,14 @@ buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
+/* buf_puts - a C string */
 int
 buf_puts(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
 }
 
+/* buf_putc - one byte */
 int
 buf_putc(struct buf *b, int c)
 {
@@ -89,6 +99,7 @@ buf_putc(struct buf *b, int c)
 	return buf_append(b, &ch, 1);
 }
 
+/* buf_vprintf - formatted text: measured first, then written in place */
 int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
@@ -98,13 +109,18 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || buf_grow(b, (size_t)n) < 0)
+	if (n < 0) {
+		b->failed = 1;
+		return -1;
+	}
+	if (buf_grow(b, (size_t)n) < 0)
 		return -1;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
 }
 
+/* buf_printf - buf_vprintf with the arguments inline */
 int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
@@ -115,6 +131,28 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	r = buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+/* buf_failed - did an append fail since the buffer was last emptied? */
+int
+buf_failed(const struct buf *b)
+{
+	return b->failed;
+}
+
+/* buf_fail - the buffer lacks a piece: fail it */
+int
+buf_fail(struct buf *b)
+{
+	b->failed = 1;
+	return -1;
+}
+
+/* buf_room - bytes that may still be appended */
+size_t
+buf_room(const struct buf *b)
+{
+	return b->failed ? 0 : b->max - b->len;
 }
 
 /* buf_detach - give the bytes away; the buffer is empty afterwards */
@@ -131,9 +169,11 @@ buf_detach(struct buf *b, size_t *lenp)
 		p = b->data;
 	b->data = buf_empty;
 	b->len = b->alloc = 0;
+	b->failed = 0;
 	return p;
 }
 
+/* buf_truncate - drop the bytes past len */
 void
 buf_truncate(struct buf *b, size_t len)
 {

@@ -213,3 +213,63 @@ Test(archive_browser, hostile_discussion_renders_safely)
 	waitpid(http, NULL, 0);
 	h_env_fini(&env);
 }
+
+/* A post too large for any page of the archive (as SQL makes it: no such
+ * message is parsed): `baraza archive build` writes the other pages, names
+ * the page it could not build, writes no truncated page and exits 1;
+ * barazad's cycle logs the same and goes on (exit 0: mail matters more than
+ * pages). */
+Test(archive_pages, a_page_that_cannot_be_built, .timeout = 300)
+{
+	struct h_env env;
+	struct h_out out;
+	char path[H_PATH], file[H_PATH];
+	static const char mbox[] =
+	    "From amina@example.org Wed Nov 18 10:00:00 2020\n"
+	    "From: Amina Yusuf <amina@example.org>\nTo: cop+funding@example.org\n"
+	    "Subject: Budgets\nMessage-ID: <big-root@example.org>\n"
+	    "Date: Wed, 18 Nov 2020 10:00:00 +0000\n\nWho decides?\n\n"
+	    "From amina@example.org Wed Nov 18 11:00:00 2020\n"
+	    "From: Amina Yusuf <amina@example.org>\nTo: cop+funding@example.org\n"
+	    "Subject: Re: Budgets\nMessage-ID: <big-reply@example.org>\n"
+	    "In-Reply-To: <big-root@example.org>\nReferences: <big-root@example.org>\n"
+	    "Date: Wed, 18 Nov 2020 11:00:00 +0000\n\nThe donors, mostly.\n\n";
+
+	h_env_init(&env, "archive_pages");
+	h_smtp_start(&env);
+	h_write_config(&env, "[list]\nmoderate = none\n");
+	env.now = "2020-11-20T10:00:00Z";
+	h_baraza(&env, &out, "init");
+	cr_assert_eq(out.status, 0, "init: %s", out.err);
+	h_out_free(&out);
+	h_write_file(&env, "two.mbox", mbox, (size_t)-1, 0644, file, sizeof(file));
+	h_baraza(&env, &out, "import-mbox %s --no-relay", file);
+	cr_assert_eq(out.status, 0, "import-mbox: %s", out.err);
+	h_out_free(&out);
+	h_run(&env, &out, "sqlite3 %s \"UPDATE posts SET new_text ="
+	    " replace(hex(zeroblob(17000000)), '00', '<')"
+	    " WHERE message_id = 'big-reply@example.org'\"", env.db);
+	cr_assert_eq(out.status, 0, "sqlite3: %s", out.err);
+	h_out_free(&out);
+
+	h_baraza(&env, &out, "archive build");
+	cr_expect_eq(out.status, 1, "archive build: got exit %d, want 1", out.status);
+	cr_expect(strstr(out.err, "thread-1-2.html not written") != NULL,
+	    "the page is not named: %s", out.err);
+	h_out_free(&out);
+	h_path(&env, path, sizeof(path), "archive/thread-1.html");
+	cr_expect_neq(access(path, F_OK), 0, "a page of the thread was written");
+	h_path(&env, path, sizeof(path), "archive/index.html");
+	cr_expect_eq(access(path, F_OK), 0, "the other pages must be written");
+
+	h_run(&env, &out, "sqlite3 %s \"DELETE FROM meta WHERE key = 'archive_built'\"",
+	    env.db);
+	h_out_free(&out);
+	h_barazad_once(&env, &out);
+	cr_expect_eq(out.status, 0, "barazad --once: got exit %d, want 0: %s", out.status,
+	    out.err);
+	cr_expect(strstr(out.err, "thread-1-2.html not written") != NULL,
+	    "barazad does not name the page: %s", out.err);
+	h_out_free(&out);
+	h_env_fini(&env);
+}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "archive_mask.h"
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
@@ -373,7 +374,7 @@ Test(mask, addresses_masked_ids_kept)
 		struct buf b;
 
 		buf_init(&b, 4096);
-		archive_mask_addresses(&b, cases[i].in, strlen(cases[i].in));
+		archive_mask_message(&b, cases[i].in, strlen(cases[i].in));
 		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got %s", i, b.data);
 		buf_release(&b);
 	}
@@ -489,4 +490,139 @@ Test(archive, thread_order_parents_first_held_parent_starts_a_branch)
 		cr_expect_str_eq(got, cases[i].want, "case %zu: got '%s', want '%s'", i,
 		    got, cases[i].want);
 	}
+}
+
+/* big_posts - n replies to the root, then every post of thread 1 given a
+ * text of chars '<' (each "&lt;" on the page, so 4 * chars bytes of HTML);
+ * SQL makes the text, so no message of that size is parsed */
+static void
+big_posts(int n, long chars)
+{
+	char sql[512];
+
+	for (int i = 0; i < n; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "big%d", i);
+		reply(id, "root@example.org");
+	}
+	/* accepted: so many posts at once pass the rate limit */
+	snprintf(sql, sizeof(sql), "UPDATE posts SET state = 'accepted',"
+	    " new_text = replace(hex(zeroblob(%ld)), '00', '<'),"
+	    " text = replace(hex(zeroblob(%ld)), '00', '<') WHERE thread = 1", chars, chars);
+	cr_assert_eq(store_exec(store, sql), 0);
+}
+
+/* thread_pages - how many pages thread-1 has on disk (thread-1.html,
+ * thread-1-2.html, ...) */
+static int
+thread_pages(void)
+{
+	char path[600];
+	int n = 0;
+
+	for (;;) {
+		if (n == 0)
+			snprintf(path, sizeof(path), "%s/archive/thread-1.html", dir);
+		else
+			snprintf(path, sizeof(path), "%s/archive/thread-1-%d.html", dir, n + 1);
+		if (access(path, F_OK) != 0)
+			return n;
+		n++;
+	}
+}
+
+/* A thread whose page would pass the 64 MB cap of a page is split into
+ * pages, each whole: thread-1.html first (every existing link to it stays
+ * valid, and it keeps an anchor for every post on a later page), then
+ * thread-1-2.html...; each says "page k of n" with previous and next
+ * links.  62 posts of 1.2 MB of HTML each make about 74 MB. */
+Test(archive, a_thread_past_the_page_cap_gets_pages, .timeout = 120)
+{
+	int pages, articles = 0;
+	char rel[64], want[128];
+
+	big_posts(60, 300000);
+	cr_assert_gt(archive_build(store, conf), 0, "the build must succeed");
+	pages = thread_pages();
+	cr_expect_geq(pages, 2, "got %d page(s) for a thread of about 74 MB", pages);
+	for (int k = 1; k <= pages; k++) {
+		char *page;
+		size_t len;
+		struct stat st;
+		char path[600];
+
+		if (k == 1)
+			snprintf(rel, sizeof(rel), "thread-1.html");
+		else
+			snprintf(rel, sizeof(rel), "thread-1-%d.html", k);
+		snprintf(path, sizeof(path), "%s/archive/%s", dir, rel);
+		cr_assert_eq(stat(path, &st), 0);
+		cr_expect_leq(st.st_size, 64 << 20, "%s: %lld bytes, past the cap", rel,
+		    (long long)st.st_size);
+		page = read_file(rel);
+		len = strlen(page);
+		cr_expect(len > 8 && strcmp(page + len - 8, "</html>\n") == 0,
+		    "%s: the page does not end with </html>", rel);
+		snprintf(want, sizeof(want), "Page %d of %d", k, pages);
+		cr_expect(strstr(page, want) != NULL, "%s: no '%s'", rel, want);
+		if (k > 1) {
+			if (k == 2)
+				snprintf(want, sizeof(want), "href=\"thread-1.html\" rel=\"prev\"");
+			else
+				snprintf(want, sizeof(want), "href=\"thread-1-%d.html\" rel=\"prev\"", k - 1);
+			cr_expect(strstr(page, want) != NULL, "%s: no link to the previous page", rel);
+		}
+		if (k < pages) {
+			snprintf(want, sizeof(want), "href=\"thread-1-%d.html\" rel=\"next\"", k + 1);
+			cr_expect(strstr(page, want) != NULL, "%s: no link to the next page", rel);
+		}
+		for (const char *p = page; (p = strstr(p, "<article")) != NULL; p++)
+			articles++;
+		if (k == 1) {
+			/* the last post is on the last page; the first page holds
+			 * its anchor, which leads there */
+			cr_expect(strstr(page, "id=\"p62\"") != NULL, "no anchor for post 62");
+			snprintf(want, sizeof(want), "href=\"thread-1-%d.html#p62\"", pages);
+			cr_expect(strstr(page, want) != NULL, "the anchor of post 62 does not lead"
+			    " to its page");
+		}
+		free(page);
+	}
+	cr_expect_eq(articles, 62, "got %d posts on the pages, want 62", articles);
+	/* fewer posts again: the pages that are no longer needed go */
+	cr_assert_eq(store_exec(store, "UPDATE posts SET new_text = 'short', text = 'short'"), 0);
+	cr_assert_gt(archive_build(store, conf), 0);
+	cr_expect_eq(thread_pages(), 1, "got %d pages for a small thread", thread_pages());
+	{
+		char *page = read_file("thread-1.html");
+
+		cr_expect(strstr(page, "Page 1 of") == NULL, "a one-page thread says nothing of pages");
+		free(page);
+	}
+}
+
+/* One post that alone passes the cap cannot be put on any page: the build
+ * fails and writes none of the thread's pages rather than a truncated
+ * one; the other pages are written. */
+Test(archive, a_post_past_the_page_cap_fails_the_build, .timeout = 120)
+{
+	char path[600];
+
+	cr_assert_eq(store_exec(store, "UPDATE posts SET"
+	    " new_text = replace(hex(zeroblob(17000000)), '00', '<')"
+	    " WHERE message_id = 'reply@example.com'"), 0);
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
+	cr_expect_eq(archive_build(store, conf), -1, "the build must fail");
+	snprintf(path, sizeof(path), "%s/archive/thread-1.html", dir);
+	cr_expect_neq(access(path, F_OK), 0, "a page of thread 1 was written");
+	snprintf(path, sizeof(path), "%s/archive/index.html", dir);
+	cr_expect_eq(access(path, F_OK), 0, "the other pages must be written");
+	/* An update does not try it again before the thread changes: it
+	 * would come out the same. */
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	cr_expect_eq(archive_update(store, conf), 0, "nothing changed: nothing to write");
+	reply("later", "root@example.org");
+	setenv("BARAZA_NOW", "2020-11-21T11:00:00Z", 1);
+	cr_expect_eq(archive_update(store, conf), -1, "the thread changed: tried, and failed");
 }

@@ -74,6 +74,127 @@ Test(buf, embedded_nul_and_truncate)
 	buf_release(&b);
 }
 
+/* A refused append makes the buffer fail for good: every later append,
+ * of any size and by any of the append calls, does nothing and returns -1,
+ * so a writer that checks once at the end never uses a buffer with a piece
+ * missing from the middle. */
+Test(buf, failure_is_sticky_for_every_append)
+{
+	static const char *const calls[] = { "append", "puts", "putc", "printf", "empty" };
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		struct buf b;
+		int rc = 0;
+
+		buf_init(&b, 8);
+		cr_assert_eq(buf_puts(&b, "1234"), 0);
+		cr_assert_eq(buf_failed(&b), 0);
+		cr_assert_eq(buf_puts(&b, "56789"), -1, "5 more bytes pass the cap of 8");
+		cr_assert_eq(buf_failed(&b), 1);
+		/* "xy" would fit in what is left; it must be refused all the same */
+		if (strcmp(calls[i], "append") == 0)
+			rc = buf_append(&b, "xy", 2);
+		else if (strcmp(calls[i], "puts") == 0)
+			rc = buf_puts(&b, "xy");
+		else if (strcmp(calls[i], "putc") == 0)
+			rc = buf_putc(&b, 'x');
+		else if (strcmp(calls[i], "printf") == 0)
+			rc = buf_printf(&b, "%d", 7);
+		else
+			rc = buf_append(&b, "", 0);
+		cr_expect_eq(rc, -1, "%s after a failure: got %d, want -1", calls[i], rc);
+		cr_expect_str_eq(b.data, "1234", "%s after a failure: got '%s', want '1234'",
+		    calls[i], b.data);
+		cr_expect_eq(b.len, 4);
+		cr_expect_eq(buf_failed(&b), 1, "%s: the failure must stay", calls[i]);
+		cr_expect_eq(buf_room(&b), 0, "%s: a failed buffer has no room", calls[i]);
+		buf_release(&b);
+	}
+}
+
+Test(buf, reset_release_and_init_forget_the_failure)
+{
+	struct buf b;
+
+	buf_init(&b, 4);
+	cr_assert_eq(buf_puts(&b, "12345"), -1);
+	buf_truncate(&b, 0);
+	cr_expect_eq(buf_failed(&b), 1, "truncating does not bring back what was refused");
+	cr_expect_eq(buf_puts(&b, "ab"), -1);
+	buf_reset(&b);
+	cr_expect_eq(buf_failed(&b), 0, "reset forgets the failure");
+	cr_expect_eq(buf_puts(&b, "abcd"), 0, "a reset buffer has its whole cap again");
+	cr_expect_eq(buf_putc(&b, 'e'), -1);
+	buf_release(&b);
+	cr_expect_eq(buf_failed(&b), 0, "release forgets the failure");
+	cr_expect_eq(buf_puts(&b, "wxyz"), 0, "a released buffer is empty, same cap");
+	cr_expect_str_eq(b.data, "wxyz");
+	cr_expect_eq(buf_putc(&b, '!'), -1);
+	buf_release(&b);
+	b.failed = 1;      /* whatever an embedding struct held before */
+	buf_init(&b, 4);
+	cr_expect_eq(buf_failed(&b), 0);
+	cr_expect_eq(buf_room(&b), 4);
+	buf_release(&b);
+}
+
+Test(buf, detach_leaves_an_empty_working_buffer)
+{
+	struct buf b;
+	char *s;
+	size_t n;
+
+	buf_init(&b, 4);
+	buf_puts(&b, "ab");
+	cr_assert_eq(buf_puts(&b, "cde"), -1);
+	s = buf_detach(&b, &n);
+	cr_expect_str_eq(s, "ab");
+	cr_expect_eq(n, 2);
+	free(s);
+	cr_expect_eq(buf_failed(&b), 0);
+	cr_expect_eq(buf_puts(&b, "abcd"), 0);
+	buf_release(&b);
+}
+
+Test(buf, fail_marks_a_piece_missing)
+{
+	struct buf b, piece;
+
+	buf_init(&b, 100);
+	buf_init(&piece, 4);
+	buf_puts(&b, "page: ");
+	buf_puts(&piece, "too long");
+	if (buf_failed(&piece))
+		cr_expect_eq(buf_fail(&b), -1);
+	cr_expect_eq(buf_failed(&b), 1, "the page lacks the piece");
+	cr_expect_eq(buf_puts(&b, "more"), -1, "and refuses more, as after a refused append");
+	cr_expect_str_eq(b.data, "page: ");
+	buf_release(&piece);
+	buf_release(&b);
+}
+
+/* buf_room is how a caller keeps what fits (a text cut at its cap)
+ * without making the buffer fail. */
+Test(buf, room_lets_a_caller_fill_to_the_cap)
+{
+	struct buf b;
+	const char *text = "0123456789";
+	size_t n;
+
+	buf_init(&b, 6);
+	cr_expect_eq(buf_room(&b), 6);
+	buf_puts(&b, "ab");
+	n = strlen(text);
+	if (n > buf_room(&b))
+		n = buf_room(&b);
+	cr_assert_eq(buf_append(&b, text, n), 0);
+	cr_expect_str_eq(b.data, "ab0123");
+	cr_expect_eq(buf_room(&b), 0);
+	cr_expect_eq(buf_failed(&b), 0, "filling exactly to the cap is no failure");
+	cr_expect_eq(buf_append(&b, "", 0), 0, "nothing more fits, and nothing is asked");
+	buf_release(&b);
+}
+
 /* ---- arena -------------------------------------------------------------- */
 
 Test(arena, aligned_zeroed_and_capped)

@@ -281,6 +281,30 @@ Test(digest, run_due_once_per_member_and_late_not_skipped)
 	cr_expect_eq(q("SELECT count(*) FROM digests WHERE built IS NOT NULL"), 2);
 }
 
+/* A digest whose body would pass its cap (here a 9 MB session summary,
+ * shown whole) is not queued with a piece missing: the digest is not
+ * built, nothing goes to the outbox, and it is tried again next time. */
+Test(digest, too_large_is_not_queued)
+{
+	struct digest_opts o = { 1, 0, 0, "en", NULL };
+	struct buf text, html;
+
+	seed();
+	exec_ok("UPDATE posts SET new_text = replace(hex(zeroblob(4500000)), '00', 'ab')"
+	    " WHERE id = 3;"
+	    "UPDATE sessions SET summary = 3 WHERE id = 1");
+	digest_period(conf, 1, &o.start, &o.end);
+	buf_init(&text, 8u << 20);
+	buf_init(&html, 8u << 20);
+	cr_expect_eq(digest_render(store, conf, &o, &text, &html), -1,
+	    "a text past its cap must fail the rendering");
+	buf_release(&text);
+	buf_release(&html);
+	cr_expect_eq(digest_run_due(store, conf, at("2020-12-16T00:00:00Z")), -1);
+	cr_expect_eq(q("SELECT count(*) FROM outbox"), 0, "a digest was queued");
+	cr_expect_eq(q("SELECT count(*) FROM digests WHERE built IS NOT NULL"), 0);
+}
+
 Test(digest, preview_for_member_and_unknown)
 {
 	struct buf out;

@@ -907,6 +907,20 @@ Test(message, text_cap_and_arena_cap)
 	cr_expect(m->text_len <= 1001, "got %zu bytes of text", m->text_len);
 	message_free(&m);
 
+	/* A body that passes the decoding buffer's cap too: what fits of it
+	 * is decoded, and the text is its start, cut at max_text. */
+	buf_reset(&raw);
+	buf_puts(&raw, "Subject: long\nContent-Type: text/plain; charset=iso-8859-1\n\n");
+	for (i = 0; i < 20000; i++)
+		buf_puts(&raw, "caf\xe9 ");
+	m = message_parse(raw.data, raw.len, &lim);
+	cr_assert_not_null(m);
+	cr_expect(has_defect(m, "text-truncated"));
+	cr_expect(m->text_len > 990 && m->text_len <= 1001 &&
+	    strncmp(m->text, "caf\xc3\xa9 caf\xc3\xa9 ", 12) == 0,
+	    "got %zu bytes of text, want the first 1 000 or so", m->text_len);
+	message_free(&m);
+
 	lim.max_text = 1u << 20;
 	lim.arena_max = 4096;
 	m = message_parse(raw.data, raw.len, &lim);

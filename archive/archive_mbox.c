@@ -1,0 +1,211 @@
+/* archive_mbox - the mbox downloads (see archive_mbox.h) */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "archive_mask.h"
+#include "archive_mbox.h"
+#include "archive_page.h"
+#include "log.h"
+#include "store_archive.h"
+#include "xalloc.h"
+
+/* What an mbox file holds, kept in the meta table under
+ * "archive_mbox:THEME/SESSION.mbox": its n messages with the sum of their
+ * post ids, the sort key (received, id) of the last one, its size and the
+ * hide_addresses setting it was written with. */
+struct mbox_sig {
+	long long n, sum, last_received, last_id, size;
+	int hide;
+};
+
+struct mbox_ctx {
+	FILE *fp;
+	int hide;
+	struct buf out, masked;     /* reused from message to message */
+	struct mbox_sig *sig;       /* updated per message */
+	int too_big;                /* a message passed the cap of out */
+};
+
+/* mbox_message - one message in mboxrd form onto m->fp */
+static int
+mbox_message(void *arg, const char *raw, size_t len, time_t received)
+{
+	struct mbox_ctx *m = arg;
+	struct buf *masked = &m->masked, *outp = &m->out;
+	const char *p, *end;
+	char date[64];
+	struct tm tm;
+	size_t n_written;
+
+	gmtime_r(&received, &tm);
+	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	/* One message at a time: a session's mbox is never held in memory
+	 * (the two buffers keep the largest message's size, not the sum). */
+	buf_reset(outp);
+	buf_reset(masked);
+	buf_printf(outp, "From baraza %s\n", date);
+	if (m->hide) {
+		archive_mask_message(masked, raw, len);
+		p = masked->data;
+		end = p + masked->len;
+	} else {
+		p = raw;
+		end = raw + len;
+	}
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q = p;
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+
+		while (q < p + n && *q == '>')
+			q++;
+		if ((size_t)(p + n - q) >= 5 && memcmp(q, "From ", 5) == 0)
+			buf_putc(outp, '>');
+		if (n && p[n - 1] == '\r')
+			n--;
+		buf_append(outp, p, n);
+		buf_putc(outp, '\n');
+		p = eol ? eol + 1 : end;
+	}
+	buf_putc(outp, '\n');
+	if (buf_failed(outp) || buf_failed(masked)) {
+		m->too_big = 1;
+		return -1;
+	}
+	n_written = fwrite(outp->data, 1, outp->len, m->fp);
+	return n_written == outp->len ? 0 : -1;
+}
+
+/* mbox_message_id - mbox_message, keeping the file's signature */
+static int
+mbox_message_id(void *arg, const char *raw, size_t len, time_t received,
+    int64_t id)
+{
+	struct mbox_ctx *m = arg;
+
+	if (mbox_message(arg, raw, len, received) < 0)
+		return -1;
+	m->sig->n++;
+	m->sig->sum += id;
+	m->sig->last_received = (long long)received;
+	m->sig->last_id = id;
+	return 0;
+}
+
+/* mbox_sig_get - the recorded signature of rel's mbox: 1, or 0 when
+ * there is none (or it cannot be read) */
+static int
+mbox_sig_get(struct archive_site *w, const char *key, struct mbox_sig *g)
+{
+	char *v = NULL;
+	int ok;
+
+	if (store_meta_get(w->s, key, &v) != 1)
+		return 0;
+	ok = sscanf(v, "%lld %lld %lld %lld %lld %d", &g->n, &g->sum,
+	    &g->last_received, &g->last_id, &g->size, &g->hide) == 6;
+	free(v);
+	return ok;
+}
+
+/* copy_into - the first size bytes of path onto fp; 0 or -1 */
+static int
+copy_into(const char *path, FILE *fp, long long size)
+{
+	char chunk[64 * 1024];
+	FILE *in = fopen(path, "r");
+	long long left = size;
+
+	if (in == NULL)
+		return -1;
+	while (left > 0) {
+		size_t want = left < (long long)sizeof(chunk) ? (size_t)left :
+		    sizeof(chunk);
+		size_t got = fread(chunk, 1, want, in);
+
+		if (got == 0 || fwrite(chunk, 1, got, fp) != got)
+			break;
+		left -= (long long)got;
+	}
+	fclose(in);
+	return left == 0 ? 0 : -1;
+}
+
+/* archive_mbox_session - THEME/SESSION.mbox.  A session's mbox is as big as its
+ * history and an update usually only adds to its end, so when the file
+ * still holds exactly what its signature says (same size, same posts up to
+ * its last one, by count and sum of ids) it is copied and only the newer
+ * posts appended (or it is left alone when there are none); anything else
+ * (a post approved late, moved, rejected; another hide_addresses; a full
+ * build) rewrites it from the database.  Either way through a temporary
+ * file and a rename. */
+int
+archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
+{
+	struct archive_file a;
+	struct mbox_ctx m;
+	struct mbox_sig old, g;
+	char rel[160], key[200], value[160];
+	int64_t upto = 0, sum = 0, after = 0;
+	int ok = 1, append = 0, rc;
+	struct stat sb;
+
+	snprintf(rel, sizeof(rel), "%s/%lld.mbox", theme, (long long)session);
+	snprintf(key, sizeof(key), "archive_mbox:%s", rel);
+	memset(&g, 0, sizeof(g));
+	g.last_received = -(1LL << 62);    /* before any post */
+	g.hide = w->c->archive.hide_addresses;
+	if (!w->all_between && mbox_sig_get(w, key, &old) && old.hide == g.hide) {
+		char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
+
+		if (stat(path, &sb) == 0 && (long long)sb.st_size == old.size &&
+		    store_archive_raws_split(w->s, theme, session,
+		    (time_t)old.last_received, old.last_id, &upto, &sum, &after) == 0 &&
+		    upto == old.n && sum == old.sum)
+			append = 1;
+		free(path);
+		if (append && after == 0)
+			return 0;       /* nothing new */
+	}
+	if (archive_write_open(w, rel, &a) < 0)
+		return -1;
+	if (append) {
+		g = old;
+		ok = copy_into(a.path, a.fp, old.size) == 0;
+	}
+	m.fp = a.fp;
+	m.hide = g.hide;
+	m.sig = &g;
+	m.too_big = 0;
+	buf_init(&m.out, ARCHIVE_PAGE_MAX);
+	buf_init(&m.masked, ARCHIVE_PAGE_MAX);
+	if (ok)
+		ok = store_archive_raws_after(w->s, theme, session,
+		    (time_t)g.last_received, g.last_id, mbox_message_id, &m) == 0;
+	buf_release(&m.out);
+	buf_release(&m.masked);
+	if (m.too_big) {
+		log_warnx("archive: %s not written: a message would be larger than %u MB"
+		    " in it", rel, ARCHIVE_PAGE_MAX >> 20);
+		archive_write_discard(&a);
+		w->unbuilt++;
+		return -1;
+	}
+	if (ok && fflush(a.fp) == 0)
+		g.size = (long long)ftello(a.fp);
+	else
+		ok = 0;
+	rc = archive_write_close(w, &a, ok && g.size >= 0);
+	if (rc == 0) {
+		/* After the rename: a crash in between leaves the old
+		 * signature, whose size no longer matches: a rewrite. */
+		snprintf(value, sizeof(value), "%lld %lld %lld %lld %lld %d", g.n,
+		    g.sum, g.last_received, g.last_id, g.size, g.hide);
+		(void)store_meta_set(w->s, key, value);
+	}
+	return rc;
+}

@@ -1,0 +1,277 @@
+/* archive_search - the search index and page (see archive_search.h) */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "archive_mask.h"
+#include "archive_page.h"
+#include "archive_search.h"
+#include "json.h"
+#include "listaddr.h"
+#include "store_archive.h"
+#include "xalloc.h"
+
+static const char search_js[] =
+	"/* search.js - optional: filters search.json in the browser. */\n"
+	"(function(){var f=document.getElementById('q'),o=document.getElementById('hits');\n"
+	"if(!f||!o||!window.fetch)return;var idx=null;\n"
+	"function show(q){o.textContent='';if(!idx)return;q=q.toLowerCase().trim();if(!q)return;\n"
+	"var w=q.split(/\\s+/),n=0;for(var i=0;i<idx.length&&n<50;i++){var r=idx[i],\n"
+	"h=(r[2]+' '+r[3]+' '+r[6]).toLowerCase();if(w.every(function(x){return h.indexOf(x)>=0})){\n"
+	"var li=document.createElement('li'),a=document.createElement('a');\n"
+	"a.href='thread-'+r[1]+'.html#p'+r[0];a.textContent=r[2]||'(no subject)';li.appendChild(a);\n"
+	"var s=document.createElement('span');s.className='muted';s.textContent=' '+r[3]+', '+r[4];\n"
+	"li.appendChild(s);o.appendChild(li);n++;}}}\n"
+	"fetch('search.json').then(function(r){return r.json()}).then(function(d){idx=d;show(f.value)})\n"
+	".catch(function(){});f.addEventListener('input',function(){show(f.value)});})();\n";
+
+struct search_ctx {
+	struct archive_site *w;
+	struct buf *b;
+	struct buf tmp;
+	long long rows;
+	time_t newest;              /* sort key of the first (newest) row */
+	int64_t newest_id;
+	/* set by search_append: the signature of the old rows, verified */
+	int based;
+	time_t base;
+	int64_t base_id, base_sig[ARCHIVE_SEARCH_SIG];
+};
+
+/* search_row - one post as a row of search.json */
+static int
+search_row(void *arg, const struct archive_post *p)
+{
+	struct search_ctx *sx = arg;
+	struct buf *b = sx->b;
+	char when[16];
+	size_t n;
+	const char *text = archive_mask_shown(sx->w->c, &sx->tmp, p->new_text, &n);
+	struct tm tm;
+
+	if (sx->rows++ == 0) {
+		sx->newest = p->received;
+		sx->newest_id = p->id;
+	}
+	if (text == NULL) {         /* the file is not written then */
+		buf_fail(b);
+		text = "";
+		n = 0;
+	}
+	localtime_r(&p->received, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	if (n > 240) {
+		n = 240;
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if (b->data[b->len - 1] != '[')
+		buf_append(b, ",\n", 2);
+	buf_putc(b, '[');
+	archive_page_int(b, p->id);
+	buf_putc(b, ',');
+	archive_page_int(b, p->thread);
+	buf_putc(b, ',');
+	json_escape(b, p->subject, strlen(p->subject));
+	buf_putc(b, ',');
+	json_escape(b, p->author_name, strlen(p->author_name));
+	buf_append(b, ",\"", 2);
+	buf_puts(b, when);
+	buf_append(b, "\",", 2);
+	json_escape(b, p->theme, strlen(p->theme));
+	buf_putc(b, ',');
+	json_escape(b, text, n);
+	buf_putc(b, ']');
+	return 0;
+}
+
+/* What search.json holds, kept in the meta table under "archive_search":
+ * the sort key (received, id) of its newest row, store_archive_search_split's
+ * signature of the rows up to there, the file's size, and the settings
+ * that shape a row (hide_addresses, timezone). */
+struct search_sig {
+	long long received, id, sig[ARCHIVE_SEARCH_SIG], size;
+	int hide;
+	char tz[128];
+};
+
+#define SEARCH_MAX 100000
+
+/* search_sig_get - the recorded signature of search.json: 1, or 0 when
+ * there is none (or it cannot be read) */
+static int
+search_sig_get(struct archive_site *w, struct search_sig *g)
+{
+	char *v = NULL;
+	int ok = 0;
+
+	if (store_meta_get(w->s, "archive_search", &v) == 1)
+		ok = sscanf(v, "%lld %lld %lld %lld %lld %lld %lld %lld %d %127s", &g->received,
+		    &g->id, &g->sig[0], &g->sig[1], &g->sig[2], &g->sig[3], &g->sig[4],
+		    &g->size, &g->hide, g->tz) == 10;
+	free(v);
+	return ok;
+}
+
+/* search_append - b <- "[" + the rows newer than what search.json holds +
+ * its old rows, when the file still holds what its signature says and the
+ * rows shown would come out the same.  1 done (b empty: nothing new), 0
+ * the caller must build it whole. */
+static int
+search_append(struct archive_site *w, struct search_ctx *sx)
+{
+	struct search_sig g;
+	int64_t now[ARCHIVE_SEARCH_SIG], after;
+	const char *tz = w->c->list.timezone ? w->c->list.timezone : "UTC";
+	char *path;
+	FILE *fp;
+	struct stat st;
+	size_t mark;
+	int ok = 0;
+
+	if (w->all_between || !search_sig_get(w, &g) || g.sig[0] <= 0 ||
+	    g.hide != (w->c->archive.hide_addresses != 0) || strcmp(g.tz, tz) != 0 ||
+	    strchr(tz, ' ') != NULL)
+		return 0;
+	if (store_archive_search_split(w->s, (time_t)g.received, g.id, now, &after) < 0)
+		return 0;
+	for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
+		if (now[i] != g.sig[i])
+			return 0;
+	if (g.sig[0] + after > SEARCH_MAX)
+		return 0;
+	path = xasprintf("%s/search.json", w->c->archive.dir);
+	if (stat(path, &st) < 0 || (long long)st.st_size != g.size || g.size < 4) {
+		free(path);
+		return 0;
+	}
+	if (after == 0) {
+		free(path);
+		return 1;
+	}
+	buf_putc(sx->b, '[');
+	if (store_archive_search_after(w->s, (time_t)g.received, g.id, search_row, sx) < 0 ||
+	    sx->rows != after)
+		goto out;
+	buf_append(sx->b, ",\n", 2);
+	mark = sx->b->len;
+	/* the old rows, after their "[" */
+	if ((fp = fopen(path, "r")) == NULL)
+		goto out;
+	if (fgetc(fp) == '[') {
+		char chunk[65536];
+		size_t got;
+
+		ok = 1;
+		while (ok && (got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+			ok = buf_append(sx->b, chunk, got) == 0;
+		ok = ok && !ferror(fp);
+	}
+	fclose(fp);
+	ok = ok && sx->b->len - mark == (size_t)g.size - 1 &&
+	    memcmp(sx->b->data + sx->b->len - 2, "]\n", 2) == 0;
+	if (ok) {
+		sx->based = 1;
+		sx->base = (time_t)g.received;
+		sx->base_id = g.id;
+		memcpy(sx->base_sig, now, sizeof(now));
+	}
+out:
+	free(path);
+	if (!ok) {
+		buf_reset(sx->b);
+		sx->rows = 0;
+	}
+	return ok;
+}
+
+/* search_json - search.json: every accepted post (the newest SEARCH_MAX),
+ * newest first.  An update puts the new posts in front of the old rows
+ * when nothing else changed, so a cycle does not re-escape the archive. */
+static void
+search_json(struct archive_site *w)
+{
+	struct buf b;
+	struct search_ctx sx;
+	int64_t sig[ARCHIVE_SEARCH_SIG], after;
+	char *v;
+	int snap;
+
+	memset(&sx, 0, sizeof(sx));
+	sx.w = w;
+	sx.b = &b;
+	buf_init(&b, ARCHIVE_PAGE_MAX);
+	buf_init(&sx.tmp, ARCHIVE_PAGE_MAX);
+	/* The rows and the signature stored with them must see the same
+	 * posts: a post committed in between by another process would be
+	 * missing from the file yet counted as written. */
+	snap = store_archive_snapshot(w->s);
+	if (search_append(w, &sx)) {
+		if (b.len == 0)
+			goto done;      /* nothing new */
+	} else {
+		buf_putc(&b, '[');
+		if (store_archive_recent(w->s, NULL, SEARCH_MAX, search_row, &sx) < 0) {
+			w->failed = 1;
+			goto done;
+		}
+		buf_puts(&b, "]\n");
+	}
+	/* The signature of what was written: the old rows' plus the new
+	 * ones' (an index range), or a pass over all rows after a full write. */
+	v = NULL;
+	after = 0;
+	if (sx.rows > 0 && sx.based) {
+		if (store_archive_search_range(w->s, sx.base, sx.base_id, sx.newest, sx.newest_id,
+		    sig) < 0)
+			sx.rows = 0;
+		for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
+			sig[i] += sx.base_sig[i];
+	} else if (sx.rows > 0 && store_archive_search_split(w->s, sx.newest, sx.newest_id,
+	    sig, &after) < 0) {
+		sx.rows = 0;
+	}
+	store_archive_snapshot_end(w->s, snap);
+	snap = 0;
+	if (archive_write_page(w, "search.json", &b) < 0)
+		sx.rows = 0;
+	if (sx.rows > 0 && after == 0)
+		v = xasprintf("%lld %lld %lld %lld %lld %lld %lld %lld %d %s",
+		    (long long)sx.newest, (long long)sx.newest_id, (long long)sig[0],
+		    (long long)sig[1], (long long)sig[2], (long long)sig[3], (long long)sig[4],
+		    (long long)b.len, w->c->archive.hide_addresses != 0,
+		    w->c->list.timezone ? w->c->list.timezone : "UTC");
+	store_meta_set(w->s, "archive_search", v ? v : "");
+	free(v);
+done:
+	store_archive_snapshot_end(w->s, snap);
+	buf_release(&sx.tmp);
+	buf_release(&b);
+}
+
+/* archive_search_files - search.json, search.html, search.js */
+void
+archive_search_files(struct archive_site *w)
+{
+	struct buf b;
+
+	search_json(w);
+	buf_init(&b, ARCHIVE_PAGE_MAX);
+	archive_page_begin(&b, w->c, "Search", NULL);
+	buf_puts(&b, "<h1>Search</h1><form onsubmit=\"return false\"><label for=\"q\">Words: "
+	    "</label><input id=\"q\" type=\"search\" autocomplete=\"off\"></form>"
+	    "<ul id=\"hits\"></ul><noscript><p class=\"muted\">Searching here needs "
+	    "JavaScript. Without it, send \"search WORDS\" by email to <a href=\"mailto:");
+	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
+	buf_puts(&b, "\">");
+	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
+	buf_puts(&b, "</a>.</p></noscript><script src=\"search.js\"></script>\n");
+	archive_page_end(&b, w->c);
+	archive_write_page(w, "search.html", &b);
+	archive_write_file(w, "search.js", search_js, sizeof(search_js) - 1);
+	buf_release(&b);
+}
