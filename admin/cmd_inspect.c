@@ -380,7 +380,7 @@ print_json(const struct inspection *in)
 		json_string(&j, m->defects[i]);
 	json_array_end(&j);
 
-	/* the reasons and the rest, beyond SPEC's list */
+	/* the reasons and the rest, beyond the keys documented for scripts */
 	json_key(&j, "size");
 	json_int(&j, (int64_t)in->size);
 	json_key(&j, "to");

@@ -31,8 +31,8 @@
  * transactions also every RELAY_COMMIT recipients).  A commit per
  * personalised copy cost more CPU than composing and sending it; a group
  * of 4 costs a quarter of that, and a crash still resends at most one
- * small group per run besides the transactions under way (SPEC 9: one
- * batch may be resent once).  A slow server does not make the group wait
+ * small group per run besides the transactions under way (the promise is
+ * that one batch may be resent once, nothing more).  A slow server does not make the group wait
  * longer than RELAY_GROUP_MS, so there the window stays a transaction or
  * two.
  *

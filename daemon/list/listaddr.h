@@ -27,7 +27,8 @@
  * domain split at the last '='.  Anything else after the separator is an
  * unknown address, reported with the reason it is not one of these, never
  * guessed at.  Hostile bytes (CR, LF, spaces, 8-bit) never make a valid
- * tag.
+ * tag.  The parser puts no length limit on an address beyond its
+ * caller's (route.c looks at addresses of up to LISTADDR_ADDR_MAX bytes).
  *
  * Building.  The builder refuses (-1, NULL) an argument that does not
  * belong in an address -- control characters, spaces, '@' (except the one

@@ -1,7 +1,8 @@
-/* it_ingest - issue 3 end to end: messages appended to the real Dovecot
+/* it_ingest - ingest end to end: messages appended to the real Dovecot
  * are fetched by `barazad --once`, stored once, threaded and moved; the
  * same discussion imported from an mbox gives the same threads; thread
- * list --json has the SPEC's shape; search finds words in UTF-8 bodies.
+ * list --json has the documented shape; search finds words in UTF-8
+ * bodies; `baraza inspect` says what ingest then does.
  *
  * JSON is checked by /usr/bin/python3 (json module), not by substring.
  * Database counts are read with the sqlite3 shell.
@@ -316,7 +317,7 @@ Test(ingest, imap_equals_mbox_exactly)
 	h_env_fini(&b);
 }
 
-/* The JSON of thread list has exactly the SPEC's keys, in order. */
+/* The JSON of thread list has exactly the documented keys, in order. */
 Test(ingest, thread_list_json_shape)
 {
 	static const size_t order[] = { 0, 1, 4 };

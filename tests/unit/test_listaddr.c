@@ -437,3 +437,31 @@ Test(listaddr, words)
 	cr_expect_null(listaddr_word(LISTADDR_THEME));
 	cr_expect_null(listaddr_word(LISTADDR_BAD_TOKEN));
 }
+
+/* listaddr_append is for writers that check their buffer once: an address
+ * it cannot write fails the buffer, as a cap does */
+Test(listaddr, append_fails_the_buffer_on_a_refusal)
+{
+	struct conf *c = test_conf("+");
+	struct buf b;
+
+	buf_init(&b, 1024);
+	cr_expect_eq(listaddr_append(&b, c, LISTADDR_THEME, "funding"), 0);
+	cr_expect_str_eq(b.data, "cop+funding@example.org");
+	cr_expect_eq(buf_failed(&b), 0);
+	cr_expect_eq(listaddr_append(&b, c, LISTADDR_REPLY, "not-a-number"), -1);
+	cr_expect_eq(buf_failed(&b), 1, "a refused address must fail the buffer");
+	cr_expect_str_eq(b.data, "cop+funding@example.org", "nothing half-written");
+	buf_release(&b);
+
+	/* listaddr_put leaves the choice to its caller */
+	{
+		struct listaddr la;
+
+		listaddr_from_conf(&la, c);
+		buf_init(&b, 1024);
+		cr_expect_eq(listaddr_put(&b, &la, LISTADDR_REPLY, "x"), -1);
+		cr_expect_eq(buf_failed(&b), 0, "a refusal by listaddr_put is not a cap");
+		buf_release(&b);
+	}
+}
