@@ -1,7 +1,7 @@
 /* classify - theme, session and kind of a post; subject normalisation
  *
- * The rules of SPEC section 5, each a pure function of the parsed message,
- * the configuration and what the caller knows from the database.
+ * The list's rules for sorting a post, each a pure function of the parsed
+ * message, the configuration and what the caller knows from the database.
  *
  * Theme: the first rule that gives one wins.
  *   1. the address tag, cop+THEME@ (or summary-THEME);
@@ -27,16 +27,15 @@
  * make a resource -- except the attachments every mail client adds on its
  * own: signatures (PGP, S/MIME), vCards, winmail.dat, calendar parts and
  * small images (under 64 KB: logos in signatures); else a first paragraph
- * that asks something makes a question (see classify_is_question); else an
+ * that asks something makes a question (see question.h); else an
  * idea.
  *
- * Subjects: reply and forward markers in the languages mail clients use,
- * the list prefix and known tags are stripped from the front repeatedly,
- * so "Re: AW: [CoP] Re: Fwd: x" and "x" normalise alike.
+ * Subjects: reply and forward markers (subject.h), the list prefix and
+ * known tags are stripped from the front repeatedly, so "Re: AW: [CoP] Re:
+ * Fwd: x" and "x" normalise alike.
  *
- * Case folding here is length-preserving (every mapping keeps the UTF-8
- * byte length), so an offset found in the folded copy of a subject is the
- * same offset in the original.
+ * Case folding (utf8_fold) is length-preserving, so an offset found in the
+ * folded copy of a subject is the same offset in the original.
  */
 #include "config.h"
 
@@ -52,10 +51,11 @@
 #include "clock.h"
 #include "listaddr.h"
 #include "log.h"
+#include "question.h"
+#include "subject.h"
 #include "utf8.h"
 #include "xalloc.h"
 
-#define SUBJECT_FOLD_MAX 1024   /* bytes of a subject examined for prefixes */
 #define NORM_MAX 1000           /* longest normalised subject */
 #define KW_TEXT_MAX (64u << 10) /* bytes of new text searched for keywords */
 #define KW_SUBJECT_MAX 5
@@ -77,82 +77,12 @@ struct classifier {
 	size_t nsessions;
 };
 
-/* ---- case folding -------------------------------------------------- */
-
-/* fold_cp - the lower-case code point of cp within the ranges we fold;
- * every mapping keeps the UTF-8 length */
-static uint32_t
-fold_cp(uint32_t cp)
-{
-	if (cp >= 'A' && cp <= 'Z')
-		return cp + 32;
-	if (cp < 0xc0)
-		return cp;
-	if (cp <= 0xde && cp != 0xd7)
-		return cp + 0x20;
-	if (cp >= 0x100 && cp <= 0x137)
-		return cp | 1;
-	if (cp >= 0x139 && cp <= 0x148)
-		return (cp & 1) ? cp + 1 : cp;
-	if (cp >= 0x14a && cp <= 0x177)
-		return cp | 1;
-	if (cp == 0x178)
-		return 0xff;
-	if (cp >= 0x179 && cp <= 0x17e)
-		return (cp & 1) ? cp + 1 : cp;
-	if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2)
-		return cp + 0x20;
-	if (cp >= 0x410 && cp <= 0x42f)
-		return cp + 0x20;
-	if (cp >= 0x400 && cp <= 0x40f)
-		return cp + 0x50;
-	return cp;
-}
-
-/* classify_fold - see classify.h */
-char *
-classify_fold(const char *s, size_t n, char *out, size_t outlen)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0, len;
-	uint32_t cp;
-
-	if (outlen == 0)
-		return out;
-	while (i < n && p[i]) {
-		len = utf8_decode(p + i, n - i, &cp);
-		if (len == 0) {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = (char)p[i++];
-			continue;
-		}
-		if (o + len >= outlen)
-			break;
-		if (len == 1)
-			out[o] = (char)fold_cp(cp);
-		else
-			utf8_encode(fold_cp(cp), out + o);
-		o += len;
-		i += len;
-	}
-	out[o] = '\0';
-	return out;
-}
-
+/* is_space - white space as a subject or tag may carry it */
 static int
 is_space(int ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' ||
 	    ch == '\f' || ch == '\v';
-}
-
-/* is_letter - an ASCII letter or digit, or a byte of a non-ASCII character */
-static int
-is_letter(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || ch >= 0x80;
 }
 
 /* eq_words - folded a[0..an) equals folded b (already folded), with any
@@ -165,7 +95,7 @@ eq_words(const char *a, size_t an, const char *b)
 
 	if (an >= sizeof(fa))
 		return 0;
-	classify_fold(a, an, fa, sizeof(fa));
+	utf8_fold(a, an, fa, sizeof(fa));
 	p = fa;
 	q = b;
 	while (is_space((unsigned char)*p))
@@ -246,12 +176,12 @@ theme_tag(const struct conf *c, const char *s, size_t n)
 		const struct conf_theme *t = &c->themes[i];
 
 		if (t->slug) {
-			classify_fold(t->slug, strlen(t->slug), ft, sizeof(ft));
+			utf8_fold(t->slug, strlen(t->slug), ft, sizeof(ft));
 			if (eq_words(s, n, ft))
 				return t->slug;
 		}
 		if (t->title && *t->title) {
-			classify_fold(t->title, strlen(t->title), ft, sizeof(ft));
+			utf8_fold(t->title, strlen(t->title), ft, sizeof(ft));
 			if (eq_words(s, n, ft))
 				return t->slug;
 		}
@@ -277,7 +207,8 @@ bracket(const char *s, const char **cstart, size_t *clen, const char **after)
 	return 1;
 }
 
-/* is_list_prefix_group - s..after is exactly the list's subject_prefix */
+/* is_list_prefix_at - the folded text at folded_s starts with the list's
+ * subject_prefix; *len gets its length */
 static int
 is_list_prefix_at(const struct conf *c, const char *folded_s, size_t *len)
 {
@@ -289,7 +220,7 @@ is_list_prefix_at(const struct conf *c, const char *folded_s, size_t *len)
 	n = strlen(c->list.subject_prefix);
 	if (n == 0 || n >= sizeof(fp))
 		return 0;
-	classify_fold(c->list.subject_prefix, n, fp, sizeof(fp));
+	utf8_fold(c->list.subject_prefix, n, fp, sizeof(fp));
 	n = strlen(fp);
 	if (strncmp(folded_s, fp, n) != 0)
 		return 0;
@@ -297,135 +228,45 @@ is_list_prefix_at(const struct conf *c, const char *folded_s, size_t *len)
 	return 1;
 }
 
-/* ---- reply markers --------------------------------------------------- */
-
-static const struct {
-	const char *word;       /* folded */
-	int reply;              /* 1 reply, 0 forward */
-} markers[] = {
-	{ "re", 1 }, { "aw", 1 }, { "sv", 1 }, { "vs", 1 }, { "antw", 1 },
-	{ "antwort", 1 }, { "réf", 1 }, { "ref", 1 }, { "rif", 1 }, { "r", 1 },
-	{ "odp", 1 }, { "ynt", 1 }, { "vá", 1 }, { "atb", 1 }, { "απ", 1 },
-	{ "回复", 1 }, { "答复", 1 }, { "回覆", 1 }, { "返信", 1 },
-	{ "fwd", 0 }, { "fw", 0 }, { "tr", 0 }, { "wg", 0 }, { "rv", 0 },
-	{ "enc", 0 }, { "doorst", 0 }, { "vb", 0 }, { "vl", 0 }, { "pd", 0 },
-	{ "trs", 0 }, { "πρθ", 0 }, { "转发", 0 }, { "轉寄", 0 }, { "転送", 0 },
+/* What strip() knows beside the reply markers */
+struct strip {
+	const struct conf *c;
+	int had_prefix;         /* the list prefix was among the pieces */
 };
 
-/* marker_at - length of the reply/forward marker opening folded f (with
- * its counter, colon and the spaces after it), 0 if none; *reply set */
-static size_t
-marker_at(const char *f, int *reply)
+/* known_piece - subject_skip's callback: the list prefix or a known tag
+ * opens the folded text f; its length into *len */
+static int
+known_piece(void *arg, const char *f, size_t *len)
 {
-	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
-		size_t n = strlen(markers[i].word);
-		const char *p = f + n;
+	struct strip *st = arg;
+	const char *cs, *after;
+	size_t clen;
 
-		if (strncmp(f, markers[i].word, n) != 0)
-			continue;
-		if (*p == '.')
-			p++;
-		/* counters: Re[2]: Re(2): Re^2: Re*2: */
-		if (*p == '[' || *p == '(') {
-			const char *q = p + 1;
-			char close = *p == '[' ? ']' : ')';
-
-			while (*q >= '0' && *q <= '9')
-				q++;
-			if (q > p + 1 && *q == close)
-				p = q + 1;
-		} else if (*p == '^' || *p == '*') {
-			const char *q = p + 1;
-
-			while (*q >= '0' && *q <= '9')
-				q++;
-			if (q > p + 1)
-				p = q;
-		}
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == ':')
-			p++;
-		else if (strncmp(p, "\xef\xbc\x9a", 3) == 0)   /* fullwidth colon */
-			p += 3;
-		else
-			continue;
-		while (is_space((unsigned char)*p))
-			p++;
-		if (reply)
-			*reply = markers[i].reply;
-		return (size_t)(p - f);
+	if (is_list_prefix_at(st->c, f, len)) {
+		st->had_prefix = 1;
+		return 1;
+	}
+	if (bracket(f, &cs, &clen, &after) &&
+	    (theme_tag(st->c, cs, clen) || kind_tag(cs, clen) >= 0)) {
+		*len = (size_t)(after - f);
+		return 1;
 	}
 	return 0;
 }
 
-/* strip - the offset past the leading markers (and, when c is given and
- * the flags say so, list prefix and known tags) of subject; *was_reply
- * set when the first marker is a reply; *had_prefix when the list prefix
- * was among them */
+/* strip - the offset past the leading reply markers, list prefixes and
+ * known tags of subject, in any order; *had_prefix (may be NULL) set when
+ * the list prefix was among them */
 static size_t
-strip(const struct conf *c, const char *subject, int prefixes, int tags,
-    int *was_reply, int *had_prefix)
+strip(const struct conf *c, const char *subject, int *had_prefix)
 {
-	char f[SUBJECT_FOLD_MAX];
-	size_t off = 0, n, clen;
-	const char *cs, *after;
-	int reply, first = 1;
+	struct strip st = { c, 0 };
+	size_t off = subject_skip(subject, known_piece, &st, NULL);
 
-	if (was_reply)
-		*was_reply = 0;
 	if (had_prefix)
-		*had_prefix = 0;
-	if (subject == NULL)
-		return 0;
-	classify_fold(subject, strlen(subject), f, sizeof(f));
-	for (;;) {
-		while (is_space((unsigned char)f[off]))
-			off++;
-		if (f[off] == '\0')
-			break;
-		if ((n = marker_at(f + off, &reply)) != 0) {
-			if (first && was_reply)
-				*was_reply = reply;
-			first = 0;
-			off += n;
-			continue;
-		}
-		if (prefixes && is_list_prefix_at(c, f + off, &n)) {
-			if (had_prefix)
-				*had_prefix = 1;
-			first = 0;
-			off += n;
-			continue;
-		}
-		if (tags && bracket(f + off, &cs, &clen, &after) &&
-		    (theme_tag(c, cs, clen) || kind_tag(cs, clen) >= 0)) {
-			first = 0;
-			off = (size_t)(after - f);
-			continue;
-		}
-		break;
-	}
+		*had_prefix = st.had_prefix;
 	return off;
-}
-
-/* classify_skip_reply - see classify.h */
-const char *
-classify_skip_reply(const char *subject)
-{
-	if (subject == NULL)
-		return "";
-	return subject + strip(NULL, subject, 0, 0, NULL, NULL);
-}
-
-/* classify_is_reply_subject - see classify.h */
-int
-classify_is_reply_subject(const char *subject)
-{
-	int reply;
-
-	strip(NULL, subject, 0, 0, &reply, NULL);
-	return reply;
 }
 
 /* classify_strip_prefix - see classify.h */
@@ -434,7 +275,7 @@ classify_strip_prefix(const struct conf *c, const char *subject)
 {
 	if (subject == NULL)
 		return "";
-	return subject + strip(c, subject, 1, 1, NULL, NULL);
+	return subject + strip(c, subject, NULL);
 }
 
 /* classify_has_list_prefix - see classify.h */
@@ -443,7 +284,7 @@ classify_has_list_prefix(const struct conf *c, const char *subject)
 {
 	int had;
 
-	strip(c, subject, 1, 1, NULL, &had);
+	strip(c, subject, &had);
 	return had;
 }
 
@@ -457,7 +298,7 @@ classify_normalize_subject(const struct conf *c, const char *subject)
 	size_t o = 0, len;
 	int space = 0;
 
-	classify_fold(s, strlen(s), f, sizeof(f));
+	utf8_fold(s, strlen(s), f, sizeof(f));
 	for (const char *p = f; *p; p += len) {
 		len = 1;
 		if (is_space((unsigned char)*p)) {
@@ -653,6 +494,7 @@ count_matches(struct classifier *cl, pcre2_code *re, const char *s, size_t n,
 	return count;
 }
 
+/* text_of - the member's own words of m (quotes and signature left out) */
 static const char *
 text_of(const struct message *m)
 {
@@ -761,7 +603,7 @@ classify_theme(struct classifier *cl, const struct message *m,
 		}
 		skip_prefix = 0;
 		if (c && c->list.subject_prefix && *c->list.subject_prefix) {
-			classify_fold(p, (size_t)(after - p), fp, sizeof(fp));
+			utf8_fold(p, (size_t)(after - p), fp, sizeof(fp));
 			skip_prefix = is_list_prefix_at(c, fp, &n) &&
 			    n == (size_t)(after - p);
 		}
@@ -854,207 +696,13 @@ countable_attachment(const struct msg_attachment *a)
 	return 1;
 }
 
+/* is_web_link - a link to the web (http, https, ftp, www.), not mailto */
 static int
 is_web_link(const char *l)
 {
 	return l && (strncasecmp(l, "http://", 7) == 0 ||
 	    strncasecmp(l, "https://", 8) == 0 ||
 	    strncasecmp(l, "ftp://", 6) == 0 || strncasecmp(l, "www.", 4) == 0);
-}
-
-/* Words that open a question (folded, a word boundary after them) */
-static const char *const question_words[] = {
-	/* en */
-	"what", "why", "how", "who", "whom", "whose", "where", "when", "which",
-	"is there", "are there", "is it", "is anyone", "is anybody", "are we",
-	"are you", "do you", "do we", "do any", "does anyone", "does anybody",
-	"did anyone", "has anyone", "has anybody", "have you", "have we",
-	"have any", "can anyone", "can anybody", "can someone", "can we",
-	"can you", "could anyone", "could someone", "could you", "could we",
-	"would anyone", "would you", "should we", "shall we", "anyone",
-	"any ideas", "any thoughts", "any suggestions", "any advice",
-	/* fr */
-	"qui", "que", "quoi", "quel", "quelle", "quels", "quelles", "comment",
-	"pourquoi", "où", "quand", "combien", "est-ce que", "est-ce qu'",
-	"est-ce qu’", "lequel", "laquelle", "y a-t-il", "avez-vous",
-	"connaissez-vous", "savez-vous", "pouvez-vous", "quelqu'un",
-	"quelqu’un",
-	/* es */
-	"qué", "cómo", "por qué", "cuál", "cuáles", "quién", "quiénes",
-	"dónde", "cuándo", "cuánto", "cuánta", "cuántos", "cuántas",
-	"alguien", "hay alguien", "sabe alguien", "alguna idea",
-	/* pt */
-	"como", "porque", "quem", "onde", "quando", "quanto", "alguém",
-};
-
-/* greeting_line - 1 when line[0..n) is a short salutation ("Hi all,",
- * "Dear colleagues:", "Bonjour à tous !", "Hola a todos,") */
-static int
-greeting_line(const char *line, size_t n)
-{
-	static const char *const hello[] = { "hi", "hello", "hey", "dear",
-	    "good morning", "good afternoon", "greetings", "bonjour", "salut",
-	    "cher", "chère", "chers", "chères", "hola", "estimad", "querid",
-	    "buenos", "buenas", "olá", "ola", "caros", "caras", "prezad",
-	    "hallo", "liebe", "beste", "geachte", "dear all" };
-	char f[128];
-
-	while (n > 0 && is_space((unsigned char)line[n - 1]))
-		n--;
-	if (n == 0 || n > 60 || memchr(line, '?', n))
-		return 0;
-	if (strchr(",:!", line[n - 1]))
-		return 1;
-	classify_fold(line, n, f, sizeof(f));
-	for (size_t i = 0; i < sizeof(hello) / sizeof(hello[0]); i++)
-		if (strncmp(f, hello[i], strlen(hello[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/* next_paragraph - from *pp, the next paragraph (lines up to a blank line)
- * as [*s, *e); 0 when none is left */
-static int
-next_paragraph(const char **pp, const char **s, const char **e)
-{
-	const char *p = *pp, *line, *nl;
-
-	/* skip blank lines */
-	for (;;) {
-		line = p;
-		while (*p == ' ' || *p == '\t' || *p == '\r')
-			p++;
-		if (*p == '\n') {
-			p++;
-			continue;
-		}
-		if (*p == '\0')
-			return 0;
-		p = line;
-		break;
-	}
-	*s = p;
-	for (;;) {
-		nl = strchr(p, '\n');
-		if (nl == NULL) {
-			p += strlen(p);
-			break;
-		}
-		p = nl + 1;
-		line = p;
-		while (*line == ' ' || *line == '\t' || *line == '\r')
-			line++;
-		if (*line == '\n' || *line == '\0')
-			break;
-	}
-	*e = p;
-	*pp = p;
-	return 1;
-}
-
-/* ends_sentence - p points at '?', '.' or '!' (qlen bytes) that ends a sentence
- * (not the '?' inside a URL) */
-static int
-ends_sentence(const char *p, const char *e, size_t qlen)
-{
-	const char *q = p + qlen;
-
-	return q >= e || is_space((unsigned char)*q) ||
-	    (*q && strchr(")\"'.!?,;:", *q) != NULL) ||
-	    (unsigned char)*q == 0xc2 /* » */ ||
-	    (unsigned char)*q == 0xe2 /* ” ’ … */;
-}
-
-/* question_in - 1 when the paragraph [s, e) asks something; *why gets a
- * short reason */
-static int
-question_in(const char *s, const char *e, const char **why)
-{
-	const char *p, *first_end = NULL;
-	char f[160];
-	size_t n;
-
-	for (p = s; p < e; p++) {
-		if (p[0] == '?' && ends_sentence(p, e, 1)) {
-			*why = "a sentence ends with '?'";
-			return 1;
-		}
-		/* Spanish "¿...?": the closing mark may be missing or
-		 * followed by anything ("¿Cómo?¡Ya!"), but not absent
-		 * altogether (a stray 0xC2 0xBF in garbage) */
-		if ((unsigned char)p[0] == 0xc2 && p + 1 < e &&
-		    (unsigned char)p[1] == 0xbf &&
-		    memchr(p + 2, '?', (size_t)(e - p - 2)) != NULL) {
-			*why = "a question between '\xc2\xbf' and '?'";
-			return 1;
-		}
-		/* fullwidth and Arabic question marks */
-		if ((e - p >= 3 && memcmp(p, "\xef\xbc\x9f", 3) == 0) ||
-		    (e - p >= 2 && memcmp(p, "\xd8\x9f", 2) == 0)) {
-			*why = "a sentence ends with a question mark";
-			return 1;
-		}
-		if (first_end == NULL && (*p == '.' || *p == '!') &&
-		    ends_sentence(p, e, 1))
-			first_end = p;
-	}
-	/* No '?': a first sentence that opens with a question word and does
-	 * not end as a statement ("Does anyone know a good donor list") */
-	while (s < e && is_space((unsigned char)*s))
-		s++;
-	n = (size_t)(e - s) < sizeof(f) - 1 ? (size_t)(e - s) : sizeof(f) - 1;
-	classify_fold(s, n, f, sizeof(f));
-	if (first_end != NULL) {
-		/* the first sentence ends in '.' or '!': a statement */
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(question_words) / sizeof(question_words[0]); i++) {
-		size_t wl = strlen(question_words[i]);
-		unsigned char last = (unsigned char)question_words[i][wl - 1];
-
-		if (strncmp(f, question_words[i], wl) == 0 &&
-		    (!is_letter((unsigned char)f[wl]) || !is_letter(last))) {
-			*why = "it opens with a question word";
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* question_why - classify_is_question with a reason */
-static int
-question_why(const char *text, const char **why)
-{
-	const char *p = text, *s, *e, *nl;
-	int skipped = 0;
-
-	if (text == NULL)
-		return 0;
-	while (next_paragraph(&p, &s, &e)) {
-		/* a paragraph that is only a salutation: look at the next */
-		nl = memchr(s, '\n', (size_t)(e - s));
-		if (skipped < 2 && (nl == NULL || nl + 1 >= e) &&
-		    greeting_line(s, (size_t)((nl ? nl : e) - s))) {
-			skipped++;
-			continue;
-		}
-		/* "Hi all,\nHow do we ...": drop a salutation line */
-		if (nl && greeting_line(s, (size_t)(nl - s)))
-			s = nl + 1;
-		if (e - s > 2000)
-			e = s + 2000;
-		return question_in(s, e, why);
-	}
-	return 0;
-}
-
-/* classify_is_question - see classify.h */
-int
-classify_is_question(const char *text)
-{
-	const char *why;
-
-	return question_why(text, &why);
 }
 
 /* classify_kind - see classify.h */
@@ -1099,7 +747,7 @@ classify_kind(const struct conf *c, const struct message *m,
 		    "a reply (References is set)");
 		return;
 	}
-	if (classify_is_reply_subject(subject)) {
+	if (subject_is_reply(subject)) {
 		snprintf(out->kind_why, sizeof(out->kind_why),
 		    "a reply (the subject starts with a reply marker)");
 		return;
@@ -1129,7 +777,7 @@ classify_kind(const struct conf *c, const struct message *m,
 				*p = ' ';
 		return;
 	}
-	if (m && question_why(text_of(m), &why)) {
+	if (m && question_asked(text_of(m), &why)) {
 		out->kind = CLASSIFY_QUESTION;
 		out->kind_rule = CLASSIFY_KIND_QUESTION;
 		snprintf(out->kind_why, sizeof(out->kind_why),

@@ -1,5 +1,4 @@
 /* classify - theme, session and kind of a post; subject normalisation
- * (SPEC section 5)
  *
  * Pure functions over a parsed message and the configuration: no database.
  * What only the database knows (the theme of the thread a reply joins, the
@@ -127,7 +126,7 @@ void classify_message(struct classifier *cl, const struct message *m,
 void classify_keywords(struct classifier *cl, const struct message *m,
     struct classify_keywords *out);
 
-/* classify_theme - only the theme rules (and session) of SPEC section 5 */
+/* classify_theme - only the theme rules (and the session) */
 void classify_theme(struct classifier *cl, const struct message *m,
     const struct classify_input *in, struct classify_result *out);
 /* classify_kind - only the kind rules; c may be NULL */
@@ -144,12 +143,6 @@ const struct classify_session *classify_session_at(
 const struct classify_session *classify_config_sessions(
     const struct classifier *cl, size_t *n);
 
-/* classify_is_question - 1 when the first paragraph of text (after a
- * greeting line) asks something: a sentence ending in '?', a Spanish
- * "¿...?", or a first sentence opening with a question word (en/fr/es/pt) that
- * does not end in '.' or '!' */
-int classify_is_question(const char *text);
-
 /* Names for output: "tag", "subject", "thread", "keywords", "session",
  * "default"; "idea", "question", "resource", "feedback" */
 const char *classify_theme_rule_name(enum classify_theme_rule r);
@@ -157,14 +150,6 @@ const char *classify_kind_name(enum classify_kind k);
 
 /* ---- subjects ------------------------------------------------------- */
 
-/* classify_skip_reply - past every leading reply/forward marker ("Re:",
- * "RE :", "Fwd:", "Fw:", "TR:", "AW:", "WG:", "SV:", "VS:", "Antw:",
- * "RV:", "Réf. :", "Re[2]:", "回复:" ...) and the spaces around them.
- * Returns a pointer into subject (borrowed). */
-const char *classify_skip_reply(const char *subject);
-/* classify_is_reply_subject - 1 when subject opens with a reply marker
- * (not a forward: "Fwd:" is not a reply) */
-int classify_is_reply_subject(const char *subject);
 /* classify_strip_prefix - past every leading reply/forward marker, the
  * list's subject_prefix and known subject tags (themes' [slug]/[title],
  * kind tags), in any order and repeated: "Re: AW: [CoP] Re: Fwd: x" -> "x".
@@ -177,13 +162,8 @@ const char *classify_strip_prefix(const struct conf *c, const char *subject);
 int classify_has_list_prefix(const struct conf *c, const char *subject);
 /* classify_normalize_subject - the subject used for the thread fallback:
  * classify_strip_prefix(), whitespace runs collapsed to one space and
- * trimmed, case-folded (classify_fold).  Owned string, never NULL; "" when
+ * trimmed, case-folded (utf8_fold).  Owned string, never NULL; "" when
  * nothing is left (do not thread on ""); at most 1000 bytes. */
 char *classify_normalize_subject(const struct conf *c, const char *subject);
-
-/* classify_fold - lower-case UTF-8 (ASCII, Latin-1, Latin Extended-A,
- * Greek, Cyrillic) of n bytes of s into out (outlen bytes with the NUL,
- * cut at a character boundary).  Invalid bytes are copied.  Returns out. */
-char *classify_fold(const char *s, size_t n, char *out, size_t outlen);
 
 #endif

@@ -1,11 +1,13 @@
 /* compose - build the bytes of a relayed post (see compose.h)
  *
- * The raw message is read here only as far as relaying needs: the
- * top-level header is cut into fields (name + folded text, kept byte for
- * byte apart from line ends), and the top-level Content-Type and
- * Content-Transfer-Encoding decide where the footer goes.  MIME parts
- * below the top are never opened: a multipart body is carried as an
- * opaque block inside the multipart/mixed wrapper.
+ * The stored message is parsed by message_parse(), the one reader of mail:
+ * its top-level fields are relayed as they were written (struct
+ * msg_header's raw bytes, apart from line ends), and the top-level
+ * Content-Type, Content-Transfer-Encoding and Content-Disposition decide
+ * where the footer goes.  A lone text/plain part is decoded with codec.c
+ * and charset.c; MIME parts below the top are never rewritten: a multipart
+ * body is carried as an opaque block inside the multipart/mixed wrapper.
+ * Every header field compose writes goes through mime_out.c.
  *
  * A prepared post is four pieces:
  *   head_a   kept fields, Subject, From/Reply-To, List-Id .. List-Subscribe
@@ -18,29 +20,29 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "charset.h"
+#include "codec.h"
 #include "compose.h"
 #include "conf.h"
-#include "hex.h"
 #include "listaddr.h"
 #include "log.h"
+#include "message.h"
+#include "mime_out.h"
+#include "subject.h"
 #include "template.h"
 #include "utf8.h"
 #include "xalloc.h"
 
-#define COMPOSE_MAX_FIELDS 1000         /* header fields kept */
 #define COMPOSE_OUT_MAX ((size_t)200 << 20)
 #define COMPOSE_SUBJECT_MAX 2000        /* bytes of subject kept */
 #define COMPOSE_NAME_MAX 200            /* bytes of a display name kept */
 #define COMPOSE_FOOTER_LANGS 8
 #define FOOTER_MARK "\001UNSUB\001"     /* where the unsubscribe address goes */
-#define FOLD 78
 
 enum body_enc { ENC_8BIT, ENC_QP, ENC_BASE64 };
 
@@ -65,39 +67,7 @@ struct compose {
 	size_t nfooters;
 };
 
-/* A top-level header field as it was written. */
-struct field {
-	const char *name;
-	size_t nlen;
-	const char *start;              /* the whole field, name included */
-	size_t len;                     /* up to (not incl.) its last line end */
-};
-
 /* ---- small helpers ----------------------------------------------------- */
-
-static int
-is_ascii(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
-/* addr_safe - an address that can go into <...> without harm */
-static int
-addr_safe(const char *a)
-{
-	const char *at;
-
-	if (a == NULL || *a == '\0' || strlen(a) > 254)
-		return 0;
-	for (const char *p = a; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr("<>()[]\\,;:\"", *p))
-			return 0;
-	at = strrchr(a, '@');
-	return at && at != a && at[1] != '\0';
-}
 
 /* token_safe - a token or slug fit for an address or header */
 static int
@@ -113,52 +83,7 @@ token_safe(const char *t, size_t max)
 	return n <= max;
 }
 
-char *
-compose_clean(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0, i = 0;
-	char *out = xmalloc(n + 1), *o = out;
-	int space = 1;          /* drop leading spaces */
-
-	while (i < n && (size_t)(o - out) < max) {
-		unsigned char c = (unsigned char)s[i];
-		uint32_t cp;
-		size_t l;
-
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			if (!space)
-				*o++ = ' ';
-			space = 1;
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			*o++ = (char)c;
-			i++;
-			space = 0;
-			continue;
-		}
-		l = utf8_decode((const unsigned char *)s + i, n - i, &cp);
-		if (l == 0 || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029) {
-			/* invalid, C1 controls and Unicode line separators */
-			*o++ = l == 0 ? '?' : ' ';
-			i += l ? l : 1;
-			space = l != 0;
-			continue;
-		}
-		if ((size_t)(o - out) + l > max)
-			break;
-		memcpy(o, s + i, l);
-		o += l;
-		i += l;
-		space = 0;
-	}
-	while (o > out && o[-1] == ' ')
-		o--;
-	*o = '\0';
-	return out;
-}
-
+/* compose_crlf - see compose.h */
 int
 compose_crlf(struct buf *out, const char *p, size_t n)
 {
@@ -179,442 +104,14 @@ compose_crlf(struct buf *out, const char *p, size_t n)
 	return buf_append(out, p + run, n - run);
 }
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* b64_encode - n bytes as base64 without line breaks */
-static int
-b64_encode(struct buf *out, const unsigned char *p, size_t n)
-{
-	char q[4];
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = b64chars[(v >> 18) & 63];
-		q[1] = b64chars[(v >> 12) & 63];
-		q[2] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? b64chars[v & 63] : '=';
-		if (buf_append(out, q, 4) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* b64_body - base64 in lines of 76 characters, CRLF */
-static int
-b64_body(struct buf *out, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i += 57) {
-		size_t k = n - i < 57 ? n - i : 57;
-
-		if (b64_encode(out, (const unsigned char *)p + i, k) < 0 ||
-		    buf_append(out, "\r\n", 2) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-b64_value(int c)
-{
-	const char *p = c ? strchr(b64chars, c) : NULL;
-
-	return p ? (int)(p - b64chars) : -1;
-}
-
-/* b64_decode - decode, skipping anything outside the alphabet */
-static void
-b64_decode(struct buf *out, const char *p, size_t n)
-{
-	uint32_t v = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int d;
-
-		if (p[i] == '=')
-			break;
-		if ((d = b64_value((unsigned char)p[i])) < 0)
-			continue;
-		v = (v << 6) | (uint32_t)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_putc(out, (int)((v >> bits) & 0xff));
-		}
-	}
-}
-
-/* qp_decode - quoted-printable to bytes; line ends become LF */
-static void
-qp_decode(struct buf *out, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '=') {
-			size_t j = i + 1;
-			int h, l;
-
-			while (j < n && (p[j] == ' ' || p[j] == '\t'))
-				j++;
-			if (j < n && (p[j] == '\r' || p[j] == '\n')) {
-				/* soft line break */
-				if (p[j] == '\r' && j + 1 < n && p[j + 1] == '\n')
-					j++;
-				i = j;
-				continue;
-			}
-			if (j >= n) {
-				i = j;
-				continue;
-			}
-			if (i + 2 < n && (h = hex_value((unsigned char)p[i + 1])) >= 0 &&
-			    (l = hex_value((unsigned char)p[i + 2])) >= 0) {
-				buf_putc(out, h * 16 + l);
-				i += 2;
-				continue;
-			}
-			buf_putc(out, '=');
-			continue;
-		}
-		if (p[i] == '\r') {
-			buf_putc(out, '\n');
-			if (i + 1 < n && p[i + 1] == '\n')
-				i++;
-			continue;
-		}
-		buf_putc(out, (unsigned char)p[i]);
-	}
-}
-
-/* qp_encode - UTF-8 text (LF or CRLF line ends) as quoted-printable with
- * CRLF hard breaks and lines of at most 76 characters */
-static int
-qp_encode(struct buf *out, const char *p, size_t n)
-{
-	size_t col = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		int last = i + 1 == n || p[i + 1] == '\n' || p[i + 1] == '\r';
-		char enc[4];
-		size_t elen;
-
-		if (c == '\r' || c == '\n') {
-			if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
-				i++;
-			if (buf_append(out, "\r\n", 2) < 0)
-				return -1;
-			col = 0;
-			continue;
-		}
-		if ((c >= 33 && c <= 126 && c != '=') ||
-		    ((c == ' ' || c == '\t') && !last) ||
-		    (c == '.' && col > 0)) {
-			enc[0] = (char)c;
-			elen = 1;
-		} else {
-			enc[0] = '=';
-			enc[1] = "0123456789ABCDEF"[c >> 4];
-			enc[2] = "0123456789ABCDEF"[c & 15];
-			elen = 3;
-		}
-		/* room for the soft break's '=' unless this ends the line */
-		if (col + elen > (last ? 76u : 75u)) {
-			if (buf_append(out, "=\r\n", 3) < 0)
-				return -1;
-			col = 0;
-		}
-		if (buf_append(out, enc, elen) < 0)
-			return -1;
-		col += elen;
-	}
-	return 0;
-}
-
-/* ---- header encoding ---------------------------------------------------- */
-
-/* enc_words - text (UTF-8) as encoded words starting at *col, folding
- * between words; every word fits the line and holds whole characters */
-static int
-enc_words(struct buf *out, size_t *col, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t avail, raw, take = 0;
-
-		if (*col + 16 > FOLD) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-		}
-		avail = FOLD - *col;
-		if (avail > 75)
-			avail = 75;
-		raw = (avail - 12) / 4 * 3;
-		while (i + take < n) {
-			uint32_t cp;
-			size_t l = utf8_decode((const unsigned char *)s + i + take,
-			    n - i - take, &cp);
-
-			if (l == 0)
-				l = 1;
-			if (take + l > raw)
-				break;
-			take += l;
-		}
-		if (take == 0) {    /* cannot happen with raw >= 3, but be safe */
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-			continue;
-		}
-		if (buf_puts(out, "=?UTF-8?B?") < 0 ||
-		    b64_encode(out, (const unsigned char *)s + i, take) < 0 ||
-		    buf_puts(out, "?=") < 0)
-			return -1;
-		*col += 12 + (take + 2) / 3 * 4;
-		i += take;
-		if (i < n) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-		}
-	}
-	return 0;
-}
-
-/* word_needs_encoding - non-ASCII, looks like an encoded word, or too
- * long to stand on a folded line */
-static int
-word_needs_encoding(const char *w, size_t n)
-{
-	if (n > 70 || !is_ascii(w, n))
-		return 1;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (w[i] == '=' && w[i + 1] == '?')
-			return 1;
-	return 0;
-}
-
-/* put_text - unstructured text (already clean: no controls, single spaces)
- * from column *col, folding at spaces */
-static int
-put_text(struct buf *out, size_t *col, const char *s)
-{
-	const char *p = s;
-	size_t start_col = *col;
-	int first = 1;
-
-	while (*p) {
-		const char *w = p, *e;
-		size_t wn;
-
-		while (*p && *p != ' ')
-			p++;
-		wn = (size_t)(p - w);
-		if (word_needs_encoding(w, wn)) {
-			/* merge the following words that need encoding too, so
-			 * the spaces between them survive decoding */
-			e = p;
-			while (*e == ' ') {
-				const char *nw = e + 1, *ne = nw;
-
-				while (*ne && *ne != ' ')
-					ne++;
-				if (ne == nw || !word_needs_encoding(nw, (size_t)(ne - nw)))
-					break;
-				e = ne;
-			}
-			if (!first) {
-				if (*col + 17 > FOLD) {
-					if (buf_append(out, "\r\n ", 3) < 0)
-						return -1;
-					*col = 1;
-				} else {
-					if (buf_putc(out, ' ') < 0)
-						return -1;
-					(*col)++;
-				}
-			}
-			if (enc_words(out, col, w, (size_t)(e - w)) < 0)
-				return -1;
-			p = e;
-		} else {
-			if (!first) {
-				if (*col + 1 + wn > FOLD && *col > start_col) {
-					if (buf_append(out, "\r\n ", 3) < 0)
-						return -1;
-					*col = 1;
-				} else {
-					if (buf_putc(out, ' ') < 0)
-						return -1;
-					(*col)++;
-				}
-			} else if (*col + wn > FOLD && *col > start_col) {
-				if (buf_append(out, "\r\n ", 3) < 0)
-					return -1;
-				*col = 1;
-			}
-			if (buf_append(out, w, wn) < 0)
-				return -1;
-			*col += wn;
-		}
-		first = 0;
-		while (*p == ' ')
-			p++;
-	}
-	return 0;
-}
-
-int
-compose_header_text(struct buf *out, const char *name, const char *value)
-{
-	char *v = compose_clean(value, COMPOSE_SUBJECT_MAX);
-	size_t col = strlen(name) + 2;
-	int rc;
-
-	rc = buf_printf(out, "%s: ", name) < 0 || put_text(out, &col, v) < 0 ||
-	    buf_append(out, "\r\n", 2) < 0 ? -1 : 0;
-	free(v);
-	return rc;
-}
-
-/* is_atext_phrase - letters, digits, atext specials and spaces only */
-static int
-is_atext_phrase(const char *s)
-{
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr(" !#$%&'*+-/=?^_`{|}~", *p))
-			return 0;
-	return 1;
-}
-
-/* put_phrase - a display name: atext words as they are (unless quote is
- * set), other ASCII as a quoted-string, non-ASCII as encoded words */
-static int
-put_phrase(struct buf *out, size_t *col, const char *phrase, int quote)
-{
-	char *ph = compose_clean(phrase, COMPOSE_NAME_MAX);
-	int rc = 0;
-
-	if (*ph == '\0') {
-		free(ph);
-		return 0;
-	}
-	if (!is_ascii(ph, strlen(ph)) || strstr(ph, "=?")) {
-		rc = enc_words(out, col, ph, strlen(ph));
-	} else if (!quote && is_atext_phrase(ph)) {
-		rc = put_text(out, col, ph);
-	} else {
-		struct buf q;
-
-		buf_init(&q, COMPOSE_NAME_MAX * 2 + 3);
-		buf_putc(&q, '"');
-		for (const char *p = ph; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_putc(&q, '\\');
-			buf_putc(&q, *p);
-		}
-		buf_putc(&q, '"');
-		if (*col + q.len > FOLD && *col > 1) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				rc = -1;
-			*col = 1;
-		}
-		if (buf_append(out, q.data, q.len) < 0)
-			rc = -1;
-		*col += q.len;
-		buf_release(&q);
-	}
-	free(ph);
-	return rc;
-}
-
-/* put_angle - " <text>" after a phrase (or "<text>" alone), folding first
- * when it does not fit */
-static int
-put_angle(struct buf *out, size_t *col, int after_phrase, const char *text)
-{
-	size_t n = strlen(text) + 2;
-
-	if (after_phrase) {
-		if (*col + 1 + n > FOLD) {
-			if (buf_append(out, "\r\n ", 3) < 0)
-				return -1;
-			*col = 1;
-		} else {
-			if (buf_putc(out, ' ') < 0)
-				return -1;
-			(*col)++;
-		}
-	}
-	if (buf_printf(out, "<%s>", text) < 0)
-		return -1;
-	*col += n;
-	return 0;
-}
-
-int
-compose_mailbox(struct buf *out, size_t *col, const char *phrase,
-    const char *addr)
-{
-	int has = phrase && *phrase;
-
-	if (!addr_safe(addr))
-		return -1;
-	if (has && put_phrase(out, col, phrase, 1) < 0)
-		return -1;
-	return put_angle(out, col, has, addr);
-}
-
 /* ---- subject prefix ------------------------------------------------------ */
 
-/* reply_marker - length of a reply/forward marker at s ("Re:", "AW:",
- * "RE :", "Re[2]:", "Fwd:"), or 0 */
-static size_t
-reply_marker(const char *s)
-{
-	static const char *const words[] = {
-		"re", "aw", "sv", "vs", "antw", "odp", "res", "rif", "r",
-		"fwd", "fw", "tr", "wg", "rv", "enc", NULL,
-	};
-
-	for (size_t w = 0; words[w]; w++) {
-		size_t n = strlen(words[w]), i;
-
-		if (strncasecmp(s, words[w], n) != 0)
-			continue;
-		i = n;
-		if (s[i] == '[' || s[i] == '(') {
-			char close = s[i] == '[' ? ']' : ')';
-
-			i++;
-			while (isdigit((unsigned char)s[i]))
-				i++;
-			if (s[i] != close)
-				continue;
-			i++;
-		}
-		if (s[i] == ' ' && s[i + 1] == ':')    /* French "RE :" */
-			i++;
-		if (s[i] != ':')
-			continue;
-		return i + 1;
-	}
-	return 0;
-}
-
+/* compose_subject - see compose.h */
 char *
 compose_subject(const char *prefix, const char *subject)
 {
-	char *s = compose_clean(subject ? subject : "", COMPOSE_SUBJECT_MAX);
-	char *pre = compose_clean(prefix ? prefix : "", 200);
+	char *s = mime_clean(subject ? subject : "", COMPOSE_SUBJECT_MAX);
+	char *pre = mime_clean(prefix ? prefix : "", 200), *folded;
 	size_t plen = strlen(pre);
 	struct buf markers, out;
 	const char *p = s;
@@ -627,6 +124,9 @@ compose_subject(const char *prefix, const char *subject)
 		}
 		return s;
 	}
+	/* the markers are found in a folded copy (same offsets) */
+	folded = xmalloc(strlen(s) + 1);
+	utf8_fold(s, strlen(s), folded, strlen(s) + 1);
 	buf_init(&markers, BUF_NOLIMIT);
 	buf_init(&out, BUF_NOLIMIT);
 	for (;;) {
@@ -638,14 +138,20 @@ compose_subject(const char *prefix, const char *subject)
 			p += plen;
 			continue;
 		}
-		if ((m = reply_marker(p)) > 0) {
-			buf_append(&markers, p, m);
+		if ((m = subject_marker(folded + (p - s), NULL)) > 0) {
+			size_t k = m;
+
+			/* the marker as written, without the blanks after it */
+			while (k > 0 && p[k - 1] == ' ')
+				k--;
+			buf_append(&markers, p, k);
 			buf_putc(&markers, ' ');
 			p += m;
 			continue;
 		}
 		break;
 	}
+	free(folded);
 	buf_append(&out, markers.data, markers.len);
 	buf_puts(&out, pre);
 	buf_putc(&out, ' ');
@@ -656,126 +162,28 @@ compose_subject(const char *prefix, const char *subject)
 	return buf_detach(&out, NULL);
 }
 
-/* ---- the raw header ------------------------------------------------------ */
+/* ---- the original header -------------------------------------------------- */
 
-/* line_end - end of the line at p (the LF, or end); *next after it */
-static const char *
-line_end(const char *p, const char *end, const char **next)
-{
-	const char *lf = memchr(p, '\n', (size_t)(end - p));
-
-	if (lf == NULL) {
-		*next = end;
-		return end;
-	}
-	*next = lf + 1;
-	return lf;
-}
-
-/* split_header - cut the top-level header into fields; returns the number
- * of fields (at most max) and *body at the first body byte */
-static size_t
-split_header(const char *raw, size_t len, struct field *f, size_t max,
-    const char **body)
-{
-	const char *p = raw, *end = raw + len, *next;
-	size_t n = 0;
-	int cur = 0;            /* a field is open */
-
-	/* an mbox "From " separator line is not a header field */
-	if (len > 5 && memcmp(raw, "From ", 5) == 0) {
-		line_end(p, end, &next);
-		p = next;
-	}
-	while (p < end) {
-		const char *le = line_end(p, end, &next), *te = le, *colon;
-
-		if (te > p && te[-1] == '\r')
-			te--;
-		if (te == p) {          /* the blank line */
-			p = next;
-			break;
-		}
-		if ((*p == ' ' || *p == '\t')) {
-			if (cur)
-				f[n - 1].len = (size_t)(te - f[n - 1].start);
-			p = next;
-			continue;
-		}
-		colon = memchr(p, ':', (size_t)(te - p));
-		if (colon == NULL || colon == p) {
-			/* not a header line: the body starts here (no blank line) */
-			break;
-		}
-		{
-			const char *ne = colon;
-			int ok = 1;
-
-			while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
-				ne--;
-			for (const char *q = p; q < ne; q++)
-				if ((unsigned char)*q <= 32 || (unsigned char)*q >= 127)
-					ok = 0;
-			if (!ok || ne == p) {
-				cur = 0;
-				p = next;
-				continue;
-			}
-			if (n < max) {
-				f[n].name = p;
-				f[n].nlen = (size_t)(ne - p);
-				f[n].start = p;
-				f[n].len = (size_t)(te - p);
-				n++;
-				cur = 1;
-			} else {
-				cur = 0;
-			}
-		}
-		p = next;
-	}
-	*body = p;
-	return n;
-}
-
+/* field_is - the field is called name (any case) */
 static int
-field_is(const struct field *f, const char *name)
+field_is(const struct msg_header *h, const char *name)
 {
-	return f->nlen == strlen(name) && strncasecmp(f->name, name, f->nlen) == 0;
+	return strcasecmp(h->name, name) == 0;
 }
 
+/* field_has_prefix - the field's name starts with prefix (any case) */
 static int
-field_has_prefix(const struct field *f, const char *prefix)
+field_has_prefix(const struct msg_header *h, const char *prefix)
 {
-	size_t n = strlen(prefix);
-
-	return f->nlen >= n && strncasecmp(f->name, prefix, n) == 0;
+	return strncasecmp(h->name, prefix, strlen(prefix)) == 0;
 }
 
-/* field_value - the unfolded value (owned), trimmed, controls as spaces */
-static char *
-field_value(const struct field *f)
-{
-	const char *v = f->name + f->nlen;
-	const char *end = f->start + f->len;
-	char *raw;
-	char *out;
-
-	while (v < end && *v != ':')
-		v++;
-	if (v < end)
-		v++;
-	raw = xstrndup(v, (size_t)(end - v));
-	out = compose_clean(raw, 1 << 16);
-	free(raw);
-	return out;
-}
-
-/* put_field - a kept field, with CRLF line ends and no stray CR or NUL */
+/* put_field - a kept field as written, with CRLF line ends and no stray
+ * CR or NUL */
 static int
-put_field(struct buf *out, const struct field *f)
+put_field(struct buf *out, const struct msg_header *h)
 {
-	const char *p = f->start, *end = f->start + f->len;
+	const char *p = h->raw, *end = h->raw + h->raw_len;
 
 	while (p < end) {
 		const char *lf = memchr(p, '\n', (size_t)(end - p));
@@ -801,104 +209,17 @@ static const char *const drop_fields[] = {
 	"DKIM-Signature", "DomainKey-Signature", "X-Loop", "Subject", NULL,
 };
 
+/* field_dropped - a field the relay does not pass on */
 static int
-field_dropped(const struct field *f)
+field_dropped(const struct msg_header *h)
 {
 	for (size_t i = 0; drop_fields[i]; i++)
-		if (field_is(f, drop_fields[i]))
+		if (field_is(h, drop_fields[i]))
 			return 1;
-	return field_has_prefix(f, "List-") || field_has_prefix(f, "X-Baraza-");
+	return field_has_prefix(h, "List-") || field_has_prefix(h, "X-Baraza-");
 }
 
-/* param_get - the value of parameter name in a Content-Type value (owned),
- * or NULL */
-static char *
-param_get(const char *v, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = strchr(v, ';');
-
-	while (p) {
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, name, n) == 0) {
-			const char *q = p + n;
-
-			while (*q == ' ')
-				q++;
-			if (*q == '=') {
-				q++;
-				while (*q == ' ')
-					q++;
-				if (*q == '"') {
-					const char *e = strchr(q + 1, '"');
-
-					return xstrndup(q + 1, e ? (size_t)(e - q - 1) : strlen(q + 1));
-				}
-				return xstrndup(q, strcspn(q, "; \t"));
-			}
-		}
-		p = strchr(p, ';');
-	}
-	return NULL;
-}
-
-/* lower_token - the first token of v, lower-cased (owned) */
-static char *
-lower_token(const char *v)
-{
-	char *t;
-
-	while (*v == ' ')
-		v++;
-	t = xstrndup(v, strcspn(v, "; \t("));
-	for (char *p = t; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return t;
-}
-
-/* ---- body conversion ------------------------------------------------------ */
-
-/* to_utf8 - convert n bytes of charset into UTF-8 in out; 0, or -1 when the
- * charset is unknown or the text does not convert */
-static int
-to_utf8(struct buf *out, const char *charset, const char *p, size_t n)
-{
-	iconv_t cd;
-	char tmp[4096];
-	char *in = (char *)(uintptr_t)p;
-	size_t inleft = n;
-	int rc = 0;
-
-	if (charset == NULL || *charset == '\0' || strcasecmp(charset, "us-ascii") == 0 ||
-	    strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) {
-		if (!utf8_valid(p, n))
-			return -1;
-		return buf_append(out, p, n);
-	}
-	cd = iconv_open("UTF-8", charset);
-	if (cd == (iconv_t)-1)
-		return -1;
-	while (inleft > 0) {
-		char *o = tmp;
-		size_t oleft = sizeof(tmp);
-		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
-
-		if (buf_append(out, tmp, (size_t)(o - tmp)) < 0) {
-			rc = -1;
-			break;
-		}
-		if (r == (size_t)-1 && errno != E2BIG) {
-			rc = -1;
-			break;
-		}
-	}
-	iconv_close(cd);
-	if (rc == 0 && !utf8_valid(out->data, out->len))
-		rc = -1;
-	return rc;
-}
+/* ---- the text ------------------------------------------------------------------ */
 
 /* max_line - the longest line in bytes */
 static size_t
@@ -917,89 +238,38 @@ max_line(const char *p, size_t n)
 	return best;
 }
 
-/* decode_2047 - a raw header value with RFC 2047 encoded words made UTF-8
- * (owned); words that do not decode are kept as written */
-static char *
-decode_2047(const char *s)
+/* text_of - the text of m when it is a single inline text/plain part
+ * whose transfer encoding and charset can be undone exactly: decoded to
+ * UTF-8 into text, and 0; -1 when the footer must go in a part of its
+ * own instead */
+static int
+text_of(const struct message *m, const char *body, size_t blen, struct buf *text)
 {
-	struct buf out, word;
-	const char *p = s, *pending_ws = NULL;
-	int last_was_word = 0;
+	const char *cte = m->cte;
+	struct charset_cache cc;
+	struct buf dec;
+	int rc = -1, r = 0;
 
-	buf_init(&out, 1 << 16);
-	buf_init(&word, 1 << 16);
-	while (*p) {
-		const char *q1, *q2, *end;
-		char *charset, *star;
-		int ok = 0;
-
-		if (p[0] != '=' || p[1] != '?') {
-			const char *ws = p;
-
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (p > ws) {
-				if (last_was_word && p[0] == '=' && p[1] == '?') {
-					pending_ws = ws;        /* dropped if a word follows */
-					continue;
-				}
-				buf_append(&out, ws, (size_t)(p - ws));
-				continue;
-			}
-			buf_putc(&out, *p++);
-			last_was_word = 0;
-			continue;
-		}
-		q1 = strchr(p + 2, '?');
-		q2 = q1 ? strchr(q1 + 1, '?') : NULL;
-		end = q2 && q2 == q1 + 2 ? strstr(q2 + 1, "?=") : NULL;
-		if (end && (q1[1] == 'B' || q1[1] == 'b' || q1[1] == 'Q' || q1[1] == 'q')) {
-			buf_reset(&word);
-			if (q1[1] == 'B' || q1[1] == 'b') {
-				b64_decode(&word, q2 + 1, (size_t)(end - q2 - 1));
-			} else {
-				for (const char *c = q2 + 1; c < end; c++) {
-					int h, l;
-
-					if (*c == '_')
-						buf_putc(&word, ' ');
-					else if (*c == '=' && c + 2 < end &&
-					    (h = hex_value((unsigned char)c[1])) >= 0 &&
-					    (l = hex_value((unsigned char)c[2])) >= 0) {
-						buf_putc(&word, h * 16 + l);
-						c += 2;
-					} else
-						buf_putc(&word, *c);
-				}
-			}
-			charset = xstrndup(p + 2, (size_t)(q1 - p - 2));
-			if ((star = strchr(charset, '*')) != NULL)
-				*star = '\0';
-			{
-				size_t before = out.len;
-
-				if (to_utf8(&out, charset, word.data, word.len) == 0)
-					ok = 1;
-				else
-					buf_truncate(&out, before);
-			}
-			free(charset);
-		}
-		if (!ok) {
-			if (pending_ws)
-				buf_append(&out, pending_ws, (size_t)(p - pending_ws));
-			buf_append(&out, p, 2);
-			p += 2;
-			last_was_word = 0;
-			pending_ws = NULL;
-			continue;
-		}
-		pending_ws = NULL;
-		last_was_word = 1;
-		p = end + 2;
-	}
-	buf_release(&word);
-	return buf_detach(&out, NULL);
+	if (strcmp(m->content_type, "text/plain") != 0 ||
+	    (m->disposition && strcmp(m->disposition, "attachment") == 0) ||
+	    !(cte == NULL || strcmp(cte, "7bit") == 0 || strcmp(cte, "8bit") == 0 ||
+	    strcmp(cte, "binary") == 0 || strcmp(cte, "quoted-printable") == 0 ||
+	    strcmp(cte, "base64") == 0))
+		return -1;
+	buf_init(&dec, COMPOSE_OUT_MAX);
+	if (cte && strcmp(cte, "quoted-printable") == 0)
+		r = codec_qp(body, blen, 0, &dec, NULL);
+	else if (cte && strcmp(cte, "base64") == 0)
+		r = codec_base64(body, blen, &dec, NULL);
+	else if (buf_append(&dec, body, blen) < 0)
+		r = CODEC_FULL;
+	charset_cache_init(&cc);
+	if (!(r & CODEC_FULL) && !buf_failed(&dec) &&
+	    charset_convert_exact(&cc, message_param(m, "charset"), dec.data, dec.len, text) == 0)
+		rc = 0;
+	charset_cache_release(&cc);
+	buf_release(&dec);
+	return rc;
 }
 
 /* ---- footer ----------------------------------------------------------------- */
@@ -1055,8 +325,8 @@ footer_get(struct compose *cp, const char *lang)
 		f->before = xstrdup(b.data);
 		f->after = xstrdup("");
 	}
-	f->ascii = is_ascii(f->before, strlen(f->before)) &&
-	    is_ascii(f->after, strlen(f->after));
+	f->ascii = utf8_ascii(f->before, strlen(f->before)) &&
+	    utf8_ascii(f->after, strlen(f->after));
 	f->ok = 1;
 	buf_release(&b);
 	return f;
@@ -1095,6 +365,7 @@ footer_text(struct compose *cp, const struct compose_rcpt *r, struct buf *out,
 
 /* ---- prepare ---------------------------------------------------------------- */
 
+/* compose_list_init - see compose.h */
 void
 compose_list_init(struct compose_list *l, const struct conf *c)
 {
@@ -1155,34 +426,43 @@ url_safe(const char *u)
 	return 1;
 }
 
+/* compose_prepare - see compose.h */
 struct compose *
 compose_prepare(const struct compose_list *l, const struct compose_post *p)
 {
 	struct compose *cp;
-	struct field *f;
-	const char *body, *bend = p->raw + p->raw_len;
-	size_t nf, blen, col;
-	char *ctype = NULL, *cte = NULL, *charset = NULL, *format = NULL,
-	    *delsp = NULL, *disp = NULL, *subject = NULL, *raw_subject = NULL,
-	    *list_addr;
-	int have_mime_version = 0, have_irt = 0, have_refs = 0, fail = 0;
+	struct message *m;
+	struct msg_limits lim;
+	const char *body, *format, *delsp;
+	size_t blen;
+	char *subject = NULL, *list_addr;
+	int have_irt, have_refs, fail = 0, author_ok;
+	struct mime_field mf;
 	struct buf *a, *hb;
 	struct buf text;
 	struct listaddr la;
 
 	if (p->raw == NULL || p->raw_len == 0)
 		return NULL;
-	f = xcalloc(COMPOSE_MAX_FIELDS, sizeof(*f));
-	nf = split_header(p->raw, p->raw_len, f, COMPOSE_MAX_FIELDS, &body);
-	if (nf == 0) {
-		free(f);
+	message_default_limits(&lim);
+	lim.max_size = COMPOSE_OUT_MAX;
+	m = message_parse(p->raw, p->raw_len, &lim);
+	if (m == NULL) {
+		log_warnx("compose: message too large to relay");
+		return NULL;
+	}
+	if (m->nheaders == 0) {
+		message_free(&m);
 		log_warnx("compose: message has no header");
 		return NULL;
 	}
-	blen = (size_t)(bend - body);
+	body = m->raw + m->header_len;
+	blen = m->raw_len - m->header_len;
+	have_irt = message_header(m, "In-Reply-To") != NULL;
+	have_refs = message_header(m, "References") != NULL;
 
 	cp = xcalloc(1, sizeof(*cp));
-	cp->list.name = compose_clean(l->name ? l->name : l->local, 200);
+	cp->list.name = mime_clean(l->name ? l->name : l->local, 200);
 	cp->list.local = xstrdup(l->local);
 	cp->list.domain = xstrdup(l->domain);
 	cp->list.sep = xstrdup(l->sep && *l->sep ? l->sep : "+");
@@ -1192,8 +472,8 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	cp->list.reply_to_list = l->reply_to_list;
 	cp->list.from_munging = l->from_munging;
 	cp->theme = token_safe(p->theme, 64) ? xstrdup(p->theme) : xstrdup("general");
-	cp->theme_title = compose_clean(p->theme_title ? p->theme_title : cp->theme, 200);
-	cp->session = p->session ? compose_clean(p->session, 200) : NULL;
+	cp->theme_title = mime_clean(p->theme_title ? p->theme_title : cp->theme, 200);
+	cp->session = p->session ? mime_clean(p->session, 200) : NULL;
 	listaddr_init(&la, l->local, l->domain, cp->list.sep);
 	cp->post_addr = listaddr_make(&la, LISTADDR_THEME, cp->theme);
 	cp->request_addr = listaddr_make(&la, LISTADDR_REQUEST, NULL);
@@ -1205,82 +485,32 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	a = &cp->head_a;
 	hb = &cp->head_b;
 
-	/* what the top-level MIME fields say */
-	for (size_t i = 0; i < nf; i++) {
-		if (field_is(&f[i], "Content-Type") && ctype == NULL) {
-			char *v = field_value(&f[i]);
-
-			ctype = lower_token(v);
-			charset = param_get(v, "charset");
-			format = param_get(v, "format");
-			delsp = param_get(v, "delsp");
-			free(v);
-		} else if (field_is(&f[i], "Content-Transfer-Encoding") && cte == NULL) {
-			char *v = field_value(&f[i]);
-
-			cte = lower_token(v);
-			free(v);
-		} else if (field_is(&f[i], "Content-Disposition") && disp == NULL) {
-			char *v = field_value(&f[i]);
-
-			disp = lower_token(v);
-			free(v);
-		} else if (field_is(&f[i], "MIME-Version")) {
-			have_mime_version = 1;
-		} else if (field_is(&f[i], "In-Reply-To")) {
-			have_irt = 1;
-		} else if (field_is(&f[i], "References")) {
-			have_refs = 1;
-		} else if (field_is(&f[i], "Subject") && raw_subject == NULL) {
-			char *v = field_value(&f[i]);
-
-			raw_subject = decode_2047(v);
-			free(v);
-		}
-	}
-
 	/* text mode: a lone text/plain part we can decode and convert */
-	cp->wrap = 1;
 	buf_init(&text, COMPOSE_OUT_MAX);
-	if ((ctype == NULL || strcmp(ctype, "text/plain") == 0) &&
-	    (disp == NULL || strcmp(disp, "attachment") != 0) &&
-	    (cte == NULL || strcmp(cte, "7bit") == 0 || strcmp(cte, "8bit") == 0 ||
-	     strcmp(cte, "binary") == 0 || strcmp(cte, "quoted-printable") == 0 ||
-	     strcmp(cte, "base64") == 0)) {
-		struct buf dec;
-
-		buf_init(&dec, COMPOSE_OUT_MAX);
-		if (cte && strcmp(cte, "quoted-printable") == 0)
-			qp_decode(&dec, body, blen);
-		else if (cte && strcmp(cte, "base64") == 0)
-			b64_decode(&dec, body, blen);
+	cp->wrap = text_of(m, body, blen, &text) < 0;
+	if (!cp->wrap) {
+		if (m->cte && strcmp(m->cte, "base64") == 0)
+			cp->enc = ENC_BASE64;
+		else if ((m->cte && strcmp(m->cte, "quoted-printable") == 0) ||
+		    max_line(text.data, text.len) > 998)
+			cp->enc = ENC_QP;
 		else
-			buf_append(&dec, body, blen);
-		if (!buf_failed(&dec) && memchr(dec.data, '\0', dec.len) == NULL &&
-		    to_utf8(&text, charset, dec.data, dec.len) == 0) {
-			cp->wrap = 0;
-			if (cte && strcmp(cte, "base64") == 0)
-				cp->enc = ENC_BASE64;
-			else if ((cte && strcmp(cte, "quoted-printable") == 0) ||
-			    max_line(text.data, text.len) > 998)
-				cp->enc = ENC_QP;
-			else
-				cp->enc = ENC_8BIT;
-		}
-		buf_release(&dec);
+			cp->enc = ENC_8BIT;
 	}
 
 	/* the kept header fields, in their order */
-	for (size_t i = 0; i < nf; i++) {
-		if (field_dropped(&f[i]))
+	for (size_t i = 0; i < m->nheaders; i++) {
+		const struct msg_header *h = &m->headers[i];
+
+		if (field_dropped(h))
 			continue;
-		if (field_is(&f[i], "Reply-To") && (l->reply_to_list || l->from_munging))
+		if (field_is(h, "Reply-To") && (l->reply_to_list || l->from_munging))
 			continue;
-		if (field_is(&f[i], "From") && l->from_munging)
+		if (field_is(h, "From") && l->from_munging)
 			continue;
-		if (field_has_prefix(&f[i], "Content-"))
+		if (field_has_prefix(h, "Content-"))
 			continue;       /* rewritten below (or moved into the part) */
-		if (put_field(a, &f[i]) < 0)
+		if (put_field(a, h) < 0)
 			fail = 1;
 	}
 
@@ -1294,12 +524,9 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			buf_printf(a, "References: <%s>\r\n", p->parent_mid);
 	}
 
-	/* Subject */
-	if (p->subject)
-		subject = compose_subject(cp->list.subject_prefix, p->subject);
-	else
-		subject = compose_subject(cp->list.subject_prefix, raw_subject ? raw_subject : "");
-	if (compose_header_text(a, "Subject", subject) < 0)
+	/* Subject: the caller's decoded one, else the message's */
+	subject = compose_subject(cp->list.subject_prefix, p->subject ? p->subject : m->subject);
+	if (mime_header_text(a, "Subject", subject) < 0)
 		fail = 1;
 
 	/* From munging and Reply-To */
@@ -1308,38 +535,25 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		    xasprintf("%s via %s", p->author_name, cp->list.name) :
 		    xasprintf("%s", cp->list.name);
 
-		col = 6;
-		buf_puts(a, "From: ");
-		if (compose_mailbox(a, &col, name, list_addr) < 0)
+		mime_field_start(&mf, a, MIME_CRLF, "From");
+		if (mime_field_mailbox(&mf, name, list_addr) < 0 || mime_field_end(&mf) < 0)
 			fail = 1;
-		buf_puts(a, "\r\n");
 		free(name);
 	}
-	if (l->reply_to_list || (l->from_munging && addr_safe(p->author_email))) {
-		col = 10;
-		buf_puts(a, "Reply-To: ");
-		if (l->reply_to_list) {
-			compose_mailbox(a, &col, NULL, list_addr);
-			if (l->from_munging && addr_safe(p->author_email)) {
-				buf_putc(a, ',');
-				col++;
-			}
-		}
-		if (l->from_munging && addr_safe(p->author_email)) {
-			if (col + 2 > FOLD) {
-				buf_puts(a, "\r\n");
-				col = 0;
-			}
-			buf_putc(a, ' ');
-			col++;
-			compose_mailbox(a, &col, p->author_name, p->author_email);
-		}
-		buf_puts(a, "\r\n");
+	author_ok = l->from_munging && mime_addr_ok(p->author_email);
+	if (l->reply_to_list || author_ok) {
+		mime_field_start(&mf, a, MIME_CRLF, "Reply-To");
+		if (l->reply_to_list)
+			mime_field_mailbox(&mf, NULL, list_addr);
+		if (l->reply_to_list && author_ok)
+			mime_field_comma(&mf);
+		if (author_ok)
+			mime_field_mailbox(&mf, p->author_name, p->author_email);
+		if (mime_field_end(&mf) < 0)
+			fail = 1;
 	}
 
 	/* the list fields (RFC 2369, 2919) */
-	col = 9;
-	buf_puts(a, "List-Id: ");
 	{
 		char *id = xasprintf("%s.%s", l->local, l->domain);
 
@@ -1347,12 +561,12 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		for (char *q = id; *q; q++)
 			if (!isalnum((unsigned char)*q) && !strchr("!#$%&'*+-/=?^_`{|}~.", *q))
 				*q = '-';
-		if (put_phrase(a, &col, cp->list.name, 0) < 0 ||
-		    put_angle(a, &col, cp->list.name[0] != '\0', id) < 0)
+		mime_field_start(&mf, a, MIME_CRLF, "List-Id");
+		mime_field_angle(&mf, mime_field_phrase(&mf, cp->list.name, 0), id);
+		if (mime_field_end(&mf) < 0)
 			fail = 1;
 		free(id);
 	}
-	buf_puts(a, "\r\n");
 	put_list_mailto(a, l, "List-Post", LISTADDR_POST);
 	put_list_mailto(a, l, "List-Help", LISTADDR_HELP);
 	put_list_mailto(a, l, "List-Subscribe", LISTADDR_SUBSCRIBE);
@@ -1364,9 +578,11 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	if (token_safe(p->kind, 32))
 		buf_printf(hb, "X-Baraza-Kind: %s\r\n", p->kind);
 	buf_printf(hb, "X-Loop: %s\r\n", list_addr);
-	if (!have_mime_version)
+	if (message_header(m, "MIME-Version") == NULL)
 		buf_puts(hb, "MIME-Version: 1.0\r\n");
 
+	format = message_param(m, "format");
+	delsp = message_param(m, "delsp");
 	if (!cp->wrap) {
 		buf_puts(hb, "Content-Type: text/plain; charset=UTF-8");
 		if (format && token_safe(format, 16))
@@ -1383,7 +599,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			cp->text_len = text.len;
 			cp->text = buf_detach(&text, NULL);
 		} else if (cp->enc == ENC_QP) {
-			if (qp_encode(hb, text.data, text.len) < 0)
+			if (mime_qp_encode(hb, text.data, text.len) < 0)
 				fail = 1;
 		} else {
 			if (compose_crlf(hb, text.data, text.len) < 0)
@@ -1395,8 +611,9 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		    cp->boundary);
 		buf_printf(hb, "This is a multi-part message in MIME format.\r\n"
 		    "\r\n--%s\r\n", cp->boundary);
-		for (size_t i = 0; i < nf; i++)
-			if (field_has_prefix(&f[i], "Content-") && put_field(hb, &f[i]) < 0)
+		for (size_t i = 0; i < m->nheaders; i++)
+			if (field_has_prefix(&m->headers[i], "Content-") &&
+			    put_field(hb, &m->headers[i]) < 0)
 				fail = 1;
 		buf_puts(hb, "\r\n");
 		if (compose_crlf(hb, body, blen) < 0)
@@ -1409,16 +626,9 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		fail = 1;
 
 	buf_release(&text);
-	free(f);
-	free(ctype);
-	free(cte);
-	free(charset);
-	free(format);
-	free(delsp);
-	free(disp);
 	free(subject);
-	free(raw_subject);
 	free(list_addr);
+	message_free(&m);
 	if (fail) {
 		log_warnx("compose: message too large to relay");
 		compose_free(&cp);
@@ -1426,6 +636,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	return cp;
 }
 
+/* compose_render - see compose.h */
 int
 compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
     struct buf *out)
@@ -1457,13 +668,13 @@ compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
 			if (buf_append(&all, cp->text, cp->text_len) < 0 ||
 			    buf_append(&all, "\n", foot.len ? 1 : 0) < 0 ||
 			    buf_append(&all, foot.data, foot.len) < 0 ||
-			    b64_body(out, all.data, all.len) < 0)
+			    mime_base64_body(out, all.data, all.len) < 0)
 				rc = -1;
 			buf_release(&all);
 		} else if (foot.len) {
 			if (compose_crlf(out, "\n", 1) < 0)
 				rc = -1;
-			if (cp->enc == ENC_QP ? qp_encode(out, foot.data, foot.len) < 0 :
+			if (cp->enc == ENC_QP ? mime_qp_encode(out, foot.data, foot.len) < 0 :
 			    compose_crlf(out, foot.data, foot.len) < 0)
 				rc = -1;
 		}
@@ -1484,12 +695,14 @@ compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
 	return rc;
 }
 
+/* compose_mode - see compose.h */
 const char *
 compose_mode(const struct compose *cp)
 {
 	return cp->wrap ? "wrap" : "text";
 }
 
+/* compose_free - see compose.h */
 void
 compose_free(struct compose **cpp)
 {

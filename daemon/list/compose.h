@@ -1,10 +1,13 @@
 /* compose - the bytes of a relayed post, as members receive it
  *
- * compose_prepare() reads the stored raw message of a post once and builds
- * everything that does not depend on the recipient: the kept original
- * header fields (From, Message-ID, In-Reply-To, References, Date, MIME
- * structure, ...), the prefixed Subject, the list header fields of SPEC
- * section 6, and the body with room for the footer.  compose_render() then
+ * compose_prepare() parses the stored raw message of a post once (with
+ * message_parse) and builds everything that does not depend on the
+ * recipient: the kept original header fields (From, Message-ID,
+ * In-Reply-To, References, Date, MIME structure, ...), the prefixed
+ * Subject, the list's header fields (List-Id, List-Post, List-Help,
+ * List-Subscribe, List-Unsubscribe, List-Archive, Precedence,
+ * X-Baraza-Theme, X-Baraza-Kind, X-Loop), and the body with room for the
+ * footer.  compose_render() then
  * produces one recipient's copy (personalize = yes: the member's own
  * unsubscribe address and footer language) or the shared copy of a batch
  * (rcpt NULL) cheaply, so a post to 10 000 members is parsed once.
@@ -20,8 +23,9 @@
  * nothing offline can detect.
  *
  * Footer placement: a single text/plain part (not an attachment) is decoded
- * (7bit/8bit/quoted-printable/base64), converted to UTF-8, the footer is
- * appended, and it is re-encoded (base64 stays base64, quoted-printable
+ * (7bit/8bit/quoted-printable/base64), converted to UTF-8 (charset.h; only
+ * when no byte has to be guessed), the footer is appended, and it is
+ * re-encoded (base64 stays base64, quoted-printable
  * stays quoted-printable, otherwise 8bit, or quoted-printable when a line
  * exceeds 998 bytes).  Anything else (multipart, signed or encrypted,
  * HTML-only, a body that does not convert) is wrapped in multipart/mixed
@@ -29,10 +33,9 @@
  * any signature over it stay byte-for-byte intact.
  *
  * Header safety: every value interpolated into a header (names, subject,
- * theme, kind, token, list name, archive URL) is cleaned of CR, LF and
- * other control characters; non-ASCII text is RFC 2047 encoded (UTF-8,
- * B, encoded words <= 75 characters, never splitting a UTF-8 sequence);
- * generated fields are folded at 78 columns.  Output uses CRLF line ends
+ * theme, kind, token, list name, archive URL) is written by mime_out.h:
+ * cleaned of CR, LF and other control characters, RFC 2047 encoded where
+ * not ASCII, folded at 78 columns.  Output uses CRLF line ends
  * and is not dot-stuffed (libcurl does that while sending).
  */
 #ifndef BARAZA_COMPOSE_H
@@ -64,8 +67,8 @@ void compose_list_init(struct compose_list *l, const struct conf *c);
 struct compose_post {
 	const char *raw;            /* the stored raw message */
 	size_t raw_len;
-	const char *subject;        /* decoded UTF-8 subject, or NULL: taken from
-	                             * the raw Subject field as it is */
+	const char *subject;        /* decoded UTF-8 subject, or NULL: the
+	                             * message's own (struct message) */
 	const char *author_name;    /* decoded display name, or NULL */
 	const char *author_email;   /* for from_munging; or NULL */
 	const char *theme;          /* slug, e.g. "funding" */
@@ -88,7 +91,8 @@ struct compose;
 
 /* compose_prepare - parse p->raw and build the shared parts.  Returns a
  * struct compose (owned, compose_free) that copies what it needs of l and
- * p, or NULL when the message has no usable header (logged). */
+ * p, or NULL when the message has no header field or is too large to
+ * relay (logged). */
 struct compose *compose_prepare(const struct compose_list *l,
     const struct compose_post *p);
 
@@ -108,27 +112,11 @@ void compose_free(struct compose **cpp);
 /* ---- helpers, public for the relay's other mail and for tests ---------- */
 
 /* compose_subject - the subject with the list prefix added once: reply
- * markers (Re:, AW:, SV:, RE :, Fwd: ...) stay in front, earlier copies of
- * the prefix among them are removed; "(no subject)" when empty.  An empty
- * prefix leaves the subject as it is.  Returns a fresh string (owned). */
+ * and forward markers (Re:, AW:, SV:, RE :, Fwd:, 回复: ...: those of
+ * subject.h) stay in front as written, earlier copies of the prefix among
+ * them are removed; "(no subject)" when empty.  An empty prefix leaves the
+ * subject as it is.  Returns a fresh string (owned). */
 char *compose_subject(const char *prefix, const char *subject);
-
-/* compose_header_text - append "Name: value\r\n" for an unstructured value
- * (UTF-8): controls made spaces, non-ASCII words RFC 2047 encoded, folded
- * at 78 columns.  0 or -1 (cap). */
-int compose_header_text(struct buf *out, const char *name, const char *value);
-
-/* compose_mailbox - append a mailbox "phrase <addr>" (phrase may be NULL)
- * to a header being written, starting at column *col (updated), folding
- * before it when it does not fit.  The phrase is quoted or RFC 2047
- * encoded as needed.  0, or -1 when addr is not a safe address. */
-int compose_mailbox(struct buf *out, size_t *col, const char *phrase,
-    const char *addr);
-
-/* compose_clean - a copy of s (owned) with CR, LF, TAB and every other
- * control character replaced by a space, invalid UTF-8 replaced by '?',
- * and runs of spaces collapsed and trimmed; at most max bytes */
-char *compose_clean(const char *s, size_t max);
 
 /* compose_crlf - append n bytes converting LF and lone CR to CRLF.  0/-1 */
 int compose_crlf(struct buf *out, const char *p, size_t n);

@@ -34,6 +34,7 @@
 #include "ingest_decide.h"
 #include "moderation.h"
 #include "store_post.h"
+#include "subject.h"
 #include "xalloc.h"
 
 /* reply_parent_mid - for cop+reply-POSTID@ (arg the digits): the
@@ -146,7 +147,7 @@ decide_post(struct store *s, const struct conf *c, const struct ingest_prepared 
 	tm->subject = m->subject;
 	tm->norm_subject = p->norm ? p->norm : "";
 	tm->received = o->received;
-	tm->reply_like = tm->nchain > 0 || classify_is_reply_subject(m->subject);
+	tm->reply_like = tm->nchain > 0 || subject_is_reply(m->subject);
 
 	if (s && thread_find(s, tm, &d->thread, &d->thread_theme) < 0)
 		return -1;

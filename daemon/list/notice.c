@@ -4,7 +4,7 @@
  * it writes small new messages from templates: a plain text/plain UTF-8
  * body, or multipart/mixed with the message it is about attached as
  * message/rfc822 (hold notices to facilitators).  Header values from input
- * are cleaned and encoded here, in one place.
+ * are cleaned and encoded by mime_out.c, the writer all mail shares.
  */
 #include "config.h"
 
@@ -13,13 +13,14 @@
 
 #include "clock.h"
 #include "log.h"
+#include "mime_out.h"
 #include "notice.h"
 #include "relay.h"
 #include "store_held.h"
 #include "store_member.h"
 #include "xalloc.h"
 
-#define NOTICE_HEADER_MAX 998     /* bytes of one header value kept */
+#define NOTICE_HEADER_MAX 998     /* bytes of a one-line template value */
 
 /* notice_random_hex - random bytes as hex: the store's generator */
 int
@@ -28,202 +29,11 @@ notice_random_hex(char *out, size_t nbytes)
 	return store_random_hex(out, nbytes);
 }
 
-/* clean_value - a copy of v with control characters as spaces, runs of
- * white space collapsed, trimmed, and at most NOTICE_HEADER_MAX bytes (cut
- * on a UTF-8 character boundary) */
-static char *
-clean_value(const char *v)
-{
-	size_t n = 0;
-	char *out = xmalloc(NOTICE_HEADER_MAX + 1);
-	int space = 1;
-
-	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
-		unsigned char ch = *p;
-
-		if (ch < 0x20 || ch == 0x7f)
-			ch = ' ';
-		if (ch == ' ') {
-			if (space)
-				continue;
-			space = 1;
-		} else
-			space = 0;
-		if (n == NOTICE_HEADER_MAX)
-			break;
-		out[n++] = (char)ch;
-	}
-	/* cut a partial UTF-8 sequence left at the end by the cap */
-	if (n == NOTICE_HEADER_MAX) {
-		size_t k = n;
-
-		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
-			k--;
-		if (k > 0 && ((unsigned char)out[k - 1] & 0x80))
-			n = k - 1;
-	}
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-	return out;
-}
-
 /* notice_one_line - one clean line of s */
 char *
 notice_one_line(const char *s)
 {
-	return clean_value(s);
-}
-
-/* is_ascii - is s all ASCII? */
-static int
-is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
-/* put_encoded - RFC 2047 B encoded words of s, at most 39 input bytes (a
- * 64-byte word, so "Subject: " and one word fit in 78 columns) each, never
- * splitting a UTF-8 character, separated by folding white space */
-static int
-put_encoded(struct buf *out, const char *s)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t len = strlen(s), i = 0;
-	int first = 1;
-
-	while (i < len) {
-		size_t n = len - i > 39 ? 39 : len - i;
-
-		/* back up to a character start */
-		while (n > 1 && i + n < len && ((unsigned char)s[i + n] & 0xc0) == 0x80)
-			n--;
-		if (!first && buf_puts(out, "\n ") < 0)
-			return -1;
-		first = 0;
-		if (buf_puts(out, "=?UTF-8?B?") < 0)
-			return -1;
-		for (size_t k = 0; k < n; k += 3) {
-			unsigned v = (unsigned char)s[i + k] << 16;
-			size_t m = n - k;
-			char q[4];
-
-			if (m > 1)
-				v |= (unsigned char)s[i + k + 1] << 8;
-			if (m > 2)
-				v |= (unsigned char)s[i + k + 2];
-			q[0] = b64[(v >> 18) & 63];
-			q[1] = b64[(v >> 12) & 63];
-			q[2] = m > 1 ? b64[(v >> 6) & 63] : '=';
-			q[3] = m > 2 ? b64[v & 63] : '=';
-			if (buf_append(out, q, 4) < 0)
-				return -1;
-		}
-		if (buf_puts(out, "?=") < 0)
-			return -1;
-		i += n;
-	}
-	return 0;
-}
-
-/* put_folded - an ASCII value, folded at spaces near 76 columns */
-static int
-put_folded(struct buf *out, const char *v, size_t col)
-{
-	const char *p = v;
-
-	while (*p) {
-		size_t len = strlen(p);
-		const char *cut;
-
-		if (col + len <= 76)
-			return buf_puts(out, p);
-		cut = NULL;
-		for (const char *q = p + 1; *q && (size_t)(q - p) + col <= 76; q++)
-			if (*q == ' ')
-				cut = q;
-		if (cut == NULL) {
-			cut = strchr(p + 1, ' ');
-			if (cut == NULL)
-				return buf_puts(out, p);
-		}
-		if (buf_append(out, p, (size_t)(cut - p)) < 0 || buf_puts(out, "\n") < 0)
-			return -1;
-		p = cut;          /* the space starts the continuation line */
-		col = 0;
-	}
-	return 0;
-}
-
-/* notice_header - one header field, cleaned, encoded and folded */
-int
-notice_header(struct buf *out, const char *name, const char *value)
-{
-	char *v = clean_value(value);
-	int rc;
-
-	rc = buf_printf(out, "%s: ", name);
-	if (rc == 0)
-		rc = is_ascii(v) ? put_folded(out, v, strlen(name) + 2) : put_encoded(out, v);
-	if (rc == 0)
-		rc = buf_puts(out, "\n");
-	free(v);
-	return rc;
-}
-
-/* address_clean - an address fit for a header: no white space, controls,
- * angle brackets, quotes, commas */
-static char *
-address_clean(const char *addr)
-{
-	char *a = xstrdup(addr ? addr : "");
-	size_t n = 0;
-
-	for (const char *p = a; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch <= 0x20 || ch == 0x7f || strchr("<>\"(),;:\\[]", ch))
-			continue;
-		a[n++] = (char)ch;
-	}
-	a[n] = '\0';
-	return a;
-}
-
-/* notice_address_header - one address header field with a display name */
-int
-notice_address_header(struct buf *out, const char *name, const char *display,
-    const char *addr)
-{
-	char *a = address_clean(addr), *d = display ? clean_value(display) : NULL;
-	int rc = buf_printf(out, "%s: ", name);
-
-	if (rc == 0 && d && *d) {
-		if (is_ascii(d)) {
-			rc = buf_putc(out, '"');
-			for (const char *p = d; rc == 0 && *p; p++) {
-				if (*p == '"' || *p == '\\')
-					rc = buf_putc(out, '\\');
-				if (rc == 0)
-					rc = buf_putc(out, *p);
-			}
-			if (rc == 0)
-				rc = buf_puts(out, "\" ");
-		} else {
-			rc = put_encoded(out, d);
-			if (rc == 0)
-				rc = buf_puts(out, "\n ");
-		}
-	}
-	if (rc == 0)
-		rc = buf_printf(out, "<%s>\n", a);
-	free(a);
-	free(d);
-	return rc;
+	return mime_clean(s, NOTICE_HEADER_MAX);
 }
 
 /* put_attachment - the raw message with its line ends made LF */
@@ -280,23 +90,19 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 		goto done;
 	clock_format_rfc5322(clock_now(), date, sizeof(date));
 
-	if (notice_address_header(out, "From", c->list.name, from) < 0 ||
-	    notice_address_header(out, "To", n->to_name, n->to) < 0 ||
-	    notice_header(out, "Subject", subject ? subject : c->list.name) < 0 ||
+	if (mime_header_addr_eol(out, MIME_LF, "From", c->list.name, from) < 0 ||
+	    mime_header_addr_eol(out, MIME_LF, "To", n->to_name, n->to) < 0 ||
+	    mime_header_eol(out, MIME_LF, "Subject", subject ? subject : c->list.name) < 0 ||
 	    buf_printf(out, "Date: %s\n", date) < 0 ||
 	    buf_printf(out, "Message-ID: <baraza.%s.%s@%s>\n", n->kind, id,
 	    c->list.domain) < 0)
 		goto cap;
-	if (n->in_reply_to && *n->in_reply_to) {
-		char *irt = address_clean(n->in_reply_to);
-
-		rc = buf_printf(out, "In-Reply-To: <%s>\nReferences: <%s>\n", irt, irt);
-		free(irt);
-		if (rc < 0)
-			goto cap;
-		rc = -1;
-	}
-	if (n->reply_to && notice_address_header(out, "Reply-To", NULL, n->reply_to) < 0)
+	if (n->in_reply_to && *n->in_reply_to &&
+	    (mime_header_addr_eol(out, MIME_LF, "In-Reply-To", NULL, n->in_reply_to) < 0 ||
+	     mime_header_addr_eol(out, MIME_LF, "References", NULL, n->in_reply_to) < 0))
+		goto cap;
+	if (n->reply_to &&
+	    mime_header_addr_eol(out, MIME_LF, "Reply-To", NULL, n->reply_to) < 0)
 		goto cap;
 	if (buf_printf(out, "Auto-Submitted: %s\n"
 	    "X-Baraza-Notice: %s\n"

@@ -2,11 +2,11 @@
  *
  * A notice is a complete RFC 5322 message built from a template
  * (conf/templates/<lang>/NAME.txt, whose first line may be "Subject: ...")
- * and queued with relay_enqueue_mail().  Every header value that came from
- * input (a subject, a display name) is cleaned of control characters, so no
- * CR or LF from a message can reach an outgoing header, and is RFC 2047
- * encoded when it is not ASCII.  Lines end in LF; the relay turns them into
- * CRLF on the wire.
+ * and queued with relay_enqueue_mail().  Its header fields are written by
+ * mime_out.h, so every value that came from input (a subject, a display
+ * name) is cleaned of control characters (no CR or LF from a message can
+ * reach an outgoing header) and RFC 2047 encoded where it is not ASCII.
+ * Lines end in LF; the relay turns them into CRLF on the wire.
  *
  * notice_once() implements "at most once a day per address and kind" with
  * the notices table.
@@ -50,18 +50,10 @@ struct notice {
 int notice_random_hex(char *out, size_t nbytes);
 
 /* notice_one_line - a copy of s fit for one line (a subject, a name in a
- * template's Subject: line): control characters (CR, LF, ...) become spaces,
- * white space runs collapse, at most 998 bytes.  Owned; s may be NULL. */
+ * template's Subject: line), as mime_clean() makes it: control characters
+ * (CR, LF, ...) become spaces, white space runs collapse, at most 998
+ * bytes.  Owned; s may be NULL. */
 char *notice_one_line(const char *s);
-
-/* notice_header - append "Name: value\n" to out: control characters become
- * spaces, the value is RFC 2047 encoded (UTF-8, B) when not ASCII, and long
- * values are folded.  0 or -1 (cap). */
-int notice_header(struct buf *out, const char *name, const char *value);
-/* notice_address_header - "Name: display <addr>\n" with the display name
- * quoted or encoded; addr must be a plain address (cleaned anyway) */
-int notice_address_header(struct buf *out, const char *name,
-    const char *display, const char *addr);
 
 /* notice_build - render n's template and build the whole message into out.
  * 0, or -1 (template missing, cap reached; logged). */

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -182,4 +183,53 @@ addr_envelope_ok(const char *a)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>')
 			return 0;
 	return 1;
+}
+
+/* local_char - may ch be part of a local part found in prose? */
+static int
+local_char(int ch)
+{
+	return isalnum(ch) || (ch && strchr("!#$%&'*+/=?^_`{|}~.-", ch)) || ch >= 0x80;
+}
+
+/* domain_char - may ch be part of a domain found in prose? */
+static int
+domain_char(int ch)
+{
+	return isalnum(ch) || ch == '.' || ch == '-';
+}
+
+/* addr_find - see address.h */
+const char *
+addr_find(const char *p, const char *end, const char **start, size_t *len)
+{
+	for (const char *at = memchr(p, '@', (size_t)(end - p)); at;
+	    at = memchr(at + 1, '@', (size_t)(end - at - 1))) {
+		const char *l = at, *r = at + 1, *dot = NULL;
+		int letters = 1;
+
+		while (l > p && local_char((unsigned char)l[-1]) && at - l < 64)
+			l--;
+		while (l < at && (*l == '.' || *l == '\''))
+			l++;
+		while (r < end && domain_char((unsigned char)*r) && r - at < 255)
+			r++;
+		while (r > at + 1 && (r[-1] == '.' || r[-1] == '-'))
+			r--;
+		for (const char *q = at + 1; q < r; q++)
+			if (*q == '.')
+				dot = q;
+		if (l == at || dot == NULL || r - dot < 3)
+			continue;
+		/* a top-level domain is letters only (not an IP address) */
+		for (const char *q = dot + 1; q < r; q++)
+			if (!isalpha((unsigned char)*q))
+				letters = 0;
+		if (!letters)
+			continue;
+		*start = l;
+		*len = (size_t)(r - l);
+		return r;
+	}
+	return NULL;
 }

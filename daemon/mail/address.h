@@ -8,7 +8,7 @@
  * (addr_equal), which is also how the members.email column compares
  * (COLLATE NOCASE).
  *
- * This is not a full RFC 5322 parser (message.c parses header fields); it
+ * This is not a full RFC 5322 parser (addrlist.h reads address fields); it
  * checks a bare addr-spec typed by an administrator, found in a CSV file or
  * taken from a parsed header, and refuses anything that could not safely be
  * put into an SMTP envelope or a header: spaces, control characters, quotes,
@@ -44,5 +44,14 @@ const char *addr_domain(const char *addr);
  * envelope: one '@' with text on both sides (the last '@' counts), at
  * most ADDR_MAX bytes, no spaces, controls or angle brackets */
 int addr_envelope_ok(const char *a);
+
+/* addr_find - the next thing shaped like local@domain.tld in the prose
+ * [p, end) (a delivery report's text): a local part of atext (and 8-bit)
+ * bytes, at most 64, a domain of letters, digits, dots and hyphens whose
+ * last label is two or more letters.  Sets *start and *len (into p's
+ * bytes) and returns the position after it, or NULL when none is left.
+ * Nothing is checked beyond the shape: the caller decides what it means. */
+const char *addr_find(const char *p, const char *end, const char **start,
+    size_t *len);
 
 #endif

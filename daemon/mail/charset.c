@@ -122,12 +122,14 @@ charset_lookup(const char *charset, char *iname, size_t isize)
 	return CS_ICONV;
 }
 
+/* charset_cache_init - see charset.h */
 void
 charset_cache_init(struct charset_cache *cc)
 {
 	memset(cc, 0, sizeof(*cc));
 }
 
+/* charset_cache_release - see charset.h */
 void
 charset_cache_release(struct charset_cache *cc)
 {
@@ -166,6 +168,7 @@ charset_open(struct charset_cache *cc, const char *iname)
 	return cc->slot[i].cd;
 }
 
+/* charset_is_known - see charset.h */
 int
 charset_is_known(struct charset_cache *cc, const char *charset)
 {
@@ -214,6 +217,7 @@ cp1252_append(const char *in, size_t len, struct buf *out)
 	return r;
 }
 
+/* charset_clean - see charset.h */
 int
 charset_clean(const char *in, size_t len, struct buf *out)
 {
@@ -299,19 +303,6 @@ iconv_append(iconv_t cd, const char *in, size_t len, struct buf *out)
 	return r;
 }
 
-/* has_8bit - 1 when some byte is 8-bit */
-static int
-has_8bit(const char *in, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)in;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] >= 0x80)
-			return 1;
-	return 0;
-}
-
 /* all_ascii - 1 when no byte is 8-bit, NUL or ESC (ISO-2022 shifts) */
 static int
 all_ascii(const char *in, size_t len)
@@ -325,6 +316,7 @@ all_ascii(const char *in, size_t len)
 	return 1;
 }
 
+/* charset_convert - see charset.h */
 int
 charset_convert(struct charset_cache *cc, const char *charset,
     const char *in, size_t len, struct buf *out)
@@ -346,7 +338,7 @@ charset_convert(struct charset_cache *cc, const char *charset,
 	/* A declared legacy charset on bytes that are valid UTF-8 with 8-bit
 	 * sequences: the client wrote UTF-8 and mislabelled it (real legacy
 	 * text is almost never valid UTF-8 by chance) */
-	if (has_8bit(in, len) && utf8_valid(in, len))
+	if (!utf8_ascii(in, len) && utf8_valid(in, len))
 		return charset_clean(in, len, out) | CHARSET_BAD;
 	if (kind == CS_CP1252)
 		return cp1252_append(in, len, out);
@@ -360,4 +352,21 @@ charset_convert(struct charset_cache *cc, const char *charset,
 	    strncmp(iname, "UNICODE", 7) && all_ascii(in, len))
 		return buf_append(out, in, len) < 0 ? CHARSET_FULL : 0;
 	return iconv_append(cd, in, len, out);
+}
+
+/* charset_convert_exact - see charset.h */
+int
+charset_convert_exact(struct charset_cache *cc, const char *charset,
+    const char *in, size_t len, struct buf *out)
+{
+	char iname[40] = "";
+	int r;
+
+	if (charset_lookup(charset, iname, sizeof(iname)) == CS_SNIFF)
+		return charset_clean(in, len, out) == 0 ? 0 : -1;
+	r = charset_convert(cc, charset, in, len, out);
+	/* a legacy label on valid UTF-8 was read as UTF-8: no guess */
+	if (r == CHARSET_BAD && utf8_valid(in, len))
+		r = 0;
+	return r == 0 ? 0 : -1;
 }

@@ -45,6 +45,16 @@ void charset_cache_release(struct charset_cache *cc);
 int charset_convert(struct charset_cache *cc, const char *charset,
     const char *in, size_t len, struct buf *out);
 
+/* charset_convert_exact - charset_convert() for text whose meaning must
+ * not be guessed (the relay rewriting a member's text): 0 when every byte
+ * followed the declared charset, or the whole text is valid UTF-8 under a
+ * legacy label (read as UTF-8, as charset_convert does), and none was
+ * dropped; -1 when not (out then holds charset_convert's best effort).
+ * No charset, "" and the names that say "unknown" (x-unknown,
+ * unknown-8bit, ...) mean UTF-8 here, and so does US-ASCII. */
+int charset_convert_exact(struct charset_cache *cc, const char *charset,
+    const char *in, size_t len, struct buf *out);
+
 /* charset_clean - append in to out as UTF-8: valid UTF-8 kept, every other
  * byte read as windows-1252, NULs dropped.  Returns CHARSET_* bits
  * (CHARSET_BAD when some byte was not UTF-8). */

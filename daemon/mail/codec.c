@@ -1,4 +1,4 @@
-/* codec - base64 and quoted-printable decoding, tolerant and capped */
+/* codec - base64 and quoted-printable decoding, tolerant and capped; base64 encoding */
 #include "config.h"
 
 #include <string.h>
@@ -8,9 +8,9 @@
 #include "hex.h"
 
 /* 0..63 for the alphabet, 64 for '=', 65 for whitespace, 66 for others.
- * A table: this runs once per byte of every base64 part, attachments
- * included (they are decoded to learn their size), and the chain of
- * comparisons it replaces was a tenth of import-mbox's instructions. */
+ * A table, because this runs once per byte of every base64 part,
+ * attachments included (they are decoded to learn their size): a chain of
+ * comparisons per byte is a large share of an mbox import. */
 #define B64_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
 static const signed char b64_tab[256] = {
 	66, 66, 66, 66, 66, 66, 66, 66, 66, 65, 65, 66, 66, 65, 66, 66,
@@ -26,7 +26,9 @@ static const signed char b64_tab[256] = {
 };
 #undef B64_ROW
 
-static signed char b64_value(unsigned char c)
+/* b64_value - the class of one byte in b64_tab */
+static signed char
+b64_value(unsigned char c)
 {
 	return b64_tab[c];
 }
@@ -105,6 +107,18 @@ b64_count(const unsigned char *p, size_t len, size_t *outlen)
 	return r;
 }
 
+/* flush - hand the n bytes decoded into chunk to out (unless out is absent
+ * or full: then CODEC_FULL) and count them; *n becomes 0 */
+static void
+flush(struct buf *out, const unsigned char *chunk, size_t *n, size_t *total, int *r)
+{
+	if (out && !(*r & CODEC_FULL) && buf_append(out, chunk, *n) < 0)
+		*r |= CODEC_FULL;
+	*total += *n;
+	*n = 0;
+}
+
+/* codec_base64 - see codec.h */
 int
 codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 {
@@ -134,13 +148,8 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 				chunk[n++] = (unsigned char)(q >> 8);
 				chunk[n++] = (unsigned char)q;
 				i += 3;
-				if (n == sizeof(chunk)) {
-					if (out && !(r & CODEC_FULL) &&
-					    buf_append(out, chunk, n) < 0)
-						r |= CODEC_FULL;
-					total += n;
-					n = 0;
-				}
+				if (n == sizeof(chunk))
+					flush(out, chunk, &n, &total, &r);
 				continue;
 			}
 		}
@@ -168,27 +177,21 @@ codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen)
 			bits -= 8;
 			chunk[n++] = (unsigned char)(acc >> bits);
 			acc &= (1u << bits) - 1;
-			if (n == sizeof(chunk)) {
-				if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-					r |= CODEC_FULL;
-				total += n;
-				n = 0;
-			}
+			if (n == sizeof(chunk))
+				flush(out, chunk, &n, &total, &r);
 		}
 	}
 	/* 6 leftover bits cannot make a byte: the data was cut */
 	if (bits == 6 && !pad)
 		r |= CODEC_TRUNC;
-	if (n) {
-		if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-			r |= CODEC_FULL;
-		total += n;
-	}
+	if (n)
+		flush(out, chunk, &n, &total, &r);
 	if (outlen)
 		*outlen = total;
 	return r;
 }
 
+/* codec_qp - see codec.h */
 int
 codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 {
@@ -200,12 +203,8 @@ codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 	while (i < len) {
 		unsigned char c = p[i];
 
-		if (n + 1 >= sizeof(chunk)) {
-			if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-				r |= CODEC_FULL;
-			total += n;
-			n = 0;
-		}
+		if (n + 1 >= sizeof(chunk))
+			flush(out, chunk, &n, &total, &r);
 		if (c == '=') {
 			size_t j = i + 1;
 			int h, l;
@@ -241,12 +240,36 @@ codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen)
 		chunk[n++] = c;
 		i++;
 	}
-	if (n) {
-		if (out && !(r & CODEC_FULL) && buf_append(out, chunk, n) < 0)
-			r |= CODEC_FULL;
-		total += n;
-	}
+	if (n)
+		flush(out, chunk, &n, &total, &r);
 	if (outlen)
 		*outlen = total;
 	return r;
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* codec_base64_encode - see codec.h */
+int
+codec_base64_encode(const char *in, size_t len, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	char q[4];
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		q[0] = b64_alphabet[(v >> 18) & 63];
+		q[1] = b64_alphabet[(v >> 12) & 63];
+		q[2] = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < len ? b64_alphabet[v & 63] : '=';
+		if (buf_append(out, q, 4) < 0)
+			return -1;
+	}
+	return 0;
 }

@@ -1,4 +1,5 @@
-/* codec - MIME content-transfer decoders (base64, quoted-printable)
+/* codec - MIME content-transfer decoders (base64, quoted-printable), and
+ * the base64 encoder the writers of mail use (mime_out.h)
  *
  * Both are tolerant, as mail needs: base64 skips whitespace and stray bytes
  * and accepts missing padding; quoted-printable keeps a malformed "=" as is.
@@ -21,5 +22,9 @@ struct buf;
 int codec_base64(const char *in, size_t len, struct buf *out, size_t *outlen);
 /* codec_qp - quoted-printable; underscores become spaces when q (RFC 2047 "Q") */
 int codec_qp(const char *in, size_t len, int q, struct buf *out, size_t *outlen);
+
+/* codec_base64_encode - append in as base64, padded, without line breaks.
+ * 0, or -1 when out's cap would be passed. */
+int codec_base64_encode(const char *in, size_t len, struct buf *out);
 
 #endif

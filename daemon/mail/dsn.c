@@ -10,11 +10,8 @@
  * replies (their subjects, without any failure structure) are not reports.
  *
  * Then, in order of trust:
- *  1. the machine-readable RFC 3464 part (message/delivery-status): one
- *     block per recipient; Action failed is permanent unless its Status is
- *     4.x.x, Action delayed is temporary, delivered/relayed/expanded are
- *     successes and name nobody.  Original-Recipient is preferred to
- *     Final-Recipient: it is the address we sent to.
+ *  1. the machine-readable RFC 3464 part (message/delivery-status), read
+ *     by dsn_status.c: one block per recipient, failed or delayed.
  *  2. X-Failed-Recipients (Exim, Gmail): exactly the failed addresses.
  *  3. the human text.  The text is cut where the returned message begins
  *     ("--- Below this line is a copy", "------ This is a copy", "Original
@@ -43,9 +40,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
 #include "arena.h"
-#include "dsn.h"
 #include "buf.h"
+#include "dsn.h"
+#include "dsn_status.h"
 
 #define DSN_MAX_ADDRESSES 100
 #define DSN_MAX_TEXT (64 * 1024)  /* bytes of human text scanned */
@@ -326,20 +325,6 @@ struct addrset {
 	struct arena *a;
 };
 
-/* local_char - may ch be part of an address local part? */
-static int
-local_char(int ch)
-{
-	return isalnum(ch) || (ch && strchr("!#$%&'*+/=?^_`{|}~.-", ch)) || ch >= 0x80;
-}
-
-/* domain_char - may ch be part of a domain? */
-static int
-domain_char(int ch)
-{
-	return isalnum(ch) || ch == '.' || ch == '-';
-}
-
 /* addrset_add - add the lower-cased address if new; 0, or -1 (arena full) */
 static int
 addrset_add(struct addrset *set, const char *addr, size_t len)
@@ -381,43 +366,6 @@ addrset_has(const struct addrset *set, const char *addr, size_t len)
 	return 0;
 }
 
-/* next_address - the next thing shaped like local@domain.tld in [p, end):
- * sets *start and *len and returns the position after it, or NULL */
-static const char *
-next_address(const char *p, const char *end, const char **start, size_t *len)
-{
-	for (const char *at = memchr(p, '@', (size_t)(end - p)); at;
-	    at = memchr(at + 1, '@', (size_t)(end - at - 1))) {
-		const char *l = at, *r = at + 1, *dot = NULL;
-
-		while (l > p && local_char((unsigned char)l[-1]) && at - l < 64)
-			l--;
-		while (l < at && (*l == '.' || *l == '\''))
-			l++;
-		while (r < end && domain_char((unsigned char)*r) && r - at < 255)
-			r++;
-		while (r > at + 1 && (r[-1] == '.' || r[-1] == '-'))
-			r--;
-		for (const char *q = at + 1; q < r; q++)
-			if (*q == '.')
-				dot = q;
-		if (l == at || dot == NULL || r - dot < 3)
-			continue;
-		/* a top-level domain is letters only (not an IP address) */
-		int letters = 1;
-
-		for (const char *q = dot + 1; q < r; q++)
-			if (!isalpha((unsigned char)*q))
-				letters = 0;
-		if (!letters)
-			continue;
-		*start = l;
-		*len = (size_t)(r - l);
-		return r;
-	}
-	return NULL;
-}
-
 /* admin_local - is the local part the mail system's own (postmaster@ ...)? */
 static int
 admin_local(const char *addr, size_t len)
@@ -451,7 +399,7 @@ collect_addresses(struct addrset *set, const struct addrset *excl,
 			continue;
 		}
 		q = p;
-		while (q < eol && (q = next_address(q, eol, &s, &len)) != NULL) {
+		while (q < eol && (q = addr_find(q, eol, &s, &len)) != NULL) {
 			if (!admin_local(s, len) && !addrset_has(excl, s, len) &&
 			    addrset_add(set, s, len) < 0)
 				return -1;
@@ -461,165 +409,34 @@ collect_addresses(struct addrset *set, const struct addrset *excl,
 	return 0;
 }
 
-/* ---- RFC 3464 --------------------------------------------------------------- */
+/* ---- the RFC 3464 part ------------------------------------------------------ */
 
-struct dsn_rcpt {
-	const char *final, *original, *action, *status, *diagnostic;
-	size_t final_len, original_len, action_len, status_len, diagnostic_len;
-};
-
-/* dsn_address - the address in a recipient field value ("rfc822; a@b",
- * continuation lines included): sets *out and *outlen when there is one */
-static void
-dsn_address(const char *v, size_t n, const char **out, size_t *outlen)
-{
-	const char *semi = memchr(v, ';', n), *end = v + n, *s;
-	size_t len;
-
-	if (semi)
-		v = semi + 1;
-	if (next_address(v, end, &s, &len)) {
-		*out = s;
-		*outlen = len;
-	}
-}
-
-/* dsn_word - the first word of a field value (Action, Status) */
-static void
-dsn_word(const char *v, size_t n, const char **out, size_t *outlen)
-{
-	const char *end = v + n;
-
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	const char *e = v;
-
-	while (e < end && !isspace((unsigned char)*e) && *e != '(' && *e != ';')
-		e++;
-	*out = v;
-	*outlen = (size_t)(e - v);
-}
-
-/* dsn_status_blocks - read a message/delivery-status body: blocks of fields
- * separated by blank lines, the first per message, then one per recipient.
- * Failed recipients go to perm, delayed ones to temp; *any is set when a
+/* status_part - read a message/delivery-status body (dsn_status.h):
+ * failed recipients go to perm, delayed ones to temp; *any is set when a
  * recipient block was seen; *status and *diag come from the first
  * recipient that counts.  0, or -1 when the arena is full. */
 static int
-dsn_status_blocks(const char *ds, struct arena *a, struct addrset *perm, struct addrset *temp,
+status_part(const char *ds, struct arena *a, struct addrset *perm, struct addrset *temp,
     int *any, const char **status, const char **diag)
 {
-	const char *p = ds, *end;
-	size_t dslen = strlen(ds);
-	struct dsn_rcpt r;
-	int have = 0;
+	const char *p = ds, *end = ds + strnlen(ds, DSN_MAX_DSN);
+	struct dsn_status_rcpt r;
 
-	if (dslen > DSN_MAX_DSN)
-		dslen = DSN_MAX_DSN;
-	end = ds + dslen;
-	memset(&r, 0, sizeof(r));
 	*any = 0;
-	for (;;) {
-		const char *eol = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-		const char *line_end, *colon;
-		int blank;
+	while (dsn_status_next(&p, end, &r)) {
+		struct addrset *set = r.failed ? perm : temp;
+		int first = perm->n == 0 && (r.failed || temp->n == 0);
 
-		if (p < end && eol == NULL)
-			eol = end;
-		line_end = eol;
-		if (line_end && line_end > p && line_end[-1] == '\r')
-			line_end--;
-		blank = p >= end || line_end == p;
-		if (!blank) {
-			/* take the field with its continuation lines */
-			const char *fend = eol, *v;
-
-			while (fend < end && fend + 1 < end &&
-			    (fend[1] == ' ' || fend[1] == '\t')) {
-				const char *n2 = memchr(fend + 1, '\n', (size_t)(end - fend - 1));
-
-				fend = n2 ? n2 : end;
-			}
-			colon = memchr(p, ':', (size_t)(line_end - p));
-			if (colon) {
-				size_t nlen = (size_t)(colon - p);
-				size_t vlen;
-
-				v = colon + 1;
-				vlen = (size_t)(fend - v);
-				while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
-					vlen--;
-				while (vlen > 0 && isspace((unsigned char)*v)) {
-					v++;
-					vlen--;
-				}
-				if (nlen == 15 && strncasecmp(p, "Final-Recipient", 15) == 0) {
-					dsn_address(v, vlen, &r.final, &r.final_len);
-					have = 1;
-				} else if (nlen == 18 && strncasecmp(p, "Original-Recipient", 18) == 0) {
-					dsn_address(v, vlen, &r.original, &r.original_len);
-					have = 1;
-				} else if (nlen == 6 && strncasecmp(p, "Action", 6) == 0)
-					dsn_word(v, vlen, &r.action, &r.action_len);
-				else if (nlen == 6 && strncasecmp(p, "Status", 6) == 0)
-					dsn_word(v, vlen, &r.status, &r.status_len);
-				else if (nlen == 15 && strncasecmp(p, "Diagnostic-Code", 15) == 0) {
-					const char *semi = memchr(v, ';', vlen);
-
-					if (semi) {
-						vlen -= (size_t)(semi + 1 - v);
-						v = semi + 1;
-						while (vlen > 0 && isspace((unsigned char)*v)) {
-							v++;
-							vlen--;
-						}
-					}
-					r.diagnostic = v;
-					r.diagnostic_len = vlen;
-				}
-			}
-			p = fend < end ? fend + 1 : end;
+		*any = 1;
+		if (!(r.failed || r.delayed) || r.address == NULL)
 			continue;
-		}
-		/* end of a block */
-		if (have) {
-			const char *addr = r.original ? r.original : r.final;
-			size_t alen = r.original ? r.original_len : r.final_len;
-			char cls = r.status_len > 0 ? r.status[0] : '\0';
-			int failed = 0, delayed = 0;
-
-			if (r.action_len == 6 && strncasecmp(r.action, "failed", 6) == 0)
-				failed = 1;
-			else if (r.action_len == 7 && strncasecmp(r.action, "delayed", 7) == 0)
-				delayed = 1;
-			else if (r.action_len == 0) {
-				failed = cls != '2' && cls != '4';
-				delayed = cls == '4';
-			}
-			if (failed && cls == '4') {
-				failed = 0;
-				delayed = 1;
-			}
-			*any = 1;
-			if ((failed || delayed) && addr) {
-				struct addrset *set = failed ? perm : temp;
-				int first = perm->n == 0 && (failed || temp->n == 0);
-
-				if (!admin_local(addr, alen) && addrset_add(set, addr, alen) < 0)
-					return -1;
-				if (first && r.status_len) {
-					*status = arena_strndup(a, r.status, r.status_len);
-				}
-				if (first && r.diagnostic_len) {
-					*diag = one_line(a, r.diagnostic, r.diagnostic_len);
-				}
-			}
-		}
-		memset(&r, 0, sizeof(r));
-		have = 0;
-		if (p >= end)
-			break;
-		p = eol < end ? eol + 1 : end;
+		if (!admin_local(r.address, r.address_len) &&
+		    addrset_add(set, r.address, r.address_len) < 0)
+			return -1;
+		if (first && r.status_len)
+			*status = arena_strndup(a, r.status, r.status_len);
+		if (first && r.diagnostic_len)
+			*diag = one_line(a, r.diagnostic, r.diagnostic_len);
 	}
 	return 0;
 }
@@ -755,7 +572,7 @@ exclude_headers(struct addrset *excl, const char *h)
 			if (match_at(p, eol, names[i])) {
 				const char *q = p;
 
-				while (q < eol && (q = next_address(q, eol, &s, &len)) != NULL)
+				while (q < eol && (q = addr_find(q, eol, &s, &len)) != NULL)
 					if (addrset_add(excl, s, len) < 0)
 						return -1;
 			}
@@ -851,7 +668,7 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 
 	/* 1. the machine-readable part */
 	if (in->delivery_status) {
-		if (dsn_status_blocks(in->delivery_status, a, &perm, &temp, &any_dsn, &status, &diag) < 0)
+		if (status_part(in->delivery_status, a, &perm, &temp, &any_dsn, &status, &diag) < 0)
 			return -1;
 		if (any_dsn) {
 			family = "rfc3464";

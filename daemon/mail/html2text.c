@@ -37,6 +37,7 @@ struct h2t {
 	int head_done;      /* a <head> was skipped already */
 };
 
+/* put - append n bytes, remembering when the cap was reached */
 static void
 put(struct h2t *h, const char *s, size_t n)
 {
@@ -86,6 +87,7 @@ text_prefix(struct h2t *h)
 	}
 }
 
+/* want_nl - ask for at least n line breaks before the next text */
 static void
 want_nl(struct h2t *h, int n)
 {
@@ -93,7 +95,7 @@ want_nl(struct h2t *h, int n)
 		h->nl = n;
 }
 
-/* text_char - visible text bytes, with white space collapsed outside pre */
+/* text_bytes - visible text bytes, with white space collapsed outside pre */
 static void
 text_bytes(struct h2t *h, const char *s, size_t n)
 {
@@ -363,6 +365,7 @@ link_close(struct h2t *h)
 	put(h, ">", 1);
 }
 
+/* name_is - name is one of the NULL-terminated set */
 static int
 name_is(const char *name, const char *const *set)
 {
@@ -374,6 +377,7 @@ name_is(const char *name, const char *const *set)
 	return 0;
 }
 
+/* html2text - see html2text.h */
 int
 html2text(const char *in, size_t len, struct buf *out)
 {

@@ -38,6 +38,7 @@ struct mbox {
 	int next_ready;
 };
 
+/* mbox_open - see mbox.h */
 struct mbox *
 mbox_open(FILE *fp, size_t cap)
 {
@@ -52,6 +53,7 @@ mbox_open(FILE *fp, size_t cap)
 	return mb;
 }
 
+/* mbox_close - see mbox.h */
 void
 mbox_close(struct mbox **mp)
 {
@@ -65,12 +67,14 @@ mbox_close(struct mbox **mp)
 	*mp = NULL;
 }
 
+/* mbox_line - see mbox.h */
 unsigned long
 mbox_line(const struct mbox *mb)
 {
 	return mb->msg_line;
 }
 
+/* mbox_is_separator - see mbox.h */
 int
 mbox_is_separator(const char *line, size_t n)
 {
@@ -133,6 +137,7 @@ add(struct mbox *mb, const char *p, size_t n)
 		buf_append(&mb->msg, p, mb->cap - mb->msg.len);
 }
 
+/* flush_pending - add the blank lines held back to the message */
 static void
 flush_pending(struct mbox *mb)
 {
@@ -217,6 +222,7 @@ skip_bytes(struct mbox *mb, size_t n)
 	mb->pos += n;
 }
 
+/* mbox_next - see mbox.h */
 int
 mbox_next(struct mbox *mb, const char **msg, size_t *len, size_t *size)
 {

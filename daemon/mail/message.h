@@ -35,8 +35,9 @@
  * are listed with the others.
  *
  * Nothing downstream re-parses the raw text: routing, threading, bounce
- * handling and storage read these fields.  The raw bytes are borrowed and
- * must outlive the struct (compose.c works from them to relay a post).
+ * handling, storage and the relay (compose.c) read these fields.  The raw
+ * bytes are borrowed and must outlive the struct: the relay copies the
+ * top-level fields and the body from them as they were written.
  */
 #ifndef BARAZA_MESSAGE_H
 #define BARAZA_MESSAGE_H
@@ -45,6 +46,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "addrlist.h"
+#include "mime_walk.h"
 #include "quote.h"
 
 struct arena;
@@ -65,17 +68,17 @@ void message_default_limits(struct msg_limits *lim);
 struct msg_header {
 	const char *name;     /* as written, e.g. "Subject" */
 	const char *value;    /* unfolded, raw (not decoded), trimmed */
+	const char *raw;      /* the field as written, name to the end of its
+	                       * last line (continuation lines and their line
+	                       * ends included, not the last line end):
+	                       * borrowed from the message's raw bytes */
+	size_t raw_len;
 };
 
-struct msg_address {
-	const char *name;     /* decoded display name, or NULL */
-	const char *address;  /* "local@domain", domain lower-cased; NULL if unparsable */
-};
-
-struct msg_attachment {
-	const char *name;     /* decoded file name (never used as a path), or NULL */
-	const char *type;     /* "application/pdf", lower-case */
-	size_t bytes;         /* decoded size */
+/* A parameter of the top-level Content-Type (params.h) */
+struct msg_param {
+	const char *attr;     /* lower-case, e.g. "charset" */
+	const char *value;    /* quotes and backslash escapes removed */
 };
 
 
@@ -106,6 +109,15 @@ struct message {
 
 	const char *content_type;     /* top-level type/subtype, lower-case */
 	int multipart;                /* top-level is a multipart type */
+	/* The top-level entity as its header fields describe it (from the
+	 * fields in headers[], the first of each name), for relaying it:
+	 * the body is raw + header_len. */
+	const char *cte;              /* Content-Transfer-Encoding token,
+	                               * lower-case; NULL when absent */
+	const char *disposition;      /* Content-Disposition token, lower-case;
+	                               * NULL when absent */
+	struct msg_param *params;     /* Content-Type parameters, in order */
+	size_t nparams;
 	int is_signed;                /* multipart/signed or encrypted somewhere on top */
 	int has_html_only;            /* text came from text/html */
 
@@ -144,6 +156,9 @@ const char *message_header(const struct message *m, const char *name);
 /* message_header_next - the next field of that name after index *i (start
  * with *i = 0); NULL at the end */
 const char *message_header_next(const struct message *m, const char *name, size_t *i);
+/* message_param - the value of the top-level Content-Type parameter attr
+ * (lower-case), or NULL */
+const char *message_param(const struct message *m, const char *attr);
 
 /* message_hash_id - "sha256:HEX" of the raw bytes, for messages without a
  * Message-ID (into out, at least 72 bytes) */

@@ -51,12 +51,14 @@ norm(const char *p, size_t n, char *out)
 	return k;
 }
 
+/* starts - s begins with pre */
 static int
 starts(const char *s, const char *pre)
 {
 	return strncmp(s, pre, strlen(pre)) == 0;
 }
 
+/* ends - s[0..n) ends with suf */
 static int
 ends(const char *s, size_t n, const char *suf)
 {
@@ -65,6 +67,7 @@ ends(const char *s, size_t n, const char *suf)
 	return n >= m && memcmp(s + n - m, suf, m) == 0;
 }
 
+/* is_blank - the line l of t holds only white space */
 static int
 is_blank(const char *t, const struct line *l)
 {
@@ -349,6 +352,7 @@ quote_run_end(const char *t, const struct line *L, size_t nl, size_t i)
 	return last + 1;
 }
 
+/* quote_scan - see quote.h */
 size_t
 quote_scan(const char *text, size_t len, struct quote_span *spans, size_t max)
 {

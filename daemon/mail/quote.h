@@ -1,6 +1,6 @@
 /* quote - find quoted replies, forwarded material and signatures in a text
  *
- * Works on decoded UTF-8 text with "\n" line ends (message.c normalises).
+ * Works on decoded UTF-8 text with "\n" line ends (mime_walk.c normalises).
  * What counts as quoted:
  *  - runs of ">" lines (blank lines inside a run belong to it);
  *  - an attribution line ("On ... wrote:", "Le ... a écrit :", "El ...

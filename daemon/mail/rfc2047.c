@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "charset.h"
 #include "codec.h"
+#include "header.h"
 #include "rfc2047.h"
 
 #define RFC2047_MAX_CHARSET 40
@@ -21,12 +22,14 @@ struct eword {
 	size_t len;            /* whole word, "=?" to "?=" */
 };
 
-/* eword_parse - read an encoded word at p (which starts with "=?"); 1 found */
+/* Where the last search for a word's end stopped, so that a line of many
+ * "=?" that are no words is scanned once */
 struct scan_cache {
 	const char *close;     /* the next "?=" at or after the last text start */
 	const char *blank;     /* the next blank likewise */
 };
 
+/* eword_parse - read an encoded word at p (which starts with "=?"); 1 found */
 static int
 eword_parse(const char *p, const char *end, struct eword *w, struct scan_cache *sc)
 {
@@ -92,18 +95,20 @@ flush(struct charset_cache *cc, const char *charset, struct buf *pend,
 	return r;
 }
 
-/* only_space - 1 when the n bytes are all blanks (or n is 0) */
+/* literal - text outside encoded words, appended as clean UTF-8; raw 8-bit
+ * bytes that are not UTF-8 give RFC2047_RAW8BIT rather than CHARSET_BAD */
 static int
-only_space(const char *p, size_t n)
+literal(const char *p, size_t n, struct buf *out)
 {
-	size_t i;
+	int c;
 
-	for (i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-			return 0;
-	return 1;
+	if (n == 0)
+		return 0;
+	c = charset_clean(p, n, out);
+	return (c & CHARSET_BAD ? RFC2047_RAW8BIT : 0) | (c & ~CHARSET_BAD);
 }
 
+/* rfc2047_decode - see rfc2047.h */
 int
 rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
     struct buf *out, char *badcs, size_t badcs_size)
@@ -113,7 +118,7 @@ rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
 	struct buf pend;
 	struct eword w;
 	struct scan_cache sc = { in, in };
-	int r = 0, prev_word = 0, c;
+	int r = 0, prev_word = 0;
 
 	if (badcs_size)
 		badcs[0] = '\0';
@@ -129,14 +134,9 @@ rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
 		}
 		/* literal text before the word, unless it is the blank
 		 * between two encoded words */
-		if (!(prev_word && only_space(lit, (size_t)(hit - lit)))) {
+		if (!(prev_word && header_blank(lit, (size_t)(hit - lit)))) {
 			r |= flush(cc, pend_cs, &pend, out, badcs, badcs_size);
-			if (hit > lit) {
-				c = charset_clean(lit, (size_t)(hit - lit), out);
-				if (c & CHARSET_BAD)
-					r |= RFC2047_RAW8BIT;
-				r |= c & ~CHARSET_BAD;
-			}
+			r |= literal(lit, (size_t)(hit - lit), out);
 		}
 		if (strcasecmp(pend_cs, w.charset) != 0) {
 			r |= flush(cc, pend_cs, &pend, out, badcs, badcs_size);
@@ -150,12 +150,7 @@ rfc2047_decode(struct charset_cache *cc, const char *in, size_t len,
 		prev_word = 1;
 	}
 	r |= flush(cc, pend_cs, &pend, out, badcs, badcs_size);
-	if (end > lit) {
-		c = charset_clean(lit, (size_t)(end - lit), out);
-		if (c & CHARSET_BAD)
-			r |= RFC2047_RAW8BIT;
-		r |= c & ~CHARSET_BAD;
-	}
+	r |= literal(lit, (size_t)(end - lit), out);
 	buf_release(&pend);
 	return r;
 }

@@ -5,6 +5,7 @@
 
 #include "utf8.h"
 
+/* utf8_decode - see utf8.h */
 size_t
 utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
@@ -41,6 +42,17 @@ utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* utf8_ascii - see utf8.h */
+int
+utf8_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* utf8_valid - see utf8.h */
 int
 utf8_valid(const char *s, size_t n)
 {
@@ -63,6 +75,7 @@ utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+/* utf8_encode - see utf8.h */
 size_t
 utf8_encode(uint32_t cp, char *out)
 {
@@ -90,13 +103,12 @@ utf8_encode(uint32_t cp, char *out)
 	return 4;
 }
 
-/*
- * Width of one code point in a terminal.  The table is the short form of
- * Unicode's East Asian Width "W"/"F" ranges and the common combining
- * blocks: enough to line up member lists with names in Chinese, Japanese,
- * Korean, accented Latin written decomposed, and emoji.  It is not wcwidth()
- * because that depends on the locale the admin happens to run under.
- */
+/* cp_columns - the width of one code point in a terminal.  The table is
+ * the short form of Unicode's East Asian Width "W"/"F" ranges and the
+ * common combining blocks: enough to line up member lists with names in
+ * Chinese, Japanese, Korean, accented Latin written decomposed, and emoji.
+ * It is not wcwidth() because that depends on the locale the admin
+ * happens to run under. */
 static int
 cp_columns(uint32_t cp)
 {
@@ -124,6 +136,7 @@ cp_columns(uint32_t cp)
 	return 1;
 }
 
+/* utf8_columns - see utf8.h */
 size_t
 utf8_columns(const char *s)
 {
@@ -145,4 +158,65 @@ utf8_columns(const char *s)
 		n -= len;
 	}
 	return cols;
+}
+
+/* fold_cp - the lower-case code point of cp within the ranges we fold;
+ * every mapping keeps the UTF-8 length */
+static uint32_t
+fold_cp(uint32_t cp)
+{
+	if (cp >= 'A' && cp <= 'Z')
+		return cp + 32;
+	if (cp < 0xc0)
+		return cp;
+	if (cp <= 0xde && cp != 0xd7)
+		return cp + 0x20;
+	if (cp >= 0x100 && cp <= 0x137)
+		return cp | 1;
+	if (cp >= 0x139 && cp <= 0x148)
+		return (cp & 1) ? cp + 1 : cp;
+	if (cp >= 0x14a && cp <= 0x177)
+		return cp | 1;
+	if (cp == 0x178)
+		return 0xff;
+	if (cp >= 0x179 && cp <= 0x17e)
+		return (cp & 1) ? cp + 1 : cp;
+	if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2)
+		return cp + 0x20;
+	if (cp >= 0x410 && cp <= 0x42f)
+		return cp + 0x20;
+	if (cp >= 0x400 && cp <= 0x40f)
+		return cp + 0x50;
+	return cp;
+}
+
+/* utf8_fold - see utf8.h */
+char *
+utf8_fold(const char *s, size_t n, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, len;
+	uint32_t cp;
+
+	if (outlen == 0)
+		return out;
+	while (i < n && p[i]) {
+		len = utf8_decode(p + i, n - i, &cp);
+		if (len == 0) {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		if (o + len >= outlen)
+			break;
+		if (len == 1)
+			out[o] = (char)fold_cp(cp);
+		else
+			utf8_encode(fold_cp(cp), out + o);
+		o += len;
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "compose.h"
+#include "mime_out.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -272,6 +273,13 @@ static const struct subject_case subject_cases[] = {
 	{ "", "Re: anything", "Re: anything" },
 	{ "", "", "(no subject)" },
 	{ "[CoP]", "line\r\nBcc: evil@example.com", "[CoP] line Bcc: evil@example.com" },
+	/* the markers of subject.h, which the relay once knew only in part */
+	{ "[CoP]", "\xe5\x9b\x9e\xe5\xa4\x8d: [CoP] \xe8\xb5\x84\xe9\x87\x91",
+	  "\xe5\x9b\x9e\xe5\xa4\x8d: [CoP] \xe8\xb5\x84\xe9\x87\x91" },
+	{ "[CoP]", "Antwort: Frage", "Antwort: [CoP] Frage" },
+	{ "[CoP]", "R\xc3\xa9" "f. : [CoP] budget", "R\xc3\xa9" "f. : [CoP] budget" },
+	{ "[CoP]", "Re^2: x", "Re^2: [CoP] x" },
+	{ "[CoP]", "TR:  Re:   [CoP] x", "TR: Re: [CoP] x" },
 };
 
 Test(compose, subject_prefix)
@@ -296,7 +304,7 @@ Test(compose, fold_long_ascii_subject)
 	    "fund across several regions and many years of practice";
 
 	buf_init(&b, BUF_NOLIMIT);
-	cr_assert_eq(compose_header_text(&b, "Subject", subj), 0);
+	cr_assert_eq(mime_header_text(&b, "Subject", subj), 0);
 	for (const char *p = b.data; *p;) {
 		const char *eol = strstr(p, "\r\n");
 
@@ -326,7 +334,7 @@ Test(compose, encode_non_ascii_subject)
 
 		buf_init(&b, BUF_NOLIMIT);
 		buf_puts(&b, "X: y\r\n");
-		cr_assert_eq(compose_header_text(&b, "Subject", subjects[i]), 0);
+		cr_assert_eq(mime_header_text(&b, "Subject", subjects[i]), 0);
 		buf_puts(&b, "\r\nbody\r\n");
 		check_wire(b.data);
 		for (const char *p = b.data; *p;) {
@@ -364,11 +372,11 @@ Test(compose, mailbox_phrases)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf b;
-		size_t col = 6;
+		struct mime_field f = { &b, MIME_CRLF, 6, 0 };
 		int rc;
 
 		buf_init(&b, BUF_NOLIMIT);
-		rc = compose_mailbox(&b, &col, cases[i].name, cases[i].addr);
+		rc = mime_field_mailbox(&f, cases[i].name, cases[i].addr);
 		cr_expect_eq(rc, cases[i].rc, "case %zu: rc got %d, want %d", i, rc, cases[i].rc);
 		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got '%s', want '%s'", i,
 		    b.data, cases[i].want);
@@ -390,7 +398,7 @@ Test(compose, clean_values)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *got = compose_clean(cases[i].in, 1000);
+		char *got = mime_clean(cases[i].in, 1000);
 
 		cr_expect_str_eq(got, cases[i].want, "case %zu: got '%s', want '%s'", i, got,
 		    cases[i].want);
@@ -596,6 +604,40 @@ static const struct post_case posts[] = {
 	  "\n"
 	  "notes\n",
 	  "wrap", "[CoP] notes", "Content-Disposition: attachment; filename=\"notes.txt\"\r\n", NULL },
+	/* The charsets and encoded words below are read by charset.c and
+	 * rfc2047.c, as ingest reads them; the relay once had a reader of
+	 * its own that knew fewer names and wrapped or garbled these. */
+	{ "Korean from Outlook: ks_c_5601-1987, a name iconv does not know",
+	  "From: Kim <kim@example.kr>\n"
+	  "Subject: =?ks_c_5601-1987?B?yLjAxw==?=\n"
+	  "Message-ID: <ko@example.kr>\n"
+	  "MIME-Version: 1.0\n"
+	  "Content-Type: text/plain; charset=\"ks_c_5601-1987\"\n"
+	  "Content-Transfer-Encoding: 8bit\n"
+	  "\n"
+	  "\xbe\xc8\xb3\xe7\xc7\xcf\xbc\xbc\xbf\xe4\n",
+	  "text", "[CoP] \xed\x9a\x8c\xec\x9d\x98",
+	  "\xec\x95\x88\xeb\x85\x95\xed\x95\x98\xec\x84\xb8\xec\x9a\x94\r\n", "UTF-8" },
+	{ "Outlook's iso-8859-1 label on windows-1252 quotes",
+	  "From: x@example.com\n"
+	  "Subject: quotes\n"
+	  "Message-ID: <cp1252@example.com>\n"
+	  "Content-Type: text/plain; charset=\"iso-8859-1\"\n"
+	  "Content-Transfer-Encoding: quoted-printable\n"
+	  "\n"
+	  "She said =93yes=94 =96 twice.\n",
+	  "text", "[CoP] quotes",
+	  "She said \xe2\x80\x9cyes\xe2\x80\x9d \xe2\x80\x93 twice.\r\n", "UTF-8" },
+	{ "UTF-8 text under a shift_jis label",
+	  "From: x@example.com\n"
+	  "Subject: =?UTF-8?B?5pel5pys6A==?= =?UTF-8?B?qp7jga4=?=\n"
+	  "Message-ID: <sjis@example.com>\n"
+	  "Content-Type: text/plain; charset=shift_jis\n"
+	  "Content-Transfer-Encoding: 8bit\n"
+	  "\n"
+	  "\xe6\x97\xa5\xe6\x9c\xac\n",
+	  "text", "[CoP] \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae",
+	  "\xe6\x97\xa5\xe6\x9c\xac\r\n", "UTF-8" },
 };
 
 static void
@@ -778,6 +820,7 @@ Test(compose, from_munging)
 	struct compose_list l = LIST;
 	struct compose_post p = post_of(posts[0].raw);
 	char *m, *from, *rt;
+	const char *line;
 
 	l.from_munging = 1;
 	m = render(&l, &p, NULL, NULL);
@@ -797,6 +840,10 @@ Test(compose, from_munging)
 	m = render(&l, &p, NULL, NULL);
 	rt = header(m, "Reply-To");
 	cr_expect_str_eq(rt, "\"Amina Diallo\" <amina@example.net>", "Reply-To got '%s'", rt);
+	/* one blank after the colon, as in every other field */
+	line = strstr(m, "\r\nReply-To:");
+	cr_expect_not_null(strstr(m, "\r\nReply-To: \"Amina Diallo\" <amina@example.net>\r\n"),
+	    "Reply-To written as '%.60s'", line ? line + 2 : "(none)");
 	free(rt);
 	free(m);
 }
@@ -882,6 +929,65 @@ Test(compose, long_lines_become_quoted_printable)
 	free(cte);
 	free(m);
 	buf_release(&raw);
+}
+
+/* A header line that is no field is skipped when fields follow, as ingest
+ * skips it (message.h): the fields after it stay fields, the body is the
+ * body. */
+Test(compose, broken_header_line_is_skipped)
+{
+	struct compose_post p = post_of(
+	    "From: x@example.com\n"
+	    "Subject: broken\n"
+	    "Message-ID: <broken@example.com>\n"
+	    "This line has no colon\n"
+	    "X-After: still a header\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "\n"
+	    "Body after the bad line.\n");
+	const char *mode;
+	char *m = render(&LIST, &p, NULL, &mode), *after, *body;
+
+	check_wire(m);
+	cr_expect_str_eq(mode, "text");
+	after = header(m, "X-After");
+	cr_expect(after && strcmp(after, "still a header") == 0, "X-After got '%s'",
+	    after ? after : "(none)");
+	body = decoded_body(m);
+	cr_expect(strncmp(body, "Body after the bad line.\r\n", 26) == 0, "body got '%s'", body);
+	cr_expect_null(strstr(body, "no colon"), "the broken line went into the body");
+	free(body);
+	free(after);
+	free(m);
+}
+
+/* Quoted-printable text is written by mime_out, which encodes a '.' and
+ * the F of "From " at the start of a line: a relay that forgets to
+ * dot-stuff, or an mbox writer that makes ">From ", cannot alter them. */
+Test(compose, quoted_printable_guards_line_starts)
+{
+	struct compose_post p = post_of(
+	    "From: x@example.com\n"
+	    "Subject: dots\n"
+	    "Message-ID: <qp-dots@example.com>\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: quoted-printable\n"
+	    "\n"
+	    "First line\n"
+	    ".\n"
+	    "From here on, caf=C3=A9.\n");
+	const char *mode;
+	char *m = render(&LIST, &p, NULL, &mode), *body;
+
+	check_wire(m);
+	cr_expect_str_eq(mode, "text");
+	cr_expect_not_null(strstr(body_of(m), "First line\r\n=2E\r\n=46rom here on, caf=C3=A9.\r\n"),
+	    "line starts not guarded: %s", body_of(m));
+	body = decoded_body(m);
+	cr_expect_not_null(strstr(body, "First line\r\n.\r\nFrom here on, caf\xc3\xa9.\r\n"),
+	    "text changed: %s", body);
+	free(body);
+	free(m);
 }
 
 Test(compose, shared_copy_is_identical_across_renders)

@@ -315,7 +315,8 @@ Test(digest, preview_for_member_and_unknown)
 	cr_assert_eq(digest_preview(store, conf, "jean@example.fr", &out), 1);
 	cr_expect(strstr(out.data, "X-Baraza-Digest: 1\r\n") != NULL, "%.400s", out.data);
 	cr_expect(strstr(out.data, "Content-Type: multipart/alternative;") != NULL);
-	cr_expect(strstr(out.data, "Subject: =?UTF-8?B?") != NULL, "non-ASCII subject is encoded: %.600s", out.data);
+	cr_expect(strstr(out.data, "Subject: [CoP] Digest 1: 17 Nov =?UTF-8?B?4oCT?= 1 Dec 2020\r\n")
+	    != NULL, "non-ASCII subject is encoded: %.600s", out.data);
 	buf_reset(&out);
 	cr_assert_eq(digest_preview(store, conf, "nobody@example.org", &out), 0);
 	buf_release(&out);
@@ -386,11 +387,11 @@ Test(mime_out, header_encoding_and_injection)
 
 	buf_init(&b, 8192);
 	mime_header_text(&b, "Subject", "Hello\r\nBcc: victim@example.org");
-	cr_expect_str_eq(b.data, "Subject: Hello  Bcc: victim@example.org\r\n", "got %s", b.data);
+	cr_expect_str_eq(b.data, "Subject: Hello Bcc: victim@example.org\r\n", "got %s", b.data);
 	buf_reset(&b);
 	mime_header_text(&b, "Subject", "Digest 1: 17 Nov \xe2\x80\x93 1 Dec");
-	cr_expect(strncmp(b.data, "Subject: =?UTF-8?B?", 19) == 0, "got %s", b.data);
-	cr_expect(strstr(b.data, "\r\n") == b.data + b.len - 2, "one line");
+	cr_expect_str_eq(b.data, "Subject: Digest 1: 17 Nov =?UTF-8?B?4oCT?= 1 Dec\r\n",
+	    "only the word that is not ASCII is encoded: got %s", b.data);
 	buf_reset(&b);
 	mime_header_addr(&b, "From", "Amina \"A\" Yusuf", "amina@example.org");
 	cr_expect_str_eq(b.data, "From: \"Amina \\\"A\\\" Yusuf\" <amina@example.org>\r\n");

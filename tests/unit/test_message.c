@@ -994,6 +994,59 @@ Test(message, header_lookup_and_next)
 	message_free(&m);
 }
 
+/* The relay copies the top-level fields as written and reads the top-level
+ * MIME fields from struct message */
+Test(message, raw_fields_and_top_mime)
+{
+	struct message *m = parse_str("From: a@example.org\r\n"
+	    "Subject: one\r\n\ttwo\r\n"
+	    "Content-Type: text/plain; charset=\"ISO-8859-1\"; format=flowed;\r\n"
+	    " delsp=yes; name=\"a \\\"b\\\" c\"\r\n"
+	    "Content-Transfer-Encoding: Quoted-Printable (comment)\r\n"
+	    "X-Last: end\r\n"
+	    "\r\nbody\r\n");
+	struct {
+		const char *raw;
+	} want[] = {
+		{ "From: a@example.org" },
+		{ "Subject: one\r\n\ttwo" },
+		{ "Content-Type: text/plain; charset=\"ISO-8859-1\"; format=flowed;\r\n"
+		  " delsp=yes; name=\"a \\\"b\\\" c\"" },
+		{ "Content-Transfer-Encoding: Quoted-Printable (comment)" },
+		{ "X-Last: end" },
+	};
+
+	cr_assert_eq(m->nheaders, 5);
+	for (size_t i = 0; i < 5; i++)
+		cr_expect(m->headers[i].raw_len == strlen(want[i].raw) &&
+		    memcmp(m->headers[i].raw, want[i].raw, m->headers[i].raw_len) == 0,
+		    "field %zu: got '%.*s', want '%s'", i, (int)m->headers[i].raw_len,
+		    m->headers[i].raw, want[i].raw);
+	cr_expect_str_eq(m->raw + m->header_len, "body\r\n");
+	cr_expect_str_eq(m->cte, "quoted-printable");
+	cr_expect_null(m->disposition);
+	cr_expect_eq(m->nparams, 4);
+	cr_expect_str_eq(message_param(m, "charset"), "ISO-8859-1");
+	cr_expect_str_eq(message_param(m, "format"), "flowed");
+	cr_expect_str_eq(message_param(m, "delsp"), "yes");
+	cr_expect_str_eq(message_param(m, "name"), "a \"b\" c");
+	cr_expect_null(message_param(m, "boundary"));
+	message_free(&m);
+
+	m = parse_str("Subject: no MIME fields\n\nx");
+	cr_expect_null(m->cte);
+	cr_expect_null(m->disposition);
+	cr_expect_eq(m->nparams, 0);
+	cr_expect_null(message_param(m, "charset"));
+	cr_expect_str_eq(m->headers[0].raw, "Subject: no MIME fields\n\nx");
+	cr_expect_eq(m->headers[0].raw_len, 23);
+	message_free(&m);
+
+	m = parse_str("Content-Disposition: INLINE; filename=x.txt\n\nx");
+	cr_expect_str_eq(m->disposition, "inline");
+	message_free(&m);
+}
+
 Test(message, hash_id)
 {
 	char out[80];

@@ -21,7 +21,9 @@
 #include "clock.h"
 #include "conf.h"
 #include "message.h"
+#include "question.h"
 #include "route.h"
+#include "subject.h"
 #include "utf8.h"
 
 /* ---- a configuration like SPEC section 3 --------------------------------- */
@@ -862,10 +864,10 @@ Test(classify, is_question)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		cr_expect_eq(classify_is_question(cases[i].text), cases[i].want,
+		cr_expect_eq(question_asked(cases[i].text, NULL), cases[i].want,
 		    "'%s': got %d, want %d", cases[i].text, !cases[i].want,
 		    cases[i].want);
-	cr_expect_eq(classify_is_question(NULL), 0);
+	cr_expect_eq(question_asked(NULL, NULL), 0);
 }
 
 /* ---- subjects ------------------------------------------------------------- */
@@ -941,24 +943,27 @@ Test(classify, prefixes)
 	struct conf *c = test_conf();
 
 	cr_expect_str_eq(classify_strip_prefix(c, "Re: [CoP] Hello World"), "Hello World");
-	cr_expect_str_eq(classify_skip_reply("Re: AW: [CoP] x"), "[CoP] x");
+	cr_expect_str_eq(subject_skip_reply("Re: AW: [CoP] x"), "[CoP] x");
 	cr_expect_eq(classify_has_list_prefix(c, "Re: [CoP] x"), 1);
 	cr_expect_eq(classify_has_list_prefix(c, "AW: [funding] [cop] x"), 1);
 	cr_expect_eq(classify_has_list_prefix(c, "x [CoP]"), 0);
 	cr_expect_eq(classify_has_list_prefix(c, "Funding"), 0);
-	cr_expect_eq(classify_is_reply_subject("Re: x"), 1);
-	cr_expect_eq(classify_is_reply_subject("Fwd: Re: x"), 0);
-	cr_expect_eq(classify_is_reply_subject("Rethinking"), 0);
+	cr_expect_eq(subject_is_reply("Re: x"), 1);
+	cr_expect_eq(subject_is_reply("Fwd: Re: x"), 0);
+	cr_expect_eq(subject_is_reply("Rethinking"), 0);
+	/* Portuguese Outlook's "RES:", which only the relay's table had */
+	cr_expect_eq(subject_is_reply("RES: [CoP] Financiamento"), 1);
+	cr_expect_str_eq(classify_strip_prefix(c, "RES: [CoP] Financiamento"), "Financiamento");
 }
 
 Test(classify, fold)
 {
 	char out[64];
 
-	cr_expect_str_eq(classify_fold("ÀÉÎÕÜ Ÿ Ł Ω Ж", strlen("ÀÉÎÕÜ Ÿ Ł Ω Ж"), out, sizeof(out)),
+	cr_expect_str_eq(utf8_fold("ÀÉÎÕÜ Ÿ Ł Ω Ж", strlen("ÀÉÎÕÜ Ÿ Ł Ω Ж"), out, sizeof(out)),
 	    "àéîõü ÿ ł ω ж");
-	cr_expect_str_eq(classify_fold("ABC", 3, out, 3), "ab");
-	cr_expect_str_eq(classify_fold("\xff\xfe", 2, out, sizeof(out)), "\xff\xfe");
+	cr_expect_str_eq(utf8_fold("ABC", 3, out, 3), "ab");
+	cr_expect_str_eq(utf8_fold("\xff\xfe", 2, out, sizeof(out)), "\xff\xfe");
 }
 
 /* ---- the shared fixtures ------------------------------------------------ */

@@ -13,6 +13,7 @@
 #include "classify.h"
 #include "store.h"
 #include "store_post.h"
+#include "subject.h"
 #include "thread.h"
 #include "xalloc.h"
 
@@ -180,7 +181,7 @@ Test(thread_subject, replies_normalise_to_their_subject)
 	c.list.tag_separator = (char *)"+";
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *n = classify_normalize_subject(&c, cases[i].subject);
-		int r = classify_is_reply_subject(cases[i].subject);
+		int r = subject_is_reply(cases[i].subject);
 		const char *got = n;
 
 		cr_expect_str_eq(got, cases[i].norm, "'%s': got '%s', want '%s'",
@@ -285,7 +286,7 @@ add(const struct tmsg *t, const char *prefix, int minute)
 	snprintf(sub, sizeof(sub), "%s", t->subject ? t->subject : "");
 	/* put the round's prefix after any reply markers */
 	{
-		int reply = classify_is_reply_subject(sub);
+		int reply = subject_is_reply(sub);
 		char *n0 = classify_normalize_subject(NULL, sub);
 
 		snprintf(sub, sizeof(sub), "%s%s %s", reply ? "Re: " : "", prefix, n0);
@@ -305,7 +306,7 @@ add(const struct tmsg *t, const char *prefix, int minute)
 	tm.subject = sub;
 	tm.norm_subject = norm;
 	tm.received = when;
-	tm.reply_like = tm.nchain > 0 || classify_is_reply_subject(sub);
+	tm.reply_like = tm.nchain > 0 || subject_is_reply(sub);
 	if (use_guess)
 		tm.cache = &tc;
 
