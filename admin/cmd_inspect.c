@@ -10,9 +10,11 @@
  * sessions); a configuration file that exists but does not load is a bad
  * configuration (exit 2).  Without one, the list address is guessed from
  * the message's own headers and said so.  When the database exists and is
- * at the current schema it is read (never written) the way ingest reads
- * it: the thread a reply joins gives its theme, the sessions an
- * administrator opened count, and a message already stored is reported.
+ * at the current schema it is read, never written: the decisions printed
+ * are ingest_decide()'s, the very function ingest takes them with (the
+ * thread a reply joins and how it was found, its theme, session and kind,
+ * the post it hangs under, held or not, a message stored already).  This
+ * file only reads the arguments and prints.
  *
  * Arrival time, which decides the open session: --at TIME, else
  * BARAZA_NOW when set, else the message's Date, else now.
@@ -31,21 +33,18 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "dsn.h"
 #include "buf.h"
 #include "classify.h"
 #include "clock.h"
 #include "cmd.h"
+#include "dsn.h"
+#include "ingest_decide.h"
+#include "ingest_prepare.h"
 #include "json.h"
+#include "listaddr.h"
 #include "message.h"
 #include "route.h"
 #include "store.h"
-#include "store_message.h"
-#include "store_post.h"
-#include "store_programme.h"
-#include "subject.h"
-#include "thread.h"
 #include "xalloc.h"
 
 #define INSPECT_TEXT_LINES 12   /* lines of new text shown in plain output */
@@ -54,28 +53,17 @@
 struct inspection {
 	const char *file;
 	size_t size;                  /* real size of the input */
-	struct message *m;            /* NULL: over the parser's limit */
-	struct route_result rr;
-	int classified;               /* theme/kind apply (a post-like route) */
-	struct classify_result cr;
-	const char *kind;             /* classify name, or "summary" */
+	struct ingest_prepared *p;    /* owned: parse and route */
+	const struct message *m;      /* p->m; NULL: over the parser's limit */
+	const struct route_result *rr;  /* &p->rr */
+	struct ingest_decision d;     /* ingest's decisions */
 	int is_bounce;
 	struct dsn_report br;
 	const char *list;             /* the list address used, or NULL */
 	const char *list_source;      /* "configuration FILE" / "guessed ..." */
 	time_t arrival;
 	const char *arrival_source;
-	/* from the database, when read */
-	const char *db_note;          /* why it was not read, or NULL */
-	int db_read;
-	int duplicate;
-	int64_t thread;               /* 0: none found */
-	char *thread_theme;           /* owned */
-	char theme[128];              /* copy: the theme may come from the rows */
-	char session_theme[128];      /* copy, likewise */
-	time_t session_opens, session_closes;
-	int64_t session_id;
-	int has_session;
+	const char *db_note;          /* why the database was not read, or NULL */
 };
 
 static void
@@ -167,7 +155,7 @@ guess_theme(struct conf *c, const struct message *m, size_t size)
 		return;
 	route_message(c, m, size, &rr);
 	if (rr.route != ROUTE_INVALID || rr.to == NULL ||
-	    !route_is_list_address(c, rr.to, &tag, &n) || tag == NULL ||
+	    !listaddr_match(c, rr.to, &tag, &n) || tag == NULL ||
 	    n == 0 || n > 64 || strspn(tag, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") < n)
 		return;
@@ -198,90 +186,40 @@ guess_conf_free(struct conf **cp)
 	*cp = NULL;
 }
 
-/* read_database - what ingest would learn from the database: the thread
- * a reply joins (and its theme), sessions open at arrival, duplicates.
- * Read only; every failure just leaves a note. */
-static void
-read_database(const struct conf *c, struct inspection *in,
-    struct classify_input *ci, struct classify_session **csp)
+/* open_database - the list's database, read only, when it exists and is
+ * at this program's schema; else NULL and *note says why */
+static struct store *
+open_database(const struct conf *c, const char **note)
 {
 	struct store *s = NULL;
-	struct store_session_row *rows = NULL;
-	size_t nrows = 0;
-	const struct message *m = in->m;
-	const char *chain[THREAD_MAX_REFS];
-	struct thread_msg tm = { 0 };
-	char err[256], *norm = NULL, *parent = NULL;
-	int64_t id;
-	int any = 0;
+	char err[256];
 
 	if (c->list.database == NULL || access(c->list.database, R_OK) != 0) {
-		in->db_note = "no database yet";
-		return;
+		*note = "no database yet";
+		return NULL;
 	}
 	if (store_open(c->list.database, 0, &s, err, sizeof(err)) < 0) {
-		in->db_note = "the database could not be opened";
-		return;
+		*note = "the database could not be opened";
+		return NULL;
 	}
 	if (store_version(s) != store_latest_version()) {
-		in->db_note = "the database is not at this program's schema (run baraza init)";
+		*note = "the database is not at this program's schema (run baraza init)";
 		store_close(&s);
-		return;
+		return NULL;
 	}
-	in->db_read = 1;
-	if (m->message_id && store_message_find(s, m->message_id, &id) == 1)
-		in->duplicate = 1;
-	if (store_sessions_open_at(s, in->arrival, &rows, &nrows, &any) == 0 && any) {
-		struct classify_session *cs = xreallocarray(NULL, nrows + 1, sizeof(*cs));
-
-		for (size_t i = 0; i < nrows; i++) {
-			cs[i].theme = xstrdup(rows[i].theme);
-			cs[i].opens = rows[i].opens;
-			cs[i].closes = rows[i].closes;
-			cs[i].id = rows[i].id;
-		}
-		ci->sessions = cs;
-		ci->nsessions = nrows;
-		ci->have_sessions = 1;
-		*csp = cs;
-	}
-	store_sessions_free(&rows, nrows);
-
-	/* the thread, as ingest finds it */
-	if (in->rr.route == ROUTE_REPLY && in->rr.arg &&
-	    store_post_message_id(s, strtoll(in->rr.arg, NULL, 10), &parent) == 1 &&
-	    (m->message_id == NULL || strcmp(parent, m->message_id) != 0)) {
-		chain[0] = parent;
-		tm.nchain = 1;
-	} else {
-		tm.nchain = thread_chain(m->message_id, m->references,
-		    m->nreferences, m->in_reply_to, chain, THREAD_MAX_REFS);
-	}
-	norm = classify_normalize_subject(c, m->subject);
-	tm.mid = m->message_id ? m->message_id : "";
-	tm.chain = chain;
-	tm.subject = m->subject;
-	tm.norm_subject = norm;
-	tm.received = in->arrival;
-	tm.reply_like = tm.nchain > 0 || subject_is_reply(m->subject);
-	if (thread_find(s, &tm, &in->thread, &in->thread_theme) != 1) {
-		in->thread = 0;
-		in->thread_theme = NULL;
-	}
-	free(norm);
-	free(parent);
-	store_close(&s);
+	return s;
 }
 
-/* inspect - parse, route, classify */
+/* inspect - the arrival time, ingest's decisions, the report if any */
 static void
 inspect(const struct conf *c, struct classifier *cl, struct inspection *in,
     int use_db)
 {
-	struct classify_input ci = { 0 };
-	struct classify_session *cs = NULL;
+	struct ingest_decide_opts o = { 0 };
+	struct store *s = NULL;
 
-	route_message(c, in->m, in->size, &in->rr);
+	in->m = in->p->m;
+	in->rr = &in->p->rr;
 	if (in->m == NULL)
 		return;
 	in->list = c->list.address;
@@ -298,43 +236,13 @@ inspect(const struct conf *c, struct classifier *cl, struct inspection *in,
 		}
 	}
 	in->is_bounce = dsn_parse(in->m, in->m->arena, &in->br) == 1;
-
-	switch (in->rr.route) {
-	case ROUTE_POST:
-	case ROUTE_REPLY:
-	case ROUTE_SUMMARY:
-		in->classified = 1;
-		break;
-	default:
-		return;
-	}
 	if (use_db)
-		read_database(c, in, &ci, &cs);
-	if (in->rr.route == ROUTE_POST || in->rr.route == ROUTE_SUMMARY)
-		ci.tag_theme = in->rr.arg;
-	ci.thread_theme = in->thread_theme;
-	ci.arrival = in->arrival;
-	ci.reply_route = in->rr.route == ROUTE_REPLY;
-	classify_message(cl, in->m, &ci, &in->cr);
-	in->kind = in->rr.route == ROUTE_SUMMARY ? "summary" :
-	    classify_kind_name(in->cr.kind);
-	if (in->cr.session) {
-		snprintf(in->session_theme, sizeof(in->session_theme), "%s",
-		    in->cr.session->theme);
-		in->session_opens = in->cr.session->opens;
-		in->session_closes = in->cr.session->closes;
-		in->session_id = in->cr.session->id;
-		in->has_session = 1;
-	}
-	in->cr.session = NULL;
-	/* the theme may point into the database rows: keep a stable copy */
-	if (in->cr.theme) {
-		snprintf(in->theme, sizeof(in->theme), "%s", in->cr.theme);
-		in->cr.theme = in->theme;
-	}
-	for (size_t i = 0; cs && i < ci.nsessions; i++)
-		free((char *)cs[i].theme);
-	free(cs);
+		s = open_database(c, &in->db_note);
+	o.received = in->arrival;
+	o.classifier = cl;
+	if (ingest_decide(s, c, in->p, &o, &in->d) < 0)
+		in->db_note = "the database could not be read";
+	store_close(&s);
 }
 
 /* effect - what baraza does with a message on this route, in words */
@@ -421,11 +329,11 @@ print_json(const struct inspection *in)
 	else
 		json_null(&j);
 	json_key(&j, "route");
-	json_string(&j, route_name(in->rr.route));
+	json_string(&j, route_name(in->rr->route));
 	json_key(&j, "theme");
-	json_string(&j, in->classified ? in->cr.theme : NULL);
+	json_string(&j, in->d.classified ? in->d.theme : NULL);
 	json_key(&j, "kind");
-	json_string(&j, in->classified ? in->kind : NULL);
+	json_string(&j, in->d.classified ? in->d.kind : NULL);
 	json_key(&j, "in_reply_to");
 	json_string(&j, m ? m->in_reply_to : NULL);
 	json_strings(&j, "references", m ? m->references : NULL, m ? m->nreferences : 0);
@@ -472,46 +380,46 @@ print_json(const struct inspection *in)
 		json_string(&j, m->defects[i]);
 	json_array_end(&j);
 
-	/* the reasons and the rest, beyond SPEC's list */
+	/* the reasons and the rest, beyond the keys documented for scripts */
 	json_key(&j, "size");
 	json_int(&j, (int64_t)in->size);
 	json_key(&j, "to");
-	json_string(&j, in->rr.to);
+	json_string(&j, in->rr->to);
 	json_key(&j, "to_header");
-	json_string(&j, in->rr.to_header);
+	json_string(&j, in->rr->to_header);
 	json_key(&j, "route_arg");
-	json_string(&j, in->rr.arg);
+	json_string(&j, in->rr->arg);
 	json_key(&j, "route_reason");
-	json_string(&j, in->rr.reason);
+	json_string(&j, in->rr->reason);
 	json_key(&j, "route_detail");
-	json_string(&j, in->rr.detail);
+	json_string(&j, in->rr->detail);
 	json_key(&j, "effect");
-	json_string(&j, effect(in->rr.route));
+	json_string(&j, effect(in->rr->route));
 	json_key(&j, "noreply");
-	json_bool(&j, in->rr.noreply);
+	json_bool(&j, in->rr->noreply);
 	json_key(&j, "theme_rule");
-	json_string(&j, in->classified ? classify_theme_rule_name(in->cr.theme_rule) : NULL);
+	json_string(&j, in->d.classified ?
+	    classify_theme_rule_name(in->d.cr.theme_rule) : NULL);
 	json_key(&j, "theme_reason");
-	json_string(&j, in->classified ? in->cr.theme_why : NULL);
+	json_string(&j, in->d.classified ? in->d.cr.theme_why : NULL);
 	json_key(&j, "kind_reason");
-	json_string(&j, in->classified ? (in->rr.route == ROUTE_SUMMARY ?
-	    "sent to the summary address" : in->cr.kind_why) : NULL);
+	json_string(&j, in->d.classified ? in->d.kind_why : NULL);
 	json_key(&j, "session");
-	if (in->has_session) {
+	if (in->d.has_session) {
 		char d[16];
 
 		json_object_begin(&j);
 		json_key(&j, "id");
-		if (in->session_id)
-			json_int(&j, in->session_id);
+		if (in->d.session.id)
+			json_int(&j, in->d.session.id);
 		else
 			json_null(&j);
 		json_key(&j, "theme");
-		json_string(&j, in->session_theme);
+		json_string(&j, in->d.session.theme);
 		json_key(&j, "opens");
-		json_string(&j, clock_format_date(in->session_opens, d, sizeof(d)));
+		json_string(&j, clock_format_date(in->d.session.opens, d, sizeof(d)));
 		json_key(&j, "closes");
-		json_string(&j, clock_format_date(in->session_closes, d, sizeof(d)));
+		json_string(&j, clock_format_date(in->d.session.closes, d, sizeof(d)));
 		json_object_end(&j);
 	} else {
 		json_null(&j);
@@ -519,14 +427,31 @@ print_json(const struct inspection *in)
 	json_key(&j, "arrival");
 	json_string(&j, m ? clock_format_iso(in->arrival, iso, sizeof(iso)) : NULL);
 	json_key(&j, "thread");
-	if (in->thread)
-		json_int(&j, in->thread);
+	if (in->d.thread)
+		json_int(&j, in->d.thread);
 	else
 		json_null(&j);
 	json_key(&j, "duplicate");
-	json_bool(&j, in->duplicate);
+	json_bool(&j, in->d.duplicate);
 	json_key(&j, "list");
 	json_string(&j, in->list);
+	/* decided with the database only (null without one) */
+	json_key(&j, "thread_rule");
+	json_string(&j, ingest_decide_thread_rule_name(in->d.thread_rule));
+	json_key(&j, "thread_reason");
+	json_string(&j, ingest_decide_thread_why(&in->d));
+	json_key(&j, "parent");
+	if (in->d.parent)
+		json_int(&j, in->d.parent);
+	else
+		json_null(&j);
+	json_key(&j, "held");
+	if (in->d.post && in->d.store_read)
+		json_bool(&j, in->d.held);
+	else
+		json_null(&j);
+	json_key(&j, "held_reason");
+	json_string(&j, in->d.held ? in->d.held_reason : NULL);
 	json_object_end(&j);
 	buf_putc(&out, '\n');
 	fwrite(out.data, 1, out.len, stdout);
@@ -564,10 +489,39 @@ field(const char *name, const char *value)
 	putchar('\n');
 }
 
+/* print_thread - the thread, the parent and moderation, as decided */
+static void
+print_thread(const struct inspection *in)
+{
+	const struct ingest_decision *d = &in->d;
+
+	if (!d->classified)
+		return;
+	if (d->thread) {
+		printf("%-13s#%lld in the database (theme ", "thread:", (long long)d->thread);
+		put(d->thread_rule == INGEST_THREAD_SUBJECT ? d->theme : d->thread_theme, 0);
+		putchar(')');
+		if (d->thread_rule == INGEST_THREAD_SUBJECT)
+			printf(", by %s", ingest_decide_thread_why(d));
+		putchar('\n');
+	} else {
+		printf("%-13sa new thread (%s)\n", "thread:", ingest_decide_thread_why(d));
+	}
+	if (d->parent)
+		printf("%-13spost #%lld, %s\n", "parent:", (long long)d->parent,
+		    d->tm.by_subject ? "the first post of the thread it joins" :
+		    "the nearest stored post it replies to");
+	if (d->held) {
+		printf("%-13s%s - a facilitator approves or rejects it\n", "held:",
+		    d->held_reason ? d->held_reason : "moderated list");
+	}
+}
+
 static void
 print_plain(const struct inspection *in)
 {
 	const struct message *m = in->m;
+	const struct ingest_decision *d = &in->d;
 	char iso[32], d1[16], d2[16];
 
 	printf("%-13s%s (%zu bytes)\n", "file:", in->file, in->size);
@@ -598,57 +552,48 @@ print_plain(const struct inspection *in)
 	field("subject:", m->subject);
 	field("date:", m->date > 0 ? clock_format_iso(m->date, iso, sizeof(iso)) : NULL);
 
-	printf("%-13s%s - ", "route:", route_name(in->rr.route));
-	put(in->rr.reason, 0);
-	if (in->rr.detail) {
+	printf("%-13s%s - ", "route:", route_name(in->rr->route));
+	put(in->rr->reason, 0);
+	if (in->rr->detail) {
 		fputs(" (", stdout);
-		put(in->rr.detail, 0);
+		put(in->rr->detail, 0);
 		putchar(')');
 	}
 	putchar('\n');
-	if (in->rr.to && in->rr.detail == NULL) {
+	if (in->rr->to && in->rr->detail == NULL) {
 		printf("%-13s", "to:");
-		put(in->rr.to, 0);
-		printf(" (%s)\n", in->rr.to_header ? in->rr.to_header : "?");
+		put(in->rr->to, 0);
+		printf(" (%s)\n", in->rr->to_header ? in->rr->to_header : "?");
 	}
-	printf("%-13s%s\n", "effect:", effect(in->rr.route));
-	if (in->rr.noreply)
+	printf("%-13s%s\n", "effect:", effect(in->rr->route));
+	if (in->rr->noreply)
 		printf("%-13snever answered automatically (a robot or the list itself)\n",
 		    "note:");
-	if (in->classified) {
+	if (d->classified) {
 		printf("%-13s", "theme:");
-		put(in->cr.theme, 0);
-		printf(" - %s: ", classify_theme_rule_name(in->cr.theme_rule));
-		put(in->cr.theme_why, 0);
+		put(d->theme, 0);
+		printf(" - %s: ", classify_theme_rule_name(d->cr.theme_rule));
+		put(d->cr.theme_why, 0);
 		putchar('\n');
-		if (in->has_session)
-			printf("%-13s%s %s..%s%s\n", "session:", in->session_theme,
-			    clock_format_date(in->session_opens, d1, sizeof(d1)),
-			    clock_format_date(in->session_closes, d2, sizeof(d2)),
-			    in->session_id ? "" : " (from the configuration)");
+		if (d->has_session)
+			printf("%-13s%s %s..%s%s\n", "session:", d->session.theme,
+			    clock_format_date(d->session.opens, d1, sizeof(d1)),
+			    clock_format_date(d->session.closes, d2, sizeof(d2)),
+			    d->session.id ? "" : " (from the configuration)");
 		else
 			printf("%-13snone open for this theme at arrival (kept and "
 			    "relayed; shown under \"between sessions\")\n", "session:");
-		printf("%-13s%s - ", "kind:", in->kind);
-		put(in->rr.route == ROUTE_SUMMARY ? "sent to the summary address" :
-		    in->cr.kind_why, 0);
+		printf("%-13s%s - ", "kind:", d->kind);
+		put(d->kind_why, 0);
 		putchar('\n');
 		printf("%-13s%s (%s)\n", "arrival:", clock_format_iso(in->arrival,
 		    iso, sizeof(iso)), in->arrival_source);
 	}
-	if (in->db_read) {
-		if (in->thread) {
-			printf("%-13s#%lld in the database (theme ", "thread:",
-			    (long long)in->thread);
-			put(in->thread_theme, 0);
-			puts(")");
-		} else if (in->classified) {
-			printf("%-13sa new thread (no stored message it replies to)\n",
-			    "thread:");
-		}
-		if (in->duplicate)
+	if (d->store_read) {
+		print_thread(in);
+		if (d->duplicate)
 			printf("%-13salready stored: baraza would skip it\n", "duplicate:");
-	} else if (in->classified && in->db_note) {
+	} else if (d->classified && in->db_note) {
 		printf("%-13snot looked up: %s\n", "thread:", in->db_note);
 	}
 	if (m->in_reply_to) {
@@ -792,15 +737,19 @@ cmd_inspect(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (fp != stdin)
 		fclose(fp);
-	in.m = in.size > lim.max_size ? NULL : message_parse(raw, kept, &lim);
 
 	if (ctx->conf) {
 		c = ctx->conf;
 		in.list_source = "from the configuration";
 		use_db = 1;
 	} else {
-		c = guessed = guess_conf(in.m);
-		guess_theme(guessed, in.m, in.size);
+		/* the guess reads the headers first */
+		struct message *gm = in.size > lim.max_size ? NULL :
+		    message_parse(raw, kept, &lim);
+
+		c = guessed = guess_conf(gm);
+		guess_theme(guessed, gm, in.size);
+		message_free(&gm);
 		in.list_source = c->list.address == NULL ?
 		    "no configuration, and no address in the headers" :
 		    c->nthemes ? "guessed from the headers, and its tag taken as a "
@@ -808,6 +757,9 @@ cmd_inspect(struct cmd_ctx *ctx, int argc, char **argv)
 		    "guessed from the headers: no configuration";
 	}
 	cl = classify_new(c);
+	/* Bytes beyond the parser's limit were not kept: the parser refuses
+	 * what it is given, as it would refuse the whole message. */
+	in.p = ingest_prepare(c, cl, raw, kept, 0);
 	inspect(c, cl, &in, use_db);
 	if (json)
 		print_json(&in);
@@ -815,9 +767,9 @@ cmd_inspect(struct cmd_ctx *ctx, int argc, char **argv)
 		print_plain(&in);
 	fflush(stdout);
 
+	ingest_decide_release(&in.d);
+	ingest_prepared_free(&in.p);
 	classify_free(&cl);
-	free(in.thread_theme);
-	message_free(&in.m);
 	free(raw);
 	guess_conf_free(&guessed);
 	if (ferror(stdout)) {

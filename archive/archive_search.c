@@ -11,6 +11,7 @@
 #include "archive_page.h"
 #include "archive_search.h"
 #include "json.h"
+#include "listaddr.h"
 #include "store_archive.h"
 #include "xalloc.h"
 
@@ -265,9 +266,10 @@ archive_search_files(struct archive_site *w)
 	    "</label><input id=\"q\" type=\"search\" autocomplete=\"off\"></form>"
 	    "<ul id=\"hits\"></ul><noscript><p class=\"muted\">Searching here needs "
 	    "JavaScript. Without it, send \"search WORDS\" by email to <a href=\"mailto:");
-	buf_printf(&b, "%s%srequest@%s\">%s%srequest@%s</a>.</p></noscript>"
-	    "<script src=\"search.js\"></script>\n", w->c->list.local, w->c->list.tag_separator,
-	    w->c->list.domain, w->c->list.local, w->c->list.tag_separator, w->c->list.domain);
+	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
+	buf_puts(&b, "\">");
+	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
+	buf_puts(&b, "</a>.</p></noscript><script src=\"search.js\"></script>\n");
 	archive_page_end(&b, w->c);
 	archive_write_page(w, "search.html", &b);
 	archive_write_file(w, "search.js", search_js, sizeof(search_js) - 1);

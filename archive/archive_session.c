@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "figures.h"
 #include "html.h"
+#include "listaddr.h"
 #include "store_archive.h"
 #include "template.h"
 
@@ -73,9 +74,10 @@ archive_session_page(void *arg, const struct digest_session *d)
 	html_escape_str(&b, range.data);
 	if (buf_failed(&range))
 		buf_fail(&b);
-	buf_printf(&b, " &middot; %s &middot; <a href=\"mailto:%s%s%s@%s\">post to this theme</a>"
-	    " &middot; <a href=\"%s/%lld.mbox\">download (mbox)</a></p>\n", d->state,
-	    w->c->list.local, w->c->list.tag_separator, d->theme, w->c->list.domain,
+	buf_printf(&b, " &middot; %s &middot; <a href=\"mailto:", d->state);
+	listaddr_append(&b, w->c, LISTADDR_THEME, d->theme);
+	buf_printf(&b, "\">post to this theme</a>"
+	    " &middot; <a href=\"%s/%lld.mbox\">download (mbox)</a></p>\n",
 	    d->theme, (long long)d->id);
 	if (d->summary_text) {
 		struct buf tmp;
@@ -193,9 +195,11 @@ index_theme(struct archive_site *w, struct buf *b, size_t idx, const char *slug,
 		return;
 	buf_puts(b, "<h2>");
 	html_escape_str(b, title);
-	buf_printf(b, "</h2><p class=\"muted\"><a href=\"mailto:%s%s%s@%s\">%s%s%s@%s</a>",
-	    w->c->list.local, w->c->list.tag_separator, slug, w->c->list.domain,
-	    w->c->list.local, w->c->list.tag_separator, slug, w->c->list.domain);
+	buf_puts(b, "</h2><p class=\"muted\"><a href=\"mailto:");
+	listaddr_append(b, w->c, LISTADDR_THEME, slug);
+	buf_puts(b, "\">");
+	listaddr_append(b, w->c, LISTADDR_THEME, slug);
+	buf_puts(b, "</a>");
 	if (!general)
 		buf_printf(b, " &middot; <a href=\"feed-%s.atom\">feed</a>", slug);
 	buf_puts(b, "</p>\n");

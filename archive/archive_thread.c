@@ -23,6 +23,7 @@
 #include "archive_page.h"
 #include "archive_thread.h"
 #include "html.h"
+#include "listaddr.h"
 #include "log.h"
 #include "store_archive.h"
 #include "xalloc.h"
@@ -129,12 +130,12 @@ thread_post(void *arg, const struct archive_post *p)
 			buf_puts(b, "</ul>\n");
 	}
 	buf_puts(b, "<p class=\"muted\"><a href=\"mailto:");
-	buf_puts(b, c->list.local);
-	buf_puts(b, c->list.tag_separator);
-	buf_puts(b, "reply-");
-	archive_page_int(b, (long long)p->id);
-	buf_putc(b, '@');
-	buf_puts(b, c->list.domain);
+	{
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)p->id);
+		listaddr_append(b, c, LISTADDR_REPLY, id);
+	}
 	buf_puts(b, "\">Reply by email</a></p></article>\n");
 	if (tp->stop_when_full && buf_failed(b)) {
 		tp->full = 1;

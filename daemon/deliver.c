@@ -60,6 +60,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "compose.h"
+#include "listaddr.h"
 #include "log.h"
 #include "deliver.h"
 #include "smtp.h"
@@ -294,29 +295,16 @@ txn_group(void *arg)
 	flush(arg);
 }
 
-/* envelope_from - cop+bounces@ or its VERP form for rcpt (owned).  Built
- * with appends, not xasprintf: this runs once per personalised copy, and
- * the format passes cost more than the copying. */
+/* envelope_from - cop+bounces@, or with personalize its VERP form for
+ * rcpt (cop+bounces-LOCAL=DOMAIN@) when rcpt fits one (owned) */
 static char *
 envelope_from(const struct conf *c, const char *rcpt)
 {
-	const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
-	struct buf b;
+	char *from = NULL;
 
-	buf_init(&b, 4096);    /* an address is at most 254 bytes (rcpt_ok) */
-	buf_puts(&b, c->list.local);
-	buf_puts(&b, c->list.tag_separator);
-	if (c->smtp.personalize && at && at != rcpt) {
-		buf_puts(&b, "bounces-");
-		buf_append(&b, rcpt, (size_t)(at - rcpt));
-		buf_puts(&b, "=");
-		buf_puts(&b, at + 1);
-	} else {
-		buf_puts(&b, "bounces");
-	}
-	buf_puts(&b, "@");
-	buf_puts(&b, c->list.domain);
-	return buf_detach(&b, NULL);
+	if (c->smtp.personalize && rcpt)
+		from = listaddr_tagged(c, LISTADDR_BOUNCES, rcpt);
+	return from ? from : listaddr_tagged(c, LISTADDR_BOUNCES, NULL);
 }
 
 /* format_session - "2020-11-17 - 2020-12-01" (owned) or NULL */

@@ -10,6 +10,7 @@
 #include "fanout.h"
 #include "figures.h"
 #include "jobs.h"
+#include "listaddr.h"
 #include "log.h"
 #include "moderation.h"
 #include "notice.h"
@@ -52,7 +53,7 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 	n.nvars = g->nvars;
 	n.to = g->c->list.address;
 	n.to_name = g->c->list.name;
-	n.from_tag = "owner";
+	n.from = LISTADDR_OWNER;
 	rc = buf_failed(&range) ? -1 : notice_build(out, g->c, &n);
 	buf_release(&range);
 	return rc;
@@ -102,8 +103,7 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	    c->list.language);
 	for (size_t i = 0; t && i < t->nquestions; i++)
 		buf_printf(&questions, "  - %s\n", t->questions[i]);
-	buf_printf(&post, "%s%s%s@%s", c->list.local, c->list.tag_separator,
-	    js->theme, c->list.domain);
+	listaddr_append(&post, c, LISTADDR_THEME, js->theme);
 	if (store_job_recipients(s, "facilitators", collect_name, &facilitators) < 0)
 		goto fail;
 	if (buf_failed(&range) || buf_failed(&questions) || buf_failed(&post) ||
@@ -208,8 +208,7 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js)
 	    store_digest_links(s, &sc, kit_link, &links) < 0 ||
 	    store_session_new_voices(s, js->id, kit_voice, &voices) < 0)
 		goto done;
-	buf_printf(&addr, "%s%ssummary-%s@%s", c->list.local, c->list.tag_separator,
-	    js->theme, c->list.domain);
+	listaddr_append(&addr, c, LISTADDR_SUMMARY, js->theme);
 	if (buf_failed(&range) || buf_failed(&figs) || buf_failed(&threads) ||
 	    buf_failed(&questions) || buf_failed(&links) || buf_failed(&voices) ||
 	    buf_failed(&addr)) {

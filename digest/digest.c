@@ -19,6 +19,7 @@
 #include "digest.h"
 #include "figures.h"
 #include "html.h"
+#include "listaddr.h"
 #include "log.h"
 #include "mime_out.h"
 #include "store_digest.h"
@@ -150,8 +151,10 @@ trim_text(const char *t, int *cut)
 static void
 reply_address(struct buf *out, const struct conf *c, int64_t post)
 {
-	buf_printf(out, "%s%sreply-%lld@%s", c->list.local, c->list.tag_separator,
-	    (long long)post, c->list.domain);
+	char id[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)post);
+	listaddr_append(out, c, LISTADDR_REPLY, id);
 }
 
 static int
@@ -364,8 +367,9 @@ render_next(void *arg, const struct digest_session *d)
 	template_date_range(&range, d->opens, d->closes, r->o->lang, r->fb);
 	if (buf_failed(&range))
 		buf_fail(r->text);
-	buf_printf(r->text, "  - %s: %s (%s%s%s@%s)\n", range.data, d->theme_title,
-	    r->c->list.local, r->c->list.tag_separator, d->theme, r->c->list.domain);
+	buf_printf(r->text, "  - %s: %s (", range.data, d->theme_title);
+	listaddr_append(r->text, r->c, LISTADDR_THEME, d->theme);
+	buf_puts(r->text, ")\n");
 	buf_puts(r->html, "<li style=\"margin:4px 0\">");
 	html_escape_str(r->html, range.data);
 	buf_puts(r->html, ": <strong>");
@@ -482,10 +486,8 @@ digest_render(struct store *s, const struct conf *c,
 		buf_init(&foot, 4096);
 		buf_init(&each, 512);
 		buf_init(&unsub, 512);
-		buf_printf(&each, "%s%srequest@%s", c->list.local, c->list.tag_separator,
-		    c->list.domain);
-		buf_printf(&unsub, "%s%sunsubscribe@%s", c->list.local,
-		    c->list.tag_separator, c->list.domain);
+		listaddr_append(&each, c, LISTADDR_REQUEST, NULL);
+		listaddr_append(&unsub, c, LISTADDR_UNSUBSCRIBE, NULL);
 		snprintf(every, sizeof(every), "%ld", c->digest.every_days);
 		fv[0] = (struct template_var){ "every", every };
 		fv[1] = (struct template_var){ "each", each.data };
@@ -551,10 +553,11 @@ digest_mail(const struct conf *c, const struct digest_opts *o,
 		free(id);
 	}
 	buf_printf(out, "List-Post: <mailto:%s>\r\n", c->list.address);
-	buf_printf(out, "List-Help: <mailto:%s%shelp@%s>\r\n", c->list.local,
-	    c->list.tag_separator, c->list.domain);
-	buf_printf(out, "List-Unsubscribe: <mailto:%s%sunsubscribe@%s>\r\n",
-	    c->list.local, c->list.tag_separator, c->list.domain);
+	buf_puts(out, "List-Help: <mailto:");
+	listaddr_append(out, c, LISTADDR_HELP, NULL);
+	buf_puts(out, ">\r\nList-Unsubscribe: <mailto:");
+	listaddr_append(out, c, LISTADDR_UNSUBSCRIBE, NULL);
+	buf_puts(out, ">\r\n");
 	if (c->archive.url)
 		buf_printf(out, "List-Archive: <%s>\r\n", c->archive.url);
 	buf_printf(out, "Precedence: list\r\nX-Loop: %s\r\n", c->list.address);

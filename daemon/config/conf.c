@@ -497,11 +497,3 @@ conf_read_secret(const char *path, char *out, size_t outlen, char *err,
 #endif
 	return 0;
 }
-
-/* conf_list_tagged - see conf.h */
-char *
-conf_list_tagged(const struct conf *c, const char *tag)
-{
-	return xasprintf("%s%s%s@%s", c->list.local, c->list.tag_separator, tag,
-	    c->list.domain);
-}

@@ -165,7 +165,4 @@ const struct conf_theme *conf_theme_find(const struct conf *c, const char *slug)
 int conf_read_secret(const char *path, char *out, size_t outlen,
     char *err, size_t errlen);
 
-/* conf_list_tagged - "cop+TAG@example.org" into a fresh string (owned) */
-char *conf_list_tagged(const struct conf *c, const char *tag);
-
 #endif

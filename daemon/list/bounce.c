@@ -1,4 +1,4 @@
-/* bounce - counting delivery failures against members (SPEC section 9)
+/* bounce - counting delivery failures against members
  *
  * Each failed address gets a bounces row with the local calendar day.  A
  * member whose address has permanent rows on 3 distinct days within the
@@ -7,13 +7,13 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bounce.h"
 #include "dsn.h"
 #include "clock.h"
+#include "listaddr.h"
 #include "log.h"
 #include "notice.h"
 #include "store_bounce.h"
@@ -27,34 +27,14 @@
 
 /* ---- counting ------------------------------------------------------------------ */
 
-/* verp_address - "LOCAL=DOMAIN" -> "local@domain" (owned), split at the
- * last '=' since a local part may itself contain '='; NULL when malformed */
-static char *
-verp_address(const char *verp)
-{
-	const char *eq = verp ? strrchr(verp, '=') : NULL;
-	char *addr;
-
-	if (eq == NULL || eq == verp || eq[1] == '\0' || strchr(eq + 1, '.') == NULL ||
-	    strchr(verp, '@') || strlen(verp) > 320)
-		return NULL;
-	addr = xasprintf("%.*s@%s", (int)(eq - verp), verp, eq + 1);
-	for (char *p = addr; *p; p++) {
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			*p = '_';
-		*p = (char)tolower((unsigned char)*p);
-	}
-	return addr;
-}
-
 /* send_probe - tell a member their mail is stopped and how to restart it */
 static int
 send_probe(struct store *s, const struct conf *c, const struct held_member *mb,
     const char *reason)
 {
-	char *request = notice_tagged(c, "request");
+	char *request = listaddr_tagged(c, LISTADDR_REQUEST, NULL);
 	char *name = notice_one_line(mb->name);
-	char *help = notice_tagged(c, "help");
+	char *help = listaddr_tagged(c, LISTADDR_HELP, NULL);
 	struct template_var vars[] = {
 		{ "name", name },
 		{ "email", mb->email },
@@ -67,7 +47,7 @@ send_probe(struct store *s, const struct conf *c, const struct held_member *mb,
 	struct notice n = {
 		.kind = "probe", .template = "probe", .lang = mb->language,
 		.vars = vars, .nvars = NELEM(vars), .to = mb->email,
-		.to_name = mb->name, .member = mb->id, .from_tag = "request",
+		.to_name = mb->name, .member = mb->id, .from = LISTADDR_REQUEST,
 		.reply_to = request,
 	};
 	int64_t id = notice_send(s, c, &n);
@@ -133,7 +113,7 @@ bounce_handle(struct store *s, const struct conf *c, const struct message *m,
     int64_t message_row, const char *verp)
 {
 	struct dsn_report r;
-	char *vaddr = verp_address(verp);
+	char *vaddr = listaddr_verp_address(verp);
 	char *reason = NULL;
 	int rc = 0;
 	int is_report = dsn_parse(m, m->arena, &r);

@@ -3,7 +3,7 @@
  * Reading a delivery report is dsn.h's business (pure, in the mail layer);
  * this module decides what a failure means for a member.
  * bounce_handle() records a report inside the ingest transaction and applies
- * the rule of SPEC section 9 (3 distinct days within 14 -> nomail + probe).
+ * the rule: 3 distinct days within 14 -> nomail + probe.
  */
 #ifndef BARAZA_BOUNCE_H
 #define BARAZA_BOUNCE_H

@@ -49,6 +49,7 @@
 
 #include "classify.h"
 #include "clock.h"
+#include "listaddr.h"
 #include "log.h"
 #include "question.h"
 #include "subject.h"
@@ -577,21 +578,20 @@ classify_theme(struct classifier *cl, const struct message *m,
 	const char *subject = m && m->subject ? m->subject : "", *cs, *after;
 	const char *slug;
 	size_t n, clen;
-	char fp[256], d1[16], d2[16];
+	char fp[256], d1[16], d2[16], *addr;
 	int skip_prefix;
 
 	out->session = NULL;
 	if (in && in->tag_theme && *in->tag_theme) {
 		out->theme = canonical_slug(c, in->tag_theme);
 		out->theme_rule = CLASSIFY_THEME_TAG;
-		if (c && c->list.local && c->list.domain)
+		if ((addr = listaddr_tagged(c, LISTADDR_THEME, in->tag_theme)) != NULL)
 			snprintf(out->theme_why, sizeof(out->theme_why),
-			    "sent to %s%s%s@%s", c->list.local,
-			    c->list.tag_separator ? c->list.tag_separator : "+",
-			    in->tag_theme, c->list.domain);
+			    "sent to %s", addr);
 		else
 			snprintf(out->theme_why, sizeof(out->theme_why),
 			    "the address tag +%s", in->tag_theme);
+		free(addr);
 		goto session;
 	}
 

@@ -29,6 +29,7 @@
 #include "codec.h"
 #include "compose.h"
 #include "conf.h"
+#include "listaddr.h"
 #include "log.h"
 #include "message.h"
 #include "mime_out.h"
@@ -331,17 +332,17 @@ footer_get(struct compose *cp, const char *lang)
 	return f;
 }
 
-/* put_unsub - a recipient's unsubscribe address, LOCAL+unsubscribe-TOKEN@
- * DOMAIN (appended piece by piece: buf_printf's two vsnprintf passes cost
- * more per copy than the rest of its headers) */
+/* put_unsub - a recipient's unsubscribe address, cop+unsubscribe-TOKEN@,
+ * or the generic one when the token does not fit an address */
 static int
 put_unsub(struct buf *out, const struct compose *cp, const char *token)
 {
-	if (buf_puts(out, cp->list.local) < 0 || buf_puts(out, cp->list.sep) < 0 ||
-	    buf_puts(out, "unsubscribe-") < 0 || buf_puts(out, token) < 0 ||
-	    buf_puts(out, "@") < 0 || buf_puts(out, cp->list.domain) < 0)
-		return -1;
-	return 0;
+	struct listaddr la;
+
+	listaddr_init(&la, cp->list.local, cp->list.domain, cp->list.sep);
+	if (listaddr_put(out, &la, LISTADDR_ONECLICK, token) == 0)
+		return 0;
+	return buf_puts(out, cp->unsub_generic);
 }
 
 /* footer_text - one recipient's footer, LF line ends */
@@ -397,15 +398,19 @@ make_boundary(const char *raw, size_t len, const char *body, size_t blen)
 	}
 }
 
-/* put_list_mailto - "Name: <mailto:local+tag@domain>" (tag may be NULL) */
+/* put_list_mailto - "Name: <mailto:ADDRESS>" for one of the list's
+ * addresses that takes no argument */
 static int
 put_list_mailto(struct buf *b, const struct compose_list *l, const char *name,
-    const char *tag)
+    enum listaddr_kind kind)
 {
-	if (tag)
-		return buf_printf(b, "%s: <mailto:%s%s%s@%s>\r\n", name, l->local,
-		    l->sep, tag, l->domain);
-	return buf_printf(b, "%s: <mailto:%s@%s>\r\n", name, l->local, l->domain);
+	struct listaddr la;
+
+	listaddr_init(&la, l->local, l->domain, l->sep);
+	if (buf_printf(b, "%s: <mailto:", name) < 0 ||
+	    listaddr_put(b, &la, kind, NULL) < 0 || buf_puts(b, ">\r\n") < 0)
+		return -1;
+	return 0;
 }
 
 /* url_safe - printable ASCII without spaces, angle brackets or quotes */
@@ -435,6 +440,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	struct mime_field mf;
 	struct buf *a, *hb;
 	struct buf text;
+	struct listaddr la;
 
 	if (p->raw == NULL || p->raw_len == 0)
 		return NULL;
@@ -468,11 +474,12 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	cp->theme = token_safe(p->theme, 64) ? xstrdup(p->theme) : xstrdup("general");
 	cp->theme_title = mime_clean(p->theme_title ? p->theme_title : cp->theme, 200);
 	cp->session = p->session ? mime_clean(p->session, 200) : NULL;
-	cp->post_addr = xasprintf("%s%s%s@%s", l->local, cp->list.sep, cp->theme, l->domain);
-	cp->request_addr = xasprintf("%s%srequest@%s", l->local, cp->list.sep, l->domain);
-	cp->help_addr = xasprintf("%s%shelp@%s", l->local, cp->list.sep, l->domain);
-	cp->unsub_generic = xasprintf("%s%sunsubscribe@%s", l->local, cp->list.sep, l->domain);
-	list_addr = xasprintf("%s@%s", l->local, l->domain);
+	listaddr_init(&la, l->local, l->domain, cp->list.sep);
+	cp->post_addr = listaddr_make(&la, LISTADDR_THEME, cp->theme);
+	cp->request_addr = listaddr_make(&la, LISTADDR_REQUEST, NULL);
+	cp->help_addr = listaddr_make(&la, LISTADDR_HELP, NULL);
+	cp->unsub_generic = listaddr_make(&la, LISTADDR_UNSUBSCRIBE, NULL);
+	list_addr = listaddr_make(&la, LISTADDR_POST, NULL);
 	buf_init(&cp->head_a, COMPOSE_OUT_MAX);
 	buf_init(&cp->head_b, COMPOSE_OUT_MAX);
 	a = &cp->head_a;
@@ -560,9 +567,9 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			fail = 1;
 		free(id);
 	}
-	put_list_mailto(a, l, "List-Post", NULL);
-	put_list_mailto(a, l, "List-Help", "help");
-	put_list_mailto(a, l, "List-Subscribe", "subscribe");
+	put_list_mailto(a, l, "List-Post", LISTADDR_POST);
+	put_list_mailto(a, l, "List-Help", LISTADDR_HELP);
+	put_list_mailto(a, l, "List-Subscribe", LISTADDR_SUBSCRIBE);
 	/* List-Unsubscribe goes here, per recipient */
 	if (cp->list.archive_url)
 		buf_printf(hb, "List-Archive: <%s>\r\n", cp->list.archive_url);

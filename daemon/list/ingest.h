@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "ingest_prepare.h"
 #include "store.h"
 
 struct classifier;
@@ -76,28 +77,14 @@ int ingest_message_opts(struct store *s, const struct conf *c, const char *raw,
     size_t len, const char *origin, const struct ingest_options *o,
     struct ingest_result *res);
 
-/* ---- two stages: prepare (no database) and store ----------------------
+/* ---- in stages ---------------------------------------------------------
  *
- * ingest_message_opts() is ingest_prepare() then ingest_store_prepared()
- * on one thread.  A pipeline (pipeline.h) runs the first stage on a second
- * thread while this one stores: ingest_prepare() touches no database and
- * no shared mutable state (the conf is only read; message.c keeps its
- * iconv descriptors per parse; it may log), so several threads may call
- * it at once with the same conf. */
-struct ingest_prepared;
-
-/* ingest_prepare - parse and route raw (len bytes, borrowed: it must
- * outlive the result), find its Message-ID (or hash id) and what a post
- * needs from the message alone.  full_size as in struct ingest_options
- * (0 when raw is whole).  cl: a classifier for c that this thread may use
- * (classify.h: one thread at a time), or NULL: the keyword rule is then
- * left to the store stage.  Never NULL; free with ingest_prepared_free. */
-struct ingest_prepared *ingest_prepare(const struct conf *c,
-    struct classifier *cl, const char *raw, size_t len, size_t full_size);
-/* ingest_prepared_free - *pp = NULL */
-void ingest_prepared_free(struct ingest_prepared **pp);
-/* ingest_prepared_mid - the Message-ID or hash id (valid as long as p) */
-const char *ingest_prepared_mid(const struct ingest_prepared *p);
+ * ingest_message_opts() is ingest_prepare() (ingest_prepare.h: no
+ * database) then ingest_store_prepared() on one thread; a pipeline
+ * (pipeline.h) runs the first stage on a second thread while this one
+ * stores.  The store stage takes its decisions with ingest_decide()
+ * (ingest_decide.h: read only, the same function `baraza inspect` asks)
+ * and then writes them. */
 
 /* ingest_store_prepared - the second stage: everything that needs the
  * database, exactly as ingest_message_opts() (same return values; o's

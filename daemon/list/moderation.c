@@ -1,6 +1,6 @@
 /* moderation - holding posts for a facilitator, and their answers
  *
- * The rules (SPEC sections 3, 4, 6):
+ * The rules:
  *  - list.moderate says who is held: none; nonmembers (From is not an
  *    active member - a member whose mail bounces still counts as one);
  *    first-post (non-members, and members without an accepted post yet);
@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "listaddr.h"
 #include "log.h"
 #include "moderation.h"
 #include "notice.h"
@@ -149,7 +150,7 @@ moderation_hold(struct store *s, const struct conf *c,
     const char *reason)
 {
 	char token[2 * TOKEN_BYTES + 1], idbuf[32], expires[16];
-	char *approve_tag, *reject_tag, *approve, *reject, *author;
+	char *approve, *reject, *author;
 	struct held_member *fac = NULL, mb;
 	size_t nfac = 0, sent = 0;
 	time_t now = clock_now();
@@ -174,10 +175,8 @@ moderation_hold(struct store *s, const struct conf *c,
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	clock_format_date(now + HOLD_SECONDS, expires, sizeof(expires));
-	approve_tag = xasprintf("approve-%s", token);
-	reject_tag = xasprintf("reject-%s", token);
-	approve = notice_tagged(c, approve_tag);
-	reject = notice_tagged(c, reject_tag);
+	approve = listaddr_tagged(c, LISTADDR_APPROVE, token);
+	reject = listaddr_tagged(c, LISTADDR_REJECT, token);
 	author = display(from_name, m->from.address);
 
 	/* the author: one notice a day at most */
@@ -236,7 +235,7 @@ moderation_hold(struct store *s, const struct conf *c,
 			.lang = fac[i].language, .vars = vars,
 			.nvars = sizeof(vars) / sizeof(vars[0]),
 			.to = fac[i].email, .to_name = fac[i].name, .member = fac[i].id,
-			.reply_to = approve, .from_tag = "owner",
+			.reply_to = approve, .from = LISTADDR_OWNER,
 			.attach = m->raw, .attach_len = m->raw_len,
 		};
 
@@ -254,8 +253,6 @@ moderation_hold(struct store *s, const struct conf *c,
 	free(author);
 	free(approve);
 	free(reject);
-	free(approve_tag);
-	free(reject_tag);
 	free(subject);
 	free(from_name);
 	return 0;
@@ -265,8 +262,6 @@ fail:
 	free(author);
 	free(approve);
 	free(reject);
-	free(approve_tag);
-	free(reject_tag);
 	return -1;
 }
 

@@ -65,8 +65,8 @@ int moderation_expire(struct store *s, time_t now);
 
 /* moderation_oversize - tell the author of a message over
  * list.max_message_kb (size bytes, the real size) that it was not
- * distributed: one "oversize" notice, at most once a day per address
- * (SPEC 9: "author told once").  Nothing for a message without a From.
+ * distributed: one "oversize" notice, at most once a day per address.
+ * Nothing for a message without a From.
  * Inside the caller's transaction.  0 (sent or not due), or -1. */
 int moderation_oversize(struct store *s, const struct conf *c,
     const struct message *m, size_t size);

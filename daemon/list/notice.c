@@ -29,16 +29,6 @@ notice_random_hex(char *out, size_t nbytes)
 	return store_random_hex(out, nbytes);
 }
 
-/* notice_tagged - the list address with a tag */
-char *
-notice_tagged(const struct conf *c, const char *tag)
-{
-	const char *sep = c->list.tag_separator && *c->list.tag_separator ?
-	    c->list.tag_separator : "+";
-
-	return xasprintf("%s%s%s@%s", c->list.local, sep, tag, c->list.domain);
-}
-
 /* notice_one_line - one clean line of s */
 char *
 notice_one_line(const char *s)
@@ -72,12 +62,17 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 {
 	struct buf text;
 	const char *body, *subject = NULL;
-	char *from = notice_tagged(c, n->from_tag ? n->from_tag : "owner");
+	char *from = listaddr_tagged(c, n->from == LISTADDR_REQUEST ?
+	    LISTADDR_REQUEST : LISTADDR_OWNER, NULL);
 	char *subj = NULL;
 	char id[33], boundary[33], date[64];
 	int rc = -1;
 
 	buf_init(&text, NOTICE_MAX);
+	if (from == NULL) {
+		log_warnx("notice %s to %s: the list has no address", n->kind, n->to);
+		goto done;
+	}
 	if (template_render(&text, n->template, n->lang, c->list.language,
 	    n->vars, n->nvars) < 0)
 		goto done;

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "listaddr.h"
 #include "store.h"
 #include "template.h"
 
@@ -34,7 +35,9 @@ struct notice {
 	const char *to;           /* recipient address */
 	const char *to_name;      /* display name or NULL */
 	int64_t member;           /* members.id or 0 */
-	const char *from_tag;     /* From: cop+TAG@ ("owner" when NULL) */
+	/* From: LISTADDR_OWNER (cop+owner@) or LISTADDR_REQUEST; a zeroed
+	 * field (LISTADDR_POST) counts as LISTADDR_OWNER */
+	enum listaddr_kind from;
 	const char *reply_to;     /* Reply-To address, or NULL */
 	const char *in_reply_to;  /* Message-ID (no brackets) this answers, or NULL */
 	const char *attach;       /* raw message attached as message/rfc822, or NULL (borrowed) */
@@ -45,9 +48,6 @@ struct notice {
  * hex digits into out (at least 2*nbytes+1 bytes).  0, or -1 (logged) when
  * the kernel gives no randomness. */
 int notice_random_hex(char *out, size_t nbytes);
-
-/* notice_tagged - "local+TAG@domain" for the list (owned by the caller) */
-char *notice_tagged(const struct conf *c, const char *tag);
 
 /* notice_one_line - a copy of s fit for one line (a subject, a name in a
  * template's Subject: line), as mime_clean() makes it: control characters

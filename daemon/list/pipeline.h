@@ -1,8 +1,8 @@
 /* pipeline - ingest's first stage on a second thread
  *
- * Ingest has two stages (ingest.h): ingest_prepare() parses and routes a
- * message without the database, ingest_store_prepared() does the rest on
- * the database.  A pipeline runs a reader (e.g. mbox_next) and the first
+ * Ingest has two stages: ingest_prepare() (ingest_prepare.h) parses and
+ * routes a message without the database, ingest_store_prepared()
+ * (ingest.h) does the rest on the database.  A pipeline runs a reader (e.g. mbox_next) and the first
  * stage on a worker thread and hands the prepared messages, in the order
  * the reader gave them, to the thread that stores them: on two cores both
  * stages work at once.

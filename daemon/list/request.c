@@ -1,29 +1,29 @@
-/* request - commands, confirmations, one-click unsubscription, mail to the
- * owner, and facilitators' session summaries
+/* request - command mails and mail to the owner; the dispatch of every
+ * mail to the list's own addresses
  *
  * Every answer is a notice (notice.h) to the From address in the member's
  * language, queued in the ingest transaction.  A command mail gets exactly
  * one reply listing each command and what was done.  Confirmations are
- * asked for subscribe and unsubscribe only: the other commands change how
- * an existing member reads, and only for the address that sent them.
+ * asked for subscribe and unsubscribe only (request_confirm.c): the other
+ * commands change how an existing member reads, and only for the address
+ * that sent them.  Summaries are request_summary.c's.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "address.h"
 #include "clock.h"
 #include "command.h"
-#include "fanout.h"
+#include "listaddr.h"
 #include "log.h"
-#include "mime_out.h"
 #include "notice.h"
 #include "request.h"
-#include "store_held.h"
+#include "request_confirm.h"
+#include "request_ctx.h"
+#include "request_summary.h"
 #include "store_jobs.h"
 #include "store_member.h"
 #include "store_post.h"
@@ -32,66 +32,6 @@
 #include "store_token.h"
 #include "template.h"
 #include "xalloc.h"
-
-#define REQUEST_TEXT_MAX (1u << 20)
-
-struct req {
-	struct store *s;
-	const struct conf *c;
-	const struct message *m;
-	const struct route_result *rr;
-	int64_t message_row;
-	const char *sender;      /* normalised From address */
-	struct member member;    /* valid when is_member */
-	int is_member;
-	const char *lang;        /* member's language or the list's */
-	time_t now;
-	struct buf results;      /* what the reply lists */
-	int want_help;
-	int confirmations;       /* confirmation requests sent */
-	int noreply;             /* the sender is a robot: act, never answer */
-};
-
-static const char *
-member_lang(const struct req *r)
-{
-	return r->is_member && r->member.language && *r->member.language ?
-	    r->member.language : r->c->list.language;
-}
-
-/* results_ok - were the reply's results built whole?  Else logged: the
- * reply is not sent with a piece missing */
-static int
-results_ok(struct req *r)
-{
-	if (!buf_failed(&r->results))
-		return 1;
-	log_warnx("reply to %s not sent: it would be larger than %u KB", r->sender,
-	    REQUEST_TEXT_MAX >> 10);
-	return 0;
-}
-
-/* say - append the strings.txt text of key, expanded, to results */
-static void
-say(struct req *r, const char *cmdline, const char *key,
-    const struct template_var *vars, size_t nvars)
-{
-	char text[2048];
-
-	if (template_string("strings", key, r->lang, r->c->list.language, text,
-	    sizeof(text)) < 0)
-		snprintf(text, sizeof(text), "%s", key);
-	if (cmdline)
-		buf_printf(&r->results, "> %s\n", cmdline);
-	template_expand(&r->results, text, strlen(text), vars, nvars);
-	buf_puts(&r->results, "\n\n");
-}
-
-static char *
-tagged(const struct conf *c, const char *tag)
-{
-	return notice_tagged(c, tag);
-}
 
 /* theme_slugs - "funding, risk, ..." of the configured themes (owned) */
 static char *
@@ -109,15 +49,19 @@ theme_slugs(const struct conf *c)
 static char *
 help_text(const struct conf *c, const char *lang)
 {
-	char *post = xstrdup(c->list.address), *req = tagged(c, "request"),
-	    *sub = tagged(c, "subscribe"), *unsub = tagged(c, "unsubscribe"),
-	    *owner = tagged(c, "owner"), *slugs = theme_slugs(c), *example;
+	char *post = xstrdup(c->list.address),
+	    *req = listaddr_tagged(c, LISTADDR_REQUEST, NULL),
+	    *sub = listaddr_tagged(c, LISTADDR_SUBSCRIBE, NULL),
+	    *unsub = listaddr_tagged(c, LISTADDR_UNSUBSCRIBE, NULL),
+	    *owner = listaddr_tagged(c, LISTADDR_OWNER, NULL),
+	    *slugs = theme_slugs(c), *example;
 	char every[24];
 	struct buf b;
 	const char *body;
 	char *out;
 
-	example = tagged(c, c->nthemes ? c->themes[0].slug : "general");
+	example = listaddr_tagged(c, LISTADDR_THEME,
+	    c->nthemes ? c->themes[0].slug : CONF_GENERAL_THEME);
 	snprintf(every, sizeof(every), "%ld", c->digest.every_days);
 	{
 		struct template_var vars[] = {
@@ -144,93 +88,12 @@ help_text(const struct conf *c, const char *lang)
 	return out;
 }
 
-/* send_notice - one notice to the sender (or to), replying to m */
-static int
-send_notice(struct req *r, const char *kind, const char *template, const char *to,
-    const char *lang, const struct template_var *vars, size_t nvars,
-    const char *reply_to)
-{
-	struct notice n;
-
-	if (r->noreply) {
-		log_info("%s to %s not sent: the sender is a robot", kind, to);
-		return 0;
-	}
-	memset(&n, 0, sizeof(n));
-	n.kind = kind;
-	n.template = template;
-	n.lang = lang;
-	n.vars = vars;
-	n.nvars = nvars;
-	n.to = to;
-	n.member = r->is_member && addr_equal(to, r->member.email) ? r->member.id : 0;
-	n.from_tag = "request";
-	n.reply_to = reply_to;
-	n.in_reply_to = r->m ? r->m->message_id : NULL;
-	return notice_send(r->s, r->c, &n) < 0 ? -1 : 0;
-}
-
-static const char *
-delivery_words(struct req *r, const char *delivery, char *out, size_t outlen)
-{
-	char key[32], text[512], every[24];
-	struct template_var v[] = { { "every", every } };
-	struct buf b;
-
-	snprintf(every, sizeof(every), "%ld", r->c->digest.every_days);
-	snprintf(key, sizeof(key), "delivery_%s", delivery);
-	template_string("strings", key, r->lang, r->c->list.language, text, sizeof(text));
-	buf_init(&b, 1024);
-	template_expand(&b, text, strlen(text), v, 1);
-	snprintf(out, outlen, "%s", b.data);
-	buf_release(&b);
-	return out;
-}
-
 /* ---- subscribe / unsubscribe (confirmed) ---------------------------------- */
 
+/* cmd_subscribe - subscribe [each|digest]: confirmed by a round trip; a
+ * member who is already active only has the mode changed */
 static int
-ask_confirmation(struct req *r, const char *kind, const char *template,
-    int64_t member, const char *data)
-{
-	char token[TOKEN_HEX + 1], *confirm, *req;
-	int once;
-
-	if (r->noreply)
-		return 0;
-	/* A forged request cannot mail-bomb someone: one a day per address. */
-	if ((once = notice_once(r->s, r->sender, kind, r->now)) <= 0)
-		return once;
-	if (store_token_new(r->s, kind, r->sender, member, r->message_row, data,
-	    r->now, REQUEST_CONFIRM_TTL, token) < 0)
-		return -1;
-	{
-		char tag[64];
-
-		snprintf(tag, sizeof(tag), "confirm-%s", token);
-		confirm = tagged(r->c, tag);
-	}
-	req = tagged(r->c, "request");
-	{
-		struct template_var vars[] = {
-			{ "list", r->c->list.name }, { "address", r->sender },
-			{ "confirm_address", confirm }, { "request_address", req },
-		};
-
-		if (send_notice(r, kind, template, r->sender, r->lang, vars, 4, confirm) < 0) {
-			free(confirm);
-			free(req);
-			return -1;
-		}
-	}
-	free(confirm);
-	free(req);
-	r->confirmations++;
-	return 1;
-}
-
-static int
-cmd_subscribe(struct req *r, const struct command *cmd)
+cmd_subscribe(struct request_ctx *r, const struct command *cmd)
 {
 	const char *mode = *cmd->arg ? cmd->arg : "each";
 
@@ -244,8 +107,9 @@ cmd_subscribe(struct req *r, const struct command *cmd)
 			free(r->member.delivery);
 			r->member.delivery = xstrdup(mode);
 		}
-		v[0].value = delivery_words(r, r->member.delivery, words, sizeof(words));
-		say(r, cmd->line, "res_already_member", v, 1);
+		v[0].value = request_ctx_delivery_words(r, r->member.delivery, words,
+		    sizeof(words));
+		request_ctx_say(r, cmd->line, "res_already_member", v, 1);
 		return 0;
 	}
 	if (!r->is_member) {
@@ -261,50 +125,54 @@ cmd_subscribe(struct req *r, const struct command *cmd)
 		if (store_member_put(r->s, &p, &id) < 0)
 			return -1;
 	}
-	if (ask_confirmation(r, "confirm-subscribe", "confirm-subscribe",
+	if (request_confirm_ask(r, "confirm-subscribe", "confirm-subscribe",
 	    r->is_member ? r->member.id : 0, mode) < 0)
 		return -1;
 	{
 		struct template_var v[] = { { "address", r->sender } };
 
-		say(r, cmd->line, "res_subscribe_pending", v, 1);
+		request_ctx_say(r, cmd->line, "res_subscribe_pending", v, 1);
 	}
 	return 0;
 }
 
+/* cmd_unsubscribe - unsubscribe: confirmed by a round trip */
 static int
-cmd_unsubscribe(struct req *r, const struct command *cmd)
+cmd_unsubscribe(struct request_ctx *r, const struct command *cmd)
 {
 	struct template_var v[] = { { "address", r->sender } };
 
 	if (!r->is_member || strcmp(r->member.status, "unsubscribed") == 0 ||
 	    strcmp(r->member.status, "pending") == 0) {
-		say(r, cmd->line, "res_not_member", v, 1);
+		request_ctx_say(r, cmd->line, "res_not_member", v, 1);
 		return 0;
 	}
-	if (ask_confirmation(r, "confirm-unsubscribe", "confirm-unsubscribe",
+	if (request_confirm_ask(r, "confirm-unsubscribe", "confirm-unsubscribe",
 	    r->member.id, "") < 0)
 		return -1;
-	say(r, cmd->line, "res_unsubscribe_pending", v, 1);
+	request_ctx_say(r, cmd->line, "res_unsubscribe_pending", v, 1);
 	return 0;
 }
 
 /* ---- the commands that change how a member reads ----------------------- */
 
+/* need_member - 1 when the sender is a member these commands apply to,
+ * else 0 with "not a member" said */
 static int
-need_member(struct req *r, const struct command *cmd)
+need_member(struct request_ctx *r, const struct command *cmd)
 {
 	struct template_var v[] = { { "address", r->sender } };
 
 	if (r->is_member && (strcmp(r->member.status, "active") == 0 ||
 	    strcmp(r->member.status, "bouncing") == 0))
 		return 1;
-	say(r, cmd->line, "res_not_member", v, 1);
+	request_ctx_say(r, cmd->line, "res_not_member", v, 1);
 	return 0;
 }
 
+/* cmd_delivery - digest, each, nomail: the delivery mode, at once */
 static int
-cmd_delivery(struct req *r, const struct command *cmd, const char *delivery,
+cmd_delivery(struct request_ctx *r, const struct command *cmd, const char *delivery,
     const char *key)
 {
 	char every[24];
@@ -319,12 +187,13 @@ cmd_delivery(struct req *r, const struct command *cmd, const char *delivery,
 	    store_member_set_status(r->s, r->member.id, "active") < 0)
 		return -1;
 	snprintf(every, sizeof(every), "%ld", r->c->digest.every_days);
-	say(r, cmd->line, key, v, 1);
+	request_ctx_say(r, cmd->line, key, v, 1);
 	return 0;
 }
 
+/* cmd_themes - themes all|SLUG...: the themes the member follows */
 static int
-cmd_themes(struct req *r, const struct command *cmd)
+cmd_themes(struct request_ctx *r, const struct command *cmd)
 {
 	char copy[COMMAND_ARG_MAX + 1], *tok, *save = NULL;
 	const char *slugs[64];
@@ -345,7 +214,7 @@ cmd_themes(struct req *r, const struct command *cmd)
 				char *all = theme_slugs(r->c);
 				struct template_var v[] = { { "theme", tok }, { "themes", all } };
 
-				say(r, cmd->line, "res_unknown_theme", v, 2);
+				request_ctx_say(r, cmd->line, "res_unknown_theme", v, 2);
 				free(all);
 				return 0;
 			}
@@ -357,11 +226,11 @@ cmd_themes(struct req *r, const struct command *cmd)
 	if (store_member_put(r->s, &p, NULL) < 0)
 		return -1;
 	if (p.all_themes) {
-		say(r, cmd->line, "res_themes_all", NULL, 0);
+		request_ctx_say(r, cmd->line, "res_themes_all", NULL, 0);
 	} else {
 		struct template_var v[] = { { "themes", cmd->arg } };
 
-		say(r, cmd->line, "res_themes", v, 1);
+		request_ctx_say(r, cmd->line, "res_themes", v, 1);
 	}
 	return 0;
 }
@@ -381,8 +250,9 @@ lang_available(const char *lang)
 	return ok;
 }
 
+/* cmd_language - language L: the member's language */
 static int
-cmd_language(struct req *r, const struct command *cmd)
+cmd_language(struct request_ctx *r, const struct command *cmd)
 {
 	struct member_put p;
 
@@ -391,7 +261,7 @@ cmd_language(struct req *r, const struct command *cmd)
 	if (!lang_available(cmd->arg)) {
 		struct template_var v[] = { { "language", cmd->arg }, { "languages", "en, fr, es" } };
 
-		say(r, cmd->line, "res_unknown_language", v, 2);
+		request_ctx_say(r, cmd->line, "res_unknown_language", v, 2);
 		return 0;
 	}
 	memset(&p, 0, sizeof(p));
@@ -402,17 +272,17 @@ cmd_language(struct req *r, const struct command *cmd)
 	/* The answer already speaks the new language. */
 	free(r->member.language);
 	r->member.language = xstrdup(cmd->arg);
-	r->lang = member_lang(r);
+	r->lang = r->member.language;
 	{
 		struct template_var v[] = { { "language", cmd->arg } };
 
-		say(r, cmd->line, "res_language", v, 1);
+		request_ctx_say(r, cmd->line, "res_language", v, 1);
 	}
 	return 0;
 }
 
 struct search_out {
-	struct req *r;
+	struct request_ctx *r;
 	int n;
 };
 
@@ -442,27 +312,32 @@ excerpt(struct buf *out, const char *text)
 	}
 }
 
+/* search_hit - one search result into the answer */
 static int
 search_hit(void *arg, const struct store_post_row *p)
 {
 	struct search_out *so = arg;
-	struct req *r = so->r;
-	char date[16], tag[48], *reply;
+	struct request_ctx *r = so->r;
+	struct listaddr la;
+	char date[16], id[24];
 
 	clock_format_date(p->received, date, sizeof(date));
-	snprintf(tag, sizeof(tag), "reply-%lld", (long long)p->id);
-	reply = tagged(r->c, tag);
+	snprintf(id, sizeof(id), "%lld", (long long)p->id);
 	buf_printf(&r->results, "  %d. %s\n     %s, %s, %s\n", ++so->n,
 	    p->subject ? p->subject : "", p->author_name ? p->author_name : "former member",
 	    date, p->theme);
 	excerpt(&r->results, p->snippet && *p->snippet ? p->snippet : p->new_text);
-	buf_printf(&r->results, "     reply: %s\n\n", reply);
-	free(reply);
+	buf_puts(&r->results, "     reply: ");
+	if (listaddr_from_conf(&la, r->c) == 0)
+		listaddr_put(&r->results, &la, LISTADDR_REPLY, id);
+	buf_puts(&r->results, "\n\n");
 	return 0;
 }
 
+/* cmd_search_mail - search WORDS: the ten best posts, with their
+ * reply addresses */
 static int
-cmd_search_mail(struct req *r, const struct command *cmd)
+cmd_search_mail(struct request_ctx *r, const struct command *cmd)
 {
 	char copy[COMMAND_ARG_MAX + 1], *words[32], *tok, *save = NULL;
 	size_t n = 0;
@@ -475,22 +350,24 @@ cmd_search_mail(struct req *r, const struct command *cmd)
 	for (tok = strtok_r(copy, " ", &save); tok && n < 32; tok = strtok_r(NULL, " ", &save))
 		words[n++] = tok;
 	mark = r->results.len;
-	say(r, cmd->line, "res_search", v, 1);
+	request_ctx_say(r, cmd->line, "res_search", v, 1);
 	hits = store_post_search(r->s, words, n, 10, search_hit, &so);
 	if (hits < 0)
 		return -1;
 	if (hits == 0) {
 		/* The heading goes; "nothing matches" takes its place. */
 		buf_truncate(&r->results, mark);
-		say(r, cmd->line, "res_search_none", v, 1);
+		request_ctx_say(r, cmd->line, "res_search_none", v, 1);
 	}
 	return 0;
 }
 
 /* ---- a command mail ------------------------------------------------------- */
 
+/* handle_commands - a mail to cop+request@ or a shortcut: every command
+ * carried out, one answer listing them */
 static int
-handle_commands(struct req *r)
+handle_commands(struct request_ctx *r)
 {
 	struct command_list list;
 	const char *what = r->rr->arg ? r->rr->arg : "request";
@@ -521,7 +398,7 @@ handle_commands(struct req *r)
 			    r->sender);
 			return 0;
 		}
-		say(r, list.first_unknown[0] ? list.first_unknown : NULL,
+		request_ctx_say(r, list.first_unknown[0] ? list.first_unknown : NULL,
 		    "res_not_understood", NULL, 0);
 		r->want_help = 1;
 	}
@@ -538,7 +415,7 @@ handle_commands(struct req *r)
 		case CMD_LANGUAGE: rc = cmd_language(r, cmd); break;
 		case CMD_SEARCH: rc = cmd_search_mail(r, cmd); break;
 		case CMD_HELP:
-			say(r, cmd->line, "res_help", NULL, 0);
+			request_ctx_say(r, cmd->line, "res_help", NULL, 0);
 			r->want_help = 1;
 			break;
 		}
@@ -550,13 +427,13 @@ handle_commands(struct req *r)
 		struct template_var v[] = { { "max", max } };
 
 		snprintf(max, sizeof(max), "%d", COMMAND_MAX);
-		say(r, NULL, "res_ignored", v, 1);
+		request_ctx_say(r, NULL, "res_ignored", v, 1);
 	}
 	/* A mail to cop+subscribe@ or cop+unsubscribe@ is answered by the
 	 * confirmation request alone. */
 	if (r->confirmations && list.n == 1 && strcmp(what, "request") != 0)
 		return 0;
-	if (!results_ok(r))
+	if (!request_ctx_results_ok(r))
 		return 0;
 	if (r->want_help)
 		help = help_text(r->c, r->lang);
@@ -566,222 +443,29 @@ handle_commands(struct req *r)
 			{ "help", help ? help : "" },
 		};
 
-		rc = send_notice(r, "command-reply", "command-reply", r->sender, r->lang,
+		rc = request_ctx_notice(r, "command-reply", "command-reply", r->sender, r->lang,
 		    vars, 3, NULL);
 	}
 	free(help);
 	return rc;
 }
 
-/* ---- welcome, confirmation, one-click ----------------------------------- */
+/* ---- mail to the owner ----------------------------------------------------- */
 
-/* welcome - the welcome mail for a member who just joined */
-static int
-welcome(struct req *r, const struct member *mem)
-{
-	struct buf themes, sessions;
-	char *post = xstrdup(r->c->list.address), *req = tagged(r->c, "request"),
-	    *unsub = tagged(r->c, "unsubscribe");
-	char every[24], words[512];
-	const char *lang = mem->language && *mem->language ? mem->language :
-	    r->c->list.language;
-	int rc;
-
-	buf_init(&themes, REQUEST_TEXT_MAX);
-	buf_init(&sessions, REQUEST_TEXT_MAX);
-	for (size_t i = 0; i < r->c->nthemes; i++) {
-		const struct conf_theme *t = &r->c->themes[i];
-		char *addr = tagged(r->c, t->slug);
-
-		buf_printf(&themes, "  - %s\n    %s\n", t->title, addr);
-		free(addr);
-		for (size_t k = 0; k < t->nsessions; k++) {
-			buf_puts(&sessions, "  - ");
-			template_date_range(&sessions, t->sessions[k].opens,
-			    t->sessions[k].closes, lang, r->c->list.language);
-			buf_printf(&sessions, ": %s\n", t->title);
-		}
-	}
-	snprintf(every, sizeof(every), "%ld", r->c->digest.every_days);
-	{
-		const char *saved = r->lang;
-
-		r->lang = lang;
-		delivery_words(r, mem->delivery, words, sizeof(words));
-		r->lang = saved;
-	}
-	{
-		struct template_var vars[] = {
-			{ "list", r->c->list.name }, { "name", mem->name ? mem->name : "" },
-			{ "themes", themes.data }, { "sessions", sessions.data },
-			{ "post_address", post }, { "request_address", req },
-			{ "unsubscribe_address", unsub }, { "every", every },
-			{ "delivery", words },
-		};
-		struct notice n;
-
-		memset(&n, 0, sizeof(n));
-		n.kind = "welcome";
-		n.template = "welcome";
-		n.lang = lang;
-		n.vars = vars;
-		n.nvars = sizeof(vars) / sizeof(vars[0]);
-		n.to = mem->email;
-		n.to_name = mem->name;
-		n.member = mem->id;
-		n.from_tag = "owner";
-		rc = notice_send(r->s, r->c, &n) < 0 ? -1 : 0;
-	}
-	buf_release(&themes);
-	buf_release(&sessions);
-	free(post); free(req); free(unsub);
-	return rc;
-}
-
-static int
-send_welcome(struct req *r, const struct member *mem)
-{
-	return r->noreply ? 0 : welcome(r, mem);
-}
-
-static int
-send_goodbye(struct req *r, const char *template, const struct member *mem)
-{
-	char *sub = tagged(r->c, "subscribe");
-	struct template_var vars[] = {
-		{ "list", r->c->list.name }, { "address", mem->email },
-		{ "subscribe_address", sub },
-	};
-	struct notice n;
-	int rc;
-
-	if (r->noreply) {
-		free(sub);
-		return 0;
-	}
-	memset(&n, 0, sizeof(n));
-	n.kind = template;
-	n.template = template;
-	n.lang = mem->language;
-	n.vars = vars;
-	n.nvars = 3;
-	n.to = mem->email;
-	n.member = mem->id;
-	n.from_tag = "owner";
-	rc = notice_send(r->s, r->c, &n) < 0 ? -1 : 0;
-	free(sub);
-	return rc;
-}
-
-static int summary_publish(struct req *r, int64_t message_row, int64_t session);
-
-static int
-handle_confirm(struct req *r)
-{
-	struct token t;
-	struct member mem;
-	int found, used;
-
-	if (r->rr->arg == NULL || (found = store_token_get(r->s, r->rr->arg, &t)) == 0) {
-		log_info("confirmation with unknown token from %s: ignored", r->sender);
-		return 0;
-	}
-	if (found < 0)
-		return -1;
-	if ((used = store_token_use(r->s, t.token, r->sender, r->now)) < 0)
-		return -1;
-	if (used == 0) {
-		/* Spent or expired: harmless, answered (once a day). */
-		int once = notice_once(r->s, r->sender, "confirm-again", r->now);
-
-		if (once <= 0)
-			return once;
-		say(r, NULL, t.used ? "res_already_done" : "res_expired", NULL, 0);
-		if (!results_ok(r))
-			return 0;
-		{
-			struct template_var vars[] = {
-				{ "list", r->c->list.name }, { "results", r->results.data },
-				{ "help", "" },
-			};
-
-			return send_notice(r, "command-reply", "command-reply", r->sender,
-			    r->lang, vars, 3, NULL);
-		}
-	}
-	if (strcmp(t.kind, "confirm-summary") == 0)
-		return summary_publish(r, t.ref, atoll(t.data));
-	if ((found = store_member_get(r->s, t.address, &mem)) <= 0)
-		return found;
-	if (strcmp(t.kind, "confirm-subscribe") == 0) {
-		int rc = -1;
-
-		if (store_member_set_status(r->s, mem.id, "active") > 0 &&
-		    (!*t.data || store_member_set_delivery(r->s, mem.id, t.data) >= 0)) {
-			if (*t.data) {
-				free(mem.delivery);
-				mem.delivery = xstrdup(t.data);
-			}
-			log_info("member %s confirmed and active", mem.email);
-			rc = send_welcome(r, &mem);
-		}
-		member_release(&mem);
-		return rc;
-	}
-	if (strcmp(t.kind, "confirm-unsubscribe") == 0) {
-		int rc = -1;
-
-		if (store_member_set_status(r->s, mem.id, "unsubscribed") > 0) {
-			log_info("member %s confirmed leaving", mem.email);
-			rc = send_goodbye(r, "goodbye", &mem);
-		}
-		member_release(&mem);
-		return rc;
-	}
-	member_release(&mem);
-	log_warnx("token of unknown kind %s used by %s", t.kind, r->sender);
-	return 0;
-}
-
-static int
-handle_one_click(struct req *r)
-{
-	struct member mem;
-	int found, rc = 0;
-
-	if (r->rr->arg == NULL ||
-	    (found = store_member_by_token(r->s, r->rr->arg, &mem)) == 0) {
-		log_info("one-click unsubscribe with unknown token from %s: ignored", r->sender);
-		return 0;
-	}
-	if (found < 0)
-		return -1;
-	if (strcmp(mem.status, "unsubscribed") != 0) {
-		if (store_member_set_status(r->s, mem.id, "unsubscribed") < 0)
-			rc = -1;
-		else
-			log_info("member %s unsubscribed (one-click)", mem.email);
-		/* Acknowledged once: a second click finds them unsubscribed
-		 * and gets nothing. */
-		if (rc == 0 && notice_once(r->s, mem.email, "unsubscribed", r->now) > 0)
-			rc = send_goodbye(r, "unsubscribed", &mem);
-	}
-	member_release(&mem);
-	return rc;
-}
-
+/* Forwarding one mail to every facilitator */
 struct owner_fwd {
-	struct req *r;
+	struct request_ctx *r;
 	int failed;
 };
 
+/* forward_to - the mail, attached, to one facilitator */
 static int
 forward_to(void *arg, int64_t id, const char *email, const char *name,
     const char *lang)
 {
 	struct owner_fwd *f = arg;
-	struct req *r = f->r;
-	char *owner = tagged(r->c, "owner");
+	struct request_ctx *r = f->r;
+	char *owner = listaddr_tagged(r->c, LISTADDR_OWNER, NULL);
 	const char *from = r->m->from.address ? r->m->from.address : "(unknown sender)";
 	struct template_var vars[] = {
 		{ "list", r->c->list.name }, { "owner_address", owner },
@@ -798,7 +482,7 @@ forward_to(void *arg, int64_t id, const char *email, const char *name,
 	n.to = email;
 	n.to_name = *name ? name : NULL;
 	n.member = id;
-	n.from_tag = "owner";
+	n.from = LISTADDR_OWNER;
 	n.reply_to = r->m->from.address;
 	n.attach = r->m->raw;
 	n.attach_len = r->m->raw_len;
@@ -808,302 +492,14 @@ forward_to(void *arg, int64_t id, const char *email, const char *name,
 	return f->failed ? -1 : 0;
 }
 
-/* ---- summaries ------------------------------------------------------------ */
 
-/* auth_field_ok - one Authentication-Results value:
- * "authserv-id [version]; method=result prop=value ...; ..." */
-static int
-auth_field_ok(const char *v, const char *authserv, const char *domain)
-{
-	size_t n = strlen(authserv);
-	const char *p;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (strncasecmp(v, authserv, n) != 0 || (v[n] != ';' && v[n] != ' ' && v[n] != '\t'))
-		return 0;
-	for (p = strchr(v, ';'); p; p = strchr(p + 1, ';')) {
-		const char *q = p + 1, *end = strchr(q, ';');
-		char clause[512], *d;
-		size_t len;
-
-		while (*q == ' ' || *q == '\t')
-			q++;
-		len = end ? (size_t)(end - q) : strlen(q);
-		if (len >= sizeof(clause))
-			len = sizeof(clause) - 1;
-		memcpy(clause, q, len);
-		clause[len] = '\0';
-		for (char *c = clause; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		if (strncmp(clause, "dkim=pass", 9) == 0 && (d = strstr(clause, "header.d=")) != NULL)
-			d += 9;
-		else if (strncmp(clause, "spf=pass", 8) == 0 &&
-		    (d = strstr(clause, "smtp.mailfrom=")) != NULL) {
-			d += 14;
-			if (strchr(d, '@') && strchr(d, '@') < d + strcspn(d, " \t"))
-				d = strchr(d, '@') + 1;
-		} else
-			continue;
-		len = strcspn(d, " \t;()");
-		if (len == strlen(domain) && strncasecmp(d, domain, len) == 0)
-			return 1;
-		/* Relaxed alignment: the From domain is a subdomain of d. */
-		if (strlen(domain) > len && domain[strlen(domain) - len - 1] == '.' &&
-		    strncasecmp(domain + strlen(domain) - len, d, len) == 0 && memchr(d, '.', len))
-			return 1;
-	}
-	return 0;
-}
-
-int
-request_auth_ok(const struct conf *c, const struct message *m)
-{
-	const char *domain, *v;
-	size_t i = 0;
-
-	if (c->list.trusted_authserv_id == NULL || m->from.address == NULL ||
-	    (domain = addr_domain(m->from.address)) == NULL)
-		return 0;
-	while ((v = message_header_next(m, "Authentication-Results", &i)) != NULL)
-		if (auth_field_ok(v, c->list.trusted_authserv_id, domain))
-			return 1;
-	return 0;
-}
-
-struct summary_mail {
-	const struct conf *c;
-	const struct job_session *js;
-	const char *text, *facilitator;
-	int replaced;
-	const char *message_id;   /* the summary post's Message-ID */
-};
-
-static int
-build_summary(void *arg, const char *lang, struct buf *out)
-{
-	struct summary_mail *sm = arg;
-	const struct conf *c = sm->c;
-	struct buf body, range, subject;
-	char date[64], boundary[64];
-	int rc;
-
-	buf_init(&body, REQUEST_TEXT_MAX);
-	buf_init(&range, 256);
-	buf_init(&subject, 4096);
-	/* The subject is the SPEC's, in every language:
-	 * "[CoP] Summary: TITLE (17 Nov – 1 Dec 2020)". */
-	template_date_range(&range, sm->js->opens, sm->js->closes, "en", "en");
-	if (*c->list.subject_prefix)
-		buf_printf(&subject, "%s ", c->list.subject_prefix);
-	buf_printf(&subject, "Summary: %s (%s)", sm->js->title, range.data);
-	buf_reset(&range);
-	template_date_range(&range, sm->js->opens, sm->js->closes, lang, c->list.language);
-	{
-		struct template_var vars[] = {
-			{ "title", sm->js->title }, { "range", range.data },
-			{ "facilitator", sm->facilitator }, { "text", sm->text },
-			{ "replaced", sm->replaced ? "yes" : "" },
-			{ "archive", c->archive.url ? c->archive.url : "" },
-		};
-
-		rc = template_render(&body, "summary", lang, c->list.language, vars, 6);
-	}
-	if (rc == 0) {
-		char *id = xasprintf("%s.%s", c->list.local, c->list.domain);
-		char *from_name = xasprintf("%s via %s", sm->facilitator, c->list.name);
-
-		mime_boundary(boundary, sizeof(boundary));
-		mime_header_addr(out, "From", from_name, c->list.address);
-		mime_header_addr(out, "To", c->list.name, c->list.address);
-		mime_header_text(out, "Subject", subject.data);
-		buf_printf(out, "Date: %s\r\n", clock_format_rfc5322(clock_now(), date, sizeof(date)));
-		/* The facilitator's own Message-ID, as for any relayed post, so
-		 * that members' replies thread under the summary. */
-		if (sm->message_id && *sm->message_id && strlen(sm->message_id) < 900 &&
-		    !strpbrk(sm->message_id, "\r\n<> \t"))
-			buf_printf(out, "Message-ID: <%s>\r\n", sm->message_id);
-		else
-			buf_printf(out, "Message-ID: <summary-%lld-%s-%s@%s>\r\n",
-			    (long long)sm->js->id, lang, boundary + 9, c->list.domain);
-		buf_printf(out, "X-Baraza-Summary: %lld\r\nX-Baraza-Theme: %s\r\n",
-		    (long long)sm->js->id, sm->js->theme);
-		mime_header_addr(out, "List-Id", c->list.name, id);
-		buf_printf(out, "List-Post: <mailto:%s>\r\n", c->list.address);
-		buf_printf(out, "Reply-To: <%s>\r\nPrecedence: list\r\nX-Loop: %s\r\n",
-		    c->list.address, c->list.address);
-		buf_printf(out, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-		mime_qp_encode(out, body.data, body.len);
-		free(id);
-		free(from_name);
-		rc = buf_failed(out) || buf_failed(&subject) || buf_failed(&range) ? -1 : 0;
-		if (rc < 0)
-			log_warnx("summary of session %lld: the mail would be larger than %zu MB",
-			    (long long)sm->js->id, out->max >> 20);
-	}
-	buf_release(&body);
-	buf_release(&range);
-	buf_release(&subject);
-	return rc;
-}
-
-/* summary_container - the summary's JWZ container, so that a reply to the
- * summary by Message-ID threads under it */
-static int
-summary_container(struct store *s, const char *mid, int64_t post, int64_t thread)
-{
-	struct store_container have;
-	int found = store_container_get(s, mid, &have);
-
-	if (found < 0)
-		return -1;
-	if (found == 0)
-		return store_container_add(s, mid, post, NULL, thread);
-	store_container_release(&have);
-	return store_container_set_post(s, mid, post) < 0 ||
-	    store_container_set_thread(s, mid, thread) < 0 ? -1 : 0;
-}
-
-/* summary_publish - message_row (already stored) becomes session's summary */
-static int
-summary_publish(struct req *r, int64_t message_row, int64_t session)
-{
-	struct job_session js;
-	struct message *m = NULL;
-	char *raw = NULL, mid[80];
-	size_t len;
-	int64_t thread, post, previous, author = 0;
-	struct store_post p;
-	long sent;
-	int rc = -1;
-
-	if (store_job_session(r->s, session, &js) <= 0)
-		return 0;
-	if (store_held_message_raw(r->s, message_row, &raw, &len) <= 0 ||
-	    (m = message_parse(raw, len, NULL)) == NULL)
-		goto done;
-	store_member_by_email(r->s, m->from.address ? m->from.address : "", &author);
-	if (store_thread_add(r->s, js.theme, js.id, m->subject, NULL, r->now, &thread) < 0)
-		goto done;
-	memset(&p, 0, sizeof(p));
-	p.message = message_row;
-	p.message_id = m->message_id ? m->message_id :
-	    message_hash_id(raw, len, mid, sizeof(mid));
-	p.thread = thread;
-	p.theme = js.theme;
-	p.session = js.id;
-	p.kind = "summary";
-	p.state = "accepted";
-	p.author = author;
-	p.author_name = m->from.name ? m->from.name : "facilitator";
-	p.author_email = m->from.address;
-	p.subject = m->subject;
-	p.date = m->date;
-	p.received = r->now;
-	p.text = m->text ? m->text : "";
-	p.new_text = m->new_text ? m->new_text : "";
-	if (store_post_add(r->s, &p, &post) < 0 || summary_container(r->s, p.message_id,
-	    post, thread) < 0 ||
-	    store_thread_count_post(r->s, thread, r->now) < 0 ||
-	    store_thread_set_root(r->s, thread, post, m->subject, NULL) < 0 ||
-	    store_session_set_summary(r->s, js.id, post, &previous) < 0 ||
-	    store_session_set_state(r->s, js.id, "closed", r->now) < 0)
-		goto done;
-	{
-		struct summary_mail sm = { r->c, &js, p.new_text, p.author_name,
-		    previous != 0, p.message_id };
-
-		if ((sent = fanout_send(r->s, r->c, "active", "summary", build_summary, &sm)) < 0)
-			goto done;
-	}
-	log_info("<%s>: summary of session %lld (%s)%s: closed, queued for %ld members",
-	    p.message_id, (long long)js.id, js.theme, previous ? ", replacing the first" : "",
-	    sent);
-	rc = 0;
-done:
-	message_free(&m);
-	free(raw);
-	return rc;
-}
-
-static int
-refuse_summary(struct req *r, const char *reason)
-{
-	char *summary = tagged(r->c, "summary"), *post = xstrdup(r->c->list.address);
-	struct template_var vars[] = {
-		{ "list", r->c->list.name }, { "summary_address", summary },
-		{ "address", r->sender }, { "post_address", post }, { "reason", reason },
-	};
-	int once = notice_once(r->s, r->sender, "summary-refused", r->now), rc = 0;
-
-	log_info("summary from %s refused: %s", r->sender, reason ? reason : "not a facilitator");
-	if (once > 0)
-		rc = send_notice(r, "summary-refused", "summary-refused", r->sender, r->lang,
-		    vars, 5, NULL);
-	else if (once < 0)
-		rc = -1;
-	free(summary);
-	free(post);
-	return rc;
-}
-
-static int
-handle_summary(struct req *r)
-{
-	const char *theme = r->rr->arg;
-	int64_t session;
-	int found;
-
-	if (!r->is_member || strcmp(r->member.role, "facilitator") != 0 ||
-	    strcmp(r->member.status, "active") != 0)
-		return refuse_summary(r, NULL);
-	if (theme && *theme == '\0')
-		theme = NULL;
-	if ((found = store_summary_session(r->s, theme, r->now, &session)) < 0)
-		return -1;
-	if (found == 0)
-		return refuse_summary(r, "there is no session to summarise");
-	if (request_auth_ok(r->c, r->m))
-		return summary_publish(r, r->message_row, session);
-	/* Not vouched for by the receiving server: ask the facilitator's own
-	 * mailbox to confirm before anything goes to the members. */
-	{
-		char token[TOKEN_HEX + 1], tag[64], data[32], *confirm;
-		struct job_session js;
-		int rc;
-
-		if (store_job_session(r->s, session, &js) <= 0)
-			return -1;
-		snprintf(data, sizeof(data), "%lld", (long long)session);
-		if (store_token_new(r->s, "confirm-summary", r->member.email, r->member.id,
-		    r->message_row, data, r->now, REQUEST_CONFIRM_TTL, token) < 0)
-			return -1;
-		snprintf(tag, sizeof(tag), "confirm-%s", token);
-		confirm = tagged(r->c, tag);
-		{
-			struct template_var vars[] = {
-				{ "name", r->member.name ? r->member.name : "" },
-				{ "title", js.title }, { "confirm_address", confirm },
-			};
-
-			rc = send_notice(r, "summary-confirm", "summary-confirm",
-			    r->member.email, r->lang, vars, 3, confirm);
-		}
-		free(confirm);
-		log_info("summary from %s for session %lld awaits confirmation", r->sender,
-		    (long long)session);
-		return rc;
-	}
-}
-
+/* request_handle - see request.h */
 int
 request_handle(struct store *s, const struct conf *c, const struct message *m,
     const struct route_result *rr, int64_t message_row, const char **state)
 {
-	struct req r;
-	int found, rc = 0;
+	struct request_ctx r;
+	int rc = 0;
 	long recent;
 
 	*state = "stored";
@@ -1111,37 +507,27 @@ request_handle(struct store *s, const struct conf *c, const struct message *m,
 		*state = "ignored";
 		return 0;
 	}
-	memset(&r, 0, sizeof(r));
-	r.s = s;
-	r.c = c;
-	r.m = m;
-	r.rr = rr;
-	r.message_row = message_row;
-	r.sender = m->from.address;
-	r.now = clock_now();
-	r.noreply = rr->noreply;
+	if (request_ctx_init(&r, s, c, m, rr, message_row) < 0)
+		return -1;
 	if (rr->route == ROUTE_COMMAND) {
 		/* The count includes this message: its row is already added. */
 		recent = store_request_count(s, r.sender, "command", r.now - 3600);
-		if (recent < 0)
-			return -1;
+		if (recent < 0) {
+			rc = -1;
+			goto done;
+		}
 		if (recent > REQUEST_MAX_PER_HOUR) {
-			log_warnx("%s sent %ld command mails within an hour: dropped, not answered",
-			    r.sender, recent);
+			log_warnx("%s sent %ld command mails within an hour: dropped, "
+			    "not answered", r.sender, recent);
 			*state = "ignored";
-			return 0;
+			goto done;
 		}
 	}
-	if ((found = store_member_get(s, r.sender, &r.member)) < 0)
-		return -1;
-	r.is_member = found;
-	r.lang = member_lang(&r);
-	buf_init(&r.results, REQUEST_TEXT_MAX);
 	switch (rr->route) {
 	case ROUTE_COMMAND: rc = handle_commands(&r); break;
-	case ROUTE_CONFIRM: rc = handle_confirm(&r); break;
-	case ROUTE_UNSUBSCRIBE: rc = handle_one_click(&r); break;
-	case ROUTE_SUMMARY: rc = handle_summary(&r); break;
+	case ROUTE_CONFIRM: rc = request_confirm_handle(&r); break;
+	case ROUTE_UNSUBSCRIBE: rc = request_confirm_one_click(&r); break;
+	case ROUTE_SUMMARY: rc = request_summary_handle(&r); break;
 	case ROUTE_OWNER: {
 		struct owner_fwd f = { &r, 0 };
 
@@ -1153,8 +539,8 @@ request_handle(struct store *s, const struct conf *c, const struct message *m,
 		*state = "ignored";
 		break;
 	}
-	buf_release(&r.results);
-	if (r.is_member)
-		member_release(&r.member);
+done:
+	request_ctx_release(&r);
 	return rc;
 }
+

@@ -1,10 +1,12 @@
-/* request - mail to the list's own machinery (SPEC sections 4 and 6)
+/* request - mail to the list's own machinery
  *
  * request_handle() acts on a message that route.c sent to cop+request@ or a
  * shortcut (subscribe, unsubscribe, help), cop+confirm-TOKEN@,
  * cop+unsubscribe-TOKEN@ (one-click), cop+owner@ or cop+summary[-THEME]@.
  * It runs inside the ingest transaction, after the message row was added
  * (message_row), and queues every answer in the same transaction.
+ * Commands and mail to the owner are handled in request.c, confirmations
+ * in request_confirm.c, summaries in request_summary.c.
  *
  * Rules kept here: answers go to the From address (never a Reply-To);
  * subscription and unsubscription by mail are confirmed through single-use
@@ -28,7 +30,6 @@
 #include "store.h"
 
 #define REQUEST_MAX_PER_HOUR 10
-#define REQUEST_CONFIRM_TTL (7 * 86400)
 
 /* request_handle - act on m (see above).  *state gets the message state to
  * record: "stored" when acted on, "ignored" when dropped (rate limit, no
@@ -36,10 +37,5 @@
  * by the caller and the message fetched again). */
 int request_handle(struct store *s, const struct conf *c, const struct message *m,
     const struct route_result *rr, int64_t message_row, const char **state);
-
-/* request_auth_ok - does an Authentication-Results field of m from the
- * trusted authserv-id show dkim=pass or spf=pass aligned with the From
- * domain?  1 yes, 0 no (also when no authserv-id is configured). */
-int request_auth_ok(const struct conf *c, const struct message *m);
 
 #endif

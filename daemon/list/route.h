@@ -1,10 +1,11 @@
-/* route - where did this message go, and what is it? (SPEC sections 4, 9)
+/* route - where did this message go, and what is it?
  *
  * Pure: reads a parsed message, the configuration and the raw size; touches
  * no database.  The recipient address is found in Delivered-To,
  * X-Original-To, Envelope-To, then To/Cc (first one that is the list
- * address or a tagged form of it).  Auto-replies, loops, bounces and
- * oversize messages are recognised here.  Acting on the route is the
+ * address or a tagged form of it; listaddr.h says what each form means).
+ * Auto-replies, loops, bounces and oversize messages are recognised here,
+ * from the signs autoreply.h collects.  Acting on the route is the
  * caller's business (ingest.c).  The order in which the checks are applied,
  * and why, is written up at the top of route.c.
  *
@@ -35,10 +36,6 @@ enum route {
 	ROUTE_OVERSIZE,    /* over list.max_message_kb */
 	ROUTE_INVALID      /* unusable: no sender, unknown address */
 };
-
-/* Longest TOKEN accepted in cop+confirm-TOKEN@ and the like; shortest */
-#define ROUTE_TOKEN_MAX 128
-#define ROUTE_TOKEN_MIN 8
 
 struct route_result {
 	enum route route;
@@ -75,15 +72,8 @@ struct route_result {
  * the arena is exhausted they are NULL (never a crash). */
 void route_message(const struct conf *c, const struct message *m,
     size_t raw_len, struct route_result *r);
-/* route_name - "post", "command", ... as in SPEC section 2 (inspect) */
+/* route_name - "post", "command", ... (the route names inspect prints) */
 const char *route_name(enum route r);
-
-/* route_is_list_address - 1 when addr ("local@domain", no brackets) is the
- * list address or a tagged form of it (case-insensitive); *tag then points
- * at the tag inside addr and *taglen is its length (NULL and 0 for the bare
- * address); tag and taglen may be NULL.  0 otherwise. */
-int route_is_list_address(const struct conf *c, const char *addr,
-    const char **tag, size_t *taglen);
 
 /* route_guess_list_address - for inspect without a configuration: the
  * first address in Delivered-To, X-Original-To, Envelope-To, To, Cc with

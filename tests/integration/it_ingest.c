@@ -1,7 +1,8 @@
-/* it_ingest - issue 3 end to end: messages appended to the real Dovecot
+/* it_ingest - ingest end to end: messages appended to the real Dovecot
  * are fetched by `barazad --once`, stored once, threaded and moved; the
  * same discussion imported from an mbox gives the same threads; thread
- * list --json has the SPEC's shape; search finds words in UTF-8 bodies.
+ * list --json has the documented shape; search finds words in UTF-8
+ * bodies; `baraza inspect` says what ingest then does.
  *
  * JSON is checked by /usr/bin/python3 (json module), not by substring.
  * Database counts are read with the sqlite3 shell.
@@ -316,7 +317,7 @@ Test(ingest, imap_equals_mbox_exactly)
 	h_env_fini(&b);
 }
 
-/* The JSON of thread list has exactly the SPEC's keys, in order. */
+/* The JSON of thread list has exactly the documented keys, in order. */
 Test(ingest, thread_list_json_shape)
 {
 	static const size_t order[] = { 0, 1, 4 };
@@ -486,5 +487,149 @@ Test(ingest, import_oversize_and_missing_message_id)
 	    "oversize messages not recorded as ignored with 64 KB kept");
 	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM posts WHERE message_id LIKE 'sha256:%'"), 1,
 	    "a message without Message-ID is not stored once under its hash");
+	h_env_fini(&env);
+}
+
+/* ---- inspect answers what ingest does ------------------------------------ */
+
+/* What `baraza inspect --json` said of one message, and what ingest then
+ * stored for it. */
+struct verdict {
+	long thread;            /* inspect: the thread it joins, 0: a new one */
+	int duplicate, held;
+	char theme[64], kind[32];
+};
+
+/* inspect_file - run inspect --json on rel (in the scratch dir) */
+static void
+inspect_file(struct h_env *env, const char *rel, struct verdict *v)
+{
+	static const char prog[] = "import json,sys\n"
+	    "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+	    "print(d.get('thread') or 0, int(bool(d.get('duplicate'))),"
+	    " int(bool(d.get('held'))), d.get('theme') or '-', d.get('kind') or '-')\n";
+	struct h_out out, py;
+	char path[H_PATH + 32], *q = h_shq(prog);
+
+	h_baraza(env, &out, "inspect --json %s", rel);
+	cr_assert_eq(out.status, 0, "inspect %s: exit %d: %s", rel, out.status, out.err);
+	h_write_file(env, "inspect.json", out.out, out.outlen, 0644, path, sizeof(path));
+	h_run(env, &py, "/usr/bin/python3 -c %s %s", q, path);
+	cr_assert_eq(py.status, 0, "inspect %s: not JSON: %s (%s)", rel, out.out, py.err);
+	memset(v, 0, sizeof(*v));
+	cr_assert_eq(sscanf(py.out, "%ld %d %d %63s %31s", &v->thread, &v->duplicate,
+	    &v->held, v->theme, v->kind), 5, "inspect %s: got %s", rel, py.out);
+	h_out_free(&py);
+	h_out_free(&out);
+	free(q);
+}
+
+/* Messages are inspected first, then fetched and stored by barazad; what
+ * inspect said of each (its thread, theme, kind, held or not, duplicate
+ * or not) is what ingest did with it.  A reply that names no parent
+ * joins a thread by its subject, a message without Message-ID that was
+ * stored before is a duplicate by the hash of its bytes: inspect used to
+ * say "a new thread" and "not stored" for these. */
+Test(ingest, inspect_agrees_with_ingest)
+{
+	static const char noid[] = "From: Bob <bob@example.org>\r\n"
+	    "To: cop@example.org\r\nSubject: No id here\r\n"
+	    "Date: Fri, 20 Nov 2020 09:00:00 +0000\r\n\r\nA message without an id.\r\n";
+	static const struct {
+		const char *file, *from, *subject, *mid, *irt;
+	} round2[] = {
+		{ "by-subject.eml", "Bob <bob@example.org>", "Re: Funding flows",
+		  "<subj.1@test.example>", NULL },
+		{ "by-references.eml", "Alice Example <alice@example.org>",
+		  "Re: [CoP] Funding flows", "<refs.2@test.example>", "<root.1@test.example>" },
+		{ "non-member.eml", "Zed <zed@example.net>", "Hello all",
+		  "<zed.3@test.example>", NULL },
+	};
+	struct verdict v[4];
+	struct h_env env;
+	struct h_out out;
+	char path[H_PATH + 32], sql[512];
+	long before;
+
+	h_env_init(&env, "agree");
+	env.now = NOW;
+	h_smtp_start(&env);
+	h_write_config(&env, NULL);          /* moderate = nonmembers */
+	h_baraza(&env, &out, "init");
+	cr_assert_eq(out.status, 0, "init: %s", out.err);
+	h_out_free(&out);
+	h_baraza(&env, &out, "member add alice@example.org && %s member add bob@example.org",
+	    env.baraza);
+	cr_assert_eq(out.status, 0, "member add: %s", out.err);
+	h_out_free(&out);
+
+	/* round 1: a thread, and a message without Message-ID */
+	{
+		size_t len;
+		char *raw = build(&disc[0], &len);
+
+		h_imap_append(&env, "INBOX", raw, len);
+		free(raw);
+		h_imap_append(&env, "INBOX", noid, strlen(noid));
+	}
+	once(&env);
+	cr_assert_eq(sql_int(&env, "SELECT count(*) FROM posts"), 2);
+	before = sql_int(&env, "SELECT max(id) FROM threads");
+
+	/* round 2: inspect first ... */
+	for (size_t i = 0; i < 3; i++) {
+		struct h_mail m = { 0 };
+		size_t len;
+		char *raw;
+
+		m.from = round2[i].from;
+		m.subject = round2[i].subject;
+		m.date = "Fri, 20 Nov 2020 11:00:00 +0000";
+		m.message_id = round2[i].mid;
+		m.in_reply_to = round2[i].irt;
+		m.references = round2[i].irt;
+		m.body = "Some words.\n";
+		raw = h_mail_build(&m, &len, NULL, 0);
+		h_write_file(&env, round2[i].file, raw, len, 0644, path, sizeof(path));
+		inspect_file(&env, round2[i].file, &v[i]);
+		h_imap_append(&env, "INBOX", raw, len);
+		free(raw);
+	}
+	h_write_file(&env, "noid.eml", noid, (size_t)-1, 0644, path, sizeof(path));
+	inspect_file(&env, "noid.eml", &v[3]);
+	h_imap_append(&env, "INBOX", noid, strlen(noid));
+	/* ... then ingest */
+	once(&env);
+
+	for (size_t i = 0; i < 3; i++) {
+		char mid[128];
+		long thread;
+
+		snprintf(mid, sizeof(mid), "%.*s", (int)strlen(round2[i].mid) - 2,
+		    round2[i].mid + 1);
+		snprintf(sql, sizeof(sql), "SELECT thread FROM posts WHERE message_id = '%s'", mid);
+		thread = sql_int(&env, sql);
+		cr_assert_gt(thread, 0, "%s was not stored as a post", mid);
+		if (v[i].thread)
+			cr_expect_eq(thread, v[i].thread, "%s: inspect said thread %ld, "
+			    "ingest stored it in thread %ld", mid, v[i].thread, thread);
+		else
+			cr_expect_gt(thread, before, "%s: inspect said a new thread, "
+			    "ingest stored it in thread %ld", mid, thread);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM posts WHERE message_id = '%s'"
+		    " AND theme = '%s' AND kind = '%s' AND state = '%s'", mid, v[i].theme,
+		    v[i].kind, v[i].held ? "held" : "accepted");
+		cr_expect_eq(sql_int(&env, sql), 1, "%s: inspect said theme %s, kind %s, %s; "
+		    "ingest stored something else", mid, v[i].theme, v[i].kind,
+		    v[i].held ? "held" : "not held");
+		cr_expect_eq(v[i].duplicate, 0, "%s: inspect said duplicate", mid);
+	}
+	cr_expect_eq(v[0].thread, 1, "the reply by subject: inspect said thread %ld, want 1",
+	    v[0].thread);
+	cr_expect_eq(v[2].held, 1, "the non-member's post: inspect did not say held");
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM messages WHERE message_id LIKE 'sha256:%'"),
+	    1, "the message without Message-ID was stored twice");
+	cr_expect_eq(v[3].duplicate, 1, "the message without Message-ID is stored already: "
+	    "inspect did not say duplicate");
 	h_env_fini(&env);
 }

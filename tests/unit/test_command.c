@@ -114,7 +114,7 @@ Test(command, long_and_hostile_arguments)
 
 #include "conf.h"
 #include "message.h"
-#include "request.h"
+#include "request_summary.h"
 
 struct auth_case {
 	const char *name;
@@ -164,7 +164,7 @@ Test(command, authentication_results_table)
 		    "Subject: Summary\n\nText\n", auth_cases[i].from, auth_cases[i].fields);
 		m = message_parse(raw, strlen(raw), NULL);
 		cr_assert_not_null(m);
-		cr_expect_eq(request_auth_ok(&c, m), auth_cases[i].want, "%s: got %d, want %d",
+		cr_expect_eq(request_summary_auth_ok(&c, m), auth_cases[i].want, "%s: got %d, want %d",
 		    auth_cases[i].name, !auth_cases[i].want, auth_cases[i].want);
 		message_free(&m);
 	}
@@ -175,7 +175,7 @@ Test(command, authentication_results_table)
 		    " dkim=pass header.d=example.org\n\nx\n";
 		struct message *m = message_parse(raw, strlen(raw), NULL);
 
-		cr_expect_eq(request_auth_ok(&c, m), 0);
+		cr_expect_eq(request_summary_auth_ok(&c, m), 0);
 		message_free(&m);
 	}
 }

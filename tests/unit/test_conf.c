@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
+#include "listaddr.h"
 
 /* Criterion may run each parameterised test in a fresh process of this
  * binary, where pointers copied from the parent are meaningless: the
@@ -611,7 +612,7 @@ Test(conf_good, tagged_addresses_and_theme_lookup)
 	const struct conf_theme *t;
 
 	cr_assert_not_null(c, "got errors:\n%s", errs.data);
-	s = conf_list_tagged(c, "request");
+	s = listaddr_tagged(c, LISTADDR_REQUEST, NULL);
 	cr_assert_str_eq(s, "cop-request@example.org");
 	free(s);
 	t = conf_theme_find(c, "Power-Tool");

@@ -1,0 +1,99 @@
+/* ingest_prepare - the first stage of ingest: what a message says of itself
+ *
+ * See ingest_prepare.h.  Everything here is a function of the bytes and
+ * the configuration; what needs the database is ingest_decide.c's.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_prepare.h"
+#include "thread.h"
+#include "xalloc.h"
+
+/* author_name - display name, else the local part of the address */
+static char *
+author_name(const struct message *m)
+{
+	const char *at;
+
+	if (m->from.name && *m->from.name)
+		return xstrdup(m->from.name);
+	if (m->from.address == NULL)
+		return NULL;
+	at = strrchr(m->from.address, '@');
+	return at ? xstrndup(m->from.address, (size_t)(at - m->from.address))
+	    : xstrdup(m->from.address);
+}
+
+/* ingest_prepare - see ingest_prepare.h */
+struct ingest_prepared *
+ingest_prepare(const struct conf *c, struct classifier *cl, const char *raw,
+    size_t len, size_t full_size)
+{
+	struct ingest_prepared *p = xcalloc(1, sizeof(*p));
+	struct msg_limits lim;
+
+	p->raw = raw;
+	p->len = len;
+	p->size = full_size > len ? full_size : len;
+	message_default_limits(&lim);
+	p->m = message_parse(raw, len, &lim);
+	route_message(c, p->m, p->size, &p->rr);
+	if (full_size > len && p->rr.route != ROUTE_OVERSIZE) {
+		p->rr.route = ROUTE_OVERSIZE;
+		p->rr.reason = "larger than the reader's cap";
+		p->rr.detail = NULL;
+	}
+	/* Without a parse (too large) there is nothing else to go by. */
+	if (p->m == NULL && p->rr.route != ROUTE_OVERSIZE)
+		p->rr.route = ROUTE_OVERSIZE;
+	if (p->m && p->m->message_id && *p->m->message_id &&
+	    strlen(p->m->message_id) <= THREAD_MAX_ID)
+		p->mid = p->m->message_id;
+	else
+		p->mid = message_hash_id(raw, len, p->hash_id, sizeof(p->hash_id));
+	/* What a post needs from the message alone, worked out here so that a
+	 * pipeline does it on its second thread. */
+	if (p->m && (p->rr.route == ROUTE_POST || p->rr.route == ROUTE_REPLY)) {
+		struct classify_input in = { 0 };
+
+		p->norm = classify_normalize_subject(c, p->m->subject);
+		p->name = author_name(p->m);
+		in.reply_route = p->rr.route == ROUTE_REPLY;
+		classify_kind(c, p->m, &in, &p->kind);
+		/* The keyword rule comes after the thread's theme: only a
+		 * message that names no parent surely reaches it (the others
+		 * match in the store stage when their parent is unknown). */
+		if (cl && p->rr.route != ROUTE_REPLY && p->m->in_reply_to == NULL &&
+		    p->m->nreferences == 0) {
+			classify_keywords(cl, p->m, &p->kw);
+			p->have_kw = 1;
+		}
+	}
+	return p;
+}
+
+/* ingest_prepared_free - see ingest_prepare.h */
+void
+ingest_prepared_free(struct ingest_prepared **pp)
+{
+	struct ingest_prepared *p = *pp;
+
+	if (p == NULL)
+		return;
+	message_free(&p->m);
+	free(p->norm);
+	free(p->name);
+	free(p);
+	*pp = NULL;
+}
+
+/* ingest_prepared_mid - see ingest_prepare.h */
+const char *
+ingest_prepared_mid(const struct ingest_prepared *p)
+{
+	return p->mid;
+}
+
