@@ -18,11 +18,11 @@
  * moderator.  Two conditions
  * are warnings, printed as "health: WARNING ...": a deferral older than
  * an hour (HEALTH_DEFERRAL_WARN: mail is late; the retry schedule is in
- * relay.h), and, while a daemon runs, no successful fetch for longer than
+ * deliver.c), and, while a daemon runs, no successful fetch for longer than
  * ten poll intervals (at least HEALTH_FETCH_MIN_WARN, above the daemon's
  * five-minute reconnection back-off).  Warnings do not change the exit
- * status: SPEC has check fail on the configuration, the database and the
- * servers only; monitoring can look for the word WARNING.
+ * status: check fails on the configuration, the database and the servers
+ * only; monitoring can look for the word WARNING.
  */
 #include "config.h"
 

@@ -1,7 +1,7 @@
 /* cmd_held - `baraza held [--json] [--pending]`, `held approve ID`,
  * `held reject ID [--comment TEXT]`
  *
- * Output contracts (SPEC section 2):
+ * Output contracts (as the README describes them):
  * - `held`: one line per hold, oldest first: id, date held (local), state,
  *   reason, sender and subject;
  * - `held --json`: an array of {"id","date","from","subject","reason",

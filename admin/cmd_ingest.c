@@ -1,10 +1,11 @@
 /* cmd_ingest - `baraza thread list|show`, `search`, `import-mbox`
  *
  * Reading commands open the database through cmd_store() and print what
- * store_post.c hands back; import-mbox streams an mbox through mbox.c and
- * ingest's first stage on a second thread (pipeline.h) into ingest's
- * batches (ingest_batch.h) on this one, so a bad message only ever costs
- * its own row (stored as failed) and never undoes its neighbours.
+ * the store (store_thread.h, store_search.h) hands back; import-mbox
+ * streams an mbox through mbox.c and ingest's first stage on a second
+ * thread (pipeline.h) into ingest's batches (ingest_batch.h) on this one,
+ * so a bad message only ever costs its own row (stored as failed) and
+ * never undoes its neighbours.
  * (`inspect` lives in cmd_inspect.c.)
  */
 #include "config.h"

@@ -1,6 +1,6 @@
 /* cmd_member - `baraza member add|remove|list|import|export|forget`
  *
- * Output contracts (SPEC section 2):
+ * Output contracts (as the README describes them):
  * - `member list --json`: an array of {"email","name","role","delivery",
  *   "region","language","themes","status"}; "themes" is an array of theme
  *   slugs, every active theme when the member follows all of them;

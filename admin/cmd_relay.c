@@ -1,6 +1,6 @@
 /* cmd_relay - `baraza queue [--json]` and `baraza queue retry`
  *
- * Output contracts (SPEC section 2):
+ * Output contracts (as the README describes them):
  * - `queue`: one line per state (queued, deferred, sent, failed) with its
  *   count of recipient rows, then the oldest deferral: address, kind,
  *   age, attempts, next try and the server's last answer;

@@ -547,9 +547,12 @@ digest_mail(const struct conf *c, const struct digest_opts *o,
 	buf_printf(out, "MIME-Version: 1.0\r\n");
 	buf_printf(out, "X-Baraza-Digest: %ld\r\n", o->number);
 	{
-		char *id = xasprintf("%s.%s", c->list.local, c->list.domain);
+		char *id = listaddr_list_id_of(c);
 
-		mime_header_addr(out, "List-Id", c->list.name, id);
+		if (id != NULL)
+			mime_header_addr(out, "List-Id", c->list.name, id);
+		else
+			buf_fail(out);
 		free(id);
 	}
 	buf_printf(out, "List-Post: <mailto:%s>\r\n", c->list.address);

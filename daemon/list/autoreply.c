@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -217,37 +218,30 @@ is_null_sender(const struct message *m)
 	return *v == '>' || *v == '\0';
 }
 
-/* list_id_is_ours - the List-Id's <id> is LOCAL.DOMAIN */
+/* list_id_is_ours - the List-Id's <id> is ours (listaddr_list_id),
+ * compared ignoring ASCII case */
 static int
 list_id_is_ours(const struct conf *c, const char *v)
 {
-	struct listaddr la;
-	const char *local, *domain, *s, *e;
-	size_t llen, dlen;
+	char *id = listaddr_list_id_of(c);
+	const char *s, *e;
+	int ours;
 
-	if (listaddr_from_conf(&la, c) < 0)
+	if (id == NULL)
 		return 0;
-	local = la.local;
-	llen = la.locallen;
-	domain = la.domain;
-	dlen = strlen(domain);
 	if ((s = strrchr(v, '<')) != NULL && (e = strchr(s, '>')) != NULL) {
 		s++;
 	} else {
 		s = v;
-		while (*s == ' ' || *s == '\t')
-			s++;
 		e = s + strlen(s);
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
 	}
 	while (s < e && (*s == ' ' || *s == '\t'))
 		s++;
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	return (size_t)(e - s) == llen + 1 + dlen &&
-	    strncasecmp(s, local, llen) == 0 && s[llen] == '.' &&
-	    strncasecmp(s + llen + 1, domain, dlen) == 0;
+	ours = (size_t)(e - s) == strlen(id) && strncasecmp(s, id, strlen(id)) == 0;
+	free(id);
+	return ours;
 }
 
 /* sign - record a sign and its evidence */

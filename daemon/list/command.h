@@ -1,4 +1,5 @@
-/* command - the commands a member mails to cop+request@ (SPEC section 4)
+/* command - the commands a member mails to cop+request@ (the README:
+ * "Members, sessions, digests, archive")
  *
  * Pure: command_parse() reads the decoded subject and body text of a mail
  * and returns the commands in it, one per line, in order.  The subject is a

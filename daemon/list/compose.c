@@ -555,14 +555,13 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 
 	/* the list fields (RFC 2369, 2919) */
 	{
-		char *id = xasprintf("%s.%s", l->local, l->domain);
+		char *id = listaddr_list_id(&la);
 
-		/* a list-id is a dot-atom: anything else in the local part goes */
-		for (char *q = id; *q; q++)
-			if (!isalnum((unsigned char)*q) && !strchr("!#$%&'*+-/=?^_`{|}~.", *q))
-				*q = '-';
+		if (id == NULL)
+			fail = 1;
 		mime_field_start(&mf, a, MIME_CRLF, "List-Id");
-		mime_field_angle(&mf, mime_field_phrase(&mf, cp->list.name, 0), id);
+		mime_field_angle(&mf, mime_field_phrase(&mf, cp->list.name, 0),
+		    id ? id : "");
 		if (mime_field_end(&mf) < 0)
 			fail = 1;
 		free(id);

@@ -508,3 +508,29 @@ listaddr_tagged(const struct conf *c, enum listaddr_kind kind, const char *arg)
 		return NULL;
 	return listaddr_make(&la, kind, arg);
 }
+
+/* listaddr_list_id - see listaddr.h */
+char *
+listaddr_list_id(const struct listaddr *la)
+{
+	char *id;
+
+	if (la->local == NULL || la->domain == NULL || la->locallen == 0)
+		return NULL;
+	id = xasprintf("%.*s.%s", (int)la->locallen, la->local, la->domain);
+	for (char *q = id; *q; q++)
+		if (!isalnum((unsigned char)*q) && !strchr("!#$%&'*+-/=?^_`{|}~.", *q))
+			*q = '-';
+	return id;
+}
+
+/* listaddr_list_id_of - see listaddr.h */
+char *
+listaddr_list_id_of(const struct conf *c)
+{
+	struct listaddr la;
+
+	if (listaddr_from_conf(&la, c) < 0)
+		return NULL;
+	return listaddr_list_id(&la);
+}

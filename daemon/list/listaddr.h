@@ -181,4 +181,13 @@ char *listaddr_make(const struct listaddr *la, enum listaddr_kind kind,
 char *listaddr_tagged(const struct conf *c, enum listaddr_kind kind,
     const char *arg);
 
+/* listaddr_list_id - the list's RFC 2919 identifier "LOCAL.DOMAIN" (the
+ * angle-bracket part of List-Id), a dot-atom: a character of the local
+ * part that may not stand in one becomes '-'.  Owned; NULL when la has no
+ * address.  Every List-Id baraza writes, and the check for its own List-Id
+ * on incoming mail, use this one form. */
+char *listaddr_list_id(const struct listaddr *la);
+/* listaddr_list_id_of - listaddr_list_id() for c's list (owned), or NULL */
+char *listaddr_list_id_of(const struct conf *c);
+
 #endif

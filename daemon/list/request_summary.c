@@ -141,7 +141,7 @@ build_summary(void *arg, const char *lang, struct buf *out)
 		rc = template_render(&body, "summary", lang, c->list.language, vars, 6);
 	}
 	if (rc == 0) {
-		char *id = xasprintf("%s.%s", c->list.local, c->list.domain);
+		char *id = listaddr_list_id_of(c);
 		char *from_name = xasprintf("%s via %s", sm->facilitator, c->list.name);
 
 		mime_boundary(boundary, sizeof(boundary));
@@ -159,7 +159,10 @@ build_summary(void *arg, const char *lang, struct buf *out)
 			    (long long)sm->js->id, lang, boundary + 9, c->list.domain);
 		buf_printf(out, "X-Baraza-Summary: %lld\r\nX-Baraza-Theme: %s\r\n",
 		    (long long)sm->js->id, sm->js->theme);
-		mime_header_addr(out, "List-Id", c->list.name, id);
+		if (id != NULL)
+			mime_header_addr(out, "List-Id", c->list.name, id);
+		else
+			buf_fail(out);
 		buf_printf(out, "List-Post: <mailto:%s>\r\n", c->list.address);
 		buf_printf(out, "Reply-To: <%s>\r\nPrecedence: list\r\nX-Loop: %s\r\n",
 		    c->list.address, c->list.address);

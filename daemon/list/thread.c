@@ -3,7 +3,8 @@
  * What this module is: the decision of which thread a new post joins and
  * which post it answers, made incrementally, one message at a time, against
  * the `containers` table.  What it is not: it does not parse headers
- * (message.c did), decide the theme (classify) or write SQL (store_post.c).
+ * (the mail layer did), decide the theme (classify) or write SQL
+ * (store_thread.c).
  *
  * The algorithm, in prose
  * -----------------------

@@ -465,3 +465,31 @@ Test(listaddr, append_fails_the_buffer_on_a_refusal)
 		buf_release(&b);
 	}
 }
+
+/* The List-Id: LOCAL.DOMAIN as a dot-atom, the same for every writer and
+ * for the check of our own List-Id on incoming mail */
+Test(listaddr, list_id)
+{
+	static const struct {
+		const char *local, *domain, *want;
+	} t[] = {
+		{ "cop", "example.org", "cop.example.org" },
+		{ "shift.power", "lists.example.net", "shift.power.lists.example.net" },
+		{ "cop_2020", "example.org", "cop_2020.example.org" },
+		/* not a dot-atom character: written as '-' */
+		{ "c\"p", "example.org", "c-p.example.org" },
+		{ "c(o)p", "example.org", "c-o-p.example.org" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct listaddr la;
+		char *id;
+
+		listaddr_init(&la, t[i].local, t[i].domain, "+");
+		id = listaddr_list_id(&la);
+		cr_assert_not_null(id, "%s: no id", t[i].local);
+		cr_expect_str_eq(id, t[i].want, "%s@%s: got %s, want %s", t[i].local,
+		    t[i].domain, id, t[i].want);
+		free(id);
+	}
+}
