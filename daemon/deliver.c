@@ -40,9 +40,9 @@
  * personalised copy cost more CPU than composing and sending it; a group
  * of 4 costs a quarter of that, and a crash still resends at most one
  * small group per run besides the transactions under way (a crash may
- * send one batch twice, never more).  A slow server does not make the group wait
- * longer than RELAY_GROUP_MS, so there the window stays a transaction or
- * two.
+ * send one batch twice, never more).  A slow server does not make the
+ * group wait longer than RELAY_GROUP_MS, so there the window stays a
+ * transaction or two.
  *
  * A success decays the address's bounce score (bounce_record_success); the
  * due rows say which addresses have counting bounces at all, so the

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "html2text.h"
 #include "utf8.h"
 
@@ -173,13 +174,10 @@ entity(const char *s, size_t n, char *u, size_t *ulen)
 		size_t digits = 0;
 
 		for (i = hex ? 2 : 1; i < n && digits < 8; i++, digits++) {
-			int ch = (unsigned char)s[i], v;
+			int ch = (unsigned char)s[i];
+			int v = hex ? hex_value(ch) : ch >= '0' && ch <= '9' ? ch - '0' : -1;
 
-			if (ch >= '0' && ch <= '9')
-				v = ch - '0';
-			else if (hex && isxdigit(ch))
-				v = tolower(ch) - 'a' + 10;
-			else
+			if (v < 0)
 				break;
 			cp = cp * (hex ? 16 : 10) + (uint32_t)v;
 		}
