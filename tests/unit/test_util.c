@@ -1,4 +1,5 @@
-/* test_core - the core library: buf, arena, json, utf8, clock, template */
+/* test_util - the util layer (daemon/util): buf, arena, utf8, url, outcome,
+ * json, clock, template */
 #include "config.h"
 
 #include <criterion/criterion.h>
