@@ -39,11 +39,7 @@ test_conf(void)
 {
 	clock_set_timezone("UTC");
 	memset(&tconf, 0, sizeof(tconf));
-	tconf.list.name = "Shifting the Power CoP";
-	tconf.list.address = "cop@example.org";
-	tconf.list.local = "cop";
-	tconf.list.domain = "example.org";
-	tconf.list.tag_separator = "+";
+	tutil_conf_list(&tconf);
 	tconf.list.subject_prefix = "[CoP]";
 	tconf.list.max_message_kb = 64;
 
