@@ -20,41 +20,20 @@
 #include "ingest.h"
 #include "store.h"
 #include "store_member.h"
+#include "tutil.h"
 
-static char dir[] = "/tmp/baraza-archive-XXXXXX";
+static char dir[64];
 static struct conf *conf;
 static struct store *store;
 
-static void
-write_file(const char *path, const char *text, int mode)
-{
-	FILE *fp = fopen(path, "w");
-
-	cr_assert_not_null(fp, "cannot write %s", path);
-	fputs(text, fp);
-	fclose(fp);
-	chmod(path, mode);
-}
-
+/* read_file - a file of the archive (owned) */
 static char *
 read_file(const char *rel)
 {
-	char path[600];
-	FILE *fp;
-	char *data;
-	long n;
+	char path[700];
 
 	snprintf(path, sizeof(path), "%s/archive/%s", dir, rel);
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp, "missing %s", path);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	data = malloc((size_t)n + 1);
-	cr_assert_eq(fread(data, 1, (size_t)n, fp), (size_t)n);
-	data[n] = '\0';
-	fclose(fp);
-	return data;
+	return tutil_read_file(path, NULL);
 }
 
 static void
@@ -70,16 +49,13 @@ ingest(const char *raw)
 static void
 setup(void)
 {
-	char path[512], pw[512], text[4096], err[256];
-	const char *src = getenv("BARAZA_SRCDIR");
-	struct buf errs;
+	char pw[512], text[4096];
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/conf/templates", src ? src : "..");
-	setenv("BARAZA_TEMPLATES", path, 1);
-	setenv("BARAZA_NOW", "2020-11-20T10:00:00Z", 1);
+	tutil_scratch_dir(dir, sizeof(dir), "archive");
+	tutil_use_source_templates();
+	tutil_set_now("2020-11-20T10:00:00Z");
 	snprintf(pw, sizeof(pw), "%s/imap.pass", dir);
-	write_file(pw, "secret\n", 0600);
+	tutil_write_file(pw, "secret\n", 0600);
 	snprintf(text, sizeof(text),
 	    "[list]\nname = Shifting the Power CoP\naddress = cop@example.org\n"
 	    "subject_prefix = [CoP]\ndatabase = %s/db.sqlite\nmoderate = none\n"
@@ -89,19 +65,13 @@ setup(void)
 	    "[theme funding]\ntitle = The Organisation of Funding Streams\n"
 	    "session = 2020-11-17..2020-12-01\n",
 	    dir, pw, dir);
-	snprintf(path, sizeof(path), "%s/baraza.conf", dir);
-	write_file(path, text, 0644);
-	buf_init(&errs, 65536);
-	conf = conf_load(path, &errs);
-	cr_assert_not_null(conf, "config: %s", errs.data);
-	buf_release(&errs);
-	cr_assert_eq(store_open(conf->list.database, 1, &store, err, sizeof(err)), 0, "%s", err);
-	cr_assert_geq(store_migrate(store, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(store_exec(store,
+	conf = tutil_conf_load(dir, text);
+	store = tutil_store_new(conf->list.database);
+	tutil_sql_exec(store,
 	    "INSERT INTO themes(slug, title, position) VALUES ('funding', 'The Organisation of Funding Streams', 1);"
 	    "INSERT INTO sessions(id, theme, opens, closes, state) VALUES (1, 'funding', 1605571200, 1606780800, 'open');"
 	    "INSERT INTO members(email, name, status, created, updated) VALUES"
-	    " ('amina@example.org', 'Amina Yusuf', 'active', 0, 0);"), 0);
+	    " ('amina@example.org', 'Amina Yusuf', 'active', 0, 0);");
 
 	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
 	    "Subject: Who decides? <script>document.title='PWNED'</script>\r\n"
@@ -126,13 +96,10 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[600];
-
 	store_close(&store);
 	conf_free(&conf);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	system(cmd);
-	unsetenv("BARAZA_NOW");
+	tutil_rmtree(dir);
+	tutil_set_now(NULL);
 }
 
 TestSuite(archive, .init = setup, .fini = teardown);

@@ -28,60 +28,17 @@
 #include "store.h"
 #include "store_bounce.h"
 #include "store_held.h"
+#include "tutil.h"
 #include "xalloc.h"
-
-/* srcdir - the source tree: $BARAZA_SRCDIR, else derived from __FILE__ */
-static char *
-srcdir(void)
-{
-	const char *env = getenv("BARAZA_SRCDIR");
-	const char *tail = "tests/unit/test_bounce.c";
-	const char *f = __FILE__;
-	size_t n = strlen(f), t = strlen(tail);
-
-	if (env && *env)
-		return xstrdup(env);
-	if (n >= t && strcmp(f + n - t, tail) == 0)
-		return n == t ? xstrdup(".") : xstrndup(f, n - t - 1);
-	return xstrdup(".");
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	if (fp == NULL)
-		return NULL;
-	buf_init(&b, 64u << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(fp);
-	return buf_detach(&b, len);
-}
 
 /* ---- 1. the corpus -------------------------------------------------------- */
 
-static void
-join(const struct dsn_report *r, char *out, size_t outlen)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i < r->naddresses; i++) {
-		if (i)
-			strncat(out, ",", outlen - strlen(out) - 1);
-		strncat(out, r->addresses[i], outlen - strlen(out) - 1);
-	}
-}
-
 Test(bounce_corpus, every_fixture_gives_the_expected_report)
 {
-	char *dir = srcdir();
+	const char *dir = tutil_srcdir();
 	char *exp_path = xasprintf("%s/tests/fixtures/bounces/expected.txt", dir);
 	size_t len, nfix = 0, nreport = 0, nnot = 0, ntemp = 0;
-	char *table = slurp(exp_path, &len), *save = NULL;
+	char *table = tutil_try_read_file(exp_path, &len), *save = NULL;
 	const char *families[16];
 	size_t nfamilies = 0;
 
@@ -106,7 +63,7 @@ Test(bounce_corpus, every_fixture_gives_the_expected_report)
 		}
 		cr_assert_not_null(f[3], "expected.txt: bad line for %s", f[0]);
 		path = xasprintf("%s/tests/fixtures/bounces/%s.eml", dir, f[0]);
-		raw = slurp(path, &rawlen);
+		raw = tutil_try_read_file(path, &rawlen);
 		cr_assert_not_null(raw, "cannot read %s", path);
 		cr_expect(strncmp(raw, "X-Fixture: ", 11) == 0,
 		    "%s: first line is not an X-Fixture header", f[0]);
@@ -125,7 +82,7 @@ Test(bounce_corpus, every_fixture_gives_the_expected_report)
 			ntemp += want_temp;
 			cr_expect_eq(rc, 1, "%s: got rc %d, want a report", f[0], rc);
 			if (rc == 1) {
-				join(&r, got, sizeof(got));
+				tutil_join(got, sizeof(got), ",", r.addresses, r.naddresses);
 				cr_expect_str_eq(got, f[3], "%s: got addresses \"%s\", want \"%s\"",
 				    f[0], got, f[3]);
 				cr_expect_eq(r.temporary, want_temp, "%s: got temporary=%d, want %d",
@@ -156,18 +113,17 @@ Test(bounce_corpus, every_fixture_gives_the_expected_report)
 	    nfix, nreport, ntemp, nnot);
 	free(table);
 	free(exp_path);
-	free(dir);
 }
 
 /* Every fixture in the directory is listed in expected.txt (no silent
  * fixtures) and every fixture survives being cut short anywhere. */
 Test(bounce_corpus, every_fixture_is_listed_and_truncation_is_harmless)
 {
-	char *dir = srcdir();
+	const char *dir = tutil_srcdir();
 	char *fixdir = xasprintf("%s/tests/fixtures/bounces", dir);
 	char *exp_path = xasprintf("%s/expected.txt", fixdir);
 	size_t len;
-	char *table = slurp(exp_path, &len);
+	char *table = tutil_try_read_file(exp_path, &len);
 	DIR *d = opendir(fixdir);
 	struct dirent *e;
 
@@ -183,7 +139,7 @@ Test(bounce_corpus, every_fixture_is_listed_and_truncation_is_harmless)
 		snprintf(key, sizeof(key), "\n%.*s|", (int)(n - 4), e->d_name);
 		cr_expect_not_null(strstr(table, key), "%s is not in expected.txt", e->d_name);
 		path = xasprintf("%s/%s", fixdir, e->d_name);
-		raw = slurp(path, &rawlen);
+		raw = tutil_try_read_file(path, &rawlen);
 		cr_assert_not_null(raw);
 		/* cut at 40 places: never a crash, always 0 or 1 */
 		for (size_t k = 1; k <= 40; k++) {
@@ -206,7 +162,6 @@ Test(bounce_corpus, every_fixture_is_listed_and_truncation_is_harmless)
 	free(table);
 	free(exp_path);
 	free(fixdir);
-	free(dir);
 }
 
 /* ---- 2. the scanning rules on plain strings ---------------------------------- */
@@ -325,7 +280,7 @@ Test(bounce_text, table)
 
 		cr_expect_eq(rc, tc->want_rc, "%s: got rc %d, want %d", tc->name, rc, tc->want_rc);
 		if (rc == 1 && tc->want_rc == 1) {
-			join(&r, got, sizeof(got));
+			tutil_join(got, sizeof(got), ",", r.addresses, r.naddresses);
 			cr_expect_str_eq(got, tc->want, "%s: got \"%s\", want \"%s\"", tc->name, got, tc->want);
 			cr_expect_eq(r.temporary, tc->want_temp, "%s: got temporary %d, want %d",
 			    tc->name, r.temporary, tc->want_temp);
@@ -373,17 +328,6 @@ Test(bounce_text, hostile_sizes_are_capped)
 	arena_free(&a);
 }
 
-static char *
-srcdir_static(void)
-{
-	static char path[1024];
-	char *d = srcdir();
-
-	snprintf(path, sizeof(path), "%s", d);
-	free(d);
-	return path;
-}
-
 /* ---- 3. counting ----------------------------------------------------------------- */
 
 struct fx {
@@ -395,54 +339,33 @@ struct fx {
 static void
 fx_open(struct fx *f)
 {
-	char err[256], path[128];
+	char path[128];
 
 	memset(f, 0, sizeof(*f));
-	strcpy(f->dir, "/tmp/test_bounce.XXXXXX");
-	cr_assert_not_null(mkdtemp(f->dir));
+	tutil_scratch_dir(f->dir, sizeof(f->dir), "bounce");
 	snprintf(path, sizeof(path), "%s/db", f->dir);
-	cr_assert_eq(store_open(path, 1, &f->s, err, sizeof(err)), 0, "%s", err);
-	cr_assert_geq(store_migrate(f->s, err, sizeof(err)), 0, "%s", err);
-	f->c.list.name = "Shifting the Power CoP";
-	f->c.list.address = "cop@example.org";
-	f->c.list.local = "cop";
-	f->c.list.domain = "example.org";
-	f->c.list.tag_separator = "+";
-	f->c.list.language = "en";
+	f->s = tutil_store_new(path);
+	tutil_conf_list(&f->c);
 	f->c.smtp.retry_for_hours = 72;
 	setenv("TZ", "UTC", 1);
 	tzset();
-	{
-		char *tpl = xasprintf("%s/conf/templates", srcdir_static());
-
-		setenv("BARAZA_TEMPLATES", tpl, 1);
-		free(tpl);
-	}
-	cr_assert_eq(store_exec(f->s,
+	tutil_use_source_templates();
+	tutil_sql_exec(f->s,
 	    "INSERT INTO messages (id, message_id, received, route, state, size, raw)"
 	    " WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 40)"
-	    " SELECT v, 'm' || v, 0, 'bounce', 'stored', 1, 'x' FROM n"), 0);
-	cr_assert_eq(store_exec(f->s,
+	    " SELECT v, 'm' || v, 0, 'bounce', 'stored', 1, 'x' FROM n");
+	tutil_sql_exec(f->s,
 	    "INSERT INTO members (email, name, created, updated) VALUES"
 	    " ('Bob@example.net', 'Bob', 0, 0), ('a=b@example.net', 'Eq', 0, 0),"
-	    " ('carol@example.net', 'Carol', 0, 0)"), 0);
+	    " ('carol@example.net', 'Carol', 0, 0)");
 }
 
 static void
 fx_close(struct fx *f)
 {
-	char cmd[128];
-
 	store_close(&f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	cr_expect_eq(system(cmd), 0);
-	unsetenv("BARAZA_NOW");
-}
-
-static void
-at(const char *iso)
-{
-	setenv("BARAZA_NOW", iso, 1);
+	cr_expect_eq(tutil_rmtree(f->dir), 0);
+	tutil_set_now(NULL);
 }
 
 static void
@@ -454,15 +377,6 @@ member_state(struct fx *f, const char *email, char *status, char *delivery)
 	strcpy(status, m.status);
 	strcpy(delivery, m.delivery);
 	store_held_member_release(&m);
-}
-
-static struct message *
-parse_str(const char *raw)
-{
-	struct message *m = message_parse(raw, strlen(raw), NULL);
-
-	cr_assert_not_null(m);
-	return m;
 }
 
 static const char dsn_fmt[] =
@@ -478,7 +392,7 @@ handle(struct fx *f, int n, const char *rcpt, const char *action, const char *st
     const char *verp)
 {
 	char *raw = xasprintf(dsn_fmt, n, rcpt, action, status, "550 no such user");
-	struct message *m = parse_str(raw);
+	struct message *m = tutil_parse(raw);
 	int rc;
 
 	cr_assert_eq(store_begin(f->s), 0);
@@ -495,15 +409,15 @@ Test(bounce_count, three_days_within_fourteen_stop_the_member)
 	char st[32], dl[32];
 
 	fx_open(&f);
-	at("2020-11-01T10:00:00Z");
+	tutil_set_now("2020-11-01T10:00:00Z");
 	cr_expect_eq(handle(&f, 1, "bob@example.net", "failed", "5.1.1", NULL), 0);
-	at("2020-11-01T18:00:00Z");        /* same day: still one day */
+	tutil_set_now("2020-11-01T18:00:00Z");        /* same day: still one day */
 	cr_expect_eq(handle(&f, 2, "bob@example.net", "failed", "5.1.1", NULL), 0);
-	at("2020-11-05T10:00:00Z");
+	tutil_set_now("2020-11-05T10:00:00Z");
 	cr_expect_eq(handle(&f, 3, "bob@example.net", "failed", "5.1.1", NULL), 0);
 	member_state(&f, "bob@example.net", st, dl);
 	cr_expect_str_eq(st, "active", "after 2 days: got status %s, want active", st);
-	at("2020-11-14T10:00:00Z");        /* 3rd distinct day, 13 days after the 1st */
+	tutil_set_now("2020-11-14T10:00:00Z");        /* 3rd distinct day, 13 days after the 1st */
 	cr_expect_eq(handle(&f, 4, "bob@example.net", "failed", "5.1.1", NULL), 0);
 	member_state(&f, "bob@example.net", st, dl);
 	cr_expect_str_eq(st, "bouncing", "after 3 days: got status %s, want bouncing", st);
@@ -519,11 +433,11 @@ Test(bounce_count, days_outside_the_window_do_not_count)
 	char st[32], dl[32];
 
 	fx_open(&f);
-	at("2020-11-01T10:00:00Z");
+	tutil_set_now("2020-11-01T10:00:00Z");
 	handle(&f, 1, "bob@example.net", "failed", "5.1.1", NULL);
-	at("2020-11-10T10:00:00Z");
+	tutil_set_now("2020-11-10T10:00:00Z");
 	handle(&f, 2, "bob@example.net", "failed", "5.1.1", NULL);
-	at("2020-11-15T10:00:00Z");        /* 14 days after the 1st: out of the window */
+	tutil_set_now("2020-11-15T10:00:00Z");        /* 14 days after the 1st: out of the window */
 	handle(&f, 3, "bob@example.net", "failed", "5.1.1", NULL);
 	member_state(&f, "bob@example.net", st, dl);
 	cr_expect_str_eq(st, "active", "got status %s, want active", st);
@@ -540,7 +454,7 @@ Test(bounce_count, temporary_reports_never_count)
 
 	fx_open(&f);
 	for (int i = 0; i < 4; i++) {
-		at(days[i]);
+		tutil_set_now(days[i]);
 		handle(&f, i, "bob@example.net", "delayed", "4.4.1", NULL);
 		handle(&f, 10 + i, "bob@example.net", "failed", "4.2.2", NULL);
 	}
@@ -558,7 +472,7 @@ Test(bounce_count, verp_address_names_the_member)
 
 	fx_open(&f);
 	for (int i = 0; i < 3; i++) {
-		at(days[i]);
+		tutil_set_now(days[i]);
 		/* the report names a forward target; VERP names the member,
 		 * whose local part itself holds '=' */
 		cr_expect_eq(handle(&f, i, "forward@elsewhere.example", "failed", "5.1.1", "a=b=example.net"), 0);
@@ -567,7 +481,7 @@ Test(bounce_count, verp_address_names_the_member)
 	cr_expect_str_eq(st, "bouncing", "got status %s, want bouncing", st);
 	cr_expect_eq(store_bounce_days(f.s, "forward@elsewhere.example", 0), 0);
 	/* a malformed VERP argument falls back to the report's addresses */
-	at("2020-11-04T10:00:00Z");
+	tutil_set_now("2020-11-04T10:00:00Z");
 	cr_expect_eq(handle(&f, 9, "carol@example.net", "failed", "5.1.1", "no-equals-sign"), 0);
 	cr_expect_eq(store_bounce_days(f.s, "carol@example.net", 0), 1);
 	fx_close(&f);
@@ -579,16 +493,16 @@ Test(bounce_count, smtp_failures_count_and_success_decays)
 	char st[32], dl[32];
 
 	fx_open(&f);
-	at("2020-11-01T10:00:00Z");
+	tutil_set_now("2020-11-01T10:00:00Z");
 	cr_expect_eq(bounce_record_failure(f.s, &f.c, "carol@example.net", "550 5.1.1 unknown"), 0);
-	at("2020-11-02T10:00:00Z");
+	tutil_set_now("2020-11-02T10:00:00Z");
 	cr_expect_eq(bounce_record_failure(f.s, &f.c, "Carol@Example.NET", "552 5.2.2 full"), 0);
 	cr_expect_eq(store_bounce_days(f.s, "carol@example.net", 0), 2);
 	/* the same server now accepts the address: the SMTP bounces go */
 	cr_expect_eq(bounce_record_success(f.s, "carol@example.net"), 0);
 	cr_expect_eq(store_bounce_days(f.s, "carol@example.net", 0), 0,
 	    "after a success: got %ld days, want 0", store_bounce_days(f.s, "carol@example.net", 0));
-	at("2020-11-03T10:00:00Z");
+	tutil_set_now("2020-11-03T10:00:00Z");
 	bounce_record_failure(f.s, &f.c, "carol@example.net", "550");
 	member_state(&f, "carol@example.net", st, dl);
 	cr_expect_str_eq(st, "active", "got status %s, want active", st);
@@ -600,14 +514,14 @@ Test(bounce_count, a_smarthost_success_keeps_fresh_report_bounces)
 	struct fx f;
 
 	fx_open(&f);
-	at("2020-11-01T10:00:00Z");
+	tutil_set_now("2020-11-01T10:00:00Z");
 	handle(&f, 1, "bob@example.net", "failed", "5.1.1", NULL);
-	at("2020-11-02T10:00:00Z");
+	tutil_set_now("2020-11-02T10:00:00Z");
 	handle(&f, 2, "bob@example.net", "failed", "5.1.1", NULL);
 	bounce_record_success(f.s, "bob@example.net");
 	cr_expect_eq(store_bounce_days(f.s, "bob@example.net", 0), 2,
 	    "fresh report bounces must survive a smarthost 250");
-	at("2020-11-09T10:00:00Z");          /* a week of quiet, then a success */
+	tutil_set_now("2020-11-09T10:00:00Z");          /* a week of quiet, then a success */
 	bounce_record_success(f.s, "bob@example.net");
 	cr_expect_eq(store_bounce_days(f.s, "bob@example.net", 0), 0,
 	    "stale bounces must decay after a success");
@@ -619,7 +533,7 @@ Test(bounce_count, unknown_addresses_are_recorded_not_fatal)
 	struct fx f;
 
 	fx_open(&f);
-	at("2020-11-01T10:00:00Z");
+	tutil_set_now("2020-11-01T10:00:00Z");
 	cr_expect_eq(handle(&f, 1, "stranger@example.net", "failed", "5.1.1", NULL), 0);
 	cr_expect_eq(store_bounce_days(f.s, "stranger@example.net", 0), 1);
 	fx_close(&f);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "tutil.h"
 
 struct case_ {
 	const char *name;
@@ -162,8 +163,7 @@ Test(command, authentication_results_table)
 
 		snprintf(raw, sizeof(raw), "From: A <%s>\nTo: cop+summary@example.org\n%s"
 		    "Subject: Summary\n\nText\n", auth_cases[i].from, auth_cases[i].fields);
-		m = message_parse(raw, strlen(raw), NULL);
-		cr_assert_not_null(m);
+		m = tutil_parse(raw);
 		cr_expect_eq(request_summary_auth_ok(&c, m), auth_cases[i].want, "%s: got %d, want %d",
 		    auth_cases[i].name, !auth_cases[i].want, auth_cases[i].want);
 		message_free(&m);

@@ -19,28 +19,12 @@
 #include "buf.h"
 #include "compose.h"
 #include "mime_out.h"
+#include "tutil.h"
 #include "utf8.h"
 #include "xalloc.h"
 
 /* The templates of the source tree (conf/templates). */
-static void
-use_source_templates(void)
-{
-	const char *src = getenv("BARAZA_SRCDIR");
-	char path[4096];
-
-	if (src && *src) {
-		snprintf(path, sizeof(path), "%s/conf/templates", src);
-	} else {
-		const char *f = __FILE__, *t = strstr(f, "tests/unit/");
-
-		snprintf(path, sizeof(path), "%.*sconf/templates",
-		    (int)(t ? t - f : 0), f);
-	}
-	setenv("BARAZA_TEMPLATES", path, 1);
-}
-
-TestSuite(compose, .init = use_source_templates);
+TestSuite(compose, .init = tutil_use_source_templates);
 
 static const struct compose_list LIST = {
 	.name = "Shifting the Power CoP",

@@ -22,18 +22,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "listaddr.h"
-
-/* Criterion may run each parameterised test in a fresh process of this
- * binary, where pointers copied from the parent are meaningless: the
- * parameters are therefore indices into the static tables below. */
-static size_t param_index[] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-	20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
-	38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
-	56, 57, 58, 59, 60, 61, 62, 63,
-};
-#define PARAM_INDICES(table) \
-	cr_make_param_array(size_t, param_index, sizeof(table) / sizeof(table[0]))
+#include "tutil.h"
 
 /* the minimal good configuration: 10 lines, so case lines start at 11 */
 #define BASE \
@@ -55,57 +44,25 @@ static void
 fixture_dir(void)
 {
 	char path[128];
-	FILE *fp;
 
-	strcpy(tmpdir, "/tmp/baraza-conf-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
+	tutil_scratch_dir(tmpdir, sizeof(tmpdir), "conf");
 	snprintf(path, sizeof(path), "%s/imap.pass", tmpdir);
-	fp = fopen(path, "w");
-	cr_assert_not_null(fp);
-	fputs("s3cret\nsecond line\n", fp);
-	fclose(fp);
-	chmod(path, 0600);
+	tutil_write_file(path, "s3cret\nsecond line\n", 0600);
 	snprintf(path, sizeof(path), "%s/open.pass", tmpdir);
-	fp = fopen(path, "w");
-	cr_assert_not_null(fp);
-	fputs("s3cret\n", fp);
-	fclose(fp);
-	chmod(path, 0644);
+	tutil_write_file(path, "s3cret\n", 0644);
 }
 
 static void
 fixture_clean(void)
 {
-	char cmd[160];
-
-	if (tmpdir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			cr_log_warn("could not remove %s", tmpdir);
-	}
+	tutil_rmtree(tmpdir);
 }
 
-/* write_conf - text into DIR/baraza.conf; returns the path (static) */
-static const char *
-write_conf(const char *text)
-{
-	static char path[128];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/baraza.conf", tmpdir);
-	fp = fopen(path, "w");
-	cr_assert_not_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
-
-/* load - write and load text; errors into errs */
+/* load - write text into DIR/baraza.conf and load it; errors into errs */
 static struct conf *
 load(const char *text, struct buf *errs)
 {
-	buf_init(errs, 1 << 16);
-	return conf_load(write_conf(text), errs);
+	return tutil_conf_try_load(tmpdir, text, errs);
 }
 
 static int
@@ -228,9 +185,8 @@ static struct bad_case bad_cases[] = {
 
 ParameterizedTestParameters(conf, bad_files)
 {
-	_Static_assert(sizeof(bad_cases) / sizeof(bad_cases[0]) <= sizeof(param_index) / sizeof(param_index[0]),
-	    "raise param_index");
-	return PARAM_INDICES(bad_cases);
+	_Static_assert(TUTIL_NELEM(bad_cases) <= TUTIL_MAX_PARAMS, "raise TUTIL_MAX_PARAMS");
+	return TUTIL_PARAMS(bad_cases);
 }
 
 ParameterizedTest(size_t *pi, conf, bad_files,

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -22,34 +20,21 @@
 #include "store.h"
 #include "store_digest.h"
 #include "template.h"
+#include "tutil.h"
 
-static char dir[] = "/tmp/baraza-digest-XXXXXX";
+static char dir[64];
 static struct conf *conf;
 static struct store *store;
 
 static void
-write_file(const char *path, const char *text, int mode)
-{
-	FILE *fp = fopen(path, "w");
-
-	cr_assert_not_null(fp, "cannot write %s", path);
-	fputs(text, fp);
-	fclose(fp);
-	chmod(path, mode);
-}
-
-static void
 setup(void)
 {
-	char path[512], pw[512], text[4096], err[256];
-	const char *src = getenv("BARAZA_SRCDIR");
-	struct buf errs;
+	char pw[512], text[4096];
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/conf/templates", src ? src : "..");
-	setenv("BARAZA_TEMPLATES", path, 1);
+	tutil_scratch_dir(dir, sizeof(dir), "digest");
+	tutil_use_source_templates();
 	snprintf(pw, sizeof(pw), "%s/imap.pass", dir);
-	write_file(pw, "secret\n", 0600);
+	tutil_write_file(pw, "secret\n", 0600);
 	snprintf(text, sizeof(text),
 	    "[list]\nname = Shifting the Power CoP\naddress = cop@example.org\n"
 	    "subject_prefix = [CoP]\ndatabase = %s/db.sqlite\ntimezone = Europe/Amsterdam\n"
@@ -60,57 +45,29 @@ setup(void)
 	    "session = 2020-11-17..2020-12-01\nquestions = How do funding flows shape who decides?\n"
 	    "[theme risk]\ntitle = Risk Assessments and Risk Sharing\nsession = 2020-12-01..2020-12-15\n",
 	    dir, pw);
-	snprintf(path, sizeof(path), "%s/baraza.conf", dir);
-	write_file(path, text, 0644);
-	buf_init(&errs, 65536);
-	conf = conf_load(path, &errs);
-	cr_assert_not_null(conf, "config: %s", errs.data);
-	buf_release(&errs);
-	cr_assert_eq(store_open(conf->list.database, 1, &store, err, sizeof(err)), 0, "%s", err);
-	cr_assert_geq(store_migrate(store, err, sizeof(err)), 0, "%s", err);
+	conf = tutil_conf_load(dir, text);
+	store = tutil_store_new(conf->list.database);
 }
 
 static void
 teardown(void)
 {
-	char cmd[600];
-
 	store_close(&store);
 	conf_free(&conf);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	system(cmd);
-}
-
-static time_t
-at(const char *iso)
-{
-	time_t t;
-
-	cr_assert_eq(clock_parse_iso(iso, &t), 0, "bad instant %s", iso);
-	return t;
+	tutil_rmtree(dir);
 }
 
 /* q - one integer from the database, through a second connection */
-static long
+static long long
 q(const char *sql)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st;
-	long v = -1;
+	long long v;
 
 	cr_assert_eq(sqlite3_open(conf->list.database, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	v = tutil_sql_int(db, sql);
 	sqlite3_close(db);
 	return v;
-}
-
-static void
-exec_ok(const char *sql)
-{
-	cr_assert_eq(store_exec(store, sql), 0, "SQL failed: %s", sql);
 }
 
 /* seed - two themes, two sessions, members of every kind, posts */
@@ -149,13 +106,13 @@ seed(void)
 	    " (3, 3, 'c@x', 2, NULL, 0, 'funding', 1, 'question', 5, 'Kofi', 'kofi@example.org',"
 	    "  'Pooled funds', %lld, 'Has anyone tried pooled funds?', 'Has anyone tried pooled funds?');"
 	    "INSERT INTO links(post, url) VALUES (3, 'https://example.net/pooled-funds.pdf');",
-	    (long long)at("2020-11-16T23:00:00Z"), (long long)at("2020-11-30T23:00:00Z"),
-	    (long long)at("2020-11-30T23:00:00Z"), (long long)at("2020-12-14T23:00:00Z"),
-	    (long long)at("2020-11-18T10:00:00Z"), (long long)at("2020-11-19T10:00:00Z"),
-	    (long long)at("2020-11-20T10:00:00Z"), (long long)at("2020-11-20T10:00:00Z"),
-	    (long long)at("2020-11-18T10:00:00Z"), (long long)at("2020-11-19T10:00:00Z"),
-	    (long long)at("2020-11-20T10:00:00Z"));
-	exec_ok(sql);
+	    (long long)tutil_at("2020-11-16T23:00:00Z"), (long long)tutil_at("2020-11-30T23:00:00Z"),
+	    (long long)tutil_at("2020-11-30T23:00:00Z"), (long long)tutil_at("2020-12-14T23:00:00Z"),
+	    (long long)tutil_at("2020-11-18T10:00:00Z"), (long long)tutil_at("2020-11-19T10:00:00Z"),
+	    (long long)tutil_at("2020-11-20T10:00:00Z"), (long long)tutil_at("2020-11-20T10:00:00Z"),
+	    (long long)tutil_at("2020-11-18T10:00:00Z"), (long long)tutil_at("2020-11-19T10:00:00Z"),
+	    (long long)tutil_at("2020-11-20T10:00:00Z"));
+	tutil_sql_exec(store, sql);
 }
 
 TestSuite(digest, .init = setup, .fini = teardown);
@@ -177,11 +134,11 @@ Test(digest, schedule_is_local_and_dst_correct)
 		cr_expect_str_eq(out, due[i].want, "digest %ld: got %s, want %s",
 		    due[i].n, out, due[i].want);
 	}
-	cr_expect_eq(digest_number_at(conf, at("2020-12-01T07:59:59Z")), 0);
-	cr_expect_eq(digest_number_at(conf, at("2020-12-01T08:00:00Z")), 1);
-	cr_expect_eq(digest_number_at(conf, at("2020-12-29T07:00:00Z")), 2);
-	cr_expect_eq(digest_number_at(conf, at("2021-04-06T07:00:00Z")), 10);
-	cr_expect_eq(digest_number_at(conf, at("2021-04-06T06:59:00Z")), 9);
+	cr_expect_eq(digest_number_at(conf, tutil_at("2020-12-01T07:59:59Z")), 0);
+	cr_expect_eq(digest_number_at(conf, tutil_at("2020-12-01T08:00:00Z")), 1);
+	cr_expect_eq(digest_number_at(conf, tutil_at("2020-12-29T07:00:00Z")), 2);
+	cr_expect_eq(digest_number_at(conf, tutil_at("2021-04-06T07:00:00Z")), 10);
+	cr_expect_eq(digest_number_at(conf, tutil_at("2021-04-06T06:59:00Z")), 9);
 }
 
 Test(digest, range_in_three_languages)
@@ -193,7 +150,7 @@ Test(digest, range_in_three_languages)
 		{ "fr", "17 nov. \xe2\x80\x93 1 d\xc3\xa9" "c. 2020" },
 		{ "es", "17 nov. \xe2\x80\x93 1 dic. 2020" },
 	};
-	time_t start = at("2020-11-17T08:00:00Z"), end = at("2020-12-01T08:00:00Z");
+	time_t start = tutil_at("2020-11-17T08:00:00Z"), end = tutil_at("2020-12-01T08:00:00Z");
 
 	for (size_t i = 0; i < 3; i++) {
 		struct buf b;
@@ -252,8 +209,8 @@ Test(digest, run_due_once_per_member_and_late_not_skipped)
 {
 	seed();
 	/* Three periods have passed: 1 and 2 are built, in order; 1 has posts. */
-	cr_assert_eq(digest_run_due(store, conf, at("2020-12-16T00:00:00Z")), 2);
-	cr_assert_eq(digest_run_due(store, conf, at("2020-12-16T00:00:00Z")), 0,
+	cr_assert_eq(digest_run_due(store, conf, tutil_at("2020-12-16T00:00:00Z")), 2);
+	cr_assert_eq(digest_run_due(store, conf, tutil_at("2020-12-16T00:00:00Z")), 0,
 	    "nothing is built twice");
 	/* digest 1: members 2 (fr) and 5 (en) follow funding; 3 follows risk only. */
 	{
@@ -290,7 +247,7 @@ Test(digest, too_large_is_not_queued)
 	struct buf text, html;
 
 	seed();
-	exec_ok("UPDATE posts SET new_text = replace(hex(zeroblob(4500000)), '00', 'ab')"
+	tutil_sql_exec(store, "UPDATE posts SET new_text = replace(hex(zeroblob(4500000)), '00', 'ab')"
 	    " WHERE id = 3;"
 	    "UPDATE sessions SET summary = 3 WHERE id = 1");
 	digest_period(conf, 1, &o.start, &o.end);
@@ -300,7 +257,7 @@ Test(digest, too_large_is_not_queued)
 	    "a text past its cap must fail the rendering");
 	buf_release(&text);
 	buf_release(&html);
-	cr_expect_eq(digest_run_due(store, conf, at("2020-12-16T00:00:00Z")), -1);
+	cr_expect_eq(digest_run_due(store, conf, tutil_at("2020-12-16T00:00:00Z")), -1);
 	cr_expect_eq(q("SELECT count(*) FROM outbox"), 0, "a digest was queued");
 	cr_expect_eq(q("SELECT count(*) FROM digests WHERE built IS NOT NULL"), 0);
 }
@@ -326,10 +283,10 @@ Test(digest, preview_for_member_and_unknown)
 Test(digest, jobs_open_kit_close_in_order_once)
 {
 	seed();
-	exec_ok("UPDATE sessions SET state = 'planned'");
+	tutil_sql_exec(store, "UPDATE sessions SET state = 'planned'");
 	/* After both sessions' closes: every job runs once, in order, late. */
-	cr_assert_geq(jobs_run_due(store, conf, at("2020-12-20T00:00:00Z")), 6);
-	cr_assert_eq(jobs_run_due(store, conf, at("2020-12-20T00:00:00Z")), 0);
+	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-12-20T00:00:00Z")), 6);
+	cr_assert_eq(jobs_run_due(store, conf, tutil_at("2020-12-20T00:00:00Z")), 0);
 	cr_expect_eq(q("SELECT count(*) FROM jobs WHERE done IS NOT NULL"), 6);
 	cr_expect_eq(q("SELECT count(*) FROM sessions WHERE state = 'closed'"), 2);
 	/* One announcement body per language in use (en, fr, es) per session;
@@ -423,8 +380,8 @@ Test(digest, first_digest_takes_the_list_s_first_days)
 	    "INSERT INTO posts(id, message, message_id, thread, depth, theme, kind, author_name,"
 	    " subject, received, text, new_text) VALUES (9, 9, 'early@x', 2, 0, 'funding', 'idea',"
 	    " 'Early Bird', 'Welcome everyone', %lld, 'Glad to be here.', 'Glad to be here.');",
-	    (long long)at("2020-11-10T10:00:00Z"));
-	exec_ok(sql);
+	    (long long)tutil_at("2020-11-10T10:00:00Z"));
+	tutil_sql_exec(store, sql);
 	digest_period(conf, 1, &o.start, &o.end);
 	buf_init(&text, 1 << 20);
 	buf_init(&html, 1 << 20);
@@ -439,8 +396,8 @@ Test(digest, first_digest_takes_the_list_s_first_days)
 	buf_release(&text);
 	buf_release(&html);
 	/* 150 empty periods are marked built at once, without mail. */
-	cr_assert_eq(digest_run_due(store, conf, at("2026-11-28T00:00:00Z")),
-	    digest_number_at(conf, at("2026-11-28T00:00:00Z")));
+	cr_assert_eq(digest_run_due(store, conf, tutil_at("2026-11-28T00:00:00Z")),
+	    digest_number_at(conf, tutil_at("2026-11-28T00:00:00Z")));
 	cr_expect_eq(q("SELECT count(*) FROM outbox WHERE kind = 'digest'"), 2,
 	    "only digest 1 has content (fr and en bodies)");
 }

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "listaddr.h"
+#include "tutil.h"
 
 static struct conf_theme themes[2];
 static struct conf tconf;
@@ -27,10 +28,7 @@ test_conf(const char *sep)
 {
 	memset(&tconf, 0, sizeof(tconf));
 	memset(themes, 0, sizeof(themes));
-	tconf.list.name = "CoP";
-	tconf.list.address = "cop@example.org";
-	tconf.list.local = "cop";
-	tconf.list.domain = "example.org";
+	tutil_conf_list(&tconf);
 	tconf.list.tag_separator = (char *)sep;
 	themes[0].slug = "funding";
 	themes[1].slug = "power-tool";

@@ -29,18 +29,7 @@
 #include "store_int.h"
 #include "store_member.h"
 #include "store_programme.h"
-
-/* Criterion may run each parameterised test in a fresh process of this
- * binary, where pointers copied from the parent are meaningless: the
- * parameters are therefore indices into the static tables below. */
-static size_t param_index[] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-	20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
-	38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
-	56, 57, 58, 59, 60, 61, 62, 63,
-};
-#define PARAM_INDICES(table) \
-	cr_make_param_array(size_t, param_index, sizeof(table) / sizeof(table[0]))
+#include "tutil.h"
 
 /* ---- addresses ------------------------------------------------------------ */
 
@@ -81,9 +70,8 @@ static struct addr_case addr_cases[] = {
 
 ParameterizedTestParameters(address, normalize)
 {
-	_Static_assert(sizeof(addr_cases) / sizeof(addr_cases[0]) <= sizeof(param_index) / sizeof(param_index[0]),
-	    "raise param_index");
-	return PARAM_INDICES(addr_cases);
+	_Static_assert(TUTIL_NELEM(addr_cases) <= TUTIL_MAX_PARAMS, "raise TUTIL_MAX_PARAMS");
+	return TUTIL_PARAMS(addr_cases);
 }
 
 ParameterizedTest(size_t *pi, address, normalize)
@@ -182,9 +170,8 @@ static struct csv_case csv_cases[] = {
 
 ParameterizedTestParameters(csv, records)
 {
-	_Static_assert(sizeof(csv_cases) / sizeof(csv_cases[0]) <= sizeof(param_index) / sizeof(param_index[0]),
-	    "raise param_index");
-	return PARAM_INDICES(csv_cases);
+	_Static_assert(TUTIL_NELEM(csv_cases) <= TUTIL_MAX_PARAMS, "raise TUTIL_MAX_PARAMS");
+	return TUTIL_PARAMS(csv_cases);
 }
 
 ParameterizedTest(size_t *pi, csv, records)
@@ -262,13 +249,12 @@ static struct conf cfg;
 static void
 db_setup(void)
 {
-	char path[128], err[256];
+	char path[128];
 
-	strcpy(tmpdir, "/tmp/baraza-member-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
+	tutil_scratch_dir(tmpdir, sizeof(tmpdir), "member");
 	snprintf(path, sizeof(path), "%s/test.db", tmpdir);
-	cr_assert_eq(store_open(path, 1, &db, err, sizeof(err)), 0, "%s", err);
-	cr_assert_geq(store_migrate(db, err, sizeof(err)), 1, "%s", err);
+	db = tutil_store_open(path);
+	cr_assert_geq(tutil_store_migrate(db), 1, "a new database: got no migration");
 	memset(&cfg, 0, sizeof(cfg));
 	themes[0].slug = (char *)"funding";
 	themes[0].title = (char *)"The Organisation of Funding Streams";
@@ -282,12 +268,8 @@ db_setup(void)
 static void
 db_teardown(void)
 {
-	char cmd[160];
-
 	store_close(&db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", tmpdir);
+	tutil_rmtree(tmpdir);
 }
 
 /* import_text - run member_import over text; report into *report */
@@ -303,19 +285,6 @@ import_text(const char *text, int skip, struct buf *report,
 	rc = member_import(db, fp, "members.csv", skip, report, r);
 	fclose(fp);
 	return rc;
-}
-
-static long
-scalar(const char *sql)
-{
-	sqlite3_stmt *st;
-	long v = -1;
-
-	cr_assert_eq(sqlite3_prepare_v2(db->db, sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 TestSuite(import, .init = db_setup, .fini = db_teardown);
@@ -387,7 +356,7 @@ Test(import, any_bad_row_imports_nothing_and_reports_every_row)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_assert_not_null(strstr(report.data, want[i]), "report lacks '%s':\n%s",
 		    want[i], report.data);
-	cr_assert_eq(scalar("SELECT count(*) FROM members"), 0, "nothing imported");
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM members"), 0, "nothing imported");
 	buf_release(&report);
 }
 
@@ -405,7 +374,7 @@ Test(import, skip_invalid_imports_the_rest)
 	cr_assert_eq(r.added, 2, "got %ld, want 2", r.added);
 	cr_assert_eq(r.bad, 1);
 	cr_assert_not_null(strstr(report.data, "members.csv:3: email 'bad address'"), "%s", report.data);
-	cr_assert_eq(scalar("SELECT count(*) FROM members"), 2);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM members"), 2);
 	buf_release(&report);
 }
 
@@ -427,7 +396,7 @@ Test(import, header_problems_import_nothing_even_when_skipping)
 		cr_assert(r.unreadable, "case %zu: unreadable", i);
 		cr_assert_not_null(strstr(report.data, cases[i].want), "case %zu: got '%s', want '%s'",
 		    i, report.data, cases[i].want);
-		cr_assert_eq(scalar("SELECT count(*) FROM members"), 0);
+		cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM members"), 0);
 		buf_release(&report);
 	}
 }
@@ -598,21 +567,26 @@ Test(members, forget_keeps_posts_as_former_member)
 	snprintf(sql, sizeof(sql), "INSERT INTO tokens(token, kind, address, member, created, expires)"
 	    " VALUES ('t1', 'confirm-subscribe', 'amina@example.org', %lld, 1, 2)", (long long)id);
 	cr_assert_eq(store_exec(db, sql), 0);
-	cr_assert_eq(scalar("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'otieno'"), 1);
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'otieno'"), 1);
 
 	cr_assert_eq(store_member_forget(db, "Amina@Example.org"), 1);
 	cr_assert_eq(store_member_get(db, "amina@example.org", &m), 0, "the member is gone");
-	cr_assert_eq(scalar("SELECT count(*) FROM posts"), 1, "the post stays");
-	cr_assert_eq(scalar("SELECT count(*) FROM posts WHERE author IS NULL AND"
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM posts"), 1, "the post stays");
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM posts WHERE author IS NULL AND"
 	    " author_name = 'former member' AND author_email IS NULL"), 1);
-	cr_assert_eq(scalar("SELECT count(*) FROM tokens"), 0);
-	cr_assert_eq(scalar("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'otieno'"), 0,
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM tokens"), 0);
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'otieno'"), 0,
 	    "the full-text index forgot the name");
-	cr_assert_eq(scalar("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'donors'"), 1,
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'donors'"), 1,
 	    "the text is still searchable");
-	cr_assert_eq(scalar("SELECT count(*) FROM messages WHERE instr(lower(CAST(raw AS TEXT)),"
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM messages WHERE instr(lower(CAST(raw AS TEXT)),"
 	    " 'amina@example.org') > 0"), 0, "the address is gone from the raw message");
-	cr_assert_eq(scalar("SELECT count(*) FROM messages WHERE sender IS NOT NULL"), 0);
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM messages WHERE sender IS NOT NULL"), 0);
 	cr_assert_eq(store_member_forget(db, "amina@example.org"), 0, "forgetting twice: absent");
 }
 

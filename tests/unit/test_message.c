@@ -18,50 +18,19 @@
 #include "buf.h"
 #include "codec.h"
 #include "message.h"
+#include "tutil.h"
 #include "utf8.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static const char *
-fixture_dir(void)
-{
-	static char dir[4096];
-	const char *src = getenv("BARAZA_SRCDIR");
-
-	if (src && *src) {
-		snprintf(dir, sizeof(dir), "%s/tests/fixtures/messages", src);
-	} else {
-		/* run by hand from the build tree: find the sources from here */
-		const char *f = __FILE__, *slash = strstr(f, "tests/unit/");
-		int n = slash ? (int)(slash - f) : 0;
-
-		snprintf(dir, sizeof(dir), "%.*stests/fixtures/messages", n, f);
-	}
-	return dir;
-}
-
-/* load - the bytes of a fixture (owned, free) */
+/* load - the bytes of tests/fixtures/messages/NAME (owned, free) */
 static char *
 load(const char *name, size_t *len)
 {
 	char path[4200];
-	FILE *f;
-	char *data;
-	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open fixture %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	cr_assert_not_null(data);
-	cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	data[n] = '\0';
-	*len = (size_t)n;
-	return data;
+	snprintf(path, sizeof(path), "%s/tests/fixtures/messages/%s", tutil_srcdir(), name);
+	return tutil_read_file(path, len);
 }
 
 static int
@@ -141,12 +110,12 @@ check_str(const char *what, const char *got, const char *want)
 	    got ? got : "(null)", want);
 }
 
+/* parse_str - tutil_parse, and the result is sane */
 static struct message *
 parse_str(const char *s)
 {
-	struct message *m = message_parse(s, strlen(s), NULL);
+	struct message *m = tutil_parse(s);
 
-	cr_assert_not_null(m);
 	check_sane(m);
 	return m;
 }
@@ -160,24 +129,6 @@ iso(time_t t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
 }
-
-/* Parameters are passed as indices into the static tables: Criterion's
- * workers may run in a fresh process image (ASLR), where pointers taken in
- * the parent mean nothing. */
-static size_t idx[512];
-
-static size_t *
-indices(size_t n)
-{
-	size_t i;
-
-	cr_assert(n <= sizeof(idx) / sizeof(idx[0]));
-	for (i = 0; i < n; i++)
-		idx[i] = i;
-	return idx;
-}
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- golden fixtures ------------------------------------------------------ */
 
@@ -414,7 +365,7 @@ static struct golden golden[] = {
 
 ParameterizedTestParameters(message, golden)
 {
-	return cr_make_param_array(size_t, indices(NELEM(golden)), NELEM(golden));
+	return TUTIL_PARAMS(golden);
 }
 
 ParameterizedTest(size_t *pi, message, golden)
@@ -523,7 +474,7 @@ static struct date_case dates[] = {
 
 ParameterizedTestParameters(message, dates)
 {
-	return cr_make_param_array(size_t, indices(NELEM(dates)), NELEM(dates));
+	return TUTIL_PARAMS(dates);
 }
 
 ParameterizedTest(size_t *pi, message, dates)
@@ -574,7 +525,7 @@ static struct addr_case addrs[] = {
 
 ParameterizedTestParameters(message, addresses)
 {
-	return cr_make_param_array(size_t, indices(NELEM(addrs)), NELEM(addrs));
+	return TUTIL_PARAMS(addrs);
 }
 
 ParameterizedTest(size_t *pi, message, addresses)
@@ -620,7 +571,7 @@ static struct id_case ids[] = {
 
 ParameterizedTestParameters(message, ids)
 {
-	return cr_make_param_array(size_t, indices(NELEM(ids)), NELEM(ids));
+	return TUTIL_PARAMS(ids);
 }
 
 ParameterizedTest(size_t *pi, message, ids)
@@ -685,7 +636,7 @@ static struct quote_case quotes[] = {
 
 ParameterizedTestParameters(message, quotes)
 {
-	return cr_make_param_array(size_t, indices(NELEM(quotes)), NELEM(quotes));
+	return TUTIL_PARAMS(quotes);
 }
 
 ParameterizedTest(size_t *pi, message, quotes)
@@ -723,7 +674,7 @@ static struct quote_case htmls[] = {
 
 ParameterizedTestParameters(message, html)
 {
-	return cr_make_param_array(size_t, indices(NELEM(htmls)), NELEM(htmls));
+	return TUTIL_PARAMS(htmls);
 }
 
 ParameterizedTest(size_t *pi, message, html)
@@ -757,7 +708,7 @@ static struct quote_case links[] = {
 
 ParameterizedTestParameters(message, links)
 {
-	return cr_make_param_array(size_t, indices(NELEM(links)), NELEM(links));
+	return TUTIL_PARAMS(links);
 }
 
 ParameterizedTest(size_t *pi, message, links)
@@ -1074,13 +1025,13 @@ Test(message, base64_count_matches_decode)
 	};
 	char big[4096];
 
-	for (size_t i = 0; i <= NELEM(cases); i++) {
-		const char *in = i < NELEM(cases) ? cases[i] : big;
+	for (size_t i = 0; i <= TUTIL_NELEM(cases); i++) {
+		const char *in = i < TUTIL_NELEM(cases) ? cases[i] : big;
 		size_t len, dec = 0, cnt = 0;
 		struct buf out;
 		int rd, rc;
 
-		if (i == NELEM(cases)) {
+		if (i == TUTIL_NELEM(cases)) {
 			/* 4 KB of 76-column lines with a stray '=' near the end */
 			for (size_t k = 0; k < sizeof(big) - 1; k++)
 				big[k] = k % 77 == 76 ? '\n' : "QUJD"[k % 4];
@@ -1108,7 +1059,7 @@ static const char *prefix_files[] = {
 
 ParameterizedTestParameters(message, prefixes)
 {
-	return cr_make_param_array(size_t, indices(NELEM(prefix_files)), NELEM(prefix_files));
+	return TUTIL_PARAMS(prefix_files);
 }
 
 ParameterizedTest(size_t *pi, message, prefixes)
@@ -1162,7 +1113,7 @@ static struct slow_case slow[] = {
 
 ParameterizedTestParameters(message, pathological)
 {
-	return cr_make_param_array(size_t, indices(NELEM(slow)), NELEM(slow));
+	return TUTIL_PARAMS(slow);
 }
 
 ParameterizedTest(size_t *pi, message, pathological)

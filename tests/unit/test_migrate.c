@@ -48,13 +48,7 @@
 #include "store_message.h"
 #include "store_post.h"
 #include "store_search.h"
-
-static size_t param_index[] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-	20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
-	38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
-	56, 57, 58, 59, 60, 61, 62, 63,
-};
+#include "tutil.h"
 
 static char tmpdir[64];
 static char dbpath[128];
@@ -62,19 +56,14 @@ static char dbpath[128];
 static void
 setup(void)
 {
-	strcpy(tmpdir, "/tmp/baraza-migrate-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
+	tutil_scratch_dir(tmpdir, sizeof(tmpdir), "migrate");
 	snprintf(dbpath, sizeof(dbpath), "%s/old.db", tmpdir);
 }
 
 static void
 teardown(void)
 {
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
+	tutil_rmtree(tmpdir);
 }
 
 /* ---- building a database of an earlier version ---------------------------- */
@@ -233,37 +222,6 @@ fill(int v)
 
 /* ---- looking at the migrated database --------------------------------------- */
 
-/* sql_int - the first column of the first row of sql on a plain
- * connection, as a number (-1 when there is no row) */
-static long long
-sql_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long n = -1;
-
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* sql_text - the first column of the first row as text (owned), or NULL */
-static char *
-sql_text(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	char *r = NULL;
-
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK,
-	    "%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		r = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return r;
-}
-
 struct hits {
 	int n;
 	char ids[256];
@@ -310,8 +268,8 @@ ParameterizedTestParameters(migrate, from_every_earlier_version)
 	size_t n = store_latest_version() > 1 ?
 	    (size_t)store_latest_version() - 1 : 0;
 
-	cr_assert_leq(n, sizeof(param_index) / sizeof(param_index[0]));
-	return cr_make_param_array(size_t, param_index, n);
+	cr_assert_leq(n, TUTIL_MAX_PARAMS);
+	return cr_make_param_array(size_t, tutil_indices(n), n);
 }
 
 ParameterizedTest(size_t *idx, migrate, from_every_earlier_version,
@@ -428,32 +386,33 @@ ParameterizedTest(size_t *idx, migrate, from_every_earlier_version,
 		    strcmp(filled[i].table, "messages") == 0)
 			want++;
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", filled[i].table);
-		cr_expect_eq(sql_int(db, sql), want, "from %d: %s: got %lld rows, "
-		    "want %d", v, filled[i].table, sql_int(db, sql), want);
+		cr_expect_eq(tutil_sql_int(db, sql), want, "from %d: %s: got %lld rows, "
+		    "want %d", v, filled[i].table, tutil_sql_int(db, sql), want);
 	}
-	cr_expect_eq(sql_int(db, "SELECT count(*) FROM health"), 1);
+	cr_expect_eq(tutil_sql_int(db, "SELECT count(*) FROM health"), 1);
 	/* same ids (008 rebuilds posts and outbox_rcpt): what refers to them
 	 * by number (links, held, containers, outbox, the search index) still
 	 * means the same row */
-	text = sql_text(db, "SELECT group_concat(id || message_id, ' ') FROM"
+	text = tutil_sql_text(db, "SELECT group_concat(id || message_id, ' ') FROM"
 	    " (SELECT id, message_id FROM posts WHERE id <= 3 ORDER BY id)");
 	cr_expect(text && strcmp(text, "1<p1@example.org> 2<p2@example.net> "
 	    "3<held@example.com>") == 0, "from %d: posts: got %s", v,
 	    text ? text : "(nothing)");
 	free(text);
-	text = sql_text(db, "SELECT group_concat(id || address || state, ' ') FROM"
+	text = tutil_sql_text(db, "SELECT group_concat(id || address || state, ' ') FROM"
 	    " (SELECT * FROM outbox_rcpt ORDER BY id)");
 	cr_expect(text && strcmp(text, "1amina@example.orgsent "
 	    "2chidi@example.netdeferred 3dana@example.comqueued") == 0,
 	    "from %d: outbox_rcpt: got %s", v, text ? text : "(nothing)");
 	free(text);
-	cr_expect_eq(sql_int(db, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'microgrant'"),
+	cr_expect_eq(tutil_sql_int(db,
+	    "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'microgrant'"),
 	    1, "from %d: the held post is not in the search index", v);
-	text = sql_text(db, "PRAGMA integrity_check");
+	text = tutil_sql_text(db, "PRAGMA integrity_check");
 	cr_expect(text && strcmp(text, "ok") == 0, "from %d: integrity_check: %s",
 	    v, text ? text : "(nothing)");
 	free(text);
-	text = sql_text(db, "PRAGMA foreign_key_check");
+	text = tutil_sql_text(db, "PRAGMA foreign_key_check");
 	cr_expect_null(text, "from %d: foreign_key_check: a violation in %s", v,
 	    text);
 	free(text);
@@ -525,24 +484,24 @@ expect_still7(struct store *s, const char *what)
 	    0, "%s: foreign keys are off after the failed migration", what);
 	cr_assert_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
-	text = sql_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'posts'");
+	text = tutil_sql_text(db, "SELECT sql FROM sqlite_schema WHERE name = 'posts'");
 	cr_expect(text && strstr(text, "kind IN (") != NULL,
 	    "%s: posts is not the old table: %s", what, text ? text : "(none)");
 	free(text);
-	text = sql_text(db, "SELECT group_concat(id || message_id, ' ') FROM"
+	text = tutil_sql_text(db, "SELECT group_concat(id || message_id, ' ') FROM"
 	    " (SELECT id, message_id FROM posts ORDER BY id)");
 	cr_expect(text && strcmp(text, "1<p1@example.org> 2<p2@example.net> "
 	    "3<held@example.com>") == 0, "%s: posts: got %s", what,
 	    text ? text : "(nothing)");
 	free(text);
-	cr_expect_eq(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name"
+	cr_expect_eq(tutil_sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE name"
 	    " IN ('posts_008', 'posts_fts_ad', 'posts_fts_au', 'posts_kind',"
 	    " 'posts_author_email_received') OR (name = 'posts_thread' AND"
 	    " sql LIKE '%(thread, received)')"), 5,
 	    "%s: the old schema's objects are not all there (or a new one is)",
 	    what);
-	cr_expect_eq(sql_int(db, "SELECT count(*) FROM outbox_rcpt"), 3);
-	text = sql_text(db, "PRAGMA integrity_check");
+	cr_expect_eq(tutil_sql_int(db, "SELECT count(*) FROM outbox_rcpt"), 3);
+	text = tutil_sql_text(db, "PRAGMA integrity_check");
 	cr_expect(text && strcmp(text, "ok") == 0, "%s: integrity_check: %s",
 	    what, text ? text : "(nothing)");
 	free(text);

@@ -22,6 +22,7 @@
 #include "store_int.h"
 #include "store_message.h"
 #include "store_post.h"
+#include "tutil.h"
 #include "xalloc.h"
 
 struct fx {
@@ -30,115 +31,41 @@ struct fx {
 	struct conf c;
 };
 
-static char *
-srcdir(void)
-{
-	const char *env = getenv("BARAZA_SRCDIR");
-	const char *tail = "tests/unit/test_moderation.c";
-	const char *f = __FILE__;
-	size_t n = strlen(f), t = strlen(tail);
-
-	if (env && *env)
-		return xstrdup(env);
-	if (n > t && strcmp(f + n - t, tail) == 0)
-		return xstrndup(f, n - t - 1);
-	return xstrdup(".");
-}
-
-static void
-sql(struct fx *f, const char *q)
-{
-	cr_assert_eq(store_exec(f->s, q), 0, "SQL failed: %s: %s", q, store_errmsg(f->s));
-}
-
-static long
-count(struct fx *f, const char *q)
-{
-	sqlite3_stmt *st;
-	long v = -1;
-
-	cr_assert_eq(sqlite3_prepare_v2(f->s->db, q, -1, &st, NULL), SQLITE_OK, "%s", q);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* text - first column of the first row, owned, or NULL */
-static char *
-text(struct fx *f, const char *q)
-{
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	cr_assert_eq(sqlite3_prepare_v2(f->s->db, q, -1, &st, NULL), SQLITE_OK, "%s", q);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
-}
-
-static void
-at(const char *iso)
-{
-	setenv("BARAZA_NOW", iso, 1);
-}
-
 static void
 fx_open(struct fx *f, enum moderate mode, long per_hour)
 {
-	char err[256], path[128];
-	char *src = srcdir(), *tpl = xasprintf("%s/conf/templates", src);
+	char path[128];
 
 	memset(f, 0, sizeof(*f));
-	setenv("BARAZA_TEMPLATES", tpl, 1);
-	free(tpl);
-	free(src);
+	tutil_use_source_templates();
 	setenv("TZ", "UTC", 1);
 	tzset();
-	at("2020-11-20T10:00:00Z");
-	strcpy(f->dir, "/tmp/test_moderation.XXXXXX");
-	cr_assert_not_null(mkdtemp(f->dir));
+	tutil_set_now("2020-11-20T10:00:00Z");
+	tutil_scratch_dir(f->dir, sizeof(f->dir), "moderation");
 	snprintf(path, sizeof(path), "%s/db", f->dir);
-	cr_assert_eq(store_open(path, 1, &f->s, err, sizeof(err)), 0, "%s", err);
-	cr_assert_geq(store_migrate(f->s, err, sizeof(err)), 0, "%s", err);
-	f->c.list.name = "Shifting the Power CoP";
-	f->c.list.address = "cop@example.org";
-	f->c.list.local = "cop";
-	f->c.list.domain = "example.org";
-	f->c.list.tag_separator = "+";
-	f->c.list.language = "en";
+	f->s = tutil_store_new(path);
+	tutil_conf_list(&f->c);
 	f->c.list.moderate = mode;
 	f->c.list.max_posts_per_hour = per_hour;
 	f->c.smtp.personalize = 1;
-	sql(f, "INSERT INTO themes (slug, title) VALUES ('general', 'General')");
-	sql(f, "INSERT INTO members (id, email, name, role, status, language, created, updated) VALUES"
+	tutil_sql_exec(f->s, "INSERT INTO themes (slug, title) VALUES ('general', 'General')");
+	tutil_sql_exec(f->s,
+	    "INSERT INTO members (id, email, name, role, status, language, created, updated) VALUES"
 	    " (1, 'fac@example.org', 'Fay', 'facilitator', 'active', 'en', 0, 0),"
 	    " (2, 'Mem@example.net', 'Mem', 'member', 'active', 'fr', 0, 0),"
 	    " (3, 'old@example.net', 'Old', 'member', 'unsubscribed', NULL, 0, 0),"
 	    " (4, 'gone@example.org', 'Gone', 'facilitator', 'unsubscribed', NULL, 0, 0),"
 	    " (5, 'fac2@example.org', 'Second', 'facilitator', 'active', 'es', 0, 0),"
 	    " (6, 'bouncy@example.net', 'Bouncy', 'member', 'bouncing', NULL, 0, 0)");
-	sql(f, "INSERT INTO threads (id, theme, created, last_post) VALUES (1, 'general', 0, 0)");
+	tutil_sql_exec(f->s,
+	    "INSERT INTO threads (id, theme, created, last_post) VALUES (1, 'general', 0, 0)");
 }
 
 static void
 fx_close(struct fx *f)
 {
-	char cmd[128];
-
 	store_close(&f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	cr_expect_eq(system(cmd), 0);
-}
-
-static struct message *
-parse(const char *raw)
-{
-	struct message *m = message_parse(raw, strlen(raw), NULL);
-
-	cr_assert_not_null(m);
-	return m;
+	cr_expect_eq(tutil_rmtree(f->dir), 0);
 }
 
 /* post - store message + post n from author (member id or 0) in state,
@@ -164,8 +91,8 @@ post(struct fx *f, int n, const char *from, int64_t author, const char *state)
 	    " 'Post %d', %lld, 'Hello', 'Hello')", n, n, n, state, aid, from, n,
 	    (long long)clock_now());
 
-	sql(f, q1);
-	sql(f, q2);
+	tutil_sql_exec(f->s, q1);
+	tutil_sql_exec(f->s, q2);
 	free(q1);
 	free(q2);
 	return raw;
@@ -212,7 +139,7 @@ Test(moderation, check_table)
 		if (tc->accepted_before)
 			old = post(&f, 1, tc->from, tc->author, "accepted");
 		raw = xasprintf("From: <%s>\nSubject: x\nMessage-ID: <new@x>\n\nbody\n", tc->from);
-		m = parse(raw);
+		m = tutil_parse(raw);
 		rc = moderation_check(f.s, &f.c, m, tc->author, &reason);
 		cr_expect_eq(rc, tc->want != NULL, "case %zu (%s): got rc %d, want %d", i,
 		    tc->from, rc, tc->want != NULL);
@@ -234,13 +161,13 @@ Test(moderation, rate_limit_counts_the_last_hour)
 	char *r[4];
 
 	fx_open(&f, MODERATE_NONMEMBERS, 3);
-	at("2020-11-20T08:30:00Z");           /* over an hour ago: not counted */
+	tutil_set_now("2020-11-20T08:30:00Z");           /* over an hour ago: not counted */
 	r[0] = post(&f, 1, "mem@example.net", 2, "accepted");
-	at("2020-11-20T09:30:00Z");
+	tutil_set_now("2020-11-20T09:30:00Z");
 	r[1] = post(&f, 2, "mem@example.net", 2, "accepted");
 	r[2] = post(&f, 3, "mem@example.net", 2, "accepted");
-	at("2020-11-20T10:00:00Z");
-	m = parse("From: <mem@example.net>\nSubject: x\nMessage-ID: <n4@x>\n\nb\n");
+	tutil_set_now("2020-11-20T10:00:00Z");
+	m = tutil_parse("From: <mem@example.net>\nSubject: x\nMessage-ID: <n4@x>\n\nb\n");
 	cr_expect_eq(moderation_check(f.s, &f.c, m, 2, &reason), 0, "2 in the hour: not held");
 	r[3] = post(&f, 4, "Mem@Example.net", 2, "accepted");
 	cr_expect_eq(moderation_check(f.s, &f.c, m, 2, &reason), 1, "3 in the hour: held");
@@ -291,7 +218,7 @@ batch_check(struct fx *f, const char *from, const char *what)
 {
 	char *raw = xasprintf("From: <%s>\nSubject: x\nMessage-ID: <c%ld@x>\n\nb\n",
 	    from, random());
-	struct message *m = parse(raw);
+	struct message *m = tutil_parse(raw);
 	const char *reason = NULL;
 	long exact = store_held_recent_posts(f->s, from, clock_now() - 3600, NULL, 0);
 	int held = moderation_check(f->s, &f->c, m, 0, &reason);
@@ -318,10 +245,10 @@ Test(moderation, rate_limit_within_a_batch)
 	int n = 10;
 
 	fx_open(&f, MODERATE_NONE, 3);
-	at("2020-11-20T09:10:00Z");
+	tutil_set_now("2020-11-20T09:10:00Z");
 	r = post(&f, 1, "mem@example.net", 2, "accepted");   /* leaves at 10:10 */
 	free(r);
-	at("2020-11-20T10:00:00Z");
+	tutil_set_now("2020-11-20T10:00:00Z");
 
 	cr_assert_eq(store_begin(f.s), 0);
 	cr_expect_eq(batch_check(&f, "mem@example.net", "1 before the batch"), 0);
@@ -335,7 +262,7 @@ Test(moderation, rate_limit_within_a_batch)
 	batch_post(&f, n++, "mem@example.net", "accepted");
 	cr_expect_eq(batch_check(&f, "mem@example.net", "3 in the hour"), 1);
 	cr_expect_eq(batch_check(&f, "mem@example.net", "3 in the hour, again"), 1);
-	at("2020-11-20T10:10:01Z");        /* the 09:10 post leaves the hour */
+	tutil_set_now("2020-11-20T10:10:01Z");        /* the 09:10 post leaves the hour */
 	cr_expect_eq(batch_check(&f, "mem@example.net", "2 after an hour"), 0);
 	batch_post(&f, n++, "mem@example.net", "accepted");
 	cr_expect_eq(batch_check(&f, "mem@example.net", "3 again"), 1);
@@ -352,7 +279,7 @@ Test(moderation, rate_limit_within_a_batch)
 	cr_expect_eq(batch_check(&f, "mem@example.net", "redo, 2"), 0);
 	cr_assert_eq(store_commit(f.s), 0);
 	/* another process may write between transactions: counted afresh */
-	at("2020-11-20T10:05:00Z");
+	tutil_set_now("2020-11-20T10:05:00Z");
 	r = post(&f, 100, "mem@example.net", 2, "accepted");
 	free(r);
 	cr_assert_eq(store_begin(f.s), 0);
@@ -368,14 +295,14 @@ static char *
 hold(struct fx *f, struct message **mp, char **rawp)
 {
 	char *raw = post(f, 1, "stranger@example.com", 0, "held");
-	struct message *m = parse(raw);
+	struct message *m = tutil_parse(raw);
 
 	*rawp = raw;
 	cr_assert_eq(store_begin(f->s), 0);
 	cr_assert_eq(moderation_hold(f->s, &f->c, m, 1, 1, "non-member"), 0);
 	cr_assert_eq(store_commit(f->s), 0);
 	*mp = m;
-	return text(f, "SELECT token FROM held WHERE id = 1");
+	return tutil_sql_text(f->s->db, "SELECT token FROM held WHERE id = 1");
 }
 
 static int
@@ -384,7 +311,7 @@ answer(struct fx *f, const char *from, int approve, const char *token, const cha
 	char *raw = xasprintf("From: <%s>\nTo: cop+%s-%s@example.org\nSubject: Re: Approval needed\n"
 	    "Message-ID: <a%ld@x>\n\n%s\n", from, approve ? "approve" : "reject", token,
 	    random(), body);
-	struct message *m = parse(raw);
+	struct message *m = tutil_parse(raw);
 	int rc;
 
 	cr_assert_eq(store_begin(f->s), 0);
@@ -405,13 +332,16 @@ Test(moderation, hold_queues_author_notice_and_facilitator_copies)
 	token = hold(&f, &m, &raw);
 	cr_assert_not_null(token);
 	cr_expect_eq(strlen(token), 32, "got a token of %zu characters, want 32 hex", strlen(token));
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM held WHERE state = 'held'"
 	    " AND expires - created = 14 * 86400"), 1);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
 	    " WHERE o.kind = 'held-author' AND r.address = 'stranger@example.com'"), 1);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
 	    " WHERE o.kind = 'held-moderator'"), 2, "one copy for each active facilitator");
-	body = text(&f, "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	body = tutil_sql_text(f.s->db,
+	    "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
 	    " WHERE o.kind = 'held-moderator' AND r.address = 'fac@example.org'");
 	cr_assert_not_null(body);
 	{
@@ -427,21 +357,24 @@ Test(moderation, hold_queues_author_notice_and_facilitator_copies)
 	}
 	free(body);
 	/* the Spanish-speaking facilitator gets Spanish */
-	body = text(&f, "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	body = tutil_sql_text(f.s->db,
+	    "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
 	    " WHERE o.kind = 'held-moderator' AND r.address = 'fac2@example.org'");
 	cr_expect_not_null(strstr(body, "retenido a la espera"), "not in Spanish:\n%.300s", body);
 	free(body);
 	/* a second hold for the same author the same day: no second notice */
 	{
 		char *raw2 = post(&f, 2, "stranger@example.com", 0, "held");
-		struct message *m2 = parse(raw2);
+		struct message *m2 = tutil_parse(raw2);
 
 		cr_assert_eq(store_begin(f.s), 0);
 		cr_assert_eq(moderation_hold(f.s, &f.c, m2, 2, 2, "non-member"), 0);
 		cr_assert_eq(store_commit(f.s), 0);
-		cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-author'"), 1,
+		cr_expect_eq(tutil_sql_int(f.s->db,
+		    "SELECT count(*) FROM outbox WHERE kind = 'held-author'"), 1,
 		    "the author is told once a day");
-		cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-moderator'"), 4);
+		cr_expect_eq(tutil_sql_int(f.s->db,
+		    "SELECT count(*) FROM outbox WHERE kind = 'held-moderator'"), 4);
 		message_free(&m2);
 		free(raw2);
 	}
@@ -458,7 +391,7 @@ Test(moderation, facilitator_approves_once)
 	char *token, *upper, *raw;
 
 	fx_open(&f, MODERATE_NONMEMBERS, 0);
-	sql(&f, "INSERT INTO members (email, role, status, created, updated) VALUES"
+	tutil_sql_exec(f.s, "INSERT INTO members (email, role, status, created, updated) VALUES"
 	    " ('reader@example.net', 'member', 'active', 0, 0)");
 	token = hold(&f, &m, &raw);
 	/* unknown, malformed, forged: nothing happens and nobody is told */
@@ -466,28 +399,34 @@ Test(moderation, facilitator_approves_once)
 	cr_expect_eq(answer(&f, "fac@example.org", 1, "../../etc", ""), 0);
 	cr_expect_eq(answer(&f, "mem@example.net", 1, token, ""), 0);
 	cr_expect_eq(answer(&f, "gone@example.org", 1, token, ""), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1,
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM held WHERE state = 'held'"), 1,
 	    "a non-facilitator must not decide");
-	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-done'"), 0);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox WHERE kind = 'held-done'"), 0);
 	/* the facilitator decides; tokens are case-insensitive */
 	upper = xstrdup(token);
 	for (char *p = upper; *p; p++)
 		if (*p >= 'a' && *p <= 'f')
 			*p = (char)(*p - 32);
 	cr_expect_eq(answer(&f, "Fac@Example.org", 1, upper, ""), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'approved'"
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM held WHERE state = 'approved'"
 	    " AND decided_by = 'fac@example.org'"), 1);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE id = 1 AND state = 'accepted'"), 1);
-	cr_expect_geq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'post' AND post = 1"), 1,
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM posts WHERE id = 1 AND state = 'accepted'"), 1);
+	cr_expect_geq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox WHERE kind = 'post' AND post = 1"), 1,
 	    "the approved post is queued for the members");
 	/* a second answer, by anyone allowed: "already approved by", once a day */
 	cr_expect_eq(answer(&f, "fac2@example.org", 0, token, "no!"), 0);
 	cr_expect_eq(answer(&f, "fac2@example.org", 1, token, ""), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'approved'"), 1);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM held WHERE state = 'approved'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
 	    " WHERE o.kind = 'held-done' AND r.address = 'fac2@example.org'"), 1);
 	{
-		char *body = text(&f, "SELECT body FROM outbox WHERE kind = 'held-done'");
+		char *body = tutil_sql_text(f.s->db,
+		    "SELECT body FROM outbox WHERE kind = 'held-done'");
 
 		cr_expect_not_null(strstr(body, "ya fue aprobado por fac@example.org"),
 		    "got:\n%s", body);
@@ -510,10 +449,13 @@ Test(moderation, reject_sends_the_comment_to_the_author)
 	token = hold(&f, &m, &raw);
 	cr_expect_eq(answer(&f, "fac@example.org", 0, token,
 	    "Please join the list first.\n\n> quoted original\n"), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'rejected'"), 1);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE id = 1 AND state = 'rejected'"), 1);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'post'"), 0);
-	body = text(&f, "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM held WHERE state = 'rejected'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM posts WHERE id = 1 AND state = 'rejected'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM outbox WHERE kind = 'post'"), 0);
+	body = tutil_sql_text(f.s->db,
+	    "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
 	    " WHERE o.kind = 'held-rejected' AND r.address = 'stranger@example.com'");
 	cr_assert_not_null(body, "no rejection notice");
 	cr_expect_not_null(strstr(body, "Please join the list first."), "comment missing:\n%s", body);
@@ -534,23 +476,27 @@ Test(moderation, holds_expire_after_fourteen_days)
 	fx_open(&f, MODERATE_NONMEMBERS, 0);
 	token = hold(&f, &m, &raw);
 	cr_expect_eq(moderation_expire(f.s, clock_now() + 13 * 86400), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1);
-	at("2020-12-04T10:00:01Z");
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM held WHERE state = 'held'"), 1);
+	tutil_set_now("2020-12-04T10:00:01Z");
 	/* a late answer is told it expired */
 	cr_expect_eq(answer(&f, "fac@example.org", 1, token, ""), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'expired'"), 1);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE state = 'accepted'"), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM outbox WHERE kind = 'held-done'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM held WHERE state = 'expired'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM posts WHERE state = 'accepted'"), 0);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox WHERE kind = 'held-done'"), 1);
 	/* and expiry by the daemon's job */
 	{
 		char *raw2 = post(&f, 2, "stranger@example.com", 0, "held");
-		struct message *m2 = parse(raw2);
+		struct message *m2 = tutil_parse(raw2);
 
 		cr_assert_eq(store_begin(f.s), 0);
 		cr_assert_eq(moderation_hold(f.s, &f.c, m2, 2, 2, "non-member"), 0);
 		cr_assert_eq(store_commit(f.s), 0);
 		cr_expect_eq(moderation_expire(f.s, clock_now() + 14 * 86400), 1);
-		cr_expect_eq(count(&f, "SELECT count(*) FROM posts WHERE id = 2 AND state = 'rejected'"), 1);
+		cr_expect_eq(tutil_sql_int(f.s->db,
+		    "SELECT count(*) FROM posts WHERE id = 2 AND state = 'rejected'"), 1);
 		message_free(&m2);
 		free(raw2);
 	}
@@ -577,7 +523,7 @@ Test(moderation, decide_from_the_command_line)
 	    MODERATION_ALREADY);
 	cr_expect_str_eq(by ? by : "(null)", "root (command line)");
 	cr_assert_eq(store_commit(f.s), 0);
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE comment = 'spam'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM held WHERE comment = 'spam'"), 1);
 	free(by);
 	message_free(&m);
 	free(raw);
@@ -665,16 +611,17 @@ Test(moderation, hostile_subject_stays_in_its_header)
 	fx_open(&f, MODERATE_NONMEMBERS, 0);
 	q = xasprintf("INSERT INTO messages (id, message_id, received, route, state, size, raw)"
 	    " VALUES (1, 'p1@example.net', 0, 'post', 'stored', 1, 'x')");
-	sql(&f, q);
+	tutil_sql_exec(f.s, q);
 	free(q);
-	sql(&f, "INSERT INTO posts (id, message, message_id, thread, theme, kind, state, received)"
+	tutil_sql_exec(f.s,
+	    "INSERT INTO posts (id, message, message_id, thread, theme, kind, state, received)"
 	    " VALUES (1, 1, 'p1@example.net', 1, 'general', 'idea', 'held', 0)");
-	m = parse(raw);
+	m = tutil_parse(raw);
 	cr_assert_eq(store_begin(f.s), 0);
 	cr_assert_eq(moderation_hold(f.s, &f.c, m, 1, 1, "non-member"), 0);
 	cr_assert_eq(store_commit(f.s), 0);
 	for (int k = 0; k < 2; k++) {
-		body = text(&f, k == 0 ?
+		body = tutil_sql_text(f.s->db, k == 0 ?
 		    "SELECT body FROM outbox WHERE kind = 'held-moderator' LIMIT 1" :
 		    "SELECT body FROM outbox WHERE kind = 'held-author' LIMIT 1");
 		cr_assert_not_null(body);
@@ -697,7 +644,7 @@ answer_with_headers(struct fx *f, const char *from, const char *token, const cha
 {
 	char *raw = xasprintf("From: <%s>\nTo: cop+approve-%s@example.org\nSubject: ok\n%s"
 	    "Message-ID: <ah%ld@x>\n\nok\n", from, token, headers, random());
-	struct message *m = parse(raw);
+	struct message *m = tutil_parse(raw);
 	int rc;
 
 	cr_assert_eq(store_begin(f->s), 0);
@@ -721,17 +668,18 @@ Test(moderation, trusted_authentication_results_vouch_for_the_facilitator)
 	answer_with_headers(&f, "fac@example.org", token,
 	    "Authentication-Results: mx.example.org; dkim=fail header.d=example.org;"
 	    " spf=fail smtp.mailfrom=example.org\n");
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1,
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM held WHERE state = 'held'"), 1,
 	    "a failed dkim and spf must not decide");
 	/* another server's say-so does not count either way */
 	answer_with_headers(&f, "fac@example.org", token,
 	    "Authentication-Results: mx.example.org; dkim=fail; spf=softfail\n"
 	    "Authentication-Results: evil.example; dkim=pass\n");
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'held'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db, "SELECT count(*) FROM held WHERE state = 'held'"), 1);
 	/* a pass from the trusted server decides */
 	answer_with_headers(&f, "fac@example.org", token,
 	    "Authentication-Results: mx.example.org; dkim=pass header.d=example.org\n");
-	cr_expect_eq(count(&f, "SELECT count(*) FROM held WHERE state = 'approved'"), 1);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM held WHERE state = 'approved'"), 1);
 	message_free(&m);
 	free(raw);
 	free(token);

@@ -10,63 +10,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "conf.h"
 #include "ingest.h"
 #include "ingest_batch.h"
 #include "pipeline.h"
 #include "store.h"
+#include "tutil.h"
 #include "xalloc.h"
 
-static char dir[] = "/tmp/baraza-pipeline-XXXXXX";
+static char dir[64];
 static struct conf *conf;
-
-static void
-write_file(const char *path, const char *text, int mode)
-{
-	FILE *fp = fopen(path, "w");
-
-	cr_assert_not_null(fp, "cannot write %s", path);
-	fputs(text, fp);
-	fclose(fp);
-	chmod(path, (mode_t)mode);
-}
 
 static void
 setup(void)
 {
-	char path[512], pw[512], text[2048];
-	struct buf errs;
+	char pw[512], text[2048];
 
-	cr_assert_not_null(mkdtemp(dir));
-	setenv("BARAZA_NOW", "2020-11-20T10:00:00Z", 1);
+	tutil_scratch_dir(dir, sizeof(dir), "pipeline");
+	tutil_set_now("2020-11-20T10:00:00Z");
 	snprintf(pw, sizeof(pw), "%s/imap.pass", dir);
-	write_file(pw, "secret\n", 0600);
+	tutil_write_file(pw, "secret\n", 0600);
 	snprintf(text, sizeof(text),
 	    "[list]\nname = CoP\naddress = cop@example.org\n"
 	    "database = %s/db.sqlite\nmoderate = none\n"
 	    "[imap]\nurl = imap://127.0.0.1:1/INBOX\nuser = cop\npassword_file = %s\n"
 	    "[smtp]\nurl = smtp://127.0.0.1:2\n", dir, pw);
-	snprintf(path, sizeof(path), "%s/baraza.conf", dir);
-	write_file(path, text, 0644);
-	buf_init(&errs, 65536);
-	conf = conf_load(path, &errs);
-	cr_assert_not_null(conf, "config: %s", errs.data);
-	buf_release(&errs);
+	conf = tutil_conf_load(dir, text);
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	conf_free(&conf);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", dir);
+	tutil_rmtree(dir);
 }
 
 TestSuite(pipeline, .init = setup, .fini = teardown);
@@ -224,12 +202,10 @@ Test(pipeline, batch_redo_stores_the_same)
 	struct ingest_prepared *p[6];
 	struct ingest_result res[6], again[6];
 	struct store *s;
-	char err[256];
 	char *raw[6];
 	size_t len;
 
-	cr_assert_eq(store_open(conf->list.database, 1, &s, err, sizeof(err)), 0, "%s", err);
-	cr_assert_geq(store_migrate(s, err, sizeof(err)), 0, "%s", err);
+	s = tutil_store_new(conf->list.database);
 	for (unsigned i = 0; i < 6; i++) {
 		raw[i] = gen_message(i, 20, &len);
 		p[i] = ingest_prepare(conf, NULL, raw[i], len, 0);
@@ -326,17 +302,6 @@ add_n(struct ingest_batch *b, unsigned n)
 	return 0;
 }
 
-static struct store *
-batch_store(void)
-{
-	struct store *s;
-	char err[256];
-
-	cr_assert_eq(store_open(conf->list.database, 1, &s, err, sizeof(err)), 0, "%s", err);
-	cr_assert_geq(store_migrate(s, err, sizeof(err)), 0, "%s", err);
-	return s;
-}
-
 static const struct {
 	const char *name;
 	unsigned n;
@@ -372,7 +337,7 @@ Test(pipeline, ingest_batch_table)
 		snprintf(path, sizeof(path), "rm -f '%s' '%s-wal' '%s-shm'",
 		    conf->list.database, conf->list.database, conf->list.database);
 		cr_assert_eq(system(path), 0);
-		h.s = batch_store();
+		h.s = tutil_store_new(conf->list.database);
 		b = ingest_batch_new(h.s, conf, &o, &hk, batch_cases[i].max_messages, 0);
 		rc = add_n(b, batch_cases[i].n);
 		if (rc == 0)

@@ -24,18 +24,10 @@
 #include "question.h"
 #include "route.h"
 #include "subject.h"
+#include "tutil.h"
 #include "utf8.h"
 
 /* ---- a configuration like SPEC section 3 --------------------------------- */
-
-static time_t
-at(const char *iso)
-{
-	time_t t;
-
-	cr_assert_eq(clock_parse_iso(iso, &t), 0, "bad test time %s", iso);
-	return t;
-}
 
 static struct conf_session funding_sessions[1], power_sessions[1],
     learning_sessions[1];
@@ -47,21 +39,17 @@ test_conf(void)
 {
 	clock_set_timezone("UTC");
 	memset(&tconf, 0, sizeof(tconf));
-	tconf.list.name = "Shifting the Power CoP";
-	tconf.list.address = "cop@example.org";
-	tconf.list.local = "cop";
-	tconf.list.domain = "example.org";
-	tconf.list.tag_separator = "+";
+	tutil_conf_list(&tconf);
 	tconf.list.subject_prefix = "[CoP]";
 	tconf.list.max_message_kb = 64;
 
-	funding_sessions[0].opens = at("2020-11-17T00:00:00Z");
-	funding_sessions[0].closes = at("2020-12-01T00:00:00Z");
-	power_sessions[0].opens = at("2020-12-01T00:00:00Z");
-	power_sessions[0].closes = at("2020-12-15T00:00:00Z");
+	funding_sessions[0].opens = tutil_at("2020-11-17T00:00:00Z");
+	funding_sessions[0].closes = tutil_at("2020-12-01T00:00:00Z");
+	power_sessions[0].opens = tutil_at("2020-12-01T00:00:00Z");
+	power_sessions[0].closes = tutil_at("2020-12-15T00:00:00Z");
 	/* overlaps power's second week: the newest open session wins */
-	learning_sessions[0].opens = at("2020-12-08T00:00:00Z");
-	learning_sessions[0].closes = at("2020-12-22T00:00:00Z");
+	learning_sessions[0].opens = tutil_at("2020-12-08T00:00:00Z");
+	learning_sessions[0].closes = tutil_at("2020-12-22T00:00:00Z");
 
 	memset(themes, 0, sizeof(themes));
 	themes[0].slug = "funding";
@@ -544,7 +532,7 @@ Test(classify, theme_table)
 		m = parse(hdr, t->body, &raw);
 		in.tag_theme = t->tag;
 		in.thread_theme = t->thread;
-		in.arrival = at(t->arrival);
+		in.arrival = tutil_at(t->arrival);
 		classify_message(cl, m, &in, &r);
 		cr_expect(r.theme && strcmp(r.theme, t->want) == 0,
 		    "%s: got theme %s (%s: %s), want %s", t->name, r.theme,
@@ -585,7 +573,7 @@ Test(classify, theme_table_with_keywords_beforehand)
 		m = parse(hdr, t->body, &raw);
 		in.tag_theme = t->tag;
 		in.thread_theme = t->thread;
-		in.arrival = at(t->arrival);
+		in.arrival = tutil_at(t->arrival);
 		classify_message(cl, m, &in, &r);
 		classify_keywords(cl2, m, &kw);
 		in.keywords = &kw;
@@ -612,7 +600,7 @@ Test(classify, keywords_ignore_quoted_text)
 {
 	struct conf *c = test_conf();
 	struct classifier *cl = classify_new(c);
-	struct classify_input in = { .arrival = at("2021-02-01T00:00:00Z") };
+	struct classify_input in = { .arrival = tutil_at("2021-02-01T00:00:00Z") };
 	struct classify_result r;
 	char *raw;
 	struct message *m = parse(ANN DATE "To: cop@example.org\nSubject: My view\n",
@@ -641,14 +629,14 @@ Test(classify, sessions_from_the_database)
 	char *raw;
 	struct message *m = parse(ANN DATE "To: cop@example.org\nSubject: Hello\n", "x\n", &raw);
 
-	db[0].opens = at("2020-11-17T00:00:00Z");
-	db[0].closes = at("2020-11-19T00:00:00Z");
-	db[1].opens = at("2020-11-18T00:00:00Z");
-	db[1].closes = at("2020-11-25T00:00:00Z");
+	db[0].opens = tutil_at("2020-11-17T00:00:00Z");
+	db[0].closes = tutil_at("2020-11-19T00:00:00Z");
+	db[1].opens = tutil_at("2020-11-18T00:00:00Z");
+	db[1].closes = tutil_at("2020-11-25T00:00:00Z");
 	in.sessions = db;
 	in.nsessions = 2;
 	in.have_sessions = 1;
-	in.arrival = at("2020-11-20T10:00:00Z");
+	in.arrival = tutil_at("2020-11-20T10:00:00Z");
 	classify_message(cl, m, &in, &r);
 	cr_expect_str_eq(r.theme, "learning", "got %s, want learning", r.theme);
 	cr_expect(r.session && r.session->id == 9, "got session %lld, want 9",
@@ -663,7 +651,7 @@ Test(classify, sessions_from_the_database)
 	/* the tag's theme gets its session from the same list */
 	in.nsessions = 2;
 	in.tag_theme = "funding";
-	in.arrival = at("2020-11-18T10:00:00Z");
+	in.arrival = tutil_at("2020-11-18T10:00:00Z");
 	classify_message(cl, m, &in, &r);
 	cr_expect(r.session && r.session->id == 7, "got no session 7");
 	message_free(&m);
@@ -690,7 +678,7 @@ Test(classify, catastrophic_pattern_terminates)
 {
 	struct conf *c = test_conf();
 	struct classifier *cl;
-	struct classify_input in = { .arrival = at("2021-02-01T00:00:00Z") };
+	struct classify_input in = { .arrival = tutil_at("2021-02-01T00:00:00Z") };
 	struct classify_result r;
 	char body[4096], *raw;
 	struct message *m;
@@ -968,48 +956,14 @@ Test(classify, fold)
 
 /* ---- the shared fixtures ------------------------------------------------ */
 
-/* srcdir - the source tree: $BARAZA_SRCDIR, else derived from __FILE__ */
-static char *
-srcdir(void)
-{
-	const char *env = getenv("BARAZA_SRCDIR");
-	const char *tail = "tests/unit/test_route.c";
-	const char *f = __FILE__;
-	size_t n = strlen(f), t = strlen(tail);
-
-	if (env && *env)
-		return strdup(env);
-	if (n >= t && strcmp(f + n - t, tail) == 0)
-		return n == t ? strdup(".") : strndup(f, n - t - 1);
-	return strdup(".");
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	data = malloc((size_t)n + 1);
-	*len = fread(data, 1, (size_t)n, fp);
-	data[*len] = '\0';
-	fclose(fp);
-	return data;
-}
-
 /* Every delivery report of engineer G's corpus routes as a bounce, and
  * every look-alike in it (vacation replies, read receipts, posts that
  * mention "undeliverable") does not */
 Test(route, bounce_corpus)
 {
 	struct conf *c = test_conf();
-	char *src = srcdir(), path[4096], line[1024];
+	const char *src = tutil_srcdir();
+	char path[4096], line[1024];
 	FILE *fp;
 	int rows = 0;
 
@@ -1032,7 +986,7 @@ Test(route, bounce_corpus)
 		kind++;
 		report = strncmp(kind, "none", 4) != 0;
 		snprintf(path, sizeof(path), "%s/tests/fixtures/bounces/%s.eml", src, name);
-		raw = slurp(path, &len);
+		raw = tutil_try_read_file(path, &len);
 		cr_assert_not_null(raw, "cannot read %s", path);
 		m = message_parse(raw, len, NULL);
 		cr_assert_not_null(m);
@@ -1050,7 +1004,6 @@ Test(route, bounce_corpus)
 		rows++;
 	}
 	fclose(fp);
-	free(src);
 	cr_expect_geq(rows, 60, "got %d corpus rows, want at least 60", rows);
 }
 
@@ -1066,10 +1019,11 @@ Test(route, message_corpus_is_handled)
 	    "dsn-report", "dsn-rfc822", "thunderbird-flowed" };
 	struct conf *c = test_conf();
 	struct classifier *cl = classify_new(c);
-	char *src = srcdir(), path[4096];
+	const char *src = tutil_srcdir();
+	char path[4096];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct classify_input in = { .arrival = at("2020-11-20T10:00:00Z") };
+		struct classify_input in = { .arrival = tutil_at("2020-11-20T10:00:00Z") };
 		struct classify_result cr;
 		struct route_result r;
 		struct message *m;
@@ -1077,7 +1031,7 @@ Test(route, message_corpus_is_handled)
 		char *raw, *norm;
 
 		snprintf(path, sizeof(path), "%s/tests/fixtures/messages/%s.eml", src, names[i]);
-		raw = slurp(path, &len);
+		raw = tutil_try_read_file(path, &len);
 		if (raw == NULL) {
 			cr_log_warn("%s: fixture missing, skipped", names[i]);
 			continue;
@@ -1098,7 +1052,6 @@ Test(route, message_corpus_is_handled)
 		message_free(&m);
 		free(raw);
 	}
-	free(src);
 	classify_free(&cl);
 }
 
@@ -1138,7 +1091,8 @@ Test(inspect, json_keys_and_exit_codes)
 	    "\"in_reply_to\":", "\"references\":", "\"text\":", "\"new_text\":",
 	    "\"links\":", "\"attachments\":", "\"bounce\":", "\"defects\":",
 	    "\"route_reason\":", "\"theme_reason\":", "\"kind_reason\":" };
-	char *b = baraza_path(), *src = srcdir(), cmd[8192], out[65536];
+	char *b = baraza_path(), cmd[8192], out[65536];
+	const char *src = tutil_srcdir();
 	int rc;
 
 	if (b == NULL)
@@ -1178,5 +1132,4 @@ Test(inspect, json_keys_and_exit_codes)
 	cr_expect_eq(run(cmd, out, sizeof(out)), 0, "binary junk: want exit 0");
 	cr_expect(strstr(out, "\"route\":") != NULL, "binary junk: got %s", out);
 	free(b);
-	free(src);
 }

@@ -25,66 +25,27 @@
 #include "store_programme.h"
 #include "store_jobs.h"
 #include "buf.h"
-
-/* Criterion may run each parameterised test in a fresh process of this
- * binary, where pointers copied from the parent are meaningless: the
- * parameters are therefore indices into the static tables below. */
-static size_t param_index[] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-	20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
-	38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
-	56, 57, 58, 59, 60, 61, 62, 63,
-};
-#define PARAM_INDICES(table) \
-	cr_make_param_array(size_t, param_index, sizeof(table) / sizeof(table[0]))
+#include "tutil.h"
 
 static char tmpdir[64];
 static char dbpath[128];
 static struct store *db;
 
+/* setup - a new, empty database file (not migrated) in a scratch directory */
 static void
 setup(void)
 {
-	char err[256];
-
-	strcpy(tmpdir, "/tmp/baraza-store-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
+	tutil_scratch_dir(tmpdir, sizeof(tmpdir), "store");
 	snprintf(dbpath, sizeof(dbpath), "%s/test.db", tmpdir);
-	cr_assert_eq(store_open(dbpath, 1, &db, err, sizeof(err)), 0, "%s", err);
+	db = tutil_store_open(dbpath);
 	cr_assert_eq(clock_set_timezone("Europe/Amsterdam"), 0);
 }
 
 static void
 teardown(void)
 {
-	char cmd[160];
-
 	store_close(&db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", tmpdir);
-}
-
-static long
-scalar(const char *sql)
-{
-	sqlite3_stmt *st;
-	long v = -1;
-
-	cr_assert_eq(sqlite3_prepare_v2(db->db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s",
-	    sql, sqlite3_errmsg(db->db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static void
-migrate(void)
-{
-	char err[256];
-
-	cr_assert_geq(store_migrate(db, err, sizeof(err)), 0, "%s", err);
+	tutil_rmtree(tmpdir);
 }
 
 TestSuite(migrate, .init = setup, .fini = teardown);
@@ -97,10 +58,13 @@ Test(migrate, fresh_database)
 	cr_assert_eq(n, store_latest_version(), "got %d migrations, want %d", n,
 	    store_latest_version());
 	cr_assert_eq(store_version(db), store_latest_version());
-	cr_assert_eq(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'members'"), 1);
-	cr_assert_eq(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'posts_fts'"), 1);
-	cr_assert_eq(scalar("PRAGMA foreign_keys"), 1, "foreign keys on");
-	cr_assert_eq(scalar("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1, "WAL");
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM sqlite_master WHERE name = 'members'"), 1);
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM sqlite_master WHERE name = 'posts_fts'"), 1);
+	cr_assert_eq(tutil_sql_int(db->db, "PRAGMA foreign_keys"), 1, "foreign keys on");
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1, "WAL");
 }
 
 Test(migrate, twice_changes_nothing)
@@ -109,16 +73,16 @@ Test(migrate, twice_changes_nothing)
 	long objects;
 
 	cr_assert_geq(store_migrate(db, err, sizeof(err)), 1, "%s", err);
-	objects = scalar("SELECT count(*) FROM sqlite_master");
+	objects = tutil_sql_int(db->db, "SELECT count(*) FROM sqlite_master");
 	cr_assert_eq(store_migrate(db, err, sizeof(err)), 0, "second run applies nothing");
-	cr_assert_eq(scalar("SELECT count(*) FROM sqlite_master"), objects);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM sqlite_master"), objects);
 }
 
 Test(migrate, refuses_a_newer_database)
 {
 	char err[256], pragma[64];
 
-	migrate();
+	tutil_store_migrate(db);
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", store_latest_version() + 1);
 	cr_assert_eq(store_exec(db, pragma), 0);
 	cr_assert_eq(store_migrate(db, err, sizeof(err)), -1);
@@ -129,7 +93,7 @@ Test(migrate, meta_and_integrity)
 {
 	char err[256], *v = NULL;
 
-	migrate();
+	tutil_store_migrate(db);
 	cr_assert_eq(store_meta_set(db, "k", "v1"), 0);
 	cr_assert_eq(store_meta_set(db, "k", "v2"), 0);
 	cr_assert_eq(store_meta_get(db, "k", &v), 1);
@@ -144,7 +108,7 @@ Test(migrate, backup_is_a_consistent_copy)
 	char err[256], dest[160];
 	struct store *copy = NULL;
 
-	migrate();
+	tutil_store_migrate(db);
 	cr_assert_eq(store_exec(db, "INSERT INTO meta(key, value) VALUES ('x', 'y')"), 0);
 	snprintf(dest, sizeof(dest), "%s/backup.db", tmpdir);
 	cr_assert_eq(store_backup(db, dest, err, sizeof(err)), 0, "%s", err);
@@ -201,7 +165,7 @@ static void
 sync_setup(void)
 {
 	setup();
-	migrate();
+	tutil_store_migrate(db);
 	programme();
 }
 
@@ -214,9 +178,12 @@ Test(sync, first_run_adds_everything)
 	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
 	cr_assert_eq(r.themes_added, 3, "funding, risk and general: got %d", r.themes_added);
 	cr_assert_eq(r.sessions_added, 3);
-	cr_assert_eq(scalar("SELECT count(*) FROM themes WHERE slug = 'general' AND active = 1"), 1);
-	cr_assert_eq(scalar("SELECT count(*) FROM theme_questions WHERE theme = 'risk'"), 2);
-	cr_assert_eq(scalar("SELECT opens FROM sessions WHERE theme = 'risk'"), 1606777200,
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM themes WHERE slug = 'general' AND active = 1"), 1);
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM theme_questions WHERE theme = 'risk'"), 2);
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT opens FROM sessions WHERE theme = 'risk'"), 1606777200,
 	    "local midnight of 1 December in Amsterdam");
 }
 
@@ -226,11 +193,12 @@ Test(sync, second_run_changes_nothing)
 	long changes;
 
 	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
-	changes = scalar("SELECT total_changes()");
+	changes = tutil_sql_int(db->db, "SELECT total_changes()");
 	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
 	cr_assert_eq(r.themes_added + r.themes_updated + r.themes_retired, 0);
 	cr_assert_eq(r.sessions_added + r.sessions_updated + r.sessions_removed, 0);
-	cr_assert_eq(scalar("SELECT total_changes()"), changes, "no row was written");
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT total_changes()"), changes, "no row was written");
 }
 
 Test(sync, changes_are_applied)
@@ -247,8 +215,9 @@ Test(sync, changes_are_applied)
 	cr_assert_eq(r.themes_updated, 2, "title and questions: got %d", r.themes_updated);
 	cr_assert_eq(r.sessions_updated, 1, "the end date moved, same row");
 	cr_assert_eq(r.sessions_added, 0);
-	cr_assert_eq(scalar("SELECT count(*) FROM sessions"), 3);
-	cr_assert_eq(scalar("SELECT count(*) FROM theme_questions WHERE theme = 'risk'"), 1);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM sessions"), 3);
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT count(*) FROM theme_questions WHERE theme = 'risk'"), 1);
 }
 
 Test(sync, removed_theme_is_retired_and_sessions_dropped)
@@ -271,11 +240,12 @@ Test(sync, removed_theme_is_retired_and_sessions_dropped)
 	cr_assert_eq(r.sessions_removed, 2, "the unused funding and risk sessions: got %d",
 	    r.sessions_removed);
 	cr_assert_eq(r.sessions_kept, 1, "the session holding a post stays");
-	cr_assert_eq(scalar("SELECT active FROM themes WHERE slug = 'risk'"), 0);
-	cr_assert_eq(scalar("SELECT active FROM themes WHERE slug = 'general'"), 1);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT active FROM themes WHERE slug = 'risk'"), 0);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT active FROM themes WHERE slug = 'general'"), 1);
 	cfg.nthemes = 2;
 	cr_assert_eq(store_programme_sync(db, &cfg, &r), 0);
-	cr_assert_eq(scalar("SELECT active FROM themes WHERE slug = 'risk'"), 1, "and back");
+	cr_assert_eq(tutil_sql_int(db->db,
+	    "SELECT active FROM themes WHERE slug = 'risk'"), 1, "and back");
 }
 
 /* ---- session states ---------------------------------------------------------- */
@@ -301,9 +271,8 @@ static struct state_case state_cases[] = {
 
 ParameterizedTestParameters(session, state)
 {
-	_Static_assert(sizeof(state_cases) / sizeof(state_cases[0]) <= sizeof(param_index) / sizeof(param_index[0]),
-	    "raise param_index");
-	return PARAM_INDICES(state_cases);
+	_Static_assert(TUTIL_NELEM(state_cases) <= TUTIL_MAX_PARAMS, "raise TUTIL_MAX_PARAMS");
+	return TUTIL_PARAMS(state_cases);
 }
 
 ParameterizedTest(size_t *pi, session, state)
@@ -410,7 +379,7 @@ Test(sessions, themes_listed_in_order)
 	cr_assert_eq(store_theme_exists(db, "Risk"), 1);
 	cr_assert_eq(store_theme_exists(db, "general"), 1);
 	cr_assert_eq(store_theme_exists(db, "gossip"), 0);
-	cr_assert_eq(scalar("SELECT position FROM themes WHERE slug = 'general'"), 2,
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT position FROM themes WHERE slug = 'general'"), 2,
 	    "the floor theme comes after the configured ones");
 }
 
@@ -500,7 +469,7 @@ Test(ckpt, thread_checkpoints_and_the_wal_starts_again)
 	cr_assert_eq(sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &frames, &done), SQLITE_OK);
 	cr_assert_lt(frames, 10, "got %d frames in the WAL, want one commit's", frames);
-	cr_assert_eq(scalar("SELECT count(*) FROM t"), 10);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM t"), 10);
 }
 
 Test(ckpt, rows_survive_close_and_reopen)
@@ -510,13 +479,13 @@ Test(ckpt, rows_survive_close_and_reopen)
 
 	cr_assert_eq(store_ckpt_start(db, 16, 1 << 20), 0);
 	commit_blobs(150);
-	want = scalar("SELECT count(*) FROM t");
+	want = tutil_sql_int(db->db, "SELECT count(*) FROM t");
 	store_close(&db);            /* stops the thread, then checkpoints the rest */
 	cr_assert_eq(wal_size(), 0, "the last close leaves no WAL behind");
 	cr_assert_eq(store_open(dbpath, 0, &db, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(want, 150);
-	cr_assert_eq(scalar("SELECT count(*) FROM t"), want);
-	cr_assert_eq(scalar("SELECT count(*) FROM pragma_integrity_check "
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM t"), want);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check <> 'ok'"), 0);
 }
 
@@ -532,7 +501,7 @@ Test(ckpt, committing_thread_checkpoints_past_max_pages)
 		    (i + 1) * 3);
 	}
 	cr_assert_eq(store_ckpt_runs(db), 0, "the thread was never woken");
-	cr_assert_eq(scalar("SELECT count(*) FROM t"), 90);
+	cr_assert_eq(tutil_sql_int(db->db, "SELECT count(*) FROM t"), 90);
 }
 
 /* ---- new voices in a session's kit (store_jobs.c) ------------------------- */
@@ -594,7 +563,7 @@ Test(migrate, new_voices_are_first_posts_of_their_authors)
 		{ 4, "" },
 	};
 
-	migrate();
+	tutil_store_migrate(db);
 	cr_assert_eq(store_exec(db, "INSERT INTO themes (slug, title, position) VALUES "
 	    "('funding', 'Funding', 0)"), 0);
 	for (int sn = 1; sn <= 4; sn++) {

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "classify.h"
@@ -17,6 +16,7 @@
 #include "store_thread.h"
 #include "subject.h"
 #include "thread.h"
+#include "tutil.h"
 #include "xalloc.h"
 
 #define DAY (24 * 3600)
@@ -48,17 +48,6 @@ static const struct chain_case chain_cases[] = {
 	{ "no self id (hash ids)", NULL, { "a", "b" }, "b", "a b" },
 };
 
-static void
-join(const char **v, size_t n, char *out, size_t outlen)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strncat(out, " ", outlen - strlen(out) - 1);
-		strncat(out, v[i], outlen - strlen(out) - 1);
-	}
-}
-
 Test(thread_chain, table)
 {
 	for (size_t i = 0; i < sizeof(chain_cases) / sizeof(chain_cases[0]); i++) {
@@ -70,7 +59,7 @@ Test(thread_chain, table)
 		while (nrefs < 8 && tc->refs[nrefs])
 			nrefs++;
 		n = thread_chain(tc->self, tc->refs, nrefs, tc->irt, out, THREAD_MAX_REFS);
-		join(out, n, got, sizeof(got));
+		tutil_join(got, sizeof(got), " ", out, n);
 		cr_expect_str_eq(got, tc->want, "%s: got chain '%s', want '%s'",
 		    tc->name, got, tc->want);
 	}
@@ -221,7 +210,7 @@ Test(thread_subject, fallback_window)
 /* ---- store-backed --------------------------------------------------------- */
 
 static struct store *db;
-static char dbpath[64];
+static char tmpdir[64];
 /* 1: insert posts with thread_guess_parent's parent and keep the
  * containers read in a thread_cache across the calls, as ingest does; 0:
  * neither, so thread_place has to set every parent itself and every call
@@ -231,28 +220,18 @@ static int use_guess;
 static void
 db_open(void)
 {
-	char err[256];
-	int fd;
+	char path[128];
 
-	snprintf(dbpath, sizeof(dbpath), "/tmp/baraza-thread-XXXXXX");
-	fd = mkstemp(dbpath);
-	cr_assert(fd >= 0);
-	close(fd);
-	cr_assert_eq(store_open(dbpath, 1, &db, err, sizeof(err)), 0, "%s", err);
-	cr_assert(store_migrate(db, err, sizeof(err)) >= 0, "%s", err);
+	tutil_scratch_dir(tmpdir, sizeof(tmpdir), "thread");
+	snprintf(path, sizeof(path), "%s/test.db", tmpdir);
+	db = tutil_store_new(path);
 }
 
 static void
 db_close(void)
 {
-	char wal[80];
-
 	store_close(&db);
-	unlink(dbpath);
-	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", dbpath);
-	unlink(wal);
+	tutil_rmtree(tmpdir);
 }
 
 struct tmsg {

@@ -1,4 +1,5 @@
-/* test_core - the core library: buf, arena, json, utf8, clock, template */
+/* test_util - the util layer (daemon/util): buf, arena, utf8, url, outcome,
+ * json, clock, template */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -15,6 +16,7 @@
 #include "json.h"
 #include "outcome.h"
 #include "template.h"
+#include "tutil.h"
 #include "url.h"
 #include "utf8.h"
 
@@ -550,33 +552,36 @@ Test(clock, local_dates_are_dst_correct)
 
 /* ---- template ----------------------------------------------------------- */
 
-static char tdir[] = "/tmp/baraza-tmpl-XXXXXX";
+static char tdir[64];
 
+/* write_template - TDIR/LANG/NAME.txt */
 static void
 write_template(const char *lang, const char *name, const char *text)
 {
 	char path[512];
-	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", tdir, lang);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/%s/%s.txt", tdir, lang, name);
-	fp = fopen(path, "w");
-	cr_assert_not_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	tutil_write_file(path, text, 0644);
 }
 
 static void
 template_setup(void)
 {
-	cr_assert_not_null(mkdtemp(tdir));
+	tutil_scratch_dir(tdir, sizeof(tdir), "tmpl");
 	setenv("BARAZA_TEMPLATES", tdir, 1);
 	write_template("en", "hello", "Hello {{name}}!\n{{#theme}}\nTheme: {{theme}}\n{{/theme}}\nBye {{unknown}}.\n");
 	write_template("fr", "hello", "Bonjour {{name}} !\n");
 }
 
-TestSuite(template, .init = template_setup);
+static void
+template_teardown(void)
+{
+	tutil_rmtree(tdir);
+}
+
+TestSuite(template, .init = template_setup, .fini = template_teardown);
 
 Test(template, render_language_and_fallback)
 {
