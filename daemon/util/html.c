@@ -73,42 +73,6 @@ escape_at(struct buf *out, const unsigned char *p, const unsigned char *end)
 	return len;
 }
 
-/* html_escape - see html.h */
-void
-html_escape(struct buf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
-	size_t len;
-
-	while (p < end) {
-		switch (escape_class[*p]) {
-		case 0:
-			p++;
-			continue;               /* part of the run */
-		case 2:
-			if ((len = utf8_passes(p, end)) > 0) {
-				p += len;
-				continue;
-			}
-			/* FALLTHROUGH */
-		default:
-			if (p > run)
-				buf_append(out, run, (size_t)(p - run));
-			p += escape_at(out, p, end);
-			run = p;
-		}
-	}
-	if (p > run)
-		buf_append(out, run, (size_t)(p - run));
-}
-
-/* html_escape_str - see html.h */
-void
-html_escape_str(struct buf *out, const char *s)
-{
-	html_escape(out, s, strlen(s));
-}
-
 /* url_len - length of the URL starting at p (http:// or https://) */
 static size_t
 url_len(const char *p, const char *end)
@@ -123,43 +87,54 @@ url_len(const char *p, const char *end)
 	return (size_t)(q - p);
 }
 
-/* html_text - see html.h */
-void
-html_text(struct buf *out, const char *s, size_t n)
+/* link_at - the length of the http(s) link starting at p, or 0: it must
+ * start a word (the byte before is no letter) and be longer than its
+ * scheme */
+static size_t
+link_at(const unsigned char *b, const unsigned char *p, const unsigned char *end)
+{
+	size_t ul;
+
+	if (p > b && ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z'))
+		return 0;
+	if (!((end - p > 8 && strncmp((const char *)p, "https://", 8) == 0) ||
+	    (end - p > 7 && strncmp((const char *)p, "http://", 7) == 0)))
+		return 0;
+	ul = url_len((const char *)p, (const char *)end);
+	return ul > 8 ? ul : 0;
+}
+
+/* walk - append s (n bytes) to out by the byte classes of cls (see the
+ * tables above): runs of class 0 copied with one append, the others
+ * escaped, and with text_class newlines as <br> and links as anchors */
+static void
+walk(struct buf *out, const char *s, size_t n, const unsigned char *cls)
 {
 	const unsigned char *b = (const unsigned char *)s, *p = b, *end = b + n,
 	    *run = b;
+	size_t len;
 
-	/* One pass: escaping (as html_escape), newlines and links. */
 	while (p < end) {
-		size_t len, ul;
-
-		switch (text_class[*p]) {
+		switch (cls[*p]) {
 		case 0:
 			p++;
-			continue;
-		case 4:         /* 'h': a link when it starts a word */
-			ul = 0;
-			if ((p == b || !(((unsigned char)p[-1] | 0x20) >= 'a' &&
-			    ((unsigned char)p[-1] | 0x20) <= 'z')) &&
-			    ((end - p > 8 && strncmp((const char *)p, "https://", 8) == 0) ||
-			     (end - p > 7 && strncmp((const char *)p, "http://", 7) == 0)))
-				ul = url_len((const char *)p, (const char *)end);
-			if (ul <= 8) {
+			continue;               /* part of the run */
+		case 4:                         /* 'h': a link may start */
+			if ((len = link_at(b, p, end)) == 0) {
 				p++;
 				continue;
 			}
 			if (p > run)
 				buf_append(out, run, (size_t)(p - run));
 			buf_puts(out, "<a href=\"");
-			html_escape(out, (const char *)p, ul);
+			walk(out, (const char *)p, len, escape_class);
 			buf_puts(out, "\" rel=\"nofollow noopener\">");
-			html_escape(out, (const char *)p, ul);
+			walk(out, (const char *)p, len, escape_class);
 			buf_puts(out, "</a>");
-			p += ul;
+			p += len;
 			run = p;
 			continue;
-		case 3:
+		case 3:                         /* a newline */
 			if (p > run)
 				buf_append(out, run, (size_t)(p - run));
 			buf_append(out, "<br>\n", 5);
@@ -180,4 +155,25 @@ html_text(struct buf *out, const char *s, size_t n)
 	}
 	if (p > run)
 		buf_append(out, run, (size_t)(p - run));
+}
+
+/* html_escape - see html.h */
+void
+html_escape(struct buf *out, const char *s, size_t n)
+{
+	walk(out, s, n, escape_class);
+}
+
+/* html_escape_str - see html.h */
+void
+html_escape_str(struct buf *out, const char *s)
+{
+	html_escape(out, s, strlen(s));
+}
+
+/* html_text - see html.h */
+void
+html_text(struct buf *out, const char *s, size_t n)
+{
+	walk(out, s, n, text_class);
 }
