@@ -518,7 +518,11 @@ fail:
 	return -1;
 }
 
-int
+/* digest_mail - append a complete message (headers,
+ * multipart/alternative) of the rendered bodies to out, addressed to the
+ * list (members are envelope recipients).  0, or -1 when it would pass
+ * out's cap (logged). */
+static int
 digest_mail(const struct conf *c, const struct digest_opts *o,
     const struct buf *text, const struct buf *html, struct buf *out)
 {

@@ -45,13 +45,6 @@ struct digest_opts {
 int digest_render(struct store *s, const struct conf *c,
     const struct digest_opts *o, struct buf *text, struct buf *html);
 
-/* digest_mail - append a complete message (headers,
- * multipart/alternative) of the rendered bodies to out, addressed to the
- * list (members are envelope recipients).  0, or -1 when it would pass
- * out's cap (logged). */
-int digest_mail(const struct conf *c, const struct digest_opts *o,
-    const struct buf *text, const struct buf *html, struct buf *out);
-
 /* digest_run_due - build and queue every due digest not yet built, in
  * order.  Returns the number of digests built, or -1. */
 int digest_run_due(struct store *s, const struct conf *c, time_t now);

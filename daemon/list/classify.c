@@ -420,16 +420,18 @@ classify_free(struct classifier **cp)
 	*cp = NULL;
 }
 
-/* classify_config_sessions - see classify.h */
-const struct classify_session *
+/* classify_config_sessions - the classifier's list of the config's session
+ * windows (valid as long as cl); *n gets the count */
+static const struct classify_session *
 classify_config_sessions(const struct classifier *cl, size_t *n)
 {
 	*n = cl ? cl->nsessions : 0;
 	return cl ? cl->sessions : NULL;
 }
 
-/* classify_session_at - see classify.h */
-const struct classify_session *
+/* classify_session_at - the session of theme open at t among sessions[n]
+ * (opens <= t < closes; the latest opened wins), or NULL */
+static const struct classify_session *
 classify_session_at(const struct classify_session *s, size_t n,
     const char *theme, time_t t)
 {

@@ -133,16 +133,6 @@ void classify_theme(struct classifier *cl, const struct message *m,
 void classify_kind(const struct conf *c, const struct message *m,
     const struct classify_input *in, struct classify_result *out);
 
-/* classify_session_at - the session of theme open at t among sessions[n]
- * (opens <= t < closes; the latest opened wins), or NULL */
-const struct classify_session *classify_session_at(
-    const struct classify_session *sessions, size_t n, const char *theme,
-    time_t t);
-/* classify_config_sessions - the classifier's list of the config's session
- * windows (valid as long as cl); *n gets the count */
-const struct classify_session *classify_config_sessions(
-    const struct classifier *cl, size_t *n);
-
 /* Names for output: "tag", "subject", "thread", "keywords", "session",
  * "default"; "idea", "question", "resource", "feedback" */
 const char *classify_theme_rule_name(enum classify_theme_rule r);

@@ -57,8 +57,8 @@ is_facilitator(const struct held_member *mb)
 	return strcmp(mb->role, "facilitator") == 0 && strcmp(mb->status, "active") == 0;
 }
 
-/* moderation_reason_var - the template section that explains reason */
-const char *
+/* moderation_reason_var - the template variable that explains reason */
+static const char *
 moderation_reason_var(const char *reason)
 {
 	if (reason == NULL)

@@ -71,8 +71,4 @@ int moderation_expire(struct store *s, time_t now);
 int moderation_oversize(struct store *s, const struct conf *c,
     const struct message *m, size_t size);
 
-/* moderation_reason_var - the template variable that says reason in the
- * held-author/held-moderator templates ("r_nonmember", ...) */
-const char *moderation_reason_var(const char *reason);
-
 #endif
