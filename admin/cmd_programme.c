@@ -53,16 +53,43 @@ static const char theme_usage[] =
     "Themes no longer in the configuration are shown as retired.  --json\n"
     "prints an array of {\"slug\",\"title\",\"active\",\"sessions\",\"posts\"}.\n";
 
-struct theme_out {
+/* A listing being printed: a JSON array, or lines of text */
+struct listing {
 	int json;
 	struct json j;
 	struct buf out;
 };
 
+/* listing_begin - start an empty listing */
+static void
+listing_begin(struct listing *o, int json)
+{
+	memset(o, 0, sizeof(*o));
+	o->json = json;
+	buf_init(&o->out, BUF_NOLIMIT);
+	json_init(&o->j, &o->out);
+	if (json)
+		json_array_begin(&o->j);
+}
+
+/* listing_end - close it, print it when rc is 0, free it; returns rc */
+static int
+listing_end(struct listing *o, int rc)
+{
+	if (o->json) {
+		json_array_end(&o->j);
+		buf_putc(&o->out, '\n');
+	}
+	if (rc == 0)
+		fwrite(o->out.data, 1, o->out.len, stdout);
+	buf_release(&o->out);
+	return rc;
+}
+
 static int
 theme_one(const struct theme_row *t, void *arg)
 {
-	struct theme_out *o = arg;
+	struct listing *o = arg;
 
 	if (o->json) {
 		json_object_begin(&o->j);
@@ -90,7 +117,7 @@ cmd_theme(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	int json = 0, npos, rc;
 	const struct cmd_opt opts[] = { { "--json", NULL, &json }, { NULL, NULL, NULL } };
-	struct theme_out o;
+	struct listing o;
 	struct store *s;
 	char *pos[1];
 
@@ -105,21 +132,9 @@ cmd_theme(struct cmd_ctx *ctx, int argc, char **argv)
 		return 2;
 	if ((s = programme_store(ctx, "theme", &rc)) == NULL)
 		return rc;
-	memset(&o, 0, sizeof(o));
-	o.json = json;
-	buf_init(&o.out, BUF_NOLIMIT);
-	json_init(&o.j, &o.out);
-	if (json)
-		json_array_begin(&o.j);
+	listing_begin(&o, json);
 	rc = store_theme_each(s, theme_one, &o) < 0 ? 1 : 0;
-	if (json) {
-		json_array_end(&o.j);
-		buf_putc(&o.out, '\n');
-	}
-	if (rc == 0)
-		fwrite(o.out.data, 1, o.out.len, stdout);
-	buf_release(&o.out);
-	return rc;
+	return listing_end(&o, rc);
 }
 
 /* ---- session --------------------------------------------------------------- */
@@ -152,16 +167,11 @@ static const char close_usage[] =
     "Close session ID now (see 'session list' for the ids).  Posts arriving\n"
     "later are kept and filed between sessions.\n";
 
-struct session_out {
-	int json;
-	struct json j;
-	struct buf out;
-};
 
 static int
 session_one(const struct session_row *r, void *arg)
 {
-	struct session_out *o = arg;
+	struct listing *o = arg;
 	char opens[16], closes[16];
 
 	clock_format_date(r->opens, opens, sizeof(opens));
@@ -195,7 +205,7 @@ session_list(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	int json = 0, npos, rc;
 	const struct cmd_opt opts[] = { { "--json", NULL, &json }, { NULL, NULL, NULL } };
-	struct session_out o;
+	struct listing o;
 	struct store *s;
 	char *pos[1];
 
@@ -203,21 +213,9 @@ session_list(struct cmd_ctx *ctx, int argc, char **argv)
 		return 2;
 	if ((s = programme_store(ctx, "session", &rc)) == NULL)
 		return rc;
-	memset(&o, 0, sizeof(o));
-	o.json = json;
-	buf_init(&o.out, BUF_NOLIMIT);
-	json_init(&o.j, &o.out);
-	if (json)
-		json_array_begin(&o.j);
+	listing_begin(&o, json);
 	rc = store_session_each(s, clock_now(), session_one, &o) < 0 ? 1 : 0;
-	if (json) {
-		json_array_end(&o.j);
-		buf_putc(&o.out, '\n');
-	}
-	if (rc == 0)
-		fwrite(o.out.data, 1, o.out.len, stdout);
-	buf_release(&o.out);
-	return rc;
+	return listing_end(&o, rc);
 }
 
 /* local_midnight_after - local midnight starting the day `days` after t */
