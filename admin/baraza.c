@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* baraza - the admin command line
  *
  * Usage: baraza [-c FILE] COMMAND [ARGS...]; each command lives in a cmd_*.c
@@ -127,7 +128,7 @@ main(int argc, char **argv)
 			log_set_level(log_get_level() < LOG_LEVEL_DEBUG ?
 			    log_get_level() + 1 : LOG_LEVEL_DEBUG);
 		} else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
-			printf("baraza %s\n", PACKAGE_VERSION);
+			printf("baraza %s\n%s\n", PACKAGE_VERSION, BARAZA_LICENSE_NOTICE);
 			return 0;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

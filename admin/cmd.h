@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd - the subcommands of the admin program `baraza`
  *
  * baraza.c parses the global options (-c FILE, --help, --version), finds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_admin - `baraza init`, `baraza check`, `baraza backup`
  *
  * init creates or migrates the database and syncs the programme (themes

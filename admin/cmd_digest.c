@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_digest - `baraza digest preview|send`, `baraza stats`, `baraza report` */
 #include "config.h"
 

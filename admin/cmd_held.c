@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_held - `baraza held [--json] [--pending]`, `held approve ID`,
  * `held reject ID [--comment TEXT]`
  *

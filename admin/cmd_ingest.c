@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_ingest - `baraza thread list|show`, `search`, `import-mbox`
  *
  * Reading commands open the database through cmd_store() and print what

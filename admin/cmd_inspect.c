@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_inspect - baraza inspect FILE|- [--json] [--at TIME]
  *
  * Shows what baraza makes of one raw message -- how it parses, which

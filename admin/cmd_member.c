@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_member - `baraza member add|remove|list|import|export|forget`
  *
  * Output contracts (as the README describes them):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_opt - option parsing for the subcommands (see cmd_opt.h) */
 #include "config.h"
 

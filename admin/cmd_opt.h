@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_opt - option parsing shared by the `baraza` subcommands
  *
  * Long options only, as "--name VALUE" or "--name=VALUE", flags as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_programme - `baraza theme list`, `baraza session list|open|close`
  *
  * Both sync the programme from the configuration first (as `init` and the

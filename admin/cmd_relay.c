@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_relay - `baraza queue [--json]` and `baraza queue retry`
  *
  * Output contracts (as the README describes them):

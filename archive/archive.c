@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive - build and update the static web archive
  *
  * A build writes every page; an update remembers the time of the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive - the static web archive
  *
  * archive.dir receives a site that any web server or file share can serve:

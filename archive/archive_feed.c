@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_feed - the Atom feeds (see archive_feed.h) */
 #include "config.h"
 

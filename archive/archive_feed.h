@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_feed - the Atom 1.0 feeds of the newest posts: feed.atom for
  * the whole list, feed-THEME.atom for a theme */
 #ifndef BARAZA_ARCHIVE_FEED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_mask - hide member addresses (see archive_mask.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_mask - member addresses hidden from what the archive shows
  *
  * With archive.hide_addresses set, every e-mail address in a text shown on

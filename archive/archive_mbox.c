@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_mbox - the mbox downloads (see archive_mbox.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_mbox - the mbox downloads: THEME/SESSION.mbox holds a session's
  * messages as they arrived (mboxrd; SESSION 0 = outside the sessions),
  * with addresses hidden when archive.hide_addresses is set */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_page - the frame every page shares (see archive_page.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_page - what every page of the archive shares: the frame (head,
  * site header, footer), the style sheet, dates and numbers
  *

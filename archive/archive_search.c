@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_search - the search index and page (see archive_search.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_search - search in the browser: search.json holds every
  * accepted post (the newest 100 000) as [id, thread, subject, author,
  * date, theme, text], newest first; search.html and search.js filter it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_session - the index, session and between pages (see
  * archive_session.h) */
 #include "config.h"

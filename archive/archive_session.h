@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_session - the programme's pages: index.html (themes, their
  * sessions with counts and summaries), session-ID.html (a session's
  * summary, threads and figures) and between-THEME.html (a theme's threads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_thread - a thread's pages (see archive_thread.h)
  *
  * A thread is drawn on one page when it fits under the cap of a page,

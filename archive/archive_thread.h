@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_thread - the page of a thread: its posts in thread order
  * (parents before replies, siblings by arrival), indented by depth, each
  * with its author, date, kind, text (quoted text and signature folded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_write - write the archive's files whole (see archive_write.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_write - the site being written, and how its files are written
  *
  * Every file of the archive is written whole or not at all: to a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # imap_fetch.py - the floor for IMAP ingest: one connection, one
 # `UID FETCH 1:* BODY.PEEK[]` of the whole mailbox with Python's imaplib.
 # Usage: /usr/bin/python3 imap_fetch.py PORT USER PASSWORD

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # imap_floor.py - the IMAP floor of `barazad --once`: the same conversation
 # with the server, from a client that does nothing with the messages.
 #

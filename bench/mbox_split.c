@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mbox_split - the floor for importing an mbox: read it and split it
  *
  * Usage: mbox_split FILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* relay_driver - one post to N members through deliver_run(), timed
  *
  * Usage: relay_driver CONF N

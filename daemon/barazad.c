@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* barazad - the daemon: fetch, process, deliver, run due jobs, forever
  *
  * usage: barazad [-c FILE] [--once] [--foreground] [--pidfile FILE] [-v]
@@ -561,7 +562,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
 			verbose++;
 		else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
-			printf("barazad %s\n", PACKAGE_VERSION);
+			printf("barazad %s\n%s\n", PACKAGE_VERSION, BARAZA_LICENSE_NOTICE);
 			return 0;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* deliver - run the outbox over SMTP (see deliver.h)
  *
  * The retry schedule, in prose.  Every recipient row is tried when it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* deliver - run the outbox over SMTP, and decide what each answer means
  *
  * deliver_run() delivers what is due: personalised (one envelope per

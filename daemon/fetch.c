@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fetch - one fetch cycle: the mailbox, through ingest, into the store
  * (see fetch.h) */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* jobs - run session opens, summary kits, closes and digests when due */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* jobs - the session calendar and other due work, run by barazad
  *
  * Every session gets three jobs: session-open (state open; an announcement

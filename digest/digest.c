@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* digest - select, render and queue the biweekly digests
  *
  * Rendering walks the period's posts once, in theme, session, thread and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* digest - the biweekly digest: schedule, selection, rendering, queueing
  *
  * Schedule.  Digest 1 is due at [digest] first (local time); digest n at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* figures - text tables and inline-SVG charts of participation figures */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* figures - render the participation figures
  *
  * The numbers come from store_figures() (store_digest.h); this module only

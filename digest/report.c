@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report - Markdown and HTML synthesis of every session */
 #include "config.h"
 

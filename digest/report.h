@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report - the final synthesis of the whole programme (`baraza report`)
  *
  * For each theme, in programme order, each of its sessions: dates, state,

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 001-init: the first schema of baraza.
 -- Times are UTC seconds since the epoch.  Addresses are stored normalised
 -- (local part as given, domain lower-cased) and compared case-insensitively.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 003-ingest-indexes: look-ups that run once per inbound message must not
 -- grow with the archive.  The per-sender rate limit (store_held_recent_posts:
 -- author_email = ? AND received >= ?) reads only the sender's last hour of

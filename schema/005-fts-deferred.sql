@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 005-fts-deferred: index new posts into posts_fts once per transaction,
 -- not once per post.  With the old AFTER INSERT trigger every post INSERT
 -- put posts_fts in the transaction, and SQLite 3.40's FTS5 flushes its

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 006-health: what `baraza check` reports about a running list.
 -- One row (id = 1).  The daemon stamps last_fetch after every IMAP fetch
 -- that completed without an error (also one that found nothing new: that

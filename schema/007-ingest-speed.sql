@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 007-ingest-speed: less work per stored post.
 --
 -- 1. No trigger fires per inserted post.  Since 005 the AFTER INSERT

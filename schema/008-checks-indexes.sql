@@ -1,4 +1,5 @@
 -- baraza: table rebuild
+-- SPDX-License-Identifier: GPL-3.0-or-later
 -- 008-checks-indexes: posts and outbox_rcpt rebuilt with the same columns,
 -- rows and ids, but CHECKs SQLite can test without building a table.
 --

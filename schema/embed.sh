@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # embed.sh - turn the numbered migrations schema/NNN-name.sql into C source
 # (schema.c) so the binaries carry their schema: no file to install or lose.
 # usage: embed.sh FILE.sql... > schema.c   (files in number order)

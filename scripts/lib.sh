@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # scripts/lib.sh - shared by scripts/test and scripts/demo (sourced, not run)
 #
 # bz_install_deps   on Debian as root: install the packages that are missing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* harness - real servers and real binaries for the integration tests
  *
  * Every tests/integration/it_*.c links this file.  It gives each test binary

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/valgrind.sh - run test binaries under valgrind (`make check-valgrind`)
 #
 #	tests/valgrind.sh BUILDDIR SRCDIR TEST...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf - the configuration file, parsed through one table of keys
  *
  * Loading happens in three steps:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf - the configuration file, parsed from one table
  *
  * Named conf.h, not config.h: config.h is autoconf's.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf_ini - the configuration file cut into records (see conf_int.h)
  *
  * The INI reader knows nothing of the keys: it reads the file (at most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf_int - what the parts of the configuration loader share
  *
  *   conf.c       the load: the records through the key table, the checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* conf_keys - the configuration's key table and what checks each key
  * (see conf_int.h)
  *

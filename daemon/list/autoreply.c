@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* autoreply - the signs of a robot, a bounce or the list's own mail
  *
  * What each sign is, and why, is in autoreply.h; what is done with them

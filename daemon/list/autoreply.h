@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* autoreply - the signs of a robot, a bounce or the list's own mail
  *
  * Pure: reads a parsed message and the configuration.  It recognises, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bounce - counting delivery failures against members
  *
  * Each failed address gets a bounces row with the local calendar day.  A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bounce - delivery failures counted against members
  *
  * Reading a delivery report is dsn.h's business (pure, in the mail layer);

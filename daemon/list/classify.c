@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* classify - theme, session and kind of a post; subject normalisation
  *
  * The list's rules for sorting a post, each a pure function of the parsed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* classify - theme, session and kind of a post; subject normalisation
  *
  * Pure functions over a parsed message and the configuration: no database.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* command - parse the command lines of a mail to cop+request@
  *
  * Mail clients wrap what members type in many ways: "Re: subscribe" in the

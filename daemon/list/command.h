@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* command - the commands a member mails to cop+request@ (the README:
  * "Members, sessions, digests, archive")
  *

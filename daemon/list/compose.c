@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* compose - build the bytes of a relayed post (see compose.h)
  *
  * The stored message is parsed by message_parse(), the one reader of mail:

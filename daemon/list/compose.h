@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* compose - the bytes of a relayed post, as members receive it
  *
  * compose_prepare() parses the stored raw message of a post once (with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fanout - queue one mail per language for a group of members */
 #include "config.h"
 

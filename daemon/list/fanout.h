@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fanout - one mail to many members, built once per language
  *
  * Announcements, summary kits and session summaries go to a whole group

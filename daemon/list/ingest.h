@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ingest - the story of one inbound message
  *
  * ingest_message() parses, routes, threads, classifies and stores one raw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ingest_batch - many messages in one transaction (see ingest_batch.h) */
 #include "config.h"
 

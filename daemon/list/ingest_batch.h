@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ingest_batch - many messages in one transaction, nothing lost on failure
  *
  * Storing a message costs little next to committing it, so the fetch cycle

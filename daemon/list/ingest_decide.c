@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ingest_decide - what ingest will do with a prepared message, and why
  *
  * The decisions, in the order ingest takes them (each needs the ones

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ingest_prepare - the first stage of ingest: what a message says of itself
  *
  * See ingest_prepare.h.  Everything here is a function of the bytes and

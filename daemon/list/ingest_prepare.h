@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ingest_prepare - the first stage of ingest: what a message says of itself
  *
  * Parse one raw message once, route it, find its Message-ID (or the hash

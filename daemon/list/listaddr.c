@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* listaddr - the list's addresses, parsed and built in one place
  *
  * The rules are at the top of listaddr.h.  The parser and the builder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* listaddr - the list's addresses: cop@ and every cop+TAG@, parsed and built
  *
  * The list has one posting address, LOCAL@DOMAIN (list.address), and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* member_import - CSV import of members and the shared field checks
  *
  * The import streams: one CSV record at a time is checked and written

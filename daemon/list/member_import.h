@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* member_import - member data from and to people: CSV import, and the
  * checks shared by `member add` and the import
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* moderation - holding posts for a facilitator, and their answers
  *
  * The rules:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* moderation - holding posts for a facilitator, and their answers
  *
  * A post that list.moderate (or the per-sender rate limit) says must be held

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* notice - build and queue the short mails baraza writes itself
  *
  * This is not the relay's composer (compose.c rewrites members' posts);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* notice - the short mails baraza writes itself (holds, probes, refusals)
  *
  * A notice is a complete RFC 5322 message built from a template

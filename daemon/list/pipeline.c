@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pipeline - ingest's first stage on a second thread (see pipeline.h)
  *
  * One worker, one consumer, a ring of max_items slots under one mutex:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pipeline - ingest's first stage on a second thread
  *
  * Ingest has two stages: ingest_prepare() (ingest_prepare.h) parses and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* question - does a post ask something? (see question.h)
  *
  * Only the first paragraph counts, after a salutation ("Hi all,", "Chers

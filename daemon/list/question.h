@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* question - does the first paragraph of a post ask something?
  *
  * The kind rule of classify.h: a post that is neither tagged, a reply nor

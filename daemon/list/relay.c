@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* relay - queue deliveries (see relay.h) */
 #include "config.h"
 

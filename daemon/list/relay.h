@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* relay - the outbound side's first half: queue deliveries
  *
  * relay_enqueue_post() is called inside the ingest transaction of an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* request - command mails and mail to the owner; the dispatch of every
  * mail to the list's own addresses
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* request - mail to the list's own machinery
  *
  * request_handle() acts on a message that route.c sent to cop+request@ or a

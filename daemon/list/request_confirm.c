@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* request_confirm - confirmations: asked for, answered, and one-click
  *
  * A confirmation request carries a single-use token (store_token.h) in its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* request_confirm - confirmations: asked for, answered, and one-click
  *
  * Subscription and unsubscription by mail, and a facilitator's summary

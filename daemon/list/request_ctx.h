@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* request_ctx - one mail to the list's own machinery, and its answer
  *
  * What every handler of request.c, request_confirm.c and request_summary.c

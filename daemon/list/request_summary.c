@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* request_summary - a facilitator's summary closes its session
  *
  * A mail to cop+summary@ (or cop+summary-THEME@) from an active

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* request_summary - a facilitator's summary closes its session
  *
  * The rules are at the top of request_summary.c.  Everything runs inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* route - where did this message go, and what is it?
  *
  * Pure: reads a parsed message, the configuration and the raw size; touches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* thread - JWZ threading over stored containers, with a subject fallback
  *
  * What this module is: the decision of which thread a new post joins and

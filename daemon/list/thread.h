@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* thread - which discussion a post belongs to, and under which post
  *
  * The algorithm (JWZ over References/In-Reply-To with placeholders, and a

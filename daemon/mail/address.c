@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* address - normalise and compare e-mail addresses (see address.h)
  *
  * The rules are deliberately narrower than RFC 5322's addr-spec: quoted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* address - e-mail addresses as baraza stores and compares them
  *
  * An address is stored normalised: surrounding whitespace and one pair of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* addrlist - RFC 5322 address lists, tolerant (see addrlist.h) */
 #include "config.h"
 

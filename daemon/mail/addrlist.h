@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* addrlist - the address fields of a message (RFC 5322 section 3.4)
  *
  * From, To, Cc, Reply-To and Sender hold lists of mailboxes and groups, in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* charset - declared charset to clean UTF-8, through iconv, never losing a byte
  *
  * Not a charset detector: the declared charset is trusted first.  Only when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* charset - convert text in any declared charset to clean UTF-8
  *
  * Mail declares charsets loosely: "utf8", "latin1", "ks_c_5601-1987",

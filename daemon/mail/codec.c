@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* codec - base64 and quoted-printable decoding, tolerant and capped; base64 encoding */
 #include "config.h"
 

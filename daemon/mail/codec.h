@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* codec - MIME content-transfer decoders (base64, quoted-printable), and
  * the base64 encoder the writers of mail use (mime_out.h)
  *

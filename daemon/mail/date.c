@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* date - the Date: field (see date.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* date - read the Date: field of a message
  *
  * RFC 5322 date-time, and the broken forms mail carries: a missing

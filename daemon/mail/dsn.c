@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dsn - delivery reports: recognise them and read who failed (see dsn.h)
  *
  * Recognising a report (dsn_parse, pure)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dsn - delivery reports: recognise them and read who failed
  *
  * dsn_parse() is pure: it reads a parsed message and says whether it is a

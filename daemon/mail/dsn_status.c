@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dsn_status - RFC 3464 recipient blocks (see dsn_status.h) */
 #include "config.h"
 

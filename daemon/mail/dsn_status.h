@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dsn_status - read the machine-readable part of a delivery report
  *
  * An RFC 3464 message/delivery-status body is blocks of header-like fields

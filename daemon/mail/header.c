@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* header - scan a header into fields and unfold their values (see header.h) */
 #include "config.h"
 

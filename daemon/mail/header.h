@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* header - the header of a message or MIME entity: its fields, unfolded
  *
  * header_scan() reads a header line by line under limits and hands every

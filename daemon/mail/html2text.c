@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* html2text - one pass over HTML, writing what a reader would see
  *
  * Line breaks are decided lazily: block tags only ask for "at least one" or

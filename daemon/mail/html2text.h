@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* html2text - readable plain text from an HTML body
  *
  * Not an HTML parser: a single pass over tags that knows which ones break

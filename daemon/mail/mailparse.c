@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mailparse - the state one message's parse shares (see mailparse.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mailparse - what the parsers of one message share
  *
  * message_parse() keeps one struct mailparse per message and hands it to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mbox - streaming mbox reader: chunks in, one message at a time out
  *
  * The reader works line by line over a chunk buffer.  A line longer than

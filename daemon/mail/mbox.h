@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mbox - a streaming reader for mbox files (mboxo and mboxrd)
  *
  * An mbox is a sequence of messages, each introduced by a "From " line at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* message - parse one raw message once, under limits, into struct message
  *
  * The parse is in layers, each in its own module: header.c scans a header

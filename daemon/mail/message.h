@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* message - parse one raw RFC 5322 / MIME message, once, under limits
  *
  * message_parse() turns untrusted bytes into a struct message whose every

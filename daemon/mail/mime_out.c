@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mime_out - header fields, encoded words and bodies for outgoing mail
  * (see mime_out.h) */
 #include "config.h"

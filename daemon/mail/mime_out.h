@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mime_out - the one writer of the mail baraza sends
  *
  * The relay's copies of posts (compose.c), notices, digests and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mime_walk - one pass over the MIME structure of a message (see mime_walk.h)
  *
  * The structure parser is our own rather than libetpan's mailmime_parse():

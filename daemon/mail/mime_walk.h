@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mime_walk - the MIME structure of a message, walked once
  *
  * mime_walk() reads the top-level header and then every part under it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* msgid - Message-ID, In-Reply-To and References (see msgid.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* msgid - the message ids of Message-ID, In-Reply-To and References
  *
  * Ids are read without their angle brackets, in order, duplicates

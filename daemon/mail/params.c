@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* params - MIME field parameters, RFC 2045 and RFC 2231 (see params.h) */
 #include "config.h"
 

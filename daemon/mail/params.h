@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* params - the parameters of a MIME field (RFC 2045 and RFC 2231)
  *
  * "text/plain; charset=utf-8; format=flowed" and "attachment;

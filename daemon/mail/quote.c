@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quote - quoted replies, forwards and signatures, line by line, one pass
  *
  * Each line is looked at once (plus a look at the line or two after it for

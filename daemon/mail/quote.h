@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* quote - find quoted replies, forwarded material and signatures in a text
  *
  * Works on decoded UTF-8 text with "\n" line ends (mime_walk.c normalises).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rfc2047 - encoded words in header values, tolerant of real-world encoders */
 #include "config.h"
 

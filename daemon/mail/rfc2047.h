@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rfc2047 - decode a header value's encoded words ("=?charset?Q?...?=")
  *
  * Decodes Q and B words in any charset charset_convert() knows, joins

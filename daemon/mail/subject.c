@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* subject - reply and forward markers (see subject.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* subject - the reply and forward markers that open a Subject line
  *
  * Mail clients write "Re:", "Fwd:" and their translations in front of the

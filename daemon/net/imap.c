@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* imap - the IMAP client's commands on an open connection: the fetch
  * plan, message bodies, imap.after marking, the leftover sweep, IDLE and
  * NOOP (see imap.h; the connection itself is imap_conn.c's)

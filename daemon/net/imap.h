@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* imap - the list's mailbox over IMAP (libetpan), TLS always verified
  *
  * One struct imap is one logged-in connection with the mailbox selected:

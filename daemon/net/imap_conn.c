@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* imap_conn - the IMAP client's connection: connect, TLS, STARTTLS, log
  * in, select; the description of a connection and `baraza check`'s test
  * (the commands on an open connection are imap.c's; both implement imap.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* imap_int - what the two halves of the IMAP client share (imap_conn.c:
  * the connection; imap.c: the commands).  Nothing outside daemon/net/imap*.c
  * includes this: everyone else sees struct imap as imap.h declares it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* imap_mover - imap.after on a second connection, by a thread (see
  * imap_mover.h)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* imap_mover - imap.after applied on a second connection, by a thread
  *
  * fetch_run() (fetch.h) marks a batch (UID MOVE, or COPY + \Deleted + EXPUNGE, or

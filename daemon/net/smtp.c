@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp - an SMTP transaction and its replies (see smtp.h, smtp_int.h)
  *
  * The trace parser follows the commands libcurl writes (CURLINFO_HEADER_OUT)

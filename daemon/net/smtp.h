@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp - SMTP submission over libcurl, with per-recipient results
  *
  * A struct smtp_pool holds smtp.connections libcurl easy handles, each

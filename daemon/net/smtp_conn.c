@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp_conn - one SMTP connection carrying transactions one after
  * another (see smtp_int.h)
  *

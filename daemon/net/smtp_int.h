@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp_int - what the parts of the SMTP client share
  *
  *   smtp.c       a transaction and its replies: the trace parser, each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp_pipe - the pure parts of SMTP command pipelining (see smtp_pipe.h) */
 #include "config.h"
 

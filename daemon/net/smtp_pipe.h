@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp_pipe - the pure parts of SMTP command pipelining (RFC 2920)
  *
  * When the server offers PIPELINING, smtp.c sends a transaction's MAIL

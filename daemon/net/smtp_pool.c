@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smtp_pool - the SMTP client's pool: a thread per connection, the
  * queues between them and the caller, and the hand-back of finished
  * transactions in groups (see smtp.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tls - certificate chain verification with GnuTLS (see tls.h)
  *
  * The chain is checked with a gnutls_x509_trust_list holding the system

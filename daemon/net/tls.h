@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tls - verify a server's certificate chain with GnuTLS
  *
  * libetpan's TLS streams accept any certificate.  After every handshake

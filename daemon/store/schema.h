@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* schema - the SQL migrations embedded at build time (schema/embed.sh) */
 #ifndef BARAZA_SCHEMA_H
 #define BARAZA_SCHEMA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store - open, migrate and transact on the SQLite database
  *
  * Migrations come from schema/NNN-name.sql, embedded into the binary by

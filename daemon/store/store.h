@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store - the SQLite database: open, migrate, transactions
  *
  * Only the store*.c files include sqlite3.h; everything else sees a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_archive - SQL for the static web archive */
 #include "config.h"
 

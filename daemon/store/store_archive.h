@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_archive - the queries behind the static web archive
  *
  * Only accepted posts are ever shown.  Rows are handed to callbacks one at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_backup - a consistent copy of the live database
  *
  * SQLite's online backup API copies page by page and restarts by itself

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_bounce - SQL for recording and counting delivery failures
  *
  * The rule itself (3 distinct days within 14) is in bounce.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_bounce - the SQL of bounce counting (the bounces table)
  *
  * Addresses are stored and compared lower-cased.  Every function works

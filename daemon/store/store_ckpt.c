@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_ckpt - WAL checkpoints on a thread of their own (store.h)
  *
  * In WAL mode a commit appends the changed pages to the -wal file, and a

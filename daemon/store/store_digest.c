@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_digest - SQL for digests, figures, summary kits and the report */
 #include "config.h"
 

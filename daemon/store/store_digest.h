@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_digest - the queries behind digests, figures, kits and the report
  *
  * Everything here reads accepted posts only (state = 'accepted') and never

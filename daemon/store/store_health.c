@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_health - the health row and the holds count (see store_health.h) */
 #include "config.h"
 

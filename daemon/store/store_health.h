@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_health - the facts `baraza check` reports on a running list
  * (table health, schema 006)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_held - SQL for moderation holds, member facts and notice limits
  *
  * Only SQL lives here; the rules are in moderation.c.  Statements are the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_held - the SQL of moderation: holds, the facts about members and
  * posts that the moderation rules need, and the once-a-day notices table
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_imap - the imap_state table (see store_imap.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_imap - where the IMAP fetch stands, per mailbox (table imap_state)
  *
  * One row per mailbox name: the UIDVALIDITY the UIDs belong to and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_int - shared insides of the store*.c files (not for other modules)
  *
  * store_stmt() hands out a prepared statement for a static SQL string,

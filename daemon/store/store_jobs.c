@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_jobs - SQL for due jobs, session states and shared outbox mail */
 #include "config.h"
 

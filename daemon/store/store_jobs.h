@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_jobs - the jobs table and the session/outbox rows jobs touch
  *
  * Jobs are rows (kind, ref, due, done) with UNIQUE(kind, ref): planning is

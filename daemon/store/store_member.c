@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_member - members CRUD, export and forget (see store_member.h)
  *
  * Statements are static strings cached by store_stmt().  The walk over all

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_member - members and the themes they follow
  *
  * Addresses are passed in normalised (address.h) and compared

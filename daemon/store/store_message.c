@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_message - every inbound message, once: the SQL side (see
  * store_message.h)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_message - every inbound message, once, in SQLite
  *
  * The messages table keeps each message that reached the list (its raw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_outbox - SQL for the outbox (see store_outbox.h) */
 #include "config.h"
 

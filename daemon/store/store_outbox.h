@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_outbox - the outbox tables (outbox, outbox_rcpt) in baraza's terms
  *
  * An outbox entry is one message to send: a relayed post (post set, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_post - posts, their links and attachments: the SQL side (see
  * store_post.h)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_post - posts, their links and attachments, in SQLite
  *
  * The SQL side of a post: written once by ingest (inside the caller's

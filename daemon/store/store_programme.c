@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_programme - themes and sessions: sync from the configuration,
  * listings, and the administrator's session open/close (see the header)
  *

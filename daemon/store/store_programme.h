@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_programme - themes and sessions in the database
  *
  * The configuration is the source of the programme: store_programme_sync()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_search - the search index over posts (FTS5): the SQL side (see
  * store_search.h)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_search - finding posts by their words (SQLite FTS5)
  *
  * Posts are indexed at each COMMIT, in one statement for the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_thread - threads and the JWZ containers behind them: the SQL
  * side (see store_thread.h)
  *

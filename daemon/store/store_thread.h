@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_thread - threads and JWZ containers in SQLite
  *
  * The SQL side of threading: a container per Message-ID seen (a post, or a

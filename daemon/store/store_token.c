@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_token - create, read and spend single-use tokens */
 #include "config.h"
 

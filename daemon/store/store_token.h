@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_token - single-use tokens for confirmations (cop+confirm-TOKEN@)
  *
  * A token is 128 random bits as 32 hex digits.  It is created with a kind

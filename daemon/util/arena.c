@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* arena - bump allocator in chained blocks, with a total cap */
 #include "config.h"
 

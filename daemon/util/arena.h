@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* arena - one memory pool per unit of work (an inbound message, a digest)
  *
  * Allocations are never freed one by one: arena_free() releases everything at

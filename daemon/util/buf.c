@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* buf - growable byte buffer with a size cap and a sticky failure */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* buf - the one growable byte buffer, with a mandatory size cap
  *
  * A struct buf is never NULL-data after buf_init(): data always points at a

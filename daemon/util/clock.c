@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* clock - BARAZA_NOW, local time zone, ISO 8601 and RFC 5322 dates */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* clock - "now", time zones and date formats
  *
  * Everything in baraza asks clock_now() for the time, never time(2): when the

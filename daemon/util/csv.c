@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* csv - a streaming RFC 4180 reader (see csv.h)
  *
  * A small state machine over getc(): the quoted and unquoted field loops

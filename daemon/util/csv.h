@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* csv - a streaming RFC 4180 reader
  *
  * Reads one record at a time from a FILE (borrowed), so a file of any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hex - hexadecimal digits (see hex.h) */
 #include "config.h"
 

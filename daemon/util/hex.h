@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hex - hexadecimal digits, for the codecs and URLs that carry them */
 #ifndef BARAZA_HEX_H
 #define BARAZA_HEX_H

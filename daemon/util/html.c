@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* html - escape untrusted text for HTML output */
 #include "config.h"
 

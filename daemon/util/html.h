@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* html - escaping for the HTML that baraza writes (digests, archive)
  *
  * Everything that came from a message goes through html_escape(): it escapes

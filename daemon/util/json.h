@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* json - a small streaming JSON writer for the --json outputs
  *
  * Writes into a struct buf.  Commas are placed automatically; strings are

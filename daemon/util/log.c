@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* log - stderr or syslog logging with levels */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* log - the one logger of both programs
  *
  * The daemon logs to syslog (facility mail) unless run in the foreground; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* outcome - how a fetch or a delivery ended (see outcome.h) */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* outcome - how a fetch or a delivery ended: OK, TEMP, PERM or INTERNAL
  *
  * The one way the network clients and the daemon say it (as qmail's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* template - find and render the texts baraza sends
  *
  * The syntax is deliberately tiny, so translators can edit the files safely:

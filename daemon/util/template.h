@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* template - the texts baraza sends, from conf/templates/<lang>/NAME.txt
  *
  * Search order for a template NAME in language LANG: the site directory

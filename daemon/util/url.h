@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* url - a server's "scheme://host[:port][/path]" taken apart, once
  *
  * The one parser of the server addresses in the configuration ([imap] url,

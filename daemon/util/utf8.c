@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* utf8 - strict UTF-8 decoding (no overlongs, no surrogates, <= U+10FFFF) */
 #include "config.h"
 

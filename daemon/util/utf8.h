@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* utf8 - UTF-8 validation, decoding of single code points, case folding */
 #ifndef BARAZA_UTF8_H
 #define BARAZA_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* xalloc - allocation wrappers that exit on out-of-memory */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* xalloc - allocation wrappers that never return NULL
  *
  * Out of memory is an environment failure: these call fatal() and the process

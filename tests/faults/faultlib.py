@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # faultlib - shared pieces of the fault-injection scripts (tests/faults/)
 #
 # A Run owns one scratch directory with a throwaway Dovecot

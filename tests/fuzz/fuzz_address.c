@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_address - libFuzzer harness for the address checks and the header
  * address-list parser
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_bounce - libFuzzer entry for the delivery report parser
  *
  * Each input is parsed as a message and handed to dsn_parse(); and, cut

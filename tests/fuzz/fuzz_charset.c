@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_charset - libFuzzer harness for charset conversion
  *
  * The input's first line names the charset (as a Content-Type parameter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_command - libFuzzer harness for the command-mail parser
  *
  * The input's first line is the subject, the rest the body (both as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_conf - libFuzzer harness for the configuration parser
  *
  * The input is written to an anonymous memory file and loaded with

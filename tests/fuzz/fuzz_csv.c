@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_csv - libFuzzer harness for the CSV reader and address checks
  *
  * The input is a CSV file, read with small caps so the refusal paths run.

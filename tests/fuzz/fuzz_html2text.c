@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_html2text - libFuzzer harness for the HTML-to-text converter
  *
  * The input is an HTML body, converted with a roomy and with a small output

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_listaddr - libFuzzer harness for the cop+TAG@ parser and builder
  *
  * The input (up to its first NUL) is an address given to listaddr_parse()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_mbox - libFuzzer harness for the streaming mbox reader
  *
  * The input is an mbox file.  It is read twice: with a generous cap and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_message - libFuzzer entry for the message parser
  *
  * Each input is parsed twice: with the default limits, and with tight ones

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_rfc2047 - libFuzzer harness for RFC 2047 encoded-word decoding
  *
  * The input is one header value ("=?utf-8?Q?caf=C3=A9?= and more").  It is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_archive - the web archive of a real ingested discussion (hostile
  * messages included, fetched from the real Dovecot by barazad), served
  * over HTTP on 127.0.0.1 and opened in headless Chromium: every page loads

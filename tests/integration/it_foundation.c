@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_foundation - issue 2 end to end: the real `baraza` and `barazad`
  * binaries against the harness's real Dovecot and a real SMTP server.
  *

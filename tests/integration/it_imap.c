@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_imap - the IMAP layer and barazad against the real Dovecot
  *
  * Two levels: imap.h and fetch.h called directly from this binary (it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_ingest - ingest end to end: messages appended to the real Dovecot
  * are fetched by `barazad --once`, stored once, threaded and moved; the
  * same discussion imported from an mbox gives the same threads; thread

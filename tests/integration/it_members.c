@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_members - members by email, end to end against the real Dovecot and
  * the real SMTP capture server (issue 5): subscribe -> confirm -> welcome
  * -> digest mode -> themes -> search -> one-click unsubscribe ->

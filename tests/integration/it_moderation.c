@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_moderation - held posts and delivery reports, end to end against the
  * real Dovecot and the real SMTP capture server (issue 4):
  *  - a non-member's post appended to the list's INBOX is held by

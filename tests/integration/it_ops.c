@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_ops - operations, end to end: the real `baraza` and `barazad` against
  * the harness's real Dovecot and SMTP capture.
  *

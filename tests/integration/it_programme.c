@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_programme - a two-session programme driven through the calendar with
  * BARAZA_NOW against the real Dovecot and SMTP capture server (issue 6):
  * announcements at opening, a summary kit two days before the close, a

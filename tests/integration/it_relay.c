@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_relay - the outbound side against a real SMTP server (smtp-capture)
  *
  * Members and posts are put into a scratch database through the library

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* it_security - every security promise of baraza in one place, each proven
  * end to end against the real Dovecot and the real SMTP capture server
  * (issue 8, "Hostile input", third bullet; SPEC §3, §4, §9).

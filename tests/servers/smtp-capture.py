@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 # smtp-capture - a real SMTP server for tests that writes every message it
 # accepts into a directory, with its envelope.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_archive - the static archive built from a real ingested discussion
  * with hostile messages: escaping, links, addresses hidden, attachment
  * names never paths, Atom well-formed, mboxrd, incremental updates */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_bounce - delivery report parsing and bounce counting
  *
  * 1. The corpus: every tests/fixtures/bounces/NAME.eml is parsed with

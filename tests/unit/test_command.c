@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_command - command mails to cop+request@, in the shapes clients send */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_compose - the bytes members receive: headers, footer, MIME, safety
  *
  * Posts in the shapes real clients send (plain ASCII, quoted-printable

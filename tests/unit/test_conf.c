@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_conf - the configuration parser: a table of good and bad files
  *
  * Every case is written into a fresh temporary directory holding a private

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_digest - digest schedule, rendering and once-per-member queueing,
  * figures, and the calendar jobs, against a scratch SQLite database */
 #include "config.h"

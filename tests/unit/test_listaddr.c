@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_listaddr - the cop+TAG@ scheme: every address parsed and built
  *
  * One table of addresses with what they must mean (kind and argument),

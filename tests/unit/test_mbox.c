@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_mbox - the streaming mbox reader: separators, escapes, caps, CRLF,
  * lines across chunk boundaries */
 #include "config.h"

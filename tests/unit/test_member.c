@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_member - addresses, the CSV reader, member import, export, forget
  *
  * The store tests run against a fresh database in a temporary directory,

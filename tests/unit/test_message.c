@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_message - the message parser: golden fixtures, field tables,
  * malformations built in code, every prefix of a few fixtures
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_migrate - schema migrations from every earlier version
  *
  * For each version v from 1 to the latest - 1 a database is built exactly

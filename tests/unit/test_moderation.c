@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_moderation - the moderation rules against a temporary database
  *
  * Members, messages and posts are written with plain SQL; the answers are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_pipeline - ingest's first stage on a second thread: order, the
  * bounded queue, a reader failing part-way, stopping early, and a batch
  * whose prepared messages are stored again after a rollback (the redo), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_route - routing (route.c) and classification (classify.c)
  *
  * Tables of real-world shapes: addresses in every header form, auto-replies

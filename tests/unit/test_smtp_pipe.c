@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_smtp_pipe - what a pipelined transaction writes and how replies
  * are read (daemon/net/smtp_pipe.c), and what a reply code means
  * (smtp_outcome) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_store - migrations, the programme sync, session states, backup
  *
  * Each test gets a fresh database file in its own temporary directory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_thread - JWZ threading: the pure parts, then the store-backed
  * placement against a scratch database, messages fed in every order */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_util - the util layer (daemon/util): buf, arena, utf8, url, outcome,
  * json, clock, template */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tutil - the unit tests' shared helpers (see tutil.h for the contract)
  *
  * Every failure is a cr_assert in the calling test's process, so it is

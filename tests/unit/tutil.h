@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tutil - the unit tests' shared helpers
  *
  * What two or more tests/unit/test_*.c need, written once: where the source
