@@ -45,7 +45,7 @@
 
 enum reply_to { REPLY_TO_LIST, REPLY_TO_SENDER };
 enum moderate { MODERATE_NONE, MODERATE_NONMEMBERS, MODERATE_FIRST_POST, MODERATE_ALL };
-enum from_munging { FROM_MUNGING_NEVER, FROM_MUNGING_ALWAYS };
+enum from_munging { FROM_MUNGING_NEVER, FROM_MUNGING_ALWAYS, FROM_MUNGING_AUTO };
 enum starttls { STARTTLS_AUTO, STARTTLS_YES, STARTTLS_NO };
 enum imap_after { IMAP_AFTER_MOVE, IMAP_AFTER_FLAG, IMAP_AFTER_DELETE };
 
@@ -141,6 +141,17 @@ struct conf {
 		char *url;            /* NULL when empty */
 		int hide_addresses;
 	} archive;
+
+	struct {
+		char *server;         /* "HOST:PORT" as given ([v6]:port too), or
+		                       * NULL: the system's (/etc/resolv.conf) */
+	} dns;
+
+	struct {
+		char *domain;         /* NULL: no [dkim], baraza does not sign */
+		char *selector;
+		char *key_file;       /* PEM private key, mode 0600 (checked) */
+	} dkim;
 
 	struct conf_theme *themes;    /* in file order */
 	size_t nthemes;
