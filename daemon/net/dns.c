@@ -324,7 +324,9 @@ dns_txt(struct dns *d, const char *name, long timeout_ms, struct dns_result *r)
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 		struct timeval maxtv, tv, *tvp;
-		int bits = ares_getsock(d->ch, socks, ARES_GETSOCK_MAXNUM);
+		/* unsigned: c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1
+		 * into the sign bit for the last socket */
+		unsigned bits = (unsigned)ares_getsock(d->ch, socks, ARES_GETSOCK_MAXNUM);
 		nfds_t n = 0;
 		long long left = deadline - now_ms();
 		long wait;
@@ -337,9 +339,9 @@ dns_txt(struct dns *d, const char *name, long timeout_ms, struct dns_result *r)
 		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
 
-			if (ARES_GETSOCK_READABLE(bits, i))
+			if (bits & (1u << i))
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if (bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 				ev |= POLLOUT;
 			if (ev) {
 				pfd[n].fd = socks[i];
