@@ -35,6 +35,7 @@
 #include "moderation.h"
 #include "notice.h"
 #include "relay.h"
+#include "sender_auth.h"
 #include "store_held.h"
 #include "xalloc.h"
 
@@ -283,31 +284,6 @@ token_ok(const char *token, char *out)
 	return 1;
 }
 
-/* auth_results_refuse - with list.trusted_authserv_id set: 1 when that
- * server's Authentication-Results say dkim and spf did not pass */
-static int
-auth_results_refuse(const struct conf *c, const struct message *m)
-{
-	const char *id = c->list.trusted_authserv_id, *v;
-	size_t i = 0, idlen;
-	int seen = 0, pass = 0;
-
-	if (id == NULL || *id == '\0')
-		return 0;
-	idlen = strlen(id);
-	while ((v = message_header_next(m, "Authentication-Results", &i)) != NULL) {
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (strncasecmp(v, id, idlen) != 0 ||
-		    (v[idlen] != ';' && v[idlen] != ' ' && v[idlen] != '\t'))
-			continue;
-		seen = 1;
-		if (strstr(v, "dkim=pass") || strstr(v, "spf=pass"))
-			pass = 1;
-	}
-	return seen && !pass;
-}
-
 /* reply_done - tell the answerer what had happened already (once a day) */
 static void
 reply_done(struct store *s, const struct conf *c, const struct message *answer,
@@ -521,8 +497,8 @@ moderation_answer(struct store *s, const struct conf *c,
 		store_held_row_release(&h);
 		return 0;
 	}
-	if (auth_results_refuse(c, m)) {
-		log_warnx("<%s>: %s of held #%lld from %s refused: %s says dkim and spf failed",
+	if (sender_auth(c, m) == SENDER_AUTH_FAIL) {
+		log_warnx("<%s>: %s of held #%lld from %s refused: %s reports a failed check for the From domain",
 		    mid, approve ? "approval" : "rejection", (long long)h.id, from,
 		    c->list.trusted_authserv_id);
 		store_held_member_release(&mb);
