@@ -10,9 +10,9 @@
  *    posts in the last hour has the next one held ("rate limit"), whoever
  *    they are.
  *  - A hold has a 128-bit random token.  The author gets one notice (at
- *    most one a day per address), every active facilitator the post itself
- *    (as message/rfc822) with the cop+approve-TOKEN@ and cop+reject-TOKEN@
- *    addresses.  The first answer decides; the token then only earns the
+ *    most one a day per address); every active facilitator hears of it
+ *    with the other holds of the cycle, in one notice (hold_notice.h), with
+ *    its cop+approve-TOKEN@ and cop+reject-TOKEN@ addresses.  The first answer decides; the token then only earns the
  *    reply "already approved by X" (once a day).  Unknown tokens and answers
  *    from anyone but an active facilitator are ignored and logged, with no
  *    reply, so a guesser learns nothing.
@@ -136,25 +136,14 @@ fail:
 	return -1;
 }
 
-/* display - "Name <address>" or the address (owned) */
-static char *
-display(const char *name, const char *address)
-{
-	if (name && *name)
-		return xasprintf("%s <%s>", name, address ? address : "?");
-	return xstrdup(address ? address : "(unknown sender)");
-}
-
 /* moderation_hold - record the hold and queue the notices */
 int
 moderation_hold(struct store *s, const struct conf *c,
     const struct message *m, int64_t message_row, int64_t post_id,
     const char *reason)
 {
-	char token[2 * TOKEN_BYTES + 1], idbuf[32], expires[16];
-	char *approve, *reject, *author;
-	struct held_member *fac = NULL, mb;
-	size_t nfac = 0, sent = 0;
+	char token[2 * TOKEN_BYTES + 1];
+	struct held_member mb;
 	time_t now = clock_now();
 	int64_t id;
 	int found = 0;
@@ -174,12 +163,6 @@ moderation_hold(struct store *s, const struct conf *c,
 	}
 	log_info("<%s>: held #%lld (%s)", m->message_id ? m->message_id : "?",
 	    (long long)id, reason);
-
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-	clock_format_date(now + HOLD_SECONDS, expires, sizeof(expires));
-	approve = listaddr_tagged(c, LISTADDR_APPROVE, token);
-	reject = listaddr_tagged(c, LISTADDR_REJECT, token);
-	author = display(from_name, m->from.address);
 
 	/* the author: one notice a day at most */
 	if (m->from.address) {
@@ -217,53 +200,14 @@ moderation_hold(struct store *s, const struct conf *c,
 			store_held_member_release(&mb);
 	}
 
-	/* every active facilitator: the post, and how to answer */
-	if (store_held_facilitators(s, &fac, &nfac) < 0)
-		goto fail;
-	for (size_t i = 0; i < nfac; i++) {
-		struct template_var vars[] = {
-			{ "author", author },
-			{ "subject", subject },
-			{ "id", idbuf },
-			{ "expires", expires },
-			{ "approve_address", approve },
-			{ "reject_address", reject },
-			{ "list_name", c->list.name },
-			{ "list_address", c->list.address },
-			{ moderation_reason_var(reason), "1" },
-		};
-		struct notice n = {
-			.kind = "held-moderator", .template = "held-moderator",
-			.lang = fac[i].language, .vars = vars,
-			.nvars = sizeof(vars) / sizeof(vars[0]),
-			.to = fac[i].email, .to_name = fac[i].name, .member = fac[i].id,
-			.reply_to = approve, .from = LISTADDR_OWNER,
-			.attach = m->raw, .attach_len = m->raw_len,
-		};
-
-		if (notice_send(s, c, &n) < 0)
-			log_warnx("held #%lld: notice to %s not queued", (long long)id, fac[i].email);
-		else
-			sent++;
-	}
-	if (nfac == 0)
-		log_warnx("held #%lld: no active facilitator to decide; see `baraza held`",
-		    (long long)id);
-	for (size_t i = 0; i < nfac; i++)
-		store_held_member_release(&fac[i]);
-	free(fac);
-	free(author);
-	free(approve);
-	free(reject);
+	/* the facilitators hear of it with the other holds of this cycle
+	 * (hold_notice.h) */
 	free(subject);
 	free(from_name);
 	return 0;
 fail:
 	free(subject);
 	free(from_name);
-	free(author);
-	free(approve);
-	free(reject);
 	return -1;
 }
 
