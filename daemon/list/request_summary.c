@@ -259,13 +259,16 @@ request_summary_handle(struct request_ctx *r)
 			return -1;
 		confirm = listaddr_tagged(r->c, LISTADDR_CONFIRM, token);
 		{
+			/* exactly what the members would get (build_summary's
+			 * text), so that a forged summary is seen for what it is */
 			struct template_var vars[] = {
 				{ "name", r->member.name ? r->member.name : "" },
 				{ "title", js.title }, { "confirm_address", confirm },
+				{ "text", r->m->new_text ? r->m->new_text : "" },
 			};
 
 			rc = request_ctx_notice(r, "summary-confirm", "summary-confirm",
-			    r->member.email, r->lang, vars, 3, confirm);
+			    r->member.email, r->lang, vars, 4, confirm);
 		}
 		free(confirm);
 		log_info("summary from %s for session %lld awaits confirmation", r->sender,
