@@ -240,6 +240,18 @@ Test(commands, forged_from_changes_nothing_until_the_member_confirms)
 	    !member_has(&env, "bo@example.net", "funding"), "themes not applied");
 	free(confirm);
 
+	/* "subscribe digest" from a forged From changes an active member's
+	 * delivery as much as "digest" does: it waits too */
+	memset(&m, 0, sizeof(m));
+	m.from = "Chidi Okafor <chidi@example.net>";
+	m.to = "cop+request@example.org";
+	m.subject = "subscribe digest";
+	deliver(&env, &m);
+	cr_expect(member_has(&env, "chidi@example.net", "\"delivery\":\"each\""),
+	    "a forged \"subscribe digest\" changed chidi's delivery");
+	cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net",
+	    "X-Baraza-Notice: confirm-changes"), 1, "chidi was not asked to confirm");
+
 	/* chidi's mail that the trusted server authenticates: at once */
 	memset(&m, 0, sizeof(m));
 	m.from = "Chidi Okafor <chidi@example.net>";
