@@ -484,6 +484,24 @@ Test(tls, starttls_auto_is_refused_naming_the_two_choices)
 	cr_expect(strstr(out.err, "starttls") && strstr(out.err, "yes") && strstr(out.err, "no"),
 	    "the error does not name the key and the two choices:\n%s", out.err);
 	h_out_free(&out);
+
+	/* no on loopback (the harness's SMTP): quiet; no towards another
+	 * host (0.0.0.0 stays on this machine): a warning */
+	h_write_config(&env, NULL);
+	h_baraza(&env, &out, "check");
+	cr_expect(strstr(out.out, "warning:") == NULL, "a warning for loopback:\n%s", out.out);
+	h_out_free(&out);
+	{
+		char extra[128];
+
+		snprintf(extra, sizeof(extra), "[smtp]\nurl = smtp://0.0.0.0:%d\nstarttls = no\n",
+		    env.smtp_port);
+		h_write_config(&env, extra);
+	}
+	h_baraza(&env, &out, "check");
+	cr_expect(strstr(out.out, "warning: [smtp] starttls = no and 0.0.0.0 is not loopback") != NULL,
+	    "no warning for clear text to another host:\n%s", out.out);
+	h_out_free(&out);
 	h_env_fini(&env);
 }
 
