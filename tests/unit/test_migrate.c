@@ -380,6 +380,7 @@ ParameterizedTest(size_t *idx, migrate, from_every_earlier_version,
 	/* every row there, and the file sound */
 	cr_assert_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
+	cr_assert_eq(store_fts_tokenizer(db), 0);
 	for (size_t i = 0; i < sizeof(filled) / sizeof(filled[0]); i++) {
 		int want = filled[i].rows;
 
@@ -423,6 +424,7 @@ ParameterizedTest(size_t *idx, migrate, from_every_earlier_version,
 	sqlite3_close(db);
 	/* the search index agrees with its content table (a write) */
 	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(store_fts_tokenizer(db), 0);
 	/* 009: a post approved (not a new post) moves the archive generation */
 	cr_expect_eq(sqlite3_exec(db, "UPDATE posts SET state = 'accepted' WHERE id = 3",
 	    NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
