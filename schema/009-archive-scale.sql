@@ -12,9 +12,12 @@
 -- an update only needs the posts above N (an mbox file is appended to in
 -- place); when it moved, the archive checks its files against the database
 -- as it did before.
+-- threads_list finds a session's threads in the order they were started
+-- (the pages of a long session's list) without reading every thread.
 DROP INDEX posts_session;
 CREATE INDEX posts_session ON posts(session, state, kind, author_email, thread, parent,
 	author, received, theme);
+CREATE INDEX threads_list ON threads(theme, COALESCE(session, 0), id);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('archive_gen', '0');
 CREATE TRIGGER posts_archive_au AFTER UPDATE OF thread, theme, session, state, kind,
 	author, author_name, author_email, subject, received, text, new_text, message ON posts
