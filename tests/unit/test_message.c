@@ -564,6 +564,23 @@ static struct id_case ids[] = {
 	{ "In-Reply-To", "Your message of Tue <p@x> (from Bob)", "p@x" },
 	{ "In-Reply-To", "<p@x> <q@x>", "p@x" },
 	{ "In-Reply-To", "just junk", "-" },
+	/* phrase forms of real clients: the id, never the person's address
+	 * nor a word of the phrase (MH, exmh, Gnus, Elm, mutt, digests) */
+	{ "In-Reply-To", "Message from Jean Dupont <jean@example.org>\n of \"Tue, 05 Mar 2002 10:00:00 +0100.\" <200203050900.KAA01234@mail.example.org>",
+	  "200203050900.KAA01234@mail.example.org" },
+	{ "In-Reply-To", "Your message of \"Tue, 05 Mar 2002 10:00:00 +0100.\"\n <15492.1015318800@exmh.example.net>", "15492.1015318800@exmh.example.net" },
+	{ "In-Reply-To", "<87y9k2m3x1.fsf@gnus.example.com> (Amina Diallo's message of\n \"Fri, 01 Mar 2002 09:30:00 +0000\")", "87y9k2m3x1.fsf@gnus.example.com" },
+	{ "In-Reply-To", "jean@example.org's message of Tue, 5 Mar 2002 10:00:00 +0100", "-" },
+	{ "In-Reply-To", "<jean@example.org>'s message of Tue, 5 Mar 2002 10:00:00 +0100", "-" },
+	{ "In-Reply-To", "Message from Jean Dupont <jean@example.org> of Tue, 5 Mar 2002", "-" },
+	{ "In-Reply-To", "<20020305100000.GA1234@mutt.example.org>; from jean@example.org on Tue, Mar 05, 2002 at 10:00:00AM +0100",
+	  "20020305100000.GA1234@mutt.example.org" },
+	{ "In-Reply-To", "<Pine.LNX.4.44.0203051000.1234-100000@host.example.edu> from \"Jean Dupont\" at Mar 5, 2002 10:00 am",
+	  "Pine.LNX.4.44.0203051000.1234-100000@host.example.edu" },
+	{ "In-Reply-To", "Message de Jean Dupont <jean@example.fr> du 5 mars 2002 <3C84A1B2.5060708@example.fr>", "3C84A1B2.5060708@example.fr" },
+	{ "In-Reply-To", "Mensaje de Ana <ana@example.es> del 5 de marzo <a1b2c3@example.es>", "a1b2c3@example.es" },
+	{ "References", "Message from Jean <jean@example.org> <a@x>", "a@x" },
+	{ "References", "jean@example.org's message of Tue", "" },
 	{ "Message-ID", "<m@x>", "m@x" },
 	{ "Message-ID", "m@x", "m@x" },
 	{ "Message-ID", "<  m@x  >", "m@x" },
@@ -595,6 +612,22 @@ ParameterizedTest(size_t *pi, message, ids)
 		one = strcmp(ic->field, "Message-ID") == 0 ? m->message_id : m->in_reply_to;
 		check_str(ic->field, one, ic->want);
 	}
+	message_free(&m);
+}
+
+/* In-Reply-To names two ids: the one References also names is the parent
+ * (a digest reader quoting the digest's id first, then the post's). */
+Test(message, in_reply_to_prefers_references)
+{
+	struct message *m = parse_str("In-Reply-To: <digest-12@lists.example.org> <post-7@example.org>\n"
+	    "References: <root-1@example.org> <post-7@example.org>\n\nx\n");
+
+	cr_expect_str_eq(m->in_reply_to, "post-7@example.org");
+	message_free(&m);
+	m = parse_str("In-Reply-To: Message from Jean Dupont <jean@example.org> of \"Tue, 5 Mar 2002\"\n"
+	    "References: <root-1@example.org> <post-7@example.org>\n\nx\n");
+	cr_expect_null(m->in_reply_to, "the person's address is no parent");
+	cr_expect_eq(m->nreferences, 2);
 	message_free(&m);
 }
 
