@@ -1174,3 +1174,60 @@ ParameterizedTest(size_t *pi, message, pathological)
 	message_free(&m);
 	buf_release(&raw);
 }
+
+/* ---- a text over the cap ------------------------------------------------------ */
+
+/* A plain text of 1.5 MB (over the 1 MB text cap) in UTF-8, in latin-1 and
+ * in base64 keeps its first megabyte, cut at a line end, with the mark
+ * "[…]" - on the code before this change the whole text was empty. */
+Test(message, long_text_cut_at_a_line_not_emptied)
+{
+	static const char *const heads[] = {
+		"Content-Type: text/plain; charset=utf-8\n",
+		"Content-Type: text/plain; charset=iso-8859-1\n",
+		"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n",
+	};
+	for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+		struct buf body, raw;
+		struct message *m;
+		size_t n;
+
+		buf_init(&body, BUF_NOLIMIT);
+		for (int i = 0; body.len < 1500u * 1024; i++)
+			buf_printf(&body, h == 1 ? "ligne %06d : donn\xe9""es du r\xe9seau\n" :
+			    "ligne %06d : donn\xc3\xa9""es du r\xc3\xa9seau \xe2\x80\x94 \xd8\xb9\n", i);
+		buf_init(&raw, BUF_NOLIMIT);
+		buf_printf(&raw, "From: a@example.org\nSubject: long\nMIME-Version: 1.0\n%s\n", heads[h]);
+		if (h == 2) {
+			struct buf b64;
+
+			buf_init(&b64, BUF_NOLIMIT);
+			codec_base64_encode(body.data, body.len, &b64);
+			for (size_t k = 0; k < b64.len; k += 76) {
+				buf_append(&raw, b64.data + k, b64.len - k < 76 ? b64.len - k : 76);
+				buf_putc(&raw, '\n');
+			}
+			buf_release(&b64);
+		} else {
+			buf_append(&raw, body.data, body.len);
+		}
+		m = tutil_parse(raw.data);
+		cr_assert_not_null(m);
+		n = m->text ? strlen(m->text) : 0;
+		cr_expect(n > 900u * 1024 && n <= 1u << 20, "case %zu: text of %zu bytes", h, n);
+		cr_expect(n >= 6 && strstr(m->text + n - 8, "\n[\xe2\x80\xa6]") != NULL,
+		    "case %zu: no cut mark at the end", h);
+		{
+			const char *mk = strstr(m->text + n - 8, "\n[\xe2\x80\xa6]");
+			const char *end = h == 1 ? "seau" : "\xd8\xb9";
+
+			cr_expect(mk && mk - m->text > 4 && memcmp(mk - strlen(end), end,
+			    strlen(end)) == 0, "case %zu: not cut at a line end", h);
+		}
+		cr_expect(strncmp(m->text, "ligne 000000", 12) == 0, "case %zu: the start is lost", h);
+		cr_expect(has_defect(m, "text-truncated"), "case %zu: no text-truncated defect", h);
+		message_free(&m);
+		buf_release(&body);
+		buf_release(&raw);
+	}
+}
