@@ -704,6 +704,14 @@ static struct quote_case htmls[] = {
 	{ "<!-- comment <p>x</p> -->shown", "shown" },
 	{ "a < b and c > d", "a < b and c > d" },
 	{ "<blockquote>quoted</blockquote>new", "new" },
+	/* the whole HTML5 table (real newsletters and Outlook in Portuguese,
+	 * Spanish, Icelandic; arrows and maths from Word) */
+	{ "&Oacute;rg&atilde;o &ordm; &Atilde;o &rarr; &larr; &hArr; &Icirc;le", "\xc3\x93rg\xc3\xa3o \xc2\xba \xc3\x83o \xe2\x86\x92 \xe2\x86\x90 \xe2\x87\x94 \xc3\x8e" "le" },
+	{ "&THORN;&eth;&aelig; &alpha;&Omega; &le;&ge;&ne; &infin; &check; &star;", "\xc3\x9e\xc3\xb0\xc3\xa6 \xce\xb1\xce\xa9 \xe2\x89\xa4\xe2\x89\xa5\xe2\x89\xa0 \xe2\x88\x9e \xe2\x9c\x93 \xe2\x98\x86" },
+	{ "&NotEqualTilde; &fjlig;", "\xe2\x89\x82\xcc\xb8 fj" },                  /* two code points */
+	{ "&CounterClockwiseContourIntegral; x", "\xe2\x88\xb3 x" },            /* the longest name */
+	{ "&eacutes &copy2026 &notin; &notit", "\xc3\xa9s \xc2\xa9" "2026 \xe2\x88\x89 \xc2\xacit" }, /* legacy, no ';' */
+	{ "&rarr &Oacute &zz; &;", "&rarr \xc3\x93 &zz; &;" },                  /* rarr needs its ';' */
 };
 
 ParameterizedTestParameters(message, html)
