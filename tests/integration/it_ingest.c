@@ -691,3 +691,71 @@ Test(ingest, inspect_agrees_with_ingest)
 	    "inspect did not say duplicate");
 	h_env_fini(&env);
 }
+
+/* Replies whose In-Reply-To is a phrase (MH, exmh: "Message from NAME
+ * <addr> of DATE") named the author's address as their parent: two
+ * replies to two different posts by Jean met in one placeholder and their
+ * threads were merged.  Now only ids count, References decides, and
+ * inspect shows the right parent for a phrase-form reply whose only id is
+ * at the end of the phrase.  (On the code before: 1 thread, not 2.) */
+Test(ingest, phrase_in_reply_to_right_parent)
+{
+	static const char msgs[] =
+	    "From a@b Mon Mar  4 10:00:00 2002\n"
+	    "From: Jean Dupont <jean@example.org>\nTo: cop@example.org\n"
+	    "Subject: Water points\nMessage-ID: <water.1@test.example>\n"
+	    "Date: Mon, 4 Mar 2002 10:00:00 +0000\n\nWho maintains the pumps?\n\n"
+	    "From a@b Mon Mar  4 11:00:00 2002\n"
+	    "From: Jean Dupont <jean@example.org>\nTo: cop@example.org\n"
+	    "Subject: Land titles\nMessage-ID: <land.1@test.example>\n"
+	    "Date: Mon, 4 Mar 2002 11:00:00 +0000\n\nWho holds the titles?\n\n"
+	    "From a@b Tue Mar  5 10:00:00 2002\n"
+	    "From: Amina <amina@example.org>\nTo: cop@example.org\n"
+	    "Subject: Re: Water points\nMessage-ID: <water.2@test.example>\n"
+	    "In-Reply-To: Message from Jean Dupont <jean@example.org>\n"
+	    "   of \"Mon, 04 Mar 2002 10:00:00 GMT.\"\n"
+	    "References: <water.1@test.example>\n"
+	    "Date: Tue, 5 Mar 2002 10:00:00 +0000\n\nThe village committee.\n\n"
+	    "From a@b Tue Mar  5 11:00:00 2002\n"
+	    "From: Bruno <bruno@example.org>\nTo: cop@example.org\n"
+	    "Subject: Re: Land titles\nMessage-ID: <land.2@test.example>\n"
+	    "In-Reply-To: Message from Jean Dupont <jean@example.org>\n"
+	    "   of \"Mon, 04 Mar 2002 11:00:00 GMT.\"\n"
+	    "References: <land.1@test.example>\n"
+	    "Date: Tue, 5 Mar 2002 11:00:00 +0000\n\nThe families, mostly.\n\n";
+	static const char reply[] =
+	    "From: Chen <chen@example.org>\nTo: cop@example.org\n"
+	    "Subject: Title deeds\nMessage-ID: <land.3@test.example>\n"
+	    "In-Reply-To: Message from Jean Dupont <jean@example.org> of\n"
+	    "   \"Mon, 04 Mar 2002 11:00:00 GMT.\" <land.1@test.example>\n"
+	    "Date: Wed, 6 Mar 2002 09:00:00 +0000\n\nAnd the women's groups.\n";
+	struct h_env env;
+	struct h_out out;
+	char path[H_PATH + 32], expr[256];
+	long land1;
+
+	env_up(&env, "phrase");
+	h_write_file(&env, "p.mbox", msgs, sizeof(msgs) - 1, 0644, path, sizeof(path));
+	h_baraza(&env, &out, "import-mbox %s --no-relay", path);
+	cr_assert_eq(out.status, 0, "import-mbox: exit %d: %s", out.status, out.err);
+	h_out_free(&out);
+	cr_expect_eq(sql_int(&env, "SELECT count(DISTINCT thread) FROM posts"), 2,
+	    "replies to two posts of one author were put in one thread");
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM posts r JOIN posts p ON p.id = r.parent"
+	    " WHERE (r.message_id, p.message_id) IN (VALUES ('water.2@test.example',"
+	    " 'water.1@test.example'), ('land.2@test.example', 'land.1@test.example'))"), 2,
+	    "a phrase-form reply does not hang under the post References names");
+	cr_expect_eq(sql_int(&env, "SELECT count(*) FROM containers WHERE mid = 'jean@example.org'"),
+	    0, "the author's address became a message id");
+	land1 = sql_int(&env, "SELECT id FROM posts WHERE message_id = 'land.1@test.example'");
+	h_write_file(&env, "reply.eml", reply, sizeof(reply) - 1, 0644, path, sizeof(path));
+	snprintf(expr, sizeof(expr), "d['in_reply_to'] == 'land.1@test.example' and d['parent'] == %ld",
+	    land1);
+	{
+		char args[H_PATH + 64];
+
+		snprintf(args, sizeof(args), "inspect --json %s", path);
+		json_expect(&env, args, expr);
+	}
+	h_env_fini(&env);
+}
