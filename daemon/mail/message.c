@@ -328,7 +328,11 @@ body_text(struct ctx *c)
 			s++;
 			n--;
 		}
-		m->new_text = mailparse_strndup(&c->mp, s, n);
+		/* nothing quoted: the same text, not a second copy of it */
+		if (n == m->text_len && memcmp(s, m->text, n) == 0)
+			m->new_text = m->text;
+		else
+			m->new_text = mailparse_strndup(&c->mp, s, n);
 	}
 	buf_release(&nt);
 	find_links(c, m->new_text, strlen(m->new_text));
