@@ -338,6 +338,21 @@ store_children_free_mids(char **v, size_t n)
 	free(v);
 }
 
+/* store_thread_published - see store_thread.h */
+int
+store_thread_published(struct store *s, int64_t id)
+{
+	static const char sql[] =
+	    "SELECT id FROM posts WHERE thread = ?1 AND state = 'accepted' LIMIT 1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t post;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_lookup_id(s, st, &post, "thread published");
+}
+
 /* store_subject_threads_free - see store_thread.h */
 void
 store_subject_threads_free(struct store_subject_thread *v, size_t n)
