@@ -522,7 +522,7 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 	int64_t after = 0;
 	long tried = 0;
 	char err[256];
-	int rc = 0;
+	int rc = 0, second_look = 0;
 
 	memset(&run, 0, sizeof(run));
 	memset(&cur, 0, sizeof(cur));
@@ -549,6 +549,16 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 		}
 		if (n == 0) {
 			outbox_rows_free(&rows, n);
+			/* What the last results queued (the probe and notices
+			 * of a member this run has just stopped) goes out in
+			 * this run too: commit them, then look once more. */
+			if (pool != NULL && !second_look && !stopping(stop)) {
+				smtp_pool_free(&pool);   /* waits for what is under way */
+				flush(&run);
+				second_look = 1;
+				if (run.bounces_recorded && !run.unusable && !run.store_failed)
+					continue;
+			}
 			break;
 		}
 		after = rows[n - 1].id;
