@@ -172,6 +172,96 @@ Test(bounce_corpus, every_fixture_is_listed_and_truncation_is_harmless)
 	free(fixdir);
 }
 
+/* same_set - do the comma-joined lists a and b name the same addresses? */
+static int
+same_set(const char *a, const char *b)
+{
+	char *x = xstrdup(a), *save = NULL;
+	size_t na = 0, nb = 0;
+	int ok = 1;
+
+	for (const char *p = b; *p; p++)
+		nb += *p == ',';
+	nb += *b != '\0';
+	for (char *t = strtok_r(x, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char key[512];
+
+		na++;
+		snprintf(key, sizeof(key), ",%s,", t);
+		{
+			char *bb = xasprintf(",%s,", b);
+
+			if (strstr(bb, key) == NULL)
+				ok = 0;
+			free(bb);
+		}
+	}
+	free(x);
+	return ok && na == nb;
+}
+
+/* The held-out reports (tests/fixtures/bounces-heldout): written apart from
+ * the corpus above, from public descriptions of each MTA's format, and
+ * never tuned on.  At least 90 % must be read exactly right: the same
+ * failed addresses, and permanent / temporary / no report. */
+Test(bounce_corpus, held_out_reports_are_read_right)
+{
+	const char *dir = tutil_srcdir();
+	char *exp_path = xasprintf("%s/tests/fixtures/bounces-heldout/expected.txt", dir);
+	size_t len, total = 0, right = 0;
+	char *table = tutil_try_read_file(exp_path, &len), *save = NULL;
+
+	cr_assert_not_null(table, "cannot read %s", exp_path);
+	for (char *line = strtok_r(table, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = { NULL, NULL, NULL, NULL }, *p = line, *path, *raw, got[4096];
+		struct message *m;
+		struct dsn_report r;
+		size_t rawlen;
+		int rc, ok;
+
+		if (*line == '#' || *line == '\0')
+			continue;
+		for (int i = 0; i < 4; i++) {
+			f[i] = p;
+			p = strchr(p, '|');
+			if (p == NULL)
+				break;
+			*p++ = '\0';
+		}
+		cr_assert_not_null(f[3], "expected.txt: bad line for %s", f[0]);
+		path = xasprintf("%s/tests/fixtures/bounces-heldout/%s.eml", dir, f[0]);
+		raw = tutil_try_read_file(path, &rawlen);
+		cr_assert_not_null(raw, "cannot read %s", path);
+		m = message_parse(raw, rawlen, NULL);
+		cr_assert_not_null(m);
+		rc = dsn_parse(m, m->arena, &r);
+		got[0] = '\0';
+		if (rc == 1)
+			tutil_join(got, sizeof(got), ",", r.addresses, r.naddresses);
+		if (strcmp(f[2], "none") == 0)
+			ok = rc == 0;
+		else
+			ok = rc == 1 && r.temporary == (strcmp(f[2], "temp") == 0) &&
+			    same_set(got, f[3]);
+		total++;
+		right += ok;
+		if (!ok)
+			cr_log_info("held-out %s: got %s %s \"%s\", want %s \"%s\"", f[0],
+			    rc == 1 ? "report" : "no report", rc == 1 && r.temporary ?
+			    "temp" : "perm", got, f[2], f[3]);
+		message_free(&m);
+		free(raw);
+		free(path);
+	}
+	cr_log_info("held-out bounces: %zu of %zu exactly right", right, total);
+	cr_expect_geq(total, 25, "got %zu held-out reports, want at least 25", total);
+	cr_expect_geq(right * 100, total * 90, "held-out: %zu of %zu right, want 90 %%",
+	    right, total);
+	free(table);
+	free(exp_path);
+}
+
 /* ---- 2. the scanning rules on plain strings ---------------------------------- */
 
 struct text_case {
