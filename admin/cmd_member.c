@@ -5,9 +5,9 @@
  * - `member list --json`: an array of {"email","name","role","delivery",
  *   "region","language","themes","status"}; "themes" is an array of theme
  *   slugs, every active theme when the member follows all of them; and
- *   "bouncing": null, or for a member whose mail is stopped because it
- *   bounced {"since","days","first_day","last_day","reason","probes",
- *   "next_probe"} (the text form prints the same on a second line);
+ *   for a member whose mail is stopped because it bounced, also "bounce":
+ *   {"since","days","first_day","last_day","reason","probes","next_probe"}
+ *   (the text form prints the same on a second line);
  * - `member list --csv`: a header row email,name,role,delivery,region,
  *   language,themes,status and one row per member, "themes" being "all" or
  *   slugs separated by spaces, so the file can be imported back;
@@ -306,7 +306,7 @@ bounce_day(long day, char *out, size_t outlen)
 }
 
 /* why_bouncing - a bouncing member's figures: after the text line, or as
- * the JSON key "bouncing" (null for the others) */
+ * the JSON key "bounce" (absent for the others) */
 static void
 why_bouncing(struct lister *l, const struct member *m)
 {
@@ -315,13 +315,8 @@ why_bouncing(struct lister *l, const struct member *m)
 	int found = strcmp(m->status, "bouncing") == 0 ?
 	    store_bouncing_get(l->s, m->id, &b) : 0;
 
-	if (found <= 0) {
-		if (l->format == 2) {
-			json_key(&l->j, "bouncing");
-			json_null(&l->j);
-		}
+	if (found <= 0)
 		return;
-	}
 	clock_format_date(b.since, since, sizeof(since));
 	bounce_day(b.first_day, first, sizeof(first));
 	bounce_day(b.last_day, last, sizeof(last));
@@ -334,7 +329,7 @@ why_bouncing(struct lister *l, const struct member *m)
 		    " last: %s; probes sent: %d, next: %s\n", since, b.days, first, last,
 		    b.reason ? b.reason : "-", b.probes, next);
 	} else {
-		json_key(&l->j, "bouncing");
+		json_key(&l->j, "bounce");
 		json_object_begin(&l->j);
 		json_key(&l->j, "since");
 		json_string(&l->j, since);

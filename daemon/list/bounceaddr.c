@@ -100,8 +100,9 @@ bounceaddr_verify(const unsigned char *key, size_t keylen, const char *arg,
 	if (arg == NULL)
 		return BOUNCEADDR_MALFORMED;
 	/* ID */
-	while (p < end && *p >= '0' && *p <= '9' && nd < ID_DIGITS_MAX + 1) {
-		v = v * 10 + (*p - '0');
+	while (p < end && *p >= '0' && *p <= '9' && nd <= ID_DIGITS_MAX) {
+		if (nd < ID_DIGITS_MAX)      /* 18 digits fit in 63 bits */
+			v = v * 10 + (*p - '0');
 		p++;
 		nd++;
 	}

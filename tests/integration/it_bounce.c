@@ -272,7 +272,7 @@ Test(bounce, a_report_to_the_signed_address_counts_for_that_recipient_only)
 	    "2020-11-20 to 2020-11-22; last: 5.1.1"), "member list does not say why:\n%s", out);
 	free(out);
 	out = baraza_out(&env, "member list --json");
-	cr_expect_not_null(strstr(out, "\"bouncing\":{\"since\":\"2020-11-22\",\"days\":3"),
+	cr_expect_not_null(strstr(out, "\"bounce\":{\"since\":\"2020-11-22\",\"days\":3"),
 	    "member list --json does not say why:\n%s", out);
 	free(out);
 	h_env_fini(&env);
