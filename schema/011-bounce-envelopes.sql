@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
--- 009-bounce-envelopes: signed bounce addresses and the bounce lifecycle.
+-- 011-bounce-envelopes: signed bounce addresses and the bounce lifecycle.
 --
 -- Every SMTP transaction's envelope sender is cop+bounces-ID-DD-MAC@
 -- (daemon/list/bounceaddr.h), ID being the outbox_rcpt.id of the
