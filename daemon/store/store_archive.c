@@ -143,7 +143,7 @@ store_archive_has_threads(struct store *s, const char *theme, int64_t session)
 #define POST_COLUMNS \
 	" p.id, COALESCE(p.parent, 0), p.thread, p.message_id," \
 	" COALESCE(p.author_name, 'former member'), COALESCE(p.subject, ''), p.text," \
-	" p.new_text, p.kind, p.theme, p.received"
+	" bz_new_text(p.text, p.new_text), p.kind, p.theme, p.received"
 
 /* run_posts - step st, handing each post row to fn (its depth from column
  * depth_col, unless negative); 0 or -1 */
