@@ -471,7 +471,7 @@ store_migrate(struct store *s, char *err, size_t errlen)
 	/* A migration may rewrite every post in one statement, and SQLite
 	 * keeps that statement's journal (every page it changes, in case it
 	 * has to undo it half-way) in the temporary store: in memory, that is
-	 * the size of the table (1.1 GB for 011 at 100 000 posts).  On disk
+	 * the size of the table (1.1 GB for 012 at 100 000 posts).  On disk
 	 * while migrating. */
 	if (have < store_latest_version() && store_exec(s, "PRAGMA temp_store = FILE") < 0) {
 		snprintf(err, errlen, "cannot set up the migration: %s", sqlite3_errmsg(s->db));

@@ -8,7 +8,7 @@
  * of new_text at 100 000 posts).  In posts.new_text it is kept as "\x01"
  * followed by "START+LENGTH" byte ranges of text, comma-separated; a value
  * that does not start with "\x01" is the new_text itself (rows written
- * before schema 011, or by hand), and "\x01=" escapes one that does.  Two
+ * before schema 012, or by hand), and "\x01=" escapes one that does.  Two
  * SQL functions, registered on every connection: bz_pack_new_text(text,
  * new_text) makes the stored form (INSERT, migration), bz_new_text(text,
  * stored) gives the new_text back (every SELECT).

@@ -685,7 +685,7 @@ Test(publication, a_thread_is_never_titled_by_a_post_that_is_not_public)
 	cr_expect_str_eq(st.starter, "Spammer");
 }
 
-/* A post's new_text is kept as ranges of its text (schema 011), read back
+/* A post's new_text is kept as ranges of its text (schema 012), read back
  * whole; a short or foreign one stays as it is; a text rewritten later
  * (forget scrubs it) first puts the new_text back in full. */
 Test(migrate, new_text_kept_as_ranges_of_text)

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
--- 011-lean-posts: a post's new_text is kept as byte ranges of its text
+-- 012-lean-posts: a post's new_text is kept as byte ranges of its text
 -- (issue 22: text and new_text were each 444 MB at 100 000 posts).  The
 -- form is daemon/store/store_newtext.c's: "\x01" and "START+LENGTH,..."
 -- (bz_pack_new_text makes it, bz_new_text reads it; both registered on
