@@ -130,7 +130,10 @@ cmd_subscribe(struct request_ctx *r, const struct command *cmd)
 		p.name = r->m->from.name;
 		p.delivery = mode;
 		p.status = "pending";
-		p.language = NULL;
+		/* A newcomer is written to in the language their mail says it
+		 * is in (Content-Language, as Outlook and Thunderbird set it),
+		 * when we have it; else the list's */
+		p.language = *r->mail_lang ? r->mail_lang : NULL;
 		if (store_member_put(r->s, &p, &id) < 0)
 			return -1;
 	}

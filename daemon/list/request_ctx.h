@@ -41,6 +41,8 @@ struct request_ctx {
 	int want_help;           /* the answer carries the help text */
 	int confirmations;       /* confirmation requests sent */
 	int noreply;             /* the sender is a robot: act, never answer */
+	char mail_lang[24];         /* the mail's Content-Language when we can
+	                             * write it ("fr"), else "" */
 };
 
 /* request_ctx_init - r for m (sent by its From address, which must be
