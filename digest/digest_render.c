@@ -10,7 +10,8 @@
  * the post's subject.  Addresses of members never appear.  The HTML uses
  * inline styles and tables only (what Gmail, Outlook and Apple Mail all
  * show: no SVG, no scripts, no remote images), carries the language and
- * direction of the reader (dir="rtl" for Arabic), isolates names (<bdi>),
+ * direction of the reader (dir="rtl" for Arabic), isolates names with
+ * dir="auto" (<bdi> is not supported by Gmail or Outlook),
  * and stays under 100 KB: DIGEST_THREAD_POSTS posts per thread,
  * DIGEST_LIST_ITEMS questions and resources, items added only while the
  * HTML is under DIGEST_HTML_BUDGET, and a note with a link to the archive
@@ -265,7 +266,10 @@ render_post(void *arg, const struct digest_post *p)
 	if (p->thread != r->thread) {
 		r->thread = p->thread;
 		r->thread_shown = 0;
-		short_subject(subj, sizeof(subj),
+		/* Replies to a summary: the summary itself is in its own
+		 * section, so its subject is not repeated as a discussion */
+		short_subject(subj, sizeof(subj), p->on_summary ?
+		    tr(r->lang, "Replies to the session summary") :
 		    *p->thread_subject ? p->thread_subject : p->subject);
 		buf_printf(r->text, "* %s\n\n", subj);
 		buf_puts(r->html, "<h4 dir=\"auto\" style=\"font-size:15px;margin:14px 0 4px\">");
@@ -303,9 +307,9 @@ render_post(void *arg, const struct digest_post *p)
 
 	buf_puts(r->html, "<div style=\"margin:6px 0 12px 0;padding:6px 10px;"
 	    "border-left:3px solid #c9d6e3;border-right:3px solid #c9d6e3\"><p style=\"margin:0 0 4px;color:#555;"
-	    "font-size:13px\"><strong><bdi>");
+	    "font-size:13px\"><strong><span dir=\"auto\">");
 	html_escape_str(r->html, p->author_name);
-	buf_puts(r->html, "</bdi></strong>, ");
+	buf_puts(r->html, "</span></strong>, ");
 	html_escape_str(r->html, when);
 	if (p->depth) {
 		buf_puts(r->html, " &middot; ");
@@ -411,9 +415,9 @@ render_question(void *arg, const struct digest_post *p)
 	    p->author_name, theme_title(r, p->theme, p->theme_title), addr.data);
 	buf_puts(r->html, "<li dir=\"auto\" style=\"margin:4px 0\">");
 	html_escape_str(r->html, subj);
-	buf_puts(r->html, " <span style=\"color:#666\">(<bdi>");
+	buf_puts(r->html, " <span style=\"color:#666\">(<span dir=\"auto\">");
 	html_escape_str(r->html, p->author_name);
-	buf_puts(r->html, "</bdi>, ");
+	buf_puts(r->html, "</span>, ");
 	html_escape_str(r->html, theme_title(r, p->theme, p->theme_title));
 	buf_puts(r->html, ")</span> <a href=\"mailto:");
 	html_escape_str(r->html, addr.data);
@@ -449,9 +453,9 @@ render_link(void *arg, const struct digest_link *l)
 	html_text(r->html, l->url, strlen(l->url));
 	buf_puts(r->html, " <span style=\"color:#666\">");
 	html_escape_str(r->html, by);
-	buf_puts(r->html, " <bdi>");
+	buf_puts(r->html, " <span dir=\"auto\">");
 	html_escape_str(r->html, l->author_name);
-	buf_puts(r->html, "</bdi></span></li>\n");
+	buf_puts(r->html, "</span></span></li>\n");
 	return 0;
 }
 
@@ -575,17 +579,19 @@ digest_render(struct store *s, const struct conf *c,
 	buf_release(&tmp);
 
 	buf_printf(text, "%s\n%s\n", title, intro);
-	/* lang and dir on <html> and again on the body's block: some
-	 * clients drop <html> and keep only what is inside <body> */
+	/* lang and dir on <html> and again on the outer block, which is
+	 * what the clients that drop <html> keep.  No <body> tag (HTML5 lets
+	 * it be implied): Outlook for iOS and Android do not support the
+	 * element (caniemail), and its styles go on the block instead. */
 	buf_printf(html, "<!DOCTYPE html><html lang=\"%s\" dir=\"%s\"><head>"
 	    "<meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\"><title>",
 	    r.lang, catalog_is_rtl(r.lang) ? "rtl" : "ltr");
 	html_escape_str(html, title);
-	buf_printf(html, "</title></head><body style=\"margin:0;padding:16px;"
-	    "font-family:Arial,Helvetica,sans-serif;color:#222;background:#fff\">"
+	buf_printf(html, "</title></head>"
 	    "<div lang=\"%s\" dir=\"%s\" style=\"max-width:680px;margin:0 auto;"
-	    "text-align:%s\"><h1 style=\"font-size:21px;"
+	    "padding:16px;font-family:Arial,Helvetica,sans-serif;color:#222;"
+	    "background-color:#ffffff;text-align:%s\"><h1 style=\"font-size:21px;"
 	    "color:#1d4e6f;margin:0 0 6px\">", r.lang,
 	    catalog_is_rtl(r.lang) ? "rtl" : "ltr", catalog_is_rtl(r.lang) ? "right" : "left");
 	html_escape_str(html, title);
@@ -657,7 +663,7 @@ digest_render(struct store *s, const struct conf *c,
 		buf_puts(html, "<hr style=\"border:0;border-top:1px solid #ccd;margin:24px 0 8px\">"
 		    "<p style=\"font-size:12px;color:#666\">");
 		html_escape_str(html, foot.data);
-		buf_puts(html, "</p></div></body></html>\n");
+		buf_puts(html, "</p></div></html>\n");
 		buf_release(&foot);
 		buf_release(&each);
 		buf_release(&unsub);

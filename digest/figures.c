@@ -32,6 +32,17 @@ utf8_width(const char *s)
 	return w;
 }
 
+/* region_name - a region as written, but the store's "unknown" (members
+ * with no region) in the reader's language */
+static const char *
+region_name(const char *region, const char *lang)
+{
+	/* TRANSLATORS: the region of members who gave none */
+	static const char unknown[] = N_("unknown");
+
+	return strcmp(region, unknown) == 0 ? tr(lang, unknown) : region;
+}
+
 static void
 row(struct buf *out, const char *name, const char *value)
 {
@@ -79,7 +90,7 @@ figures_text(struct buf *out, const struct figures *f, const char *lang,
 		for (size_t k = 0; k < f->nregions; k++)
 			voices_total += f->regions[k].voices;
 		buf_printf(out, "  %-24.24s %5ld %5.0f %% %5ld %5.0f %%\n",
-		    f->regions[i].region, f->regions[i].posts,
+		    region_name(f->regions[i].region, catalog_pick(lang, fb)), f->regions[i].posts,
 		    share(f->regions[i].posts, f->posts), f->regions[i].voices,
 		    share(f->regions[i].voices, voices_total));
 	}
@@ -143,7 +154,7 @@ figures_html_mail(struct buf *out, const struct figures *f, const char *lang)
 	const char *tdn = "<td style=\"padding:2px 0;font-weight:bold\">";
 	size_t n = f->nregions < FIGURES_MAX_REGIONS ? f->nregions : FIGURES_MAX_REGIONS;
 
-	buf_puts(out, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
+	buf_puts(out, "<table cellpadding=\"0\" cellspacing=\"0\" "
 	    "style=\"border-collapse:collapse;font-size:14px\">");
 #define FIG_ROW(key, text) do { \
 		buf_printf(out, "<tr>%s", td); \
@@ -173,7 +184,7 @@ figures_html_mail(struct buf *out, const struct figures *f, const char *lang)
 	html_escape_str(out, label(l, sizeof(l), "fig_region", lang, lang));
 	buf_puts(out, " &middot; ");
 	html_escape_str(out, label(l, sizeof(l), "fig_region_posts", lang, lang));
-	buf_puts(out, "</p><table role=\"presentation\" cellpadding=\"0\" "
+	buf_puts(out, "</p><table cellpadding=\"0\" "
 	    "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;"
 	    "width:100%;max-width:480px\">");
 	for (size_t i = 0; i < n; i++) {
@@ -185,9 +196,9 @@ figures_html_mail(struct buf *out, const struct figures *f, const char *lang)
 		if (w > 100)
 			w = 100;
 		template_percent(v, sizeof(v), pct, lang);
-		buf_puts(out, "<tr><td style=\"padding:3px 8px 3px 0;width:35%;color:#333\"><bdi>");
-		html_escape_str(out, f->regions[i].region);
-		buf_puts(out, "</bdi></td><td style=\"padding:3px 0\"><table role=\"presentation\" "
+		buf_puts(out, "<tr><td style=\"padding:3px 8px 3px 0;width:35%;color:#333\"><span dir=\"auto\">");
+		html_escape_str(out, region_name(f->regions[i].region, lang));
+		buf_puts(out, "</span></td><td style=\"padding:3px 0\"><table "
 		    "cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;width:100%\">"
 		    "<tr>");
 		buf_printf(out, "<td style=\"width:%d%%;background-color:#2a7ab0;height:14px;"
