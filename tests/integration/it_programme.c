@@ -208,6 +208,12 @@ Test(programme, two_sessions_through_the_calendar)
 	    "what opens next:\n%s", dec);
 	cr_expect(strstr(dec, "> Who decides on the budget lines?") == NULL,
 	    "quoted text is left out of digests");
+	/* The summary is shown once, in its section: kofi's thanks sit under
+	 * "Replies to the session summary", not under a second "Summary ..."
+	 * discussion (issue 21) */
+	cr_expect(strstr(dec, "* Summary of our first session") == NULL,
+	    "the summary's subject repeated as a discussion:\n%s", dec);
+	cr_expect(strstr(dec, "* Replies to the session summary") != NULL, "%s", dec);
 	p = strstr(dec, "Who decides on the budget lines in your partnerships?");
 	cr_assert_not_null(p, "the question is in the digest");
 	p = strstr(p, "mailto:cop+reply-");
