@@ -206,6 +206,16 @@ over_budget(const struct render *r)
 	return r->html->len >= DIGEST_HTML_BUDGET || r->text->len >= DIGEST_TEXT_BUDGET;
 }
 
+/* author - a name as stored, but the store's "former member" (a member
+ * who was forgotten, SPEC: posts stay) in the reader's language */
+static const char *
+author(const struct render *r, const char *name)
+{
+	static const char former[] = N_("former member");
+
+	return strcmp(name, former) == 0 ? tr(r->lang, former) : name;
+}
+
 /* The kinds' names, for the translators. */
 static const char *const kind_names[] = {
 	N_("idea"), N_("question"), N_("resource"), N_("feedback"),
@@ -284,7 +294,7 @@ render_post(void *arg, const struct digest_post *p)
 	if (buf_failed(&addr))
 		buf_fail(r->text);
 
-	buf_printf(r->text, "  %s, %s%s%s:\n\n", p->author_name, when,
+	buf_printf(r->text, "  %s, %s%s%s:\n\n", author(r, p->author_name), when,
 	    p->depth ? " - " : "", p->depth ? kind_word(r, p->kind) : "");
 	for (const char *q = p->new_text, *end = p->new_text + n; q < end; ) {
 		const char *eol = memchr(q, '\n', (size_t)(end - q));
@@ -308,7 +318,7 @@ render_post(void *arg, const struct digest_post *p)
 	buf_puts(r->html, "<div style=\"margin:6px 0 12px 0;padding:6px 10px;"
 	    "border-left:3px solid #c9d6e3;border-right:3px solid #c9d6e3\"><p style=\"margin:0 0 4px;color:#555;"
 	    "font-size:13px\"><strong><span dir=\"auto\">");
-	html_escape_str(r->html, p->author_name);
+	html_escape_str(r->html, author(r, p->author_name));
 	buf_puts(r->html, "</span></strong>, ");
 	html_escape_str(r->html, when);
 	if (p->depth) {
@@ -412,11 +422,11 @@ render_question(void *arg, const struct digest_post *p)
 	if (buf_failed(&addr))
 		buf_fail(r->text);
 	buf_printf(r->text, "  - %s (%s, %s) - mailto:%s\n", subj,
-	    p->author_name, theme_title(r, p->theme, p->theme_title), addr.data);
+	    author(r, p->author_name), theme_title(r, p->theme, p->theme_title), addr.data);
 	buf_puts(r->html, "<li dir=\"auto\" style=\"margin:4px 0\">");
 	html_escape_str(r->html, subj);
 	buf_puts(r->html, " <span style=\"color:#666\">(<span dir=\"auto\">");
-	html_escape_str(r->html, p->author_name);
+	html_escape_str(r->html, author(r, p->author_name));
 	buf_puts(r->html, "</span>, ");
 	html_escape_str(r->html, theme_title(r, p->theme, p->theme_title));
 	buf_puts(r->html, ")</span> <a href=\"mailto:");
@@ -448,13 +458,14 @@ render_link(void *arg, const struct digest_link *l)
 		r->have_section = 1;
 	}
 	snprintf(by, sizeof(by), "%s", r->l_shared_by);
-	buf_printf(r->text, "  - %s\n    %s %s (%s)\n", l->url, by, l->author_name, l->subject);
+	buf_printf(r->text, "  - %s\n    %s %s (%s)\n", l->url, by, author(r, l->author_name),
+	    l->subject);
 	buf_puts(r->html, "<li style=\"margin:4px 0\">");
 	html_text(r->html, l->url, strlen(l->url));
 	buf_puts(r->html, " <span style=\"color:#666\">");
 	html_escape_str(r->html, by);
 	buf_puts(r->html, " <span dir=\"auto\">");
-	html_escape_str(r->html, l->author_name);
+	html_escape_str(r->html, author(r, l->author_name));
 	buf_puts(r->html, "</span></span></li>\n");
 	return 0;
 }
