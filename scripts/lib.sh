@@ -15,6 +15,7 @@ BZ_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
 libgnutls28-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium \
+gettext python3-langdetect nodejs npm \
 libc-ares-dev libpsl-dev libopendkim-dev opendkim-tools python3-dkim \
 dnsmasq-base dovecot-lmtpd"
 
