@@ -64,6 +64,10 @@ struct conf_key {
 	setter_fn *set;          /* K_FN */
 };
 
+/* The setters of [dns] server, [dkim] domain and selector
+ * (conf_keys_dns.c). */
+setter_fn conf_set_dns_server, conf_set_dkim_domain, conf_set_dkim_selector;
+
 /* Every key of the configuration (conf_keys.c), conf_nkeys of them. */
 extern const struct conf_key conf_keys[];
 extern const size_t conf_nkeys;
