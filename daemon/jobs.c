@@ -29,6 +29,7 @@ struct group_notice {
 	struct template_var *vars;
 	size_t nvars;
 	const struct job_session *js;
+	const char *reply_to;   /* announcements: cop+THEME@; else NULL */
 };
 
 /* build_group_notice - the session notice of a group in one language
@@ -55,6 +56,10 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 	n.to = g->c->list.address;
 	n.to_name = g->c->list.name;
 	n.from = LISTADDR_OWNER;
+	/* an announcement is list mail: from the list, and a reply reaches
+	 * the theme's discussion, not the owners (SPEC §6) */
+	n.list_mail = g->reply_to != NULL;
+	n.reply_to = g->reply_to;
 	rc = buf_failed(&range) ? -1 : notice_build(out, g->c, &n);
 	buf_release(&range);
 	return rc;
@@ -85,7 +90,7 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	const struct conf_theme *t = conf_theme_find(c, js->theme);
 	struct buf range, questions, post, facilitators;
 	struct template_var vars[6];
-	struct group_notice g = { c, "announce", "announce", vars, 6, js };
+	struct group_notice g = { c, "announce", "announce", vars, 6, js, NULL };
 	long sent;
 	int rc;
 
@@ -119,6 +124,7 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	vars[3] = (struct template_var){ "post_address", post.data };
 	vars[4] = (struct template_var){ "facilitators", facilitators.data };
 	vars[5] = (struct template_var){ "list", c->list.name };
+	g.reply_to = post.data;
 	if ((sent = fanout_send(s, c, "active", "announce", build_group_notice, &g)) < 0)
 		goto fail;
 	log_info("session %lld (%s) open: announcement queued for %ld members",
@@ -184,7 +190,7 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js)
 	struct digest_scope sc = { js->id, 0, 0, NULL };
 	struct buf range, figs, threads, questions, links, voices, addr;
 	struct template_var vars[9];
-	struct group_notice g = { c, "kit", "kit", vars, 9, js };
+	struct group_notice g = { c, "kit", "kit", vars, 9, js, NULL };
 	struct figures fg;
 	long sent;
 	int rc = -1;
