@@ -13,7 +13,7 @@
 # archive's browser test, and the tools the scripts use.
 BZ_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
-libgnutls28-dev libcriterion-dev clang dovecot-imapd postfix \
+libgnutls28-dev libmicrohttpd-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium"
 
 bz_t0=$(date +%s)
