@@ -30,6 +30,10 @@
 #include "store.h"
 
 #define ONECLICK_TOKEN_LEN 32     /* the member tokens' 128 bits in hex */
+#define ONECLICK_FIELD "List-Unsubscribe"   /* RFC 8058's form field ... */
+#define ONECLICK_VALUE "One-Click"          /* ... and its value */
+
+/* ---- parsing (oneclick_parse.c) ---------------------------------------- */
 
 /* oneclick_path_token - when path is prefix "/unsubscribe/" TOKEN or
  * "/unsubscribe/" TOKEN (prefix: [web] url's path, "" or "/cop"), with
@@ -42,6 +46,8 @@ int oneclick_path_token(const char *path, const char *prefix, char *out);
  * position among '&'-separated pairs, '+' and %XX decoded, surrounding
  * CR/LF ignored; else 0 */
 int oneclick_body_ok(const char *body, size_t len);
+
+/* ---- answering (oneclick.c) -------------------------------------------- */
 
 /* oneclick_serve - answer one request: the page into page (HTML), the
  * HTTP status returned.  method "GET", "HEAD", "POST" (else 405); path as
