@@ -9,9 +9,21 @@
 #include "store_int.h"
 #include "xalloc.h"
 
+/* A thread is titled by its root post only when that post is public; a
+ * thread whose root is held or rejected takes the subject and author of
+ * its first public post (SPEC §9: never public before publication). */
+#define ROOT_PUBLIC \
+	"EXISTS (SELECT 1 FROM posts r WHERE r.id = th.root AND r.state = 'accepted')"
+#define FIRST_PUBLIC(col) \
+	"(SELECT f." col " FROM posts f WHERE f.thread = th.id AND f.state = 'accepted'" \
+	" AND f.kind <> 'summary' ORDER BY f.received, f.id LIMIT 1)"
 #define THREAD_COLUMNS \
-	"SELECT th.id, COALESCE(th.session, 0), th.theme, COALESCE(th.subject, '')," \
-	" COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), 'former member')," \
+	"SELECT th.id, COALESCE(th.session, 0), th.theme," \
+	" CASE WHEN " ROOT_PUBLIC " THEN COALESCE(th.subject, '')" \
+	" ELSE COALESCE(" FIRST_PUBLIC("subject") ", '') END," \
+	" CASE WHEN " ROOT_PUBLIC \
+	" THEN COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), 'former member')" \
+	" ELSE COALESCE(" FIRST_PUBLIC("author_name") ", 'former member') END," \
 	" count(p.id), min(p.received), max(p.received)" \
 	" FROM threads th JOIN posts p ON p.thread = th.id AND p.state = 'accepted'" \
 	" AND p.kind <> 'summary'"
