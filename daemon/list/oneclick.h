@@ -10,7 +10,7 @@
  *   POST       with the form field List-Unsubscribe=One-Click (what
  *              RFC 8058 receivers send, and what the page's button sends):
  *              the member is unsubscribed at once, 200; the token is then
- *              spent (schema 009) and never works again;
+ *              spent (the unsub-token migration) and never works again;
  *              without that field: 400 and the page again;
  *   an unknown token 404; a spent one 404 with "already done" (SPEC §4:
  *   using a spent token again is harmless); any other path 404; any
