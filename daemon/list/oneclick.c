@@ -134,8 +134,9 @@ oneclick_serve(struct store *s, const struct conf *c, const char *method,
 		return 503;
 	}
 	if (found == 0) {
-		/* spent (the unsub-token migration keeps it as a used 'one-click' token) or
-		 * never issued: 404 either way, said differently */
+		/* spent (the unsub-token migration keeps it as a used
+		 * 'one-click' token) or never issued: 404 either way, said
+		 * differently */
 		int was = store_token_get(s, token, &spent) > 0 &&
 		    strcmp(spent.kind, "one-click") == 0;
 

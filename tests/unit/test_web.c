@@ -201,7 +201,7 @@ Test(oneclick, body)
 		    "'%s': got %d, want %d", cases[i].body, !cases[i].ok, cases[i].ok);
 }
 
-/* The token's life in the store (schema unsub-token migration): spent when the member leaves
+/* The token's life in the store (the unsub-token migration): spent when the member leaves
  * by any path, recognised as spent afterwards, a new one on return. */
 Test(oneclick, token_life_in_the_store)
 {
