@@ -37,8 +37,8 @@ handle(void *arg, const struct httpd_request *rq, struct httpd_response *rs)
 {
 	struct web *w = arg;
 
-	rs->status = oneclick_serve(w->s, w->c, rq->method, rq->path, rq->body,
-	    rq->body_len, &rs->body);
+	rs->status = oneclick_serve(w->s, w->c, rq->method, rq->path,
+	    rq->content_type, rq->body, rq->body_len, &rs->body);
 }
 
 int

@@ -111,7 +111,8 @@ unsubscribe(struct store *s, int64_t id)
 /* oneclick_serve - see oneclick.h */
 int
 oneclick_serve(struct store *s, const struct conf *c, const char *method,
-    const char *path, const char *body, size_t body_len, struct buf *page)
+    const char *path, const char *content_type, const char *body, size_t body_len,
+    struct buf *page)
 {
 	char token[ONECLICK_TOKEN_LEN + 1];
 	struct page pg;
@@ -153,7 +154,7 @@ oneclick_serve(struct store *s, const struct conf *c, const char *method,
 	if (!post) {
 		render(page, &pg, "web_ask", 1);
 		status = 200;
-	} else if (!oneclick_body_ok(body, body_len)) {
+	} else if (!oneclick_form_ok(content_type, body, body_len)) {
 		render(page, &pg, "web_ask", 1);
 		status = 400;
 	} else if (unsubscribe(s, m.id) < 0) {

@@ -8,7 +8,8 @@
  *   GET, HEAD  a small page in the member's language with a button; it
  *              changes nothing (mail scanners follow links);
  *   POST       with the form field List-Unsubscribe=One-Click (what
- *              RFC 8058 receivers send, and what the page's button sends):
+ *              RFC 8058 receivers send, urlencoded or multipart/form-data,
+ *              and what the page's button sends):
  *              the member is unsubscribed at once, 200; the token is then
  *              spent (the unsub-token migration) and never works again;
  *              without that field: 400 and the page again;
@@ -47,12 +48,19 @@ int oneclick_path_token(const char *path, const char *prefix, char *out);
  * CR/LF ignored; else 0 */
 int oneclick_body_ok(const char *body, size_t len);
 
+/* oneclick_form_ok - the one-click field in a POST body of this
+ * Content-Type (NULL: none): multipart/form-data (RFC 7578; RFC 8058's
+ * example) a part named List-Unsubscribe holding exactly One-Click; any
+ * other type as oneclick_body_ok().  1 or 0. */
+int oneclick_form_ok(const char *content_type, const char *body, size_t len);
+
 /* ---- answering (oneclick.c) -------------------------------------------- */
 
 /* oneclick_serve - answer one request: the page into page (HTML), the
  * HTTP status returned.  method "GET", "HEAD", "POST" (else 405); path as
  * sent.  Changes the store only for a POST that unsubscribes. */
 int oneclick_serve(struct store *s, const struct conf *c, const char *method,
-    const char *path, const char *body, size_t body_len, struct buf *page);
+    const char *path, const char *content_type, const char *body, size_t body_len,
+    struct buf *page);
 
 #endif

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "listhead.h"
 #include "oneclick.h"
@@ -97,4 +98,98 @@ oneclick_body_ok(const char *body, size_t len)
 		i += plen + 1;
 	}
 	return 0;
+}
+
+/* next_line - the line at *pp (up to LF, a CR before it dropped) into
+ * *line and *n; *pp moved past it.  0 at the end of the body. */
+static int
+next_line(const char **pp, const char *end, const char **line, size_t *n)
+{
+	const char *p = *pp, *nl;
+
+	if (p >= end)
+		return 0;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*line = p;
+	*n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	*pp = nl ? nl + 1 : end;
+	if (*n > 0 && p[*n - 1] == '\r')
+		(*n)--;
+	return 1;
+}
+
+/* names_field - a Content-Disposition line of a form-data part named
+ * List-Unsubscribe (quoted or not) */
+static int
+names_field(const char *line, size_t n)
+{
+	static const char cd[] = "Content-Disposition:";
+	static const char q[] = "name=\"" ONECLICK_FIELD "\"";
+	static const char u[] = "name=" ONECLICK_FIELD;
+	char buf[512];
+
+	if (n < sizeof(cd) - 1 || n >= sizeof(buf) || strncasecmp(line, cd, sizeof(cd) - 1) != 0)
+		return 0;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	if (strlen(buf) != n || strcasestr(buf, "form-data") == NULL)
+		return 0;
+	for (const char *p = buf; (p = strcasestr(p, "name=")) != NULL; p++) {
+		if (p > buf && p[-1] != ' ' && p[-1] != ';' && p[-1] != '\t')
+			continue;   /* filename= and the like */
+		if (strncmp(p + 5, q + 5, sizeof(q) - 6) == 0)
+			return 1;
+		if (strncmp(p + 5, u + 5, sizeof(u) - 6) == 0 &&
+		    (p[sizeof(u) - 1] == '\0' || p[sizeof(u) - 1] == ';' ||
+		     p[sizeof(u) - 1] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/* multipart_ok - a multipart/form-data body (RFC 7578) with a part named
+ * List-Unsubscribe whose content is One-Click.  Lenient about the
+ * delimiter lines (RFC 8058's own example writes them without the "--"
+ * prefix): any line starting with '-' ends a part. */
+static int
+multipart_ok(const char *body, size_t len)
+{
+	const char *p = body, *end = body + len, *line;
+	size_t n;
+	int in_headers = 0, named = 0;
+
+	while (next_line(&p, end, &line, &n)) {
+		if (!in_headers) {
+			if (n > 0 && line[0] == '-') {
+				in_headers = 1;
+				named = 0;
+			}
+			continue;
+		}
+		if (n > 0) {
+			named |= names_field(line, n);
+			continue;
+		}
+		/* the blank line: the part's content follows */
+		in_headers = 0;
+		if (!named)
+			continue;
+		if (!next_line(&p, end, &line, &n) || n != sizeof(ONECLICK_VALUE) - 1 ||
+		    memcmp(line, ONECLICK_VALUE, n) != 0)
+			return 0;
+		/* the part ends right there */
+		if (!next_line(&p, end, &line, &n))
+			return 1;
+		return n > 0 && line[0] == '-';
+	}
+	return 0;
+}
+
+/* oneclick_form_ok - see oneclick.h */
+int
+oneclick_form_ok(const char *content_type, const char *body, size_t len)
+{
+	if (content_type && strncasecmp(content_type, "multipart/form-data", 19) == 0)
+		return multipart_ok(body, len);
+	return oneclick_body_ok(body, len);
 }

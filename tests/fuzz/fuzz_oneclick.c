@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_oneclick - libFuzzer harness for what baraza web reads from a
- * request: oneclick_path_token() and oneclick_body_ok()
+ * request: oneclick_path_token(), oneclick_body_ok() and the
+ * multipart/form-data side of oneclick_form_ok()
  *
  * The input is a path (up to its first NUL, under the prefixes "" and
  * "/cop") and, whole, a form body.  Invariants: a path accepted yields
@@ -53,6 +54,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(body, data, size);
 		if (oneclick_body_ok(body, size) && size < strlen("List-Unsubscribe=One-Click"))
+			abort();
+		if (oneclick_form_ok("multipart/form-data; boundary=b", body, size) &&
+		    size < strlen("-\nContent-Disposition: form-data; name=List-Unsubscribe\n\nOne-Click"))
 			abort();
 		free(body);
 	}

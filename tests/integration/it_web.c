@@ -113,6 +113,7 @@ http(struct h_env *env, const char *method, const char *path, const char *body,
     size_t blen, struct resp *r)
 {
 	CURL *cu = curl_easy_init();
+	curl_mime *mime = NULL;
 	char url[1024];
 	long status = 0;
 
@@ -123,9 +124,19 @@ http(struct h_env *env, const char *method, const char *path, const char *body,
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, r);
-	if (strcmp(method, "HEAD") == 0)
+	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(cu, CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "POST") == 0) {
+	} else if (strcmp(method, "MULTIPART") == 0) {
+		/* a POST as multipart/form-data (RFC 8058's example): body is
+		 * the value of the field List-Unsubscribe */
+		curl_mimepart *part;
+
+		mime = curl_mime_init(cu);
+		part = curl_mime_addpart(mime);
+		curl_mime_name(part, "List-Unsubscribe");
+		curl_mime_data(part, body, blen);
+		curl_easy_setopt(cu, CURLOPT_MIMEPOST, mime);
+	} else if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)blen);
 	} else if (strcmp(method, "GET") != 0) {
@@ -138,6 +149,7 @@ http(struct h_env *env, const char *method, const char *path, const char *body,
 	if (curl_easy_perform(cu) == CURLE_OK)
 		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(cu);
+	curl_mime_free(mime);
 	return status;
 }
 
@@ -239,6 +251,7 @@ Test(web, one_click_endpoint)
 	run_ok(&env, "init");
 	run_ok(&env, "member add ann@example.org --name Ann");
 	run_ok(&env, "member add bob@example.net --name Bob --language fr");
+	run_ok(&env, "member add cy@example.com --name Cy");
 	m.from = "Ann <ann@example.org>";
 	m.subject = "Budget lines";
 	m.body = "Who decides on budget lines?\n";
@@ -276,6 +289,23 @@ Test(web, one_click_endpoint)
 	cr_expect_eq(http(&env, "GET", "/", NULL, 0, &r), 404);
 	cr_expect_eq(http(&env, "GET", "/etc/passwd", NULL, 0, &r), 404);
 	expect_status(&env, "bob@example.net", "active", "after PUT, bad and big POSTs");
+
+	/* the same POST as multipart/form-data (RFC 8058's example), for cy */
+	{
+		char cytok[33], cypath[128];
+
+		copy = h_smtp_find(&env, "cy@example.com", "Budget lines");
+		cr_assert_not_null(copy, "cy got no copy");
+		cr_assert(web_token(copy, cytok));
+		free(copy);
+		snprintf(cypath, sizeof(cypath), "/cop/unsubscribe/%s", cytok);
+		cr_expect_eq(http(&env, "MULTIPART", cypath, "No", 2, &r), 400);
+		expect_status(&env, "cy@example.com", "active", "after a multipart POST saying No");
+		cr_expect_eq(http(&env, "MULTIPART", cypath, "One-Click", 9, &r), 200,
+		    "multipart POST: %s", r.data);
+		expect_status(&env, "cy@example.com", "unsubscribed", "after the multipart one-click");
+		expect_status(&env, "bob@example.net", "active", "bob untouched by cy's");
+	}
 
 	/* the one-click POST: unsubscribed at once */
 	cr_expect_eq(http(&env, "POST", path, "List-Unsubscribe=One-Click", 26, &r), 200,

@@ -201,6 +201,58 @@ Test(oneclick, body)
 		    "'%s': got %d, want %d", cases[i].body, !cases[i].ok, cases[i].ok);
 }
 
+Test(oneclick, multipart_body)
+{
+	static const struct {
+		const char *ctype, *body;
+		int ok;
+	} cases[] = {
+		/* RFC 8058 §3.2's example as printed (delimiters without "--") */
+		{ "multipart/form-data; boundary=---FormBoundaryjWmhtjORrn",
+		  "---FormBoundaryjWmhtjORrn\r\n"
+		  "Content-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
+		  "One-Click\r\n---FormBoundaryjWmhtjORrn--\r\n", 1 },
+		/* as RFC 7578 writes it (curl, browsers) */
+		{ "multipart/form-data; boundary=------------------------d74496d66958873e",
+		  "--------------------------d74496d66958873e\r\n"
+		  "Content-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
+		  "One-Click\r\n--------------------------d74496d66958873e--\r\n", 1 },
+		/* another field first, LF line ends, no final line end */
+		{ "Multipart/Form-Data; boundary=b",
+		  "--b\nContent-Disposition: form-data; name=\"x\"\n\nOne-Click\n"
+		  "--b\ncontent-disposition: form-data; name=List-Unsubscribe\n\nOne-Click\n--b--", 1 },
+		{ "multipart/form-data; boundary=b",
+		  "--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
+		  "One-Click", 1 },
+		/* wrong value, wrong name, a file name that looks like it */
+		{ "multipart/form-data; boundary=b",
+		  "--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
+		  "No\r\n--b--\r\n", 0 },
+		{ "multipart/form-data; boundary=b",
+		  "--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe2\"\r\n\r\n"
+		  "One-Click\r\n--b--\r\n", 0 },
+		{ "multipart/form-data; boundary=b",
+		  "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"List-Unsubscribe\"\r\n\r\n"
+		  "One-Click\r\n--b--\r\n", 0 },
+		{ "multipart/form-data; boundary=b",
+		  "--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
+		  "One-Click and more\r\n--b--\r\n", 0 },
+		{ "multipart/form-data; boundary=b",
+		  "--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
+		  "One-Click\r\nanother line\r\n--b--\r\n", 0 },
+		/* the urlencoded body under a multipart type is not a part */
+		{ "multipart/form-data; boundary=b", "List-Unsubscribe=One-Click", 0 },
+		/* the urlencoded form, with and without its type */
+		{ "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", 1 },
+		{ NULL, "List-Unsubscribe=One-Click", 1 },
+		{ "text/plain", "nothing", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(oneclick_form_ok(cases[i].ctype, cases[i].body, strlen(cases[i].body)),
+		    cases[i].ok, "case %zu: got %d, want %d", i, !cases[i].ok, cases[i].ok);
+}
+
 /* The token's life in the store (the unsub-token migration): spent when the member leaves
  * by any path, recognised as spent afterwards, a new one on return. */
 Test(oneclick, token_life_in_the_store)
