@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
--- 012-unsub-token: the life of a member's personal unsubscribe token
+-- 013-unsub-token: the life of a member's personal unsubscribe token
 -- (members.unsub_token; it appears only in List-Unsubscribe, as
 -- cop+unsubscribe-TOKEN@ and under [web] url).
 --
