@@ -17,6 +17,7 @@ BZ_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
 libgnutls28-dev libmicrohttpd-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium \
+gettext python3-langdetect nodejs npm \
 postfix-pcre nginx-light caddy opendkim opendkim-tools"
 
 bz_t0=$(date +%s)
