@@ -57,6 +57,8 @@ cmd_fn cmd_held;
 cmd_fn cmd_digest, cmd_stats, cmd_report;
 /* cmd_archive.c */
 cmd_fn cmd_archive;
+/* cmd_web.c: the one-click unsubscribe endpoint */
+cmd_fn cmd_web;
 
 /* cmd_check_mail.c: check's lines on deliverability.  check_dns - one
  * "dns: ..." line (the resolver answers a DMARC query); 0 ok, -1 failed.

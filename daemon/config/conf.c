@@ -412,6 +412,10 @@ conf_free(struct conf **cp)
 	free(c->dkim.domain);
 	free(c->dkim.selector);
 	free(c->dkim.key_file);
+	free(c->web.listen);
+	free(c->web.url);
+	free(c->web.host);
+	free(c->web.path);
 	for (size_t t = 0; t < c->nthemes; t++) {
 		struct conf_theme *th = &c->themes[t];
 

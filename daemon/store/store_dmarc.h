@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store_dmarc - cached TXT look-ups and the From decision of each post
- * (tables dns_txt and post_from, schema 013)
+ * (tables dns_txt and post_from, schema 014)
  *
  * The cache holds what a TXT query for one name (_dmarc.example.org)
  * came back with, until its expiry (the caller computes it from the

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
--- 013-dmarc: DMARC look-ups cached for their TTL, and the From decision
+-- 014-dmarc: DMARC look-ups cached for their TTL, and the From decision
 -- taken once per relayed post (from_munging = auto, README
 -- "Deliverability").
 --
