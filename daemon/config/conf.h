@@ -164,6 +164,8 @@ struct conf {
 		char *selector;
 		char *key_file;       /* PEM private key, mode 0600 (checked) */
 	} dkim;
+
+	struct {
 		char *listen;         /* "127.0.0.1:8025" */
 		char *url;            /* public base URL, no trailing '/'; NULL:
 		                       * no web URI in List-Unsubscribe */
