@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "archive_mask.h"
+#include "mask.h"
 #include "archive_mbox.h"
 #include "archive_page.h"
 #include "log.h"
@@ -51,7 +51,7 @@ mbox_message(void *arg, const char *raw, size_t len, time_t received)
 	buf_reset(masked);
 	buf_printf(outp, "From baraza %s\n", date);
 	if (m->hide) {
-		archive_mask_message(masked, raw, len);
+		mask_message(masked, raw, len);
 		p = masked->data;
 		end = p + masked->len;
 	} else {
