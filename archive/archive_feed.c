@@ -41,10 +41,10 @@ feed_entry(void *arg, const struct archive_post *p)
 
 	clock_format_iso(p->received, when, sizeof(when));
 	buf_puts(f->b, "<entry><title>");
-	xml_escape(f->b, *p->subject ? p->subject : "(no subject)");
+	archive_page_esc(f->b, f->c, *p->subject ? p->subject : "(no subject)");
 	buf_printf(f->b, "</title><id>urn:baraza:%s:post:%lld</id><updated>%s</updated>"
 	    "<author><name>", f->c->list.domain, (long long)p->id, when);
-	xml_escape(f->b, p->author_name);
+	archive_page_esc(f->b, f->c, p->author_name);
 	buf_printf(f->b, "</name></author><link rel=\"alternate\" type=\"text/html\" "
 	    "href=\"%sthread-%lld.html#p%lld\"/><category term=\"", f->base,
 	    (long long)p->thread, (long long)p->id);

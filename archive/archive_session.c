@@ -19,17 +19,23 @@
 #include "template.h"
 
 /* thread_row - a thread in a table of threads */
+struct rows {
+	struct buf *b;
+	const struct conf *c;
+};
+
 static int
 thread_row(void *arg, const struct archive_thread *t)
 {
-	struct buf *b = arg;
+	struct rows *x = arg;
+	struct buf *b = x->b;
 	char when[32];
 
 	archive_page_when(when, sizeof(when), t->last_post);
 	buf_printf(b, "<tr><td dir=\"auto\"><a href=\"thread-%lld.html\">", (long long)t->id);
-	html_escape_str(b, *t->subject ? t->subject : "(no subject)");
+	archive_page_esc(b, x->c, *t->subject ? t->subject : "(no subject)");
 	buf_puts(b, "</a></td><td class=\"hide\">");
-	html_escape_str(b, t->starter);
+	archive_page_bdi(b, x->c, t->starter);
 	buf_printf(b, "</td><td>%ld</td><td class=\"hide muted\">%s</td></tr>\n",
 	    t->posts - 1, when);
 	return 0;
@@ -41,10 +47,11 @@ static void
 threads_table(struct archive_site *w, struct buf *b, const char *theme, int64_t session)
 {
 	size_t mark = b->len;
+	struct rows x = { b, w->c };
 
 	buf_puts(b, "<h2>Threads</h2><table><tr><th>Subject</th><th class=\"hide\">Started by</th>"
 	    "<th>Replies</th><th class=\"hide\">Last activity</th></tr>\n");
-	if (store_archive_threads(w->s, theme, session, thread_row, b) < 0)
+	if (store_archive_threads(w->s, theme, session, thread_row, &x) < 0)
 		w->failed = 1;
 	if (strstr(b->data + mark, "<a href=\"thread-") == NULL) {
 		buf_truncate(b, mark);
@@ -89,12 +96,12 @@ archive_session_page(void *arg, const struct digest_session *d)
 		t = archive_mask_shown(w->c, &tmp, d->summary_text, &n);
 		buf_puts(&b, "<h2 id=\"summary\">Summary</h2><div class=\"summary\"><div class=\"text\" dir=\"auto\">");
 		if (t != NULL)
-			html_text(&b, t, n);
+			html_text_pre(&b, t, n);
 		else
 			buf_fail(&b);
 		buf_release(&tmp);
 		buf_puts(&b, "</div><p class=\"muted\">by ");
-		html_escape_str(&b, d->summary_author);
+		archive_page_bdi(&b, w->c, d->summary_author);
 		buf_puts(&b, "</p></div>\n");
 	}
 	threads_table(w, &b, d->theme, d->id);
