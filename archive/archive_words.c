@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,32 @@ by_key(const void *a, const void *b)
 	return c ? c : strcmp((*x)->w, (*y)->w);
 }
 
+/* remove_stale - remove the files of keys that no longer have a word (a
+ * forgotten member's name must not stay in one) */
+static void
+remove_stale(struct archive_site *w, struct word **all, size_t n)
+{
+	DIR *d = opendir(w->c->archive.dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name), i;
+
+		if (strncmp(e->d_name, "search-w-", 9) != 0 || len < 15 ||
+		    strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (strlen(all[i]->key) == len - 14 &&
+			    strncmp(all[i]->key, e->d_name + 9, len - 14) == 0)
+				break;
+		if (i == n)
+			archive_write_remove(w, e->d_name);
+	}
+	closedir(d);
+}
+
 /* archive_words - see archive_words.h */
 void
 archive_words(struct archive_site *w)
@@ -271,6 +298,7 @@ archive_words(struct archive_site *w)
 	}
 	buf_puts(&list, "]\n");
 	archive_write_page(w, "search-words.json", &list);
+	remove_stale(w, all, n);
 	buf_release(&file);
 	buf_release(&list);
 	free(all);
