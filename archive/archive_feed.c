@@ -15,6 +15,7 @@
 #include "xalloc.h"
 
 #define FEED_ENTRIES 30
+#define FEED_TEXT_MAX (256u << 10)  /* bytes of a post's text in an entry */
 
 /* xml_escape - s as XML character data or attribute value */
 static void
@@ -56,10 +57,23 @@ feed_entry(void *arg, const struct archive_post *p)
 		const char *t;
 
 		buf_init(&tmp, ARCHIVE_PAGE_MAX);
-		if ((t = archive_mask_shown(f->w->c, &tmp, p->new_text, &n)) != NULL)
+		if ((t = archive_mask_shown(f->w->c, &tmp, p->new_text, &n)) != NULL) {
+			/* a feed announces posts: a very long one is cut (the
+			 * link has it whole), so that 30 long posts still make
+			 * a feed that can be written */
+			int cut = n > FEED_TEXT_MAX;
+
+			if (cut) {
+				n = FEED_TEXT_MAX;
+				while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+					n--;
+			}
 			html_escape(f->b, t, n);
-		else
+			if (cut)
+				buf_puts(f->b, " [&#8230;]");
+		} else {
 			buf_fail(f->b);
+		}
 		buf_release(&tmp);
 	}
 	buf_puts(f->b, "</content></entry>\n");

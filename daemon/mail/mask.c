@@ -144,7 +144,8 @@ spelled(const char *p, const char *end, const char *word, const char *sym, int *
 static size_t
 at_sign(const char *p, const char *end, int *kind)
 {
-	static const char *const tight[] = { "@", "\xef\xbc\xa0", "%40", "&#64;", "&#x40;" };
+	static const char *const tight[] = { "@", "\xef\xbc\xa0", "%40", "=40", "&#64;",
+	    "&#x40;" };
 	size_t n;
 	int bare;
 
@@ -281,7 +282,7 @@ mask_text(struct buf *out, const char *p, const char *end)
 
 		if (i == run || !local_char((unsigned char)i[-1]) ||
 		    !(c == '@' || c == ' ' || c == '\t' || c == '(' || c == '[' || c == '{' ||
-		    c == '<' || c == '%' || c == '&' || c == 0xef) ||
+		    c == '<' || c == '%' || c == '=' || c == '&' || c == 0xef) ||
 		    (n = at_sign(i, end, &kind)) == 0) {
 			i++;
 			continue;

@@ -7,7 +7,8 @@
  * show text through it.  It replaces with MASK_HIDDEN whatever a reader
  * would take for an address:
  *   - local@domain.tld, the local part and the domain in any script
- *     (fréd@exämple.net), "@" also written "＠", "%40", "&#64;", "&#x40;";
+ *     (fréd@exämple.net), "@" also written "＠", "%40", "=40" (quoted-printable left
+ *     undecoded), "&#64;", "&#x40;";
  *     a domain of one label is enough when it has a letter (fred@localhost);
  *   - local@[192.0.2.1] and local@[IPv6:2001:db8::1];
  *   - the spellings people use against harvesters: "fred (at) example

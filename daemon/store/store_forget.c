@@ -224,16 +224,21 @@ store_forget_scrub(struct store *s, int64_t member, const char *email, const cha
 		rc = store_log_error(s, "forget: names");
 	for (size_t i = 0; rc == 0 && i < sizeof(columns) / sizeof(columns[0]); i++)
 		rc = scrub_column(s, &columns[i], &sc, &changed);
-	/* The index, built again from the scrubbed posts: its old segments
-	 * (her words among them) are freed, and zeroed by secure_delete. */
-	if (rc == 0 && (st = store_stmt(s,
-	    "INSERT INTO posts_fts(posts_fts) VALUES ('rebuild')")) != NULL)
-		rc = store_step_done(s, st);
-	else if (rc == 0)
-		rc = -1;
 	if (rc == 0)
 		log_info("forget: %ld stored values rewritten", changed);
 	for (size_t i = 0; i < sc.nnames; i++)
 		free(sc.names[i]);
 	return rc;
+}
+
+/* store_forget_reindex - see store_forget.h */
+int
+store_forget_reindex(struct store *s)
+{
+	/* The index built again from the scrubbed posts: its old segments,
+	 * and the delete markers the updates wrote (which carry the old
+	 * words), are freed, and zeroed by secure_delete. */
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO posts_fts(posts_fts) VALUES ('rebuild')");
+
+	return st == NULL ? -1 : store_step_done(s, st);
 }

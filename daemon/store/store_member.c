@@ -636,7 +636,7 @@ forget_txn(struct store *s, int64_t id, const char *email, const char *name)
 		if (store_step_done(s, st) < 0)
 			return -1;
 	}
-	return 0;
+	return store_forget_reindex(s);
 }
 
 /* store_member_forget - see store_member.h */

@@ -37,6 +37,7 @@ Test(mask, text_table)
 		{ "fred@192.0.2.1", H },
 		/* encoded "@" */
 		{ "mailto:fred%40example.org", "mailto:" H },
+		{ "undecoded fred=40example.org", "undecoded " H },
 		{ "fred&#64;example.org and fred&#x40;example.org", H " and " H },
 		/* spellings against harvesters */
 		{ "fred (at) example (dot) org", H },
