@@ -792,7 +792,7 @@ mask_message_with(struct buf *out, const char *raw, size_t len, int keep_ids,
 	m.arg = arg;
 	m.keep_ids = keep_ids;
 	m.eol = nl && nl > raw && nl[-1] == '\r' ? "\r\n" : "\n";
-	m.cap = 8 * len + 65536;
+	m.cap = 16 * len + 65536;
 	entity(&m, out, raw, raw + len, 0, 0);
 	mailparse_release(&m.mp);
 	arena_free(&a);

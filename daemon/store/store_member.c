@@ -328,11 +328,7 @@ store_member_put(struct store *s, const struct member_put *p, int64_t *id)
 		if (rc < 0)
 			store_rollback(s);
 		else if (store_commit(s) < 0)
-			rc = -1;
-		/* the old pages out of the write-ahead log too */
-		if (rc == 1 && store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
-			rc = -1;
-		(void)store_exec(s, "PRAGMA secure_delete = OFF");
+			return -1;
 	}
 	return rc;
 }
@@ -662,9 +658,18 @@ store_member_forget(struct store *s, const char *email)
 			store_rollback(s);
 		else if (store_commit(s) < 0)
 			rc = -1;
-		/* the old pages out of the write-ahead log too */
-		if (rc == 1 && store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
-			rc = -1;
+		/* secure_delete zeroes what this transaction freed, but SQLite
+		 * leaves stale copies of cells in the unused space of pages it
+		 * rebalanced long ago: only a VACUUM (a fresh file) leaves none.
+		 * Then the old pages out of the write-ahead log too.  The copy
+		 * is built in a temporary file, not in memory. */
+		if (rc == 1 && (store_exec(s, "PRAGMA temp_store = FILE;"
+		    " VACUUM; PRAGMA temp_store = MEMORY") < 0 ||
+		    store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") < 0))
+			log_warnx("forget: done, but the database file could not be"
+			    " compacted (busy?): old copies of her data may remain in"
+			    " its free space until `sqlite3 %s VACUUM` runs with barazad"
+			    " stopped", s->path);
 		(void)store_exec(s, "PRAGMA secure_delete = OFF");
 	}
 	return rc;
