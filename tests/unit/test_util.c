@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "clock.h"
+#include "html.h"
 #include "json.h"
 #include "outcome.h"
 #include "template.h"
@@ -623,4 +624,35 @@ Test(template, missing_and_hostile_names)
 	cr_assert_null(template_find("../en/hello", "en", "en"));
 	cr_assert_null(template_find("", "en", "en"));
 	buf_release(&b);
+}
+
+/* html_text_pre: the text as html_text makes it, but every newline stays a
+ * newline (the archive draws posts under white-space: pre-wrap, where a
+ * <br> as well doubled every line: issue 21) */
+Test(html, text_pre_keeps_newlines_without_br)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "one\ntwo\n", "one\ntwo\n" },
+		{ "  indented\n\tcode\n", "  indented\n\tcode\n" },
+		{ "<b>\nsee https://example.org/a?b=1&c=2\n",
+		  "&lt;b&gt;\nsee <a href=\"https://example.org/a?b=1&amp;c=2\" rel=\"nofollow "
+		  "noopener\">https://example.org/a?b=1&amp;c=2</a>\n" },
+		{ "\xd9\x84\xd9\x8a\n\xe2\x80\xae", "\xd9\x84\xd9\x8a\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 4096);
+		html_text_pre(&b, cases[i].in, strlen(cases[i].in));
+		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got \"%s\"", i, b.data);
+		buf_release(&b);
+		buf_init(&b, 4096);
+		html_text(&b, cases[i].in, strlen(cases[i].in));
+		cr_expect(strchr(cases[i].in, '\n') == NULL || strstr(b.data, "<br>") != NULL,
+		    "html_text keeps its <br> (mail clients need them)");
+		buf_release(&b);
+	}
 }
