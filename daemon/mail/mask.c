@@ -466,9 +466,10 @@ params_field(struct mctx *m, struct buf *out, const char *p, const char *end)
 
 				v = q ? q + 1 : end;
 			} else {
-				v += strcspn(v, ";\r\n \t");
-				if (v > end)
-					v = end;
+				/* the input is no C string: scan to end at most */
+				while (v < end && *v != ';' && *v != '\r' && *v != '\n' &&
+				    *v != ' ' && *v != '\t')
+					v++;
 			}
 			buf_append(out, p, (size_t)(v - p));
 			run = p = v;
