@@ -268,6 +268,12 @@ domain(const char *p, const char *end, int kind)
 	return labels >= 2 && tld ? good : NULL;
 }
 
+/* the bytes that may start an at-sign (at_sign's forms) */
+static const unsigned char may_start_at[256] = {
+	['@'] = 1, [' '] = 1, ['\t'] = 1, ['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1,
+	['%'] = 1, ['='] = 1, ['&'] = 1, [0xef] = 1,
+};
+
 /* mask_text - see mask.h */
 void
 mask_text(struct buf *out, const char *p, const char *end)
@@ -280,9 +286,8 @@ mask_text(struct buf *out, const char *p, const char *end)
 		size_t n;
 		int kind;
 
-		if (i == run || !local_char((unsigned char)i[-1]) ||
-		    !(c == '@' || c == ' ' || c == '\t' || c == '(' || c == '[' || c == '{' ||
-		    c == '<' || c == '%' || c == '=' || c == '&' || c == 0xef) ||
+		/* most bytes cannot start an at-sign: one table look-up */
+		if (!may_start_at[c] || i == run || !local_char((unsigned char)i[-1]) ||
 		    (n = at_sign(i, end, &kind)) == 0) {
 			i++;
 			continue;
