@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce.h"
 #include "clock.h"
 #include "digest.h"
 #include "fanout.h"
@@ -327,6 +328,9 @@ jobs_run_due(struct store *s, const struct conf *c, time_t now)
 	if (moderation_expire(s, now) < 0)
 		return -1;
 	if (prune_raw(s, c, now) < 0)
+		return -1;
+	/* Probes to members whose mail bounces, and their way back. */
+	if (bounce_lifecycle_run(s, c, now) < 0)
 		return -1;
 	/* The facilitators hear of this cycle's holds in one notice each. */
 	if (hold_notice_run(s, c, now) < 0)
