@@ -43,6 +43,9 @@ bz_install_deps() {
 	fi
 	missing=""
 	for p in $BZ_PACKAGES; do
+		# A Node.js from outside Debian (NodeSource's nodejs carries its
+		# own npm and conflicts with Debian's npm package) will do.
+		[ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
 		if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
 			missing="$missing $p"
 		fi
