@@ -4,8 +4,13 @@
 # Chromium, with axe-core; installs the two npm packages into this folder
 # (node_modules, git-ignored) the first time, so a fresh clone works.
 # usage: run.sh BASE_URL ARCHIVE_DIR WORD_DEEP_IN_A_POST
+#        run.sh mail_check.js FILE.html...   (a mail's HTML part: axe-core)
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
+script=archive_check.js
+case ${1-} in
+*.js) script=$1; shift;;
+esac
 if [ ! -f "$here/node_modules/axe-core/axe.min.js" ] ||
    [ ! -d "$here/node_modules/puppeteer-core" ]; then
 	# serialised: several test processes may get here at once
@@ -17,4 +22,4 @@ if [ ! -f "$here/node_modules/axe-core/axe.min.js" ] ||
 	fi
 	flock -u 9
 fi
-exec node "$here/archive_check.js" "$@"
+exec node "$here/$script" "$@"

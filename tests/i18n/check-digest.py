@@ -8,7 +8,10 @@
   - no SVG (Gmail, Outlook and Yahoo drop it); the chart is table cells;
   - every reply link a mailto: with ?subject=Re%3A%20 (RFC 6068);
   - with --doiuse NODE_MODULES_PARENT: no feature that Gmail or Outlook
-    does not support, by the caniemail data (npm doiuse-email).
+    does not support, by the caniemail data (npm doiuse-email);
+  - with --axe: no serious or critical axe-core violation, and no
+    horizontal scrolling at 390 px, in headless Chromium
+    (tests/browser/mail_check.js).
 Prints what it found; exits 1 on the first broken promise."""
 import email
 import email.policy
@@ -22,8 +25,12 @@ import tempfile
 def main():
     args = sys.argv[1:]
     doiuse = None
-    if args[0] == "--doiuse":
-        doiuse, args = args[1], args[2:]
+    axe = False
+    while args and args[0] in ("--doiuse", "--axe"):
+        if args[0] == "--axe":
+            axe, args = True, args[1:]
+        else:
+            doiuse, args = args[1], args[2:]
     lang, path = args
     msg = email.message_from_binary_file(open(path, "rb"), policy=email.policy.default)
     html = None
@@ -59,6 +66,17 @@ def main():
         print(r.stdout.strip(), r.stderr.strip())
         if r.returncode != 0:
             problems.append("doiuse-email: features Gmail or Outlook do not support")
+    if axe:
+        here = os.path.dirname(os.path.abspath(__file__))
+        with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False,
+                                         encoding="utf-8") as f:
+            f.write(html)
+        r = subprocess.run([os.path.join(here, "..", "browser", "run.sh"), "mail_check.js", f.name],
+                           capture_output=True, text=True)
+        os.unlink(f.name)
+        print(r.stdout.strip(), r.stderr.strip())
+        if r.returncode != 0:
+            problems.append("axe-core or phone width: see above")
     if problems:
         print("FAIL %s: %s" % (path, "; ".join(problems)))
         sys.exit(1)

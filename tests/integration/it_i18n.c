@@ -217,7 +217,8 @@ Test(i18n, six_languages_help_welcome_announcement_digest)
 		    env.srcdir, langs[i], pot, files[i][0], files[i][1], files[i][2], files[i][3]);
 		cr_expect_eq(out.status, 0, "%s mails:\n%s%s", langs[i], out.out, out.err);
 		h_out_free(&out);
-		h_run(&env, &out, "/usr/bin/python3 %s/tests/i18n/check-digest.py --doiuse %s %s %s",
+		env.timeout_ms = 600000;
+		h_run(&env, &out, "/usr/bin/python3 %s/tests/i18n/check-digest.py --axe --doiuse %s %s %s",
 		    env.srcdir, npm, langs[i], files[i][3]);
 		cr_expect_eq(out.status, 0, "%s digest:\n%s%s", langs[i], out.out, out.err);
 		h_out_free(&out);
