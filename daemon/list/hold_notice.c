@@ -45,9 +45,9 @@ meta_put(struct store *s, const char *key, long long v)
 	return store_meta_set(s, key, buf);
 }
 
-/* reason_var - the held-moderator template's variable for a reason */
-static const char *
-reason_var(const char *reason)
+/* hold_notice_reason_var - see hold_notice.h */
+const char *
+hold_notice_reason_var(const char *reason)
 {
 	if (reason == NULL)
 		return "r_all";
@@ -122,7 +122,7 @@ one_hold(struct store *s, const struct conf *c, const struct held_row *h,
 			{ "author", author }, { "subject", subject }, { "id", idbuf },
 			{ "expires", expires }, { "approve_address", approve },
 			{ "reject_address", reject }, { "list_name", c->list.name },
-			{ "list_address", c->list.address }, { reason_var(h->reason), "1" },
+			{ "list_address", c->list.address }, { hold_notice_reason_var(h->reason), "1" },
 		};
 		struct notice n = {
 			.kind = "held-moderator", .template = "held-moderator",

@@ -29,4 +29,9 @@
  * passed), or -1 (rolled back, tried again next cycle) */
 int hold_notice_run(struct store *s, const struct conf *c, time_t now);
 
+/* hold_notice_reason_var - the template variable that explains a hold's
+ * reason ("non-member", "first post", "rate limit"; anything else, or
+ * NULL: r_all), for the one-hold notice and the list of holds alike */
+const char *hold_notice_reason_var(const char *reason);
+
 #endif

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "hold_notice.h"
 #include "listaddr.h"
 #include "log.h"
 #include "moderation.h"
@@ -57,21 +58,6 @@ static int
 is_facilitator(const struct held_member *mb)
 {
 	return strcmp(mb->role, "facilitator") == 0 && strcmp(mb->status, "active") == 0;
-}
-
-/* moderation_reason_var - the template variable that explains reason */
-static const char *
-moderation_reason_var(const char *reason)
-{
-	if (reason == NULL)
-		return "r_all";
-	if (strcmp(reason, "non-member") == 0)
-		return "r_nonmember";
-	if (strcmp(reason, "first post") == 0)
-		return "r_first";
-	if (strcmp(reason, "rate limit") == 0)
-		return "r_rate";
-	return "r_all";
 }
 
 /* moderation_check - apply list.moderate and max_posts_per_hour to m */
@@ -183,7 +169,7 @@ moderation_hold(struct store *s, const struct conf *c,
 				{ "subject", subject },
 				{ "list_name", c->list.name },
 				{ "list_address", c->list.address },
-				{ moderation_reason_var(reason), "1" },
+				{ hold_notice_reason_var(reason), "1" },
 			};
 			struct notice n = {
 				.kind = "held-author", .template = "held-author",
