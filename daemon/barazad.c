@@ -41,6 +41,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@
 #include "fetch.h"
 #include "imap.h"
 #include "jobs.h"
+#include "lockfile.h"
 #include "log.h"
 #include "deliver.h"
 #include "store.h"
@@ -85,6 +87,7 @@ struct daemon {
 	struct store *store;          /* owned */
 	struct imap *imap;            /* owned; NULL while disconnected */
 	struct classifier *classifier; /* owned; made once per configuration */
+	int lock_fd;                  /* DATABASE.lock, held while we run */
 	int once;
 	time_t imap_retry_at;         /* do not reconnect before this */
 	int backoff;                  /* seconds of the next TEMP retry wait */
@@ -230,6 +233,36 @@ load_conf(const char *path, int to_stderr)
 	return c;
 }
 
+/* lock_database - take DATABASE.lock (lockfile.h) for the database of c:
+ * one barazad per database (SPEC §2).  The name is that of the database
+ * with its symbolic links resolved when it exists, so that two paths to
+ * one file share one lock.  The descriptor (>= 0), or -1 with the reason
+ * logged: another barazad (named by its pid) or a file we cannot use. */
+static int
+lock_database(const struct conf *c)
+{
+	char real[PATH_MAX], *path;
+	long holder = 0;
+	int fd;
+
+	path = xasprintf("%s.lock", realpath(c->list.database, real) != NULL ?
+	    real : c->list.database);
+	fd = lockfile_acquire(path, &holder);
+	if (fd == -2) {
+		if (holder > 0)
+			log_warnx("another barazad (pid %ld) runs on the database "
+			    "%s (lock %s): this one does nothing", holder,
+			    c->list.database, path);
+		else
+			log_warnx("another barazad runs on the database %s (lock "
+			    "%s): this one does nothing", c->list.database, path);
+	} else if (fd < 0) {
+		log_warn("cannot lock the database: %s", path);
+	}
+	free(path);
+	return fd < 0 ? -1 : fd;
+}
+
 /* open_store - open (create) and migrate the database */
 static int
 open_store(const struct conf *c, struct store **out)
@@ -289,14 +322,19 @@ reload(struct daemon *d)
 		return;
 	}
 	if (strcmp(nc->list.database, d->conf->list.database) != 0) {
-		if (open_store(nc, &ns) < 0) {
-			log_warnx("new database cannot be opened: keeping the "
-			    "running configuration");
+		int nfd = lock_database(nc);
+
+		if (nfd < 0 || open_store(nc, &ns) < 0) {
+			log_warnx("new database cannot be %s: keeping the "
+			    "running configuration", nfd < 0 ? "locked" : "opened");
+			lockfile_release(&nfd);
 			conf_free(&nc);
 			return;
 		}
 		store_close(&d->store);
 		d->store = ns;
+		lockfile_release(&d->lock_fd);
+		d->lock_fd = nfd;
 	}
 	classify_free(&d->classifier);
 	conf_free(&d->conf);
@@ -543,6 +581,7 @@ main(int argc, char **argv)
 	char err[256];
 
 	memset(&d, 0, sizeof(d));
+	d.lock_fd = -1;
 	d.conf_path = conf_default_path();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -583,12 +622,17 @@ main(int argc, char **argv)
 	d.conf = load_conf(d.conf_path, 1);
 	if (d.conf == NULL)
 		return 2;
-	if (open_store(d.conf, &d.store) < 0) {
+	/* before the database is touched: a second barazad must not even
+	 * migrate it under the running one */
+	if ((d.lock_fd = lock_database(d.conf)) < 0 ||
+	    open_store(d.conf, &d.store) < 0) {
+		lockfile_release(&d.lock_fd);
 		conf_free(&d.conf);
 		return 1;
 	}
 	if (pidfile != NULL && pidfile_write(pidfile) < 0) {
 		store_close(&d.store);
+		lockfile_release(&d.lock_fd);
 		conf_free(&d.conf);
 		return 1;
 	}
@@ -603,6 +647,7 @@ main(int argc, char **argv)
 		unlink(pidfile);
 	classify_free(&d.classifier);
 	store_close(&d.store);
+	lockfile_release(&d.lock_fd);
 	conf_free(&d.conf);
 	return status;
 }

@@ -528,8 +528,11 @@ Test(migrate, rebuild_failing_half_way_rolls_back, .init = setup,
 	store_close(&s);
 	/* and once the obstacle is gone it goes through */
 	cr_assert_eq(store_open(dbpath, 0, &s, err, sizeof(err)), 0, "%s", err);
-	cr_expect_eq(store_migrate(s, err, sizeof(err)), 1, "%s", err);
-	cr_expect_eq(store_version(s), 8);
+	/* 008 and every migration after it */
+	cr_expect_eq(store_migrate(s, err, sizeof(err)),
+	    (int)schema_migrations[schema_nmigrations - 1].version - 7, "%s", err);
+	cr_expect_eq(store_version(s),
+	    (int)schema_migrations[schema_nmigrations - 1].version);
 	store_close(&s);
 }
 

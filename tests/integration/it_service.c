@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* it_service - one barazad per database, end to end: the real barazad and
+ * baraza against the harness's Dovecot and SMTP capture.
+ *
+ *  - a running daemon keeps a second daemon and a `barazad --once` off its
+ *    database: both exit 1 naming its pid, and nothing they could have
+ *    sent is sent twice while posts flow and the --once runs every ten
+ *    posts (the issue's "two daemons and a --once" scenario);
+ *  - with the lock out of the way (three processes running deliver_run on
+ *    one database at once, as a process that ignores the lock would), the
+ *    outbox claim still sends every row exactly once.
+ * Both fail on the code before the lock and the claim: the first because a
+ * --once beside the daemon ran a cycle (exit 0), the second with every row
+ * sent three times.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../harness.h"
+#include "buf.h"
+#include "conf.h"
+#include "deliver.h"
+#include "store.h"
+#include "store_outbox.h"
+
+TestSuite(lock, .timeout = 300);
+TestSuite(claim, .timeout = 300);
+
+struct daemon_proc {
+	pid_t pid;
+	char log[H_PATH + 32];
+};
+
+/* daemon_start - barazad --foreground -v on env's configuration, its
+ * output in DIR/NAME.log; real clock */
+static void
+daemon_start(struct h_env *env, struct daemon_proc *d, const char *name)
+{
+	char templ[H_PATH + 32];
+
+	snprintf(templ, sizeof(templ), "%s/conf/templates", env->srcdir);
+	snprintf(d->log, sizeof(d->log), "%s/%s.log", env->dir, name);
+	d->pid = fork();
+	cr_assert(d->pid >= 0);
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0)
+			_exit(127);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("BARAZA_CONF", env->conf, 1);
+		setenv("BARAZA_TEMPLATES", templ, 1);
+		unsetenv("BARAZA_NOW");
+		execl(env->barazad, "barazad", "--foreground", "-v", (char *)NULL);
+		_exit(127);
+	}
+}
+
+struct log_wait {
+	const struct daemon_proc *d;
+	const char *s;
+};
+
+static int
+log_has(void *arg)
+{
+	struct log_wait *w = arg;
+	char *text = h_read_file(w->d->log, NULL);
+	int found = text != NULL && strstr(text, w->s) != NULL;
+
+	free(text);
+	return found;
+}
+
+/* daemon_wait - its exit status within ms, or -1 (still running) */
+static int
+daemon_wait(struct daemon_proc *d, int ms)
+{
+	int status;
+
+	for (int i = 0; i < ms / 20; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+			    128 + WTERMSIG(status);
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+/* daemon_stop - SIGTERM, then the exit status (SIGKILL after 60 s: -1) */
+static int
+daemon_stop(struct daemon_proc *d)
+{
+	int rc;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	if ((rc = daemon_wait(d, 60000)) < 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+	}
+	return rc;
+}
+
+static void
+run_ok(struct h_env *env, const char *cmd)
+{
+	struct h_out out;
+
+	h_baraza(env, &out, "%s", cmd);
+	cr_assert_eq(out.status, 0, "baraza %s: got exit %d, want 0\n%s%s", cmd,
+	    out.status, out.out, out.err);
+	h_out_free(&out);
+}
+
+#define LOCK_POSTS 30
+#define LOCK_MEMBERS 4          /* each post reaches the 3 others */
+
+struct count_wait {
+	struct h_env *env;
+	int n;
+};
+
+static int
+posts_delivered(void *arg)
+{
+	struct count_wait *w = arg;
+
+	return h_smtp_count_matching(w->env, NULL, "Subject: [CoP] Lock post") >= w->n;
+}
+
+/* The daemon runs; a second daemon and a --once every ten posts are
+ * refused (exit 1, the running pid named); every post reaches each other
+ * member exactly once. */
+Test(lock, second_daemon_and_once_refused_nothing_sent_twice)
+{
+	struct h_env env;
+	struct daemon_proc a, b;
+	struct h_out out;
+	struct h_mail m = { 0 };
+	struct log_wait lw;
+	struct count_wait cw;
+	char want[64], subject[64], mid[64], email[64];
+	int rc, twice = 0, missing = 0;
+
+	h_env_init(&env, "lock_twice");
+	h_smtp_start(&env);
+	h_write_config(&env, "[imap]\nidle = yes\npoll_seconds = 5\n");
+	unsetenv("BARAZA_NOW");
+	run_ok(&env, "init");
+	for (int i = 0; i < LOCK_MEMBERS; i++) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "member add m%d@example.net --name 'M %d'",
+		    i, i);
+		run_ok(&env, cmd);
+	}
+	daemon_start(&env, &a, "a");
+	lw.d = &a;
+	lw.s = "barazad " PACKAGE_VERSION " started";
+	cr_assert(h_wait_until(log_has, &lw, 60000), "the first barazad did not start");
+	snprintf(want, sizeof(want), "(pid %ld)", (long)a.pid);
+
+	daemon_start(&env, &b, "b");
+	rc = daemon_wait(&b, 60000);
+	if (rc < 0)
+		daemon_stop(&b);
+	cr_expect_eq(rc, 1, "a second daemon: exit %d, want 1 (-1: it ran)", rc);
+	lw.d = &b;
+	lw.s = want;
+	cr_expect(log_has(&lw), "the second daemon does not name pid %ld:\n%s",
+	    (long)a.pid, h_read_file(b.log, NULL));
+
+	for (int i = 0; i < LOCK_POSTS; i++) {
+		snprintf(subject, sizeof(subject), "Lock post %d", i);
+		snprintf(mid, sizeof(mid), "<lock.%d@example.net>", i);
+		snprintf(email, sizeof(email), "M %d <m%d@example.net>",
+		    i % LOCK_MEMBERS, i % LOCK_MEMBERS);
+		m.from = email;
+		m.subject = subject;
+		m.message_id = mid;
+		m.body = "A post that must reach everyone once.\n";
+		h_post(&env, &m);
+		if (i % 10 == 9) {
+			env.now = NULL;
+			rc = h_barazad_once(&env, &out);
+			cr_expect_eq(rc, 1, "barazad --once beside the daemon: exit %d, "
+			    "want 1\n%s", rc, out.err);
+			cr_expect(strstr(out.err, want) != NULL,
+			    "--once does not name the running daemon %s:\n%s", want,
+			    out.err);
+			h_out_free(&out);
+		}
+	}
+	cw.env = &env;
+	cw.n = LOCK_POSTS;
+	/* every post reached someone: each message is one recipient's copy
+	 * with personalize = yes, so wait for all of them */
+	cw.n = LOCK_POSTS * (LOCK_MEMBERS - 1);
+	cr_expect(h_wait_until(posts_delivered, &cw, 120000),
+	    "only %d copies of %d delivered",
+	    h_smtp_count_matching(&env, NULL, "Subject: [CoP] Lock post"), cw.n);
+	rc = daemon_stop(&a);
+	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM, want 0", rc);
+
+	for (int i = 0; i < LOCK_POSTS; i++) {
+		snprintf(subject, sizeof(subject), "Subject: [CoP] Lock post %d\r", i);
+		for (int k = 0; k < LOCK_MEMBERS; k++) {
+			int n;
+
+			if (k == i % LOCK_MEMBERS)
+				continue;
+			snprintf(email, sizeof(email), "m%d@example.net", k);
+			n = h_smtp_count_matching(&env, email, subject);
+			if (n == 0)
+				missing++;
+			else if (n > 1)
+				twice++;
+		}
+	}
+	cr_expect_eq(missing, 0, "%d copies never sent", missing);
+	cr_expect_eq(twice, 0, "%d copies sent more than once", twice);
+
+	/* with the daemon gone, --once runs */
+	env.now = NULL;
+	rc = h_barazad_once(&env, &out);
+	cr_expect_eq(rc, 0, "--once after the daemon stopped: exit %d\n%s", rc,
+	    out.err);
+	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+#define CLAIM_ROWS 60
+#define CLAIM_RUNNERS 3
+
+/* runner - a child: its own configuration and database handle, one
+ * deliver_run; exits 0 when the run worked */
+static void
+runner(struct h_env *env)
+{
+	struct buf errs;
+	struct conf *c;
+	struct store *s = NULL;
+	char err[256];
+	int remaining, rc;
+
+	buf_init(&errs, 1 << 16);
+	c = conf_load(env->conf, &errs);
+	if (c == NULL || store_open(c->list.database, 0, &s, err, sizeof(err)) < 0)
+		_exit(2);
+	rc = deliver_run(s, c, &remaining);
+	store_close(&s);
+	conf_free(&c);
+	_exit(rc == 0 ? 0 : 1);
+}
+
+/* Three processes deliver one outbox at once (the lock plays no part:
+ * deliver_run is called directly): every row is sent exactly once and
+ * ends 'sent' with no claim left. */
+Test(claim, three_runs_at_once_send_each_row_once)
+{
+	struct h_env env;
+	struct buf errs;
+	struct conf *c;
+	struct store *s = NULL;
+	char err[256], templ[H_PATH + 32], rcpt[64];
+	pid_t kids[CLAIM_RUNNERS];
+	int twice = 0, missing = 0, total;
+
+	h_env_init(&env, "claim_three");
+	snprintf(templ, sizeof(templ), "%s/conf/templates", env.srcdir);
+	setenv("BARAZA_TEMPLATES", templ, 1);
+	setenv("BARAZA_NOW", "2020-11-20T10:00:00Z", 1);
+	h_smtp_start(&env);
+	h_write_config(&env, NULL);
+	buf_init(&errs, 1 << 16);
+	c = conf_load(env.conf, &errs);
+	cr_assert_not_null(c, "config: %s", errs.data);
+	buf_release(&errs);
+	cr_assert_eq(store_open(c->list.database, 1, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(store_migrate(s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(store_begin(s), 0);
+	for (int i = 0; i < CLAIM_ROWS; i++) {
+		char body[256];
+
+		snprintf(rcpt, sizeof(rcpt), "r%02d@example.net", i);
+		snprintf(body, sizeof(body), "From: cop@example.org\r\nTo: %s\r\n"
+		    "Subject: claim %d\r\nMessage-ID: <claim.%d@example.org>\r\n\r\n"
+		    "One copy only.\r\n", rcpt, i, i);
+		cr_assert_gt(outbox_add_mail(s, "notice", body, strlen(body), rcpt, 0,
+		    1605866400), 0);
+	}
+	cr_assert_eq(store_commit(s), 0);
+	store_close(&s);
+	/* slow enough that the three runs overlap from start to end */
+	h_smtp_rules(&env, "{\"delay_ms\": 50}");
+
+	for (int k = 0; k < CLAIM_RUNNERS; k++) {
+		kids[k] = fork();
+		cr_assert(kids[k] >= 0);
+		if (kids[k] == 0)
+			runner(&env);
+	}
+	for (int k = 0; k < CLAIM_RUNNERS; k++) {
+		int status;
+
+		cr_assert_eq(waitpid(kids[k], &status, 0), kids[k]);
+		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "runner %d: status %d", k, status);
+	}
+	total = h_smtp_count(&env);
+	for (int i = 0; i < CLAIM_ROWS; i++) {
+		int n;
+
+		snprintf(rcpt, sizeof(rcpt), "r%02d@example.net", i);
+		n = h_smtp_count_rcpt(&env, rcpt);
+		if (n == 0)
+			missing++;
+		else if (n > 1)
+			twice++;
+	}
+	cr_expect_eq(twice, 0, "%d rows sent more than once (%d mails for %d rows)",
+	    twice, total, CLAIM_ROWS);
+	cr_expect_eq(missing, 0, "%d rows never sent", missing);
+	cr_assert_eq(store_open(c->list.database, 0, &s, err, sizeof(err)), 0, "%s", err);
+	{
+		struct outbox_stats st;
+
+		cr_assert_eq(outbox_stats_get(s, &st), 0);
+		cr_expect_eq(st.sent, CLAIM_ROWS, "sent rows: %ld, want %d", st.sent,
+		    CLAIM_ROWS);
+		outbox_stats_release(&st);
+	}
+	store_close(&s);
+	conf_free(&c);
+	h_env_fini(&env);
+}
