@@ -3,6 +3,9 @@
  *
  * The daemon logs to syslog (facility mail) unless run in the foreground; the
  * admin command and the foreground daemon log to stderr as "prog: level: text".
+ * When stderr is the journal's stream (systemd's JOURNAL_STREAM names its
+ * device and inode), each line starts with its syslog priority, "<4>" for a
+ * warning (sd-daemon(3)), so that `journalctl -p warning` finds them.
  * Message decisions are logged one line each, keyed by Message-ID, so one mail
  * can be followed through the log.  Secrets are never passed to these calls.
  *
