@@ -351,3 +351,50 @@ Test(claim, three_runs_at_once_send_each_row_once)
 	conf_free(&c);
 	h_env_fini(&env);
 }
+
+TestSuite(catchup, .timeout = 300);
+
+/* A daemon first started on 20 December, five weeks into the programme
+ * (funding 17 Nov - 1 Dec and risk 1 - 15 Dec are over, community 15 - 29
+ * Dec is open): one announcement per member, for the open session only; no
+ * summary kit for the sessions that ended; the skipped ones are logged.
+ * Before the catch-up rule it sent three announcements and two kits. */
+Test(catchup, late_first_start_sends_no_stale_announcements)
+{
+	struct h_env env;
+	struct h_out out;
+	const char *who[] = { "amina@example.org", "bo@example.net", "chidi@example.net" };
+	int n;
+
+	h_env_init(&env, "catchup_late");
+	h_smtp_start(&env);
+	h_write_config(&env, NULL);
+	env.now = "2020-12-20T10:00:00Z";
+	run_ok(&env, "init");
+	run_ok(&env, "member add amina@example.org --name 'Amina Yusuf' --role facilitator");
+	run_ok(&env, "member add bo@example.net --name 'Bo Lindqvist'");
+	run_ok(&env, "member add chidi@example.net --name 'Chidi Okafor'");
+	cr_assert_eq(h_barazad_once(&env, &out), 0, "barazad --once: %s", out.err);
+	cr_expect(strstr(out.err, "(funding) ended before its opening ran") != NULL,
+	    "the skipped funding announcement is not logged:\n%s", out.err);
+	cr_expect(strstr(out.err, "(risk) ended before its summary kit ran") != NULL,
+	    "the skipped risk kit is not logged:\n%s", out.err);
+	h_out_free(&out);
+
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		n = h_smtp_count_matching(&env, who[i], "Subject: New session open");
+		cr_expect_eq(n, 1, "%s got %d announcements, want 1", who[i], n);
+		n = h_smtp_count_matching(&env, who[i], "community-led development");
+		cr_expect_eq(n, 1, "%s got %d announcements of the open session, "
+		    "want 1", who[i], n);
+	}
+	n = h_smtp_count_matching(&env, NULL, "Subject: Summary kit");
+	cr_expect_eq(n, 0, "%d summary kits for sessions that are over", n);
+
+	/* the programme goes on: the community kit two days before its close */
+	env.now = "2020-12-27T12:00:00Z";
+	h_barazad_once_ok(&env);
+	n = h_smtp_count_matching(&env, "amina@example.org", "Subject: Summary kit");
+	cr_expect_eq(n, 1, "the open session's kit: %d, want 1", n);
+	h_env_fini(&env);
+}
