@@ -400,6 +400,7 @@ conf_free(struct conf **cp)
 	free(c->digest.sections);
 	free(c->archive.dir);
 	free(c->archive.url);
+	free(c->archive.group);
 	for (size_t t = 0; t < c->nthemes; t++) {
 		struct conf_theme *th = &c->themes[t];
 

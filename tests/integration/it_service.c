@@ -12,17 +12,22 @@
  * Both fail on the code before the lock and the claim: the first because a
  * --once beside the daemon ran a cycle (exit 0), the second with every row
  * sent three times.
+ *  - catch-up: a daemon first started weeks into the programme announces
+ *    only the session open now;
+ *  - the archive is readable by a web server whatever the umask.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -396,5 +401,90 @@ Test(catchup, late_first_start_sends_no_stale_announcements)
 	h_barazad_once_ok(&env);
 	n = h_smtp_count_matching(&env, "amina@example.org", "Subject: Summary kit");
 	cr_expect_eq(n, 1, "the open session's kit: %d, want 1", n);
+	h_env_fini(&env);
+}
+
+TestSuite(archive_perm, .timeout = 300);
+
+/* mode_of - the permission bits of path, or -1 */
+static int
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) < 0 ? -1 : (int)(sb.st_mode & 07777);
+}
+
+/* Under a umask of 077 (systemd's UMask=0027 is milder) the archive is
+ * still 0644 files in 0755 folders by default, or what [archive] mode and
+ * group say; the database keeps the umask's privacy.  Before the mode
+ * key, every file was 0600 and every folder 0700. */
+Test(archive_perm, readable_whatever_the_umask)
+{
+	struct h_env env;
+	struct h_out out;
+	struct h_mail m = { 0 };
+	struct group *g = getgrgid(getgid());
+	char path[H_PATH + 64], extra[256];
+	int rc;
+
+	h_env_init(&env, "archive_perm");
+	h_smtp_start(&env);
+	h_write_config(&env, NULL);
+	env.now = "2020-11-20T10:00:00Z";
+	run_ok(&env, "init");
+	run_ok(&env, "member add bo@example.net --name 'Bo Lindqvist'");
+	m.from = "Bo Lindqvist <bo@example.net>";
+	m.to = "cop+funding@example.org";
+	m.subject = "Pooled funds";
+	m.body = "A post for the archive.\n";
+	h_post(&env, &m);
+	rc = h_run(&env, &out, "umask 077 && '%s' -c '%s' --once", env.barazad,
+	    env.conf);
+	cr_assert_eq(rc, 0, "barazad --once: %s", out.err);
+	h_out_free(&out);
+	rc = h_run(&env, &out, "umask 077 && '%s' -c '%s' archive build", env.baraza,
+	    env.conf);
+	cr_assert_eq(rc, 0, "archive build: %s", out.err);
+	h_out_free(&out);
+
+	cr_expect_eq(mode_of(env.archive), 0755, "archive folder: %o",
+	    mode_of(env.archive));
+	snprintf(path, sizeof(path), "%s/index.html", env.archive);
+	cr_expect_eq(mode_of(path), 0644, "index.html: %o", mode_of(path));
+	snprintf(path, sizeof(path), "%s/funding", env.archive);
+	cr_expect_eq(mode_of(path), 0755, "a theme's folder: %o", mode_of(path));
+	rc = h_run(&env, &out, "find '%s' -perm /0004 -prune -o -print", env.archive);
+	cr_expect_eq(out.out[0], '\0', "not world-readable:\n%s", out.out);
+	h_out_free(&out);
+	/* baraza init creates it under umask 027 */
+	cr_expect_eq(mode_of(env.db) & 0007, 0, "the database: %o", mode_of(env.db));
+
+	/* a group of its own: 0640 files, 0750 folders, that group */
+	cr_assert_not_null(g);
+	snprintf(extra, sizeof(extra), "[archive]\nmode = 0640\ngroup = %s\n",
+	    g->gr_name);
+	h_write_config(&env, extra);
+	rc = h_run(&env, &out, "umask 077 && '%s' -c '%s' archive build", env.baraza,
+	    env.conf);
+	cr_assert_eq(rc, 0, "archive build: %s", out.err);
+	h_out_free(&out);
+	snprintf(path, sizeof(path), "%s/index.html", env.archive);
+	cr_expect_eq(mode_of(path), 0640, "index.html with mode 0640: %o",
+	    mode_of(path));
+	cr_expect_eq(mode_of(env.archive), 0750, "archive folder with mode 0640: %o",
+	    mode_of(env.archive));
+
+	/* a mode with x bits or without the owner's rw, or no such group */
+	h_write_config(&env, "[archive]\nmode = 0755\n");
+	rc = h_baraza(&env, &out, "member list");
+	cr_expect_eq(rc, 2, "mode = 0755: exit %d, want 2", rc);
+	cr_expect(strstr(out.err, "mode") != NULL, "%s", out.err);
+	h_out_free(&out);
+	h_write_config(&env, "[archive]\ngroup = no-such-group-baraza\n");
+	rc = h_baraza(&env, &out, "member list");
+	cr_expect_eq(rc, 2, "an unknown group: exit %d, want 2", rc);
+	cr_expect(strstr(out.err, "no-such-group-baraza") != NULL, "%s", out.err);
+	h_out_free(&out);
 	h_env_fini(&env);
 }
