@@ -22,7 +22,10 @@
  * database could not keep the high-water mark), is retried after 1 s,
  * doubling up to 5 minutes; a PERM one (bad password, certificate not
  * trusted, mailbox missing) is logged as such and retried every 5
- * minutes.  Meanwhile the outbox and jobs keep running every poll_seconds.
+ * minutes.  Meanwhile the outbox and jobs keep running every poll_seconds,
+ * unless the database fails: then they are retried after 5 s, doubling up
+ * to 5 minutes, and the failure is logged once when it starts and once
+ * when it ends (db_state).
  * A message whose ingest fails temporarily stays in the mailbox and is
  * retried next cycle.
  *
@@ -68,6 +71,8 @@
 #define IDLE_MAX_SECONDS (25 * 60)
 #define BACKOFF_MAX_SECONDS (5 * 60)
 #define PERM_RETRY_SECONDS (5 * 60)
+#define DB_BACKOFF_FIRST 5              /* seconds: database retries */
+#define DB_BACKOFF_MAX (5 * 60)
 #define BARAZAD_CACHE_KB 16384          /* SQLite page cache, KB */
 /* WAL checkpoints on their own thread (store_ckpt_start): woken after
  * every BARAZAD_CKPT_PAGES pages of WAL (4 MB, SQLite's own automatic
@@ -92,6 +97,9 @@ struct daemon {
 	time_t imap_retry_at;         /* do not reconnect before this */
 	int backoff;                  /* seconds of the next TEMP retry wait */
 	time_t next_chores;           /* relay + jobs due at */
+	int db_backoff;               /* seconds of the next database retry */
+	unsigned db_failures;         /* cycles failed in a row (database) */
+	time_t db_failing_since;
 	unsigned ingested;            /* messages committed in this cycle */
 };
 
@@ -464,25 +472,86 @@ refresh_archive(struct daemon *d)
 	return 0;
 }
 
+/* db_works - a small write (the time of this probe in meta): 1 when the
+ * database takes it, 0 when it does not (full, locked past busy_timeout,
+ * gone).  It tells a database failure from an SMTP one after a delivery
+ * run failed. */
+static int
+db_works(struct daemon *d)
+{
+	char stamp[32];
+
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
+	return store_meta_set(d->store, "daemon_probe", stamp) == 0;
+}
+
+/* db_state - after a cycle's chores: the database worked (ok) or failed.
+ * A failure is retried with backoff (DB_BACKOFF_FIRST seconds, doubling,
+ * at most DB_BACKOFF_MAX), not every poll_seconds, and said once when it
+ * starts and once when it ends; the retries in between log their own
+ * warnings at debug level only (log_quiet). */
+static void
+db_state(struct daemon *d, int ok)
+{
+	time_t now = time(NULL);
+
+	if (ok) {
+		if (d->db_failures > 0)
+			log_info("database: working again after %u failed cycle%s "
+			    "(%ld s)", d->db_failures, d->db_failures == 1 ? "" : "s",
+			    (long)(now - d->db_failing_since));
+		d->db_failures = 0;
+		d->db_backoff = 0;
+		log_quiet(0);
+		return;
+	}
+	d->db_backoff = d->db_backoff == 0 ? DB_BACKOFF_FIRST : d->db_backoff * 2;
+	if (d->db_backoff > DB_BACKOFF_MAX)
+		d->db_backoff = DB_BACKOFF_MAX;
+	if (d->db_failures++ == 0) {
+		d->db_failing_since = now;
+		log_warnx("database %s: failing (see above); retrying after %d s, "
+		    "doubling up to %d s; the next line about it says when it "
+		    "works again", d->conf->list.database, d->db_backoff,
+		    DB_BACKOFF_MAX);
+	} else {
+		log_debug("database: still failing; next try in %d s", d->db_backoff);
+	}
+	log_quiet(1);      /* the retries' own warnings: debug only */
+	d->next_chores = now + d->db_backoff;
+}
+
 /* chores - run due jobs, deliver the outbox, refresh the archive; -1
  * when a step failed.  The jobs run before the delivery so that what they
- * queue (announcements, kits, digests) goes out in the same cycle. */
+ * queue (announcements, kits, digests) goes out in the same cycle.  When
+ * a step failed because the database did (db_works), the rest waits for
+ * the database to work again. */
 static int
 chores(struct daemon *d)
 {
 	int remaining = 0, rc = 0;
 
-	if (run_due_jobs(d) < 0)
-		rc = -1;
-	if (!got_stop &&
-	    deliver_run_until(d->store, d->conf, &remaining, &got_stop) < 0) {
-		log_warnx("relay: delivery run stopped (the SMTP server or the "
-		    "database, see above); %d deliveries stay queued", remaining);
+	d->next_chores = time(NULL) + d->conf->imap.poll_seconds;
+	if (run_due_jobs(d) < 0) {
+		if (!db_works(d)) {
+			db_state(d, 0);
+			return -1;
+		}
 		rc = -1;
 	}
+	if (!got_stop &&
+	    deliver_run_until(d->store, d->conf, &remaining, &got_stop) < 0) {
+		if (!db_works(d)) {
+			db_state(d, 0);
+			return -1;
+		}
+		log_warnx("relay: delivery run stopped (the SMTP server, see above); "
+		    "%d deliveries stay queued", remaining);
+		rc = -1;
+	}
+	db_state(d, 1);
 	if (!got_stop && refresh_archive(d) < 0)
 		rc = -1;
-	d->next_chores = time(NULL) + d->conf->imap.poll_seconds;
 	return rc;
 }
 

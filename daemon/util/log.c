@@ -16,6 +16,7 @@ static const char *log_progname = "baraza";
 static int log_syslog;
 static enum log_level log_level = LOG_LEVEL_INFO;
 static int log_journal;     /* stderr is journald's stream: "<N>" prefixes */
+static int log_quieted;     /* errors and warnings demoted to debug */
 
 /* stderr_is_journal - JOURNAL_STREAM ("DEV:INODE", set by systemd for a
  * service whose stderr goes to the journal) names the file stderr is
@@ -58,6 +59,13 @@ log_set_level(enum log_level level)
 	log_level = level;
 }
 
+/* log_quiet - see log.h */
+void
+log_quiet(int on)
+{
+	log_quieted = on;
+}
+
 /* log_get_level - see log.h */
 enum log_level
 log_get_level(void)
@@ -74,6 +82,8 @@ log_vemit(enum log_level level, int err, const char *fmt, va_list ap)
 	char line[4096];
 	int n;
 
+	if (log_quieted && level < LOG_LEVEL_INFO)
+		level = LOG_LEVEL_DEBUG;
 	if (level > log_level)
 		return;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
@@ -114,6 +124,7 @@ log_error(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
+	log_quieted = 0;
 	LOG_BODY(LOG_LEVEL_ERROR, -1);
 	exit(1);
 }

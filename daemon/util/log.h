@@ -28,6 +28,10 @@ void log_init(const char *progname, int to_syslog, enum log_level level);
 /* log_set_level - change the lowest level shown */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/* log_quiet - on: errors and warnings are logged at debug level (the
+ * daemon's retries of a failure it has reported once already); off: as
+ * usual */
+void log_quiet(int on);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

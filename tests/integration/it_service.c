@@ -14,7 +14,9 @@
  * sent three times.
  *  - catch-up: a daemon first started weeks into the programme announces
  *    only the session open now;
- *  - the archive is readable by a web server whatever the umask.
+ *  - the archive is readable by a web server whatever the umask;
+ *  - a database locked past its busy timeout is retried with backoff and
+ *    logged once when it fails and once when it works again.
  */
 #include "config.h"
 
@@ -47,10 +49,20 @@ struct daemon_proc {
 	char log[H_PATH + 32];
 };
 
+static void daemon_start_v(struct h_env *, struct daemon_proc *, const char *, int);
+
 /* daemon_start - barazad --foreground -v on env's configuration, its
  * output in DIR/NAME.log; real clock */
 static void
 daemon_start(struct h_env *env, struct daemon_proc *d, const char *name)
+{
+	daemon_start_v(env, d, name, 1);
+}
+
+/* daemon_start_v - the same, with -v or without */
+static void
+daemon_start_v(struct h_env *env, struct daemon_proc *d, const char *name,
+    int verbose)
 {
 	char templ[H_PATH + 32];
 
@@ -69,7 +81,8 @@ daemon_start(struct h_env *env, struct daemon_proc *d, const char *name)
 		setenv("BARAZA_CONF", env->conf, 1);
 		setenv("BARAZA_TEMPLATES", templ, 1);
 		unsetenv("BARAZA_NOW");
-		execl(env->barazad, "barazad", "--foreground", "-v", (char *)NULL);
+		execl(env->barazad, "barazad", "--foreground", verbose ? "-v" : "-f",
+		    (char *)NULL);
 		_exit(127);
 	}
 }
@@ -486,5 +499,76 @@ Test(archive_perm, readable_whatever_the_umask)
 	cr_expect_eq(rc, 2, "an unknown group: exit %d, want 2", rc);
 	cr_expect(strstr(out.err, "no-such-group-baraza") != NULL, "%s", out.err);
 	h_out_free(&out);
+	h_env_fini(&env);
+}
+
+TestSuite(dbfail, .timeout = 400);
+
+/* count_in - occurrences of s in the file at path */
+static int
+count_in(const char *path, const char *s)
+{
+	char *text = h_read_file(path, NULL);
+	int n = 0;
+
+	for (const char *p = text; p && (p = strstr(p, s)) != NULL; p += strlen(s))
+		n++;
+	free(text);
+	return n;
+}
+
+/* The database is locked by another process for 45 s (longer than the
+ * 10 s busy timeout) while barazad polls every second: the failure is
+ * logged once when it starts and once when it ends, the retries back off
+ * instead of running every poll_seconds, and their own warnings are not
+ * repeated.  Before, each cycle logged "a due job failed" again. */
+Test(dbfail, locked_database_backs_off_and_logs_once)
+{
+	struct h_env env;
+	struct daemon_proc d;
+	struct log_wait lw;
+	pid_t locker;
+	int rc, failing, again, jobs;
+	char *text;
+
+	h_env_init(&env, "dbfail_lock");
+	h_smtp_start(&env);
+	h_write_config(&env, "[imap]\nidle = no\npoll_seconds = 1\n");
+	unsetenv("BARAZA_NOW");
+	run_ok(&env, "init");
+	run_ok(&env, "member add bo@example.net --name 'Bo Lindqvist'");
+	daemon_start_v(&env, &d, "dbfail", 0);
+	lw.d = &d;
+	lw.s = "imap: logged in";
+	cr_assert(h_wait_until(log_has, &lw, 60000), "barazad did not log in");
+	sleep(3);     /* its first cycle's chores */
+
+	locker = fork();
+	cr_assert(locker >= 0);
+	if (locker == 0) {
+		char cmd[H_PATH + 128];
+
+		snprintf(cmd, sizeof(cmd), "(echo 'BEGIN EXCLUSIVE;'; sleep 45; "
+		    "echo 'COMMIT;') | sqlite3 '%s'", env.db);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	lw.s = "database: working again";
+	rc = h_wait_until(log_has, &lw, 240000);
+	waitpid(locker, NULL, 0);
+	text = h_read_file(d.log, NULL);
+	cr_expect(rc, "barazad never said the database works again:\n%s", text);
+	rc = daemon_stop(&d);
+	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM, want 0", rc);
+
+	failing = count_in(d.log, ": failing (see above)");
+	again = count_in(d.log, "database: working again");
+	jobs = count_in(d.log, "jobs: a due job failed");
+	cr_expect_eq(failing, 1, "'failing' logged %d times, want 1:\n%s", failing, text);
+	cr_expect_eq(again, 1, "'working again' logged %d times, want 1:\n%s", again,
+	    text);
+	cr_expect_leq(jobs, 1, "'a due job failed' logged %d times, want at most 1:\n%s",
+	    jobs, text);
+	free(text);
 	h_env_fini(&env);
 }
