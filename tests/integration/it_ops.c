@@ -188,14 +188,24 @@ wait_log(const struct daemon_proc *d, const char *s, int ms)
 	return h_wait_until(log_has, &w, ms);
 }
 
-/* daemon_stop - SIGTERM; the exit status (-1 when it did not stop in 10 s) */
+/* daemon_stop - SIGTERM; the exit status (-1 when it did not stop in
+ * DAEMON_STOP_MS, and was killed).  The deadline is generous on purpose:
+ * SIGTERM finishes the current step, and on a loaded machine that step
+ * (committing a batch, moving it out of INBOX on a Dovecot that fsyncs,
+ * the final checkpoint) took more than the 10 s this waited before; the
+ * SIGKILL then came before the MOVE, and sigterm_finishes_the_current_step
+ * failed with "stored 120, moved 0" although the daemon did nothing
+ * wrong.  Whether the daemon stops promptly is checked by what it did
+ * (sigterm_mid_delivery: the run was cut short), not by the clock. */
+#define DAEMON_STOP_MS 180000
+
 static int
 daemon_stop(struct daemon_proc *d)
 {
 	int status;
 
 	kill(d->pid, SIGTERM);
-	for (int i = 0; i < 500; i++) {
+	for (int i = 0; i < DAEMON_STOP_MS / 20; i++) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
 			    WTERMSIG(status);
@@ -540,7 +550,7 @@ Test(service, backup_and_restore)
 /* SIGTERM while a large mailbox is being fetched finishes the current
  * step: exit 0, every message stored was also moved out of INBOX, the rest
  * stays there, and the next run takes those, each once. */
-Test(service, sigterm_finishes_the_current_step, .timeout = 240)
+Test(service, sigterm_finishes_the_current_step, .timeout = 600)
 {
 	struct h_env env;
 	struct daemon_proc d;
@@ -565,9 +575,10 @@ Test(service, sigterm_finishes_the_current_step, .timeout = 240)
 		h_post(&env, &m);
 	}
 	daemon_start(&env, &d);
-	cr_assert(wait_log(&d, "message 1,", 60000), "barazad processed nothing");
+	cr_assert(wait_log(&d, "message 1,", 180000), "barazad processed nothing");
 	rc = daemon_stop(&d);
-	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM, want 0", rc);
+	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM, want 0 (-1: killed "
+	    "after %d s)", rc, DAEMON_STOP_MS / 1000);
 
 	stored = sql_count(&env, "SELECT count(*) FROM messages");
 	processed = h_imap_count(&env, "Processed");
@@ -618,7 +629,7 @@ smtp_reached(void *arg)
 	return h_smtp_count(w->env) >= w->n;
 }
 
-Test(service, sigterm_mid_delivery, .timeout = 240)
+Test(service, sigterm_mid_delivery, .timeout = 600)
 {
 	struct h_env env;
 	struct daemon_proc d;
@@ -665,7 +676,7 @@ Test(service, sigterm_mid_delivery, .timeout = 240)
 	rc = daemon_stop(&d);
 	sent_at_stop = h_smtp_count(&env);
 	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM mid-delivery, want 0 "
-	    "(-1: still running 10 s later)", rc);
+	    "(-1: still running %d s later)", rc, DAEMON_STOP_MS / 1000);
 	/* The queue holds the post for 149 members and the sessions'
 	 * announcements for everyone: fewer than 149 mails means the run
 	 * was cut short. */
