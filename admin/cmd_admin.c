@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -455,6 +456,27 @@ unprefixed(const char *msg, const char *prefix)
 	return strncmp(msg, prefix, n) == 0 ? msg + n : msg;
 }
 
+/* is_loopback - 127.0.0.0/8, ::1 or localhost */
+static int
+is_loopback(const char *host)
+{
+	return host && (strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	    strcasecmp(host, "localhost") == 0);
+}
+
+/* warn_plain - a "warning:" line when a server is reached without TLS
+ * (starttls = no on a plain URL) anywhere but on loopback: fine on a
+ * trusted private network, which check cannot know */
+static void
+warn_plain(const char *section, enum starttls starttls, int implicit_tls,
+    const char *host)
+{
+	if (starttls == STARTTLS_NO && !implicit_tls && !is_loopback(host))
+		printf("warning: [%s] starttls = no and %s is not loopback: passwords and "
+		    "mail cross the network in clear text (only on a trusted private "
+		    "network)\n", section, host ? host : "?");
+}
+
 int
 cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -480,6 +502,8 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	printf("config: ok (%s: list %s, %zu themes, %zu sessions)\n", c->path,
 	    c->list.address, c->nthemes, count_sessions(c));
+	warn_plain("imap", c->imap.starttls, c->imap.implicit_tls, c->imap.host);
+	warn_plain("smtp", c->smtp.starttls, c->smtp.implicit_tls, c->smtp.host);
 	fflush(stdout);
 	if (!(db_ok = check_database(c) == 0))
 		failed = 1;

@@ -81,9 +81,12 @@ archive_build(struct store *s, const struct conf *c)
 	struct archive_site w = { .s = s, .c = c, .all_between = 1 };
 	char stamp[32];
 	time_t started = clock_now();
+	int64_t gen = -1, maxid = 0;
 
 	if (prepare(c) < 0)
 		return -1;
+	if (store_archive_gen(s, &gen, &maxid) < 0)
+		gen = -1;
 	if (store_digest_sessions(s, 0, archive_session_page, &w) < 0 ||
 	    store_digest_sessions(s, 0, all_sessions_threads, &w) < 0)
 		w.failed = 1;
@@ -96,14 +99,24 @@ archive_build(struct store *s, const struct conf *c)
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)started);
 	if (!w.failed)
 		store_meta_set(s, "archive_built", stamp);
+	if (!w.failed && gen >= 0) {
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)gen);
+		store_meta_set(s, "archive_gen_seen", stamp);
+	}
 	return w.failed || w.unbuilt ? -1 : w.written;
 }
+
+#define CHANGED_PAGES 8
 
 struct changed {
 	struct archive_site *w;
 	int64_t sessions[64];
 	size_t nsessions;
 	int overflow;
+	/* per session, the pages of its list that changed (all: too many) */
+	long pages[64][CHANGED_PAGES];
+	size_t npages[64];
+	unsigned char all[64];
 };
 
 /* changed_thread - a thread with a new post: its page now, its session
@@ -130,17 +143,32 @@ changed_thread(void *arg, int64_t thread, const char *theme, int64_t session)
 	}
 	for (i = 0; i < ch->nsessions; i++)
 		if (ch->sessions[i] == session)
+			break;
+	if (i == ch->nsessions) {
+		if (ch->nsessions == 64) {
+			ch->overflow = 1;
 			return 0;
-	if (ch->nsessions < 64)
+		}
 		ch->sessions[ch->nsessions++] = session;
-	else
-		ch->overflow = 1;
+	}
+	if (session != 0 && !ch->all[i]) {
+		long page = archive_session_page_of(ch->w, theme, session, thread);
+		size_t k;
+
+		for (k = 0; k < ch->npages[i] && ch->pages[i][k] != page; k++)
+			;
+		if (page < 0 || (k == ch->npages[i] && k == CHANGED_PAGES))
+			ch->all[i] = 1;
+		else if (k == ch->npages[i])
+			ch->pages[i][ch->npages[i]++] = page;
+	}
 	return 0;
 }
 
 struct session_filter {
 	struct changed *ch;
 	time_t since;
+	int moved;                  /* posts changed other than by arriving */
 };
 
 /* changed_session - a session page, when the session changed */
@@ -148,10 +176,14 @@ static int
 changed_session(void *arg, const struct digest_session *d)
 {
 	struct session_filter *sf = arg;
+	struct changed *ch = sf->ch;
 	int hit = d->summary_received >= sf->since && d->summary_post;
 
-	for (size_t i = 0; i < sf->ch->nsessions && !hit; i++)
-		hit = sf->ch->sessions[i] == d->id;
+	for (size_t i = 0; i < ch->nsessions; i++)
+		if (ch->sessions[i] == d->id)
+			/* its page, and those of its list that changed */
+			return archive_session_pages(ch->w, d, ch->all[i] || sf->moved ?
+			    NULL : ch->pages[i], ch->npages[i]);
 	/* A session that opened or ended since shows its new state. */
 	if (!hit) {
 		time_t now = clock_now();
@@ -159,7 +191,7 @@ changed_session(void *arg, const struct digest_session *d)
 		hit = (d->opens >= sf->since && d->opens <= now) ||
 		    (d->closes >= sf->since && d->closes <= now);
 	}
-	return hit ? archive_session_page(sf->ch->w, d) : 0;
+	return hit ? archive_session_pages(ch->w, d, ch->pages[0], 0) : 0;
 }
 
 /* archive_update - what changed since the last build */
@@ -171,6 +203,7 @@ archive_update(struct store *s, const struct conf *c)
 	struct session_filter sf;
 	char *stamp = NULL, now[32];
 	time_t since, started = clock_now();
+	int64_t gen = -1, maxid = 0;
 	int have;
 
 	if ((have = store_meta_get(s, "archive_built", &stamp)) < 0)
@@ -181,6 +214,7 @@ archive_update(struct store *s, const struct conf *c)
 	}
 	since = (time_t)strtoll(stamp, NULL, 10);
 	free(stamp);
+	stamp = NULL;
 	if (prepare(c) < 0)
 		return -1;
 	memset(&ch, 0, sizeof(ch));
@@ -198,6 +232,14 @@ archive_update(struct store *s, const struct conf *c)
 	}
 	sf.ch = &ch;
 	sf.since = since;
+	/* Posts approved, moved or forgotten since (the archive generation
+	 * moved): every page of a changed session's list is written. */
+	sf.moved = 1;
+	if (store_archive_gen(s, &gen, &maxid) == 0 && gen >= 0 &&
+	    store_meta_get(s, "archive_gen_seen", &stamp) == 1)
+		sf.moved = strtoll(stamp, NULL, 10) != gen;
+	free(stamp);
+	stamp = NULL;
 	if (store_digest_sessions(s, 0, changed_session, &sf) < 0)
 		w.failed = 1;
 	/* the thread pages are counted once written */
@@ -211,6 +253,10 @@ archive_update(struct store *s, const struct conf *c)
 	snprintf(now, sizeof(now), "%lld", (long long)started);
 	if (!w.failed)
 		store_meta_set(s, "archive_built", now);
+	if (!w.failed && gen >= 0) {
+		snprintf(now, sizeof(now), "%lld", (long long)gen);
+		store_meta_set(s, "archive_gen_seen", now);
+	}
 	free(w.between);
 	return w.failed || w.unbuilt ? -1 : w.written;
 }

@@ -2,11 +2,14 @@
 /* archive_mbox - the mbox downloads (see archive_mbox.h) */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "archive_mask.h"
 #include "archive_mbox.h"
@@ -18,10 +21,13 @@
 /* What an mbox file holds, kept in the meta table under
  * "archive_mbox:THEME/SESSION.mbox": its n messages with the sum of their
  * post ids, the sort key (received, id) of the last one, its size and the
- * hide_addresses setting it was written with. */
+ * hide_addresses setting it was written with; then the archive generation
+ * and the largest post id when it was written (store_archive_gen; gen -1
+ * in a signature written before there were any). */
 struct mbox_sig {
 	long long n, sum, last_received, last_id, size;
 	int hide;
+	long long gen, maxid;
 };
 
 struct mbox_ctx {
@@ -107,10 +113,79 @@ mbox_sig_get(struct archive_site *w, const char *key, struct mbox_sig *g)
 
 	if (store_meta_get(w->s, key, &v) != 1)
 		return 0;
-	ok = sscanf(v, "%lld %lld %lld %lld %lld %d", &g->n, &g->sum,
-	    &g->last_received, &g->last_id, &g->size, &g->hide) == 6;
+	g->gen = -1;
+	g->maxid = 0;
+	ok = sscanf(v, "%lld %lld %lld %lld %lld %d %lld %lld", &g->n, &g->sum,
+	    &g->last_received, &g->last_id, &g->size, &g->hide, &g->gen, &g->maxid) >= 6;
 	free(v);
 	return ok;
+}
+
+/* mbox_sig_set - record g as what rel's mbox holds */
+static void
+mbox_sig_set(struct archive_site *w, const char *key, const struct mbox_sig *g)
+{
+	char value[200];
+
+	snprintf(value, sizeof(value), "%lld %lld %lld %lld %lld %d %lld %lld", g->n,
+	    g->sum, g->last_received, g->last_id, g->size, g->hide, g->gen, g->maxid);
+	(void)store_meta_set(w->s, key, value);
+}
+
+/* append_in_place - the posts above old->maxid onto the end of path, when
+ * nothing but new posts changed since it was written (the generation is
+ * the same): the file is not copied.  Written, flushed to disk, and only
+ * then recorded, so a crash in between leaves a file longer than its
+ * signature says, cut back to it next time.  0 done, 1 the caller must
+ * check the file against the database instead, -1 failed. */
+static int
+append_in_place(struct archive_site *w, const char *theme, int64_t session,
+    const char *key, const char *path, const struct mbox_sig *old, off_t size,
+    long long gen, long long maxid)
+{
+	struct mbox_ctx m;
+	struct mbox_sig g = *old;
+	FILE *fp;
+	int fd, rc;
+
+	if (old->gen < 0 || old->gen != gen || size < old->size || maxid < old->maxid)
+		return 1;
+	if (maxid == old->maxid && size == old->size)
+		return 0;               /* nothing new */
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return 1;
+	if ((size > old->size && ftruncate(fd, (off_t)old->size) < 0) ||
+	    lseek(fd, (off_t)old->size, SEEK_SET) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return 1;
+	}
+	m.fp = fp;
+	m.hide = old->hide;
+	m.sig = &g;
+	m.too_big = 0;
+	buf_init(&m.out, ARCHIVE_PAGE_MAX);
+	buf_init(&m.masked, ARCHIVE_PAGE_MAX);
+	rc = store_archive_raws_new(w->s, theme, session, old->maxid,
+	    maxid, (time_t)old->last_received, old->last_id, mbox_message_id, &m);
+	buf_release(&m.out);
+	buf_release(&m.masked);
+	if (rc == 0 && (fflush(fp) != 0 || fsync(fd) < 0 ||
+	    (g.size = (long long)ftello(fp)) < old->size))
+		rc = -1;
+	if (rc != 0) {
+		/* back to what the signature says; the caller starts over */
+		if (ftruncate(fd, (off_t)old->size) < 0)
+			log_warnx("archive: %s: %s", path, strerror(errno));
+		fclose(fp);
+		return 1;
+	}
+	fclose(fp);
+	g.gen = gen;
+	g.maxid = maxid;
+	mbox_sig_set(w, key, &g);
+	if (g.n > old->n)
+		w->written++;
+	return 0;
 }
 
 /* copy_into - the first size bytes of path onto fp; 0 or -1 */
@@ -137,21 +212,23 @@ copy_into(const char *path, FILE *fp, long long size)
 }
 
 /* archive_mbox_session - THEME/SESSION.mbox.  A session's mbox is as big as its
- * history and an update usually only adds to its end, so when the file
- * still holds exactly what its signature says (same size, same posts up to
- * its last one, by count and sum of ids) it is copied and only the newer
- * posts appended (or it is left alone when there are none); anything else
- * (a post approved late, moved, rejected; another hide_addresses; a full
- * build) rewrites it from the database.  Either way through a temporary
- * file and a rename. */
+ * history and an update usually only adds to its end.  When nothing but
+ * new posts changed since it was written (the archive generation is the
+ * same), the new posts are appended to the file in place.  Otherwise, when
+ * the file still holds exactly what its signature says (same size, same
+ * posts up to its last one, by count and sum of ids) it is copied and only
+ * the newer posts appended (or it is left alone when there are none);
+ * anything else (a post approved late, moved, rejected; another
+ * hide_addresses; a full build) rewrites it from the database, through a
+ * temporary file and a rename. */
 int
 archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 {
 	struct archive_file a;
 	struct mbox_ctx m;
 	struct mbox_sig old, g;
-	char rel[160], key[200], value[160];
-	int64_t upto = 0, sum = 0, after = 0;
+	char rel[160], key[200];
+	int64_t upto = 0, sum = 0, after = 0, gen = -1, maxid = 0;
 	int ok = 1, append = 0, rc;
 	struct stat sb;
 
@@ -160,17 +237,30 @@ archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 	memset(&g, 0, sizeof(g));
 	g.last_received = -(1LL << 62);    /* before any post */
 	g.hide = w->c->archive.hide_addresses;
+	/* before reading any post: a post committed meanwhile is above maxid */
+	if (store_archive_gen(w->s, &gen, &maxid) < 0)
+		gen = -1;
 	if (!w->all_between && mbox_sig_get(w, key, &old) && old.hide == g.hide) {
 		char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
 
+		if (stat(path, &sb) == 0 && gen >= 0 &&
+		    append_in_place(w, theme, session, key, path, &old, sb.st_size, gen,
+		    maxid) == 0) {
+			free(path);
+			return 0;
+		}
 		if (stat(path, &sb) == 0 && (long long)sb.st_size == old.size &&
 		    store_archive_raws_split(w->s, theme, session,
 		    (time_t)old.last_received, old.last_id, &upto, &sum, &after) == 0 &&
 		    upto == old.n && sum == old.sum)
 			append = 1;
 		free(path);
-		if (append && after == 0)
+		if (append && after == 0) {
+			old.gen = gen;
+			old.maxid = maxid;
+			mbox_sig_set(w, key, &old);
 			return 0;       /* nothing new */
+		}
 	}
 	if (archive_write_open(w, rel, &a) < 0)
 		return -1;
@@ -204,9 +294,9 @@ archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 	if (rc == 0) {
 		/* After the rename: a crash in between leaves the old
 		 * signature, whose size no longer matches: a rewrite. */
-		snprintf(value, sizeof(value), "%lld %lld %lld %lld %lld %d", g.n,
-		    g.sum, g.last_received, g.last_id, g.size, g.hide);
-		(void)store_meta_set(w->s, key, value);
+		g.gen = gen;
+		g.maxid = maxid;
+		mbox_sig_set(w, key, &g);
 	}
 	return rc;
 }

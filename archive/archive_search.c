@@ -2,17 +2,21 @@
 /* archive_search - the search index and page (see archive_search.h) */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "archive_mask.h"
 #include "archive_page.h"
 #include "archive_search.h"
 #include "json.h"
 #include "listaddr.h"
+#include "log.h"
 #include "store_archive.h"
 #include "xalloc.h"
 
@@ -21,7 +25,7 @@ static const char search_js[] =
 	"(function(){var f=document.getElementById('q'),o=document.getElementById('hits');\n"
 	"if(!f||!o||!window.fetch)return;var idx=null;\n"
 	"function show(q){o.textContent='';if(!idx)return;q=q.toLowerCase().trim();if(!q)return;\n"
-	"var w=q.split(/\\s+/),n=0;for(var i=0;i<idx.length&&n<50;i++){var r=idx[i],\n"
+	"var w=q.split(/\\s+/),n=0;for(var i=idx.length-1;i>=0&&n<50;i--){var r=idx[i],\n"
 	"h=(r[2]+' '+r[3]+' '+r[6]).toLowerCase();if(w.every(function(x){return h.indexOf(x)>=0})){\n"
 	"var li=document.createElement('li'),a=document.createElement('a');\n"
 	"a.href='thread-'+r[1]+'.html#p'+r[0];a.textContent=r[2]||'(no subject)';li.appendChild(a);\n"
@@ -35,12 +39,10 @@ struct search_ctx {
 	struct buf *b;
 	struct buf tmp;
 	long long rows;
-	time_t newest;              /* sort key of the first (newest) row */
+	time_t newest;              /* sort key of the last (newest) row */
 	int64_t newest_id;
-	/* set by search_append: the signature of the old rows, verified */
-	int based;
-	time_t base;
-	int64_t base_id, base_sig[ARCHIVE_SEARCH_SIG];
+	char *sigval;               /* set by search_append: the new signature */
+	int64_t gen, maxid;         /* store_archive_gen at the start */
 };
 
 /* search_row - one post as a row of search.json */
@@ -54,10 +56,9 @@ search_row(void *arg, const struct archive_post *p)
 	const char *text = archive_mask_shown(sx->w->c, &sx->tmp, p->new_text, &n);
 	struct tm tm;
 
-	if (sx->rows++ == 0) {
-		sx->newest = p->received;
-		sx->newest_id = p->id;
-	}
+	sx->rows++;
+	sx->newest = p->received;
+	sx->newest_id = p->id;
 	if (text == NULL) {         /* the file is not written then */
 		buf_fail(b);
 		text = "";
@@ -98,6 +99,7 @@ struct search_sig {
 	long long received, id, sig[ARCHIVE_SEARCH_SIG], size;
 	int hide;
 	char tz[128];
+	long long gen, maxid;       /* store_archive_gen when written; gen -1: none */
 };
 
 #define SEARCH_MAX 100000
@@ -110,78 +112,99 @@ search_sig_get(struct archive_site *w, struct search_sig *g)
 	char *v = NULL;
 	int ok = 0;
 
+	g->gen = -1;
+	g->maxid = 0;
 	if (store_meta_get(w->s, "archive_search", &v) == 1)
-		ok = sscanf(v, "%lld %lld %lld %lld %lld %lld %lld %lld %d %127s", &g->received,
-		    &g->id, &g->sig[0], &g->sig[1], &g->sig[2], &g->sig[3], &g->sig[4],
-		    &g->size, &g->hide, g->tz) == 10;
+		ok = sscanf(v, "%lld %lld %lld %lld %lld %lld %lld %lld %d %127s %lld %lld",
+		    &g->received, &g->id, &g->sig[0], &g->sig[1], &g->sig[2], &g->sig[3],
+		    &g->sig[4], &g->size, &g->hide, g->tz, &g->gen, &g->maxid) >= 10;
 	free(v);
 	return ok;
 }
 
-/* search_append - b <- "[" + the rows newer than what search.json holds +
- * its old rows, when the file still holds what its signature says and the
- * rows shown would come out the same.  1 done (b empty: nothing new), 0
- * the caller must build it whole. */
+/* search_append - the rows newer than what search.json holds, appended to
+ * the file in place (before its closing "]"), when the file still holds
+ * what its signature says and the rows shown would come out the same: the
+ * file is neither read nor copied, and only the new rows are in memory.
+ * Written, flushed to disk, then recorded; a crash in between leaves a
+ * file longer than its signature, cut back next time.  1 done (nothing
+ * new, or appended), 0 the caller must build it whole. */
 static int
 search_append(struct archive_site *w, struct search_ctx *sx)
 {
 	struct search_sig g;
-	int64_t now[ARCHIVE_SEARCH_SIG], after;
+	int64_t now[ARCHIVE_SEARCH_SIG], add[ARCHIVE_SEARCH_SIG], after;
 	const char *tz = w->c->list.timezone ? w->c->list.timezone : "UTC";
-	char *path;
-	FILE *fp;
+	char *path, tail[2];
 	struct stat st;
-	size_t mark;
-	int ok = 0;
+	int fd, ok = 0;
 
 	if (w->all_between || !search_sig_get(w, &g) || g.sig[0] <= 0 ||
 	    g.hide != (w->c->archive.hide_addresses != 0) || strcmp(g.tz, tz) != 0 ||
 	    strchr(tz, ' ') != NULL)
 		return 0;
-	if (store_archive_search_split(w->s, (time_t)g.received, g.id, now, &after) < 0)
-		return 0;
-	for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
-		if (now[i] != g.sig[i])
+	if (g.gen >= 0 && g.gen == sx->gen && sx->maxid >= g.maxid) {
+		/* Nothing but new posts since: the old rows stand as they are
+		 * (their signature too), without a pass over every post. */
+		int64_t newids = -1;
+
+		if (store_archive_search_new(w->s, (time_t)g.received, g.id, g.maxid,
+		    sx->maxid, &after, &newids) < 0 || newids != after)
 			return 0;
-	if (g.sig[0] + after > SEARCH_MAX)
+		memcpy(now, g.sig, sizeof(now));
+	} else {
+		if (store_archive_search_split(w->s, (time_t)g.received, g.id, now,
+		    &after) < 0)
+			return 0;
+		for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
+			if (now[i] != g.sig[i])
+				return 0;
+	}
+	/* grown a quarter past the cap: written whole, the oldest left out */
+	if (g.sig[0] + after > SEARCH_MAX + SEARCH_MAX / 4)
 		return 0;
 	path = xasprintf("%s/search.json", w->c->archive.dir);
-	if (stat(path, &st) < 0 || (long long)st.st_size != g.size || g.size < 4) {
+	if (stat(path, &st) < 0 || (long long)st.st_size < g.size || g.size < 4 ||
+	    (fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
 		free(path);
 		return 0;
 	}
+	if (pread(fd, tail, 2, (off_t)g.size - 2) != 2 || memcmp(tail, "]\n", 2) != 0)
+		goto out;
 	if (after == 0) {
-		free(path);
-		return 1;
+		ok = (long long)st.st_size == g.size || ftruncate(fd, (off_t)g.size) == 0;
+		goto out;
 	}
-	buf_putc(sx->b, '[');
+	/* ",[": search_row puts ",\n" before each row but one after a "[";
+	 * the "[" becomes the newline after the old rows' comma */
+	buf_puts(sx->b, ",[");
 	if (store_archive_search_after(w->s, (time_t)g.received, g.id, search_row, sx) < 0 ||
-	    sx->rows != after)
+	    sx->rows != after || buf_failed(sx->b) ||
+	    store_archive_search_range(w->s, (time_t)g.received, g.id, sx->newest,
+	    sx->newest_id, add) < 0)
 		goto out;
-	buf_append(sx->b, ",\n", 2);
-	mark = sx->b->len;
-	/* the old rows, after their "[" */
-	if ((fp = fopen(path, "r")) == NULL)
+	buf_puts(sx->b, "]\n");
+	sx->b->data[1] = '\n';
+	if (ftruncate(fd, (off_t)g.size - 2) < 0 ||
+	    pwrite(fd, sx->b->data, sx->b->len, (off_t)g.size - 2) !=
+	    (ssize_t)sx->b->len || fsync(fd) < 0) {
+		/* back to what the signature says */
+		if (ftruncate(fd, (off_t)g.size) < 0 || pwrite(fd, "]\n", 2,
+		    (off_t)g.size - 2) != 2)
+			log_warnx("archive: %s: %s", path, strerror(errno));
 		goto out;
-	if (fgetc(fp) == '[') {
-		char chunk[65536];
-		size_t got;
-
-		ok = 1;
-		while (ok && (got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-			ok = buf_append(sx->b, chunk, got) == 0;
-		ok = ok && !ferror(fp);
 	}
-	fclose(fp);
-	ok = ok && sx->b->len - mark == (size_t)g.size - 1 &&
-	    memcmp(sx->b->data + sx->b->len - 2, "]\n", 2) == 0;
-	if (ok) {
-		sx->based = 1;
-		sx->base = (time_t)g.received;
-		sx->base_id = g.id;
-		memcpy(sx->base_sig, now, sizeof(now));
-	}
+	for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
+		now[i] += add[i];
+	sx->sigval = xasprintf("%lld %lld %lld %lld %lld %lld %lld %lld %d %s %lld %lld",
+	    (long long)sx->newest, (long long)sx->newest_id, (long long)now[0],
+	    (long long)now[1], (long long)now[2], (long long)now[3], (long long)now[4],
+	    (long long)g.size - 2 + (long long)sx->b->len, g.hide, tz,
+	    (long long)sx->gen, (long long)sx->maxid);
+	w->written++;
+	ok = 1;
 out:
+	close(fd);
 	free(path);
 	if (!ok) {
 		buf_reset(sx->b);
@@ -191,8 +214,8 @@ out:
 }
 
 /* search_json - search.json: every accepted post (the newest SEARCH_MAX),
- * newest first.  An update puts the new posts in front of the old rows
- * when nothing else changed, so a cycle does not re-escape the archive. */
+ * oldest first.  An update appends the new posts when nothing else
+ * changed, so a cycle neither re-escapes nor rewrites the archive. */
 static void
 search_json(struct archive_site *w)
 {
@@ -211,41 +234,39 @@ search_json(struct archive_site *w)
 	 * posts: a post committed in between by another process would be
 	 * missing from the file yet counted as written. */
 	snap = store_archive_snapshot(w->s);
+	if (store_archive_gen(w->s, &sx.gen, &sx.maxid) < 0)
+		sx.gen = -1;
 	if (search_append(w, &sx)) {
-		if (b.len == 0)
-			goto done;      /* nothing new */
-	} else {
-		buf_putc(&b, '[');
-		if (store_archive_recent(w->s, NULL, SEARCH_MAX, search_row, &sx) < 0) {
-			w->failed = 1;
-			goto done;
-		}
-		buf_puts(&b, "]\n");
+		store_archive_snapshot_end(w->s, snap);
+		snap = 0;
+		if (sx.sigval)      /* after the rows are on disk */
+			store_meta_set(w->s, "archive_search", sx.sigval);
+		free(sx.sigval);
+		goto done;
 	}
-	/* The signature of what was written: the old rows' plus the new
-	 * ones' (an index range), or a pass over all rows after a full write. */
+	buf_putc(&b, '[');
+	if (store_archive_search_all(w->s, SEARCH_MAX, search_row, &sx) < 0) {
+		w->failed = 1;
+		goto done;
+	}
+	buf_puts(&b, "]\n");
+	/* The signature of what was written: a pass over all rows. */
 	v = NULL;
 	after = 0;
-	if (sx.rows > 0 && sx.based) {
-		if (store_archive_search_range(w->s, sx.base, sx.base_id, sx.newest, sx.newest_id,
-		    sig) < 0)
-			sx.rows = 0;
-		for (int i = 0; i < ARCHIVE_SEARCH_SIG; i++)
-			sig[i] += sx.base_sig[i];
-	} else if (sx.rows > 0 && store_archive_search_split(w->s, sx.newest, sx.newest_id,
-	    sig, &after) < 0) {
+	if (sx.rows > 0 && store_archive_search_split(w->s, sx.newest, sx.newest_id,
+	    sig, &after) < 0)
 		sx.rows = 0;
-	}
 	store_archive_snapshot_end(w->s, snap);
 	snap = 0;
 	if (archive_write_page(w, "search.json", &b) < 0)
 		sx.rows = 0;
 	if (sx.rows > 0 && after == 0)
-		v = xasprintf("%lld %lld %lld %lld %lld %lld %lld %lld %d %s",
+		v = xasprintf("%lld %lld %lld %lld %lld %lld %lld %lld %d %s %lld %lld",
 		    (long long)sx.newest, (long long)sx.newest_id, (long long)sig[0],
 		    (long long)sig[1], (long long)sig[2], (long long)sig[3], (long long)sig[4],
 		    (long long)b.len, w->c->archive.hide_addresses != 0,
-		    w->c->list.timezone ? w->c->list.timezone : "UTC");
+		    w->c->list.timezone ? w->c->list.timezone : "UTC", (long long)sx.gen,
+		    (long long)sx.maxid);
 	store_meta_set(w->s, "archive_search", v ? v : "");
 	free(v);
 done:

@@ -36,15 +36,23 @@ thread_row(void *arg, const struct archive_thread *t)
 }
 
 /* threads_table - the threads of a theme in a session (0: outside the
- * sessions), or "No posts yet." */
+ * sessions), all of them (limit < 0) or one page of them, or "No posts
+ * yet." */
 static void
-threads_table(struct archive_site *w, struct buf *b, const char *theme, int64_t session)
+threads_table(struct archive_site *w, struct buf *b, const char *theme, int64_t session,
+    long offset, long limit)
 {
 	size_t mark = b->len;
+	int rc;
 
 	buf_puts(b, "<h2>Threads</h2><table><tr><th>Subject</th><th class=\"hide\">Started by</th>"
 	    "<th>Replies</th><th class=\"hide\">Last activity</th></tr>\n");
-	if (store_archive_threads(w->s, theme, session, thread_row, b) < 0)
+	if (limit < 0)
+		rc = store_archive_threads(w->s, theme, session, thread_row, b);
+	else
+		rc = store_archive_threads_page(w->s, theme, session, offset, limit,
+		    thread_row, b);
+	if (rc < 0)
 		w->failed = 1;
 	if (strstr(b->data + mark, "<a href=\"thread-") == NULL) {
 		buf_truncate(b, mark);
@@ -54,27 +62,89 @@ threads_table(struct archive_site *w, struct buf *b, const char *theme, int64_t 
 	}
 }
 
-/* archive_session_page - session-ID.html and its mbox */
-int
-archive_session_page(void *arg, const struct digest_session *d)
+/* pages_nav - the links to the pages of a long session's list of threads */
+static void
+pages_nav(struct buf *b, int64_t id, long npages, long current)
 {
-	struct archive_site *w = arg;
-	struct digest_scope sc = { d->id, 0, 0, NULL };
-	struct buf b, range;
-	struct figures f;
-	char rel[64];
+	buf_puts(b, "<p class=\"muted\">Threads in the order they were started, "
+	    ARCHIVE_SESSION_PAGE_TEXT " a page:");
+	for (long k = 1; k <= npages; k++)
+		if (k == current)
+			buf_printf(b, " <strong>%ld</strong>", k);
+		else
+			buf_printf(b, " <a href=\"session-%lld-%ld.html\">%ld</a>",
+			    (long long)id, k, k);
+	buf_puts(b, "</p>\n");
+}
 
-	buf_init(&b, ARCHIVE_PAGE_MAX);
+/* session_head - the top of a session's pages: theme, dates, state */
+static void
+session_head(struct archive_site *w, struct buf *b, const struct digest_session *d)
+{
+	struct buf range;
+
 	buf_init(&range, 256);
 	template_date_range(&range, d->opens, d->closes, w->c->list.language,
 	    w->c->list.language);
-	archive_page_begin(&b, w->c, d->theme_title, NULL);
-	buf_puts(&b, "<h1>");
-	html_escape_str(&b, d->theme_title);
-	buf_puts(&b, "</h1><p class=\"muted\">Session ");
-	html_escape_str(&b, range.data);
+	archive_page_begin(b, w->c, d->theme_title, NULL);
+	buf_puts(b, "<h1>");
+	html_escape_str(b, d->theme_title);
+	buf_puts(b, "</h1><p class=\"muted\">Session ");
+	html_escape_str(b, range.data);
 	if (buf_failed(&range))
-		buf_fail(&b);
+		buf_fail(b);
+	buf_release(&range);
+}
+
+/* list_page - session-ID-K.html, page k of npages of a long session's list */
+static void
+list_page(struct archive_site *w, const struct digest_session *d, long k, long npages)
+{
+	struct buf b;
+	char rel[80];
+
+	buf_init(&b, ARCHIVE_PAGE_MAX);
+	session_head(w, &b, d);
+	buf_printf(&b, " &middot; <a href=\"session-%lld.html\">the session</a></p>\n",
+	    (long long)d->id);
+	pages_nav(&b, d->id, npages, k);
+	threads_table(w, &b, d->theme, d->id, (k - 1) * ARCHIVE_SESSION_PAGE,
+	    ARCHIVE_SESSION_PAGE);
+	archive_page_end(&b, w->c);
+	snprintf(rel, sizeof(rel), "session-%lld-%ld.html", (long long)d->id, k);
+	archive_write_page(w, rel, &b);
+	buf_release(&b);
+}
+
+/* archive_session_page_of - see archive_session.h */
+long
+archive_session_page_of(struct archive_site *w, const char *theme, int64_t session,
+    int64_t thread)
+{
+	long before = 0;
+
+	if (store_archive_thread_rows(w->s, theme, session, thread, &before) < 0)
+		return -1;
+	return before / ARCHIVE_SESSION_PAGE + 1;
+}
+
+/* archive_session_pages - see archive_session.h */
+int
+archive_session_pages(struct archive_site *w, const struct digest_session *d,
+    const long *pages, size_t npages)
+{
+	struct digest_scope sc = { d->id, 0, 0, NULL };
+	struct buf b;
+	struct figures f;
+	char rel[64];
+	long rows = 0, nlist;
+
+	if (store_archive_thread_rows(w->s, d->theme, d->id, 0, &rows) < 0)
+		w->failed = 1;
+	nlist = rows > ARCHIVE_SESSION_PAGE ? (rows + ARCHIVE_SESSION_PAGE - 1) /
+	    ARCHIVE_SESSION_PAGE : 0;
+	buf_init(&b, ARCHIVE_PAGE_MAX);
+	session_head(w, &b, d);
 	buf_printf(&b, " &middot; %s &middot; <a href=\"mailto:", d->state);
 	listaddr_append(&b, w->c, LISTADDR_THEME, d->theme);
 	buf_printf(&b, "\">post to this theme</a>"
@@ -97,7 +167,14 @@ archive_session_page(void *arg, const struct digest_session *d)
 		html_escape_str(&b, d->summary_author);
 		buf_puts(&b, "</p></div>\n");
 	}
-	threads_table(w, &b, d->theme, d->id);
+	/* A long session shows its newest page here and links to them all. */
+	if (nlist > 0) {
+		pages_nav(&b, d->id, nlist, 0);
+		threads_table(w, &b, d->theme, d->id, (nlist - 1) * ARCHIVE_SESSION_PAGE,
+		    ARCHIVE_SESSION_PAGE);
+	} else {
+		threads_table(w, &b, d->theme, d->id, 0, -1);
+	}
 	if (store_figures(w->s, &sc, &f) == 0) {
 		buf_puts(&b, "<h2>Participation</h2>");
 		figures_html(&b, &f, w->c->list.language, w->c->list.language);
@@ -109,9 +186,24 @@ archive_session_page(void *arg, const struct digest_session *d)
 	snprintf(rel, sizeof(rel), "session-%lld.html", (long long)d->id);
 	archive_write_page(w, rel, &b);
 	buf_release(&b);
-	buf_release(&range);
+	for (long k = 1; k <= nlist; k++) {
+		int want = pages == NULL;
+
+		for (size_t i = 0; i < npages && !want; i++)
+			want = pages[i] == k;
+		if (want)
+			list_page(w, d, k, nlist);
+	}
 	archive_mbox_session(w, d->theme, d->id);
 	return 0;
+}
+
+/* archive_session_page - session-ID.html, all the pages of its list and
+ * its mbox */
+int
+archive_session_page(void *arg, const struct digest_session *d)
+{
+	return archive_session_pages(arg, d, NULL, 0);
 }
 
 /* between_page - between-THEME.html and its mbox */
@@ -127,7 +219,7 @@ between_page(struct archive_site *w, const char *theme, const char *title)
 	html_escape_str(&b, title);
 	buf_printf(&b, "</h1><p class=\"muted\">Posts outside the sessions &middot; "
 	    "<a href=\"%s/0.mbox\">download (mbox)</a></p>\n", theme);
-	threads_table(w, &b, theme, 0);
+	threads_table(w, &b, theme, 0, 0, -1);
 	archive_page_end(&b, w->c);
 	snprintf(rel, sizeof(rel), "between-%s.html", theme);
 	archive_write_page(w, rel, &b);

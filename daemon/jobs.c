@@ -13,6 +13,7 @@
 #include "jobs.h"
 #include "listaddr.h"
 #include "log.h"
+#include "hold_notice.h"
 #include "moderation.h"
 #include "notice.h"
 #include "store_digest.h"
@@ -300,6 +301,9 @@ jobs_run_due(struct store *s, const struct conf *c, time_t now)
 
 	/* Holds nobody decided on within 14 days expire (own transaction). */
 	if (moderation_expire(s, now) < 0)
+		return -1;
+	/* The facilitators hear of this cycle's holds in one notice each. */
+	if (hold_notice_run(s, c, now) < 0)
 		return -1;
 	if (store_jobs_plan(s, JOBS_KIT_BEFORE) < 0)
 		return -1;

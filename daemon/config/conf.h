@@ -46,7 +46,7 @@
 enum reply_to { REPLY_TO_LIST, REPLY_TO_SENDER };
 enum moderate { MODERATE_NONE, MODERATE_NONMEMBERS, MODERATE_FIRST_POST, MODERATE_ALL };
 enum from_munging { FROM_MUNGING_NEVER, FROM_MUNGING_ALWAYS };
-enum starttls { STARTTLS_AUTO, STARTTLS_YES, STARTTLS_NO };
+enum starttls { STARTTLS_YES, STARTTLS_NO };   /* yes: TLS or nothing */
 enum imap_after { IMAP_AFTER_MOVE, IMAP_AFTER_FLAG, IMAP_AFTER_DELETE };
 
 /* One session window from a "session = START..END" line: local dates,
@@ -90,6 +90,7 @@ struct conf {
 		enum moderate moderate;
 		long max_message_kb;
 		long max_posts_per_hour;
+		long hold_notice_minutes; /* 0: hold notices once per cycle */
 		enum from_munging from_munging;
 		char *trusted_authserv_id; /* NULL when empty */
 	} list;

@@ -56,7 +56,7 @@ static const struct conf_enum munging_names[] = {
 	{ NULL, 0 },
 };
 static const struct conf_enum starttls_names[] = {
-	{ "auto", STARTTLS_AUTO }, { "yes", STARTTLS_YES }, { "no", STARTTLS_NO },
+	{ "yes", STARTTLS_YES }, { "no", STARTTLS_NO },
 	{ NULL, 0 },
 };
 static const struct conf_enum pipelining_names[] = {
@@ -89,6 +89,9 @@ const struct conf_key conf_keys[] = {
 	{ S_LIST, "moderate", K_ENUM, LF(moderate), "nonmembers", 0, 0, 0, moderate_names, NULL },
 	{ S_LIST, "max_message_kb", K_LONG, LF(max_message_kb), "2048", 0, 1, 1048576, NULL, NULL },
 	{ S_LIST, "max_posts_per_hour", K_LONG, LF(max_posts_per_hour), "20", 0, 0, 1000000, NULL, NULL },
+	/* not in SPEC: the least minutes between two hold notices to the
+	 * facilitators (README, "Held posts"); 0 = one per daemon cycle */
+	{ S_LIST, "hold_notice_minutes", K_LONG, LF(hold_notice_minutes), "0", 0, 0, 10080, NULL, NULL },
 	{ S_LIST, "from_munging", K_ENUM, LF(from_munging), "never", 0, 0, 0, munging_names, NULL },
 	{ S_LIST, "trusted_authserv_id", K_FN, LF(trusted_authserv_id), NULL, F_EMPTY_NULL, 0, 0, NULL, set_token },
 
@@ -96,7 +99,7 @@ const struct conf_key conf_keys[] = {
 	{ S_IMAP, "user", K_STR, IF(user), NULL, F_REQ, 0, 0, NULL, NULL },
 	{ S_IMAP, "password_file", K_PATH, IF(password_file), NULL, F_REQ | F_SECRET, 0, 0, NULL, NULL },
 	{ S_IMAP, "ca_file", K_PATH, IF(ca_file), NULL, F_EMPTY_NULL | F_READABLE, 0, 0, NULL, NULL },
-	{ S_IMAP, "starttls", K_ENUM, IF(starttls), "auto", 0, 0, 0, starttls_names, NULL },
+	{ S_IMAP, "starttls", K_ENUM, IF(starttls), "yes", 0, 0, 0, starttls_names, NULL },
 	{ S_IMAP, "idle", K_BOOL, IF(idle), "yes", 0, 0, 0, NULL, NULL },
 	{ S_IMAP, "poll_seconds", K_LONG, IF(poll_seconds), "60", 0, 1, 86400, NULL, NULL },
 	{ S_IMAP, "after", K_FN, IF(after), "move:Processed", 0, 0, 0, NULL, set_after },
@@ -105,7 +108,7 @@ const struct conf_key conf_keys[] = {
 	{ S_SMTP, "user", K_STR, SF(user), NULL, F_EMPTY_NULL, 0, 0, NULL, NULL },
 	{ S_SMTP, "password_file", K_PATH, SF(password_file), NULL, F_EMPTY_NULL | F_SECRET, 0, 0, NULL, NULL },
 	{ S_SMTP, "ca_file", K_PATH, SF(ca_file), NULL, F_EMPTY_NULL | F_READABLE, 0, 0, NULL, NULL },
-	{ S_SMTP, "starttls", K_ENUM, SF(starttls), "auto", 0, 0, 0, starttls_names, NULL },
+	{ S_SMTP, "starttls", K_ENUM, SF(starttls), "yes", 0, 0, 0, starttls_names, NULL },
 	{ S_SMTP, "personalize", K_BOOL, SF(personalize), "yes", 0, 0, 0, NULL, NULL },
 	{ S_SMTP, "max_recipients", K_LONG, SF(max_recipients), "100", 0, 1, 100000, NULL, NULL },
 	{ S_SMTP, "connections", K_LONG, SF(connections), "2", 0, 1, 64, NULL, NULL },
@@ -732,6 +735,14 @@ conf_key_apply(struct loader *L, const struct conf_key *k, void *base, const cha
 				*(int *)(void *)((char *)base + k->off) = e->value;
 				return 0;
 			}
+		if (k->names == starttls_names && strcasecmp(v, "auto") == 0) {
+			/* "auto" logged in or sent in clear text when a man in the
+			 * middle stripped STARTTLS; it is gone (issue 17.12) */
+			snprintf(prob, problen, "'auto' is no longer accepted: say yes (never "
+			    "log in or send without TLS) or no (plain text, for loopback or a "
+			    "trusted private network)");
+			return -1;
+		}
 		{
 			size_t len = (size_t)snprintf(prob, problen, "'%s' must be one of", v);
 

@@ -38,6 +38,7 @@
 #include "store_message.h"
 #include "store_post.h"
 #include "store_programme.h"
+#include "store_thread.h"
 #include "subject.h"
 #include "xalloc.h"
 
@@ -124,6 +125,29 @@ decide_theme(struct store *s, const struct conf *c, const struct ingest_prepared
 	return 0;
 }
 
+/* unless_published - with thread found for p: keep it only when it holds
+ * a published post.  A thread of held, rejected or pending posts alone
+ * must not lend a reply its subject or its place (SPEC §9: a reply to a
+ * rejected post starts its own thread, under its own subject), so the
+ * reply forgets the chain that leads there.  0, or -1. */
+static int
+unless_published(struct store *s, struct ingest_decision *d, struct thread_msg *tm)
+{
+	int rc;
+
+	if (d->thread == 0)
+		return 0;
+	if ((rc = store_thread_published(s, d->thread)) != 0)
+		return rc < 0 ? -1 : 0;
+	d->thread = 0;
+	free(d->thread_theme);
+	d->thread_theme = NULL;
+	tm->nchain = 0;
+	tm->by_subject = 0;
+	d->unpublished_thread = 1;
+	return 0;
+}
+
 /* decide_post - steps 2 to 6 for a post or a reply */
 static int
 decide_post(struct store *s, const struct conf *c, const struct ingest_prepared *p,
@@ -153,8 +177,11 @@ decide_post(struct store *s, const struct conf *c, const struct ingest_prepared 
 	tm->received = o->received;
 	tm->reply_like = tm->nchain > 0 || subject_is_reply(m->subject);
 
-	if (s && thread_find(s, tm, &d->thread, &d->thread_theme) < 0)
+	if (s && (thread_find(s, tm, &d->thread, &d->thread_theme) < 0 ||
+	    unless_published(s, d, tm) < 0))
 		return -1;
+	if (d->unpublished_thread)
+		by_reply_address = 0;
 	if (decide_theme(s, c, p, o, d) < 0)
 		return -1;
 	if (s == NULL)
@@ -166,6 +193,8 @@ decide_post(struct store *s, const struct conf *c, const struct ingest_prepared 
 		if ((rc = thread_find_subject(s, tm, d->theme, &d->thread)) < 0)
 			return -1;
 		tm->by_subject = rc == 1;
+		if (unless_published(s, d, tm) < 0)
+			return -1;
 		d->thread_rule = tm->by_subject ? INGEST_THREAD_SUBJECT : INGEST_THREAD_NEW;
 	}
 	if (m->from.address &&

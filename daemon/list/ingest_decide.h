@@ -78,6 +78,8 @@ struct ingest_decision {
 	enum ingest_thread_rule thread_rule;
 	int64_t thread;           /* 0: a new thread (or not looked up) */
 	char *thread_theme;       /* owned: the found thread's theme, or NULL */
+	int unpublished_thread;   /* the thread found holds no published post:
+	                           * left alone, a new one is started */
 	char *reply_mid;          /* owned: cop+reply-POSTID@'s post, or NULL
 	                           * when it names none that exists */
 	int64_t parent;           /* the post it will hang under, 0: a root */

@@ -10,9 +10,9 @@
  *    posts in the last hour has the next one held ("rate limit"), whoever
  *    they are.
  *  - A hold has a 128-bit random token.  The author gets one notice (at
- *    most one a day per address), every active facilitator the post itself
- *    (as message/rfc822) with the cop+approve-TOKEN@ and cop+reject-TOKEN@
- *    addresses.  The first answer decides; the token then only earns the
+ *    most one a day per address); every active facilitator hears of it
+ *    with the other holds of the cycle, in one notice (hold_notice.h), with
+ *    its cop+approve-TOKEN@ and cop+reject-TOKEN@ addresses.  The first answer decides; the token then only earns the
  *    reply "already approved by X" (once a day).  Unknown tokens and answers
  *    from anyone but an active facilitator are ignored and logged, with no
  *    reply, so a guesser learns nothing.
@@ -35,6 +35,7 @@
 #include "moderation.h"
 #include "notice.h"
 #include "relay.h"
+#include "sender_auth.h"
 #include "store_held.h"
 #include "xalloc.h"
 
@@ -135,25 +136,14 @@ fail:
 	return -1;
 }
 
-/* display - "Name <address>" or the address (owned) */
-static char *
-display(const char *name, const char *address)
-{
-	if (name && *name)
-		return xasprintf("%s <%s>", name, address ? address : "?");
-	return xstrdup(address ? address : "(unknown sender)");
-}
-
 /* moderation_hold - record the hold and queue the notices */
 int
 moderation_hold(struct store *s, const struct conf *c,
     const struct message *m, int64_t message_row, int64_t post_id,
     const char *reason)
 {
-	char token[2 * TOKEN_BYTES + 1], idbuf[32], expires[16];
-	char *approve, *reject, *author;
-	struct held_member *fac = NULL, mb;
-	size_t nfac = 0, sent = 0;
+	char token[2 * TOKEN_BYTES + 1];
+	struct held_member mb;
 	time_t now = clock_now();
 	int64_t id;
 	int found = 0;
@@ -173,12 +163,6 @@ moderation_hold(struct store *s, const struct conf *c,
 	}
 	log_info("<%s>: held #%lld (%s)", m->message_id ? m->message_id : "?",
 	    (long long)id, reason);
-
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-	clock_format_date(now + HOLD_SECONDS, expires, sizeof(expires));
-	approve = listaddr_tagged(c, LISTADDR_APPROVE, token);
-	reject = listaddr_tagged(c, LISTADDR_REJECT, token);
-	author = display(from_name, m->from.address);
 
 	/* the author: one notice a day at most */
 	if (m->from.address) {
@@ -216,53 +200,14 @@ moderation_hold(struct store *s, const struct conf *c,
 			store_held_member_release(&mb);
 	}
 
-	/* every active facilitator: the post, and how to answer */
-	if (store_held_facilitators(s, &fac, &nfac) < 0)
-		goto fail;
-	for (size_t i = 0; i < nfac; i++) {
-		struct template_var vars[] = {
-			{ "author", author },
-			{ "subject", subject },
-			{ "id", idbuf },
-			{ "expires", expires },
-			{ "approve_address", approve },
-			{ "reject_address", reject },
-			{ "list_name", c->list.name },
-			{ "list_address", c->list.address },
-			{ moderation_reason_var(reason), "1" },
-		};
-		struct notice n = {
-			.kind = "held-moderator", .template = "held-moderator",
-			.lang = fac[i].language, .vars = vars,
-			.nvars = sizeof(vars) / sizeof(vars[0]),
-			.to = fac[i].email, .to_name = fac[i].name, .member = fac[i].id,
-			.reply_to = approve, .from = LISTADDR_OWNER,
-			.attach = m->raw, .attach_len = m->raw_len,
-		};
-
-		if (notice_send(s, c, &n) < 0)
-			log_warnx("held #%lld: notice to %s not queued", (long long)id, fac[i].email);
-		else
-			sent++;
-	}
-	if (nfac == 0)
-		log_warnx("held #%lld: no active facilitator to decide; see `baraza held`",
-		    (long long)id);
-	for (size_t i = 0; i < nfac; i++)
-		store_held_member_release(&fac[i]);
-	free(fac);
-	free(author);
-	free(approve);
-	free(reject);
+	/* the facilitators hear of it with the other holds of this cycle
+	 * (hold_notice.h) */
 	free(subject);
 	free(from_name);
 	return 0;
 fail:
 	free(subject);
 	free(from_name);
-	free(author);
-	free(approve);
-	free(reject);
 	return -1;
 }
 
@@ -281,31 +226,6 @@ token_ok(const char *token, char *out)
 	}
 	out[n] = '\0';
 	return 1;
-}
-
-/* auth_results_refuse - with list.trusted_authserv_id set: 1 when that
- * server's Authentication-Results say dkim and spf did not pass */
-static int
-auth_results_refuse(const struct conf *c, const struct message *m)
-{
-	const char *id = c->list.trusted_authserv_id, *v;
-	size_t i = 0, idlen;
-	int seen = 0, pass = 0;
-
-	if (id == NULL || *id == '\0')
-		return 0;
-	idlen = strlen(id);
-	while ((v = message_header_next(m, "Authentication-Results", &i)) != NULL) {
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (strncasecmp(v, id, idlen) != 0 ||
-		    (v[idlen] != ';' && v[idlen] != ' ' && v[idlen] != '\t'))
-			continue;
-		seen = 1;
-		if (strstr(v, "dkim=pass") || strstr(v, "spf=pass"))
-			pass = 1;
-	}
-	return seen && !pass;
 }
 
 /* reply_done - tell the answerer what had happened already (once a day) */
@@ -521,8 +441,8 @@ moderation_answer(struct store *s, const struct conf *c,
 		store_held_row_release(&h);
 		return 0;
 	}
-	if (auth_results_refuse(c, m)) {
-		log_warnx("<%s>: %s of held #%lld from %s refused: %s says dkim and spf failed",
+	if (sender_auth(c, m) == SENDER_AUTH_FAIL) {
+		log_warnx("<%s>: %s of held #%lld from %s refused: %s reports a failed check for the From domain",
 		    mid, approve ? "approval" : "rejection", (long long)h.id, from,
 		    c->list.trusted_authserv_id);
 		store_held_member_release(&mb);

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,15 +145,43 @@ done:
 	return rc;
 }
 
+/* nonmember_may_get - may one more notice go to to?  A member (active or
+ * bouncing) always; any other address at most NOTICE_NONMEMBER_PER_DAY a
+ * day, whatever the kinds: anyone can forge a From, and the list must
+ * not become a way to flood a third party.  1, 0, or -1. */
+static int
+nonmember_may_get(struct store *s, const char *to)
+{
+	struct member m;
+	int found = store_member_get(s, to, &m), member;
+
+	if (found < 0)
+		return -1;
+	member = found && (strcmp(m.status, "active") == 0 ||
+	    strcmp(m.status, "bouncing") == 0);
+	if (found)
+		member_release(&m);
+	if (member)
+		return 1;
+	return notice_up_to(s, to, "nonmember-any", NOTICE_NONMEMBER_PER_DAY, clock_now());
+}
+
 /* notice_send - build and queue a notice */
 int64_t
 notice_send(struct store *s, const struct conf *c, const struct notice *n)
 {
 	struct buf out;
 	int64_t id = -1;
+	int may;
 
 	if (n->to == NULL || *n->to == '\0')
 		return log_error("notice %s: no recipient", n->kind);
+	if ((may = nonmember_may_get(s, n->to)) <= 0) {
+		if (may == 0)
+			log_info("notice %s to %s not sent: it is no member and had %d mails "
+			    "from the list today", n->kind, n->to, NOTICE_NONMEMBER_PER_DAY);
+		return may;
+	}
 	buf_init(&out, NOTICE_MAX);
 	if (notice_build(&out, c, n) == 0)
 		id = relay_enqueue_mail(s, n->kind, out.data, out.len, n->to, n->member);
@@ -167,4 +196,22 @@ int
 notice_once(struct store *s, const char *address, const char *kind, time_t now)
 {
 	return store_notice_once(s, address, kind, clock_local_day(now));
+}
+
+/* notice_up_to - see notice.h: the notices table holds one row per
+ * address, kind and day, so the n-th of a day is kind "KIND#n" */
+int
+notice_up_to(struct store *s, const char *address, const char *kind, int max,
+    time_t now)
+{
+	char k[96];
+
+	for (int i = 1; i <= max && i <= 9; i++) {
+		int once;
+
+		snprintf(k, sizeof(k), i == 1 ? "%s" : "%s#%d", kind, i);
+		if ((once = store_notice_once(s, address, k, clock_local_day(now))) != 0)
+			return once;
+	}
+	return 0;
 }

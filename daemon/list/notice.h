@@ -60,13 +60,23 @@ char *notice_one_line(const char *s);
  * 0, or -1 (template missing, cap reached; logged). */
 int notice_build(struct buf *out, const struct conf *c, const struct notice *n);
 
+#define NOTICE_NONMEMBER_PER_DAY 3   /* notices a day to an address that is no member */
+
 /* notice_send - build n and queue it with relay_enqueue_mail().  The outbox
- * id, or -1. */
+ * id; 0 when nothing was queued because n->to is no member (active or
+ * bouncing) and had NOTICE_NONMEMBER_PER_DAY notices today already
+ * (logged); or -1. */
 int64_t notice_send(struct store *s, const struct conf *c, const struct notice *n);
 
 /* notice_once - may a notice of this kind go to address today (local day of
  * now)?  1 yes (and it is now recorded as sent), 0 one went already today,
  * -1 error.  Inside the caller's transaction. */
 int notice_once(struct store *s, const char *address, const char *kind, time_t now);
+
+/* notice_up_to - notice_once for at most max (1..9) notices of this kind to
+ * address on the local day of now: 1 yes (recorded), 0 max went already,
+ * -1 error */
+int notice_up_to(struct store *s, const char *address, const char *kind, int max,
+    time_t now);
 
 #endif

@@ -4,10 +4,14 @@
  *
  * Every answer is a notice (notice.h) to the From address in the member's
  * language, queued in the ingest transaction.  A command mail gets exactly
- * one reply listing each command and what was done.  Confirmations are
- * asked for subscribe and unsubscribe only (request_confirm.c): the other
- * commands change how an existing member reads, and only for the address
- * that sent them.  Summaries are request_summary.c's.
+ * one reply listing each command and what was done.  From proves
+ * nothing: a subscription is always confirmed by a round trip, and the
+ * commands that change a member (unsubscribe, nomail, digest, each,
+ * themes, language) take effect at once only when the receiving server
+ * authenticated the sender (sender_auth.h); otherwise they are collected
+ * and the member gets one confirmation request (request_confirm.c) that
+ * shows every change it stands for, under one token.  Summaries are
+ * request_summary.c's.
  */
 #include "config.h"
 
@@ -25,6 +29,7 @@
 #include "request_confirm.h"
 #include "request_ctx.h"
 #include "request_summary.h"
+#include "sender_auth.h"
 #include "store_jobs.h"
 #include "store_member.h"
 #include "store_post.h"
@@ -89,7 +94,24 @@ help_text(const struct conf *c, const char *lang)
 	return out;
 }
 
-/* ---- subscribe / unsubscribe (confirmed) ---------------------------------- */
+/* ---- changes that wait for the member's confirmation ------------------ */
+
+/* change_deferred - with r->defer: note cmd as a change that waits for
+ * the member's confirmation, described to them by the strings.txt text of
+ * key (1); else 0: it may take effect now */
+static int
+change_deferred(struct request_ctx *r, const struct command *cmd, const char *key,
+    const struct template_var *vars, size_t nvars)
+{
+	if (!r->defer)
+		return 0;
+	buf_printf(&r->pending, "%s%s%s\n", command_verb_name(cmd->verb),
+	    *cmd->arg ? " " : "", cmd->arg);
+	request_ctx_say_to(r, &r->changes, cmd->line, key, vars, nvars);
+	return 1;
+}
+
+/* ---- subscribe / unsubscribe ---------------------------------------------- */
 
 /* cmd_subscribe - subscribe [each|digest]: confirmed by a round trip; a
  * member who is already active only has the mode changed */
@@ -137,21 +159,24 @@ cmd_subscribe(struct request_ctx *r, const struct command *cmd)
 	return 0;
 }
 
-/* cmd_unsubscribe - unsubscribe: confirmed by a round trip */
+/* cmd_unsubscribe - unsubscribe: at once for an authenticated sender,
+ * else confirmed by a round trip */
 static int
 cmd_unsubscribe(struct request_ctx *r, const struct command *cmd)
 {
-	struct template_var v[] = { { "address", r->sender } };
+	struct template_var v[] = { { "address", r->sender }, { "list", r->c->list.name } };
 
 	if (!r->is_member || strcmp(r->member.status, "unsubscribed") == 0 ||
 	    strcmp(r->member.status, "pending") == 0) {
 		request_ctx_say(r, cmd->line, "res_not_member", v, 1);
 		return 0;
 	}
-	if (request_confirm_ask(r, "confirm-unsubscribe", "confirm-unsubscribe",
-	    r->member.id, "") < 0)
+	if (change_deferred(r, cmd, "chg_unsubscribe", v, 2))
+		return 0;
+	if (store_member_set_status(r->s, r->member.id, "unsubscribed") < 0)
 		return -1;
-	request_ctx_say(r, cmd->line, "res_unsubscribe_pending", v, 1);
+	log_info("member %s unsubscribed by command", r->member.email);
+	request_ctx_say(r, cmd->line, "res_unsubscribed", v, 2);
 	return 0;
 }
 
@@ -181,13 +206,20 @@ cmd_delivery(struct request_ctx *r, const struct command *cmd, const char *deliv
 
 	if (!need_member(r, cmd))
 		return 0;
+	snprintf(every, sizeof(every), "%ld", r->c->digest.every_days);
+	{
+		char chg[256];
+
+		snprintf(chg, sizeof(chg), "chg_%s", key + 4);
+		if (change_deferred(r, cmd, chg, v, 1))
+			return 0;
+	}
 	if (store_member_set_delivery(r->s, r->member.id, delivery) < 0)
 		return -1;
 	/* Choosing a delivery mode is also how a bouncing member comes back. */
 	if (strcmp(r->member.status, "bouncing") == 0 &&
 	    store_member_set_status(r->s, r->member.id, "active") < 0)
 		return -1;
-	snprintf(every, sizeof(every), "%ld", r->c->digest.every_days);
 	request_ctx_say(r, cmd->line, key, v, 1);
 	return 0;
 }
@@ -224,6 +256,12 @@ cmd_themes(struct request_ctx *r, const struct command *cmd)
 		p.themes = slugs;
 		p.nthemes = n;
 	}
+	{
+		struct template_var v[] = { { "themes", cmd->arg } };
+
+		if (change_deferred(r, cmd, p.all_themes ? "chg_themes_all" : "chg_themes", v, 1))
+			return 0;
+	}
 	if (store_member_put(r->s, &p, NULL) < 0)
 		return -1;
 	if (p.all_themes) {
@@ -241,7 +279,7 @@ static int
 lang_available(const char *lang)
 {
 	char *path = template_find("strings", lang, lang);
-	char want[32];
+	char want[COMMAND_ARG_MAX + 32];
 	int ok;
 
 	snprintf(want, sizeof(want), "/%s/strings.txt", lang);
@@ -264,6 +302,12 @@ cmd_language(struct request_ctx *r, const struct command *cmd)
 
 		request_ctx_say(r, cmd->line, "res_unknown_language", v, 2);
 		return 0;
+	}
+	{
+		struct template_var v[] = { { "language", cmd->arg } };
+
+		if (change_deferred(r, cmd, "chg_language", v, 1))
+			return 0;
 	}
 	memset(&p, 0, sizeof(p));
 	p.email = r->member.email;
@@ -365,6 +409,87 @@ cmd_search_mail(struct request_ctx *r, const struct command *cmd)
 
 /* ---- a command mail ------------------------------------------------------- */
 
+/* run_command - one command; 0, or -1 on a database error */
+static int
+run_command(struct request_ctx *r, const struct command *cmd)
+{
+	switch (cmd->verb) {
+	case CMD_SUBSCRIBE: return cmd_subscribe(r, cmd);
+	case CMD_UNSUBSCRIBE: return cmd_unsubscribe(r, cmd);
+	case CMD_DIGEST: return cmd_delivery(r, cmd, "digest", "res_digest");
+	case CMD_EACH: return cmd_delivery(r, cmd, "each", "res_each");
+	case CMD_NOMAIL: return cmd_delivery(r, cmd, "none", "res_nomail");
+	case CMD_THEMES: return cmd_themes(r, cmd);
+	case CMD_LANGUAGE: return cmd_language(r, cmd);
+	case CMD_SEARCH: return cmd_search_mail(r, cmd);
+	case CMD_HELP:
+		request_ctx_say(r, cmd->line, "res_help", NULL, 0);
+		r->want_help = 1;
+		return 0;
+	}
+	return 0;
+}
+
+/* command_reply - the one answer listing r->results (and the help text
+ * when asked for) to r->sender */
+static int
+command_reply(struct request_ctx *r)
+{
+	char *help = NULL;
+	int rc;
+
+	if (!request_ctx_results_ok(r))
+		return 0;
+	if (r->want_help)
+		help = help_text(r->c, r->lang);
+	{
+		struct template_var vars[] = {
+			{ "list", r->c->list.name }, { "results", r->results.data },
+			{ "help", help ? help : "" },
+		};
+
+		rc = request_ctx_notice(r, "command-reply", "command-reply", r->sender, r->lang,
+		    vars, 3, NULL);
+	}
+	free(help);
+	return rc;
+}
+
+/* apply_changes - r->apply_changes: the confirmed commands lines carried
+ * out as the member at address, who gets the usual answer */
+static int
+apply_changes(struct request_ctx *r, const char *address, const char *lines)
+{
+	int found, rc = 0;
+
+	if (r->is_member)
+		member_release(&r->member);
+	r->is_member = 0;
+	if ((found = store_member_get(r->s, address, &r->member)) <= 0)
+		return found;
+	r->is_member = 1;
+	r->sender = r->member.email;
+	r->lang = r->member.language && *r->member.language ? r->member.language :
+	    r->c->list.language;
+	r->defer = 0;
+	buf_reset(&r->results);
+	for (const char *p = lines; *p && rc == 0; ) {
+		size_t len = strcspn(p, "\n");
+		struct command cmd;
+
+		if (command_parse_line(p, len, &cmd) == 1)
+			rc = run_command(r, &cmd);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	if (rc < 0)
+		return -1;
+	log_info("member %s confirmed changes: %.*s", r->member.email,
+	    (int)strcspn(lines, "\n"), lines);
+	return command_reply(r);
+}
+
 /* handle_commands - a mail to cop+request@ or a shortcut: every command
  * carried out, one answer listing them */
 static int
@@ -372,7 +497,6 @@ handle_commands(struct request_ctx *r)
 {
 	struct command_list list;
 	const char *what = r->rr->arg ? r->rr->arg : "request";
-	char *help = NULL;
 	int rc = 0;
 
 	if (strcmp(what, "subscribe") == 0 || strcmp(what, "unsubscribe") == 0 ||
@@ -403,24 +527,9 @@ handle_commands(struct request_ctx *r)
 		    "res_not_understood", NULL, 0);
 		r->want_help = 1;
 	}
-	for (size_t i = 0; i < list.n && rc == 0; i++) {
-		const struct command *cmd = &list.cmd[i];
-
-		switch (cmd->verb) {
-		case CMD_SUBSCRIBE: rc = cmd_subscribe(r, cmd); break;
-		case CMD_UNSUBSCRIBE: rc = cmd_unsubscribe(r, cmd); break;
-		case CMD_DIGEST: rc = cmd_delivery(r, cmd, "digest", "res_digest"); break;
-		case CMD_EACH: rc = cmd_delivery(r, cmd, "each", "res_each"); break;
-		case CMD_NOMAIL: rc = cmd_delivery(r, cmd, "none", "res_nomail"); break;
-		case CMD_THEMES: rc = cmd_themes(r, cmd); break;
-		case CMD_LANGUAGE: rc = cmd_language(r, cmd); break;
-		case CMD_SEARCH: rc = cmd_search_mail(r, cmd); break;
-		case CMD_HELP:
-			request_ctx_say(r, cmd->line, "res_help", NULL, 0);
-			r->want_help = 1;
-			break;
-		}
-	}
+	r->defer = sender_auth(r->c, r->m) != SENDER_AUTH_PASS;
+	for (size_t i = 0; i < list.n && rc == 0; i++)
+		rc = run_command(r, &list.cmd[i]);
 	if (rc < 0)
 		return -1;
 	if (list.ignored) {
@@ -430,25 +539,16 @@ handle_commands(struct request_ctx *r)
 		snprintf(max, sizeof(max), "%d", COMMAND_MAX);
 		request_ctx_say(r, NULL, "res_ignored", v, 1);
 	}
-	/* A mail to cop+subscribe@ or cop+unsubscribe@ is answered by the
-	 * confirmation request alone. */
+	/* Changes that wait for the member: one confirmation request shows
+	 * them all (and the answers to the other commands); no other reply. */
+	if (r->pending.len > 0)
+		return request_confirm_changes(r, &r->member, r->pending.data,
+		    r->changes.data, r->results.data);
+	/* A mail to cop+subscribe@ is answered by the confirmation request
+	 * alone. */
 	if (r->confirmations && list.n == 1 && strcmp(what, "request") != 0)
 		return 0;
-	if (!request_ctx_results_ok(r))
-		return 0;
-	if (r->want_help)
-		help = help_text(r->c, r->lang);
-	{
-		struct template_var vars[] = {
-			{ "list", r->c->list.name }, { "results", r->results.data },
-			{ "help", help ? help : "" },
-		};
-
-		rc = request_ctx_notice(r, "command-reply", "command-reply", r->sender, r->lang,
-		    vars, 3, NULL);
-	}
-	free(help);
-	return rc;
+	return command_reply(r);
 }
 
 /* ---- mail to the owner ----------------------------------------------------- */
@@ -493,6 +593,61 @@ forward_to(void *arg, int64_t id, const char *email, const char *name,
 	return f->failed ? -1 : 0;
 }
 
+/* held_to - one facilitator: the notice that owner mail from r's sender
+ * is held from now on today */
+static int
+held_to(void *arg, int64_t id, const char *email, const char *name,
+    const char *lang)
+{
+	struct owner_fwd *f = arg;
+	struct request_ctx *r = f->r;
+	char *owner = listaddr_tagged(r->c, LISTADDR_OWNER, NULL), max[16];
+	struct template_var vars[] = {
+		{ "list", r->c->list.name }, { "owner_address", owner },
+		{ "from", r->sender }, { "subject", r->m->subject }, { "max", max },
+	};
+	struct notice n;
+
+	snprintf(max, sizeof(max), "%d", REQUEST_OWNER_PER_DAY);
+	memset(&n, 0, sizeof(n));
+	n.kind = "owner-held";
+	n.template = "owner-held";
+	n.lang = *lang ? lang : NULL;
+	n.vars = vars;
+	n.nvars = 5;
+	n.to = email;
+	n.to_name = *name ? name : NULL;
+	n.member = id;
+	n.from = LISTADDR_OWNER;
+	if (notice_send(r->s, r->c, &n) < 0)
+		f->failed = 1;
+	free(owner);
+	return f->failed ? -1 : 0;
+}
+
+/* handle_owner - mail to cop+owner@: forwarded to every facilitator, up
+ * to REQUEST_OWNER_PER_DAY a day from one sender; the rest is kept (the
+ * message row) but not forwarded, and the facilitators are told once a
+ * day per sender */
+static int
+handle_owner(struct request_ctx *r)
+{
+	struct owner_fwd f = { r, 0 };
+	long today = store_request_count(r->s, r->sender, "owner", r->now - 86400);
+	int once;
+
+	if (today < 0)
+		return -1;
+	if (today <= REQUEST_OWNER_PER_DAY)
+		return store_job_recipients(r->s, "facilitators", forward_to, &f) < 0 ||
+		    f.failed ? -1 : 0;
+	log_warnx("mail to the owners from %s: %ld within a day, kept and not forwarded",
+	    r->sender, today);
+	if ((once = notice_once(r->s, r->sender, "owner-held", r->now)) <= 0)
+		return once;
+	return store_job_recipients(r->s, "facilitators", held_to, &f) < 0 ||
+	    f.failed ? -1 : 0;
+}
 
 /* request_handle - see request.h */
 int
@@ -510,6 +665,7 @@ request_handle(struct store *s, const struct conf *c, const struct message *m,
 	}
 	if (request_ctx_init(&r, s, c, m, rr, message_row) < 0)
 		return -1;
+	r.apply_changes = apply_changes;
 	if (rr->route == ROUTE_COMMAND) {
 		/* The count includes this message: its row is already added. */
 		recent = store_request_count(s, r.sender, "command", r.now - 3600);
@@ -529,13 +685,7 @@ request_handle(struct store *s, const struct conf *c, const struct message *m,
 	case ROUTE_CONFIRM: rc = request_confirm_handle(&r); break;
 	case ROUTE_UNSUBSCRIBE: rc = request_confirm_one_click(&r); break;
 	case ROUTE_SUMMARY: rc = request_summary_handle(&r); break;
-	case ROUTE_OWNER: {
-		struct owner_fwd f = { &r, 0 };
-
-		rc = store_job_recipients(s, "facilitators", forward_to, &f) < 0 || f.failed ?
-		    -1 : 0;
-		break;
-	}
+	case ROUTE_OWNER: rc = handle_owner(&r); break;
 	default:
 		*state = "ignored";
 		break;

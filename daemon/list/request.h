@@ -14,7 +14,9 @@
  * 128-bit tokens that expire after 7 days; one-click unsubscription is
  * immediate and acknowledged once; "not understood" and refusals go out at
  * most once a day per address; more than REQUEST_MAX_PER_HOUR command mails
- * an hour from one address are dropped (logged), never answered in a loop.
+ * an hour from one address are dropped (logged), never answered in a loop;
+ * mail to cop+owner@ is forwarded at most REQUEST_OWNER_PER_DAY times a day
+ * per sender (the rest kept, the facilitators told once).
  * Summaries: only an active facilitator's; authenticated by the trusted
  * server's Authentication-Results (dkim or spf pass for the From domain)
  * or else by a confirmation round-trip; a summary closes its session and
@@ -31,6 +33,7 @@
 #include "store.h"
 
 #define REQUEST_MAX_PER_HOUR 10
+#define REQUEST_OWNER_PER_DAY 3   /* mails to cop+owner@ forwarded per sender a day */
 
 /* request_handle - act on m (see above).  *state gets the message state to
  * record: "stored" when acted on, "ignored" when dropped (rate limit, no

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "listaddr.h"
 #include "log.h"
 #include "notice.h"
@@ -63,6 +64,49 @@ request_confirm_ask(struct request_ctx *r, const char *kind,
 	return 1;
 }
 
+
+/* request_confirm_changes - see request_confirm.h */
+int
+request_confirm_changes(struct request_ctx *r, const struct member *mem,
+    const char *lines, const char *changes, const char *others)
+{
+	int only_unsubscribe = strcmp(lines, "unsubscribe\n") == 0, once, rc;
+	const char *kind = only_unsubscribe ? "confirm-unsubscribe" : "confirm-changes";
+	const char *lang = mem->language && *mem->language ? mem->language :
+	    r->c->list.language;
+	char token[TOKEN_HEX + 1], *confirm, *req;
+
+	if (r->noreply)
+		return 0;
+	/* Forged commands cannot mail-bomb a member: a few a day. */
+	if ((once = notice_up_to(r->s, mem->email, "confirm-changes",
+	    REQUEST_CONFIRM_PER_DAY, r->now)) <= 0) {
+		if (once == 0)
+			log_info("changes for %s from %s: no confirmation request, %d sent today",
+			    mem->email, r->sender, REQUEST_CONFIRM_PER_DAY);
+		return once;
+	}
+	if (store_token_new(r->s, kind, mem->email, mem->id, r->message_row,
+	    only_unsubscribe ? "" : lines, r->now, REQUEST_CONFIRM_TTL, token) < 0)
+		return -1;
+	confirm = listaddr_tagged(r->c, LISTADDR_CONFIRM, token);
+	req = listaddr_tagged(r->c, LISTADDR_REQUEST, NULL);
+	{
+		struct template_var vars[] = {
+			{ "list", r->c->list.name }, { "address", mem->email },
+			{ "confirm_address", confirm }, { "request_address", req },
+			{ "changes", changes }, { "results", others ? others : "" },
+		};
+
+		rc = request_ctx_notice(r, kind, only_unsubscribe ? "confirm-unsubscribe" :
+		    "confirm-changes", mem->email, lang, vars, 6, confirm);
+	}
+	log_info("changes for %s from %s wait for confirmation", mem->email, r->sender);
+	free(confirm);
+	free(req);
+	r->confirmations++;
+	return rc;
+}
 
 /* ---- welcome and goodbye -------------------------------------------------- */
 
@@ -208,6 +252,8 @@ request_confirm_handle(struct request_ctx *r)
 	}
 	if (strcmp(t.kind, "confirm-summary") == 0)
 		return request_summary_publish(r, t.ref, atoll(t.data));
+	if (strcmp(t.kind, "confirm-changes") == 0)
+		return r->apply_changes ? r->apply_changes(r, t.address, t.data) : 0;
 	if ((found = store_member_get(r->s, t.address, &mem)) <= 0)
 		return found;
 	if (strcmp(t.kind, "confirm-subscribe") == 0) {
@@ -254,7 +300,13 @@ request_confirm_one_click(struct request_ctx *r)
 	}
 	if (found < 0)
 		return -1;
-	if (strcmp(mem.status, "unsubscribed") != 0) {
+	if (strcmp(mem.status, "unsubscribed") != 0 && !addr_equal(r->sender, mem.email)) {
+		/* The token travelled (a quoted footer, a forward, a leak):
+		 * whoever sends it is not shown to be the member. */
+		log_info("one-click unsubscribe of %s sent by %s: confirmation asked",
+		    mem.email, r->sender);
+		rc = request_confirm_changes(r, &mem, "unsubscribe\n", "", "");
+	} else if (strcmp(mem.status, "unsubscribed") != 0) {
 		if (store_member_set_status(r->s, mem.id, "unsubscribed") < 0)
 			rc = -1;
 		else

@@ -43,6 +43,8 @@ request_ctx_init(struct request_ctx *r, struct store *s, const struct conf *c,
 	r->now = clock_now();
 	r->noreply = rr->noreply;
 	buf_init(&r->results, REQUEST_TEXT_MAX);
+	buf_init(&r->pending, REQUEST_TEXT_MAX);
+	buf_init(&r->changes, REQUEST_TEXT_MAX);
 	if ((found = store_member_get(s, r->sender, &r->member)) < 0) {
 		request_ctx_release(r);
 		return -1;
@@ -57,6 +59,8 @@ void
 request_ctx_release(struct request_ctx *r)
 {
 	buf_release(&r->results);
+	buf_release(&r->pending);
+	buf_release(&r->changes);
 	if (r->is_member)
 		member_release(&r->member);
 	r->is_member = 0;
@@ -67,15 +71,23 @@ void
 request_ctx_say(struct request_ctx *r, const char *cmdline, const char *key,
     const struct template_var *vars, size_t nvars)
 {
+	request_ctx_say_to(r, &r->results, cmdline, key, vars, nvars);
+}
+
+/* request_ctx_say_to - see request_ctx.h */
+void
+request_ctx_say_to(struct request_ctx *r, struct buf *out, const char *cmdline,
+    const char *key, const struct template_var *vars, size_t nvars)
+{
 	char text[2048];
 
 	if (template_string("strings", key, r->lang, r->c->list.language, text,
 	    sizeof(text)) < 0)
 		snprintf(text, sizeof(text), "%s", key);
 	if (cmdline)
-		buf_printf(&r->results, "> %s\n", cmdline);
-	template_expand(&r->results, text, strlen(text), vars, nvars);
-	buf_puts(&r->results, "\n\n");
+		buf_printf(out, "> %s\n", cmdline);
+	template_expand(out, text, strlen(text), vars, nvars);
+	buf_puts(out, "\n\n");
 }
 
 /* request_ctx_results_ok - see request_ctx.h */

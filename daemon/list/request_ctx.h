@@ -41,6 +41,17 @@ struct request_ctx {
 	int want_help;           /* the answer carries the help text */
 	int confirmations;       /* confirmation requests sent */
 	int noreply;             /* the sender is a robot: act, never answer */
+	/* Commands that change a member (unsubscribe, nomail, digest, each,
+	 * themes, language) from a sender the receiving server did not
+	 * authenticate (sender_auth.h) wait for the member's confirmation:
+	 * with defer set they are collected, not carried out. */
+	int defer;
+	struct buf pending;      /* the waiting commands, "verb arg\n" each */
+	struct buf changes;      /* what they will change, for the member */
+	/* Carries out the confirmed commands lines as the member at address
+	 * (set by request.c, called by request_confirm.c).  0, or -1. */
+	int (*apply_changes)(struct request_ctx *r, const char *address,
+	    const char *lines);
 };
 
 /* request_ctx_init - r for m (sent by its From address, which must be
@@ -57,6 +68,11 @@ void request_ctx_release(struct request_ctx *r);
  * above it as "> cmdline" */
 void request_ctx_say(struct request_ctx *r, const char *cmdline,
     const char *key, const struct template_var *vars, size_t nvars);
+
+/* request_ctx_say_to - request_ctx_say into out instead of r->results */
+void request_ctx_say_to(struct request_ctx *r, struct buf *out,
+    const char *cmdline, const char *key, const struct template_var *vars,
+    size_t nvars);
 
 /* request_ctx_results_ok - 1 when r->results was built whole; else 0,
  * logged: an answer is not sent with a piece missing */

@@ -31,73 +31,9 @@
 #include "store_jobs.h"
 #include "store_post.h"
 #include "store_thread.h"
+#include "sender_auth.h"
 #include "store_token.h"
 #include "xalloc.h"
-
-/* ---- who vouches for the sender ---------------------------------------------- */
-
-/* auth_field_ok - one Authentication-Results value:
- * "authserv-id [version]; method=result prop=value ...; ..." */
-static int
-auth_field_ok(const char *v, const char *authserv, const char *domain)
-{
-	size_t n = strlen(authserv);
-	const char *p;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (strncasecmp(v, authserv, n) != 0 || (v[n] != ';' && v[n] != ' ' && v[n] != '\t'))
-		return 0;
-	for (p = strchr(v, ';'); p; p = strchr(p + 1, ';')) {
-		const char *q = p + 1, *end = strchr(q, ';');
-		char clause[512], *d;
-		size_t len;
-
-		while (*q == ' ' || *q == '\t')
-			q++;
-		len = end ? (size_t)(end - q) : strlen(q);
-		if (len >= sizeof(clause))
-			len = sizeof(clause) - 1;
-		memcpy(clause, q, len);
-		clause[len] = '\0';
-		for (char *c = clause; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		if (strncmp(clause, "dkim=pass", 9) == 0 && (d = strstr(clause, "header.d=")) != NULL)
-			d += 9;
-		else if (strncmp(clause, "spf=pass", 8) == 0 &&
-		    (d = strstr(clause, "smtp.mailfrom=")) != NULL) {
-			d += 14;
-			if (strchr(d, '@') && strchr(d, '@') < d + strcspn(d, " \t"))
-				d = strchr(d, '@') + 1;
-		} else
-			continue;
-		len = strcspn(d, " \t;()");
-		if (len == strlen(domain) && strncasecmp(d, domain, len) == 0)
-			return 1;
-		/* Relaxed alignment: the From domain is a subdomain of d. */
-		if (strlen(domain) > len && domain[strlen(domain) - len - 1] == '.' &&
-		    strncasecmp(domain + strlen(domain) - len, d, len) == 0 && memchr(d, '.', len))
-			return 1;
-	}
-	return 0;
-}
-
-/* request_summary_auth_ok - see request_summary.h */
-int
-request_summary_auth_ok(const struct conf *c, const struct message *m)
-{
-	const char *domain, *v;
-	size_t i = 0;
-
-	if (c->list.trusted_authserv_id == NULL || m->from.address == NULL ||
-	    (domain = addr_domain(m->from.address)) == NULL)
-		return 0;
-	while ((v = message_header_next(m, "Authentication-Results", &i)) != NULL)
-		if (auth_field_ok(v, c->list.trusted_authserv_id, domain))
-			return 1;
-	return 0;
-}
 
 /* ---- the summary mail ------------------------------------------------------- */
 
@@ -306,7 +242,7 @@ request_summary_handle(struct request_ctx *r)
 		return -1;
 	if (found == 0)
 		return refuse_summary(r, "there is no session to summarise");
-	if (request_summary_auth_ok(r->c, r->m))
+	if (sender_auth(r->c, r->m) == SENDER_AUTH_PASS)
 		return request_summary_publish(r, r->message_row, session);
 	/* Not vouched for by the receiving server: ask the facilitator's own
 	 * mailbox to confirm before anything goes to the members. */
@@ -323,13 +259,16 @@ request_summary_handle(struct request_ctx *r)
 			return -1;
 		confirm = listaddr_tagged(r->c, LISTADDR_CONFIRM, token);
 		{
+			/* exactly what the members would get (build_summary's
+			 * text), so that a forged summary is seen for what it is */
 			struct template_var vars[] = {
 				{ "name", r->member.name ? r->member.name : "" },
 				{ "title", js.title }, { "confirm_address", confirm },
+				{ "text", r->m->new_text ? r->m->new_text : "" },
 			};
 
 			rc = request_ctx_notice(r, "summary-confirm", "summary-confirm",
-			    r->member.email, r->lang, vars, 3, confirm);
+			    r->member.email, r->lang, vars, 4, confirm);
 		}
 		free(confirm);
 		log_info("summary from %s for session %lld awaits confirmation", r->sender,

@@ -26,10 +26,4 @@ int request_summary_handle(struct request_ctx *r);
 int request_summary_publish(struct request_ctx *r, int64_t message_row,
     int64_t session);
 
-/* request_summary_auth_ok - does an Authentication-Results field of m from
- * the trusted authserv-id (list.trusted_authserv_id) show dkim=pass or
- * spf=pass aligned with the From domain (the same domain, or a parent of
- * it)?  1 yes, 0 no (also when no authserv-id is configured). */
-int request_summary_auth_ok(const struct conf *c, const struct message *m);
-
 #endif

@@ -5,7 +5,7 @@
  *
  *	imap_open()   connect per [imap] url: imaps:// (implicit TLS), or
  *	              imap:// with starttls = yes (refuse a server without
- *	              STARTTLS), auto (use it when offered) or no; verify the
+ *	              STARTTLS) or no (plain text); verify the
  *	              server certificate (tls.h) after every handshake; log in
  *	              (LOGIN, or AUTHENTICATE PLAIN when the server disables
  *	              LOGIN) with the password read from password_file at this

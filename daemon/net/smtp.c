@@ -227,7 +227,7 @@ smtp_setup_handle(CURL *h, const struct conf *c, const char *url, CURLU *uh,
     const char *password, char *errbuf)
 {
 	long use_ssl = c->smtp.starttls == STARTTLS_YES ? (long)CURLUSESSL_ALL :
-	    c->smtp.starttls == STARTTLS_AUTO ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_NONE;
+	    (long)CURLUSESSL_NONE;
 	CURLcode rc = CURLE_OK;
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)

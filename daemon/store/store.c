@@ -101,6 +101,11 @@ store_open(const char *path, int create, struct store **out, char *err,
 	}
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db, 1);
+	if (store_fts_tokenizer(db) < 0) {
+		snprintf(err, errlen, "cannot open database %s: no FTS5 in SQLite", path);
+		sqlite3_close(db);
+		return -1;
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->db = db;
 	s->path = xstrdup(path);

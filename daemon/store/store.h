@@ -23,6 +23,13 @@ struct store;
 
 #define STORE_BUSY_TIMEOUT_MS 10000
 
+/* store_fts_tokenizer - register the search index's tokenizer "baraza"
+ * (unicode61, cutting the scripts written without spaces into characters;
+ * store_fts_tok.c) on a connection: every connection that writes posts
+ * needs it, store_open does it.  0 or -1. */
+struct sqlite3;
+int store_fts_tokenizer(struct sqlite3 *db);
+
 /* store_open - open (creating when create is set) the database at path.
  * Does not migrate.  0 and *out (owned, store_close), or -1 with err. */
 int store_open(const char *path, int create, struct store **out,

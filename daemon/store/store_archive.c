@@ -2,6 +2,7 @@
 /* store_archive - SQL for the static web archive */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +10,21 @@
 #include "store_int.h"
 #include "xalloc.h"
 
+/* A thread is titled by its root post only when that post is public; a
+ * thread whose root is held or rejected takes the subject and author of
+ * its first public post (SPEC §9: never public before publication). */
+#define ROOT_PUBLIC \
+	"EXISTS (SELECT 1 FROM posts r WHERE r.id = th.root AND r.state = 'accepted')"
+#define FIRST_PUBLIC(col) \
+	"(SELECT f." col " FROM posts f WHERE f.thread = th.id AND f.state = 'accepted'" \
+	" AND f.kind <> 'summary' ORDER BY f.received, f.id LIMIT 1)"
 #define THREAD_COLUMNS \
-	"SELECT th.id, COALESCE(th.session, 0), th.theme, COALESCE(th.subject, '')," \
-	" COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), 'former member')," \
+	"SELECT th.id, COALESCE(th.session, 0), th.theme," \
+	" CASE WHEN " ROOT_PUBLIC " THEN COALESCE(th.subject, '')" \
+	" ELSE COALESCE(" FIRST_PUBLIC("subject") ", '') END," \
+	" CASE WHEN " ROOT_PUBLIC \
+	" THEN COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), 'former member')" \
+	" ELSE COALESCE(" FIRST_PUBLIC("author_name") ", 'former member') END," \
 	" count(p.id), min(p.received), max(p.received)" \
 	" FROM threads th JOIN posts p ON p.thread = th.id AND p.state = 'accepted'" \
 	" AND p.kind <> 'summary'"
@@ -59,6 +72,50 @@ store_archive_threads(struct store *s, const char *theme, int64_t session,
 	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, session);
 	return run_threads(s, st, fn, arg) < 0 ? -1 : 0;
+}
+
+/* The threads of a theme in a session (0: outside the sessions), in the
+ * order they were started: the pages of a long session's list. */
+#define THREAD_ROWS " FROM threads WHERE theme = ?1 AND COALESCE(session, 0) = ?2"
+
+/* store_archive_threads_page - see store_archive.h */
+int
+store_archive_threads_page(struct store *s, const char *theme, int64_t session,
+    long offset, long limit, int (*fn)(void *arg, const struct archive_thread *t),
+    void *arg)
+{
+	static const char sql[] = THREAD_COLUMNS
+	    " WHERE th.id IN (SELECT id" THREAD_ROWS " ORDER BY id LIMIT ?4 OFFSET ?3)"
+	    " GROUP BY th.id ORDER BY max(p.received) DESC, th.id DESC";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	sqlite3_bind_int64(st, 3, offset);
+	sqlite3_bind_int64(st, 4, limit);
+	return run_threads(s, st, fn, arg) < 0 ? -1 : 0;
+}
+
+/* store_archive_thread_rows - see store_archive.h */
+int
+store_archive_thread_rows(struct store *s, const char *theme, int64_t session,
+    int64_t below, long *n)
+{
+	static const char sql[] = "SELECT count(*)" THREAD_ROWS " AND id < ?3";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	sqlite3_bind_int64(st, 3, below > 0 ? below : INT64_MAX);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive thread rows");
 }
 
 /* store_archive_has_threads - see store_archive.h */
@@ -332,6 +389,23 @@ store_archive_recent(struct store *s, const char *theme, int limit,
 	return run_posts(s, st, -1, fn, arg);
 }
 
+/* store_archive_search_all - see store_archive.h */
+int
+store_archive_search_all(struct store *s, int limit,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg)
+{
+	static const char sql[] =
+	    "SELECT" POST_COLUMNS " FROM posts p WHERE p.id IN (SELECT id FROM posts"
+	    " WHERE state = 'accepted' ORDER BY received DESC, id DESC LIMIT ?1)"
+	    " ORDER BY p.received, p.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, limit);
+	return run_posts(s, st, -1, fn, arg);
+}
+
 /* store_archive_attachments - see store_archive.h */
 int
 store_archive_attachments(struct store *s, int64_t post,
@@ -389,6 +463,72 @@ store_archive_raws_after(struct store *s, const char *theme, int64_t session,
 		if (fn(arg, raw ? raw : "", (size_t)n,
 		    (time_t)sqlite3_column_int64(st, 1),
 		    sqlite3_column_int64(st, 2)) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_log_error(s, "archive raws");
+}
+
+/* store_archive_gen - see store_archive.h */
+int
+store_archive_gen(struct store *s, int64_t *gen, int64_t *maxid)
+{
+	static const char sql[] =
+	    "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'archive_gen'),"
+	    " (SELECT COALESCE(max(id), 0) FROM posts)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	*gen = -1;
+	*maxid = 0;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			*gen = sqlite3_column_int64(st, 0);
+		*maxid = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive generation");
+}
+
+/* store_archive_raws_new - see store_archive.h */
+int
+store_archive_raws_new(struct store *s, const char *theme, int64_t session,
+    int64_t above, int64_t upto, time_t received, int64_t id,
+    int (*fn)(void *arg, const char *raw, size_t len, time_t received, int64_t id),
+    void *arg)
+{
+	/* the new posts through the primary key, whatever the session holds */
+	static const char sql[] =
+	    "SELECT m.raw, p.received, p.id FROM posts p JOIN messages m ON m.id = p.message"
+	    " WHERE p.id > ?3 AND p.id <= ?4 AND p.state = 'accepted' AND p.theme = ?1"
+	    " AND COALESCE(p.session, 0) = ?2 ORDER BY p.received, p.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc, first = 1;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session);
+	sqlite3_bind_int64(st, 3, above);
+	sqlite3_bind_int64(st, 4, upto);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *raw = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+		time_t r = (time_t)sqlite3_column_int64(st, 1);
+		int64_t pid = sqlite3_column_int64(st, 2);
+
+		/* sorted: only the first can sort before the file's end */
+		if (first && (r < received || (r == received && pid <= id))) {
+			sqlite3_reset(st);
+			return 1;
+		}
+		first = 0;
+		if (fn(arg, raw ? raw : "", (size_t)n, r, pid) < 0) {
 			sqlite3_reset(st);
 			return -1;
 		}
@@ -480,7 +620,7 @@ store_archive_search_after(struct store *s, time_t received, int64_t id,
 {
 	static const char sql[] =
 	    "SELECT" POST_COLUMNS " FROM posts p WHERE p.state = 'accepted'"
-	    " AND " SEARCH_AFTER " ORDER BY p.received DESC, p.id DESC";
+	    " AND " SEARCH_AFTER " ORDER BY p.received, p.id";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
@@ -488,6 +628,33 @@ store_archive_search_after(struct store *s, time_t received, int64_t id,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)received);
 	sqlite3_bind_int64(st, 2, id);
 	return run_posts(s, st, -1, fn, arg);
+}
+
+/* store_archive_search_new - see store_archive.h */
+int
+store_archive_search_new(struct store *s, time_t received, int64_t id, int64_t above,
+    int64_t upto, int64_t *after, int64_t *newids)
+{
+	static const char sql[] =
+	    "SELECT (SELECT count(*) FROM posts p WHERE p.state = 'accepted' AND " SEARCH_AFTER "),"
+	    " (SELECT count(*) FROM posts p WHERE p.id > ?3 AND p.id <= ?4"
+	    " AND p.state = 'accepted')";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)received);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, above);
+	sqlite3_bind_int64(st, 4, upto);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*after = sqlite3_column_int64(st, 0);
+		*newids = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_log_error(s, "archive search new");
 }
 
 /* store_archive_search_split - see store_archive.h */

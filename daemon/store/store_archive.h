@@ -23,6 +23,19 @@ struct archive_thread {
  * posts outside any session), newest activity first */
 int store_archive_threads(struct store *s, const char *theme, int64_t session,
     int (*fn)(void *arg, const struct archive_thread *t), void *arg);
+/* store_archive_threads_page - store_archive_threads for the threads
+ * offset .. offset + limit - 1 of theme and session in the order they
+ * were started (a page of a long session's list; a page keeps its threads
+ * as new ones come) */
+int store_archive_threads_page(struct store *s, const char *theme, int64_t session,
+    long offset, long limit, int (*fn)(void *arg, const struct archive_thread *t),
+    void *arg);
+/* store_archive_thread_rows - in *n, how many threads of theme and session
+ * were started before thread below (0: all of them; counted whether or
+ * not they hold an accepted post, so a thread's page does not move).  0
+ * or -1 */
+int store_archive_thread_rows(struct store *s, const char *theme, int64_t session,
+    int64_t below, long *n);
 /* store_archive_has_threads - 1 when store_archive_threads() would hand
  * over at least one thread, 0 when none, -1 error (without grouping them) */
 int store_archive_has_threads(struct store *s, const char *theme, int64_t session);
@@ -63,9 +76,28 @@ int store_archive_raws_after(struct store *s, const char *theme, int64_t session
 int store_archive_raws_split(struct store *s, const char *theme, int64_t session,
     time_t received, int64_t id, int64_t *upto, int64_t *sum, int64_t *after);
 
+/* store_archive_gen - meta 'archive_gen' (changes to posts other than a
+ * new post arriving; -1 when the schema has none) and the largest post id
+ * now: what the archive wrote up to post id N is still right while the
+ * generation stays (schema/009-archive-scale.sql).  0 or -1. */
+int store_archive_gen(struct store *s, int64_t *gen, int64_t *maxid);
+/* store_archive_raws_new - store_archive_raws_after for the posts with an
+ * id in (above, upto] only, found through the primary key: what an mbox
+ * written up to post id above lacks.  1 (nothing handed over) when one of
+ * them sorts at or before (received, id): the file cannot just grow;
+ * else 0 or -1. */
+int store_archive_raws_new(struct store *s, const char *theme, int64_t session,
+    int64_t above, int64_t upto, time_t received, int64_t id,
+    int (*fn)(void *arg, const char *raw, size_t len, time_t received, int64_t id),
+    void *arg);
+
+/* store_archive_search_all - the newest limit accepted posts, oldest
+ * first: a search index written whole */
+int store_archive_search_all(struct store *s, int limit,
+    int (*fn)(void *arg, const struct archive_post *p), void *arg);
 /* store_archive_search_after - the accepted posts sorting after (received,
- * id), newest first (the order of store_archive_recent): what a search
- * index written up to (received, id) lacks */
+ * id), oldest first: what a search index written up to (received, id)
+ * lacks */
 int store_archive_search_after(struct store *s, time_t received, int64_t id,
     int (*fn)(void *arg, const struct archive_post *p), void *arg);
 /* store_archive_search_split - of all accepted posts, those sorting at or
@@ -77,6 +109,14 @@ int store_archive_search_after(struct store *s, time_t received, int64_t id,
 #define ARCHIVE_SEARCH_SIG 5
 int store_archive_search_split(struct store *s, time_t received, int64_t id,
     int64_t sig[ARCHIVE_SEARCH_SIG], int64_t *after);
+
+/* store_archive_search_new - how many accepted posts sort after
+ * (received, id), and how many have an id in (above, upto]: while the
+ * archive generation stays, the two agree when a search index written up
+ * to post id above and sort key (received, id) only lacks the newer posts.
+ * Both through indexes.  0 or -1. */
+int store_archive_search_new(struct store *s, time_t received, int64_t id, int64_t above,
+    int64_t upto, int64_t *after, int64_t *newids);
 
 /* store_archive_search_range - store_archive_search_split's signature of
  * the accepted posts sorting after (from, from_id) and at or before (to,

@@ -136,7 +136,15 @@ fts_ready(struct store *s)
 	return store_commit(s);
 }
 
-/* store_post_search - see store_search.h */
+/* How many of the newest matches are ranked: a word in every post would
+ * otherwise score every post (bm25 reads each one's length) before the
+ * first answer; ranking the newest RANK_WINDOW and cutting there keeps a
+ * common word as fast as a rare one (issue 22), and a word rarer than that
+ * is ranked among all its posts. */
+#define RANK_WINDOW 2000
+
+/* store_post_search - see store_search.h.  Ranked and cut in SQLite;
+ * the snippet is drawn only for the rows handed over. */
 int
 store_post_search(struct store *s, char *const *words, size_t nwords,
     int limit, store_post_cb *cb, void *arg)
@@ -144,12 +152,15 @@ store_post_search(struct store *s, char *const *words, size_t nwords,
 	static const char sql[] =
 	    "SELECT p.id, p.parent, p.depth, p.message_id, p.theme, p.session,"
 	    " p.kind, p.state, p.author_name, p.author_email, p.subject, p.date,"
-	    " p.received, p.new_text,"
-	    " snippet(posts_fts, 2, '[', ']', '...', 12), p.thread"
-	    " FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid"
-	    " WHERE posts_fts MATCH ?1 AND p.state = 'accepted'"
-	    " ORDER BY bm25(posts_fts, 4.0, 2.0, 1.0), p.id LIMIT ?2";
-	sqlite3_stmt *st;
+	    " p.received, p.new_text, p.thread"
+	    " FROM (SELECT rowid AS id, bm25(posts_fts, 4.0, 2.0, 1.0) AS r FROM posts_fts"
+	    " WHERE posts_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3) c"
+	    " JOIN posts p ON p.id = c.id"
+	    " WHERE p.state = 'accepted' ORDER BY c.r, p.id LIMIT ?2";
+	static const char sql_snippet[] =
+	    "SELECT snippet(posts_fts, 2, '[', ']', '...', 12) FROM posts_fts"
+	    " WHERE posts_fts MATCH ?1 AND rowid = ?2";
+	sqlite3_stmt *st, *sn;
 	struct store_post_row p;
 	char *q = fts_query(words, nwords);
 	int rc, r = 0, hits = 0;
@@ -160,12 +171,14 @@ store_post_search(struct store *s, char *const *words, size_t nwords,
 		free(q);
 		return -1;
 	}
-	if ((st = store_stmt(s, sql)) == NULL) {
+	if ((st = store_stmt(s, sql)) == NULL || (sn = store_stmt(s, sql_snippet)) == NULL) {
 		free(q);
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, limit > 0 ? limit : 20);
+	sqlite3_bind_int(st, 3, RANK_WINDOW);
+	sqlite3_bind_text(sn, 1, q, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&p, 0, sizeof(p));
 		p.id = sqlite3_column_int64(st, 0);
@@ -182,10 +195,14 @@ store_post_search(struct store *s, char *const *words, size_t nwords,
 		p.date = (time_t)sqlite3_column_int64(st, 11);
 		p.received = (time_t)sqlite3_column_int64(st, 12);
 		p.new_text = store_column_text(st, 13);
-		p.snippet = store_column_text(st, 14);
-		p.thread = sqlite3_column_int64(st, 15);
+		p.thread = sqlite3_column_int64(st, 14);
+		sqlite3_bind_int64(sn, 2, p.id);
+		if (sqlite3_step(sn) == SQLITE_ROW)
+			p.snippet = store_column_text(sn, 0);
 		hits++;
-		if ((r = cb(arg, &p)) != 0)
+		r = cb(arg, &p);
+		sqlite3_reset(sn);
+		if (r != 0)
 			break;
 	}
 	sqlite3_reset(st);

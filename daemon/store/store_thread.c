@@ -243,6 +243,21 @@ store_thread_by_subject(struct store *s, const char *theme,
 	return store_lookup_id(s, st, id, "thread by subject");
 }
 
+/* store_thread_published - see store_thread.h */
+int
+store_thread_published(struct store *s, int64_t id)
+{
+	static const char sql[] =
+	    "SELECT id FROM posts WHERE thread = ?1 AND state = 'accepted' LIMIT 1";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t post;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_lookup_id(s, st, &post, "thread published");
+}
+
 /* store_thread_merge - see store_thread.h */
 int
 store_thread_merge(struct store *s, int64_t into, int64_t from)

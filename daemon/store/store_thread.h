@@ -76,6 +76,10 @@ int store_thread_by_subject(struct store *s, const char *theme,
 /* store_thread_merge - move every post and container of from into into,
  * add up the counters, delete from */
 int store_thread_merge(struct store *s, int64_t into, int64_t from);
+/* store_thread_published - does the thread hold a post that went public
+ * (state 'accepted')?  1 yes, 0 no (only held, rejected or pending
+ * posts: nothing of it may be shown or inherited), -1 error */
+int store_thread_published(struct store *s, int64_t id);
 /* store_thread_count_post - one more post arriving at t */
 int store_thread_count_post(struct store *s, int64_t id, time_t t);
 /* store_thread_set_root - root post and the subject it gives the thread */

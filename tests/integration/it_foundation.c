@@ -662,7 +662,7 @@ Test(harness, servers_and_helpers)
 
 	h_env_init(&env, "harness");
 	h_smtp_start(&env);
-	h_write_config(&env, "[smtp]\nstarttls = auto\n[!theme risk]\n[theme x]\ntitle = X\n");
+	h_write_config(&env, "[smtp]\nstarttls = yes\n[!theme risk]\n[theme x]\ntitle = X\n");
 	cr_expect_eq(conf_line(&env, "theme risk", "title"), 0, "[!theme risk] kept it");
 	cr_expect(conf_line(&env, "theme x", "title") > 0, "[theme x] not added");
 	cr_expect(conf_line(&env, "smtp", "starttls") > 0, "starttls not kept");

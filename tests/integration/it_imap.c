@@ -271,8 +271,8 @@ struct check_case {
 static const struct check_case check_cases[] = {
 	{ "starttls", "[imap]\nurl = imap://127.0.0.1:%d/INBOX\nstarttls = yes\n",
 	  0, 1, "(TLS verified), INBOX has 0 messages" },
-	{ "starttls_auto", "[imap]\nurl = imap://127.0.0.1:%d/INBOX\nstarttls = auto\n",
-	  0, 1, "(TLS verified)" },
+	{ "starttls_no", "[imap]\nurl = imap://127.0.0.1:%d/INBOX\nstarttls = no\n",
+	  0, 1, "(no TLS)" },
 	{ "imaps", "[imap]\nurl = imaps://127.0.0.1:%d/INBOX\n",
 	  1, 1, "(TLS verified), INBOX has 0 messages" },
 	{ "imaps_localhost", "[imap]\nurl = imaps://localhost:%d\n",
@@ -396,11 +396,11 @@ Test(imap_check, starttls_required_but_missing)
 	conf_free(&c);
 
 	snprintf(extra, sizeof(extra), "[imap]\nurl = imap://127.0.0.1:%d/INBOX\n"
-	    "user = u1@example.org\npassword_file = %s\nstarttls = auto\n", port,
+	    "user = u1@example.org\npassword_file = %s\nstarttls = no\n", port,
 	    path);
 	c = load(&env, extra);
 	rc = imap_check(c, msg, sizeof(msg));
-	cr_expect_eq(rc, 0, "starttls = auto: got %d: %s", rc, msg);
+	cr_expect_eq(rc, 0, "starttls = no: got %d: %s", rc, msg);
 	cr_expect(strstr(msg, "(no TLS)") != NULL, "got \"%s\"", msg);
 	conf_free(&c);
 

@@ -391,6 +391,75 @@ Test(ingest, search_utf8_and_hostile_words)
 	h_env_fini(&env);
 }
 
+/* Words inside scripts written without spaces are found (issue 20):
+ * Chinese, Japanese, Thai, and a Korean word with its particle glued on;
+ * a Latin word beside them still is, and a word that is not there is not. */
+Test(ingest, search_unspaced_scripts)
+{
+	static const char mbox[] =
+	    "From chen@example.org Wed Nov 18 10:00:00 2020\n"
+	    "From: Chen Wei <chen@example.org>\nTo: cop@example.org\n"
+	    "Subject: Funds\nMessage-ID: <zh@test.example>\n"
+	    "Date: Wed, 18 Nov 2020 10:00:00 +0000\nMIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n\n"
+	    "\xe7\xa4\xbe\xe5\x8c\xba\xe5\x86\xb3\xe5\xae\x9a\xe8\xb5\x84"
+	    "\xe9\x87\x91\xe7\x9a\x84\xe7\x94\xa8\xe9\x80\x94\xe3\x80\x82 grants\n\n"
+	    "From hana@example.org Wed Nov 18 11:00:00 2020\n"
+	    "From: Hana <hana@example.org>\nTo: cop@example.org\n"
+	    "Subject: community\nMessage-ID: <ja@test.example>\n"
+	    "Date: Wed, 18 Nov 2020 11:00:00 +0000\nMIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n\n"
+	    "\xe5\x9c\xb0\xe5\x9f\x9f\xe7\xa4\xbe\xe4\xbc\x9a\xe3\x81\x8c"
+	    "\xe6\xb1\xba\xe3\x82\x81\xe3\x82\x8b\xe3\x81\xb9\xe3\x81\x8d"
+	    "\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82\n\n"
+	    "From somchai@example.org Wed Nov 18 12:00:00 2020\n"
+	    "From: Somchai <somchai@example.org>\nTo: cop@example.org\n"
+	    "Subject: budget\nMessage-ID: <th@test.example>\n"
+	    "Date: Wed, 18 Nov 2020 12:00:00 +0000\nMIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n\n"
+	    "\xe0\xb8\x8a\xe0\xb8\xb8\xe0\xb8\xa1\xe0\xb8\x8a\xe0\xb8\x99"
+	    "\xe0\xb8\x95\xe0\xb9\x89\xe0\xb8\xad\xe0\xb8\x87\xe0\xb8\x81"
+	    "\xe0\xb8\xb2\xe0\xb8\xa3\xe0\xb8\x87\xe0\xb8\x9a\xe0\xb8\x9b"
+	    "\xe0\xb8\xa3\xe0\xb8\xb0\xe0\xb8\xa1\xe0\xb8\xb2\xe0\xb8\x93\n\n"
+	    "From minji@example.org Wed Nov 18 13:00:00 2020\n"
+	    "From: Minji <minji@example.org>\nTo: cop@example.org\n"
+	    "Subject: funding\nMessage-ID: <ko@test.example>\n"
+	    "Date: Wed, 18 Nov 2020 13:00:00 +0000\nMIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n\n"
+	    "\xec\xa7\x80\xec\x97\xad \xec\x82\xac\xed\x9a\x8c\xea\xb0\x80 "
+	    "\xec\x9e\x90\xea\xb8\x88\xec\x9d\x84 \xea\xb4\x80\xeb\xa6\xac"
+	    "\xed\x95\xa9\xeb\x8b\x88\xeb\x8b\xa4.\n\n";
+	struct h_env env;
+	char file[H_PATH];
+	struct h_out out;
+
+	env_up(&env, "scripts");
+	h_write_file(&env, "s.mbox", mbox, (size_t)-1, 0644, file, sizeof(file));
+	h_baraza(&env, &out, "import-mbox %s --no-relay", file);
+	cr_assert_eq(out.status, 0, "%s", out.err);
+	h_out_free(&out);
+	/* 资金 (funds) inside 社区决定资金的用途 */
+	json_expect(&env, "search --json \xe8\xb5\x84\xe9\x87\x91",
+	    "[h['message_id'] for h in d] == ['zh@test.example']");
+	/* 社会 (society) inside 地域社会が決めるべきです; 社 alone is in both */
+	json_expect(&env, "search --json \xe7\xa4\xbe\xe4\xbc\x9a",
+	    "[h['message_id'] for h in d] == ['ja@test.example']");
+	json_expect(&env, "search --json \xe7\xa4\xbe",
+	    "sorted(h['message_id'] for h in d) == ['ja@test.example', 'zh@test.example']");
+	/* งบประมาณ (budget) inside ชุมชนต้องการงบประมาณ */
+	json_expect(&env, "search --json \xe0\xb8\x87\xe0\xb8\x9a\xe0\xb8\x9b"
+	    "\xe0\xb8\xa3\xe0\xb8\xb0\xe0\xb8\xa1\xe0\xb8\xb2\xe0\xb8\x93",
+	    "[h['message_id'] for h in d] == ['th@test.example']");
+	/* 자금 (funds) in 자금을 */
+	json_expect(&env, "search --json \xec\x9e\x90\xea\xb8\x88",
+	    "[h['message_id'] for h in d] == ['ko@test.example']");
+	json_expect(&env, "search --json grants",
+	    "[h['message_id'] for h in d] == ['zh@test.example']");
+	/* 资本 (capital): its characters are not side by side anywhere */
+	json_expect(&env, "search --json \xe8\xb5\x84\xe6\x9c\xac", "d == []");
+	h_env_fini(&env);
+}
+
 /* --theme forces the theme of every imported post. */
 Test(ingest, import_forced_theme)
 {

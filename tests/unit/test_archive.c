@@ -15,6 +15,7 @@
 
 #include "archive.h"
 #include "archive_mask.h"
+#include "archive_session.h"
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
@@ -35,6 +36,16 @@ read_file(const char *rel)
 
 	snprintf(path, sizeof(path), "%s/archive/%s", dir, rel);
 	return tutil_read_file(path, NULL);
+}
+
+/* stat_file - stat a file of the archive */
+static int
+stat_file(const char *rel, struct stat *st)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/archive/%s", dir, rel);
+	return stat(path, st);
 }
 
 static void
@@ -236,6 +247,7 @@ Test(archive, update_after_forget_removes_the_name)
 Test(archive, update_appends_to_mbox_as_a_build_writes_it)
 {
 	char *appended, *built;
+	struct stat before, after;
 
 	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
 	cr_assert_gt(archive_build(store, conf), 0);
@@ -245,7 +257,12 @@ Test(archive, update_appends_to_mbox_as_a_build_writes_it)
 	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
 	    "Subject: Appended too\r\nMessage-ID: <app2@example.org>\r\n\r\nmail x@y.org\r\n");
 	setenv("BARAZA_NOW", "2020-11-21T11:00:00Z", 1);
+	cr_assert_eq(stat_file("funding/1.mbox", &before), 0);
 	cr_assert_geq(archive_update(store, conf), 0);
+	cr_assert_eq(stat_file("funding/1.mbox", &after), 0);
+	cr_expect(before.st_ino == after.st_ino && after.st_size > before.st_size,
+	    "the mbox was not appended to in place (inode %llu -> %llu)",
+	    (unsigned long long)before.st_ino, (unsigned long long)after.st_ino);
 	appended = read_file("funding/1.mbox");
 	cr_expect(strstr(appended, "Subject: Appended too") != NULL, "the new post is missing");
 	cr_assert_gt(archive_build(store, conf), 0);
@@ -274,11 +291,11 @@ Test(archive, update_appends_to_mbox_as_a_build_writes_it)
 	free(built);
 }
 
-/* An update puts new posts in front of search.json's old rows instead of
- * writing every post again: the result must be the file a full build
- * writes, also after a post was taken out or its author forgotten (then
- * the update writes it whole). */
-Test(archive, update_prepends_to_search_json_as_a_build_writes_it)
+/* An update appends new posts to search.json in place instead of writing
+ * every post again: the result must be the file a full build writes, also
+ * after a post was taken out, its author forgotten or its thread changed
+ * (then the update writes it whole). */
+Test(archive, update_appends_to_search_json_as_a_build_writes_it)
 {
 	static const struct {
 		const char *change;     /* SQL run before the new post, or NULL */
@@ -323,6 +340,54 @@ Test(archive, update_prepends_to_search_json_as_a_build_writes_it)
 		free(updated);
 		free(built);
 	}
+}
+
+/* A session with more threads than a page holds has its list on pages
+ * (issue 22): a reply rewrites its thread's page and leaves the others
+ * alone, and each page is what a build writes. */
+Test(archive, long_session_list_on_pages)
+{
+	char mail[512], *updated, *built;
+	struct stat p1, p2, q1, q2;
+
+	/* the setup's thread and ARCHIVE_SESSION_PAGE more: two pages */
+	conf->list.max_posts_per_hour = 100000;
+	for (int i = 0; i < ARCHIVE_SESSION_PAGE; i++) {
+		snprintf(mail, sizeof(mail), "From: Amina Yusuf <amina@example.org>\r\n"
+		    "To: cop+funding@example.org\r\nSubject: Topic %d\r\n"
+		    "Message-ID: <t%d@example.org>\r\n\r\nbody %d\r\n", i, i, i);
+		ingest(mail);
+	}
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
+	cr_assert_gt(archive_build(store, conf), 0);
+	cr_assert_eq(stat_file("session-1-1.html", &p1), 0, "no first page");
+	cr_assert_eq(stat_file("session-1-2.html", &p2), 0, "no second page");
+	cr_expect_neq(stat_file("session-1-3.html", &q1), 0, "a third page");
+	updated = read_file("session-1.html");
+	cr_expect(strstr(updated, "href=\"session-1-1.html\"") &&
+	    strstr(updated, "href=\"session-1-2.html\""), "the session links to its pages");
+	free(updated);
+	updated = read_file("session-1-2.html");
+	cr_expect(strstr(updated, ">Topic 499<") != NULL && strstr(updated, ">Topic 498<") == NULL,
+	    "the second page holds the newest thread only");
+	free(updated);
+	/* a reply in the first thread */
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop@example.org\r\n"
+	    "Subject: Re: Who decides?\r\nMessage-ID: <late@example.org>\r\n"
+	    "In-Reply-To: <root@example.org>\r\nReferences: <root@example.org>\r\n\r\nlate\r\n");
+	setenv("BARAZA_NOW", "2020-11-21T11:00:00Z", 1);
+	cr_assert_gt(archive_update(store, conf), 0);
+	cr_assert_eq(stat_file("session-1-1.html", &q1), 0);
+	cr_assert_eq(stat_file("session-1-2.html", &q2), 0);
+	cr_expect_neq(p1.st_ino, q1.st_ino, "the reply's page was not written");
+	cr_expect_eq(p2.st_ino, q2.st_ino, "the other page was written again");
+	updated = read_file("session-1-1.html");
+	cr_assert_gt(archive_build(store, conf), 0);
+	built = read_file("session-1-1.html");
+	cr_expect_str_eq(updated, built, "the updated page differs from a built one");
+	free(updated);
+	free(built);
 }
 
 Test(mask, addresses_masked_ids_kept)

@@ -93,6 +93,9 @@ static struct bad_case bad_cases[] = {
 	{ "duplicate key", BASE "[digest]\nevery_days = 7\nevery_days = 14\n",
 	    "13: [digest] every_days: given twice (first on line 12)", 1 },
 	{ "no equals sign", BASE "[digest]\nevery_days 7\n", "12: expected 'key = value'", 1 },
+	{ "starttls = auto is gone (issue 17.12)", BASE "starttls = auto\n",
+	    "11: [smtp] starttls: 'auto' is no longer accepted: say yes (never log in or send "
+	    "without TLS) or no (plain text, for loopback or a trusted private network)", 1 },
 	{ "bad enum", BASE "[archive]\nhide_addresses = perhaps\n", "12: [archive] hide_addresses: 'perhaps' must be yes or no", 1 },
 	{ "bad moderate", "[list]\nmoderate = some\nname = CoP\naddress = cop@example.org\ndatabase = d\n"
 	    "[imap]\nurl = imaps://h\nuser = u\npassword_file = imap.pass\n"
@@ -237,9 +240,9 @@ Test(conf_good, defaults)
 	cr_assert_eq(c->imap.poll_seconds, 60);
 	cr_assert_eq(c->imap.after, IMAP_AFTER_MOVE);
 	cr_assert_str_eq(c->imap.after_folder, "Processed");
-	cr_assert_eq(c->imap.starttls, STARTTLS_AUTO);
+	cr_assert_eq(c->imap.starttls, STARTTLS_YES, "TLS required by default");
 	cr_assert_null(c->imap.ca_file);
-	cr_assert_eq(c->smtp.starttls, STARTTLS_AUTO);
+	cr_assert_eq(c->smtp.starttls, STARTTLS_YES, "TLS required by default");
 	cr_assert_eq(c->smtp.personalize, 1);
 	cr_assert_eq(c->smtp.max_recipients, 100);
 	cr_assert_eq(c->smtp.connections, 2);

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "message.h"
+#include "hold_notice.h"
 #include "moderation.h"
 #include "store.h"
 #include "store_held.h"
@@ -302,6 +303,7 @@ hold(struct fx *f, struct message **mp, char **rawp)
 	cr_assert_eq(store_begin(f->s), 0);
 	cr_assert_eq(moderation_hold(f->s, &f->c, m, 1, 1, "non-member"), 0);
 	cr_assert_eq(store_commit(f->s), 0);
+	cr_assert_eq(hold_notice_run(f->s, &f->c, clock_now()), 1, "one new hold told of");
 	*mp = m;
 	return tutil_sql_text(f->s->db, "SELECT token FROM held WHERE id = 1");
 }
@@ -371,6 +373,11 @@ Test(moderation, hold_queues_author_notice_and_facilitator_copies)
 		cr_assert_eq(store_begin(f.s), 0);
 		cr_assert_eq(moderation_hold(f.s, &f.c, m2, 2, 2, "non-member"), 0);
 		cr_assert_eq(store_commit(f.s), 0);
+		cr_expect_eq(tutil_sql_int(f.s->db,
+		    "SELECT count(*) FROM outbox WHERE kind = 'held-moderator'"), 2,
+		    "the facilitators hear of a hold with the cycle's others, not at once");
+		cr_assert_eq(hold_notice_run(f.s, &f.c, clock_now()), 1);
+		cr_expect_eq(hold_notice_run(f.s, &f.c, clock_now()), 0, "told twice");
 		cr_expect_eq(tutil_sql_int(f.s->db,
 		    "SELECT count(*) FROM outbox WHERE kind = 'held-author'"), 1,
 		    "the author is told once a day");
@@ -621,6 +628,7 @@ Test(moderation, hostile_subject_stays_in_its_header)
 	cr_assert_eq(store_begin(f.s), 0);
 	cr_assert_eq(moderation_hold(f.s, &f.c, m, 1, 1, "non-member"), 0);
 	cr_assert_eq(store_commit(f.s), 0);
+	cr_assert_eq(hold_notice_run(f.s, &f.c, clock_now()), 1);
 	for (int k = 0; k < 2; k++) {
 		body = tutil_sql_text(f.s->db, k == 0 ?
 		    "SELECT body FROM outbox WHERE kind = 'held-moderator' LIMIT 1" :
@@ -684,5 +692,72 @@ Test(moderation, trusted_authentication_results_vouch_for_the_facilitator)
 	message_free(&m);
 	free(raw);
 	free(token);
+	fx_close(&f);
+}
+
+/* Issue 19: the holds of one cycle reach each facilitator as one notice
+ * listing every post with its own approve and reject addresses; with
+ * hold_notice_minutes the next notice waits for the interval. */
+Test(moderation, holds_of_a_cycle_are_one_notice_per_facilitator)
+{
+	struct fx f;
+	char *tokens[5];
+
+	fx_open(&f, MODERATE_NONMEMBERS, 0);
+	f.c.list.hold_notice_minutes = 30;
+	for (int i = 1; i <= 5; i++) {
+		char *raw = post(&f, i, "stranger@example.com", 0, "held");
+		struct message *m = tutil_parse(raw);
+		char *q;
+
+		cr_assert_eq(store_begin(f.s), 0);
+		cr_assert_eq(moderation_hold(f.s, &f.c, m, i, i, "non-member"), 0);
+		cr_assert_eq(store_commit(f.s), 0);
+		q = xasprintf("SELECT token FROM held WHERE post = %d", i);
+		tokens[i - 1] = tutil_sql_text(f.s->db, q);
+		free(q);
+		message_free(&m);
+		free(raw);
+	}
+	cr_assert_eq(hold_notice_run(f.s, &f.c, clock_now()), 5);
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-moderator'"), 2, "want one notice per facilitator");
+	{
+		char *body = tutil_sql_text(f.s->db,
+		    "SELECT o.body FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+		    " WHERE o.kind = 'held-moderator' AND r.address = 'fac@example.org'");
+
+		cr_assert_not_null(body);
+		cr_expect_not_null(strstr(body, "5 messages"), "count missing:\n%s", body);
+		for (int i = 0; i < 5; i++) {
+			char *a = xasprintf("cop+approve-%s@example.org", tokens[i]);
+			char *r = xasprintf("cop+reject-%s@example.org", tokens[i]);
+
+			cr_expect_not_null(strstr(body, a), "hold %d: no approve address:\n%s", i + 1, body);
+			cr_expect_not_null(strstr(body, r), "hold %d: no reject address", i + 1);
+			free(a);
+			free(r);
+		}
+		free(body);
+	}
+	/* a sixth hold ten minutes later waits for the 30-minute interval */
+	{
+		char *raw = post(&f, 6, "stranger@example.com", 0, "held");
+		struct message *m = tutil_parse(raw);
+
+		cr_assert_eq(store_begin(f.s), 0);
+		cr_assert_eq(moderation_hold(f.s, &f.c, m, 6, 6, "non-member"), 0);
+		cr_assert_eq(store_commit(f.s), 0);
+		message_free(&m);
+		free(raw);
+	}
+	cr_expect_eq(hold_notice_run(f.s, &f.c, clock_now() + 600), 0, "interval not kept");
+	cr_expect_eq(hold_notice_run(f.s, &f.c, clock_now() + 1860), 1, "the sixth hold lost");
+	cr_expect_eq(tutil_sql_int(f.s->db,
+	    "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'held-moderator'"), 4);
+	for (int i = 0; i < 5; i++)
+		free(tokens[i]);
 	fx_close(&f);
 }
