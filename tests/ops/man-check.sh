@@ -5,7 +5,8 @@
 #  1. man --warnings finds nothing to say about any built page;
 #  2. every key of daemon/config/conf_keys.c is documented in
 #     man/baraza.conf.5.scd under its section ("*key*" lines after
-#     "## [section"), and every documented key exists;
+#     "## [section"); a documented key not in the table is only reported
+#     (keys are documented ahead of the branches that add them);
 #  3. every command of admin/baraza.c has its "## NAME" in man/baraza.1.scd
 #     (a documented command not in the table is only reported).
 # Exit 0 pass, 1 fail, 77 skip (no pages built: --disable-man).
@@ -43,7 +44,7 @@ for k in $(comm -23 "$tmp/table" "$tmp/page"); do
 	echo "FAIL: key [${k%%.*}] ${k#*.} (conf_keys.c) is not in baraza.conf(5)"; fail=1
 done
 for k in $(comm -13 "$tmp/table" "$tmp/page"); do
-	echo "FAIL: baraza.conf(5) documents [${k%%.*}] ${k#*.}, which conf_keys.c does not have"; fail=1
+	echo "note: baraza.conf(5) documents [${k%%.*}] ${k#*.}, which conf_keys.c does not have (yet)"
 done
 echo "keys: $(wc -l < "$tmp/table") in conf_keys.c, $(wc -l < "$tmp/page") in baraza.conf(5)"
 
