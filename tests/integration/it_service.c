@@ -41,7 +41,7 @@
 #include "store.h"
 #include "store_outbox.h"
 
-TestSuite(lock, .timeout = 300);
+TestSuite(lock, .timeout = 600);
 TestSuite(claim, .timeout = 300);
 
 struct daemon_proc {
@@ -192,7 +192,7 @@ Test(lock, second_daemon_and_once_refused_nothing_sent_twice)
 	daemon_start(&env, &a, "a");
 	lw.d = &a;
 	lw.s = "barazad " PACKAGE_VERSION " started";
-	cr_assert(h_wait_until(log_has, &lw, 60000), "the first barazad did not start");
+	cr_assert(h_wait_until(log_has, &lw, 180000), "the first barazad did not start");
 	snprintf(want, sizeof(want), "(pid %ld)", (long)a.pid);
 
 	daemon_start(&env, &b, "b");
@@ -231,7 +231,7 @@ Test(lock, second_daemon_and_once_refused_nothing_sent_twice)
 	/* every post reached someone: each message is one recipient's copy
 	 * with personalize = yes, so wait for all of them */
 	cw.n = LOCK_POSTS * (LOCK_MEMBERS - 1);
-	cr_expect(h_wait_until(posts_delivered, &cw, 120000),
+	cr_expect(h_wait_until(posts_delivered, &cw, 300000),
 	    "only %d copies of %d delivered",
 	    h_smtp_count_matching(&env, NULL, "Subject: [CoP] Lock post"), cw.n);
 	rc = daemon_stop(&a);
@@ -540,7 +540,7 @@ Test(dbfail, locked_database_backs_off_and_logs_once)
 	daemon_start_v(&env, &d, "dbfail", 0);
 	lw.d = &d;
 	lw.s = "imap: logged in";
-	cr_assert(h_wait_until(log_has, &lw, 60000), "barazad did not log in");
+	cr_assert(h_wait_until(log_has, &lw, 180000), "barazad did not log in");
 	sleep(3);     /* its first cycle's chores */
 
 	locker = fork();
