@@ -54,6 +54,10 @@
 /* Slack above max_message_kb that the mbox reader keeps, so route.c sees
  * the real size of a message just over the limit. */
 #define IMPORT_CAP_SLACK (64u * 1024)
+/* An archive's messages were accepted where they came from: the reader
+ * takes at least this much of each (more than today's max_message_kb),
+ * and a message cut at its cap is skipped, not stored truncated. */
+#define IMPORT_MIN_CAP (16u << 20)
 
 /* option - "--name VALUE" or "--name=VALUE" at argv[*i]; 1 and *val, 0
  * when argv[*i] is not this option, -1 when the value is missing */
@@ -434,9 +438,15 @@ seconds_since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* What import-mbox counts: the committed messages, by result */
+/* What import-mbox counts: the committed messages, by result, and the
+ * messages that are no post by why (the route's static reason) */
+#define IMPORT_REASONS 8
 struct import_counts {
-	unsigned long imported, dups, failed;
+	unsigned long messages, posts, marked, dups, failed, skipped;
+	struct {
+		const char *why;
+		unsigned long n;
+	} reason[IMPORT_REASONS];
 };
 
 /* count - ingest_batch's committed hook */
@@ -444,14 +454,42 @@ static void
 count(void *arg, const struct ingest_item *it, const struct ingest_result *res)
 {
 	struct import_counts *n = arg;
+	size_t i;
 
 	(void)it;
-	if (res->duplicate)
+	n->messages++;
+	if (res->duplicate) {
 		n->dups++;
-	else if (res->failed)
+	} else if (res->failed) {
 		n->failed++;
-	else
-		n->imported++;
+	} else if (res->post > 0) {
+		n->posts++;
+		n->marked += res->marked != NULL;
+	} else {
+		const char *why = res->skipped ? res->skipped : "not a post";
+
+		n->skipped++;
+		for (i = 0; i < IMPORT_REASONS - 1 && n->reason[i].why &&
+		    strcmp(n->reason[i].why, why) != 0; i++)
+			;
+		if (i == IMPORT_REASONS - 1)
+			why = "other reasons";   /* the last slot sums up the rest */
+		n->reason[i].why = why;
+		n->reason[i].n++;
+	}
+}
+
+/* print_counts - import-mbox's last line: what became of every message */
+static void
+print_counts(const struct import_counts *n, double seconds)
+{
+	printf("imported %lu messages: %lu posts", n->messages, n->posts);
+	if (n->marked)
+		printf(" (%lu with list or auto-reply headers, kept)", n->marked);
+	printf(", %lu duplicates, %lu skipped", n->dups, n->skipped);
+	for (size_t i = 0; i < IMPORT_REASONS && n->reason[i].why; i++)
+		printf("%s%lu %s", i ? ", " : " (", n->reason[i].n, n->reason[i].why);
+	printf("%s, %lu failed in %.2f s\n", n->skipped ? ")" : "", n->failed, seconds);
 }
 
 /* The mbox reader, on the pipeline's worker thread */
@@ -507,14 +545,20 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 		    "an interrupted import can simply be run again.  A message's Date:\n"
 		    "is taken as its arrival time (sessions and threads of an old\n"
 		    "archive stay right), and posts are not held for moderation (an\n"
-		    "archive was moderated where it came from).  --theme puts every\n"
-		    "post in theme T; --no-relay stores without sending anything.\n");
+		    "archive was moderated where it came from).  Every message that\n"
+		    "has an author becomes a post, also those live mail would not\n"
+		    "relay (Precedence: list, the list's own List-Id, auto-replies,\n"
+		    "over max_message_kb): they are kept with a note of why.  The last\n"
+		    "line counts posts, duplicates, messages skipped (with why) and\n"
+		    "failed.  --theme puts every post in theme T; --no-relay stores\n"
+		    "without sending anything.\n");
 		return 0;
 	}
 	o.relay = 1;
 	o.in_transaction = INGEST_BATCH;
 	o.date_as_received = 1;
 	o.no_moderation = 1;
+	o.archive = 1;
 	for (int i = 1; i < argc; i++) {
 		if ((rc = option(argc, argv, &i, "--theme", &theme)) != 0) {
 			if (rc < 0)
@@ -552,7 +596,10 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	/* A bigger page cache than the default 2 MB: the containers and
 	 * messages indexes are looked up at random. */
 	(void)store_set_cache(s, IMPORT_CACHE_KB);
-	cap = (size_t)c->list.max_message_kb * 1024 + IMPORT_CAP_SLACK;
+	cap = (size_t)c->list.max_message_kb * 1024;
+	if (cap < IMPORT_MIN_CAP)
+		cap = IMPORT_MIN_CAP;
+	cap += IMPORT_CAP_SLACK;
 	mb = mbox_open(fp, cap);
 	origin = xasprintf("mbox:%s", file);
 	if (store_ckpt_start(s, IMPORT_CKPT_PAGES, IMPORT_WAL_MAX_PAGES) < 0)
@@ -607,8 +654,7 @@ cmd_import_mbox(struct cmd_ctx *ctx, int argc, char **argv)
 	if (fp != stdin)
 		fclose(fp);
 	free(origin);
-	printf("imported %lu messages (%lu duplicates, %lu failed) in %.2f s\n",
-	    n.imported, n.dups, n.failed, seconds_since(&t0));
+	print_counts(&n, seconds_since(&t0));
 	if (status)
 		fprintf(stderr, "baraza import-mbox: not everything was imported; "
 		    "run the same command again to continue (what is stored is skipped)\n");

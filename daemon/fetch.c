@@ -50,10 +50,19 @@ committed(void *arg, const struct ingest_item *it,
 	if (res->duplicate)
 		log_info("%s: duplicate of message %lld: nothing to do",
 		    it->origin, (long long)res->message);
-	else
-		log_info("%s: message %lld, route %s%s%s", it->origin,
+	else if (res->post)
+		log_info("%s: message %lld, route %s, post%s", it->origin,
 		    (long long)res->message, res->route ? res->route : "?",
-		    res->post ? ", post" : "", res->held ? ", held" : "");
+		    res->held ? ", held" : "");
+	else if (res->skipped)
+		log_info("%s: message %lld, route %s, not a post, ignored: %s",
+		    it->origin, (long long)res->message,
+		    res->route ? res->route : "?", res->skipped);
+	else
+		log_info("%s: message %lld, route %s, not a post, %s", it->origin,
+		    (long long)res->message, res->route ? res->route : "?",
+		    res->failed ? "failed (its reason is kept with it)" :
+		    "handled by its address");
 }
 
 /* The reader of a batch's pipeline: the fetched messages in order. */

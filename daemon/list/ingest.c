@@ -138,6 +138,8 @@ store_post_message(struct ingest_ctx *x)
 	struct store_post sp = { 0 };
 	int64_t thread = d->thread, post = 0;
 	int64_t session = d->has_session ? d->session.id : 0;
+	char *mark = NULL;
+	int rc;
 
 	if (x->rr.route == ROUTE_REPLY && d->reply_mid == NULL)
 		log_info("<%s>: reply to unknown post %s; threaded by its "
@@ -145,7 +147,17 @@ store_post_message(struct ingest_ctx *x)
 	if (thread == 0 && store_thread_add(x->s, d->theme, session, m->subject,
 	    d->tm.norm_subject, x->received, &thread) < 0)
 		return -1;
-	if (add_message_row(x, "stored", d->held ? d->held_reason : NULL) < 0)
+	if (x->p->archive_reason) {
+		mark = x->p->archive_detail ? xasprintf("kept from an archive "
+		    "although live mail would not be relayed: %s (%s)",
+		    x->p->archive_reason, x->p->archive_detail) :
+		    xasprintf("kept from an archive although live mail would "
+		    "not be relayed: %s", x->p->archive_reason);
+		x->res->marked = x->p->archive_reason;
+	}
+	rc = add_message_row(x, "stored", d->held ? d->held_reason : mark);
+	free(mark);
+	if (rc < 0)
 		return -1;
 	sp.message = x->message_row;
 	sp.message_id = x->mid;
@@ -272,6 +284,7 @@ handle(struct ingest_ctx *x)
 			free(reason);
 			reason = r2;
 		}
+		x->res->skipped = x->rr.reason ? x->rr.reason : route_name(x->rr.route);
 		rc = add_message_row(x, "ignored", reason);
 		if (rc == 0)
 			log_info("<%s>: %s, ignored: %s", x->mid,
@@ -361,6 +374,8 @@ ingest_store_prepared(struct store *s, const struct conf *c,
 	int rc, ret = -1;
 
 	memset(res, 0, sizeof(*res));
+	if (o && o->archive)
+		(void)ingest_prepare_as_post(c, p);
 	x.s = s;
 	x.c = c;
 	x.o = o ? o : &defaults;

@@ -32,6 +32,12 @@ struct ingest_result {
 	 * (static; NULL for a duplicate) */
 	const char *state;
 	int failed;           /* state is "failed" (kept with its reason) */
+	/* why a message that is no post was not one (route_result's static
+	 * reason: "no usable sender", ...), else NULL */
+	const char *skipped;
+	/* a post of an imported archive that live mail would not have
+	 * relayed (an auto-reply, a loop ...): the rule it was kept against */
+	const char *marked;
 };
 
 #define INGEST_OWN_TXN 0
@@ -59,6 +65,9 @@ struct ingest_options {
 	/* 1: the Date: header is the arrival time when it is plausible (not
 	 * after now): imported archives keep their sessions and threads */
 	int date_as_received;
+	/* 1: an archive being imported: every message that can be a post is
+	 * one (ingest_prepare_as_post), nobody is answered */
+	int archive;
 	/* the message's real size when raw holds only its first len bytes
 	 * (a reader cut it at its cap): it is recorded as oversize */
 	size_t full_size;

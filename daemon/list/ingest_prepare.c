@@ -28,6 +28,26 @@ author_name(const struct message *m)
 	    : xstrdup(m->from.address);
 }
 
+/* prepare_post - what a post needs from the message alone */
+static void
+prepare_post(const struct conf *c, struct classifier *cl, struct ingest_prepared *p)
+{
+	struct classify_input in = { 0 };
+
+	p->norm = classify_normalize_subject(c, p->m->subject);
+	p->name = author_name(p->m);
+	in.reply_route = p->rr.route == ROUTE_REPLY;
+	classify_kind(c, p->m, &in, &p->kind);
+	/* The keyword rule comes after the thread's theme: only a message
+	 * that names no parent surely reaches it (the others match in the
+	 * store stage when their parent is unknown). */
+	if (cl && p->rr.route != ROUTE_REPLY && p->m->in_reply_to == NULL &&
+	    p->m->nreferences == 0) {
+		classify_keywords(cl, p->m, &p->kw);
+		p->have_kw = 1;
+	}
+}
+
 /* ingest_prepare - see ingest_prepare.h */
 struct ingest_prepared *
 ingest_prepare(const struct conf *c, struct classifier *cl, const char *raw,
@@ -42,7 +62,7 @@ ingest_prepare(const struct conf *c, struct classifier *cl, const char *raw,
 	message_default_limits(&lim);
 	p->m = message_parse(raw, len, &lim);
 	route_message(c, p->m, p->size, &p->rr);
-	if (full_size > len && p->rr.route != ROUTE_OVERSIZE) {
+	if (full_size > len) {
 		p->rr.route = ROUTE_OVERSIZE;
 		p->rr.reason = "larger than the reader's cap";
 		p->rr.detail = NULL;
@@ -57,23 +77,32 @@ ingest_prepare(const struct conf *c, struct classifier *cl, const char *raw,
 		p->mid = message_hash_id(raw, len, p->hash_id, sizeof(p->hash_id));
 	/* What a post needs from the message alone, worked out here so that a
 	 * pipeline does it on its second thread. */
-	if (p->m && (p->rr.route == ROUTE_POST || p->rr.route == ROUTE_REPLY)) {
-		struct classify_input in = { 0 };
-
-		p->norm = classify_normalize_subject(c, p->m->subject);
-		p->name = author_name(p->m);
-		in.reply_route = p->rr.route == ROUTE_REPLY;
-		classify_kind(c, p->m, &in, &p->kind);
-		/* The keyword rule comes after the thread's theme: only a
-		 * message that names no parent surely reaches it (the others
-		 * match in the store stage when their parent is unknown). */
-		if (cl && p->rr.route != ROUTE_REPLY && p->m->in_reply_to == NULL &&
-		    p->m->nreferences == 0) {
-			classify_keywords(cl, p->m, &p->kw);
-			p->have_kw = 1;
-		}
-	}
+	if (p->m && (p->rr.route == ROUTE_POST || p->rr.route == ROUTE_REPLY))
+		prepare_post(c, cl, p);
 	return p;
+}
+
+/* ingest_prepare_as_post - see ingest_prepare.h */
+int
+ingest_prepare_as_post(const struct conf *c, struct ingest_prepared *p)
+{
+	if (p->rr.route == ROUTE_POST || p->rr.route == ROUTE_REPLY)
+		return 0;
+	/* Nothing to post: no parse, bytes cut at the reader's cap, or no
+	 * author to show. */
+	if (p->m == NULL || p->size > p->len || p->m->from.address == NULL ||
+	    p->m->from.address[0] == '@' || strchr(p->m->from.address, '@') == NULL)
+		return -1;
+	p->archive_was = p->rr.route;
+	p->archive_reason = p->rr.reason;
+	p->archive_detail = p->rr.detail;
+	p->rr.route = ROUTE_POST;
+	p->rr.arg = NULL;
+	p->rr.reason = "a message of an imported archive";
+	p->rr.detail = NULL;
+	p->rr.noreply = 1;
+	prepare_post(c, NULL, p);
+	return 0;
 }
 
 /* ingest_prepared_free - see ingest_prepare.h */

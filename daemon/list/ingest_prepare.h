@@ -35,6 +35,11 @@ struct ingest_prepared {
 	struct classify_result kind;  /* the kind rules' result */
 	int have_kw;                  /* kw was worked out (with a classifier) */
 	struct classify_keywords kw;  /* the keyword rule's result */
+	/* set by ingest_prepare_as_post() when it made a post of a message
+	 * that live mail would not relay: its route then, and why (static
+	 * and arena strings) */
+	enum route archive_was;
+	const char *archive_reason, *archive_detail;
 };
 
 /* ingest_prepare - parse and route raw (len bytes, borrowed: it must
@@ -45,6 +50,14 @@ struct ingest_prepared {
  * left to ingest_decide.  Never NULL; free with ingest_prepared_free. */
 struct ingest_prepared *ingest_prepare(const struct conf *c,
     struct classifier *cl, const char *raw, size_t len, size_t full_size);
+/* ingest_prepare_as_post - an imported archive's message is a post
+ * whatever live mail's rules say of it (SPEC 9: list archives carry
+ * Precedence: list on everything, their own List-Id, auto-replies the old
+ * list let through, messages over today's size limit).  Turns p into a
+ * post and keeps the verdict it replaces in p->archive_*; 0, or -1 when
+ * it cannot be a post (not parsed, cut at the reader's cap, no usable
+ * sender): p is then unchanged. */
+int ingest_prepare_as_post(const struct conf *c, struct ingest_prepared *p);
 /* ingest_prepared_free - *pp = NULL */
 void ingest_prepared_free(struct ingest_prepared **pp);
 /* ingest_prepared_mid - the Message-ID or hash id (valid as long as p) */

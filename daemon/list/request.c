@@ -125,6 +125,15 @@ cmd_subscribe(struct request_ctx *r, const struct command *cmd)
 		struct template_var v[] = { { "delivery", NULL } };
 
 		if (*cmd->arg && strcmp(r->member.delivery, mode) != 0) {
+			char every[24], chg[32];
+			struct template_var cv[] = { { "every", every } };
+
+			/* a change of delivery like "digest" or "each" */
+			snprintf(every, sizeof(every), "%ld", r->c->digest.every_days);
+			snprintf(chg, sizeof(chg), "chg_%s", strcmp(mode, "digest") == 0 ?
+			    "digest" : "each");
+			if (change_deferred(r, cmd, chg, cv, 1))
+				return 0;
 			if (store_member_set_delivery(r->s, r->member.id, mode) < 0)
 				return -1;
 			free(r->member.delivery);

@@ -10,9 +10,13 @@
  * in request_confirm.c, summaries in request_summary.c.
  *
  * Rules kept here: answers go to the From address (never a Reply-To);
- * subscription and unsubscription by mail are confirmed through single-use
- * 128-bit tokens that expire after 7 days; one-click unsubscription is
- * immediate and acknowledged once; "not understood" and refusals go out at
+ * subscription is confirmed through a single-use 128-bit token that
+ * expires after 7 days, and so are the commands that change a member
+ * (unsubscribe, nomail, digest, each, themes, language) unless the
+ * receiving server authenticated the sender (sender_auth.h), all of one
+ * mail under one token; one-click unsubscription from the member's own
+ * address is immediate and acknowledged once, from any other it is
+ * confirmed; "not understood" and refusals go out at
  * most once a day per address; more than REQUEST_MAX_PER_HOUR command mails
  * an hour from one address are dropped (logged), never answered in a loop;
  * mail to cop+owner@ is forwarded at most REQUEST_OWNER_PER_DAY times a day

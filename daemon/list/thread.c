@@ -37,7 +37,15 @@
  *    normalised subject is equal and whose last post is at most 30 days
  *    before this message.  Plain posts with the same subject are not glued
  *    together: two members who both write "Hello" or "Question" start two
- *    discussions.  Otherwise the message starts a new thread.
+ *    discussions.  Otherwise the message starts a new thread.  The window
+ *    holds both ways (a thread started more than 30 days after the
+ *    message is not its thread either), and the fallback does not depend
+ *    on arrival order: a post that is no reply adopts the threads that
+ *    replies with its subject started before it came (within 30 days
+ *    after it), and a reply that names no parent and was found through a
+ *    placeholder hangs under the root of a thread of its subject - what
+ *    date order would have done (adopt_by_subject; JWZ's subject grouping
+ *    of the root set).
  *
  * 3. Placeholders and links.  Each id of the chain that has no container
  *    gets a placeholder in the thread.  Then the chain is linked
@@ -79,6 +87,7 @@
 #include "log.h"
 #include "store_post.h"
 #include "store_thread.h"
+#include "subject.h"
 #include "thread.h"
 #include "xalloc.h"
 
@@ -347,7 +356,8 @@ thread_find_subject(struct store *s, const struct thread_msg *tm,
 	if (!tm->reply_like || tm->norm_subject == NULL || *tm->norm_subject == '\0')
 		return 0;
 	return store_thread_by_subject(s, theme, tm->norm_subject,
-	    tm->received - THREAD_SUBJECT_WINDOW, thread);
+	    tm->received - THREAD_SUBJECT_WINDOW,
+	    tm->received + THREAD_SUBJECT_WINDOW, thread);
 }
 
 /* nearest_post_from - the nearest container at or above cur (a parent id,
@@ -552,6 +562,53 @@ relink(struct store *s, const char *mid, int64_t under, int64_t fallback,
 	return rc;
 }
 
+/* adopt_by_subject - a new root (a post that is no reply) adopts the
+ * threads of its theme and subject that replies started before it came,
+ * within the window after it (their root's subject is a reply's): what
+ * arrival in date order would have glued to it by subject.  Their roots
+ * hang under post, as a reply glued by subject does. */
+static int
+adopt_by_subject(struct store *s, const struct thread_msg *tm,
+    const char *theme, int64_t thread, int64_t post, int *adopted)
+{
+	struct store_subject_thread v[THREAD_ADOPT_MAX];
+	size_t n;
+	int rc = 0;
+
+	if (tm->reply_like || tm->norm_subject == NULL || *tm->norm_subject == '\0')
+		return 0;
+	if (store_thread_subject_later(s, theme, tm->norm_subject, thread,
+	    tm->received, tm->received + THREAD_SUBJECT_WINDOW, v,
+	    THREAD_ADOPT_MAX, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char **tops;
+		size_t ntops;
+
+		if (v[i].root <= 0 || v[i].subject == NULL ||
+		    !subject_is_reply(v[i].subject))
+			continue;
+		/* Its top containers (the root that started it, replies
+		 * glued to it by subject, placeholders of missing parents)
+		 * hang under post; what hangs below them follows. */
+		if (store_thread_tops(s, v[i].id, &tops, THREAD_MAX_SUBTREE,
+		    &ntops) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = store_thread_merge(s, thread, v[i].id);
+		for (size_t k = 0; k < ntops && rc == 0; k++)
+			rc = relink(s, tops[k], post, post, 0, adopted, NULL, 0);
+		store_children_free_mids(tops, ntops);
+		if (rc == 0)
+			log_debug("thread <%s>: adopted thread %lld by subject",
+			    tm->mid, (long long)v[i].id);
+	}
+
+	store_subject_threads_free(v, n);
+	return rc;
+}
+
 int
 thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
     int64_t post, struct thread_placed *out)
@@ -683,7 +740,20 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 		int64_t fallback = 0, rp;
 		int rd = 0;
 
-		if (tm->by_subject && target.root > 0 && target.root != post) {
+		int glue = tm->by_subject;
+
+		/* A reply by its subject that names no parent, found through
+		 * its own placeholder (a reply to it came first, glued here
+		 * by subject): under the root, as if it had come first. */
+		if (!glue && tm->reply_like && tm->nchain == 0 && have_self &&
+		    target.root > 0 && target.root != post && tm->norm_subject &&
+		    *tm->norm_subject) {
+			if ((rc = store_thread_has_subject(s, target.id,
+			    tm->norm_subject)) < 0)
+				goto out;
+			glue = rc;
+		}
+		if (glue && target.root > 0 && target.root != post) {
 			if (store_post_parent(s, target.root, &rp, &rd) < 0)
 				goto out;
 			fallback = target.root;
@@ -709,6 +779,9 @@ thread_place(struct store *s, const struct thread_msg *tm, int64_t thread,
 			    tm->norm_subject) < 0)
 				goto out;
 		}
+		if (adopt_by_subject(s, tm, target.theme, target.id, post,
+		    &out->adopted) < 0)
+			goto out;
 	}
 	if (store_thread_count_post(s, target.id, tm->received) < 0)
 		goto out;

@@ -23,6 +23,7 @@
 #define THREAD_MAX_WALK 512       /* ancestry steps before calling it a loop */
 #define THREAD_MAX_SUBTREE 10000  /* posts re-parented in one adoption */
 #define THREAD_SUBJECT_WINDOW (30 * 24 * 3600)
+#define THREAD_ADOPT_MAX 16   /* threads a new root adopts by subject at once */
 
 /* ---- pure parts --------------------------------------------------------- */
 

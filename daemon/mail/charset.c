@@ -200,6 +200,16 @@ cp1252_append(const char *in, size_t len, struct buf *out)
 	while (i < len) {
 		for (run = i; run < len && p[run] < 0x80 && p[run]; run++)
 			;
+		if (run > i && run - i > buf_room(out)) {
+			/* Keep what fits, cut at a character boundary: a
+			 * long text loses its end, never all of it. */
+			size_t cut = i + buf_room(out);
+
+			while (cut > i && (p[cut] & 0xc0) == 0x80)
+				cut--;
+			(void)buf_append(out, p + i, cut - i);
+			return r | CHARSET_FULL;
+		}
 		if (run > i && buf_append(out, p + i, run - i) < 0)
 			return r | CHARSET_FULL;
 		i = run;
@@ -241,6 +251,16 @@ charset_clean(const char *in, size_t len, struct buf *out)
 			if (n == 0)
 				break;
 			run += n;
+		}
+		if (run > i && run - i > buf_room(out)) {
+			/* Keep what fits, cut at a character boundary: a
+			 * long text loses its end, never all of it. */
+			size_t cut = i + buf_room(out);
+
+			while (cut > i && (p[cut] & 0xc0) == 0x80)
+				cut--;
+			(void)buf_append(out, p + i, cut - i);
+			return r | CHARSET_FULL;
 		}
 		if (run > i && buf_append(out, p + i, run - i) < 0)
 			return r | CHARSET_FULL;

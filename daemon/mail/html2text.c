@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "hex.h"
 #include "html2text.h"
+#include "html_entities.h"
 #include "utf8.h"
 
 #define MAX_HREF 2048
@@ -135,38 +136,35 @@ text_bytes(struct h2t *h, const char *s, size_t n)
 	}
 }
 
-static const struct {
-	const char *name;
-	uint32_t cp;
-} entities[] = {
-	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
-	{ "nbsp", ' ' }, { "copy", 0xa9 }, { "reg", 0xae }, { "trade", 0x2122 },
-	{ "hellip", 0x2026 }, { "mdash", 0x2014 }, { "ndash", 0x2013 },
-	{ "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201c }, { "rdquo", 0x201d },
-	{ "laquo", 0xab }, { "raquo", 0xbb }, { "bull", 0x2022 }, { "middot", 0xb7 },
-	{ "euro", 0x20ac }, { "pound", 0xa3 }, { "yen", 0xa5 }, { "cent", 0xa2 },
-	{ "sect", 0xa7 }, { "para", 0xb6 }, { "deg", 0xb0 }, { "plusmn", 0xb1 },
-	{ "times", 0xd7 }, { "divide", 0xf7 }, { "frac12", 0xbd }, { "frac14", 0xbc },
-	{ "iexcl", 0xa1 }, { "iquest", 0xbf }, { "shy", 0xad }, { "zwnj", 0x200c },
-	{ "zwj", 0x200d }, { "thinsp", 0x2009 }, { "ensp", 0x2002 }, { "emsp", 0x2003 },
-	{ "agrave", 0xe0 }, { "aacute", 0xe1 }, { "acirc", 0xe2 }, { "atilde", 0xe3 },
-	{ "auml", 0xe4 }, { "aring", 0xe5 }, { "aelig", 0xe6 }, { "ccedil", 0xe7 },
-	{ "egrave", 0xe8 }, { "eacute", 0xe9 }, { "ecirc", 0xea }, { "euml", 0xeb },
-	{ "igrave", 0xec }, { "iacute", 0xed }, { "icirc", 0xee }, { "iuml", 0xef },
-	{ "ntilde", 0xf1 }, { "ograve", 0xf2 }, { "oacute", 0xf3 }, { "ocirc", 0xf4 },
-	{ "otilde", 0xf5 }, { "ouml", 0xf6 }, { "oslash", 0xf8 }, { "ugrave", 0xf9 },
-	{ "uacute", 0xfa }, { "ucirc", 0xfb }, { "uuml", 0xfc }, { "yacute", 0xfd },
-	{ "szlig", 0xdf }, { "Agrave", 0xc0 }, { "Aacute", 0xc1 }, { "Acirc", 0xc2 },
-	{ "Auml", 0xc4 }, { "Ccedil", 0xc7 }, { "Egrave", 0xc8 }, { "Eacute", 0xc9 },
-	{ "Ecirc", 0xca }, { "Ntilde", 0xd1 }, { "Ouml", 0xd6 }, { "Uuml", 0xdc },
-	{ "oelig", 0x153 }, { "OElig", 0x152 },
-};
+/* html_entity_find - see html_entities.h (the table is generated) */
+const struct html_entity *
+html_entity_find(const char *s, size_t n)
+{
+	size_t lo = 0, hi = html_nentities;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *name = html_entities[mid].name;
+		int c = strncmp(name, s, n);
+
+		if (c == 0 && name[n] != '\0')
+			c = 1;
+		if (c == 0)
+			return &html_entities[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 /* entity - decode a character reference at s (after '&'); writes UTF-8 to
  * u, returns the bytes consumed after '&' (0 when it is not one) */
 static size_t
 entity(const char *s, size_t n, char *u, size_t *ulen)
 {
+	const struct html_entity *e = NULL;
 	size_t i = 0, k;
 	uint32_t cp = 0;
 
@@ -193,16 +191,24 @@ entity(const char *s, size_t n, char *u, size_t *ulen)
 		*ulen = utf8_encode(cp, u);
 		return i;
 	}
-	for (i = 0; i < n && i < 10 && isalnum((unsigned char)s[i]); i++)
+	for (i = 0; i < n && i < HTML_ENTITY_MAX && isalnum((unsigned char)s[i]); i++)
 		;
 	if (i == 0)
 		return 0;
-	for (k = 0; k < sizeof(entities) / sizeof(entities[0]); k++)
-		if (strlen(entities[k].name) == i && strncmp(entities[k].name, s, i) == 0) {
-			*ulen = utf8_encode(entities[k].cp, u);
-			return i < n && s[i] == ';' ? i + 1 : i;
-		}
-	return 0;
+	/* "&name;", else the longest legacy name the run starts with
+	 * ("&eacutes" is "és", as browsers read it) */
+	if (i < n && s[i] == ';' && (e = html_entity_find(s, i + 1)) != NULL)
+		k = i + 1;
+	else
+		for (k = i; k > 1 && (e = html_entity_find(s, k)) == NULL; k--)
+			;
+	if (e == NULL)
+		return 0;
+	cp = e->cp == 0xa0 ? ' ' : e->cp;
+	*ulen = utf8_encode(cp, u);
+	if (e->cp2)
+		*ulen += utf8_encode(e->cp2, u + *ulen);
+	return k;
 }
 
 /* text_run - visible text with character references decoded */
@@ -213,7 +219,7 @@ text_run(struct h2t *h, const char *s, size_t n)
 
 	while (i < n) {
 		if (s[i] == '&') {
-			char u[4];
+			char u[8];
 			size_t ul = 0, used;
 
 			text_bytes(h, s + start, i - start);

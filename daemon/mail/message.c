@@ -170,9 +170,9 @@ top_fields(struct ctx *c, struct mime_walk_entity *e)
 	}
 	if (msgid_parse(&c->mp, &e->f[MIME_WALK_MESSAGE_ID], &ids))
 		m->message_id = ids[0];
-	if (msgid_parse(&c->mp, &e->f[MIME_WALK_IN_REPLY_TO], &ids))
-		m->in_reply_to = ids[0];
 	m->nreferences = msgid_parse(&c->mp, &e->f[MIME_WALK_REFERENCES], &m->references);
+	n = msgid_parse(&c->mp, &e->f[MIME_WALK_IN_REPLY_TO], &ids);
+	m->in_reply_to = msgid_parent(ids, n, m->references, m->nreferences);
 
 	if (e->f[MIME_WALK_SUBJECT].p) {
 		header_unfold(&c->mp, e->f[MIME_WALK_SUBJECT].p, e->f[MIME_WALK_SUBJECT].n,
@@ -328,7 +328,11 @@ body_text(struct ctx *c)
 			s++;
 			n--;
 		}
-		m->new_text = mailparse_strndup(&c->mp, s, n);
+		/* nothing quoted: the same text, not a second copy of it */
+		if (n == m->text_len && memcmp(s, m->text, n) == 0)
+			m->new_text = m->text;
+		else
+			m->new_text = mailparse_strndup(&c->mp, s, n);
 	}
 	buf_release(&nt);
 	find_links(c, m->new_text, strlen(m->new_text));

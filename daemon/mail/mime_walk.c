@@ -88,20 +88,38 @@ scan_entity(struct mime_walk *w, const char *p, const char *end,
 	e->body = header_scan(w->mp, p, end, top, on_field, &s);
 }
 
-/* text_append - add n bytes of UTF-8 to the message text, cut at a
- * character boundary when the text cap is reached */
+/* The mark left where a text was cut at its cap: no words, so it reads
+ * the same in every language. */
+#define TEXT_CUT_MARK "\n[\xe2\x80\xa6]\n"
+
+/* text_append - add n bytes of UTF-8 to the message text; when the text
+ * cap is reached, cut at the last line end that fits (else at a character
+ * boundary) and leave TEXT_CUT_MARK: a long post loses its end, never
+ * everything.  The raw message stays whole. */
 static void
 text_append(struct mime_walk *w, const char *s, size_t n)
 {
-	size_t room = buf_room(&w->text);
+	size_t room = buf_room(&w->text), mark = sizeof(TEXT_CUT_MARK) - 1, cut;
 
-	if (n > room) {
-		n = room;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-		mailparse_defect(w->mp, "text-truncated");
+	if (n <= room) {
+		buf_append(&w->text, s, n);
+		return;
 	}
-	buf_append(&w->text, s, n);
+	mailparse_defect(w->mp, "text-truncated");
+	if (room < mark)
+		return;
+	cut = room - mark;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	for (size_t k = cut; k > 0; k--)
+		if (s[k - 1] == '\n') {
+			cut = k - 1;
+			break;
+		}
+	buf_append(&w->text, s, cut);
+	buf_append(&w->text, TEXT_CUT_MARK, mark);
+	/* nothing more fits: later parts are cut too */
+	buf_fail(&w->text);
 }
 
 /* text_separate - start a new part's text on a fresh line */

@@ -40,10 +40,16 @@ bind_scope(sqlite3_stmt *st, const struct digest_scope *sc)
 		sqlite3_bind_null(st, 4);
 }
 
+/* A thread's subject is its root post's: shown only when that post is
+ * public (a held or rejected root never names a thread, SPEC §9); the
+ * digest then shows the post's own subject. */
+#define ROOT_PUBLIC \
+	"EXISTS (SELECT 1 FROM posts r WHERE r.id = th.root AND r.state = 'accepted')"
 #define POST_COLUMNS \
 	"SELECT p.id, p.thread, COALESCE(p.parent, 0), COALESCE(p.session, 0)," \
 	" p.theme, COALESCE(t.title, p.theme), COALESCE(p.author_name, 'former member')," \
-	" COALESCE(p.subject, ''), COALESCE(th.subject, ''), p.new_text, p.kind," \
+	" COALESCE(p.subject, ''), CASE WHEN " ROOT_PUBLIC " THEN COALESCE(th.subject, '')" \
+	" ELSE '' END, p.new_text, p.kind," \
 	" p.received, p.depth," \
 	" (SELECT count(*) FROM posts c WHERE c.parent = p.id AND c.state = 'accepted')" \
 	" FROM posts p JOIN threads th ON th.id = p.thread" \
@@ -160,8 +166,11 @@ store_digest_top_threads(struct store *s, const struct digest_scope *sc,
     int limit, int (*fn)(void *arg, const struct digest_thread *t), void *arg)
 {
 	static const char sql[] =
-	    "SELECT p.thread, COALESCE(th.subject, ''),"
-	    " COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), ''),"
+	    "SELECT p.thread, CASE WHEN " ROOT_PUBLIC " THEN COALESCE(th.subject, '')"
+	    " ELSE COALESCE(min(p.subject), '') END,"
+	    " CASE WHEN " ROOT_PUBLIC
+	    " THEN COALESCE((SELECT r.author_name FROM posts r WHERE r.id = th.root), '')"
+	    " ELSE '' END,"
 	    " count(*), max(p.received)"
 	    " FROM posts p JOIN threads th ON th.id = p.thread WHERE" SCOPE
 	    " GROUP BY p.thread ORDER BY count(*) DESC, max(p.received) DESC LIMIT ?5";

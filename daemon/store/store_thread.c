@@ -228,11 +228,12 @@ store_thread_get(struct store *s, int64_t id, struct store_thread *t)
 /* store_thread_by_subject - see store_thread.h */
 int
 store_thread_by_subject(struct store *s, const char *theme,
-    const char *norm_subject, time_t since, int64_t *id)
+    const char *norm_subject, time_t since, time_t until, int64_t *id)
 {
 	static const char sql[] =
 	    "SELECT id FROM threads WHERE theme = ?1 AND norm_subject = ?2"
-	    " AND last_post >= ?3 ORDER BY last_post DESC, id DESC LIMIT 1";
+	    " AND last_post >= ?3 AND created <= ?4"
+	    " ORDER BY last_post DESC, id DESC LIMIT 1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
@@ -240,7 +241,101 @@ store_thread_by_subject(struct store *s, const char *theme,
 	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, norm_subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)since);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)until);
 	return store_lookup_id(s, st, id, "thread by subject");
+}
+
+/* store_thread_subject_later - see store_thread.h */
+int
+store_thread_subject_later(struct store *s, const char *theme,
+    const char *norm_subject, int64_t except, time_t from, time_t to,
+    struct store_subject_thread *out, size_t max, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT id, subject, root FROM threads WHERE theme = ?1"
+	    " AND norm_subject = ?2 AND id <> ?3 AND created >= ?4 AND created <= ?5"
+	    " ORDER BY created, id LIMIT ?6";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, norm_subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, except);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)to);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out[*n].id = sqlite3_column_int64(st, 0);
+		out[*n].subject = store_column_dup(st, 1);
+		out[*n].root = sqlite3_column_int64(st, 2);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_subject_threads_free(out, *n);
+		*n = 0;
+		return store_log_error(s, "threads by subject");
+	}
+	return 0;
+}
+
+/* store_thread_has_subject - see store_thread.h */
+int
+store_thread_has_subject(struct store *s, int64_t id, const char *norm_subject)
+{
+	static const char sql[] =
+	    "SELECT id FROM threads WHERE id = ?1 AND norm_subject = ?2";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t found;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, norm_subject, -1, SQLITE_STATIC);
+	return store_lookup_id(s, st, &found, "thread subject");
+}
+
+/* store_thread_tops - see store_thread.h */
+int
+store_thread_tops(struct store *s, int64_t thread, char ***mids, size_t max,
+    size_t *n)
+{
+	static const char sql[] =
+	    "SELECT mid FROM containers WHERE thread = ?1 AND parent_mid IS NULL"
+	    " LIMIT ?2";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	char **v;
+	int rc;
+
+	*n = 0;
+	*mids = NULL;
+	if (st == NULL)
+		return -1;
+	v = xcalloc(max ? max : 1, sizeof(*v));
+	sqlite3_bind_int64(st, 1, thread);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		v[(*n)++] = store_column_dup(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_children_free_mids(v, *n);
+		*n = 0;
+		return store_log_error(s, "thread tops");
+	}
+	*mids = v;
+	return 0;
+}
+
+/* store_children_free_mids - see store_thread.h */
+void
+store_children_free_mids(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 /* store_thread_published - see store_thread.h */
@@ -256,6 +351,16 @@ store_thread_published(struct store *s, int64_t id)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	return store_lookup_id(s, st, &post, "thread published");
+}
+
+/* store_subject_threads_free - see store_thread.h */
+void
+store_subject_threads_free(struct store_subject_thread *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].subject);
+		v[i].subject = NULL;
+	}
 }
 
 /* store_thread_merge - see store_thread.h */

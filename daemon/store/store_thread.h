@@ -69,10 +69,33 @@ int store_thread_add(struct store *s, const char *theme, int64_t session,
 /* store_thread_get - 1 and *t (free t->theme) */
 int store_thread_get(struct store *s, int64_t id, struct store_thread *t);
 /* store_thread_by_subject - 1 and *id of the thread of theme with this
- * normalised subject whose last post is at or after since (the most
- * recent such thread) */
+ * normalised subject whose last post is at or after since and which was
+ * started at or before until (the most recent such thread) */
 int store_thread_by_subject(struct store *s, const char *theme,
-    const char *norm_subject, time_t since, int64_t *id);
+    const char *norm_subject, time_t since, time_t until, int64_t *id);
+
+/* A thread found by its subject: id, subject (owned), root post */
+struct store_subject_thread {
+	int64_t id;
+	char *subject;
+	int64_t root;
+};
+/* store_thread_subject_later - the threads of theme with this normalised
+ * subject, other than except, started within [from, to], oldest first,
+ * at most max into out[]; 0 and *n (free with store_subject_threads_free) */
+int store_thread_subject_later(struct store *s, const char *theme,
+    const char *norm_subject, int64_t except, time_t from, time_t to,
+    struct store_subject_thread *out, size_t max, size_t *n);
+void store_subject_threads_free(struct store_subject_thread *v, size_t n);
+/* store_thread_has_subject - 1 when thread id has this normalised
+ * subject, 0 when not, -1 on error */
+int store_thread_has_subject(struct store *s, int64_t id, const char *norm_subject);
+/* store_thread_tops - the ids of thread's containers that have no parent
+ * (its root, replies glued by subject, placeholders of missing parents),
+ * at most max; 0 with *mids (free with store_children_free_mids) */
+int store_thread_tops(struct store *s, int64_t thread, char ***mids,
+    size_t max, size_t *n);
+void store_children_free_mids(char **v, size_t n);
 /* store_thread_merge - move every post and container of from into into,
  * add up the counters, delete from */
 int store_thread_merge(struct store *s, int64_t into, int64_t from);

@@ -240,6 +240,18 @@ Test(commands, forged_from_changes_nothing_until_the_member_confirms)
 	    !member_has(&env, "bo@example.net", "funding"), "themes not applied");
 	free(confirm);
 
+	/* "subscribe digest" from a forged From changes an active member's
+	 * delivery as much as "digest" does: it waits too */
+	memset(&m, 0, sizeof(m));
+	m.from = "Chidi Okafor <chidi@example.net>";
+	m.to = "cop+request@example.org";
+	m.subject = "subscribe digest";
+	deliver(&env, &m);
+	cr_expect(member_has(&env, "chidi@example.net", "\"delivery\":\"each\""),
+	    "a forged \"subscribe digest\" changed chidi's delivery");
+	cr_expect_eq(h_smtp_count_matching(&env, "chidi@example.net",
+	    "X-Baraza-Notice: confirm-changes"), 1, "chidi was not asked to confirm");
+
 	/* chidi's mail that the trusted server authenticates: at once */
 	memset(&m, 0, sizeof(m));
 	m.from = "Chidi Okafor <chidi@example.net>";
@@ -471,6 +483,24 @@ Test(tls, starttls_auto_is_refused_naming_the_two_choices)
 	cr_expect_eq(out.status, 2, "check with starttls = auto: exit %d, want 2", out.status);
 	cr_expect(strstr(out.err, "starttls") && strstr(out.err, "yes") && strstr(out.err, "no"),
 	    "the error does not name the key and the two choices:\n%s", out.err);
+	h_out_free(&out);
+
+	/* no on loopback (the harness's SMTP): quiet; no towards another
+	 * host (0.0.0.0 stays on this machine): a warning */
+	h_write_config(&env, NULL);
+	h_baraza(&env, &out, "check");
+	cr_expect(strstr(out.out, "warning:") == NULL, "a warning for loopback:\n%s", out.out);
+	h_out_free(&out);
+	{
+		char extra[128];
+
+		snprintf(extra, sizeof(extra), "[smtp]\nurl = smtp://0.0.0.0:%d\nstarttls = no\n",
+		    env.smtp_port);
+		h_write_config(&env, extra);
+	}
+	h_baraza(&env, &out, "check");
+	cr_expect(strstr(out.out, "warning: [smtp] starttls = no and 0.0.0.0 is not loopback") != NULL,
+	    "no warning for clear text to another host:\n%s", out.out);
 	h_out_free(&out);
 	h_env_fini(&env);
 }

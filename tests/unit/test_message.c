@@ -564,6 +564,23 @@ static struct id_case ids[] = {
 	{ "In-Reply-To", "Your message of Tue <p@x> (from Bob)", "p@x" },
 	{ "In-Reply-To", "<p@x> <q@x>", "p@x" },
 	{ "In-Reply-To", "just junk", "-" },
+	/* phrase forms of real clients: the id, never the person's address
+	 * nor a word of the phrase (MH, exmh, Gnus, Elm, mutt, digests) */
+	{ "In-Reply-To", "Message from Jean Dupont <jean@example.org>\n of \"Tue, 05 Mar 2002 10:00:00 +0100.\" <200203050900.KAA01234@mail.example.org>",
+	  "200203050900.KAA01234@mail.example.org" },
+	{ "In-Reply-To", "Your message of \"Tue, 05 Mar 2002 10:00:00 +0100.\"\n <15492.1015318800@exmh.example.net>", "15492.1015318800@exmh.example.net" },
+	{ "In-Reply-To", "<87y9k2m3x1.fsf@gnus.example.com> (Amina Diallo's message of\n \"Fri, 01 Mar 2002 09:30:00 +0000\")", "87y9k2m3x1.fsf@gnus.example.com" },
+	{ "In-Reply-To", "jean@example.org's message of Tue, 5 Mar 2002 10:00:00 +0100", "-" },
+	{ "In-Reply-To", "<jean@example.org>'s message of Tue, 5 Mar 2002 10:00:00 +0100", "-" },
+	{ "In-Reply-To", "Message from Jean Dupont <jean@example.org> of Tue, 5 Mar 2002", "-" },
+	{ "In-Reply-To", "<20020305100000.GA1234@mutt.example.org>; from jean@example.org on Tue, Mar 05, 2002 at 10:00:00AM +0100",
+	  "20020305100000.GA1234@mutt.example.org" },
+	{ "In-Reply-To", "<Pine.LNX.4.44.0203051000.1234-100000@host.example.edu> from \"Jean Dupont\" at Mar 5, 2002 10:00 am",
+	  "Pine.LNX.4.44.0203051000.1234-100000@host.example.edu" },
+	{ "In-Reply-To", "Message de Jean Dupont <jean@example.fr> du 5 mars 2002 <3C84A1B2.5060708@example.fr>", "3C84A1B2.5060708@example.fr" },
+	{ "In-Reply-To", "Mensaje de Ana <ana@example.es> del 5 de marzo <a1b2c3@example.es>", "a1b2c3@example.es" },
+	{ "References", "Message from Jean <jean@example.org> <a@x>", "a@x" },
+	{ "References", "jean@example.org's message of Tue", "" },
 	{ "Message-ID", "<m@x>", "m@x" },
 	{ "Message-ID", "m@x", "m@x" },
 	{ "Message-ID", "<  m@x  >", "m@x" },
@@ -595,6 +612,22 @@ ParameterizedTest(size_t *pi, message, ids)
 		one = strcmp(ic->field, "Message-ID") == 0 ? m->message_id : m->in_reply_to;
 		check_str(ic->field, one, ic->want);
 	}
+	message_free(&m);
+}
+
+/* In-Reply-To names two ids: the one References also names is the parent
+ * (a digest reader quoting the digest's id first, then the post's). */
+Test(message, in_reply_to_prefers_references)
+{
+	struct message *m = parse_str("In-Reply-To: <digest-12@lists.example.org> <post-7@example.org>\n"
+	    "References: <root-1@example.org> <post-7@example.org>\n\nx\n");
+
+	cr_expect_str_eq(m->in_reply_to, "post-7@example.org");
+	message_free(&m);
+	m = parse_str("In-Reply-To: Message from Jean Dupont <jean@example.org> of \"Tue, 5 Mar 2002\"\n"
+	    "References: <root-1@example.org> <post-7@example.org>\n\nx\n");
+	cr_expect_null(m->in_reply_to, "the person's address is no parent");
+	cr_expect_eq(m->nreferences, 2);
 	message_free(&m);
 }
 
@@ -671,6 +704,14 @@ static struct quote_case htmls[] = {
 	{ "<!-- comment <p>x</p> -->shown", "shown" },
 	{ "a < b and c > d", "a < b and c > d" },
 	{ "<blockquote>quoted</blockquote>new", "new" },
+	/* the whole HTML5 table (real newsletters and Outlook in Portuguese,
+	 * Spanish, Icelandic; arrows and maths from Word) */
+	{ "&Oacute;rg&atilde;o &ordm; &Atilde;o &rarr; &larr; &hArr; &Icirc;le", "\xc3\x93rg\xc3\xa3o \xc2\xba \xc3\x83o \xe2\x86\x92 \xe2\x86\x90 \xe2\x87\x94 \xc3\x8e" "le" },
+	{ "&THORN;&eth;&aelig; &alpha;&Omega; &le;&ge;&ne; &infin; &check; &star;", "\xc3\x9e\xc3\xb0\xc3\xa6 \xce\xb1\xce\xa9 \xe2\x89\xa4\xe2\x89\xa5\xe2\x89\xa0 \xe2\x88\x9e \xe2\x9c\x93 \xe2\x98\x86" },
+	{ "&NotEqualTilde; &fjlig;", "\xe2\x89\x82\xcc\xb8 fj" },                  /* two code points */
+	{ "&CounterClockwiseContourIntegral; x", "\xe2\x88\xb3 x" },            /* the longest name */
+	{ "&eacutes &copy2026 &notin; &notit", "\xc3\xa9s \xc2\xa9" "2026 \xe2\x88\x89 \xc2\xacit" }, /* legacy, no ';' */
+	{ "&rarr &Oacute &zz; &;", "&rarr \xc3\x93 &zz; &;" },                  /* rarr needs its ';' */
 };
 
 ParameterizedTestParameters(message, html)
@@ -1140,4 +1181,61 @@ ParameterizedTest(size_t *pi, message, pathological)
 	cr_expect(secs < 3.0, "%s: %zu bytes took %.2f s of CPU", sc->name, raw.len, secs);
 	message_free(&m);
 	buf_release(&raw);
+}
+
+/* ---- a text over the cap ------------------------------------------------------ */
+
+/* A plain text of 1.5 MB (over the 1 MB text cap) in UTF-8, in latin-1 and
+ * in base64 keeps its first megabyte, cut at a line end, with the mark
+ * "[…]" - on the code before this change the whole text was empty. */
+Test(message, long_text_cut_at_a_line_not_emptied)
+{
+	static const char *const heads[] = {
+		"Content-Type: text/plain; charset=utf-8\n",
+		"Content-Type: text/plain; charset=iso-8859-1\n",
+		"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n",
+	};
+	for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+		struct buf body, raw;
+		struct message *m;
+		size_t n;
+
+		buf_init(&body, BUF_NOLIMIT);
+		for (int i = 0; body.len < 1500u * 1024; i++)
+			buf_printf(&body, h == 1 ? "ligne %06d : donn\xe9""es du r\xe9seau\n" :
+			    "ligne %06d : donn\xc3\xa9""es du r\xc3\xa9seau \xe2\x80\x94 \xd8\xb9\n", i);
+		buf_init(&raw, BUF_NOLIMIT);
+		buf_printf(&raw, "From: a@example.org\nSubject: long\nMIME-Version: 1.0\n%s\n", heads[h]);
+		if (h == 2) {
+			struct buf b64;
+
+			buf_init(&b64, BUF_NOLIMIT);
+			codec_base64_encode(body.data, body.len, &b64);
+			for (size_t k = 0; k < b64.len; k += 76) {
+				buf_append(&raw, b64.data + k, b64.len - k < 76 ? b64.len - k : 76);
+				buf_putc(&raw, '\n');
+			}
+			buf_release(&b64);
+		} else {
+			buf_append(&raw, body.data, body.len);
+		}
+		m = tutil_parse(raw.data);
+		cr_assert_not_null(m);
+		n = m->text ? strlen(m->text) : 0;
+		cr_expect(n > 900u * 1024 && n <= 1u << 20, "case %zu: text of %zu bytes", h, n);
+		cr_expect(n >= 6 && strstr(m->text + n - 8, "\n[\xe2\x80\xa6]") != NULL,
+		    "case %zu: no cut mark at the end", h);
+		{
+			const char *mk = strstr(m->text + n - 8, "\n[\xe2\x80\xa6]");
+			const char *end = h == 1 ? "seau" : "\xd8\xb9";
+
+			cr_expect(mk && mk - m->text > 4 && memcmp(mk - strlen(end), end,
+			    strlen(end)) == 0, "case %zu: not cut at a line end", h);
+		}
+		cr_expect(strncmp(m->text, "ligne 000000", 12) == 0, "case %zu: the start is lost", h);
+		cr_expect(has_defect(m, "text-truncated"), "case %zu: no text-truncated defect", h);
+		message_free(&m);
+		buf_release(&body);
+		buf_release(&raw);
+	}
 }

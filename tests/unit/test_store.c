@@ -623,3 +623,64 @@ Test(migrate, new_voices_are_first_posts_of_their_authors)
 		buf_release(&oracle);
 	}
 }
+
+/* ---- never public before publication (issue 17.10) ---------------------- */
+
+#include "store_archive.h"
+#include "store_thread.h"
+
+struct seen_thread {
+	char subject[128], starter[128];
+	int n;
+};
+
+static int
+seen_thread(void *arg, const struct archive_thread *t)
+{
+	struct seen_thread *st = arg;
+
+	snprintf(st->subject, sizeof(st->subject), "%s", t->subject);
+	snprintf(st->starter, sizeof(st->starter), "%s", t->starter);
+	st->n++;
+	return 0;
+}
+
+static void
+public_setup(void)
+{
+	setup();
+	tutil_store_migrate(db);
+}
+
+TestSuite(publication, .init = public_setup, .fini = teardown);
+
+/* A thread whose root is held or rejected (a late parent that adopted
+ * a public reply) is titled by its first public post, never by the root. */
+Test(publication, a_thread_is_never_titled_by_a_post_that_is_not_public)
+{
+	struct seen_thread st = { "", "", 0 };
+
+	tutil_sql_exec(db, "INSERT INTO messages (id, message_id, received, route, state, size, raw)"
+	    " VALUES (1, 'spam@x', 10, 'post', 'stored', 1, 'x'),"
+	    " (2, 'reply@x', 20, 'post', 'stored', 1, 'x')");
+	tutil_sql_exec(db, "INSERT INTO threads (id, theme, subject, root, created, last_post, posts)"
+	    " VALUES (1, 'general', 'CHEAP PILLS', 1, 10, 20, 2)");
+	tutil_sql_exec(db, "INSERT INTO posts (id, message, message_id, thread, theme, kind, state,"
+	    " received, subject, author_name) VALUES"
+	    " (1, 1, 'spam@x', 1, 'general', 'idea', 'rejected', 10, 'CHEAP PILLS', 'Spammer'),"
+	    " (2, 2, 'reply@x', 1, 'general', 'feedback', 'accepted', 20, 'Funding timelines', 'Bo')");
+	cr_assert_eq(store_thread_published(db, 1), 1);
+	cr_assert_geq(store_archive_threads(db, "general", 0, seen_thread, &st), 0);
+	cr_assert_eq(st.n, 1, "got %d threads, want 1", st.n);
+	cr_expect_str_eq(st.subject, "Funding timelines", "got title %s", st.subject);
+	cr_expect_str_eq(st.starter, "Bo", "got starter %s", st.starter);
+	/* no public post at all: no title to inherit */
+	tutil_sql_exec(db, "UPDATE posts SET state = 'held' WHERE id = 2");
+	cr_expect_eq(store_thread_published(db, 1), 0);
+	/* once the root is approved, it names the thread again */
+	tutil_sql_exec(db, "UPDATE posts SET state = 'accepted'");
+	st.n = 0;
+	cr_assert_geq(store_archive_threads(db, "general", 0, seen_thread, &st), 0);
+	cr_expect_str_eq(st.subject, "CHEAP PILLS");
+	cr_expect_str_eq(st.starter, "Spammer");
+}

@@ -578,3 +578,46 @@ Test(thread_store, subject_fallback, .init = db_open, .fini = db_close)
 		buf_release(&got);
 	}
 }
+
+/* The subject fallback does not depend on arrival order (issue 20: an
+ * archive imported in file order and in date order gave different
+ * threads): replies that name no parent, arriving before the post they
+ * answer, are adopted by it when it comes, as they would have been glued
+ * to it had it come first.  Every order of six messages gives the same
+ * tree; on the code before this change 648 of the 720 orders did not. */
+Test(thread_store, subject_fallback_every_order, .init = db_open, .fini = db_close,
+    .timeout = 120)
+{
+	static const struct tmsg m[] = {
+		{ "root", { NULL }, NULL, "Budgets", 0, NULL },
+		{ "r1", { NULL }, NULL, "Re: Budgets", 1, NULL },       /* by subject */
+		{ "r2", { NULL }, NULL, "RE: Budgets", 2, NULL },       /* by subject */
+		{ "c", { "r1" }, "r1", "Re: Budgets", 3, NULL },        /* under r1 */
+		{ "lost", { "gone" }, "gone", "Re: Budgets", 4, NULL }, /* parent never came */
+		{ "other", { NULL }, NULL, "Another matter", 0, NULL },
+	};
+	static const char want[] =
+	    "root>-@0#root r1>root@1#root r2>root@1#root c>r1@2#root lost>root@1#root "
+	    "other>-@0#other ";
+	size_t perm[6] = { 0, 1, 2, 3, 4, 5 };
+	struct buf got;
+	int round = 0, bad = 0;
+
+	buf_init(&got, 1 << 16);
+	cr_assert_eq(store_exec(db, "PRAGMA synchronous = OFF"), 0);
+	do {
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "o%d.", round++);
+		use_guess = round % 2;
+		for (size_t i = 0; i < 6; i++)
+			add(&m[perm[i]], prefix, (int)i);
+		tree(m, 6, prefix, &got);
+		if (strcmp(got.data, want) != 0 && bad++ < 5)
+			cr_log_error("order %zu%zu%zu%zu%zu%zu: got %s", perm[0], perm[1],
+			    perm[2], perm[3], perm[4], perm[5], got.data);
+		check_counts(m, 6, prefix);
+	} while (next_permutation(perm, 6));
+	cr_expect_eq(bad, 0, "%d of %d orders gave another tree", bad, round);
+	buf_release(&got);
+}
