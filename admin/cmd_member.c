@@ -4,7 +4,10 @@
  * Output contracts (as the README describes them):
  * - `member list --json`: an array of {"email","name","role","delivery",
  *   "region","language","themes","status"}; "themes" is an array of theme
- *   slugs, every active theme when the member follows all of them;
+ *   slugs, every active theme when the member follows all of them; and
+ *   for a member whose mail is stopped because it bounced, also "bounce":
+ *   {"since","days","first_day","last_day","reason","probes","next_probe"}
+ *   (the text form prints the same on a second line);
  * - `member list --csv`: a header row email,name,role,delivery,region,
  *   language,themes,status and one row per member, "themes" being "all" or
  *   slugs separated by spaces, so the file can be imported back;
@@ -19,13 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "address.h"
 #include "buf.h"
+#include "clock.h"
 #include "cmd.h"
 #include "cmd_opt.h"
 #include "json.h"
 #include "member_import.h"
+#include "store_bounce.h"
 #include "store_member.h"
 #include "store_programme.h"
 #include "utf8.h"
@@ -216,6 +222,7 @@ member_remove(struct cmd_ctx *ctx, int argc, char **argv)
 /* ---- list ----------------------------------------------------------------- */
 
 struct lister {
+	struct store *s;
 	int format;                   /* 0 text, 1 csv, 2 json */
 	char **themes;                /* every active theme, for all_themes */
 	size_t nthemes;
@@ -287,6 +294,65 @@ pad_column(struct buf *b, const char *s, size_t width)
 	while (++cols < width + 1);
 }
 
+/* bounce_day - local day number as "2020-11-17" */
+static void
+bounce_day(long day, char *out, size_t outlen)
+{
+	time_t t = (time_t)day * 86400;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, outlen, "?");
+}
+
+/* why_bouncing - a bouncing member's figures: after the text line, or as
+ * the JSON key "bounce" (absent for the others) */
+static void
+why_bouncing(struct lister *l, const struct member *m)
+{
+	struct bouncing b;
+	char since[24], first[24], last[24], next[24];
+	int found = strcmp(m->status, "bouncing") == 0 ?
+	    store_bouncing_get(l->s, m->id, &b) : 0;
+
+	if (found <= 0)
+		return;
+	clock_format_date(b.since, since, sizeof(since));
+	bounce_day(b.first_day, first, sizeof(first));
+	bounce_day(b.last_day, last, sizeof(last));
+	if (b.next_probe)
+		clock_format_date(b.next_probe, next, sizeof(next));
+	else
+		snprintf(next, sizeof(next), "none");
+	if (l->format == 0) {
+		buf_printf(&l->out, "    bouncing since %s: failed on %ld days from %s to %s;"
+		    " last: %s; probes sent: %d, next: %s\n", since, b.days, first, last,
+		    b.reason ? b.reason : "-", b.probes, next);
+	} else {
+		json_key(&l->j, "bounce");
+		json_object_begin(&l->j);
+		json_key(&l->j, "since");
+		json_string(&l->j, since);
+		json_key(&l->j, "days");
+		json_int(&l->j, b.days);
+		json_key(&l->j, "first_day");
+		json_string(&l->j, first);
+		json_key(&l->j, "last_day");
+		json_string(&l->j, last);
+		json_key(&l->j, "reason");
+		json_string(&l->j, b.reason);
+		json_key(&l->j, "probes");
+		json_int(&l->j, b.probes);
+		json_key(&l->j, "next_probe");
+		if (b.next_probe)
+			json_string(&l->j, next);
+		else
+			json_null(&l->j);
+		json_object_end(&l->j);
+	}
+	store_bouncing_release(&b);
+}
+
 static int
 list_one(const struct member *m, void *arg)
 {
@@ -302,6 +368,7 @@ list_one(const struct member *m, void *arg)
 		pad_column(&l->out, m->delivery, 6);
 		pad_column(&l->out, m->status, 12);
 		buf_printf(&l->out, "%s\n", themes);
+		why_bouncing(l, m);
 		free(themes);
 		break;
 	case 1:
@@ -341,6 +408,7 @@ list_one(const struct member *m, void *arg)
 		json_array_end(&l->j);
 		json_key(&l->j, "status");
 		json_string(&l->j, m->status);
+		why_bouncing(l, m);
 		json_object_end(&l->j);
 		break;
 	}
@@ -370,6 +438,7 @@ member_list(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((s = cmd_store(ctx)) == NULL)
 		return ctx->conf == NULL ? 2 : 1;
 	memset(&l, 0, sizeof(l));
+	l.s = s;
 	l.format = csv ? 1 : json ? 2 : 0;
 	buf_init(&l.out, BUF_NOLIMIT);
 	json_init(&l.j, &l.out);

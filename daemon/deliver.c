@@ -25,10 +25,12 @@
  * A run reads due rows in id order, in batches of RELAY_BATCH (never all
  * rows at once).  A post's rows are consecutive, so the composed post is
  * kept while its rows go by: with personalize = yes each recipient gets
- * their own copy (VERP envelope cop+bounces-LOCAL=DOMAIN@, personal
- * unsubscribe address, footer language), with personalize = no up to
- * max_recipients share one transaction and one copy (envelope
- * cop+bounces@).  When the server cannot be used at all (connection,
+ * their own copy (personal unsubscribe address, footer language), with
+ * personalize = no up to max_recipients share one transaction and one
+ * copy.  Every transaction's envelope sender is signed (bounceaddr.h):
+ * cop+bounces-ID-DD-MAC@, ID the first recipient row of the transaction;
+ * the rows of a shared transaction record that ID (envelope), so a
+ * delivery report to the address can blame only them.  When the server cannot be used at all (connection,
  * TLS, AUTH, greeting), the run stops: the rows tried are deferred, the
  * rest stay queued.
  *
@@ -71,6 +73,7 @@
 
 #include "address.h"
 #include "bounce.h"
+#include "bounceaddr.h"
 #include "buf.h"
 #include "clock.h"
 #include "compose.h"
@@ -78,6 +81,7 @@
 #include "log.h"
 #include "deliver.h"
 #include "smtp.h"
+#include "store_bounce.h"
 #include "store_health.h"
 #include "store_outbox.h"
 #include "xalloc.h"
@@ -103,6 +107,7 @@ struct pending_rcpt {
 	time_t created;
 	char *address;             /* owned */
 	int bounced;               /* counting bounces on record */
+	int64_t envelope;          /* the shared transaction it went in, or 0 */
 };
 
 struct txn_meta {
@@ -128,6 +133,8 @@ struct run {
 	int bounces_recorded;      /* this run counted a bounce */
 	int store_failed;          /* results could not be recorded: stop */
 	char unusable_why[256];
+	unsigned char key[BOUNCEADDR_KEY_LEN]; /* signs envelope senders */
+	int have_key;
 	char owner[300];           /* "HOST:PID": the name of our claims */
 	time_t lease_until;        /* wall clock: when our claims lapse */
 };
@@ -176,6 +183,9 @@ settle(struct run *run, const struct result *r, int64_t *sent, size_t *nsent)
 	char why[400];
 	int ok = 1;
 
+	if (r->r.envelope > 0 &&
+	    store_bounce_envelope_set(s, r->r.id, r->r.envelope) < 0)
+		return -1;
 	switch (r->outcome) {
 	case OUTCOME_OK:
 		/* a delivery that works decays the member's bounce score */
@@ -186,7 +196,7 @@ settle(struct run *run, const struct result *r, int64_t *sent, size_t *nsent)
 		break;
 	case OUTCOME_PERM:
 		ok = outbox_mark_failed(s, r->r.id, run->now, r->text) == 0 &&
-		    bounce_record_failure(s, c, r->r.address, r->text) == 0;
+		    bounce_record_failure(s, c, r->r.address, r->r.id, r->text) == 0;
 		run->bounces_recorded = 1;
 		run->failed++;
 		log_info("relay: %s: failed: %s", r->r.address, r->text);
@@ -196,7 +206,7 @@ settle(struct run *run, const struct result *r, int64_t *sent, size_t *nsent)
 			snprintf(why, sizeof(why), "gave up after %ld hours: %s",
 			    c->smtp.retry_for_hours, r->text);
 			ok = outbox_mark_failed(s, r->r.id, run->now, why) == 0 &&
-			    bounce_record_failure(s, c, r->r.address, why) == 0;
+			    bounce_record_failure(s, c, r->r.address, r->r.id, why) == 0;
 			run->bounces_recorded = 1;
 			run->failed++;
 			log_info("relay: %s: %s", r->r.address, why);
@@ -319,16 +329,16 @@ txn_group(void *arg)
 	flush(arg);
 }
 
-/* envelope_from - cop+bounces@, or with personalize its VERP form for
- * rcpt (cop+bounces-LOCAL=DOMAIN@) when rcpt fits one (owned) */
+/* envelope_from - the signed bounce address of the transaction whose
+ * first recipient row is id, or the unsigned cop+bounces@ when there is no
+ * key (reports to it then count for no one) (owned) */
 static char *
-envelope_from(const struct conf *c, const char *rcpt)
+envelope_from(const struct run *run, int64_t id)
 {
-	char *from = NULL;
+	char *from = run->have_key ?
+	    bounce_envelope(run->c, run->key, id, run->now) : NULL;
 
-	if (c->smtp.personalize && rcpt)
-		from = listaddr_tagged(c, LISTADDR_BOUNCES, rcpt);
-	return from ? from : listaddr_tagged(c, LISTADDR_BOUNCES, NULL);
+	return from ? from : listaddr_tagged(run->c, LISTADDR_BOUNCES, NULL);
 }
 
 /* format_session - "2020-11-17 - 2020-12-01" (owned) or NULL */
@@ -462,6 +472,7 @@ submit(struct run *run, struct smtp_pool *pool, struct current *cur,
 		m->r[i].created = rows[i].created;
 		m->r[i].address = xstrdup(rows[i].address);
 		m->r[i].bounced = rows[i].bounced;
+		m->r[i].envelope = n > 1 ? rows[0].id : 0;
 		rcpts[i] = rows[i].address;
 	}
 	m->n = n;
@@ -494,7 +505,7 @@ submit(struct run *run, struct smtp_pool *pool, struct current *cur,
 		memcpy(data, cur->body, cur->len + 1);
 		len = cur->len;
 	}
-	from = envelope_from(run->c, n == 1 ? rows[0].address : NULL);
+	from = envelope_from(run, rows[0].id);
 	t = smtp_txn_new(from, rcpts, n, data, len, m);
 	free(from);
 	free(rcpts);
@@ -576,7 +587,7 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 	int64_t after = 0;
 	long tried = 0;
 	char err[256];
-	int rc = 0;
+	int rc = 0, second_look = 0;
 
 	memset(&run, 0, sizeof(run));
 	memset(&cur, 0, sizeof(cur));
@@ -585,6 +596,11 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 	run.now = clock_now();
 	run.results = xcalloc(RELAY_COMMIT, sizeof(*run.results));
 
+	if (store_bounce_key(s, run.key, sizeof(run.key)) == 0)
+		run.have_key = 1;
+	else
+		log_warnx("relay: no bounce-address key: envelope senders go unsigned "
+		    "and delivery reports count for no one");
 	if (c->smtp.personalize && outbox_fill_tokens(s) < 0)
 		log_warnx("relay: could not give members unsubscribe tokens");
 	claim_owner(run.owner, sizeof(run.owner));
@@ -602,6 +618,16 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 		}
 		if (n == 0) {
 			outbox_rows_free(&rows, n);
+			/* What the last results queued (the probe and notices
+			 * of a member this run has just stopped) goes out in
+			 * this run too: commit them, then look once more. */
+			if (pool != NULL && !second_look && !stopping(stop)) {
+				smtp_pool_free(&pool);   /* waits for what is under way */
+				flush(&run);
+				second_look = 1;
+				if (run.bounces_recorded && !run.unusable && !run.store_failed)
+					continue;
+			}
 			break;
 		}
 		after = rows[n - 1].id;
@@ -634,7 +660,7 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 
 				if (!addr_envelope_ok(rows[k].address)) {
 					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
-					    rows[k].created, xstrdup(rows[k].address), 0 };
+					    rows[k].created, xstrdup(rows[k].address), 0, 0 };
 
 					record(&run, &p, OUTCOME_PERM,
 					    "553 invalid recipient address");
@@ -644,7 +670,7 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 				if (cur.unusable) {
 					/* nothing to send: failed without a bounce */
 					struct pending_rcpt p = { rows[k].id, rows[k].attempts,
-					    rows[k].created, xstrdup(rows[k].address), 0 };
+					    rows[k].created, xstrdup(rows[k].address), 0, 0 };
 
 					log_warnx("relay: %s: %s", rows[k].address, cur.why);
 					record(&run, &p, OUTCOME_INTERNAL, cur.why);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce.h"
 #include "clock.h"
 #include "digest.h"
 #include "fanout.h"
@@ -301,6 +302,9 @@ jobs_run_due(struct store *s, const struct conf *c, time_t now)
 
 	/* Holds nobody decided on within 14 days expire (own transaction). */
 	if (moderation_expire(s, now) < 0)
+		return -1;
+	/* Probes to members whose mail bounces, and their way back. */
+	if (bounce_lifecycle_run(s, c, now) < 0)
 		return -1;
 	/* The facilitators hear of this cycle's holds in one notice each. */
 	if (hold_notice_run(s, c, now) < 0)

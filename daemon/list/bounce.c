@@ -1,68 +1,53 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* bounce - counting delivery failures against members
+/* bounce - counting delivery failures against members (see bounce.h)
  *
- * Each failed address gets a bounces row with the local calendar day.  A
- * member whose address has permanent rows on 3 distinct days within the
- * last 14 (today and the 13 before) stops receiving mail (delivery none,
- * status bouncing) and gets one probe that says how to come back.
+ * Each counted failure is a bounces row with the local calendar day and
+ * the transaction it came from.  A member whose address has permanent rows
+ * on 3 distinct days within the last 14 (today and the 13 before) stops
+ * receiving mail (delivery none, status bouncing) and the lifecycle of
+ * bounce_life.c takes over.
+ *
+ * Why a report must reach a signed address: anyone can mail
+ * cop+bounces-anything@ a perfect RFC 3464 report naming any member.  The
+ * MAC in the address (bounceaddr.h) can only come from a mail baraza sent,
+ * and it names the transaction, so a report can only blame the recipients
+ * of the one mail whose envelope it reached; a recipient with personalize
+ * = yes sees only his own address in Return-Path and can blame no one but
+ * himself.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bounce.h"
-#include "dsn.h"
+#include "bounceaddr.h"
+#include "buf.h"
 #include "clock.h"
+#include "dsn.h"
 #include "listaddr.h"
 #include "log.h"
-#include "notice.h"
 #include "store_bounce.h"
 #include "store_held.h"
+#include "store_message.h"
 #include "xalloc.h"
 
-#define BOUNCE_DAYS 3                /* distinct days ... */
-#define BOUNCE_WINDOW 14             /* ... within this many days */
 #define BOUNCE_STALE_DAYS 7          /* a success clears bounces this old */
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- counting ------------------------------------------------------------------ */
-
-/* send_probe - tell a member their mail is stopped and how to restart it */
-static int
-send_probe(struct store *s, const struct conf *c, const struct held_member *mb,
-    const char *reason)
+/* utc_day - days since 1970-01-01 UTC: the date in a signed address (the
+ * same everywhere, whatever list.timezone says) */
+static long
+utc_day(time_t t)
 {
-	char *request = listaddr_tagged(c, LISTADDR_REQUEST, NULL);
-	char *name = notice_one_line(mb->name);
-	char *help = listaddr_tagged(c, LISTADDR_HELP, NULL);
-	struct template_var vars[] = {
-		{ "name", name },
-		{ "email", mb->email },
-		{ "list_name", c->list.name },
-		{ "list_address", c->list.address },
-		{ "request_address", request },
-		{ "help_address", help },
-		{ "reason", reason ? reason : "" },
-	};
-	struct notice n = {
-		.kind = "probe", .template = "probe", .lang = mb->language,
-		.vars = vars, .nvars = NELEM(vars), .to = mb->email,
-		.to_name = mb->name, .member = mb->id, .from = LISTADDR_REQUEST,
-		.reply_to = request,
-	};
-	int64_t id = notice_send(s, c, &n);
-
-	free(request);
-	free(help);
-	free(name);
-	return id < 0 ? -1 : 0;
+	return t < 0 ? 0 : (long)(t / 86400);
 }
 
-/* count_one - record one failure of address and apply the rule */
+/* count_one - record one permanent failure of address (from transaction
+ * envelope, 0 when unknown) and apply the rule */
 static int
 count_one(struct store *s, const struct conf *c, const char *address,
-    int temporary, const char *reason, int64_t message_row)
+    const char *reason, int64_t message_row, int64_t envelope)
 {
 	struct held_member mb;
 	time_t now = clock_now();
@@ -73,11 +58,11 @@ count_one(struct store *s, const struct conf *c, const char *address,
 	if (found < 0)
 		return -1;
 	if (store_bounce_insert(s, found ? mb.id : 0, address, today, now,
-	    temporary, reason, message_row) < 0)
+	    0, reason, message_row, envelope) < 0)
 		goto fail;
-	log_info("bounce: %s %s%s%s", address, temporary ? "temporary" : "permanent",
+	log_info("bounce: %s permanent%s%s", address,
 	    reason ? ": " : "", reason ? reason : "");
-	if (temporary || !found) {
+	if (!found) {
 		store_held_member_release(&mb);
 		return 0;
 	}
@@ -85,20 +70,21 @@ count_one(struct store *s, const struct conf *c, const char *address,
 	if (days < 0)
 		goto fail;
 	if (days >= BOUNCE_DAYS) {
-		int changed = store_bounce_disable(s, mb.id, now);
+		long first = store_bounce_first_day(s, address, today - (BOUNCE_WINDOW - 1));
+		int changed = first < 0 ? -1 : store_bounce_disable(s, mb.id, now,
+		    days, first, today, reason);
 
 		if (changed < 0)
 			goto fail;
 		if (changed) {
 			log_info("bounce: %s bounced on %ld days within %d: delivery stopped",
 			    address, days, BOUNCE_WINDOW);
+			if (bounce_stop(s, c, mb.id, now) < 0)
+				goto fail;
 			/* the score has done its work: a member who comes back
-			 * (each/digest to cop+request@) starts from zero */
+			 * starts from zero */
 			if (store_bounce_clear(s, address) < 0)
 				goto fail;
-			/* the probe is best effort: the member is stopped either way */
-			if (send_probe(s, c, &mb, reason) < 0)
-				log_warnx("bounce: probe to %s not queued", address);
 		}
 	}
 	store_held_member_release(&mb);
@@ -108,57 +94,139 @@ fail:
 	return -1;
 }
 
-/* bounce_handle - count a report that reached cop+bounces[-VERP]@ */
+/* ignore - the message counts for no one: log why and keep it as ignored */
+static int
+ignore(struct store *s, const struct message *m, int64_t message_row,
+    const char *why)
+{
+	log_info("bounce: <%s>: counts for no one: %s",
+	    m && m->message_id ? m->message_id : "(no id)", why);
+	if (message_row > 0 &&
+	    store_message_set_state(s, message_row, "ignored", why) < 0)
+		return -1;
+	return 0;
+}
+
+/* named - is address among the report's failed addresses? */
+static int
+named(const struct dsn_report *r, const char *address)
+{
+	for (size_t i = 0; i < r->naddresses; i++)
+		if (strcasecmp(r->addresses[i], address) == 0)
+			return 1;
+	return 0;
+}
+
+/* count_report - a permanent report to a valid signed address of
+ * transaction id: count it against that transaction's recipients */
+static int
+count_report(struct store *s, const struct conf *c, const struct message *m,
+    int64_t message_row, int64_t id, const struct dsn_report *r,
+    const char *reason)
+{
+	struct bounce_rcpt *rc = NULL;
+	size_t n = 0, counted = 0;
+	int ok = 0;
+
+	if (store_bounce_envelope_rcpts(s, id, &rc, &n) < 0)
+		return -1;
+	if (n == 0) {
+		char *why = xasprintf("signed bounce address of transaction %lld, "
+		    "which has no recipients on record", (long long)id);
+
+		ok = ignore(s, m, message_row, why);
+		free(why);
+		return ok;
+	}
+	if (n == 1) {
+		/* the transaction had one recipient: the report is about that
+		 * mail, whatever address it names (a member may forward to
+		 * the address that failed) */
+		ok = count_one(s, c, rc[0].address, reason, message_row, id);
+		counted = ok == 0;
+	} else {
+		for (size_t i = 0; i < n && ok == 0; i++)
+			if (named(r, rc[i].address)) {
+				ok = count_one(s, c, rc[i].address, reason, message_row, id);
+				counted++;
+			}
+	}
+	/* the rest of what it names was no recipient of that mail */
+	for (size_t i = 0; i < r->naddresses && ok == 0; i++) {
+		int was = 0;
+
+		for (size_t k = 0; k < n; k++)
+			if (strcasecmp(rc[k].address, r->addresses[i]) == 0)
+				was = 1;
+		if (!was && n > 1)
+			log_info("bounce: <%s>: %s was no recipient of transaction %lld; "
+			    "not counted", m->message_id ? m->message_id : "(no id)",
+			    r->addresses[i], (long long)id);
+	}
+	if (ok == 0 && counted == 0)
+		ok = ignore(s, m, message_row,
+		    "report names no recipient of the transaction it reached");
+	store_bounce_rcpts_free(&rc, n);
+	return ok;
+}
+
+/* bounce_handle - a message that reached the bounce address */
 int
 bounce_handle(struct store *s, const struct conf *c, const struct message *m,
-    int64_t message_row, const char *verp)
+    int64_t message_row, const char *arg)
 {
+	unsigned char key[BOUNCEADDR_KEY_LEN];
+	enum bounceaddr_verdict v;
 	struct dsn_report r;
-	char *vaddr = listaddr_verp_address(verp);
-	char *reason = NULL;
-	int rc = 0;
-	int is_report = dsn_parse(m, m->arena, &r);
+	char *reason = NULL, *why;
+	int64_t id = 0;
+	int is_report, rc;
 
-	if (is_report < 0) {
-		free(vaddr);
+	if (arg == NULL || *arg == '\0')
+		return ignore(s, m, message_row, "bounce address without a signature");
+	if (store_bounce_key(s, key, sizeof(key)) < 0)
 		return -1;
+	v = bounceaddr_verify(key, sizeof(key), arg, strlen(arg),
+	    utc_day(clock_now()), &id);
+	if (v != BOUNCEADDR_VALID) {
+		why = xasprintf("bounce address %s (%s)", bounceaddr_verdict_name(v),
+		    v == BOUNCEADDR_EXPIRED ? "older than the window" :
+		    v == BOUNCEADDR_FORGED ? "its signature is not ours" :
+		    "not a signed address");
+		rc = ignore(s, m, message_row, why);
+		free(why);
+		return rc;
 	}
-	if (is_report && (r.status || r.diagnostic))
+	is_report = m ? dsn_parse(m, m->arena, &r) : 0;
+	if (is_report < 0)
+		return -1;
+	if (!is_report)
+		return ignore(s, m, message_row, "not a delivery report");
+	if (r.temporary) {
+		why = xasprintf("delay notice or temporary failure (%s)",
+		    r.status ? r.status : "no status");
+		rc = ignore(s, m, message_row, why);
+		free(why);
+		return rc;
+	}
+	if (r.naddresses == 0 && r.family && strcmp(r.family, "rfc3464") == 0)
+		return ignore(s, m, message_row, "the report names no failure");
+	if (r.status || r.diagnostic)
 		reason = xasprintf("%s%s%s", r.status ? r.status : "",
 		    r.status && r.diagnostic ? " " : "", r.diagnostic ? r.diagnostic : "");
-	if (vaddr) {
-		/* VERP says whose mail this was, whatever the report names
-		 * (the member may forward to the address that failed) */
-		int temporary = is_report ? r.temporary : 0;
-
-		if (is_report && r.naddresses == 0 && r.temporary && r.family &&
-		    strcmp(r.family, "rfc3464") == 0) {
-			/* a DSN that names nobody failed: a success notice */
-			log_info("bounce: %s: report names no failure; ignored", vaddr);
-		} else
-			rc = count_one(s, c, vaddr, temporary, reason, message_row);
-	} else if (is_report) {
-		for (size_t i = 0; i < r.naddresses && rc == 0; i++)
-			rc = count_one(s, c, r.addresses[i], r.temporary, reason, message_row);
-		if (r.naddresses == 0)
-			log_info("bounce: %s: report names no address; ignored",
-			    m->message_id ? m->message_id : "(no id)");
-	} else
-		log_info("bounce: %s: not a delivery report; ignored",
-		    m->message_id ? m->message_id : "(no id)");
+	rc = count_report(s, c, m, message_row, id, &r, reason);
 	free(reason);
-	free(vaddr);
 	return rc;
 }
 
 /* bounce_record_failure - count an SMTP-level permanent failure */
 int
 bounce_record_failure(struct store *s, const struct conf *c,
-    const char *address, const char *reason)
+    const char *address, int64_t rcpt, const char *reason)
 {
 	if (address == NULL || *address == '\0')
 		return 0;
-	return count_one(s, c, address, 0, reason, 0);
+	return count_one(s, c, address, reason, 0, rcpt);
 }
 
 /* bounce_record_success - a delivery worked: decay the address's score */
@@ -182,4 +250,17 @@ bounce_record_success(struct store *s, const char *address)
 			log_info("bounce: %s delivered again: %ld bounce(s) forgotten", address, n);
 	}
 	return 0;
+}
+
+/* bounce_envelope - the signed envelope sender of transaction id */
+char *
+bounce_envelope(const struct conf *c, const unsigned char *key, int64_t id,
+    time_t now)
+{
+	char arg[BOUNCEADDR_ARG_MAX];
+
+	if (key == NULL || bounceaddr_sign(key, BOUNCEADDR_KEY_LEN, id,
+	    utc_day(now), arg, sizeof(arg)) < 0)
+		return NULL;
+	return listaddr_tagged(c, LISTADDR_BOUNCES, arg);
 }

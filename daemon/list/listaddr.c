@@ -129,23 +129,32 @@ valid_postid(const char *s, size_t n)
 	return 1;
 }
 
-/* valid_verp - "LOCAL=DOMAIN": a non-empty local part (which may itself
- * hold '='), the last '=' and a non-empty domain, all ASCII */
+/* valid_bounce_arg - what may follow cop+bounces-: any run of local-part
+ * characters (a signed ID-DD-MAC, an old VERP LOCAL=DOMAIN, a guess).
+ * Whether it is worth anything is bounceaddr.h's question: every such
+ * address is the bounce address, and counts for no one unless signed. */
 static int
-valid_verp(const char *s, size_t n)
+valid_bounce_arg(const char *s, size_t n)
 {
-	const char *eq = NULL;
-
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '=')
-			eq = s + i;
-	if (eq == NULL || eq == s || eq + 1 == s + n)
+	if (n == 0 || n > LISTADDR_ARG_MAX)
 		return 0;
-	for (const char *p = eq + 1; p < s + n; p++)
-		if (!domain_char((unsigned char)*p))
+	for (size_t i = 0; i < n; i++)
+		if (!local_char((unsigned char)s[i]))
 			return 0;
-	for (const char *p = s; p < eq; p++)
-		if (!local_char((unsigned char)*p))
+	return 1;
+}
+
+/* signed_arg - what the builder writes after cop+bounces-: letters,
+ * digits and '-' (bounceaddr_sign's alphabet) */
+static int
+signed_arg(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > LISTADDR_ARG_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_alnum_ascii((unsigned char)s[i]) && s[i] != '-')
 			return 0;
 	return 1;
 }
@@ -280,7 +289,7 @@ listaddr_parse_tag(const struct conf *c, const char *tag, size_t n,
 		return;
 	}
 	if (prefix_rest(tag, n, "bounces", &rest, &rlen)) {
-		if (valid_verp(rest, rlen))
+		if (valid_bounce_arg(rest, rlen))
 			set(out, LISTADDR_BOUNCES, rest, rlen, 1);
 		else
 			set(out, LISTADDR_BAD_VERP, NULL, 0, 0);
@@ -355,60 +364,20 @@ listaddr_scan(const char **pp, char *out, size_t outlen)
 	return 0;
 }
 
-/* listaddr_verp_address - see listaddr.h */
-char *
-listaddr_verp_address(const char *verp)
-{
-	const char *eq = verp ? strrchr(verp, '=') : NULL;
-	char *addr;
-
-	if (eq == NULL || eq == verp || eq[1] == '\0' || strchr(eq + 1, '.') == NULL ||
-	    strchr(verp, '@') || strlen(verp) > LISTADDR_ARG_MAX)
-		return NULL;
-	addr = xasprintf("%.*s@%s", (int)(eq - verp), verp, eq + 1);
-	for (char *p = addr; *p; p++) {
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			*p = '_';
-		*p = (char)tolower((unsigned char)*p);
-	}
-	return addr;
-}
-
 /* ---- building ----------------------------------------------------------- */
-
-/* verp_ok - a recipient the VERP form can carry and give back: ASCII
- * atoms before the last '@', a domain name after it */
-static int
-verp_ok(const char *rcpt, const char **at)
-{
-	size_t n = strlen(rcpt);
-
-	*at = strrchr(rcpt, '@');
-	if (n > LISTADDR_ARG_MAX || *at == NULL || *at == rcpt || (*at)[1] == '\0')
-		return 0;
-	for (const char *p = rcpt; p < *at; p++)
-		if (!local_char((unsigned char)*p))
-			return 0;
-	for (const char *p = *at + 1; *p; p++)
-		if (!domain_char((unsigned char)*p))
-			return 0;
-	return 1;
-}
 
 /* arg_ok - does kind take arg, and is arg fit for it?  1 yes (arg may
  * then be NULL for an optional one), 0 no */
 static int
 arg_ok(enum listaddr_kind kind, const char *arg)
 {
-	const char *at;
-
 	switch (kind) {
 	case LISTADDR_THEME:
 		return arg && slug_syntax(arg, strlen(arg));
 	case LISTADDR_SUMMARY:
 		return arg == NULL || slug_syntax(arg, strlen(arg));
 	case LISTADDR_BOUNCES:
-		return arg == NULL || verp_ok(arg, &at);
+		return arg == NULL || signed_arg(arg);
 	case LISTADDR_CONFIRM:
 	case LISTADDR_APPROVE:
 	case LISTADDR_REJECT:
@@ -433,7 +402,7 @@ int
 listaddr_put(struct buf *out, const struct listaddr *la,
     enum listaddr_kind kind, const char *arg)
 {
-	const char *word = listaddr_word(kind), *at;
+	const char *word = listaddr_word(kind);
 	size_t mark = out->len;
 	int rc = 0;
 
@@ -453,12 +422,7 @@ listaddr_put(struct buf *out, const struct listaddr *la,
 			if (arg)
 				rc |= buf_putc(out, '-');
 		}
-		if (arg && kind == LISTADDR_BOUNCES) {
-			verp_ok(arg, &at);
-			rc |= buf_append(out, arg, (size_t)(at - arg));
-			rc |= buf_putc(out, '=');
-			rc |= buf_puts(out, at + 1);
-		} else if (arg) {
+		if (arg) {
 			rc |= buf_puts(out, arg);
 		}
 	}

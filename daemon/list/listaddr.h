@@ -14,7 +14,7 @@
  *   cop+subscribe@ cop+unsubscribe@ cop+help@     command shortcuts
  *   cop+owner@                 LISTADDR_OWNER     to the facilitators
  *   cop+summary@ cop+summary-THEME@               LISTADDR_SUMMARY
- *   cop+bounces@ cop+bounces-LOCAL=DOMAIN@        LISTADDR_BOUNCES (VERP)
+ *   cop+bounces@ cop+bounces-ARG@                 LISTADDR_BOUNCES (ARG signed: bounceaddr.h)
  *   cop+confirm-TOKEN@ cop+approve-TOKEN@ cop+reject-TOKEN@
  *   cop+unsubscribe-TOKEN@     LISTADDR_ONECLICK  one-click unsubscribe
  *   cop+reply-POSTID@          LISTADDR_REPLY     a reply from a digest
@@ -24,18 +24,19 @@
  * is 8 to 128 ASCII letters and digits (MTAs may fold its case: compare
  * tokens case-insensitively), a POSTID 1 to 18 digits without a leading
  * zero, a THEME a configured slug or "general" (any case; the result is
- * the configured spelling), LOCAL=DOMAIN a non-empty ASCII local part and
- * domain split at the last '='.  Anything else after the separator is an
+ * the configured spelling), the ARG of bounces-ARG any run of local-part
+ * characters (whether it is a valid signature is bounceaddr.h's question:
+ * every such address is the bounce address).  Anything else after the separator is an
  * unknown address, reported with the reason it is not one of these, never
  * guessed at.  Hostile bytes (CR, LF, spaces, 8-bit) never make a valid
  * tag.  The parser puts no length limit on an address beyond its
  * caller's (route.c looks at addresses of up to LISTADDR_ADDR_MAX bytes).
  *
  * Building.  The builder refuses (-1, NULL) an argument that does not
- * belong in an address -- control characters, spaces, '@' (except the one
- * of a VERP recipient), angle brackets, quotes, commas -- or that is longer
- * than LISTADDR_ARG_MAX, so no input can reach a header through it.  It
- * appends with buf_puts, without format passes: it runs once per copy of a
+ * belong in an address -- control characters, spaces, '@', angle
+ * brackets, quotes, commas -- or that is longer than LISTADDR_ARG_MAX, so
+ * no input can reach a header through it (a bounces ARG may hold only
+ * letters, digits and '-').  It appends with buf_puts, without format passes: it runs once per copy of a
  * personalised delivery.
  */
 #ifndef BARAZA_LISTADDR_H
@@ -49,7 +50,7 @@
 /* Longest and shortest TOKEN in cop+confirm-TOKEN@ and the like */
 #define LISTADDR_TOKEN_MAX 128
 #define LISTADDR_TOKEN_MIN 8
-/* Longest argument the builder writes (a VERP recipient is the longest) */
+/* Longest argument the parser and the builder take */
 #define LISTADDR_ARG_MAX 320
 /* Longest address listaddr_scan() finds, with its NUL */
 #define LISTADDR_ADDR_MAX 320
@@ -63,7 +64,7 @@ enum listaddr_kind {
 	LISTADDR_HELP,          /* cop+help@ */
 	LISTADDR_OWNER,         /* cop+owner@ */
 	LISTADDR_SUMMARY,       /* cop+summary@, or cop+summary-THEME@ with arg */
-	LISTADDR_BOUNCES,       /* cop+bounces@, or cop+bounces-LOCAL=DOMAIN@ with arg */
+	LISTADDR_BOUNCES,       /* cop+bounces@, or cop+bounces-ARG@ with arg */
 	LISTADDR_CONFIRM,       /* cop+confirm-TOKEN@ */
 	LISTADDR_APPROVE,       /* cop+approve-TOKEN@ */
 	LISTADDR_REJECT,        /* cop+reject-TOKEN@ */
@@ -72,7 +73,7 @@ enum listaddr_kind {
 	/* what the parser says of a tag that is none of the above */
 	LISTADDR_UNKNOWN,       /* no such tag */
 	LISTADDR_BAD_THEME,     /* summary-THEME for no theme */
-	LISTADDR_BAD_VERP,      /* bounces-X that is not LOCAL=DOMAIN */
+	LISTADDR_BAD_VERP,      /* bounces-X with bytes no local part has */
 	LISTADDR_BAD_POSTID,    /* reply-X that is not a post number */
 	LISTADDR_BAD_TOKEN      /* confirm-X, approve-X, reject-X,
 	                         * unsubscribe-X with a malformed token */
@@ -91,7 +92,7 @@ struct listaddr {
 struct listaddr_tag {
 	enum listaddr_kind kind;
 	/* THEME: the configured slug (or "general"); SUMMARY: the slug or
-	 * NULL; BOUNCES: "LOCAL=DOMAIN" or NULL; CONFIRM, APPROVE, REJECT,
+	 * NULL; BOUNCES: the ARG or NULL; CONFIRM, APPROVE, REJECT,
 	 * ONECLICK: the TOKEN as written; REPLY: the digits; else NULL.  A
 	 * slug is borrowed from the conf (or static); the others point into
 	 * the parsed tag and are not NUL-terminated there: use arglen. */
@@ -139,13 +140,6 @@ int listaddr_parse(const struct conf *c, const char *addr,
  * whatever is there, and what it finds is then matched exactly. */
 int listaddr_scan(const char **pp, char *out, size_t outlen);
 
-/* listaddr_verp_address - the recipient of a VERP argument: "LOCAL=DOMAIN"
- * -> "local@domain", lower-cased, split at the last '=' (a local part may
- * hold '='), control characters and spaces as '_'.  Owned, or NULL when
- * verp is malformed: no '=', an empty side, a domain without a dot, an '@'
- * anywhere, longer than LISTADDR_ARG_MAX. */
-char *listaddr_verp_address(const char *verp);
-
 /* ---- building ----------------------------------------------------------- */
 
 /* listaddr_word - the fixed word of a kind's tag: "request", "summary",
@@ -155,8 +149,8 @@ char *listaddr_verp_address(const char *verp);
 const char *listaddr_word(enum listaddr_kind kind);
 
 /* listaddr_put - append the address of kind with arg to out.  arg: THEME
- * the slug (required); SUMMARY a slug or NULL; BOUNCES a recipient
- * "local@domain" written in VERP form (LOCAL=DOMAIN), or NULL; CONFIRM,
+ * the slug (required); SUMMARY a slug or NULL; BOUNCES a signed
+ * argument (bounceaddr_sign: letters, digits, '-') or NULL; CONFIRM,
  * APPROVE, REJECT, ONECLICK the token and REPLY the post number
  * (required); ignored for the others.  0, or -1 when arg is missing or
  * unfit (see the top of this file), kind is no address, la has no

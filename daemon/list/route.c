@@ -331,7 +331,7 @@ addr_route(const struct conf *c, const char *tag, struct addr_route *a)
 		[LISTADDR_REPLY] = { ROUTE_REPLY, "digest reply address" },
 		[LISTADDR_UNKNOWN] = { ROUTE_INVALID, "unknown address" },
 		[LISTADDR_BAD_THEME] = { ROUTE_INVALID, "unknown address (no such theme)" },
-		[LISTADDR_BAD_VERP] = { ROUTE_INVALID, "unknown address (bad VERP form)" },
+		[LISTADDR_BAD_VERP] = { ROUTE_INVALID, "unknown address (bad bounce address)" },
 		[LISTADDR_BAD_POSTID] = { ROUTE_INVALID, "unknown address (bad post number)" },
 		[LISTADDR_BAD_TOKEN] = { ROUTE_INVALID, "unknown address (bad token)" },
 	};
@@ -357,7 +357,7 @@ addr_route(const struct conf *c, const char *tag, struct addr_route *a)
 		break;
 	case LISTADDR_BOUNCES:
 		if (t.arg)
-			a->reason = "sent to a VERP bounce address";
+			a->reason = "sent to a tagged bounce address";
 		break;
 	default:
 		break;

@@ -25,9 +25,13 @@
  *     failed permanently, temporarily, or - for anchors that both kinds of
  *     notice share - as the delay phrases of the text say ("will continue
  *     trying", "THIS IS A WARNING", "has not yet been delivered" ...).
- *     Addresses that are the report's own (its To/Cc, its sender, the
- *     returned message's sender), administrative (postmaster@) or in
- *     Message-ID lines are left out.
+ *     Addresses that are the report's own (its To/Cc/Delivered-To, its
+ *     sender, the returned message's sender), the list's own (cop@ and
+ *     cop+TAG@, learnt from the bounce address the report reached),
+ *     administrative (postmaster@), introduced as a contact ("write to
+ *     helpdesk@"), or in Message-ID lines are left out; X.400 spellings
+ *     (SMTP=user@, RFC-822=user@) are read as the address.  The reading of
+ *     addresses is in dsn_freeform.c.
  * When any address failed permanently, the report is permanent and lists
  * those; otherwise it is temporary and lists the delayed ones.
  *
@@ -45,15 +49,11 @@
 #include "arena.h"
 #include "buf.h"
 #include "dsn.h"
+#include "dsn_freeform.h"
 #include "dsn_status.h"
-
-#define DSN_MAX_ADDRESSES 100
-#define DSN_MAX_TEXT (64 * 1024)  /* bytes of human text scanned */
-#define DSN_MAX_DSN (64 * 1024)   /* bytes of delivery-status scanned */
 
 enum kind { K_PERM, K_TEMP, K_AUTO };
 
-static const char *one_line(struct arena *a, const char *p, size_t n);
 
 /* Phrases written just before the failed addresses, most specific first
  * (lower-case; an apostrophe also matches U+2019). */
@@ -88,6 +88,7 @@ static const struct anchor {
 	{ "error en la entrega a estos destinatarios", "exchange", K_PERM },
 	{ "fehler bei der zustellung an folgende", "exchange", K_PERM },
 	{ "did not reach some or all of the intended recipients", "exchange", K_PERM },
+	{ "did not reach the following recipient", "exchange", K_PERM },
 	{ "the following recipient(s) cannot be reached", "exchange", K_PERM },
 	{ "the following recipient(s) could not be reached", "exchange", K_PERM },
 	/* GroupWise */
@@ -110,6 +111,15 @@ static const struct anchor {
 	{ "** message delayed **", "gmail", K_TEMP },
 	{ "wasn't delivered to", "gmail", K_PERM },
 	{ "there was a temporary problem delivering your message", "gmail", K_TEMP },
+	/* Postfix before DSN */
+	{ "this is the postfix program at host", "postfix", K_AUTO },
+	/* Chinese webmail (sina.com, 163.com ...), UTF-8 after decoding */
+	{ "\xe6\x9c\xaa\xe8\x83\xbd\xe6\x88\x90\xe5\x8a\x9f\xe6\x8a\x95\xe9\x80\x92", "sina", K_PERM },   /* 未能成功投递 */
+	{ "\xe9\x82\xae\xe4\xbb\xb6\xe8\xa2\xab\xe9\x80\x80\xe5\x9b\x9e", "sina", K_PERM },   /* 邮件被退回 */
+	{ "\xe6\x8a\x95\xe9\x80\x92\xe5\xa4\xb1\xe8\xb4\xa5", "sina", K_PERM },   /* 投递失败 */
+	{ "\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92", "sina", K_AUTO },   /* 无法投递 */
+	{ "\xe5\x8f\x91\xe9\x80\x81\xe5\xa4\xb1\xe8\xb4\xa5", "sina", K_AUTO },   /* 发送失败 */
+	{ "\xe9\x80\x80\xe4\xbf\xa1", "sina", K_AUTO },   /* 退信 */
 	/* the plain texts, in several languages */
 	{ "this is a warning message only", "generic", K_TEMP },
 	{ "n'a pas encore \xc3\xa9t\xc3\xa9 remis", "generic", K_TEMP },
@@ -167,6 +177,7 @@ static const char *const delay_phrases[] = {
 	"se volver\xc3\xa1 a intentar",
 	"wird weiterhin versucht", "noch nicht zugestellt", "verz\xc3\xb6gert",
 	"continuar\xc3\xa1 tentando", "vertraagd",
+	"\xe5\xbb\xb6\xe8\xbf\x9f", "\xe4\xbb\x8d\xe5\x9c\xa8\xe5\xb0\x9d\xe8\xaf\x95", "\xe5\xb0\x86\xe7\xbb\xa7\xe7\xbb\xad\xe5\xb0\x9d\xe8\xaf\x95",   /* 延迟 仍在尝试 将继续尝试 */
 };
 
 /* Subjects of delivery reports (for a report whose text has no anchor). */
@@ -179,6 +190,7 @@ static const char *const report_subjects[] = {
 	"warning: message", "non remis", "non distribu", "remise",
 	"unzustellbar", "nicht zustellbar", "no se puede entregar",
 	"no entregado", "n\xc3\xa3o entregue", "onbestelbaar", "non recapitabile",
+	"\xe9\x80\x80\xe4\xbf\xa1", "\xe6\x8a\x95\xe9\x80\x92\xe5\xa4\xb1\xe8\xb4\xa5", "\xe6\x9c\xaa\xe8\x83\xbd\xe6\x8a\x95\xe9\x80\x92",   /* 退信 投递失败 未能投递 */
 };
 
 /* Subjects in the report's subject line that say "delay". */
@@ -222,12 +234,6 @@ static const char *const stop_headers[] = {
 	"mime-version:", "x-google-dkim-signature:", "arc-seal:",
 };
 
-/* Local parts that are the mail system's own, never a failed member. */
-static const char *const admin_locals[] = {
-	"postmaster", "mailer-daemon", "mailer_daemon", "mailerdaemon",
-	"mail-daemon", "maildaemon", "hostmaster", "abuse", "double-bounce",
-};
-
 /* Senders' display names that mark a mail system. */
 static const char *const daemon_names[] = {
 	"mail delivery", "mailer-daemon", "mailer daemon", "postmaster",
@@ -235,180 +241,6 @@ static const char *const daemon_names[] = {
 	"mail system", "delivery status", "administrateur", "systemadministrator",
 	"mail-system", "mailsystem",
 };
-
-/* ---- small string helpers --------------------------------------------- */
-
-/* lc - ASCII lower-case of one byte */
-static int
-lc(int ch)
-{
-	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
-}
-
-/* match_at - does phrase (lower-case; "'" also matches U+2019) match at p?
- * Returns the length matched, or 0. */
-static size_t
-match_at(const char *p, const char *end, const char *phrase)
-{
-	const char *q = p;
-
-	for (const char *f = phrase; *f; f++) {
-		if (q >= end)
-			return 0;
-		if (*f == ' ' && f != phrase) {
-			/* one space in a phrase: any run of white space (line breaks too) */
-			if (!isspace((unsigned char)*q))
-				return 0;
-			while (q < end && isspace((unsigned char)*q))
-				q++;
-			continue;
-		}
-		if (*f == '\'' && end - q >= 3 && memcmp(q, "\xe2\x80\x99", 3) == 0) {
-			q += 3;
-			continue;
-		}
-		if (lc((unsigned char)*q) != (unsigned char)*f)
-			return 0;
-		q++;
-	}
-	return (size_t)(q - p);
-}
-
-/* find_phrase - first occurrence of phrase in [p, end), or NULL */
-static const char *
-find_phrase(const char *p, const char *end, const char *phrase)
-{
-	int first = (unsigned char)phrase[0];
-
-	for (; p < end; p++) {
-		if (lc((unsigned char)*p) != first)
-			continue;
-		if (match_at(p, end, phrase))
-			return p;
-	}
-	return NULL;
-}
-
-/* contains - does s contain phrase (case-insensitive)? */
-static int
-contains(const char *s, const char *phrase)
-{
-	return s && find_phrase(s, s + strlen(s), phrase) != NULL;
-}
-
-/* contains_any - does s contain any phrase of list? */
-static int
-contains_any(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (contains(s, list[i]))
-			return 1;
-	return 0;
-}
-
-/* region_has_any - does [p, end) contain any phrase of list? */
-static int
-region_has_any(const char *p, const char *end, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (find_phrase(p, end, list[i]))
-			return 1;
-	return 0;
-}
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- addresses ----------------------------------------------------------- */
-
-struct addrset {
-	const char **v;
-	size_t n, alloc;
-	struct arena *a;
-};
-
-/* addrset_add - add the lower-cased address if new; 0, or -1 (arena full) */
-static int
-addrset_add(struct addrset *set, const char *addr, size_t len)
-{
-	char *copy;
-
-	for (size_t i = 0; i < set->n; i++)
-		if (strlen(set->v[i]) == len && strncasecmp(set->v[i], addr, len) == 0)
-			return 0;
-	if (set->n >= DSN_MAX_ADDRESSES)
-		return 0;
-	copy = arena_strndup(set->a, addr, len);
-	if (copy == NULL)
-		return -1;
-	for (char *p = copy; *p; p++)
-		*p = (char)lc((unsigned char)*p);
-	if (set->n == set->alloc) {
-		size_t na = set->alloc ? set->alloc * 2 : 8;
-		const char **nv = arena_alloc(set->a, na * sizeof(*nv));
-
-		if (nv == NULL)
-			return -1;
-		if (set->n)
-			memcpy(nv, set->v, set->n * sizeof(*nv));
-		set->v = nv;
-		set->alloc = na;
-	}
-	set->v[set->n++] = copy;
-	return 0;
-}
-
-/* addrset_has - is the address (len bytes) in the set already? */
-static int
-addrset_has(const struct addrset *set, const char *addr, size_t len)
-{
-	for (size_t i = 0; i < set->n; i++)
-		if (strlen(set->v[i]) == len && strncasecmp(set->v[i], addr, len) == 0)
-			return 1;
-	return 0;
-}
-
-/* admin_local - is the local part the mail system's own (postmaster@ ...)? */
-static int
-admin_local(const char *addr, size_t len)
-{
-	const char *at = memchr(addr, '@', len);
-	size_t ll = at ? (size_t)(at - addr) : len;
-
-	for (size_t i = 0; i < NELEM(admin_locals); i++)
-		if (strlen(admin_locals[i]) == ll && strncasecmp(admin_locals[i], addr, ll) == 0)
-			return 1;
-	return 0;
-}
-
-/* collect_addresses - every address in [p, end) not in excl and not
- * administrative, skipping lines that name a message id */
-static int
-collect_addresses(struct addrset *set, const struct addrset *excl,
-    const char *p, const char *end)
-{
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *q, *s;
-		size_t len;
-
-		if (eol == NULL)
-			eol = end;
-		if (find_phrase(p, eol, "message-id") || find_phrase(p, eol, "message id") ||
-		    find_phrase(p, eol, "msgid") || find_phrase(p, eol, "identifier") ||
-		    find_phrase(p, eol, "in-reply-to") || find_phrase(p, eol, "references:")) {
-			p = eol + (eol < end);
-			continue;
-		}
-		q = p;
-		while (q < eol && (q = addr_find(q, eol, &s, &len)) != NULL) {
-			if (!admin_local(s, len) && !addrset_has(excl, s, len) &&
-			    addrset_add(set, s, len) < 0)
-				return -1;
-		}
-		p = eol + (eol < end);
-	}
-	return 0;
-}
 
 /* ---- the RFC 3464 part ------------------------------------------------------ */
 
@@ -431,13 +263,13 @@ status_part(const char *ds, struct arena *a, struct addrset *perm, struct addrse
 		*any = 1;
 		if (!(r.failed || r.delayed) || r.address == NULL)
 			continue;
-		if (!admin_local(r.address, r.address_len) &&
-		    addrset_add(set, r.address, r.address_len) < 0)
+		if (!dsnf_admin_local(r.address, r.address_len) &&
+		    dsnf_addrset_add(set, r.address, r.address_len) < 0)
 			return -1;
 		if (first && r.status_len)
 			*status = arena_strndup(a, r.status, r.status_len);
 		if (first && r.diagnostic_len)
-			*diag = one_line(a, r.diagnostic, r.diagnostic_len);
+			*diag = dsnf_one_line(a, r.diagnostic, r.diagnostic_len);
 	}
 	return 0;
 }
@@ -451,7 +283,7 @@ text_region_end(const char *p, const char *end)
 	const char *cut = end;
 
 	for (size_t i = 0; i < NELEM(stop_phrases); i++) {
-		const char *f = find_phrase(p, cut, stop_phrases[i]);
+		const char *f = dsnf_find_phrase(p, cut, stop_phrases[i]);
 
 		if (f) {
 			/* cut at the start of that line */
@@ -464,7 +296,7 @@ text_region_end(const char *p, const char *end)
 		const char *eol = memchr(l, '\n', (size_t)(cut - l));
 
 		for (size_t i = 0; i < NELEM(stop_headers); i++)
-			if (match_at(l, eol ? eol : cut, stop_headers[i])) {
+			if (dsnf_match_at(l, eol ? eol : cut, stop_headers[i])) {
 				/* a lone "From: x" line in a summary is not a header
 				 * block; two header-looking lines in a row are */
 				const char *nx = eol ? eol + 1 : cut;
@@ -547,12 +379,12 @@ is_daemon(const struct dsn_input *in)
 		const char *at = strchr(in->from, '@');
 		size_t ll = at ? (size_t)(at - in->from) : strlen(in->from);
 
-		if (admin_local(in->from, ll))
+		if (dsnf_admin_local(in->from, ll))
 			return 1;
 		if (ll >= 17 && strncasecmp(in->from, "microsoftexchange", 17) == 0)
 			return 1;
 	}
-	return contains_any(in->from_name, daemon_names, NELEM(daemon_names));
+	return dsnf_contains_any(in->from_name, daemon_names, NELEM(daemon_names));
 }
 
 /* exclude_headers - add the From/Sender/Return-Path/Reply-To addresses of
@@ -570,58 +402,16 @@ exclude_headers(struct addrset *excl, const char *h)
 		if (eol == NULL)
 			eol = end;
 		for (size_t i = 0; i < NELEM(names); i++)
-			if (match_at(p, eol, names[i])) {
+			if (dsnf_match_at(p, eol, names[i])) {
 				const char *q = p;
 
 				while (q < eol && (q = addr_find(q, eol, &s, &len)) != NULL)
-					if (addrset_add(excl, s, len) < 0)
+					if (dsnf_addrset_add(excl, s, len) < 0)
 						return -1;
 			}
 		p = eol + (eol < end);
 	}
 	return 0;
-}
-
-/* one_line - a copy of [p, p+n) with control characters as spaces, runs of
- * white space collapsed and trimmed, at most 300 bytes (arena); NULL when
- * nothing is left */
-static const char *
-one_line(struct arena *a, const char *p, size_t n)
-{
-	char *d = arena_alloc(a, (n > 300 ? 300 : n) + 1);
-	size_t k = 0;
-	int space = 1;
-
-	if (d == NULL)
-		return NULL;
-	for (size_t i = 0; i < n && k < 300; i++) {
-		unsigned char ch = (unsigned char)p[i];
-
-		if (ch < 0x20 || ch == 0x7f)
-			ch = ' ';
-		if (ch == ' ' && space)
-			continue;
-		space = ch == ' ';
-		d[k++] = (char)ch;
-	}
-	while (k > 0 && d[k - 1] == ' ')
-		k--;
-	/* never end inside a UTF-8 sequence */
-	if (k > 0 && ((unsigned char)d[k - 1] & 0x80)) {
-		size_t j = k;
-
-		while (j > 0 && ((unsigned char)d[j - 1] & 0xc0) == 0x80)
-			j--;
-		if (j > 0) {
-			size_t need = ((unsigned char)d[j - 1] >= 0xf0) ? 4 :
-			    ((unsigned char)d[j - 1] >= 0xe0) ? 3 : 2;
-
-			if (k - (j - 1) < need)
-				k = j - 1;
-		}
-	}
-	d[k] = '\0';
-	return k ? d : NULL;
 }
 
 /* find_smtp_line - the first line in [p, end) with an SMTP reply code
@@ -647,6 +437,18 @@ find_smtp_line(const char *p, const char *end, size_t *len)
 	return NULL;
 }
 
+/* drop_own - remove the list's own addresses from set */
+static void
+drop_own(struct addrset *set, const struct dsnf_own *own)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (!dsnf_is_own(own, set->v[i], strlen(set->v[i])))
+			set->v[k++] = set->v[i];
+	set->n = k;
+}
+
 /* ---- dsn_parse -------------------------------------------------------------- */
 
 /* dsn_parse_input - the scanning, on plain parts (see the top of this file) */
@@ -655,6 +457,8 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
     struct dsn_report *out)
 {
 	struct addrset perm = { .a = a }, temp = { .a = a }, excl = { .a = a };
+	struct dsnf_own own;
+	struct dsnf_filter filter = { &excl, &own };
 	int report, daemon, subject_says, delay_subject, delay_text = 0, any_dsn = 0;
 	const char *status = NULL, *diag = NULL, *family = NULL;
 	const char *text = in->text ? in->text : "", *tend, *rend;
@@ -662,6 +466,9 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 	size_t nfound = 0;
 
 	memset(out, 0, sizeof(*out));
+	memset(&own, 0, sizeof(own));
+	for (size_t i = 0; i < in->nexclude; i++)
+		dsnf_own_add(&own, in->exclude[i]);
 	report = in->content_type && strcmp(in->content_type, "multipart/report") == 0;
 	daemon = is_daemon(in);
 	if (!report && !daemon)
@@ -679,24 +486,24 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 
 	/* the addresses that are the report's own */
 	for (size_t i = 0; i < in->nexclude; i++)
-		if (in->exclude[i] && addrset_add(&excl, in->exclude[i], strlen(in->exclude[i])) < 0)
+		if (in->exclude[i] && dsnf_addrset_add(&excl, in->exclude[i], strlen(in->exclude[i])) < 0)
 			return -1;
-	if (in->from && addrset_add(&excl, in->from, strlen(in->from)) < 0)
+	if (in->from && dsnf_addrset_add(&excl, in->from, strlen(in->from)) < 0)
 		return -1;
 	if (in->return_path && *in->return_path &&
-	    addrset_add(&excl, in->return_path, strlen(in->return_path)) < 0)
+	    dsnf_addrset_add(&excl, in->return_path, strlen(in->return_path)) < 0)
 		return -1;
 	if (in->returned_headers && exclude_headers(&excl, in->returned_headers) < 0)
 		return -1;
 
 	tend = text + strnlen(text, DSN_MAX_TEXT);
 	rend = text_region_end(text, tend);
-	subject_says = contains_any(in->subject, report_subjects, NELEM(report_subjects));
-	delay_subject = contains_any(in->subject, delay_subjects, NELEM(delay_subjects));
+	subject_says = dsnf_contains_any(in->subject, report_subjects, NELEM(report_subjects));
+	delay_subject = dsnf_contains_any(in->subject, delay_subjects, NELEM(delay_subjects));
 
 	/* 2./3. anchors in the text */
 	for (size_t i = 0; i < NELEM(anchors) && nfound < NELEM(found); i++) {
-		const char *f = find_phrase(text, rend, anchors[i].phrase);
+		const char *f = dsnf_find_phrase(text, rend, anchors[i].phrase);
 		int dup = 0;
 
 		if (f == NULL)
@@ -714,17 +521,17 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 	}
 	if (nfound == 0 && !subject_says && !(in->x_failed && *in->x_failed))
 		return 0;
-	if (nfound == 0 && contains_any(in->subject, vacation_subjects, NELEM(vacation_subjects)) &&
+	if (nfound == 0 && dsnf_contains_any(in->subject, vacation_subjects, NELEM(vacation_subjects)) &&
 	    !(in->x_failed && *in->x_failed))
 		return 0;
 	qsort(found, nfound, sizeof(found[0]), cmp_found);
 
 	delay_text = delay_subject ||
-	    region_has_any(text, rend, delay_phrases, NELEM(delay_phrases));
+	    dsnf_region_has_any(text, rend, delay_phrases, NELEM(delay_phrases));
 	{
 		if (nfound == 0) {
 			family = "generic";
-			if (collect_addresses(delay_text ? &temp : &perm, &excl, text, rend) < 0)
+			if (dsnf_collect_addresses(delay_text ? &temp : &perm, &filter, text, rend) < 0)
 				return -1;
 		} else {
 			/* the family is that of the most specific anchor found */
@@ -740,7 +547,7 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 				enum kind kd = found[k].anchor->kind;
 				int is_temp = kd == K_TEMP || (kd == K_AUTO && delay_text);
 
-				if (collect_addresses(is_temp ? &temp : &perm, &excl, from, to) < 0)
+				if (dsnf_collect_addresses(is_temp ? &temp : &perm, &filter, from, to) < 0)
 					return -1;
 			}
 		}
@@ -750,7 +557,7 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 	if (in->x_failed && *in->x_failed) {
 		struct addrset xf = { .a = a };
 
-		if (collect_addresses(&xf, &excl, in->x_failed, in->x_failed + strlen(in->x_failed)) < 0)
+		if (dsnf_collect_addresses(&xf, &filter, in->x_failed, in->x_failed + strlen(in->x_failed)) < 0)
 			return -1;
 		if (xf.n > 0) {
 			perm = xf;
@@ -769,7 +576,7 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 			const char *eol = memchr(sline, '\n', (size_t)(rend - sline));
 
 			status = arena_strndup(a, sp, slen);
-			diag = one_line(a, sline, (size_t)((eol ? eol : rend) - sline));
+			diag = dsnf_one_line(a, sline, (size_t)((eol ? eol : rend) - sline));
 		} else {
 			/* no x.y.z status: the first line with an SMTP code, else
 			 * the line after the first failed address */
@@ -778,7 +585,7 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 
 			if (dline == NULL && (perm.n || temp.n)) {
 				const char *first = perm.n ? perm.v[0] : temp.v[0];
-				const char *f = find_phrase(from, rend, first);
+				const char *f = dsnf_find_phrase(from, rend, first);
 
 				if (f && (f = memchr(f, '\n', (size_t)(rend - f))) != NULL) {
 					const char *e;
@@ -791,11 +598,14 @@ dsn_parse_input(const struct dsn_input *in, struct arena *a,
 				}
 			}
 			if (dline)
-				diag = one_line(a, dline, slen);
+				diag = dsnf_one_line(a, dline, slen);
 		}
 	}
 
 done:
+	/* the list's own addresses are never a member that failed */
+	drop_own(&perm, &own);
+	drop_own(&temp, &own);
 	out->family = family;
 	out->status = status;
 	out->diagnostic = diag;
@@ -840,8 +650,10 @@ int
 dsn_parse(const struct message *m, struct arena *a, struct dsn_report *out)
 {
 	struct dsn_input in;
+	static const char *const delivered[] = { "Delivered-To", "X-Original-To",
+	    "Envelope-To" };
 	const char **excl;
-	size_t n = 0;
+	size_t n = 0, nd = 0;
 
 	memset(&in, 0, sizeof(in));
 	memset(out, 0, sizeof(*out));
@@ -857,8 +669,25 @@ dsn_parse(const struct message *m, struct arena *a, struct dsn_report *out)
 	in.text = m->text;
 	in.delivery_status = m->delivery_status;
 	in.returned_headers = m->returned_headers;
-	excl = arena_alloc(a, (m->nto + m->ncc + 1) * sizeof(*excl));
+	for (size_t k = 0; k < NELEM(delivered); k++)
+		for (size_t i = 0; message_header_next(m, delivered[k], &i) != NULL && nd < 8; )
+			nd++;
+	excl = arena_alloc(a, (m->nto + m->ncc + nd + 1) * sizeof(*excl));
 	if (excl) {
+		/* the addresses the report was delivered to: the bounce
+		 * address, which also says which list is ours */
+		for (size_t k = 0; k < NELEM(delivered); k++) {
+			size_t i = 0;
+			const char *v;
+
+			while (n < nd && (v = message_header_next(m, delivered[k], &i)) != NULL) {
+				const char *s0, *e;
+				size_t len;
+
+				if ((e = addr_find(v, v + strlen(v), &s0, &len)) != NULL)
+					excl[n++] = arena_strndup(a, s0, len);
+			}
+		}
 		for (size_t i = 0; i < m->nto; i++)
 			if (m->to[i].address)
 				excl[n++] = m->to[i].address;

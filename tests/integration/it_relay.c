@@ -20,6 +20,8 @@
 #include <strings.h>
 
 #include "../harness.h"
+#include "bounceaddr.h"
+#include "clock.h"
 #include "buf.h"
 #include "conf.h"
 #include "ingest.h"
@@ -27,6 +29,7 @@
 #include "relay.h"
 #include "smtp.h"
 #include "store.h"
+#include "store_bounce.h"
 #include "xalloc.h"
 
 #define T0 "2020-11-20T10:00:00Z"
@@ -143,6 +146,29 @@ member(struct ctx *x, const char *email, const char *name, const char *delivery,
 	free(e);
 	free(n);
 	free(l);
+}
+
+/* envelope_id - the transaction a signed envelope sender
+ * cop+bounces-ID-DD-MAC@example.org names, checked with the database's
+ * key; 0 (and a failed expectation) when it is not a valid one */
+static int64_t
+envelope_id(struct ctx *x, const char *from)
+{
+	unsigned char key[BOUNCEADDR_KEY_LEN];
+	const char *pre = "cop+bounces-", *at = strrchr(from, '@');
+	int64_t id = 0;
+
+	cr_assert_eq(store_bounce_key(x->s, key, sizeof(key)), 0);
+	if (strncmp(from, pre, strlen(pre)) != 0 || at == NULL ||
+	    strcmp(at, "@example.org") != 0) {
+		cr_expect_fail("envelope %s is not cop+bounces-...@example.org", from);
+		return 0;
+	}
+	from += strlen(pre);
+	cr_expect_eq(bounceaddr_verify(key, sizeof(key), from, (size_t)(at - from),
+	    (long)(clock_now() / 86400), &id), BOUNCEADDR_VALID,
+	    "envelope %s is not signed", from);
+	return id;
 }
 
 static int post_seq;
@@ -283,15 +309,12 @@ Test(relay, post_reaches_every_other_member_once)
 		dkim = h_header(m.data, "DKIM-Signature");
 		cr_expect_null(dkim, "the author's DKIM-Signature was relayed");
 		free(dkim);
-		/* VERP: cop+bounces-LOCAL=DOMAIN@example.org */
-		{
-			const char *at = strrchr(m.rcpts[0], '@');
-
-			want_from = xasprintf("cop+bounces-%.*s=%s@example.org",
-			    (int)(at - m.rcpts[0]), m.rcpts[0], at + 1);
-		}
-		cr_expect_str_eq(m.mail_from, want_from, "envelope got %s, want %s",
-		    m.mail_from, want_from);
+		/* signed: cop+bounces-ID-DD-MAC@example.org, ID the
+		 * recipient's own row */
+		want_from = xasprintf("SELECT id FROM outbox_rcpt WHERE address = '%s'",
+		    m.rcpts[0]);
+		cr_expect_eq(envelope_id(&x, m.mail_from), query_long(&x, want_from),
+		    "envelope %s names another transaction", m.mail_from);
 		/* the personal unsubscribe address carries the member's token */
 		q = xasprintf("'%s'", m.rcpts[0]);
 		sql = xasprintf("SELECT unsub_token FROM members WHERE email = %s", q);
@@ -352,7 +375,16 @@ Test(relay, batches_share_one_transaction)
 		char *lu;
 
 		cr_assert_eq(h_smtp_message(&x.env, i, &m), 1);
-		cr_expect_str_eq(m.mail_from, "cop+bounces@example.org");
+		{
+			/* one signature for the transaction; its rows record it */
+			int64_t id = envelope_id(&x, m.mail_from);
+			char *q = xasprintf("SELECT count(*) FROM outbox_rcpt WHERE envelope = %lld",
+			    (long long)id);
+
+			cr_expect_eq(query_long(&x, q), (long)m.nrcpts,
+			    "%s: rows of the transaction not recorded", m.mail_from);
+			free(q);
+		}
 		cr_expect_leq(m.nrcpts, 3);
 		total += (int)m.nrcpts;
 		lu = h_header(m.data, "List-Unsubscribe");

@@ -538,6 +538,7 @@ Test(migrate, rebuild_failing_half_way_rolls_back, .init = setup,
 	store_close(&s);
 	/* and once the obstacle is gone it goes through */
 	cr_assert_eq(store_open(dbpath, 0, &s, err, sizeof(err)), 0, "%s", err);
+	/* 008 and every later migration */
 	cr_expect_eq(store_migrate(s, err, sizeof(err)), store_latest_version() - 7, "%s",
 	    err);
 	cr_expect_eq(store_version(s), store_latest_version());
