@@ -10,7 +10,9 @@
  *     back (each, or digest: one mail every digest.every_days days).  It
  *     goes out like any other mail, from a signed bounce address of its
  *     own, so a report about it names exactly that probe.
- *  2. the facilitators get one notice with the same figures.
+ *  2. the facilitators get one notice per lifecycle run (a daemon cycle)
+ *     that lists every member stopped since the previous one, with the
+ *     same figures, so an outage that stops fifty members is one mail.
  *  3. a probe "goes through" when the SMTP server took it and no delivery
  *     report came back to its signed address within BOUNCE_PROBE_GRACE
  *     days: the address works again.  The member is then enabled again
@@ -29,6 +31,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "buf.h"
 #include "clock.h"
 #include "listaddr.h"
 #include "log.h"
@@ -39,6 +42,7 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define LIFE_BATCH 100          /* members handled per run and kind */
+#define LIST_MAX 50             /* members named in one facilitators' notice */
 
 static const int probe_days[] = BOUNCE_PROBE_DAYS;
 
@@ -67,7 +71,7 @@ figures_of(const struct conf *c, const struct bouncing *b, struct figures *f)
 	day_date(b->last_day, f->last, sizeof(f->last));
 	clock_format_date(b->since, f->since, sizeof(f->since));
 	snprintf(f->every, sizeof(f->every), "%ld",
-	    c->digest.every_days > 0 ? (long)c->digest.every_days : 14L);
+	    c && c->digest.every_days > 0 ? (long)c->digest.every_days : 14L);
 	snprintf(f->probes, sizeof(f->probes), "%d", b->probes);
 	snprintf(f->window, sizeof(f->window), "%d", BOUNCE_WINDOW);
 	snprintf(f->grace, sizeof(f->grace), "%d", BOUNCE_PROBE_GRACE);
@@ -183,20 +187,9 @@ probe_one(struct store *s, const struct conf *c, int64_t member, time_t now)
 int
 bounce_stop(struct store *s, const struct conf *c, int64_t member, time_t now)
 {
-	struct held_member mb;
-	struct bouncing b;
-	int rc = 0;
-
-	if (probe_one(s, c, member, now) < 0)
-		return -1;
-	if (store_held_member_by_id(s, member, &mb) <= 0)
-		return 0;
-	if (store_bouncing_get(s, member, &b) == 1) {
-		rc = tell_facilitators(s, c, &mb, &b, "bounce-stopped");
-		store_bouncing_release(&b);
-	}
-	store_held_member_release(&mb);
-	return rc;
+	/* the facilitators hear of it in the next lifecycle run, in one
+	 * notice with every member stopped since the last one */
+	return probe_one(s, c, member, now);
 }
 
 /* enable_one - member's probe went through: enable them; inside a
@@ -228,6 +221,110 @@ enable_one(struct store *s, const struct conf *c, int64_t member, time_t now)
 	store_bouncing_release(&b);
 	store_held_member_release(&mb);
 	return rc;
+}
+
+/* stopped_line - one member's line in the facilitators' notice */
+static void
+stopped_line(struct store *s, int64_t member, struct buf *list)
+{
+	struct held_member mb;
+	struct bouncing b;
+	struct figures f;
+
+	if (store_held_member_by_id(s, member, &mb) <= 0)
+		return;
+	if (store_bouncing_get(s, member, &b) == 1) {
+		char *name = notice_one_line(mb.name);
+		char *reason = b.reason ? notice_one_line(b.reason) : NULL;
+
+		figures_of(NULL, &b, &f);
+		buf_printf(list, "- %s%s<%s>: failed on %s days from %s to %s%s%s; "
+		    "delivery was %s\n", name ? name : "", name ? " " : "", mb.email,
+		    f.days, f.first, f.last, reason ? "; last: " : "",
+		    reason ? reason : "", b.delivery);
+		free(name);
+		free(reason);
+		store_bouncing_release(&b);
+	}
+	store_held_member_release(&mb);
+}
+
+/* tell_stopped - one notice to each facilitator listing every member
+ * stopped since the last such notice (meta.bounce_told); own transaction.
+ * Returns the number of members told about, or -1. */
+static int
+tell_stopped(struct store *s, const struct conf *c)
+{
+	int64_t ids[LIST_MAX];
+	struct held_member *fac = NULL;
+	size_t n = 0, nfac = 0;
+	long total = 0;
+	time_t after = 0, last = 0;
+	char *told = NULL, stamp[32], count[24], more[24];
+	struct buf list;
+	int rc = 0;
+
+	if (store_begin(s) < 0)
+		return -1;
+	if (store_meta_get(s, "bounce_told", &told) < 0)
+		goto fail;
+	if (told)
+		after = (time_t)strtoll(told, NULL, 10);
+	free(told);
+	if (store_bouncing_stopped_after(s, after, ids, NELEM(ids), &n, &total, &last) < 0)
+		goto fail;
+	if (total == 0) {
+		store_rollback(s);
+		return 0;
+	}
+	buf_init(&list, 256 * 1024);
+	for (size_t i = 0; i < n; i++)
+		stopped_line(s, ids[i], &list);
+	snprintf(count, sizeof(count), "%ld", total);
+	snprintf(more, sizeof(more), "%ld", total - (long)n);
+	if (store_held_facilitators(s, &fac, &nfac) < 0) {
+		buf_release(&list);
+		goto fail;
+	}
+	for (size_t i = 0; i < nfac; i++) {
+		char *request = listaddr_tagged(c, LISTADDR_REQUEST, NULL);
+		char grace[24], window[24];
+		struct template_var vars[] = {
+			{ "list_name", c->list.name },
+			{ "request_address", request },
+			{ "count", count },
+			{ "members", list.data ? list.data : "" },
+			{ "more", total > (long)n ? more : "" },
+			{ "grace", grace },
+			{ "window", window },
+			{ "to_name", fac[i].name },
+		};
+		struct notice nt = {
+			.kind = "bounce-notice", .template = "bounce-stopped",
+			.lang = fac[i].language, .vars = vars, .nvars = NELEM(vars),
+			.to = fac[i].email, .to_name = fac[i].name, .member = fac[i].id,
+			.from = LISTADDR_REQUEST, .reply_to = request,
+		};
+
+		snprintf(grace, sizeof(grace), "%d", BOUNCE_PROBE_GRACE);
+		snprintf(window, sizeof(window), "%d", BOUNCE_WINDOW);
+		if (notice_send(s, c, &nt) < 0)
+			log_warnx("bounce: notice to %s not queued", fac[i].email);
+		free(request);
+	}
+	for (size_t i = 0; i < nfac; i++)
+		store_held_member_release(&fac[i]);
+	free(fac);
+	buf_release(&list);
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)last);
+	if (store_meta_set(s, "bounce_told", stamp) < 0 || store_commit(s) < 0)
+		goto fail;
+	log_info("bounce: facilitators told of %ld stopped member(s)", total);
+	rc = (int)(total > 1000000 ? 1000000 : total);
+	return rc;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 /* run_kind - which 0: due probes; 1: probes that went through */
@@ -269,6 +366,8 @@ bounce_lifecycle_run(struct store *s, const struct conf *c, time_t now)
 	if ((a = run_kind(s, c, now, 1)) < 0)
 		return -1;
 	if ((b = run_kind(s, c, now, 0)) < 0)
+		return -1;
+	if (tell_stopped(s, c) < 0)
 		return -1;
 	return a + b;
 }

@@ -364,6 +364,49 @@ store_bouncing_members(struct store *s, int which, time_t now,
 	return 0;
 }
 
+/* store_bouncing_stopped_after - members stopped since the last notice */
+int
+store_bouncing_stopped_after(struct store *s, time_t after, int64_t *out,
+    size_t max, size_t *n, long *total, time_t *last)
+{
+	static const char all[] =
+	    "SELECT count(*), coalesce(max(b.since), ?1) FROM bouncing b"
+	    " JOIN members m ON m.id = b.member"
+	    " WHERE m.status = 'bouncing' AND b.since > ?1";
+	static const char first[] =
+	    "SELECT b.member FROM bouncing b JOIN members m ON m.id = b.member"
+	    " WHERE m.status = 'bouncing' AND b.since > ?1"
+	    " ORDER BY b.since, b.member LIMIT ?2";
+	sqlite3_stmt *st = store_stmt(s, all);
+	int rc;
+
+	*n = 0;
+	*total = 0;
+	*last = after;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_log_error(s, "stopped members");
+	}
+	*total = (long)sqlite3_column_int64(st, 0);
+	*last = (time_t)sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (*total == 0)
+		return 0;
+	if ((st = store_stmt(s, first)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		out[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_log_error(s, "stopped members");
+	return 0;
+}
+
 /* store_bouncing_probed - one more probe went out */
 int
 store_bouncing_probed(struct store *s, int64_t member, int64_t outbox,

@@ -93,6 +93,14 @@ int store_bouncing_get(struct store *s, int64_t member, struct bouncing *b);
 int store_bouncing_members(struct store *s, int which, time_t now,
     time_t sent_before, int64_t *out, size_t max, size_t *n);
 
+/* store_bouncing_stopped_after - the members still stopped whose stop came
+ * after the instant after (bouncing.since > after): the first max of them
+ * in the order they were stopped (ids into out, *n), how many there are in
+ * all (*total) and the newest stop among all of them (*last; after when
+ * none).  0 or -1. */
+int store_bouncing_stopped_after(struct store *s, time_t after, int64_t *out,
+    size_t max, size_t *n, long *total, time_t *last);
+
 /* store_bouncing_probed - a probe (outbox entry outbox) went to member:
  * count it, remember its recipient row, set the next one (0: none).
  * 0 or -1. */

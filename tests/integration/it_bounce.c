@@ -264,8 +264,10 @@ Test(bounce, a_report_to_the_signed_address_counts_for_that_recipient_only)
 	cr_expect_geq(h_smtp_count_matching(&env, "ann@example.net",
 	    "could not be delivered on 3\r\ndifferent days between 2020-11-20 and 2020-11-22"), 1,
 	    "no probe with the true figures");
-	cr_expect_eq(h_smtp_count_matching(&env, "amina@example.org", "Mail to ann@example.net stopped"), 1,
+	cr_expect_eq(h_smtp_count_matching(&env, "amina@example.org", "Mail stopped to 1 member(s)"), 1,
 	    "the facilitator was not told");
+	cr_expect_eq(h_smtp_count_matching(&env, "amina@example.org", "<ann@example.net>: failed on 3 days"), 1,
+	    "the facilitator's notice does not name ann with her figures");
 	/* member list says why */
 	out = baraza_out(&env, "member list");
 	cr_expect_not_null(strstr(out, "bouncing since 2020-11-22: failed on 3 days from "

@@ -584,9 +584,41 @@ Test(bounce_count, three_days_within_fourteen_stop_the_member)
 	cr_expect_not_null(strstr(probe, "every 10 days"), "probe ignores every_days:\n%s", probe);
 	cr_expect_null(strstr(probe, "two weeks"), "probe still says two weeks:\n%s", probe);
 	free(probe);
+	/* the facilitator hears of it in the next lifecycle run */
+	cr_expect_geq(bounce_lifecycle_run(f.s, &f.c, clock_now()), 0);
 	cr_expect_eq(sql_int(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
 	    " WHERE o.kind = 'bounce-notice' AND r.address = 'fran@example.org'"), 1,
 	    "the facilitator was not told");
+	fx_close(&f);
+}
+
+/* Two members stopped in one go: one notice to the facilitator naming
+ * both, with their figures; the next run tells nothing again. */
+Test(bounce_life, the_facilitators_get_one_notice_for_many_stops)
+{
+	struct fx f;
+	const char *days[] = { "2020-11-01T10:00:00Z", "2020-11-02T10:00:00Z", "2020-11-03T10:00:00Z" };
+	char *body;
+
+	fx_open(&f);
+	for (int i = 0; i < 3; i++) {
+		tutil_set_now(days[i]);
+		handle(&f, 2 * i, "bob@example.net", "failed", "5.1.1", 10, NULL);
+		handle(&f, 2 * i + 1, "a=b@example.net", "failed", "5.1.1", 11, NULL);
+	}
+	cr_expect_eq(sql_int(&f, "SELECT count(*) FROM bouncing"), 2);
+	cr_assert_geq(bounce_lifecycle_run(f.s, &f.c, clock_now()), 0);
+	cr_assert_geq(bounce_lifecycle_run(f.s, &f.c, clock_now()), 0);
+	cr_expect_eq(sql_int(&f, "SELECT count(*) FROM outbox o JOIN outbox_rcpt r ON r.outbox = o.id"
+	    " WHERE o.kind = 'bounce-notice' AND r.address = 'fran@example.org'"), 1,
+	    "want one notice for both stops");
+	body = tutil_sql_text(f.s->db, "SELECT o.body FROM outbox o WHERE o.kind = 'bounce-notice'");
+	cr_assert_not_null(body);
+	cr_expect_not_null(strstr(body, "Subject: Mail stopped to 2 member(s)"), "%s", body);
+	cr_expect_not_null(strstr(body, "- Bob <Bob@example.net>: failed on 3 days from 2020-11-01 to 2020-11-03"),
+	    "bob's line missing:\n%s", body);
+	cr_expect_not_null(strstr(body, "<a=b@example.net>: failed on 3 days"), "a=b's line missing:\n%s", body);
+	free(body);
 	fx_close(&f);
 }
 
