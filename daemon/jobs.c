@@ -306,9 +306,10 @@ jobs_run_due(struct store *s, const struct conf *c, time_t now)
 	/* Probes to members whose mail bounces, and their way back. */
 	if (bounce_lifecycle_run(s, c, now) < 0)
 		return -1;
-	/* The facilitators hear of this cycle's holds in one notice each. */
+	/* The facilitators hear of this cycle's holds in one notice each; a
+	 * failure there (tried again next cycle) holds up no job. */
 	if (hold_notice_run(s, c, now) < 0)
-		return -1;
+		log_warnx("hold notices not sent; tried again next cycle");
 	if (store_jobs_plan(s, JOBS_KIT_BEFORE) < 0)
 		return -1;
 	while ((rc = store_jobs_next(s, now, &j)) == 1) {

@@ -469,7 +469,8 @@ store_figures(struct store *s, const struct digest_scope *sc, struct figures *f)
 	f->replies_per_thread = f->threads ? (double)a.replies / (double)f->threads : 0;
 	f->top3_share = f->posts ? (double)(a.top[0] + a.top[1] + a.top[2]) /
 	    (double)f->posts : 0;
-	qsort(f->regions, f->nregions, sizeof(*f->regions), region_order);
+	if (f->nregions > 1)   /* qsort(NULL, 0, ...) is undefined (UBSan) */
+		qsort(f->regions, f->nregions, sizeof(*f->regions), region_order);
 	while (f->nregions > 50)
 		free(f->regions[--f->nregions].region);
 	return 0;
