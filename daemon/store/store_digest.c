@@ -49,7 +49,7 @@ bind_scope(sqlite3_stmt *st, const struct digest_scope *sc)
 	"SELECT p.id, p.thread, COALESCE(p.parent, 0), COALESCE(p.session, 0)," \
 	" p.theme, COALESCE(t.title, p.theme), COALESCE(p.author_name, 'former member')," \
 	" COALESCE(p.subject, ''), CASE WHEN " ROOT_PUBLIC " THEN COALESCE(th.subject, '')" \
-	" ELSE '' END, p.new_text, p.kind," \
+	" ELSE '' END, bz_new_text(p.text, p.new_text), p.kind," \
 	" p.received, p.depth," \
 	" (SELECT count(*) FROM posts c WHERE c.parent = p.id AND c.state = 'accepted')" \
 	" FROM posts p JOIN threads th ON th.id = p.thread" \
@@ -199,7 +199,8 @@ store_digest_top_threads(struct store *s, const struct digest_scope *sc,
 
 #define SESSION_COLUMNS \
 	"SELECT s.id, s.theme, COALESCE(t.title, s.theme), s.state, s.opens, s.closes," \
-	" COALESCE(s.summary, 0), sp.new_text, COALESCE(sp.author_name, 'former member')," \
+	" COALESCE(s.summary, 0), bz_new_text(sp.text, sp.new_text)," \
+	" COALESCE(sp.author_name, 'former member')," \
 	" COALESCE(sp.received, 0)" \
 	" FROM sessions s LEFT JOIN themes t ON t.slug = s.theme" \
 	" LEFT JOIN posts sp ON sp.id = s.summary"

@@ -47,6 +47,11 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 int store_step_done(struct store *s, sqlite3_stmt *st);
 /* store_column_dup - xstrdup of a text column, NULL for SQL NULL */
 char *store_column_dup(sqlite3_stmt *st, int col);
+/* store_newtext_functions - register bz_pack_new_text(text, new_text) and
+ * bz_new_text(text, stored) (store_newtext.c: new_text kept as offsets
+ * into text) on a connection; store_open does it.  0 or -1. */
+int store_newtext_functions(sqlite3 *db);
+
 /* store_fts_flush - index the posts not yet in posts_fts (schema 007: ids
  * above the largest in posts_fts_docsize) inside the open transaction; 0
  * or -1 logged.  store_commit calls it; store_search.c implements it. */

@@ -19,8 +19,8 @@ store_post_add(struct store *s, const struct store_post *p, int64_t *id)
 	    "INSERT INTO posts(message, message_id, thread, theme, session, kind,"
 	    " state, author, author_name, author_email, subject, date, received,"
 	    " text, new_text, nlinks, nattachments, parent, depth) VALUES (?1, ?2,"
-	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	    " ?18, ?19)";
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	    " bz_pack_new_text(?14, ?15), ?16, ?17, ?18, ?19)";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)

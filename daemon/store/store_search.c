@@ -152,7 +152,7 @@ store_post_search(struct store *s, char *const *words, size_t nwords,
 	static const char sql[] =
 	    "SELECT p.id, p.parent, p.depth, p.message_id, p.theme, p.session,"
 	    " p.kind, p.state, p.author_name, p.author_email, p.subject, p.date,"
-	    " p.received, p.new_text, p.thread"
+	    " p.received, bz_new_text(p.text, p.new_text), p.thread"
 	    " FROM (SELECT rowid AS id, bm25(posts_fts, 4.0, 2.0, 1.0) AS r FROM posts_fts"
 	    " WHERE posts_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3) c"
 	    " JOIN posts p ON p.id = c.id"

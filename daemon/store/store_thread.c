@@ -528,7 +528,8 @@ store_thread_posts(struct store *s, int64_t thread, store_post_cb *cb, void *arg
 {
 	static const char sql[] =
 	    "SELECT id, parent, depth, message_id, theme, session, kind, state,"
-	    " author_name, author_email, subject, date, received, new_text, thread"
+	    " author_name, author_email, subject, date, received,"
+	    " bz_new_text(text, new_text), thread"
 	    " FROM posts WHERE thread = ?1 AND state != 'rejected'";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	struct tpost *v = NULL, **index = NULL;

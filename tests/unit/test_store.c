@@ -684,3 +684,55 @@ Test(publication, a_thread_is_never_titled_by_a_post_that_is_not_public)
 	cr_expect_str_eq(st.subject, "CHEAP PILLS");
 	cr_expect_str_eq(st.starter, "Spammer");
 }
+
+/* A post's new_text is kept as ranges of its text (schema 012), read back
+ * whole; a short or foreign one stays as it is; a text rewritten later
+ * (forget scrubs it) first puts the new_text back in full. */
+Test(migrate, new_text_kept_as_ranges_of_text)
+{
+	static const char text[] =
+	    "We asked the district office and they agreed to fund the well.\n\n"
+	    "> Did anyone ask the district office about the well?\n"
+	    "> It would help.\n\n"
+	    "The money comes in March, after the rains; the committee decides.\n\n"
+	    "-- \nAmina";
+	static const char new_text[] =
+	    "We asked the district office and they agreed to fund the well.\n\n"
+	    "The money comes in March, after the rains; the committee decides.";
+	char sql[1024], *v;
+
+	cr_assert_geq(tutil_store_migrate(db), 0);
+	tutil_sql_exec(db, "INSERT INTO themes(slug, title) VALUES ('funding', 'F');"
+	    "INSERT INTO messages(id, message_id, received, route, state, size, raw)"
+	    " VALUES (1, '<a@x>', 0, 'post', 'stored', 1, 'x'),"
+	    " (2, '<b@x>', 0, 'post', 'stored', 1, 'x'), (3, '<c@x>', 0, 'post', 'stored', 1, 'x');"
+	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 0, 0);");
+	snprintf(sql, sizeof(sql), "INSERT INTO posts(id, message, message_id, thread, theme,"
+	    " kind, received, text, new_text) VALUES (1, 1, '<a@x>', 1, 'funding', 'idea', 0,"
+	    " '%s', bz_pack_new_text('%s', '%s'))", text, text, new_text);
+	tutil_sql_exec(db, sql);
+	tutil_sql_exec(db, "INSERT INTO posts(id, message, message_id, thread, theme, kind,"
+	    " received, text, new_text) VALUES (2, 2, '<b@x>', 1, 'funding', 'idea', 0,"
+	    " 'short', bz_pack_new_text('short', 'short')),"
+	    " (3, 3, '<c@x>', 1, 'funding', 'idea', 0, 'unrelated text',"
+	    " bz_pack_new_text('unrelated text', char(1) || 'not a slice of the text, and long"
+	    " enough to be worth packing if it were one'))");
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT length(new_text) < 20 FROM posts WHERE id = 1"),
+	    1, "the new_text is stored whole");
+	v = tutil_sql_text(db->db, "SELECT bz_new_text(text, new_text) FROM posts WHERE id = 1");
+	cr_expect_str_eq(v, new_text);
+	free(v);
+	v = tutil_sql_text(db->db, "SELECT new_text || '|' || bz_new_text(text, new_text)"
+	    " FROM posts WHERE id = 2");
+	cr_expect_str_eq(v, "short|short");
+	free(v);
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT bz_new_text(text, new_text) = char(1) ||"
+	    " 'not a slice of the text, and long enough to be worth packing if it were one'"
+	    " FROM posts WHERE id = 3"), 1, "a new_text starting with \\x01 comes back as it was");
+	/* the text rewritten: the new_text is what it was */
+	tutil_sql_exec(db, "UPDATE posts SET text = replace(text, 'district', 'former member')"
+	    " WHERE id = 1");
+	v = tutil_sql_text(db->db, "SELECT bz_new_text(text, new_text) FROM posts WHERE id = 1");
+	cr_expect_str_eq(v, new_text);
+	free(v);
+}
