@@ -414,6 +414,8 @@ current_load(struct run *run, struct current *cur, const struct outbox_row *r)
 		cpost.theme_title = th ? th->title : NULL;
 		cpost.kind = p.kind;
 		cpost.session = format_session(p.opens, p.closes);
+		cpost.session_opens = p.opens;
+		cpost.session_closes = p.closes;
 		cpost.parent_mid = p.parent_mid;
 		cur->cp = compose_prepare(&l, &cpost);
 		free((char *)cpost.session);

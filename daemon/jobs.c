@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "catalog.h"
 #include "clock.h"
 #include "digest.h"
 #include "fanout.h"
@@ -19,6 +20,7 @@
 #include "notice.h"
 #include "store_digest.h"
 #include "store_jobs.h"
+#include "template.h"
 #include "xalloc.h"
 
 #define JOBS_TEXT_MAX (4u << 20)
@@ -31,7 +33,22 @@ struct group_notice {
 	struct template_var *vars;
 	size_t nvars;
 	const struct job_session *js;
+	/* what else depends on the language: the theme's title and
+	 * questions (announcements), the kit's lists (kits) */
+	int (*localise)(struct group_notice *g, const char *lang);
+	struct store *s;
+	struct buf *scratch;     /* localise's texts, released by the caller */
+	size_t nscratch;
 };
+
+/* set_var - the value of variable name in g */
+static void
+set_var(struct group_notice *g, const char *name, const char *value)
+{
+	for (size_t i = 0; i < g->nvars; i++)
+		if (strcmp(g->vars[i].name, name) == 0)
+			g->vars[i].value = value;
+}
 
 /* build_group_notice - the session notice of a group in one language
  * (notice.h's build callback) */
@@ -45,9 +62,13 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 
 	buf_init(&range, 256);
 	template_date_range(&range, g->js->opens, g->js->closes, lang, g->c->list.language);
-	for (size_t i = 0; i < g->nvars; i++)
-		if (strcmp(g->vars[i].name, "range") == 0)
-			g->vars[i].value = range.data;
+	set_var(g, "range", range.data);
+	set_var(g, "title", conf_theme_title(conf_theme_find(g->c, g->js->theme),
+	    catalog_pick(lang, g->c->list.language)));
+	if (g->localise && g->localise(g, catalog_pick(lang, g->c->list.language)) < 0) {
+		buf_release(&range);
+		return -1;
+	}
 	memset(&n, 0, sizeof(n));
 	n.kind = g->kind;
 	n.template = g->template;
@@ -79,6 +100,21 @@ collect_name(void *arg, int64_t id, const char *email, const char *name,
 	return 0;
 }
 
+/* open_localise - the theme's questions in lang (questions.LANG) */
+static int
+open_localise(struct group_notice *g, const char *lang)
+{
+	const struct conf_theme *t = conf_theme_find(g->c, g->js->theme);
+	struct buf *q = &g->scratch[0];
+	size_t n = t ? conf_theme_questions(t, lang) : 0;
+
+	buf_reset(q);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(q, "  - %s\n", conf_theme_question(t, lang, i));
+	set_var(g, "questions", q->data);
+	return buf_failed(q) ? -1 : 0;
+}
+
 /* job_open - the session opens: state, and the announcement */
 static int
 job_open(struct store *s, const struct conf *c, const struct job_session *js,
@@ -87,7 +123,9 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	const struct conf_theme *t = conf_theme_find(c, js->theme);
 	struct buf range, questions, post, facilitators;
 	struct template_var vars[6];
-	struct group_notice g = { c, "announce", "announce", vars, 6, js };
+	struct group_notice g = { c, "announce", "announce", vars, 6, js,
+	    open_localise, s, NULL, 0 };
+	struct buf qscratch;
 	long sent;
 	int rc;
 
@@ -110,6 +148,9 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	buf_init(&questions, 64 * 1024);
 	buf_init(&post, 512);
 	buf_init(&facilitators, 64 * 1024);
+	buf_init(&qscratch, 64 * 1024);
+	g.scratch = &qscratch;
+	g.nscratch = 1;
 	template_date_range(&range, js->opens, js->closes, c->list.language,
 	    c->list.language);
 	for (size_t i = 0; t && i < t->nquestions; i++)
@@ -133,12 +174,14 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 		goto fail;
 	log_info("session %lld (%s) open: announcement queued for %ld members",
 	    (long long)js->id, js->theme, sent);
+	buf_release(&qscratch);
 	buf_release(&range);
 	buf_release(&questions);
 	buf_release(&post);
 	buf_release(&facilitators);
 	return 0;
 fail:
+	buf_release(&qscratch);
 	buf_release(&range);
 	buf_release(&questions);
 	buf_release(&post);
@@ -146,14 +189,25 @@ fail:
 	return -1;
 }
 
+/* The kit's lists in one language. */
+struct kit_lines {
+	struct buf *out;
+	const char *lang;
+};
+
 /* kit_thread - one line of the kit's thread list */
 static int
 kit_thread(void *arg, const struct digest_thread *t)
 {
-	struct buf *b = arg;
+	struct kit_lines *k = arg;
+	struct template_var v[] = { { "name", *t->starter ? t->starter :
+	    tr(k->lang, "a former member") } };
 
-	buf_printf(b, "  - %s (%ld posts, started by %s)\n", t->subject, t->posts,
-	    *t->starter ? t->starter : "a former member");
+	buf_printf(k->out, "  - %s (", t->subject);
+	/* TRANSLATORS: after a thread's subject in the summary kit */
+	template_plural(k->out, k->lang, "{{n}} post, started by {{name}}",
+	    "{{n}} posts, started by {{name}}", (unsigned long)t->posts, v, 1);
+	buf_puts(k->out, ")\n");
 	return 0;
 }
 
@@ -161,9 +215,9 @@ kit_thread(void *arg, const struct digest_thread *t)
 static int
 kit_question(void *arg, const struct digest_post *p)
 {
-	struct buf *b = arg;
+	struct kit_lines *k = arg;
 
-	buf_printf(b, "  - %s (%s)\n", p->subject, p->author_name);
+	buf_printf(k->out, "  - %s (%s)\n", p->subject, p->author_name);
 	return 0;
 }
 
@@ -171,9 +225,14 @@ kit_question(void *arg, const struct digest_post *p)
 static int
 kit_link(void *arg, const struct digest_link *l)
 {
-	struct buf *b = arg;
+	struct kit_lines *k = arg;
+	struct template_var v[] = { { "name", l->author_name } };
+	/* TRANSLATORS: after a link in the summary kit */
+	const char *fmt = tr(k->lang, "shared by {{name}}");
 
-	buf_printf(b, "  - %s (shared by %s)\n", l->url, l->author_name);
+	buf_printf(k->out, "  - %s (", l->url);
+	template_expand(k->out, fmt, strlen(fmt), v, 1);
+	buf_puts(k->out, ")\n");
 	return 0;
 }
 
@@ -181,22 +240,58 @@ kit_link(void *arg, const struct digest_link *l)
 static int
 kit_voice(void *arg, const char *name)
 {
-	struct buf *b = arg;
+	struct kit_lines *k = arg;
 
-	buf_printf(b, "  - %s\n", name);
+	buf_printf(k->out, "  - %s\n", name);
 	return 0;
 }
 
-/* job_kit - the summary kit for the facilitators */
+/* kit_localise - the kit's figures and lists in lang */
+static int
+kit_localise(struct group_notice *g, const char *lang)
+{
+	struct digest_scope sc = { g->js->id, 0, 0, NULL };
+	static const char *const names[] = { "figures", "threads", "questions",
+	    "resources", "new_voices" };
+	struct kit_lines k[5];
+	struct figures fg;
+
+	for (size_t i = 0; i < 5; i++) {
+		buf_reset(&g->scratch[i]);
+		k[i] = (struct kit_lines){ &g->scratch[i], lang };
+	}
+	if (store_figures(g->s, &sc, &fg) < 0)
+		return -1;
+	figures_text(k[0].out, &fg, lang, lang);
+	figures_release(&fg);
+	if (store_digest_top_threads(g->s, &sc, 5, kit_thread, &k[1]) < 0 ||
+	    store_digest_questions(g->s, &sc, kit_question, &k[2]) < 0 ||
+	    store_digest_links(g->s, &sc, kit_link, &k[3]) < 0 ||
+	    store_session_new_voices(g->s, g->js->id, kit_voice, &k[4]) < 0)
+		return -1;
+	for (size_t i = 0; i < 5; i++) {
+		if (buf_failed(k[i].out)) {
+			log_warnx("session %lld (%s): the summary kit would be larger than %u MB",
+			    (long long)g->js->id, g->js->theme, JOBS_TEXT_MAX >> 20);
+			return -1;
+		}
+		if (k[i].out->len == 0)
+			/* TRANSLATORS: an empty list in the summary kit */
+			buf_printf(k[i].out, "  (%s)\n", tr(lang, "none"));
+		set_var(g, names[i], k[i].out->data);
+	}
+	return 0;
+}
+
+/* job_kit - the summary kit for the facilitators, each in their language */
 static int
 job_kit(struct store *s, const struct conf *c, const struct job_session *js,
     time_t now)
 {
-	struct digest_scope sc = { js->id, 0, 0, NULL };
-	struct buf range, figs, threads, questions, links, voices, addr;
+	struct buf range, addr, scratch[5];
 	struct template_var vars[9];
-	struct group_notice g = { c, "kit", "kit", vars, 9, js };
-	struct figures fg;
+	struct group_notice g = { c, "kit", "kit", vars, 9, js, kit_localise, s,
+	    scratch, 5 };
 	long sent;
 	int rc = -1;
 
@@ -210,38 +305,19 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js,
 		return 0;
 	}
 	buf_init(&range, 256);
-	buf_init(&figs, JOBS_TEXT_MAX);
-	buf_init(&threads, JOBS_TEXT_MAX);
-	buf_init(&questions, JOBS_TEXT_MAX);
-	buf_init(&links, JOBS_TEXT_MAX);
-	buf_init(&voices, JOBS_TEXT_MAX);
 	buf_init(&addr, 512);
-	template_date_range(&range, js->opens, js->closes, c->list.language,
-	    c->list.language);
-	if (store_figures(s, &sc, &fg) < 0)
-		goto done;
-	figures_text(&figs, &fg, c->list.language, c->list.language);
-	figures_release(&fg);
-	if (store_digest_top_threads(s, &sc, 5, kit_thread, &threads) < 0 ||
-	    store_digest_questions(s, &sc, kit_question, &questions) < 0 ||
-	    store_digest_links(s, &sc, kit_link, &links) < 0 ||
-	    store_session_new_voices(s, js->id, kit_voice, &voices) < 0)
-		goto done;
+	for (size_t i = 0; i < 5; i++)
+		buf_init(&scratch[i], JOBS_TEXT_MAX);
 	listaddr_append(&addr, c, LISTADDR_SUMMARY, js->theme);
-	if (buf_failed(&range) || buf_failed(&figs) || buf_failed(&threads) ||
-	    buf_failed(&questions) || buf_failed(&links) || buf_failed(&voices) ||
-	    buf_failed(&addr)) {
-		log_warnx("session %lld (%s): the summary kit would be larger than %u MB",
-		    (long long)js->id, js->theme, JOBS_TEXT_MAX >> 20);
+	if (buf_failed(&addr))
 		goto done;
-	}
 	vars[0] = (struct template_var){ "title", js->title };
 	vars[1] = (struct template_var){ "range", range.data };
-	vars[2] = (struct template_var){ "figures", figs.data };
-	vars[3] = (struct template_var){ "threads", threads.len ? threads.data : "  (none)\n" };
-	vars[4] = (struct template_var){ "questions", questions.len ? questions.data : "  (none)\n" };
-	vars[5] = (struct template_var){ "resources", links.len ? links.data : "  (none)\n" };
-	vars[6] = (struct template_var){ "new_voices", voices.len ? voices.data : "  (none)\n" };
+	vars[2] = (struct template_var){ "figures", "" };
+	vars[3] = (struct template_var){ "threads", "" };
+	vars[4] = (struct template_var){ "questions", "" };
+	vars[5] = (struct template_var){ "resources", "" };
+	vars[6] = (struct template_var){ "new_voices", "" };
 	vars[7] = (struct template_var){ "summary_address", addr.data };
 	vars[8] = (struct template_var){ "list", c->list.name };
 	if ((sent = fanout_send(s, c, "facilitators", "kit", build_group_notice, &g)) < 0)
@@ -251,12 +327,9 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js,
 	rc = 0;
 done:
 	buf_release(&range);
-	buf_release(&figs);
-	buf_release(&threads);
-	buf_release(&questions);
-	buf_release(&links);
-	buf_release(&voices);
 	buf_release(&addr);
+	for (size_t i = 0; i < 5; i++)
+		buf_release(&scratch[i]);
 	return rc;
 }
 

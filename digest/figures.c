@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "figures.h"
 #include "html.h"
 #include "json.h"
@@ -29,6 +30,17 @@ utf8_width(const char *s)
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			w++;
 	return w;
+}
+
+/* region_name - a region as written, but the store's "unknown" (members
+ * with no region) in the reader's language */
+static const char *
+region_name(const char *region, const char *lang)
+{
+	/* TRANSLATORS: the region of members who gave none */
+	static const char unknown[] = N_("unknown");
+
+	return strcmp(region, unknown) == 0 ? tr(lang, unknown) : region;
 }
 
 static void
@@ -60,11 +72,11 @@ figures_text(struct buf *out, const struct figures *f, const char *lang,
 	row(out, label(l, sizeof(l), "fig_voices", lang, fb), v);
 	snprintf(v, sizeof(v), "%ld", f->new_voices);
 	row(out, label(l, sizeof(l), "fig_new_voices", lang, fb), v);
-	snprintf(v, sizeof(v), "%.1f", f->replies_per_thread);
+	template_decimal(v, sizeof(v), f->replies_per_thread, catalog_pick(lang, fb));
 	row(out, label(l, sizeof(l), "fig_replies", lang, fb), v);
 	snprintf(v, sizeof(v), "%ld", f->unanswered);
 	row(out, label(l, sizeof(l), "fig_unanswered", lang, fb), v);
-	snprintf(v, sizeof(v), "%.0f %%", 100.0 * f->top3_share);
+	template_percent(v, sizeof(v), 100.0 * f->top3_share, catalog_pick(lang, fb));
 	row(out, label(l, sizeof(l), "fig_top3", lang, fb), v);
 	if (f->nregions == 0)
 		return;
@@ -78,7 +90,7 @@ figures_text(struct buf *out, const struct figures *f, const char *lang,
 		for (size_t k = 0; k < f->nregions; k++)
 			voices_total += f->regions[k].voices;
 		buf_printf(out, "  %-24.24s %5ld %5.0f %% %5ld %5.0f %%\n",
-		    f->regions[i].region, f->regions[i].posts,
+		    region_name(f->regions[i].region, catalog_pick(lang, fb)), f->regions[i].posts,
 		    share(f->regions[i].posts, f->posts), f->regions[i].voices,
 		    share(f->regions[i].voices, voices_total));
 	}
@@ -132,6 +144,74 @@ figures_html(struct buf *out, const struct figures *f, const char *lang,
 	buf_puts(out, "</table>");
 	if (f->nregions)
 		bar_chart(out, f);
+}
+
+void
+figures_html_mail(struct buf *out, const struct figures *f, const char *lang)
+{
+	char l[256], v[64];
+	const char *td = "<td style=\"padding:2px 12px 2px 0;color:#333\">";
+	const char *tdn = "<td style=\"padding:2px 0;font-weight:bold\">";
+	size_t n = f->nregions < FIGURES_MAX_REGIONS ? f->nregions : FIGURES_MAX_REGIONS;
+
+	buf_puts(out, "<table cellpadding=\"0\" cellspacing=\"0\" "
+	    "style=\"border-collapse:collapse;font-size:14px\">");
+#define FIG_ROW(key, text) do { \
+		buf_printf(out, "<tr>%s", td); \
+		html_escape_str(out, label(l, sizeof(l), key, lang, lang)); \
+		buf_printf(out, "</td>%s", tdn); \
+		html_escape_str(out, text); \
+		buf_puts(out, "</td></tr>"); \
+	} while (0)
+	snprintf(v, sizeof(v), "%ld", f->posts);
+	FIG_ROW("fig_posts", v);
+	snprintf(v, sizeof(v), "%ld", f->voices);
+	FIG_ROW("fig_voices", v);
+	snprintf(v, sizeof(v), "%ld", f->new_voices);
+	FIG_ROW("fig_new_voices", v);
+	template_decimal(v, sizeof(v), f->replies_per_thread, lang);
+	FIG_ROW("fig_replies", v);
+	snprintf(v, sizeof(v), "%ld", f->unanswered);
+	FIG_ROW("fig_unanswered", v);
+	template_percent(v, sizeof(v), 100.0 * f->top3_share, lang);
+	FIG_ROW("fig_top3", v);
+#undef FIG_ROW
+	buf_puts(out, "</table>");
+	if (n == 0)
+		return;
+	/* the caption says what the bars are: they are also numbers */
+	buf_puts(out, "<p style=\"margin:12px 0 4px;font-size:14px;color:#333\">");
+	html_escape_str(out, label(l, sizeof(l), "fig_region", lang, lang));
+	buf_puts(out, " &middot; ");
+	html_escape_str(out, label(l, sizeof(l), "fig_region_posts", lang, lang));
+	buf_puts(out, "</p><table cellpadding=\"0\" "
+	    "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;"
+	    "width:100%;max-width:480px\">");
+	for (size_t i = 0; i < n; i++) {
+		double pct = share(f->regions[i].posts, f->posts);
+		int w = (int)(pct + 0.5);
+
+		if (w < 1)
+			w = 1;
+		if (w > 100)
+			w = 100;
+		template_percent(v, sizeof(v), pct, lang);
+		buf_puts(out, "<tr><td style=\"padding:3px 8px 3px 0;width:35%;color:#333\"><span dir=\"auto\">");
+		html_escape_str(out, region_name(f->regions[i].region, lang));
+		buf_puts(out, "</span></td><td style=\"padding:3px 0\"><table "
+		    "cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;width:100%\">"
+		    "<tr>");
+		buf_printf(out, "<td style=\"width:%d%%;background-color:#2a7ab0;height:14px;"
+		    "font-size:1px;line-height:1px\">&nbsp;</td>", w);
+		if (w < 100)
+			buf_printf(out, "<td style=\"width:%d%%;font-size:1px;line-height:1px\">"
+			    "&nbsp;</td>", 100 - w);
+		buf_puts(out, "</tr></table></td><td style=\"padding:3px 0 3px 8px;"
+		    "width:15%;font-weight:bold;color:#333\">");
+		html_escape_str(out, v);
+		buf_puts(out, "</td></tr>");
+	}
+	buf_puts(out, "</table>");
 }
 
 void

@@ -14,7 +14,8 @@
 BZ_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
 libgnutls28-dev libcriterion-dev clang dovecot-imapd postfix \
-python3-aiosmtpd curl openssl ca-certificates chromium scdoc man-db systemd"
+python3-aiosmtpd curl openssl ca-certificates chromium \
+gettext python3-langdetect nodejs npm scdoc man-db systemd"
 
 bz_t0=$(date +%s)
 bz_say() {

@@ -313,6 +313,13 @@ conf_load(const char *path, struct buf *errs)
 		}
 		if (skip)
 			continue;
+		if (cur == S_THEME && strchr(r->name, '.') != NULL) {
+			/* title.LANG, questions.LANG: conf_keys.c */
+			if (conf_theme_translation(&c->themes[c->nthemes - 1], r->name,
+			    r->arg, prob, sizeof(prob)) < 0)
+				conf_err(&L, r->line, label, r->name, "%s", prob);
+			continue;
+		}
 		ki = conf_key_find(cur, r->name);
 		if (ki < 0) {
 			conf_err(&L, r->line, label, r->name, "unknown key");
@@ -411,6 +418,16 @@ conf_free(struct conf **cp)
 		for (size_t q = 0; q < th->nquestions; q++)
 			free(th->questions[q]);
 		free(th->questions);
+		for (size_t q = 0; q < th->ntitles; q++) {
+			free(th->titles[q].lang);
+			free(th->titles[q].text);
+		}
+		free(th->titles);
+		for (size_t q = 0; q < th->nquestions_tr; q++) {
+			free(th->questions_tr[q].lang);
+			free(th->questions_tr[q].text);
+		}
+		free(th->questions_tr);
 	}
 	free(c->themes);
 	free(c);
@@ -438,6 +455,72 @@ conf_theme_find(const struct conf *c, const char *slug)
 	if (strcasecmp(slug, CONF_GENERAL_THEME) == 0)
 		return &general_theme;
 	return NULL;
+}
+
+/* lang_matches - 1 when a translation's lang serves want: the same tag,
+ * or (primary_only) the same primary subtag ("pt" for "pt-BR") */
+static int
+lang_matches(const char *have, const char *want, int primary_only)
+{
+	size_t n;
+
+	if (want == NULL)
+		return 0;
+	if (!primary_only)
+		return strcasecmp(have, want) == 0;
+	n = strcspn(want, "-_");
+	return strlen(have) == n && strncasecmp(have, want, n) == 0;
+}
+
+/* conf_theme_title - see conf.h */
+const char *
+conf_theme_title(const struct conf_theme *t, const char *lang)
+{
+	for (int primary = 0; t && primary < 2; primary++)
+		for (size_t i = 0; i < t->ntitles; i++)
+			if (lang_matches(t->titles[i].lang, lang, primary))
+				return t->titles[i].text;
+	return t ? t->title : "";
+}
+
+/* questions_pass - the pass (0 exact, 1 primary) whose questions.LANG
+ * lines serve lang, or -1: the default questions */
+static int
+questions_pass(const struct conf_theme *t, const char *lang)
+{
+	for (int primary = 0; primary < 2; primary++)
+		for (size_t i = 0; i < t->nquestions_tr; i++)
+			if (lang_matches(t->questions_tr[i].lang, lang, primary))
+				return primary;
+	return -1;
+}
+
+/* conf_theme_questions - see conf.h */
+size_t
+conf_theme_questions(const struct conf_theme *t, const char *lang)
+{
+	int pass = questions_pass(t, lang);
+	size_t n = 0;
+
+	if (pass < 0)
+		return t->nquestions;
+	for (size_t i = 0; i < t->nquestions_tr; i++)
+		n += lang_matches(t->questions_tr[i].lang, lang, pass);
+	return n;
+}
+
+/* conf_theme_question - see conf.h */
+const char *
+conf_theme_question(const struct conf_theme *t, const char *lang, size_t k)
+{
+	int pass = questions_pass(t, lang);
+
+	if (pass < 0)
+		return k < t->nquestions ? t->questions[k] : "";
+	for (size_t i = 0; i < t->nquestions_tr; i++)
+		if (lang_matches(t->questions_tr[i].lang, lang, pass) && k-- == 0)
+			return t->questions_tr[i].text;
+	return "";
 }
 
 /* conf_read_secret - see conf.h */

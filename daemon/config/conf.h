@@ -56,6 +56,13 @@ struct conf_session {
 	int line;
 };
 
+/* A theme's text in one more language: "title.fr = ..." or one
+ * "questions.sw = ..." line. */
+struct conf_translation {
+	char *lang;                   /* "fr", "pt-BR" (owned) */
+	char *text;                   /* owned */
+};
+
 struct conf_theme {
 	char *slug;
 	char *title;
@@ -64,6 +71,10 @@ struct conf_theme {
 	size_t nsessions;
 	char **questions;
 	size_t nquestions;
+	struct conf_translation *titles;     /* title.LANG lines */
+	size_t ntitles;
+	struct conf_translation *questions_tr; /* questions.LANG lines, in order */
+	size_t nquestions_tr;
 	int line;                     /* line of the [theme SLUG] header */
 };
 
@@ -169,5 +180,16 @@ const struct conf_theme *conf_theme_find(const struct conf *c, const char *slug)
  * world-readable.  0, or -1 with a reason in err (never the secret). */
 int conf_read_secret(const char *path, char *out, size_t outlen,
     char *err, size_t errlen);
+
+/* conf_theme_title - t's title in lang (title.LANG, else title.PRIMARY
+ * for "pt-BR", else the title); borrowed from t */
+const char *conf_theme_title(const struct conf_theme *t, const char *lang);
+
+/* conf_theme_questions - t's opening questions in lang: the questions.LANG
+ * lines when there are any (else those of lang's primary subtag), else
+ * the questions lines.  *n gets their number; the i-th is
+ * conf_theme_question(t, lang, i) (borrowed from t). */
+size_t conf_theme_questions(const struct conf_theme *t, const char *lang);
+const char *conf_theme_question(const struct conf_theme *t, const char *lang, size_t i);
 
 #endif

@@ -101,6 +101,10 @@ int conf_key_find(enum sect sect, const char *name);
  * in prob */
 int conf_key_apply(struct loader *L, const struct conf_key *k, void *base,
     const char *v, char *prob, size_t problen);
+/* conf_theme_translation - a [theme] key "title.LANG" or "questions.LANG"
+ * (name) with its value into t; 0, or -1 with the problem in prob */
+int conf_theme_translation(struct conf_theme *t, const char *name,
+    const char *v, char *prob, size_t problen);
 /* conf_key_defaults - every default of section sect into base; a default
  * that does not pass its own check is a BUG */
 void conf_key_defaults(struct loader *L, enum sect sect, void *base);

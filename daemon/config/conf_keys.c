@@ -134,6 +134,9 @@ const struct conf_key conf_keys[] = {
 	{ S_THEME, "session", K_FN, TF(sessions), NULL, F_REPEAT, 0, 0, NULL, set_session },
 	{ S_THEME, "keywords", K_FN, TF(keywords), NULL, F_EMPTY_NULL, 0, 0, NULL, set_keywords },
 	{ S_THEME, "questions", K_FN, TF(questions), NULL, F_REPEAT, 0, 0, NULL, set_question },
+	/* and, outside the table, title.LANG and questions.LANG (repeatable):
+	 * the theme's title and questions in one more language
+	 * (conf_theme_translation below) */
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
@@ -307,6 +310,69 @@ set_language(struct loader *L, void *base, const char *v, char *prob,
 bad:
 	snprintf(prob, problen, "'%s' is not a language tag such as 'en' or 'pt-BR'", v);
 	return -1;
+}
+
+/* lang_tag_problem - NULL when v is a language tag such as "en" or
+ * "pt-BR", else the problem */
+static const char *
+lang_tag_problem(const char *v)
+{
+	size_t n = 0;
+
+	while (v[n] >= 'a' && v[n] <= 'z')
+		n++;
+	if (n < 2 || n > 3 || strlen(v) > 16 ||
+	    (v[n] != '\0' && v[n] != '-' && v[n] != '_'))
+		return "is not a language tag such as 'en' or 'pt-BR'";
+	for (const char *p = v + n; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return "is not a language tag such as 'en' or 'pt-BR'";
+	return NULL;
+}
+
+/* conf_theme_translation - see conf_int.h */
+int
+conf_theme_translation(struct conf_theme *t, const char *name, const char *v,
+    char *prob, size_t problen)
+{
+	const char *dot = strchr(name, '.'), *why;
+	struct conf_translation **arr;
+	size_t *n;
+
+	if (dot - name == 5 && strncasecmp(name, "title", 5) == 0) {
+		arr = &t->titles;
+		n = &t->ntitles;
+	} else if (dot - name == 9 && strncasecmp(name, "questions", 9) == 0) {
+		arr = &t->questions_tr;
+		n = &t->nquestions_tr;
+	} else {
+		snprintf(prob, problen, "unknown key (only title.LANG and "
+		    "questions.LANG take a language)");
+		return -1;
+	}
+	if ((why = lang_tag_problem(dot + 1)) != NULL) {
+		snprintf(prob, problen, "'%s' %s", dot + 1, why);
+		return -1;
+	}
+	if (*v == '\0') {
+		snprintf(prob, problen, "empty value");
+		return -1;
+	}
+	if (arr == &t->titles)
+		for (size_t i = 0; i < *n; i++)
+			if (strcasecmp((*arr)[i].lang, dot + 1) == 0) {
+				snprintf(prob, problen, "given twice");
+				return -1;
+			}
+	if (*n >= CONF_MAX_REPEAT) {
+		snprintf(prob, problen, "more than %d translations", CONF_MAX_REPEAT);
+		return -1;
+	}
+	*arr = xreallocarray(*arr, *n + 1, sizeof(**arr));
+	(*arr)[*n].lang = xstrdup(dot + 1);
+	(*arr)[*n].text = xstrdup(v);
+	(*n)++;
+	return 0;
 }
 
 /* set_token - a single word without spaces (an authserv-id) */

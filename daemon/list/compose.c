@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "catalog.h"
 #include "charset.h"
 #include "codec.h"
 #include "compose.h"
@@ -58,6 +59,7 @@ struct compose {
 	struct compose_list list;       /* strings owned (copies) */
 	char *theme_title, *theme, *session, *post_addr, *request_addr,
 	    *unsub_generic, *help_addr;
+	time_t session_opens, session_closes;
 	int wrap;                       /* footer as a separate part */
 	enum body_enc enc;              /* text mode: outgoing encoding */
 	struct buf head_a, head_b;
@@ -281,7 +283,8 @@ footer_get(struct compose *cp, const char *lang)
 {
 	struct template_var vars[10];
 	struct footer *f;
-	struct buf b;
+	struct buf b, range;
+	const char *title;
 	char *mark;
 	size_t nv = 0;
 
@@ -295,10 +298,19 @@ footer_get(struct compose *cp, const char *lang)
 	f = &cp->footers[cp->nfooters++];
 	memset(f, 0, sizeof(*f));
 	f->lang = xstrdup(lang);
+	buf_init(&range, 256);
+	if (cp->session_opens)
+		template_date_range(&range, cp->session_opens, cp->session_closes,
+		    lang, cp->list.language);
+	title = cp->theme_title;
+	if (cp->list.conf && conf_theme_find(cp->list.conf, cp->theme))
+		title = conf_theme_title(conf_theme_find(cp->list.conf, cp->theme),
+		    catalog_pick(lang, cp->list.language));
 	vars[nv++] = (struct template_var){ "list", cp->list.name };
-	vars[nv++] = (struct template_var){ "theme", cp->theme_title };
+	vars[nv++] = (struct template_var){ "theme", title };
 	vars[nv++] = (struct template_var){ "theme_slug", cp->theme };
-	vars[nv++] = (struct template_var){ "session", cp->session };
+	vars[nv++] = (struct template_var){ "session", cp->session_opens ?
+	    range.data : cp->session };
 	vars[nv++] = (struct template_var){ "post", cp->post_addr };
 	vars[nv++] = (struct template_var){ "request", cp->request_addr };
 	vars[nv++] = (struct template_var){ "help", cp->help_addr };
@@ -308,6 +320,7 @@ footer_get(struct compose *cp, const char *lang)
 	if (template_render(&b, "footer", lang, cp->list.language, vars, nv) < 0 ||
 	    !utf8_valid(b.data, b.len)) {
 		buf_release(&b);
+		buf_release(&range);
 		f->before = xstrdup("");
 		f->after = xstrdup("");
 		f->ascii = 1;
@@ -330,6 +343,7 @@ footer_get(struct compose *cp, const char *lang)
 	    utf8_ascii(f->after, strlen(f->after));
 	f->ok = 1;
 	buf_release(&b);
+	buf_release(&range);
 	return f;
 }
 
@@ -380,6 +394,7 @@ compose_list_init(struct compose_list *l, const struct conf *c)
 	l->language = c->list.language;
 	l->reply_to_list = c->list.reply_to == REPLY_TO_LIST;
 	l->from_munging = c->list.from_munging == FROM_MUNGING_ALWAYS;
+	l->conf = c;
 }
 
 /* make_boundary - a boundary that does not occur in the body */
@@ -475,6 +490,8 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	cp->theme = token_safe(p->theme, 64) ? xstrdup(p->theme) : xstrdup("general");
 	cp->theme_title = mime_clean(p->theme_title ? p->theme_title : cp->theme, 200);
 	cp->session = p->session ? mime_clean(p->session, 200) : NULL;
+	cp->session_opens = p->session_opens;
+	cp->session_closes = p->session_closes;
 	listaddr_init(&la, l->local, l->domain, cp->list.sep);
 	cp->post_addr = listaddr_make(&la, LISTADDR_THEME, cp->theme);
 	cp->request_addr = listaddr_make(&la, LISTADDR_REQUEST, NULL);

@@ -43,6 +43,7 @@
 #define BARAZA_COMPOSE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -59,6 +60,7 @@ struct compose_list {
 	const char *language;       /* default footer language */
 	int reply_to_list;          /* reply_to = list */
 	int from_munging;           /* from_munging = always */
+	const struct conf *conf;    /* theme titles in each language, or NULL */
 };
 
 /* compose_list_init - fill l from c (borrows c's strings) */
@@ -75,7 +77,10 @@ struct compose_post {
 	const char *theme;          /* slug, e.g. "funding" */
 	const char *theme_title;    /* or NULL (the slug is shown) */
 	const char *kind;           /* "idea", "question", ... or NULL */
-	const char *session;        /* "17 Nov - 1 Dec 2020", or NULL */
+	const char *session;        /* "17 Nov - 1 Dec 2020", or NULL: used
+	                             * when session_opens is 0 */
+	time_t session_opens, session_closes; /* or 0: the footer writes the
+	                             * dates in each reader's language */
 	const char *parent_mid;     /* Message-ID (no brackets) of the post it
 	                             * answers, or NULL: written as In-Reply-To
 	                             * when the message has none (a reply sent

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "clock.h"
 #include "hold_notice.h"
 #include "listaddr.h"
@@ -141,6 +142,21 @@ one_hold(struct store *s, const struct conf *c, const struct held_row *h,
 	return rc;
 }
 
+/* The reasons a post is held (moderation.c's words), for the translators */
+static const char *const held_reasons[] = {
+	N_("non-member"), N_("first post"), N_("rate limit"), N_("moderated list"),
+};
+
+/* reason_words - a hold's reason in lang */
+static const char *
+reason_words(const char *reason, const char *lang)
+{
+	for (size_t i = 0; reason && i < sizeof(held_reasons) / sizeof(held_reasons[0]); i++)
+		if (strcmp(reason, held_reasons[i]) == 0)
+			return tr(catalog_pick(lang, NULL), held_reasons[i]);
+	return reason ? reason : "";
+}
+
 /* item - one hold in the list, in lang */
 static void
 item(struct buf *out, const struct conf *c, const struct held_row *h,
@@ -149,11 +165,13 @@ item(struct buf *out, const struct conf *c, const struct held_row *h,
 	char *approve = listaddr_tagged(c, LISTADDR_APPROVE, h->token),
 	    *reject = listaddr_tagged(c, LISTADDR_REJECT, h->token),
 	    *author = author_of(h),
-	    *subject = notice_one_line(h->subject && *h->subject ? h->subject : "(no subject)");
+	    *subject = notice_one_line(h->subject && *h->subject ? h->subject :
+	    tr(catalog_pick(lang, c->list.language), "(no subject)"));
 	char idbuf[32], expires[16], text[2048];
 	struct template_var vars[] = {
 		{ "id", idbuf }, { "subject", subject }, { "author", author },
-		{ "reason", h->reason ? h->reason : "" }, { "expires", expires },
+		{ "reason", reason_words(h->reason, catalog_pick(lang, c->list.language)) },
+		{ "expires", expires },
 		{ "approve_address", approve }, { "reject_address", reject },
 	};
 	static const char *const keys[] = {

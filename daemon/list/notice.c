@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "clock.h"
 #include "log.h"
 #include "mime_out.h"
@@ -75,9 +76,38 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 		log_warnx("notice %s to %s: the list has no address", n->kind, n->to);
 		goto done;
 	}
-	if (template_render(&text, n->template, n->lang, c->list.language,
-	    n->vars, n->nvars) < 0)
-		goto done;
+	{
+		/* The list's own addresses and figures, after the caller's
+		 * variables (a caller's value of the same name wins), so any
+		 * template may say how to join, get help or reach people. */
+		char *sub = listaddr_tagged(c, LISTADDR_SUBSCRIBE, NULL),
+		    *req = listaddr_tagged(c, LISTADDR_REQUEST, NULL),
+		    *help = listaddr_tagged(c, LISTADDR_HELP, NULL),
+		    *owner = listaddr_tagged(c, LISTADDR_OWNER, NULL);
+		char every[24], langs[256];
+		struct template_var *vars = xcalloc(n->nvars + 9, sizeof(*vars));
+		size_t k = n->nvars;
+		int r;
+
+		snprintf(every, sizeof(every), "%ld", c->digest.every_days);
+		catalog_languages(langs, sizeof(langs));
+		if (n->nvars)
+			memcpy(vars, n->vars, n->nvars * sizeof(*vars));
+		vars[k++] = (struct template_var){ "list", c->list.name };
+		vars[k++] = (struct template_var){ "list_name", c->list.name };
+		vars[k++] = (struct template_var){ "list_address", c->list.address };
+		vars[k++] = (struct template_var){ "subscribe_address", sub };
+		vars[k++] = (struct template_var){ "request_address", req };
+		vars[k++] = (struct template_var){ "help_address", help };
+		vars[k++] = (struct template_var){ "owner_address", owner };
+		vars[k++] = (struct template_var){ "every", every };
+		vars[k++] = (struct template_var){ "languages", langs };
+		r = template_render(&text, n->template, n->lang, c->list.language, vars, k);
+		free(vars);
+		free(sub); free(req); free(help); free(owner);
+		if (r < 0)
+			goto done;
+	}
 	body = text.data;
 	if (strncmp(body, "Subject:", 8) == 0) {
 		const char *nl = strchr(body, '\n');

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "catalog.h"
 #include "clock.h"
 #include "command.h"
 #include "listaddr.h"
@@ -53,15 +54,18 @@ theme_slugs(const struct conf *c)
 
 /* help_text - the help template's body (without its Subject line), owned */
 static char *
-help_text(const struct conf *c, const char *lang)
+help_text(const struct conf *c, const char *lang, int facilitator)
 {
 	char *post = xstrdup(c->list.address),
 	    *req = listaddr_tagged(c, LISTADDR_REQUEST, NULL),
 	    *sub = listaddr_tagged(c, LISTADDR_SUBSCRIBE, NULL),
 	    *unsub = listaddr_tagged(c, LISTADDR_UNSUBSCRIBE, NULL),
 	    *owner = listaddr_tagged(c, LISTADDR_OWNER, NULL),
+	    *summary = listaddr_tagged(c, LISTADDR_SUMMARY, NULL),
+	    *summary_ex = listaddr_tagged(c, LISTADDR_SUMMARY,
+	    c->nthemes ? c->themes[0].slug : CONF_GENERAL_THEME),
 	    *slugs = theme_slugs(c), *example;
-	char every[24];
+	char every[24], langs[256];
 	struct buf b;
 	const char *body;
 	char *out;
@@ -69,8 +73,12 @@ help_text(const struct conf *c, const char *lang)
 	example = listaddr_tagged(c, LISTADDR_THEME,
 	    c->nthemes ? c->themes[0].slug : CONF_GENERAL_THEME);
 	snprintf(every, sizeof(every), "%ld", c->digest.every_days);
+	catalog_languages(langs, sizeof(langs));
 	{
 		struct template_var vars[] = {
+			{ "facilitator", facilitator ? "1" : "" },
+			{ "summary_address", summary }, { "summary_example", summary_ex },
+			{ "languages", langs },
 			{ "list", c->list.name }, { "post_address", post },
 			{ "theme_example", example }, { "request_address", req },
 			{ "every", every }, { "themes", slugs },
@@ -90,7 +98,7 @@ help_text(const struct conf *c, const char *lang)
 	out = xstrdup(body);
 	buf_release(&b);
 	free(post); free(req); free(sub); free(unsub); free(owner); free(slugs);
-	free(example);
+	free(example); free(summary); free(summary_ex);
 	return out;
 }
 
@@ -153,7 +161,10 @@ cmd_subscribe(struct request_ctx *r, const struct command *cmd)
 		p.name = r->m->from.name;
 		p.delivery = mode;
 		p.status = "pending";
-		p.language = NULL;
+		/* A newcomer is written to in the language their mail says it
+		 * is in (Content-Language, as Outlook and Thunderbird set it),
+		 * when we have it; else the list's */
+		p.language = *r->mail_lang ? r->mail_lang : NULL;
 		if (store_member_put(r->s, &p, &id) < 0)
 			return -1;
 	}
@@ -283,17 +294,18 @@ cmd_themes(struct request_ctx *r, const struct command *cmd)
 	return 0;
 }
 
-/* lang_available - do we ship (or does the site have) texts in lang? */
+/* lang_available - can we write in lang (a catalog, or a site's own
+ * texts for it)? */
 static int
 lang_available(const char *lang)
 {
-	char *path = template_find("strings", lang, lang);
-	char want[COMMAND_ARG_MAX + 32];
+	char *path;
 	int ok;
 
-	snprintf(want, sizeof(want), "/%s/strings.txt", lang);
-	ok = path && strlen(path) >= strlen(want) &&
-	    strcmp(path + strlen(path) - strlen(want), want) == 0;
+	if (catalog_has(lang))
+		return 1;
+	path = template_find("strings", lang, lang);
+	ok = path && strstr(path, "/en/strings.txt") == NULL;
 	free(path);
 	return ok;
 }
@@ -307,8 +319,10 @@ cmd_language(struct request_ctx *r, const struct command *cmd)
 	if (!need_member(r, cmd))
 		return 0;
 	if (!lang_available(cmd->arg)) {
-		struct template_var v[] = { { "language", cmd->arg }, { "languages", "en, fr, es" } };
+		char langs[256];
+		struct template_var v[] = { { "language", cmd->arg }, { "languages", langs } };
 
+		catalog_languages(langs, sizeof(langs));
 		request_ctx_say(r, cmd->line, "res_unknown_language", v, 2);
 		return 0;
 	}
@@ -373,15 +387,21 @@ search_hit(void *arg, const struct store_post_row *p)
 	struct search_out *so = arg;
 	struct request_ctx *r = so->r;
 	struct listaddr la;
-	char date[16], id[24];
+	const char *lang = catalog_pick(r->lang, r->c->list.language);
+	struct buf date;
+	char id[24];
 
-	clock_format_date(p->received, date, sizeof(date));
+	buf_init(&date, 256);
+	template_date_range(&date, p->received, p->received + 1, lang, lang);
 	snprintf(id, sizeof(id), "%lld", (long long)p->id);
 	buf_printf(&r->results, "  %d. %s\n     %s, %s, %s\n", ++so->n,
-	    p->subject ? p->subject : "", p->author_name ? p->author_name : "former member",
-	    date, p->theme);
+	    p->subject ? p->subject : "", p->author_name && *p->author_name ?
+	    p->author_name : tr(lang, "a former member"), date.data,
+	    conf_theme_title(conf_theme_find(r->c, p->theme), lang));
+	buf_release(&date);
 	excerpt(&r->results, p->snippet && *p->snippet ? p->snippet : p->new_text);
-	buf_puts(&r->results, "     reply: ");
+	/* TRANSLATORS: before the address that answers a post found by search */
+	buf_printf(&r->results, "     %s ", tr(lang, "Reply:"));
 	if (listaddr_from_conf(&la, r->c) == 0)
 		listaddr_put(&r->results, &la, LISTADDR_REPLY, id);
 	buf_puts(&r->results, "\n\n");
@@ -450,7 +470,8 @@ command_reply(struct request_ctx *r)
 	if (!request_ctx_results_ok(r))
 		return 0;
 	if (r->want_help)
-		help = help_text(r->c, r->lang);
+		help = help_text(r->c, r->lang, r->is_member &&
+		    strcmp(r->member.role, "facilitator") == 0);
 	{
 		struct template_var vars[] = {
 			{ "list", r->c->list.name }, { "results", r->results.data },

@@ -129,13 +129,14 @@ welcome(struct request_ctx *r, const struct member *mem)
 		const struct conf_theme *t = &r->c->themes[i];
 		char *addr = listaddr_tagged(r->c, LISTADDR_THEME, t->slug);
 
-		buf_printf(&themes, "  - %s\n    %s\n", t->title, addr ? addr : "");
+		buf_printf(&themes, "  - %s\n    %s\n", conf_theme_title(t, lang),
+		    addr ? addr : "");
 		free(addr);
 		for (size_t k = 0; k < t->nsessions; k++) {
 			buf_puts(&sessions, "  - ");
 			template_date_range(&sessions, t->sessions[k].opens,
 			    t->sessions[k].closes, lang, r->c->list.language);
-			buf_printf(&sessions, ": %s\n", t->title);
+			buf_printf(&sessions, ": %s\n", conf_theme_title(t, lang));
 		}
 	}
 	snprintf(every, sizeof(every), "%ld", r->c->digest.every_days);
@@ -153,6 +154,10 @@ welcome(struct request_ctx *r, const struct member *mem)
 			{ "post_address", post }, { "request_address", req },
 			{ "unsubscribe_address", unsub }, { "every", every },
 			{ "delivery", words },
+			{ "is_each", strcmp(mem->delivery, "each") == 0 ? "1" : "" },
+			{ "is_digest", strcmp(mem->delivery, "digest") == 0 ? "1" : "" },
+			{ "is_none", strcmp(mem->delivery, "each") != 0 &&
+			    strcmp(mem->delivery, "digest") != 0 ? "1" : "" },
 		};
 		struct notice n;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "catalog.h"
 #include "clock.h"
 #include "listaddr.h"
 #include "log.h"
@@ -23,6 +24,32 @@ member_lang(const struct request_ctx *r)
 {
 	return r->is_member && r->member.language && *r->member.language ?
 	    r->member.language : r->c->list.language;
+}
+
+/* subscriber_language - the first language of the mail's
+ * Content-Language that we can write ("fr-FR" gives "fr"), into out, or
+ * NULL */
+static const char *
+mail_language(const struct message *m, char *out, size_t outlen)
+{
+	const char *v = m ? message_header(m, "Content-Language") : NULL;
+
+	while (v && *v) {
+		size_t n;
+
+		v += strspn(v, " \t,");
+		n = strcspn(v, " \t,;");
+		if (n >= 2 && n < outlen) {
+			snprintf(out, outlen, "%.*s", (int)n, v);
+			if (catalog_has(out) && strcspn(out, "-_") >= 2) {
+				out[strcspn(out, "-_")] = '\0';
+				return catalog_has(out) ? out : NULL;
+			}
+		}
+		v += n;
+		v += strcspn(v, ",");
+	}
+	return NULL;
 }
 
 /* request_ctx_init - see request_ctx.h */
@@ -51,6 +78,13 @@ request_ctx_init(struct request_ctx *r, struct store *s, const struct conf *c,
 	}
 	r->is_member = found;
 	r->lang = member_lang(r);
+	/* A newcomer is written to in the language their mail says it is
+	 * in (Content-Language, as Outlook and Thunderbird set it), when we
+	 * have it; else the list's */
+	if (mail_language(m, r->mail_lang, sizeof(r->mail_lang)) == NULL)
+		r->mail_lang[0] = '\0';
+	else if (!found)
+		r->lang = r->mail_lang;
 	return 0;
 }
 

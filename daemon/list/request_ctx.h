@@ -41,6 +41,8 @@ struct request_ctx {
 	int want_help;           /* the answer carries the help text */
 	int confirmations;       /* confirmation requests sent */
 	int noreply;             /* the sender is a robot: act, never answer */
+	char mail_lang[24];         /* the mail's Content-Language when we can
+	                             * write it ("fr"), else "" */
 	/* Commands that change a member (unsubscribe, nomail, digest, each,
 	 * themes, language) from a sender the receiving server did not
 	 * authenticate (sender_auth.h) wait for the member's confirmation:

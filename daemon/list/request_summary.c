@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "address.h"
+#include "catalog.h"
 #include "clock.h"
 #include "fanout.h"
 #include "listaddr.h"
@@ -59,17 +60,27 @@ build_summary(void *arg, const char *lang, struct buf *out)
 	buf_init(&body, REQUEST_TEXT_MAX);
 	buf_init(&range, 256);
 	buf_init(&subject, 4096);
-	/* The subject is the same in every language (scripts and filters
-	 * match it): "[CoP] Summary: TITLE (17 Nov – 1 Dec 2020)". */
-	template_date_range(&range, sm->js->opens, sm->js->closes, "en", "en");
+	/* The subject speaks the member's language: "[CoP] Summary: TITLE
+	 * (17 Nov – 30 Nov 2020)", "[CoP] Résumé : ..."; scripts and filters
+	 * match the X-Baraza-Summary header, which never changes. */
+	const char *use = catalog_pick(lang, c->list.language);
+	const char *title = conf_theme_title(conf_theme_find(c, sm->js->theme), use);
+
+	if (*title == '\0')
+		title = sm->js->title;
+	template_date_range(&range, sm->js->opens, sm->js->closes, use, use);
 	if (*c->list.subject_prefix)
 		buf_printf(&subject, "%s ", c->list.subject_prefix);
-	buf_printf(&subject, "Summary: %s (%s)", sm->js->title, range.data);
-	buf_reset(&range);
-	template_date_range(&range, sm->js->opens, sm->js->closes, lang, c->list.language);
+	{
+		struct template_var sv[] = { { "title", title }, { "range", range.data } };
+		/* TRANSLATORS: subject of a session's summary mail */
+		const char *fmt = tr(use, "Summary: {{title}} ({{range}})");
+
+		template_expand(&subject, fmt, strlen(fmt), sv, 2);
+	}
 	{
 		struct template_var vars[] = {
-			{ "title", sm->js->title }, { "range", range.data },
+			{ "title", title }, { "range", range.data },
 			{ "facilitator", sm->facilitator }, { "text", sm->text },
 			{ "replaced", sm->replaced ? "yes" : "" },
 			{ "archive", c->archive.url ? c->archive.url : "" },

@@ -51,7 +51,8 @@ bind_scope(sqlite3_stmt *st, const struct digest_scope *sc)
 	" COALESCE(p.subject, ''), CASE WHEN " ROOT_PUBLIC " THEN COALESCE(th.subject, '')" \
 	" ELSE '' END, bz_new_text(p.text, p.new_text), p.kind," \
 	" p.received, p.depth," \
-	" (SELECT count(*) FROM posts c WHERE c.parent = p.id AND c.state = 'accepted')" \
+	" (SELECT count(*) FROM posts c WHERE c.parent = p.id AND c.state = 'accepted')," \
+	" EXISTS (SELECT 1 FROM posts r WHERE r.thread = p.thread AND r.kind = 'summary')" \
 	" FROM posts p JOIN threads th ON th.id = p.thread" \
 	" LEFT JOIN themes t ON t.slug = p.theme"
 
@@ -74,6 +75,7 @@ read_post(sqlite3_stmt *st, struct digest_post *p)
 	p->received = (time_t)sqlite3_column_int64(st, 11);
 	p->depth = sqlite3_column_int(st, 12);
 	p->replies = sqlite3_column_int(st, 13);
+	p->on_summary = sqlite3_column_int(st, 14);
 }
 
 /* run_posts - step a post query and feed the callback */

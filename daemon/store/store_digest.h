@@ -32,6 +32,7 @@ struct digest_post {
 	time_t received;
 	int depth;
 	int replies;          /* posts whose parent is this one */
+	int on_summary;       /* the thread is a session summary's (replies to it) */
 };
 
 /* store_digest_posts - accepted posts in scope, ordered by theme position,

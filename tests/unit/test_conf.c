@@ -93,6 +93,12 @@ static struct bad_case bad_cases[] = {
 	{ "duplicate key", BASE "[digest]\nevery_days = 7\nevery_days = 14\n",
 	    "13: [digest] every_days: given twice (first on line 12)", 1 },
 	{ "no equals sign", BASE "[digest]\nevery_days 7\n", "12: expected 'key = value'", 1 },
+	{ "translated title, bad language", BASE "[theme a]\ntitle = A\ntitle.French = Un\n",
+	    "13: [theme a] title.French: 'French' is not a language tag", 1 },
+	{ "translation of a key that has none", BASE "[theme a]\ntitle = A\nkeywords.fr = x\n",
+	    "13: [theme a] keywords.fr: unknown key", 1 },
+	{ "translated title twice", BASE "[theme a]\ntitle = A\ntitle.fr = Un\ntitle.fr = Deux\n",
+	    "14: [theme a] title.fr: given twice", 1 },
 	{ "starttls = auto is gone (issue 17.12)", BASE "starttls = auto\n",
 	    "11: [smtp] starttls: 'auto' is no longer accepted: say yes (never log in or send "
 	    "without TLS) or no (plain text, for loopback or a trusted private network)", 1 },
@@ -385,6 +391,31 @@ Test(conf_good, semicolon_is_not_a_comment)
 	cr_assert_str_eq(c->themes[0].keywords, "(?i)risk;share");
 	cr_assert_str_eq(c->themes[0].questions[0], "Who pays?  ; who decides?",
 	    "got '%s': values are trimmed only at the ends", c->themes[0].questions[0]);
+	conf_free(&c);
+	buf_release(&errs);
+}
+
+/* title.LANG and questions.LANG: the theme in other languages, with the
+ * default for any language not given and "pt" serving "pt-BR" */
+Test(conf_good, theme_translations)
+{
+	struct buf errs;
+	struct conf *c = load(BASE "[theme a]\ntitle = Funding\n"
+	    "questions = Who decides?\nquestions = Who pays?\n"
+	    "title.fr = Financement\ntitle.pt = Financiamento\n"
+	    "questions.sw = Nani huamua?\n", &errs);
+	const struct conf_theme *t;
+
+	cr_assert_not_null(c, "got errors:\n%s", errs.data);
+	t = &c->themes[0];
+	cr_expect_str_eq(conf_theme_title(t, "fr"), "Financement");
+	cr_expect_str_eq(conf_theme_title(t, "pt-BR"), "Financiamento");
+	cr_expect_str_eq(conf_theme_title(t, "sw"), "Funding");
+	cr_expect_str_eq(conf_theme_title(t, NULL), "Funding");
+	cr_expect_eq(conf_theme_questions(t, "sw"), 1);
+	cr_expect_str_eq(conf_theme_question(t, "sw", 0), "Nani huamua?");
+	cr_expect_eq(conf_theme_questions(t, "fr"), 2, "no questions.fr: the default ones");
+	cr_expect_str_eq(conf_theme_question(t, "fr", 1), "Who pays?");
 	conf_free(&c);
 	buf_release(&errs);
 }

@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "catalog.h"
 #include "clock.h"
 #include "json.h"
 #include "outcome.h"
@@ -622,5 +623,117 @@ Test(template, missing_and_hostile_names)
 	cr_assert_eq(template_render(&b, "nosuch", "en", "en", NULL, 0), -1);
 	cr_assert_null(template_find("../en/hello", "en", "en"));
 	cr_assert_null(template_find("", "en", "en"));
+	buf_release(&b);
+}
+
+/* ---- catalog: Plural-Forms, .mo look-ups, templates through the catalog - */
+
+/* The Plural-Forms expressions of the shipped languages and of a few
+ * harder ones, against the forms CLDR gives */
+Test(catalog, plural_expressions)
+{
+	static const char ar[] = "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && "
+	    "n%100<=10 ? 3 : n%100>=11 ? 4 : 5)";
+	static const char ru[] = "(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+	    "(n%100<10 || n%100>=20) ? 1 : 2)";
+	static const struct {
+		const char *expr;
+		unsigned long n;
+		long want;
+	} cases[] = {
+		{ "n != 1", 0, 1 }, { "n != 1", 1, 0 }, { "n != 1", 2, 1 },
+		{ "(n > 1)", 0, 0 }, { "(n > 1)", 1, 0 }, { "(n > 1)", 2, 1 },
+		{ ar, 0, 0 }, { ar, 1, 1 }, { ar, 2, 2 }, { ar, 3, 3 }, { ar, 10, 3 },
+		{ ar, 11, 4 }, { ar, 99, 4 }, { ar, 100, 5 }, { ar, 102, 5 }, { ar, 103, 3 },
+		{ ar, 111, 4 },
+		{ ru, 1, 0 }, { ru, 21, 0 }, { ru, 11, 2 }, { ru, 3, 1 }, { ru, 14, 2 },
+		{ ru, 22, 1 }, { ru, 5, 2 },
+		{ "0", 7, 0 }, { "n % 0", 5, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long got = catalog_plural_index(cases[i].expr, cases[i].n);
+
+		cr_expect_eq(got, cases[i].want, "%s for n=%lu: got %ld, want %ld",
+		    cases[i].expr, cases[i].n, got, cases[i].want);
+	}
+	cr_expect_eq(catalog_plural_index("n ==", 1), -1, "a broken expression");
+	cr_expect_eq(catalog_plural_index("(n", 1), -1);
+	cr_expect_eq(catalog_plural_index("n; rm", 1), -1);
+}
+
+/* The build's catalogs (BARAZA_LOCALEDIR, set by make check) */
+Test(catalog, lookups_fallbacks_and_plurals)
+{
+	cr_assert(catalog_has("fr"), "no French catalog under BARAZA_LOCALEDIR=%s",
+	    getenv("BARAZA_LOCALEDIR") ? getenv("BARAZA_LOCALEDIR") : "(unset)");
+	cr_expect_str_eq(catalog_tr("fr", "Reply to this post"), "R\xc3\xa9pondre \xc3\xa0 ce message");
+	cr_expect_str_eq(catalog_tr("pt-BR", "Reply to this post"), "Responder a esta mensagem",
+	    "pt-BR falls back to pt");
+	cr_expect_str_eq(catalog_tr("en", "Reply to this post"), "Reply to this post");
+	cr_expect_str_eq(catalog_tr("de", "Reply to this post"), "Reply to this post",
+	    "no catalog: English");
+	cr_expect_str_eq(catalog_tr("fr", "no such msgid"), "no such msgid");
+	cr_expect_str_eq(catalog_tr("../../etc", "Reply to this post"), "Reply to this post");
+	cr_expect(!catalog_has("de") && catalog_has("en") && catalog_has("ar"));
+	cr_expect_str_eq(catalog_pick("de", "es"), "es");
+	cr_expect_str_eq(catalog_pick("de", "xx"), "en");
+	cr_expect(catalog_is_rtl("ar") && !catalog_is_rtl("fr"));
+	{
+		struct buf b;
+
+		buf_init(&b, 1024);
+		template_plural(&b, "en", "{{n}} post", "{{n}} posts", 1, NULL, 0);
+		cr_expect_str_eq(b.data, "1 post", "no \"1 posts\"");
+		buf_reset(&b);
+		template_plural(&b, "fr", "{{n}} more item is not shown here.",
+		    "{{n}} more items are not shown here.", 0, NULL, 0);
+		cr_expect(strstr(b.data, "0 autre \xc3\xa9l\xc3\xa9ment n'est") != NULL,
+		    "French: 0 takes the singular: %s", b.data);
+		buf_reset(&b);
+		template_plural(&b, "ar", "{{n}} more item is not shown here.",
+		    "{{n}} more items are not shown here.", 2, NULL, 0);
+		cr_expect(strstr(b.data, "{{") == NULL && strstr(b.data, "2") == NULL,
+		    "Arabic dual is a word, not a number: %s", b.data);
+		buf_release(&b);
+	}
+}
+
+/* Templates are cut into paragraphs, translated, then expanded */
+Test(catalog, template_translated_paragraph_by_paragraph)
+{
+	static const char text[] = "Subject: How to use {{list}}\n"
+	    "{{list}} is a community of practice that talks by email.\n\n"
+	    "{{unknown paragraph stays}}\n\nNot in any catalog.\n";
+	struct buf b;
+
+	buf_init(&b, 4096);
+	cr_assert_eq(template_translate(&b, text, strlen(text), "es"), 0);
+	{
+		static const char want[] = "Subject: C\xc3\xb3mo usar {{list}}\n";
+
+		cr_expect(strncmp(b.data, want, strlen(want)) == 0, "%s", b.data);
+	}
+	cr_expect(strstr(b.data, "{{list}} es una comunidad de pr\xc3\xa1" "ctica") != NULL, "%s", b.data);
+	cr_expect(strstr(b.data, "\n\n{{unknown paragraph stays}}\n\nNot in any catalog.\n") != NULL,
+	    "untranslated paragraphs and the blank lines stay: %s", b.data);
+	buf_release(&b);
+}
+
+/* Dates: the end day inclusive, in each language's words */
+Test(catalog, date_range_end_inclusive)
+{
+	struct buf b;
+	time_t opens = tutil_at("2020-11-17T00:00:00Z"), closes = tutil_at("2020-12-01T00:00:00Z");
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	tutil_use_source_templates();
+	buf_init(&b, 256);
+	template_date_range(&b, opens, closes, "en", "en");
+	cr_expect_str_eq(b.data, "17 Nov \xe2\x80\x93 30 Nov 2020", "a session ..12-01 ends on 30 Nov");
+	buf_reset(&b);
+	template_date_range(&b, opens, closes, "pt", "en");
+	cr_expect_str_eq(b.data, "17 nov \xe2\x80\x93 30 nov 2020");
 	buf_release(&b);
 }
