@@ -37,6 +37,7 @@ static const struct command {
 	{ "stats",       cmd_stats,       "participation figures" },
 	{ "report",      cmd_report,      "the final synthesis of all sessions" },
 	{ "archive",     cmd_archive,     "build the static web archive" },
+	{ "web",         cmd_web,         "serve one-click unsubscribe (RFC 8058) until SIGTERM" },
 	{ "backup",      cmd_backup,      "copy the database safely while it is in use" },
 };
 

@@ -57,5 +57,7 @@ cmd_fn cmd_held;
 cmd_fn cmd_digest, cmd_stats, cmd_report;
 /* cmd_archive.c */
 cmd_fn cmd_archive;
+/* cmd_web.c: the one-click unsubscribe endpoint */
+cmd_fn cmd_web;
 
 #endif

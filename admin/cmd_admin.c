@@ -39,7 +39,9 @@
 
 #include "cmd.h"
 #include "cmd_opt.h"
+#include "httpd.h"
 #include "imap.h"
+#include "listhead.h"
 #include "smtp.h"
 #include "clock.h"
 #include "store_health.h"
@@ -446,6 +448,36 @@ check_health(const struct conf *c, const char *pidfile)
 	return 0;
 }
 
+/* check_web - with [web] url, the endpoint on [web] listen must answer as
+ * baraza web does: 404 and an HTML page for a token nobody has.  0, or
+ * -1 (printed).  Without [web] url nothing is asked of it. */
+static int
+check_web(const struct conf *c)
+{
+	char err[512], ctype[128];
+	long status = 0;
+
+	if (c->web.url == NULL) {
+		printf("web: not configured ([web] url unset; List-Unsubscribe is mailto only)\n");
+		return 0;
+	}
+	if (httpd_probe(c->web.host, c->web.port,
+	    "/unsubscribe/00000000000000000000000000000000", &status, ctype,
+	    sizeof(ctype), err, sizeof(err)) < 0) {
+		printf("web: FAILED nothing answers on %s (%s); start `baraza web`\n",
+		    c->web.listen, err);
+		return -1;
+	}
+	if (status != 404 || strncmp(ctype, "text/html", 9) != 0) {
+		printf("web: FAILED %s answers %ld (%s), not as baraza web would (404, text/html)\n",
+		    c->web.listen, status, ctype[0] ? ctype : "no type");
+		return -1;
+	}
+	printf("web: ok %s answers; public URL %s" LISTHEAD_WEB_PATH "TOKEN\n",
+	    c->web.listen, c->web.url);
+	return 0;
+}
+
 /* unprefixed - msg without a leading "imap: " or "smtp: " (the check
  * functions name their server; the check line does already) */
 static const char *
@@ -525,6 +557,9 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		    "(no reason given)");
 		failed = 1;
 	}
+	fflush(stdout);
+	if (check_web(c) < 0)
+		failed = 1;
 	fflush(stdout);
 	if (!db_ok)
 		printf("health: unknown (the database check failed)\n");

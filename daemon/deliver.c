@@ -27,10 +27,13 @@
  * kept while its rows go by: with personalize = yes each recipient gets
  * their own copy (personal unsubscribe address, footer language), with
  * personalize = no up to max_recipients share one transaction and one
- * copy.  Every transaction's envelope sender is signed (bounceaddr.h):
- * cop+bounces-ID-DD-MAC@, ID the first recipient row of the transaction;
- * the rows of a shared transaction record that ID (envelope), so a
- * delivery report to the address can blame only them.  When the server cannot be used at all (connection,
+ * copy.  Mail built once for many (announcements, summaries, digests) gets
+ * each member's own List-Unsubscribe the same way (listhead_personalize)
+ * with personalize = yes.  Every transaction's envelope sender is signed
+ * (bounceaddr.h): cop+bounces-ID-DD-MAC@, ID the first recipient row of
+ * the transaction; the rows of a shared transaction record that ID
+ * (envelope), so a delivery report to the address can blame only them.
+ * When the server cannot be used at all (connection,
  * TLS, AUTH, greeting), the run stops: the rows tried are deferred, the
  * rest stay queued.
  *
@@ -78,6 +81,7 @@
 #include "clock.h"
 #include "compose.h"
 #include "listaddr.h"
+#include "listhead.h"
 #include "log.h"
 #include "deliver.h"
 #include "smtp.h"
@@ -502,6 +506,21 @@ submit(struct run *run, struct smtp_pool *pool, struct current *cur,
 		data = xmalloc(cur->shared_len + 1);
 		memcpy(data, cur->shared, cur->shared_len + 1);
 		len = cur->shared_len;
+	} else if (run->c->smtp.personalize && n == 1 && rows[0].unsub_token) {
+		/* list mail built once for many (announcements, summaries,
+		 * digests): this member's own List-Unsubscribe (listhead.h);
+		 * any other mail is copied as it is */
+		struct listhead h;
+		struct buf out;
+
+		buf_init(&out, RELAY_MSG_MAX);
+		if (listhead_init(&h, run->c) < 0 ||
+		    listhead_personalize(&out, cur->body, cur->len, &h,
+		    rows[0].unsub_token) < 0) {
+			buf_release(&out);
+			goto fail;
+		}
+		data = buf_detach(&out, &len);
 	} else {
 		data = xmalloc(cur->len + 1);
 		memcpy(data, cur->body, cur->len + 1);

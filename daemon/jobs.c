@@ -39,6 +39,7 @@ struct group_notice {
 	struct store *s;
 	struct buf *scratch;     /* localise's texts, released by the caller */
 	size_t nscratch;
+	const char *reply_to;    /* announcements: cop+THEME@; else NULL */
 };
 
 /* set_var - the value of variable name in g */
@@ -78,6 +79,10 @@ build_group_notice(void *arg, const char *lang, struct buf *out)
 	n.to = g->c->list.address;
 	n.to_name = g->c->list.name;
 	n.from = LISTADDR_OWNER;
+	/* an announcement is list mail: from the list, and a reply reaches
+	 * the theme's discussion, not the owners (SPEC §6) */
+	n.list_mail = g->reply_to != NULL;
+	n.reply_to = g->reply_to;
 	rc = buf_failed(&range) ? -1 : notice_build(out, g->c, &n);
 	buf_release(&range);
 	return rc;
@@ -124,7 +129,7 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	struct buf range, questions, post, facilitators;
 	struct template_var vars[6];
 	struct group_notice g = { c, "announce", "announce", vars, 6, js,
-	    open_localise, s, NULL, 0 };
+	    open_localise, s, NULL, 0, NULL };
 	struct buf qscratch;
 	long sent;
 	int rc;
@@ -170,6 +175,7 @@ job_open(struct store *s, const struct conf *c, const struct job_session *js,
 	vars[3] = (struct template_var){ "post_address", post.data };
 	vars[4] = (struct template_var){ "facilitators", facilitators.data };
 	vars[5] = (struct template_var){ "list", c->list.name };
+	g.reply_to = post.data;
 	if ((sent = fanout_send(s, c, "active", "announce", build_group_notice, &g)) < 0)
 		goto fail;
 	log_info("session %lld (%s) open: announcement queued for %ld members",
@@ -291,7 +297,7 @@ job_kit(struct store *s, const struct conf *c, const struct job_session *js,
 	struct buf range, addr, scratch[5];
 	struct template_var vars[9];
 	struct group_notice g = { c, "kit", "kit", vars, 9, js, kit_localise, s,
-	    scratch, 5 };
+	    scratch, 5, NULL };
 	long sent;
 	int rc = -1;
 

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "digest.h"
 #include "listaddr.h"
+#include "listhead.h"
 #include "log.h"
 #include "mime_out.h"
 #include "store_digest.h"
@@ -96,22 +97,14 @@ digest_mail(const struct conf *c, const struct digest_opts *o,
 	buf_printf(out, "MIME-Version: 1.0\r\n");
 	buf_printf(out, "X-Baraza-Digest: %ld\r\n", o->number);
 	{
-		char *id = listaddr_list_id_of(c);
+		/* the generic List-Unsubscribe: the delivery swaps in each
+		 * member's own (listhead_personalize) */
+		struct listhead h;
 
-		if (id != NULL)
-			mime_header_addr(out, "List-Id", c->list.name, id);
-		else
+		if (listhead_init(&h, c) < 0 || listhead_fields(out, MIME_CRLF, &h) < 0 ||
+		    listhead_unsubscribe(out, MIME_CRLF, &h, NULL) < 0)
 			buf_fail(out);
-		free(id);
 	}
-	buf_printf(out, "List-Post: <mailto:%s>\r\n", c->list.address);
-	buf_puts(out, "List-Help: <mailto:");
-	listaddr_append(out, c, LISTADDR_HELP, NULL);
-	buf_puts(out, ">\r\nList-Unsubscribe: <mailto:");
-	listaddr_append(out, c, LISTADDR_UNSUBSCRIBE, NULL);
-	buf_puts(out, ">\r\n");
-	if (c->archive.url)
-		buf_printf(out, "List-Archive: <%s>\r\n", c->archive.url);
 	buf_printf(out, "Precedence: list\r\nX-Loop: %s\r\n", c->list.address);
 	buf_printf(out, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
 	    boundary);

@@ -10,12 +10,15 @@
 
 # Debian 12 packages: the build, the tests' real servers (Dovecot, the
 # Python SMTP capture, Postfix's smtp-sink/smtp-source), Chromium for the
-# archive's browser test, and the tools the scripts use.
+# archive's browser test, the tools the scripts use, and the servers whose
+# configuration scripts/deploy-check runs through their own checkers
+# (nginx -t, caddy validate, opendkim -n; never started).
 BZ_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
-libgnutls28-dev libcriterion-dev clang dovecot-imapd postfix \
+libgnutls28-dev libmicrohttpd-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium \
-gettext python3-langdetect nodejs npm scdoc man-db systemd"
+gettext python3-langdetect nodejs npm \
+postfix-pcre nginx-light caddy opendkim opendkim-tools scdoc man-db systemd"
 
 bz_t0=$(date +%s)
 bz_say() {
@@ -71,10 +74,11 @@ bz_install_deps() {
 	[ "$made_policy" = yes ] && rm -f "$policy"
 	# policy-rc.d should have kept them from starting; make sure.
 	case "$missing" in
-	*postfix*|*dovecot*)
+	*postfix*|*dovecot*|*nginx*|*caddy*|*opendkim*)
 		if command -v service >/dev/null 2>&1; then
-			service postfix stop >/dev/null 2>&1 || true
-			service dovecot stop >/dev/null 2>&1 || true
+			for s in postfix dovecot nginx caddy opendkim; do
+				service "$s" stop >/dev/null 2>&1 || true
+			done
 		fi;;
 	esac
 	[ $rc = 0 ] || bz_die "apt-get failed (exit $rc)"

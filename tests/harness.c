@@ -469,6 +469,7 @@ h_env_init(struct h_env *env, const char *name)
 	free(line);
 
 	env->smtp_port = free_port();
+	env->web_port = free_port();
 	cr_assert(env->smtp_port > 0, "no free port for SMTP");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -499,6 +500,7 @@ void
 h_env_fini(struct h_env *env)
 {
 	h_smtp_stop(env);
+	h_web_stop(env);
 	if (getenv("BARAZA_KEEP") != NULL && *getenv("BARAZA_KEEP"))
 		fprintf(stderr, "harness: kept %s\n", env->dir);
 	else if (env->dir[0])
@@ -749,6 +751,8 @@ h_write_config(struct h_env *env, const char *extra)
 	    "[archive]\n"
 	    "dir = %s\n"
 	    "hide_addresses = yes\n"
+	    "[web]\n"
+	    "listen = 127.0.0.1:%d\n"
 	    "[theme funding]\n"
 	    "title = The Organisation of Funding Streams\n"
 	    "session = 2020-11-17..2020-12-01\n"
@@ -768,7 +772,8 @@ h_write_config(struct h_env *env, const char *extra)
 	    "title = Decision-making structures in partnerships that are not yet complete\n"
 	    "session = 2021-01-12..2021-01-26\n",
 	    env->name, env->db, env->imap_port, env->imap_user,
-	    env->imap_pass_file, env->ca_file, env->smtp_port, env->archive);
+	    env->imap_pass_file, env->ca_file, env->smtp_port, env->archive,
+	    env->web_port);
 	ini_merge(&ini, base, 0);
 	if (extra != NULL)
 		ini_merge(&ini, extra, 1);
@@ -1126,6 +1131,69 @@ h_smtp_stop(struct h_env *env)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+void
+h_web_start(struct h_env *env)
+{
+	char logp[H_PATH + 32], templ[H_PATH + 32];
+	pid_t parent = getpid(), pid;
+
+	if (env->web_pid > 0)
+		return;
+	pf(logp, sizeof(logp), "%s/web.log", env->dir);
+	pf(templ, sizeof(templ), "%s/conf/templates", env->srcdir);
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid != -1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		if ((fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		setenv("BARAZA_CONF", env->conf, 1);
+		setenv("BARAZA_TEMPLATES", templ, 1);
+		execl(env->baraza, "baraza", "-v", "web", (char *)NULL);
+		_exit(127);
+	}
+	env->web_pid = pid;
+	for (long long end = now_ms() + 20000; !port_accepts(env->web_port); ) {
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid || now_ms() > end) {
+			char *log = h_read_file(logp, NULL);
+			env->web_pid = 0;
+			kill(pid, SIGKILL);
+			cr_assert_fail("baraza web did not come up on 127.0.0.1:%d: %s",
+			    env->web_port, log ? log : "");
+		}
+		sleep_ms(10);
+	}
+}
+
+int
+h_web_stop(struct h_env *env)
+{
+	pid_t pid = env->web_pid;
+	int st = 0;
+
+	if (pid <= 0)
+		return -1;
+	env->web_pid = 0;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		sleep_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return 128 + SIGKILL;
 }
 
 void

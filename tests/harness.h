@@ -81,6 +81,10 @@ struct h_env {
 	char smtp_dir[H_PATH];    /* dir/smtp: NNNNNN.eml + NNNNNN.json */
 	pid_t smtp_pid;           /* 0 when not running */
 
+	/* This test's `baraza web` (h_web_start). */
+	int web_port;             /* chosen at init; h_write_config sets [web] listen */
+	pid_t web_pid;            /* 0 when not running */
+
 	/* Programs and trees. */
 	char builddir[H_PATH];
 	char srcdir[H_PATH];
@@ -119,7 +123,8 @@ char *h_path(const struct h_env *env, char *buf, size_t len, const char *rel);
  * smtp smtp://127.0.0.1:SMTP_PORT, starttls = no; five themes funding,
  * risk, community, power-tool, decisions with two-week sessions back to
  * back from 2020-11-17: funding 2020-11-17..2020-12-01, risk ..12-15,
- * community ..12-29, power-tool ..2021-01-12, decisions ..2021-01-26).
+ * community ..12-29, power-tool ..2021-01-12, decisions ..2021-01-26;
+ * [web] listen = 127.0.0.1:WEB_PORT, no [web] url).
  *
  * extra (may be NULL) is INI text merged into it:
  *   - "key = value" under a section replaces every line of that key in that
@@ -198,6 +203,16 @@ int h_smtp_count(struct h_env *env);
 /* h_smtp_wait - wait until at least n messages are captured or timeout_ms
  * passes; returns the count */
 int h_smtp_wait(struct h_env *env, int n, int timeout_ms);
+
+/* ---- baraza web ------------------------------------------------------------ */
+
+/* h_web_start - start `baraza web` (this test's config) in the background,
+ * its output into dir/web.log; returns when 127.0.0.1:web_port accepts.
+ * Fails the test if it does not come up.  h_env_fini stops it. */
+void h_web_start(struct h_env *env);
+/* h_web_stop - SIGTERM, wait; its exit status (128+N when killed by
+ * signal N), or -1 when it was not running */
+int h_web_stop(struct h_env *env);
 
 struct h_smtp_msg {
 	char *mail_from;   /* envelope sender ("" for <>) */

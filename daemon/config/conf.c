@@ -408,6 +408,10 @@ conf_free(struct conf **cp)
 	free(c->archive.dir);
 	free(c->archive.url);
 	free(c->archive.group);
+	free(c->web.listen);
+	free(c->web.url);
+	free(c->web.host);
+	free(c->web.path);
 	for (size_t t = 0; t < c->nthemes; t++) {
 		struct conf_theme *th = &c->themes[t];
 

@@ -157,6 +157,18 @@ struct conf {
 		long gid;             /* group's id when group is set */
 	} archive;
 
+	struct {
+		char *listen;         /* "127.0.0.1:8025" */
+		char *url;            /* public base URL, no trailing '/'; NULL:
+		                       * no web URI in List-Unsubscribe */
+		long max_connections; /* open connections at once */
+		long timeout_seconds; /* idle connection closed after */
+		/* taken apart: */
+		char *host;           /* listen address, no brackets */
+		int port;
+		char *path;           /* url's path ("/cop", or "") */
+	} web;
+
 	struct conf_theme *themes;    /* in file order */
 	size_t nthemes;
 };

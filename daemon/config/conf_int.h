@@ -19,7 +19,7 @@
 
 #define CONF_SLUG_MAX 64
 
-enum sect { S_LIST, S_IMAP, S_SMTP, S_DIGEST, S_ARCHIVE, S_THEME, S_NONE };
+enum sect { S_LIST, S_IMAP, S_SMTP, S_DIGEST, S_ARCHIVE, S_WEB, S_THEME, S_NONE };
 
 /* The sections' names, indexed by enum sect (S_NONE excluded). */
 extern const char *const conf_sect_names[];

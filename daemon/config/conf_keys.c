@@ -36,12 +36,13 @@
 #define CONF_MAX_REPEAT 1000      /* sessions or questions per theme */
 
 const char *const conf_sect_names[] = {
-	"list", "imap", "smtp", "digest", "archive", "theme",
+	"list", "imap", "smtp", "digest", "archive", "web", "theme",
 };
 
 static setter_fn set_address, set_tag_separator, set_timezone, set_language,
     set_imap_url, set_smtp_url, set_after, set_first, set_sections,
-    set_archive_url, set_archive_mode, set_archive_group, set_session, set_keywords, set_question, set_token;
+    set_archive_url, set_archive_mode, set_archive_group, set_web_listen, set_web_url,
+    set_session, set_keywords, set_question, set_token;
 
 static const struct conf_enum reply_to_names[] = {
 	{ "list", REPLY_TO_LIST }, { "sender", REPLY_TO_SENDER }, { NULL, 0 },
@@ -73,6 +74,7 @@ static const char *const digest_section_names[] = {
 #define SF(f) offsetof(struct conf, smtp.f)
 #define DF(f) offsetof(struct conf, digest.f)
 #define AF(f) offsetof(struct conf, archive.f)
+#define WF(f) offsetof(struct conf, web.f)
 #define TF(f) offsetof(struct conf_theme, f)
 
 /* The configuration: every key, once, as conf/baraza.conf.example
@@ -129,6 +131,12 @@ const struct conf_key conf_keys[] = {
 	 * "Archive permissions") */
 	{ S_ARCHIVE, "mode", K_FN, AF(mode), "0644", 0, 0, 0, NULL, set_archive_mode },
 	{ S_ARCHIVE, "group", K_FN, AF(group), NULL, F_EMPTY_NULL, 0, 0, NULL, set_archive_group },
+
+	/* the one-click unsubscribe endpoint (baraza web; README "Deploying") */
+	{ S_WEB, "listen", K_FN, WF(listen), "127.0.0.1:8025", 0, 0, 0, NULL, set_web_listen },
+	{ S_WEB, "url", K_FN, WF(url), NULL, F_EMPTY_NULL, 0, 0, NULL, set_web_url },
+	{ S_WEB, "max_connections", K_LONG, WF(max_connections), "64", 0, 1, 10000, NULL, NULL },
+	{ S_WEB, "timeout_seconds", K_LONG, WF(timeout_seconds), "15", 0, 1, 3600, NULL, NULL },
 
 	{ S_THEME, "title", K_STR, TF(title), NULL, F_REQ, 0, 0, NULL, NULL },
 	{ S_THEME, "session", K_FN, TF(sessions), NULL, F_REPEAT, 0, 0, NULL, set_session },
@@ -631,6 +639,73 @@ set_archive_group(struct loader *L, void *base, const char *v, char *prob,
 	free(c->archive.group);
 	c->archive.group = xstrdup(v);
 	c->archive.gid = (long)g->gr_gid;
+	return 0;
+}
+
+/* set_web_listen - "HOST:PORT" (an IPv4 address, or [IPv6]) where baraza
+ * web listens; host and port kept apart */
+static int
+set_web_listen(struct loader *L, void *base, const char *v, char *prob,
+    size_t problen)
+{
+	struct conf *c = base;
+	const char *colon = strrchr(v, ':'), *host = v;
+	size_t hlen;
+	char *end;
+	long port;
+
+	(void)L;
+	if (colon == NULL || colon == v)
+		goto bad;
+	hlen = (size_t)(colon - v);
+	if (*host == '[') {
+		if (hlen < 3 || v[hlen - 1] != ']')
+			goto bad;
+		host++;
+		hlen -= 2;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end != '\0' || end == colon + 1 || port < 1 || port > 65535 ||
+	    hlen > 64 || strspn(host, "0123456789abcdefABCDEF.:") < hlen)
+		goto bad;
+	free(c->web.listen);
+	free(c->web.host);
+	c->web.listen = xstrdup(v);
+	c->web.host = xstrndup(host, hlen);
+	c->web.port = (int)port;
+	return 0;
+bad:
+	snprintf(prob, problen, "'%s' must be ADDRESS:PORT, e.g. 127.0.0.1:8025", v);
+	return -1;
+}
+
+/* set_web_url - an http(s) URL without query or fragment; a trailing '/'
+ * is dropped; its path is kept apart (the endpoint answers under it) */
+static int
+set_web_url(struct loader *L, void *base, const char *v, char *prob,
+    size_t problen)
+{
+	struct conf *c = base;
+	const char *host, *path;
+	size_t n;
+
+	(void)L;
+	if ((strncasecmp(v, "https://", 8) != 0 && strncasecmp(v, "http://", 7) != 0) ||
+	    strpbrk(v, " \t\"<>?#%\\'") != NULL || strlen(v) < 9 || strlen(v) > 200) {
+		snprintf(prob, problen, "'%s' must be an http:// or https:// URL"
+		    " without query, fragment or escapes", v);
+		return -1;
+	}
+	free(c->web.url);
+	free(c->web.path);
+	c->web.url = xstrdup(v);
+	n = strlen(c->web.url);
+	while (n > 8 && c->web.url[n - 1] == '/')
+		c->web.url[--n] = '\0';
+	host = strstr(c->web.url, "://") + 3;
+	path = strchr(host, '/');
+	c->web.path = xstrdup(path ? path : "");
 	return 0;
 }
 

@@ -32,6 +32,7 @@
 #include "compose.h"
 #include "conf.h"
 #include "listaddr.h"
+#include "listhead.h"
 #include "log.h"
 #include "message.h"
 #include "mime_out.h"
@@ -347,20 +348,9 @@ footer_get(struct compose *cp, const char *lang)
 	return f;
 }
 
-/* put_unsub - a recipient's unsubscribe address, cop+unsubscribe-TOKEN@,
- * or the generic one when the token does not fit an address */
-static int
-put_unsub(struct buf *out, const struct compose *cp, const char *token)
-{
-	struct listaddr la;
-
-	listaddr_init(&la, cp->list.local, cp->list.domain, cp->list.sep);
-	if (listaddr_put(out, &la, LISTADDR_ONECLICK, token) == 0)
-		return 0;
-	return buf_puts(out, cp->unsub_generic);
-}
-
-/* footer_text - one recipient's footer, LF line ends */
+/* footer_text - one recipient's footer, LF line ends.  It names the
+ * generic cop+unsubscribe@, never the recipient's token: a reply quotes
+ * the footer to everyone (issue 17.3). */
 static void
 footer_text(struct compose *cp, const struct compose_rcpt *r, struct buf *out,
     int *ascii)
@@ -371,10 +361,7 @@ footer_text(struct compose *cp, const struct compose_rcpt *r, struct buf *out,
 	if (!f->ok)
 		return;
 	buf_puts(out, f->before);
-	if (r && token_safe(r->unsub_token, 128))
-		put_unsub(out, cp, r->unsub_token);
-	else
-		buf_puts(out, cp->unsub_generic);
+	buf_puts(out, cp->unsub_generic);
 	buf_puts(out, f->after);
 }
 
@@ -391,6 +378,7 @@ compose_list_init(struct compose_list *l, const struct conf *c)
 	l->sep = c->list.tag_separator;
 	l->subject_prefix = c->list.subject_prefix;
 	l->archive_url = c->archive.url;
+	l->web_url = c->web.url;
 	l->language = c->list.language;
 	l->reply_to_list = c->list.reply_to == REPLY_TO_LIST;
 	l->from_munging = c->list.from_munging == FROM_MUNGING_ALWAYS;
@@ -484,6 +472,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	cp->list.sep = xstrdup(l->sep && *l->sep ? l->sep : "+");
 	cp->list.subject_prefix = xstrdup(l->subject_prefix ? l->subject_prefix : "");
 	cp->list.archive_url = url_safe(l->archive_url) ? xstrdup(l->archive_url) : NULL;
+	cp->list.web_url = url_safe(l->web_url) ? xstrdup(l->web_url) : NULL;
 	cp->list.language = xstrdup(l->language && *l->language ? l->language : "en");
 	cp->list.reply_to_list = l->reply_to_list;
 	cp->list.from_munging = l->from_munging;
@@ -666,13 +655,16 @@ compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
 
 	if (buf_append(out, cp->head_a.data, cp->head_a.len) < 0)
 		rc = -1;
-	if (rcpt && token_safe(rcpt->unsub_token, 128)) {
-		if (buf_puts(out, "List-Unsubscribe: <mailto:") < 0 ||
-		    put_unsub(out, cp, rcpt->unsub_token) < 0 || buf_puts(out, ">\r\n") < 0)
+	{
+		struct listhead h;
+
+		memset(&h, 0, sizeof(h));
+		listaddr_init(&h.la, cp->list.local, cp->list.domain, cp->list.sep);
+		h.name = cp->list.name;
+		h.web_url = cp->list.web_url;
+		if (listhead_unsubscribe(out, MIME_CRLF, &h,
+		    rcpt ? rcpt->unsub_token : NULL) < 0)
 			rc = -1;
-	} else if (buf_puts(out, "List-Unsubscribe: <mailto:") < 0 ||
-	    buf_puts(out, cp->unsub_generic) < 0 || buf_puts(out, ">\r\n") < 0) {
-		rc = -1;
 	}
 	if (buf_append(out, cp->head_b.data, cp->head_b.len) < 0)
 		rc = -1;
@@ -733,6 +725,7 @@ compose_free(struct compose **cpp)
 	free((char *)cp->list.sep);
 	free((char *)cp->list.subject_prefix);
 	free((char *)cp->list.archive_url);
+	free((char *)cp->list.web_url);
 	free((char *)cp->list.language);
 	free(cp->theme_title);
 	free(cp->theme);

@@ -57,6 +57,7 @@ struct compose_list {
 	const char *sep;            /* "+" */
 	const char *subject_prefix; /* "[CoP]" or "" */
 	const char *archive_url;    /* or NULL */
+	const char *web_url;        /* [web] url, or NULL: no one-click URI */
 	const char *language;       /* default footer language */
 	int reply_to_list;          /* reply_to = list */
 	int from_munging;           /* from_munging = always */
@@ -87,7 +88,8 @@ struct compose_post {
 	                             * from a digest to cop+reply-POSTID@) */
 };
 
-/* One recipient's part (personalize = yes); borrowed. */
+/* One recipient's part (personalize = yes); borrowed.  The token goes
+ * into List-Unsubscribe (and the web URI) only, never into the body. */
 struct compose_rcpt {
 	const char *unsub_token;    /* members.unsub_token, or NULL: generic */
 	const char *language;       /* members.language, or NULL: the list's */
@@ -103,7 +105,9 @@ struct compose *compose_prepare(const struct compose_list *l,
     const struct compose_post *p);
 
 /* compose_render - append one recipient's message to out (rcpt NULL: the
- * shared copy of a batch, with the generic unsubscribe address).  0, or -1
+ * shared copy of a batch, with the generic unsubscribe address; else the
+ * recipient's List-Unsubscribe, listhead.h).  The footer is the same for
+ * every recipient of a language: it names the generic cop+unsubscribe@.  0, or -1
  * when out's cap would be passed. */
 int compose_render(struct compose *cp, const struct compose_rcpt *rcpt,
     struct buf *out);

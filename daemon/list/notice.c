@@ -16,6 +16,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "log.h"
+#include "listhead.h"
 #include "mime_out.h"
 #include "notice.h"
 #include "relay.h"
@@ -65,7 +66,8 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 {
 	struct buf text;
 	const char *body, *subject = NULL;
-	char *from = listaddr_tagged(c, n->from == LISTADDR_REQUEST ?
+	char *from = n->list_mail ? xstrdup(c->list.address) :
+	    listaddr_tagged(c, n->from == LISTADDR_REQUEST ?
 	    LISTADDR_REQUEST : LISTADDR_OWNER, NULL);
 	char *subj = NULL;
 	char id[33], boundary[33], date[64];
@@ -108,6 +110,12 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 		if (r < 0)
 			goto done;
 	}
+	/* list mail: how to leave, at the end of the body (SPEC §6) */
+	if (n->list_mail &&
+	    ((text.len && text.data[text.len - 1] != '\n' && buf_putc(&text, '\n') < 0) ||
+	     buf_puts(&text, "\n-- \n") < 0 ||
+	     listhead_leave_line(&text, c, n->lang) < 0 || buf_putc(&text, '\n') < 0))
+		goto cap;
 	body = text.data;
 	if (strncmp(body, "Subject:", 8) == 0) {
 		const char *nl = strchr(body, '\n');
@@ -136,6 +144,14 @@ notice_build(struct buf *out, const struct conf *c, const struct notice *n)
 	if (n->reply_to &&
 	    mime_header_addr_eol(out, MIME_LF, "Reply-To", NULL, n->reply_to) < 0)
 		goto cap;
+	if (n->list_mail) {
+		struct listhead h;
+
+		if (listhead_init(&h, c) < 0 || listhead_fields(out, MIME_LF, &h) < 0 ||
+		    listhead_unsubscribe(out, MIME_LF, &h, NULL) < 0 ||
+		    buf_puts(out, "Precedence: list\n") < 0)
+			goto cap;
+	}
 	if (buf_printf(out, "Auto-Submitted: %s\n"
 	    "X-Baraza-Notice: %s\n"
 	    "X-Loop: %s\n"

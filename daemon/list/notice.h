@@ -40,6 +40,11 @@ struct notice {
 	 * field (LISTADDR_POST) counts as LISTADDR_OWNER */
 	enum listaddr_kind from;
 	const char *reply_to;     /* Reply-To address, or NULL */
+	/* 1: list mail to members (announcements): From the list's own
+	 * address, the list header fields (listhead.h; List-Unsubscribe
+	 * generic, personalised at delivery), Precedence: list, and the line
+	 * on how to leave at the end of the body */
+	int list_mail;
 	const char *in_reply_to;  /* Message-ID (no brackets) this answers, or NULL */
 	const char *attach;       /* raw message attached as message/rfc822, or NULL (borrowed) */
 	size_t attach_len;

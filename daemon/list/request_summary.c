@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "fanout.h"
 #include "listaddr.h"
+#include "listhead.h"
 #include "log.h"
 #include "mime_out.h"
 #include "notice.h"
@@ -88,8 +89,13 @@ build_summary(void *arg, const char *lang, struct buf *out)
 
 		rc = template_render(&body, "summary", lang, c->list.language, vars, 6);
 	}
+	/* how to leave, in every list mail (SPEC §6) */
+	if (rc == 0 && ((body.len && body.data[body.len - 1] != '\n' &&
+	    buf_putc(&body, '\n') < 0) || buf_putc(&body, '\n') < 0 ||
+	    listhead_leave_line(&body, c, lang) < 0 || buf_putc(&body, '\n') < 0))
+		rc = -1;
 	if (rc == 0) {
-		char *id = listaddr_list_id_of(c);
+		struct listhead h;
 		char *from_name = xasprintf("%s via %s", sm->facilitator, c->list.name);
 
 		mime_boundary(boundary, sizeof(boundary));
@@ -107,17 +113,17 @@ build_summary(void *arg, const char *lang, struct buf *out)
 			    (long long)sm->js->id, lang, boundary + 9, c->list.domain);
 		buf_printf(out, "X-Baraza-Summary: %lld\r\nX-Baraza-Theme: %s\r\n",
 		    (long long)sm->js->id, sm->js->theme);
-		if (id != NULL)
-			mime_header_addr(out, "List-Id", c->list.name, id);
-		else
+		/* the generic List-Unsubscribe: the delivery swaps in each
+		 * member's own (listhead_personalize) */
+		if (listhead_init(&h, c) < 0 ||
+		    listhead_fields(out, MIME_CRLF, &h) < 0 ||
+		    listhead_unsubscribe(out, MIME_CRLF, &h, NULL) < 0)
 			buf_fail(out);
-		buf_printf(out, "List-Post: <mailto:%s>\r\n", c->list.address);
 		buf_printf(out, "Reply-To: <%s>\r\nPrecedence: list\r\nX-Loop: %s\r\n",
 		    c->list.address, c->list.address);
 		buf_printf(out, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 		mime_qp_encode(out, body.data, body.len);
-		free(id);
 		free(from_name);
 		rc = buf_failed(out) || buf_failed(&subject) || buf_failed(&range) ? -1 : 0;
 		if (rc < 0)

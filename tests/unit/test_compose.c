@@ -778,10 +778,14 @@ Test(compose, personal_unsubscribe_and_language)
 	lu = header(out.data, "List-Unsubscribe");
 	cr_expect_str_eq(lu, "<mailto:cop+unsubscribe-0123456789abcdef0123456789abcdef@example.org>",
 	    "got '%s'", lu);
+	cr_expect_null(header(out.data, "List-Unsubscribe-Post"),
+	    "List-Unsubscribe-Post without [web] url");
 	body = decoded_body(out.data);
+	/* the footer names the generic address: a reply would quote it */
 	cr_expect_not_null(strstr(body, "Pour quitter la liste, écrivez à "
-	    "cop+unsubscribe-0123456789abcdef0123456789abcdef@example.org"),
-	    "no French footer with the token: '%s'", body);
+	    "cop+unsubscribe@example.org"), "no French footer: '%s'", body);
+	cr_expect_null(strstr(body, "0123456789abcdef0123456789abcdef"),
+	    "the personal token is in the body: '%s'", body);
 	cr_expect_not_null(strstr(body, "le café de la réunion"), "text lost: '%s'", body);
 	free(lu);
 	free(body);
@@ -798,6 +802,37 @@ Test(compose, personal_unsubscribe_and_language)
 	free(body);
 	buf_release(&out);
 	compose_free(&cp);
+}
+
+/* With [web] url: the https URI first, the mailto form, and -Post, for a
+ * member's copy; the shared copy of a batch keeps the generic field. */
+Test(compose, one_click_web_uri)
+{
+	struct compose_list l = LIST;
+	struct compose_post p = post_of(posts[0].raw);
+	struct compose_rcpt r = { .unsub_token = "0123456789abcdef0123456789abcdef",
+	    .language = "en" };
+	char *m, *lu, *lup;
+
+	l.web_url = "https://lists.example.org/cop";
+	m = render(&l, &p, &r, NULL);
+	check_wire(m);
+	lu = header(m, "List-Unsubscribe");
+	lup = header(m, "List-Unsubscribe-Post");
+	cr_expect_str_eq(lu, "<https://lists.example.org/cop/unsubscribe/"
+	    "0123456789abcdef0123456789abcdef>, "
+	    "<mailto:cop+unsubscribe-0123456789abcdef0123456789abcdef@example.org>",
+	    "got '%s'", lu);
+	cr_expect_str_eq(lup ? lup : "", "List-Unsubscribe=One-Click");
+	free(lu);
+	free(lup);
+	free(m);
+	m = render(&l, &p, NULL, NULL);
+	lu = header(m, "List-Unsubscribe");
+	cr_expect_str_eq(lu, "<mailto:cop+unsubscribe@example.org>", "shared copy: '%s'", lu);
+	cr_expect_null(header(m, "List-Unsubscribe-Post"), "shared copy with -Post");
+	free(lu);
+	free(m);
 }
 
 Test(compose, from_munging)
