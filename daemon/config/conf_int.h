@@ -62,6 +62,9 @@ struct conf_key {
 	setter_fn *set;          /* K_FN */
 };
 
+/* The setters of [archive] mode and group (conf_archive.c). */
+setter_fn set_archive_mode, set_archive_group;
+
 /* Every key of the configuration (conf_keys.c), conf_nkeys of them. */
 extern const struct conf_key conf_keys[];
 extern const size_t conf_nkeys;

@@ -13,7 +13,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,7 @@ const char *const conf_sect_names[] = {
 
 static setter_fn set_address, set_tag_separator, set_timezone, set_language,
     set_imap_url, set_smtp_url, set_after, set_first, set_sections,
-    set_archive_url, set_archive_mode, set_archive_group, set_web_listen, set_web_url,
+    set_archive_url, set_web_listen, set_web_url,
     set_session, set_keywords, set_question, set_token;
 
 static const struct conf_enum reply_to_names[] = {
@@ -596,49 +595,6 @@ set_archive_url(struct loader *L, void *base, const char *v, char *prob,
 	n = strlen(c->archive.url);
 	while (n > 8 && c->archive.url[n - 1] == '/')
 		c->archive.url[--n] = '\0';
-	return 0;
-}
-
-/* set_archive_mode - an octal file mode within 0666 that lets the owner
- * read and write (folders get x wherever the mode has r) */
-static int
-set_archive_mode(struct loader *L, void *base, const char *v, char *prob,
-    size_t problen)
-{
-	struct conf *c = base;
-	char *end;
-	long m;
-
-	(void)L;
-	errno = 0;
-	m = strtol(v, &end, 8);
-	if (end == v || *end != '\0' || errno != 0 || m < 0 || (m & ~0666L) != 0 ||
-	    (m & 0600) != 0600) {
-		snprintf(prob, problen, "'%s' must be an octal file mode such as "
-		    "0644 or 0640 (read and write for the owner, no x bits)", v);
-		return -1;
-	}
-	c->archive.mode = m;
-	return 0;
-}
-
-/* set_archive_group - the name of an existing group */
-static int
-set_archive_group(struct loader *L, void *base, const char *v, char *prob,
-    size_t problen)
-{
-	struct conf *c = base;
-	struct group *g;
-
-	(void)L;
-	errno = 0;
-	if ((g = getgrnam(v)) == NULL) {
-		snprintf(prob, problen, "no group '%s' on this system", v);
-		return -1;
-	}
-	free(c->archive.group);
-	c->archive.group = xstrdup(v);
-	c->archive.gid = (long)g->gr_gid;
 	return 0;
 }
 
