@@ -15,6 +15,7 @@
 #include "xalloc.h"
 
 #define FEED_ENTRIES 30
+#define FEED_TEXT_MAX (256u << 10)  /* bytes of a post's text in an entry */
 
 /* xml_escape - s as XML character data or attribute value */
 static void
@@ -41,10 +42,10 @@ feed_entry(void *arg, const struct archive_post *p)
 
 	clock_format_iso(p->received, when, sizeof(when));
 	buf_puts(f->b, "<entry><title>");
-	xml_escape(f->b, *p->subject ? p->subject : "(no subject)");
+	archive_page_esc(f->b, f->c, *p->subject ? p->subject : "(no subject)");
 	buf_printf(f->b, "</title><id>urn:baraza:%s:post:%lld</id><updated>%s</updated>"
 	    "<author><name>", f->c->list.domain, (long long)p->id, when);
-	xml_escape(f->b, p->author_name);
+	archive_page_esc(f->b, f->c, p->author_name);
 	buf_printf(f->b, "</name></author><link rel=\"alternate\" type=\"text/html\" "
 	    "href=\"%sthread-%lld.html#p%lld\"/><category term=\"", f->base,
 	    (long long)p->thread, (long long)p->id);
@@ -56,10 +57,23 @@ feed_entry(void *arg, const struct archive_post *p)
 		const char *t;
 
 		buf_init(&tmp, ARCHIVE_PAGE_MAX);
-		if ((t = archive_mask_shown(f->w->c, &tmp, p->new_text, &n)) != NULL)
+		if ((t = archive_mask_shown(f->w->c, &tmp, p->new_text, &n)) != NULL) {
+			/* a feed announces posts: a very long one is cut (the
+			 * link has it whole), so that 30 long posts still make
+			 * a feed that can be written */
+			int cut = n > FEED_TEXT_MAX;
+
+			if (cut) {
+				n = FEED_TEXT_MAX;
+				while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+					n--;
+			}
 			html_escape(f->b, t, n);
-		else
+			if (cut)
+				buf_puts(f->b, " [&#8230;]");
+		} else {
 			buf_fail(f->b);
+		}
 		buf_release(&tmp);
 	}
 	buf_puts(f->b, "</content></entry>\n");

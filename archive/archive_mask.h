@@ -3,8 +3,8 @@
  *
  * With archive.hide_addresses set, every e-mail address in a text shown on
  * a page, in a feed or in the search index, and in the messages of the mbox
- * downloads, is replaced by "hidden@hidden.invalid".  An address here is
- * what a reader would take for one: local part, '@', a domain with a dot.
+ * downloads, is replaced by "hidden@hidden.invalid" by the one masker of
+ * mask.h (which says what it takes for an address).
  */
 #ifndef BARAZA_ARCHIVE_MASK_H
 #define BARAZA_ARCHIVE_MASK_H
@@ -20,11 +20,5 @@
  * addresses hidden would pass tmp's cap. */
 const char *archive_mask_shown(const struct conf *c, struct buf *tmp, const char *text,
     size_t *len);
-/* archive_mask_text - append [p, end) to out with every address replaced */
-void archive_mask_text(struct buf *out, const char *p, const char *end);
-/* archive_mask_message - copy raw (len bytes) into out with every e-mail
- * address replaced, except inside Message-ID, In-Reply-To and References
- * fields (they thread the mbox) */
-void archive_mask_message(struct buf *out, const char *raw, size_t len);
 
 #endif

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive_mask.h"
+#include "mask.h"
 #include "archive_mbox.h"
 #include "archive_page.h"
 #include "log.h"
@@ -57,7 +57,7 @@ mbox_message(void *arg, const char *raw, size_t len, time_t received)
 	buf_reset(masked);
 	buf_printf(outp, "From baraza %s\n", date);
 	if (m->hide) {
-		archive_mask_message(masked, raw, len);
+		mask_message(masked, raw, len);
 		p = masked->data;
 		end = p + masked->len;
 	} else {

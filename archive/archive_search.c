@@ -14,6 +14,7 @@
 #include "archive_mask.h"
 #include "archive_page.h"
 #include "archive_search.h"
+#include "archive_words.h"
 #include "json.h"
 #include "listaddr.h"
 #include "log.h"
@@ -21,23 +22,51 @@
 #include "xalloc.h"
 
 static const char search_js[] =
-	"/* search.js - optional: filters search.json in the browser. */\n"
-	"(function(){var f=document.getElementById('q'),o=document.getElementById('hits');\n"
-	"if(!f||!o||!window.fetch)return;var idx=null;\n"
-	"function show(q){o.textContent='';if(!idx)return;q=q.toLowerCase().trim();if(!q)return;\n"
-	"var w=q.split(/\\s+/),n=0;for(var i=idx.length-1;i>=0&&n<50;i--){var r=idx[i],\n"
-	"h=(r[2]+' '+r[3]+' '+r[6]).toLowerCase();if(w.every(function(x){return h.indexOf(x)>=0})){\n"
-	"var li=document.createElement('li'),a=document.createElement('a');\n"
-	"a.href='thread-'+r[1]+'.html#p'+r[0];a.textContent=r[2]||'(no subject)';li.appendChild(a);\n"
-	"var s=document.createElement('span');s.className='muted';s.textContent=' '+r[3]+', '+r[4];\n"
-	"li.appendChild(s);o.appendChild(li);n++;}}}\n"
-	"fetch('search.json').then(function(r){return r.json()}).then(function(d){idx=d;show(f.value)})\n"
-	".catch(function(){});f.addEventListener('input',function(){show(f.value)});})();\n";
+	"/* search.js - optional: finds posts through the word index. */\n"
+	"(function(){var f=document.getElementById('q'),o=document.getElementById('hits'),\n"
+	"st=document.getElementById('status');if(!f||!o||!st||!window.fetch)return;\n"
+	"var rows=null,byId={},keys=null,files={},failed=false,seq=0;\n"
+	"function say(t){st.textContent=t}\n"
+	"function cls(c){var p=c.codePointAt(0);if(/[0-9a-zA-Z]/.test(c))return 1;\n"
+	"if((p>=0x3040&&p<=0x9fff)||(p>=0xac00&&p<=0xd7af)||(p>=0xf900&&p<=0xfaff)||(p>=0x20000&&p<=0x2ffff))return 2;\n"
+	"if((p>=0xc0&&p<=0x1fff&&p!=0xd7&&p!=0xf7&&p!=0x60c&&p!=0x61b&&p!=0x61f&&p!=0x6d4)||\n"
+	"(p>=0x2070&&p<=0x2fff)||(p>=0xa000&&p<=0xabff)||(p>=0xfb00&&p<=0xfeff)||\n"
+	"(p>=0xff21&&p<=0xff3a)||(p>=0xff41&&p<=0xff5a))return 1;return 0}\n"
+	"function words(q){var out=[],w='';function end(){if(w&&(w.length>1||w.codePointAt(0)>=128))out.push(w);w=''}\n"
+	"for(var c of q){var k=cls(c);if(k!==1)end();if(k===2)out.push(c);else if(k===1)w+=/[A-Z]/.test(c)?c.toLowerCase():c}\n"
+	"end();return out}\n"
+	"function key(w){var p=w.codePointAt(0);if(p<128)return w[0];if(p>=0x3040)return 'x'+(p>>8).toString(16);\n"
+	"return 'u'+p.toString(16)}\n"
+	"function load(u){return fetch(u).then(function(r){if(!r.ok)throw new Error(u);return r.json()})}\n"
+	"function find(ws){return Promise.all(ws.map(function(w){var k=key(w);if(keys.indexOf(k)<0)return {};\n"
+	"if(!files[k])files[k]=load('search-w-'+encodeURIComponent(k)+'.json');return files[k]})).then(function(fs){\n"
+	"var res=null;ws.forEach(function(w,i){var set={},m=fs[i];for(var x in m)if(x.lastIndexOf(w,0)===0)\n"
+	"m[x].forEach(function(id){set[id]=1});if(res===null)res=set;else{var r2={};for(var id in res)if(set[id])r2[id]=1;res=r2}});\n"
+	"return res?Object.keys(res).map(Number):[]})}\n"
+	"function el(t,c,x){var e=document.createElement(t);if(c)e.className=c;if(x!==undefined)e.textContent=x;return e}\n"
+	"function row(r){var li=el('li'),a=el('a',null,r[2]||'(no subject)'),s=el('span','muted'),p=el('p','muted');\n"
+	"a.href='thread-'+r[1]+'.html#p'+r[0];a.dir='auto';li.appendChild(a);s.appendChild(document.createTextNode(' \\u00b7 '));\n"
+	"s.appendChild(el('bdi',null,r[3]));s.appendChild(document.createTextNode(' \\u00b7 '+r[4]));li.appendChild(s);\n"
+	"p.dir='auto';p.textContent=r[6];li.appendChild(p);return li}\n"
+	"function fail(){failed=true;o.textContent='';say(location.protocol==='file:'?\n"
+	"'The search index cannot be loaded from a page opened as a file: browsers do not allow it. '+\n"
+	"'Serve the archive folder over HTTP (for example, run \"python3 -m http.server\" in that folder) '+\n"
+	"'and open http://localhost:8000/search.html.':'The search index could not be loaded. Reload the page, '+\n"
+	"'or search by email as explained below.')}\n"
+	"function show(q){var my=++seq,ws=words(q);o.textContent='';if(failed)return;if(!ws.length){say('');return}\n"
+	"if(!rows||!keys){say('Loading the search index\\u2026');return}\n"
+	"find(ws).then(function(ids){if(my!==seq)return;ids.sort(function(a,b){return b-a});var n=0;\n"
+	"ids.forEach(function(id){var r=byId[id];if(r&&n<50){o.appendChild(row(r));n++}});\n"
+	"say(n===0?'Nothing found for \\u201c'+q.trim()+'\\u201d. Try fewer words, or the beginning of a word.':\n"
+	"ids.length>n?'The newest '+n+' of '+ids.length+' posts found.':n+(n===1?' post found.':' posts found.'))}).catch(fail)}\n"
+	"Promise.all([load('search.json'),load('search-words.json')]).then(function(d){rows=d[0];keys=d[1];\n"
+	"rows.forEach(function(r){byId[r[0]]=r});show(f.value)}).catch(fail);\n"
+	"f.addEventListener('input',function(){show(f.value)})})();\n";
 
 struct search_ctx {
 	struct archive_site *w;
 	struct buf *b;
-	struct buf tmp;
+	struct buf tmp, tmp2;
 	long long rows;
 	time_t newest;              /* sort key of the last (newest) row */
 	int64_t newest_id;
@@ -78,9 +107,20 @@ search_row(void *arg, const struct archive_post *p)
 	buf_putc(b, ',');
 	archive_page_int(b, p->thread);
 	buf_putc(b, ',');
-	json_escape(b, p->subject, strlen(p->subject));
-	buf_putc(b, ',');
-	json_escape(b, p->author_name, strlen(p->author_name));
+	{
+		const char *s;
+		size_t sn;
+
+		if ((s = archive_mask_shown(sx->w->c, &sx->tmp2, p->subject, &sn)) == NULL)
+			buf_fail(b);
+		else
+			json_escape(b, s, sn);
+		buf_putc(b, ',');
+		if ((s = archive_mask_shown(sx->w->c, &sx->tmp2, p->author_name, &sn)) == NULL)
+			buf_fail(b);
+		else
+			json_escape(b, s, sn);
+	}
 	buf_append(b, ",\"", 2);
 	buf_puts(b, when);
 	buf_append(b, "\",", 2);
@@ -230,6 +270,7 @@ search_json(struct archive_site *w)
 	sx.b = &b;
 	buf_init(&b, ARCHIVE_PAGE_MAX);
 	buf_init(&sx.tmp, ARCHIVE_PAGE_MAX);
+	buf_init(&sx.tmp2, ARCHIVE_PAGE_MAX);
 	/* The rows and the signature stored with them must see the same
 	 * posts: a post committed in between by another process would be
 	 * missing from the file yet counted as written. */
@@ -272,6 +313,7 @@ search_json(struct archive_site *w)
 done:
 	store_archive_snapshot_end(w->s, snap);
 	buf_release(&sx.tmp);
+	buf_release(&sx.tmp2);
 	buf_release(&b);
 }
 
@@ -282,16 +324,19 @@ archive_search_files(struct archive_site *w)
 	struct buf b;
 
 	search_json(w);
+	archive_words(w);
 	buf_init(&b, ARCHIVE_PAGE_MAX);
 	archive_page_begin(&b, w->c, "Search", NULL);
 	buf_puts(&b, "<h1>Search</h1><form onsubmit=\"return false\"><label for=\"q\">Words: "
 	    "</label><input id=\"q\" type=\"search\" autocomplete=\"off\"></form>"
-	    "<ul id=\"hits\"></ul><noscript><p class=\"muted\">Searching here needs "
-	    "JavaScript. Without it, send \"search WORDS\" by email to <a href=\"mailto:");
+	    "<p id=\"status\" role=\"status\" aria-live=\"polite\"></p>"
+	    "<ul id=\"hits\"></ul><noscript><p>Searching on this page needs JavaScript."
+	    "</p></noscript><p class=\"muted\">Members can also search by email: send "
+	    "\"search WORDS\" to <a href=\"mailto:");
 	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
 	buf_puts(&b, "\">");
 	listaddr_append(&b, w->c, LISTADDR_REQUEST, NULL);
-	buf_puts(&b, "</a>.</p></noscript><script src=\"search.js\"></script>\n");
+	buf_puts(&b, "</a>.</p><script src=\"search.js\"></script>\n");
 	archive_page_end(&b, w->c);
 	archive_write_page(w, "search.html", &b);
 	archive_write_file(w, "search.js", search_js, sizeof(search_js) - 1);

@@ -19,17 +19,23 @@
 #include "template.h"
 
 /* thread_row - a thread in a table of threads */
+struct rows {
+	struct buf *b;
+	const struct conf *c;
+};
+
 static int
 thread_row(void *arg, const struct archive_thread *t)
 {
-	struct buf *b = arg;
+	struct rows *x = arg;
+	struct buf *b = x->b;
 	char when[32];
 
 	archive_page_when(when, sizeof(when), t->last_post);
 	buf_printf(b, "<tr><td dir=\"auto\"><a href=\"thread-%lld.html\">", (long long)t->id);
-	html_escape_str(b, *t->subject ? t->subject : "(no subject)");
+	archive_page_esc(b, x->c, *t->subject ? t->subject : "(no subject)");
 	buf_puts(b, "</a></td><td class=\"hide\">");
-	html_escape_str(b, t->starter);
+	archive_page_bdi(b, x->c, t->starter);
 	buf_printf(b, "</td><td>%ld</td><td class=\"hide muted\">%s</td></tr>\n",
 	    t->posts - 1, when);
 	return 0;
@@ -43,15 +49,16 @@ threads_table(struct archive_site *w, struct buf *b, const char *theme, int64_t 
     long offset, long limit)
 {
 	size_t mark = b->len;
+	struct rows x = { b, w->c };
 	int rc;
 
 	buf_puts(b, "<h2>Threads</h2><table><tr><th>Subject</th><th class=\"hide\">Started by</th>"
 	    "<th>Replies</th><th class=\"hide\">Last activity</th></tr>\n");
 	if (limit < 0)
-		rc = store_archive_threads(w->s, theme, session, thread_row, b);
+		rc = store_archive_threads(w->s, theme, session, thread_row, &x);
 	else
 		rc = store_archive_threads_page(w->s, theme, session, offset, limit,
-		    thread_row, b);
+		    thread_row, &x);
 	if (rc < 0)
 		w->failed = 1;
 	if (strstr(b->data + mark, "<a href=\"thread-") == NULL) {
@@ -159,12 +166,12 @@ archive_session_pages(struct archive_site *w, const struct digest_session *d,
 		t = archive_mask_shown(w->c, &tmp, d->summary_text, &n);
 		buf_puts(&b, "<h2 id=\"summary\">Summary</h2><div class=\"summary\"><div class=\"text\" dir=\"auto\">");
 		if (t != NULL)
-			html_text(&b, t, n);
+			html_text_pre(&b, t, n);
 		else
 			buf_fail(&b);
 		buf_release(&tmp);
 		buf_puts(&b, "</div><p class=\"muted\">by ");
-		html_escape_str(&b, d->summary_author);
+		archive_page_bdi(&b, w->c, d->summary_author);
 		buf_puts(&b, "</p></div>\n");
 	}
 	/* A long session shows its newest page here and links to them all. */

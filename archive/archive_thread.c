@@ -43,10 +43,15 @@ struct thread_page {
 static int
 attachment_item(void *arg, const struct archive_attachment *a)
 {
-	struct buf *b = arg;
+	struct thread_page *tp = arg;
+	struct buf *b = tp->b;
+	const struct conf *c = tp->w->c;
 
 	buf_puts(b, "<li>");
-	html_escape_str(b, *a->name ? a->name : "(unnamed)");
+	if (*a->name)
+		archive_page_bdi(b, c, a->name);
+	else
+		buf_puts(b, "(unnamed)");
 	buf_printf(b, " <span class=\"muted\">(");
 	html_escape_str(b, a->type);
 	if (a->bytes >= 1024 * 1024)
@@ -73,8 +78,10 @@ thread_post(void *arg, const struct archive_post *p)
 	size_t mark;
 
 	if (tp->first) {
+		/* the page is titled by the thread's subject, known here */
+		archive_page_begin(b, c, *p->subject ? p->subject : "(no subject)", NULL);
 		buf_puts(b, "<h1 dir=\"auto\">");
-		html_escape_str(b, *p->subject ? p->subject : "(no subject)");
+		archive_page_esc(b, c, *p->subject ? p->subject : "(no subject)");
 		buf_puts(b, "</h1>\n");
 		tp->first = 0;
 	}
@@ -90,7 +97,7 @@ thread_post(void *arg, const struct archive_post *p)
 	else
 		buf_printf(b, "%.1f", depth * 1.2);
 	buf_puts(b, "rem\"><p><span class=\"who\">");
-	html_escape_str(b, p->author_name);
+	archive_page_bdi(b, c, p->author_name);
 	buf_puts(b, "</span> <span class=\"muted\">");
 	buf_puts(b, when);
 	buf_puts(b, " &middot; ");
@@ -103,7 +110,7 @@ thread_post(void *arg, const struct archive_post *p)
 
 		buf_init(&tmp, ARCHIVE_PAGE_MAX);
 		if ((t = archive_mask_shown(tp->w->c, &tmp, p->new_text, &n)) != NULL)
-			html_text(b, t, n);
+			html_text_pre(b, t, n);
 		else
 			buf_fail(b);
 		buf_puts(b, "</div>\n");
@@ -111,7 +118,7 @@ thread_post(void *arg, const struct archive_post *p)
 			buf_puts(b, "<details><summary>Quoted text and signature</summary>"
 			    "<div class=\"text muted\" dir=\"auto\">");
 			if ((t = archive_mask_shown(tp->w->c, &tmp, p->text, &n)) != NULL)
-				html_text(b, t, n);
+				html_text_pre(b, t, n);
 			else
 				buf_fail(b);
 			buf_puts(b, "</div></details>\n");
@@ -123,7 +130,7 @@ thread_post(void *arg, const struct archive_post *p)
 	{
 		size_t before = b->len;
 
-		if (store_archive_attachments(tp->w->s, p->id, attachment_item, b) < 0)
+		if (store_archive_attachments(tp->w->s, p->id, attachment_item, tp) < 0)
 			return -1;
 		if (b->len == before)
 			buf_truncate(b, mark);
@@ -220,9 +227,9 @@ page_nav(struct buf *b, int64_t thread, int k, int n)
 static void
 page_head(struct paged *pg, struct buf *b, int k, int n)
 {
-	archive_page_begin(b, pg->w->c, "Thread", NULL);
+	archive_page_begin(b, pg->w->c, pg->subject, NULL);
 	buf_puts(b, "<h1 dir=\"auto\">");
-	html_escape_str(b, pg->subject);
+	archive_page_esc(b, pg->w->c, pg->subject);
 	buf_puts(b, "</h1>\n");
 	page_nav(b, pg->thread, k, n);
 }
@@ -230,7 +237,7 @@ page_head(struct paged *pg, struct buf *b, int k, int n)
 /* later_line - a post's line on the first page: its anchor, a link to it
  * on page k, its author and date */
 static void
-later_line(struct buf *b, int64_t thread, const struct ppost *p, int k)
+later_line(struct buf *b, const struct conf *c, int64_t thread, const struct ppost *p, int k)
 {
 	char rel[64], when[32];
 
@@ -238,7 +245,7 @@ later_line(struct buf *b, int64_t thread, const struct ppost *p, int k)
 	archive_page_when(when, sizeof(when), p->received);
 	buf_printf(b, "<li id=\"p%lld\"><a href=\"%s#p%lld\">", (long long)p->id, rel,
 	    (long long)p->id);
-	html_escape_str(b, p->author);
+	archive_page_bdi(b, c, p->author);
 	buf_printf(b, "</a> <span class=\"muted\">%s &middot; page %d</span></li>\n", when, k);
 }
 
@@ -269,7 +276,7 @@ measure_post(void *arg, const struct archive_post *p)
 		return -1;
 	pp->size = buf_failed(b) ? SIZE_MAX : b->len;
 	buf_reset(b);
-	later_line(b, pg->thread, pp, INT_MAX);
+	later_line(b, pg->w->c, pg->thread, pp, INT_MAX);
 	pp->line = buf_failed(b) ? SIZE_MAX : b->len;
 	return 0;
 }
@@ -345,7 +352,7 @@ finish_page(struct paged *pg, int k)
 		buf_puts(b, later_open);
 		for (size_t i = 0; i < pg->n; i++)
 			if (pg->posts[i].page > 1)
-				later_line(b, pg->thread, &pg->posts[i], pg->posts[i].page);
+				later_line(b, pg->w->c, pg->thread, &pg->posts[i], pg->posts[i].page);
 		buf_puts(b, later_close);
 	}
 	archive_page_end(b, pg->w->c);
@@ -445,7 +452,6 @@ archive_thread_page(struct archive_site *w, int64_t thread)
 	int rc;
 
 	buf_init(&b, ARCHIVE_PAGE_MAX);
-	archive_page_begin(&b, w->c, "Thread", NULL);
 	rc = store_archive_posts(w->s, thread, thread_post, &tp);
 	archive_page_end(&b, w->c);
 	if (tp.full || (rc == 0 && buf_failed(&b))) {

@@ -20,10 +20,12 @@
 #include "notice.h"
 #include "store_digest.h"
 #include "store_jobs.h"
+#include "store_message.h"
 #include "template.h"
 #include "xalloc.h"
 
 #define JOBS_TEXT_MAX (4u << 20)
+#define JOBS_PRUNE_BATCH 500      /* raw messages emptied per transaction */
 
 /* A notice template rendered for the whole group, one body per language.
  * The variable "range" is the session's dates in the recipient's language. */
@@ -373,6 +375,44 @@ run_one(struct store *s, const struct conf *c, const struct job *j, time_t now)
 }
 
 /* jobs_run_due - see jobs.h */
+/* prune_raw - once a day, empty the raw bytes of mail that is no post
+ * and is older than [list] keep_raw_days (README, "What is kept"), in
+ * transactions of a bounded size */
+static int
+prune_raw(struct store *s, const struct conf *c, time_t now)
+{
+	char *last = NULL, stamp[32];
+	long pruned = 0;
+	int n, have;
+
+	if ((have = store_meta_get(s, "raw_pruned", &last)) < 0)
+		return -1;
+	if (have == 1 && now - (time_t)strtoll(last, NULL, 10) < 86400 &&
+	    now >= (time_t)strtoll(last, NULL, 10)) {
+		free(last);
+		return 0;
+	}
+	free(last);
+	do {
+		if (store_begin(s) < 0)
+			return -1;
+		n = store_message_prune_raw(s, now - (time_t)c->list.keep_raw_days * 86400,
+		    JOBS_PRUNE_BATCH);
+		if (n < 0) {
+			store_rollback(s);
+			return -1;
+		}
+		if (store_commit(s) < 0)
+			return -1;
+		pruned += n;
+	} while (n == JOBS_PRUNE_BATCH);
+	if (pruned > 0)
+		log_info("pruned the raw bytes of %ld messages that were no posts, older than"
+		    " %ld days", pruned, c->list.keep_raw_days);
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	return store_meta_set(s, "raw_pruned", stamp);
+}
+
 int
 jobs_run_due(struct store *s, const struct conf *c, time_t now)
 {
@@ -381,6 +421,8 @@ jobs_run_due(struct store *s, const struct conf *c, time_t now)
 
 	/* Holds nobody decided on within 14 days expire (own transaction). */
 	if (moderation_expire(s, now) < 0)
+		return -1;
+	if (prune_raw(s, c, now) < 0)
 		return -1;
 	/* Probes to members whose mail bounces, and their way back. */
 	if (bounce_lifecycle_run(s, c, now) < 0)

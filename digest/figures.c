@@ -98,13 +98,23 @@ figures_text(struct buf *out, const struct figures *f, const char *lang,
 
 /* bar_chart - one horizontal bar per region, widths in percent of posts */
 static void
-bar_chart(struct buf *out, const struct figures *f)
+bar_chart(struct buf *out, const struct figures *f, const char *lang, const char *fb)
 {
+	char l[256];
 	int height = 22 * (int)f->nregions + 4;
 
 	buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"420\" "
 	    "height=\"%d\" viewBox=\"0 0 420 %d\" role=\"img\" "
-	    "style=\"display:block;margin:8px 0\">", height, height);
+	    "style=\"display:block;margin:8px 0;max-width:100%%;height:auto\"><title>",
+	    height, height);
+	/* its text alternative: the same figures as words */
+	html_escape_str(out, label(l, sizeof(l), "fig_region_posts", lang, fb));
+	for (size_t i = 0; i < f->nregions; i++) {
+		buf_puts(out, i ? ", " : ": ");
+		html_escape_str(out, f->regions[i].region);
+		buf_printf(out, " %.0f%%", share(f->regions[i].posts, f->posts));
+	}
+	buf_puts(out, "</title>");
 	for (size_t i = 0; i < f->nregions; i++) {
 		double pct = share(f->regions[i].posts, f->posts);
 		int y = 4 + 22 * (int)i, w = (int)(pct * 2.4 + 0.5);
@@ -143,7 +153,7 @@ figures_html(struct buf *out, const struct figures *f, const char *lang,
 #undef FIG_ROW
 	buf_puts(out, "</table>");
 	if (f->nregions)
-		bar_chart(out, f);
+		bar_chart(out, f, lang, fb);
 }
 
 void

@@ -100,6 +100,7 @@ struct conf {
 		enum reply_to reply_to;
 		enum moderate moderate;
 		long max_message_kb;
+		long keep_raw_days;     /* raw bytes of non-posts kept this long */
 		long max_posts_per_hour;
 		long hold_notice_minutes; /* 0: hold notices once per cycle */
 		enum from_munging from_munging;

@@ -89,6 +89,9 @@ const struct conf_key conf_keys[] = {
 	{ S_LIST, "reply_to", K_ENUM, LF(reply_to), "list", 0, 0, 0, reply_to_names, NULL },
 	{ S_LIST, "moderate", K_ENUM, LF(moderate), "nonmembers", 0, 0, 0, moderate_names, NULL },
 	{ S_LIST, "max_message_kb", K_LONG, LF(max_message_kb), "2048", 0, 1, 1048576, NULL, NULL },
+	/* raw bytes of mail that is no post (bounces, commands, junk, loops):
+	 * at least the 14 days a hold or a confirmation may still need them */
+	{ S_LIST, "keep_raw_days", K_LONG, LF(keep_raw_days), "30", 0, 14, 36500, NULL, NULL },
 	{ S_LIST, "max_posts_per_hour", K_LONG, LF(max_posts_per_hour), "20", 0, 0, 1000000, NULL, NULL },
 	/* not in SPEC: the least minutes between two hold notices to the
 	 * facilitators (README, "Held posts"); 0 = one per daemon cycle */

@@ -25,6 +25,7 @@
 #include "command.h"
 #include "listaddr.h"
 #include "log.h"
+#include "mask.h"
 #include "notice.h"
 #include "request.h"
 #include "request_confirm.h"
@@ -394,12 +395,31 @@ search_hit(void *arg, const struct store_post_row *p)
 	buf_init(&date, 256);
 	template_date_range(&date, p->received, p->received + 1, lang, lang);
 	snprintf(id, sizeof(id), "%lld", (long long)p->id);
-	buf_printf(&r->results, "  %d. %s\n     %s, %s, %s\n", ++so->n,
-	    p->subject ? p->subject : "", p->author_name && *p->author_name ?
-	    p->author_name : tr(lang, "a former member"), date.data,
+	/* What the archive would show: addresses masked (mask.h), and the
+	 * excerpt from the post's own text - not the index's snippet, which
+	 * may come from its quotes or its signature. */
+	buf_printf(&r->results, "  %d. ", ++so->n);
+	mask_text(&r->results, p->subject ? p->subject : "",
+	    p->subject ? p->subject + strlen(p->subject) : "");
+	buf_puts(&r->results, "\n     ");
+	{
+		const char *who = p->author_name && *p->author_name ?
+		    p->author_name : tr(lang, "a former member");
+
+		mask_text(&r->results, who, who + strlen(who));
+	}
+	buf_printf(&r->results, ", %s, %s\n", date.data,
 	    conf_theme_title(conf_theme_find(r->c, p->theme), lang));
 	buf_release(&date);
-	excerpt(&r->results, p->snippet && *p->snippet ? p->snippet : p->new_text);
+	{
+		struct buf masked;
+
+		buf_init(&masked, REQUEST_TEXT_MAX);
+		mask_text(&masked, p->new_text ? p->new_text : "",
+		    p->new_text ? p->new_text + strlen(p->new_text) : "");
+		excerpt(&r->results, masked.data);
+		buf_release(&masked);
+	}
 	/* TRANSLATORS: before the address that answers a post found by search */
 	buf_printf(&r->results, "     %s ", tr(lang, "Reply:"));
 	if (listaddr_from_conf(&la, r->c) == 0)
@@ -420,6 +440,21 @@ cmd_search_mail(struct request_ctx *r, const struct command *cmd)
 	size_t mark;
 	int hits;
 
+	/* The discussion is the members': a stranger is told so once a day,
+	 * and otherwise not answered (mail to an outsider is bounded). */
+	if (!r->is_member || (strcmp(r->member.status, "active") != 0 &&
+	    strcmp(r->member.status, "bouncing") != 0)) {
+		int once = notice_once(r->s, r->sender, "search-refused", r->now);
+
+		if (once < 0)
+			return -1;
+		if (once == 0)
+			log_info("search by %s refused: not a member; already told today",
+			    r->sender);
+		else
+			request_ctx_say(r, cmd->line, "res_search_members", NULL, 0);
+		return 0;
+	}
 	snprintf(copy, sizeof(copy), "%s", cmd->arg);
 	for (tok = strtok_r(copy, " ", &save); tok && n < 32; tok = strtok_r(NULL, " ", &save))
 		words[n++] = tok;
@@ -469,6 +504,8 @@ command_reply(struct request_ctx *r)
 
 	if (!request_ctx_results_ok(r))
 		return 0;
+	if (r->results.len == 0 && !r->want_help)
+		return 0;               /* nothing to say (a refusal said today) */
 	if (r->want_help)
 		help = help_text(r->c, r->lang, r->is_member &&
 		    strcmp(r->member.role, "facilitator") == 0);

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "store_forget.h"
 #include "store_int.h"
 #include "store_member.h"
 #include "xalloc.h"
@@ -595,97 +596,13 @@ store_member_export(struct store *s, const char *email, struct json *j)
 
 /* ---- forget ------------------------------------------------------------- */
 
-/* scrub_raw - replace every case-insensitive occurrence of addr in the raw
- * messages this address sent with a placeholder of the same purpose, and
- * every occurrence of the member's name (as written, 3 bytes or more; NULL
- * for none) with "former member" - the From field's display name and a
- * plain-text signature.  A name inside an RFC 2047 word or a base64 or
- * quoted-printable body is not found: the archive's pages read the posts
- * table, which forget rewrites, but the mbox downloads carry the raw. */
-static int
-scrub_raw(struct store *s, const char *addr, const char *name)
-{
-	static const char sel[] =
-	    "SELECT id, raw FROM messages WHERE sender = ?1 COLLATE NOCASE";
-	static const char upd[] =
-	    "UPDATE messages SET raw = ?2, sender = NULL WHERE id = ?1";
-	static const char repl[] = "former-member@invalid";
-	static const char nrepl[] = "former member";
-	sqlite3_stmt *st;
-	size_t alen = strlen(addr), nlen = name ? strlen(name) : 0;
-	int rc;
-
-	/* Collect ids first: updating rows while stepping the same query is
-	 * allowed in SQLite, but keeping the two apart is simpler to reason
-	 * about.  The number of messages one person sent is modest. */
-	int64_t *ids = NULL;
-	size_t n = 0;
-
-	if ((st = store_stmt(s, sel)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ids = xreallocarray(ids, n + 1, sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(ids);
-		return store_log_error(s, "forget: messages");
-	}
-	for (size_t i = 0; i < n; i++) {
-		static const char one[] = "SELECT raw FROM messages WHERE id = ?1";
-		const unsigned char *raw;
-		size_t len;
-		struct buf out;
-
-		if ((st = store_stmt(s, one)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(st, 1, ids[i]);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_reset(st);
-			continue;
-		}
-		raw = sqlite3_column_blob(st, 0);
-		len = (size_t)sqlite3_column_bytes(st, 0);
-		buf_init(&out, BUF_NOLIMIT);
-		for (size_t k = 0; k < len; ) {
-			if (alen > 0 && k + alen <= len &&
-			    strncasecmp((const char *)raw + k, addr, alen) == 0) {
-				buf_append(&out, repl, sizeof(repl) - 1);
-				k += alen;
-			} else if (nlen >= 3 && k + nlen <= len &&
-			    memcmp(raw + k, name, nlen) == 0) {
-				buf_append(&out, nrepl, sizeof(nrepl) - 1);
-				k += nlen;
-			} else {
-				buf_putc(&out, raw[k++]);
-			}
-		}
-		sqlite3_reset(st);
-		if ((st = store_stmt(s, upd)) == NULL) {
-			buf_release(&out);
-			goto fail;
-		}
-		sqlite3_bind_int64(st, 1, ids[i]);
-		sqlite3_bind_blob(st, 2, out.data, (int)out.len, SQLITE_TRANSIENT);
-		rc = store_step_done(s, st);
-		buf_release(&out);
-		if (rc < 0)
-			goto fail;
-	}
-	free(ids);
-	return 0;
-fail:
-	free(ids);
-	return -1;
-}
-
 /* forget_txn - store_member_forget inside a transaction */
 static int
 forget_txn(struct store *s, int64_t id, const char *email, const char *name)
 {
 	static const char *const steps[] = {
+		"UPDATE messages SET sender = NULL WHERE sender = ?2 COLLATE NOCASE"
+		" AND ?1 IS NOT NULL",
 		"UPDATE posts SET author = NULL, author_name = 'former member',"
 		" author_email = NULL WHERE author = ?1 OR author_email = ?2 COLLATE NOCASE",
 		"DELETE FROM tokens WHERE member = ?1 OR address = ?2 COLLATE NOCASE",
@@ -703,6 +620,8 @@ forget_txn(struct store *s, int64_t id, const char *email, const char *name)
 		" AND ?2 IS NOT NULL",
 	};
 
+	if (store_forget_scrub(s, id, email, name) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		sqlite3_stmt *st = store_stmt(s, steps[i]);
 
@@ -713,7 +632,7 @@ forget_txn(struct store *s, int64_t id, const char *email, const char *name)
 		if (store_step_done(s, st) < 0)
 			return -1;
 	}
-	return scrub_raw(s, email, name);
+	return store_forget_reindex(s);
 }
 
 /* store_member_forget - see store_member.h */
@@ -723,6 +642,10 @@ store_member_forget(struct store *s, const char *email)
 	struct member m;
 	int own = !s->in_txn, rc;
 
+	/* What is deleted or rewritten is overwritten with zeros in the file,
+	 * not left readable in free space (store_forget.c). */
+	if (own && store_exec(s, "PRAGMA secure_delete = ON") < 0)
+		return -1;
 	if (own && store_begin(s) < 0)
 		return -1;
 	rc = store_member_get(s, email, &m);
@@ -734,7 +657,20 @@ store_member_forget(struct store *s, const char *email)
 		if (rc < 0)
 			store_rollback(s);
 		else if (store_commit(s) < 0)
-			return -1;
+			rc = -1;
+		/* secure_delete zeroes what this transaction freed, but SQLite
+		 * leaves stale copies of cells in the unused space of pages it
+		 * rebalanced long ago: only a VACUUM (a fresh file) leaves none.
+		 * Then the old pages out of the write-ahead log too.  The copy
+		 * is built in a temporary file, not in memory. */
+		if (rc == 1 && (store_exec(s, "PRAGMA temp_store = FILE;"
+		    " VACUUM; PRAGMA temp_store = MEMORY") < 0 ||
+		    store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") < 0))
+			log_warnx("forget: done, but the database file could not be"
+			    " compacted (busy?): old copies of her data may remain in"
+			    " its free space until `sqlite3 %s VACUUM` runs with barazad"
+			    " stopped", s->path);
+		(void)store_exec(s, "PRAGMA secure_delete = OFF");
 	}
 	return rc;
 }

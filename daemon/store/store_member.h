@@ -112,8 +112,10 @@ int store_member_export(struct store *s, const char *email, struct json *j);
 
 /* store_member_forget - erase the member (see the top of this file), in
  * one transaction (or the caller's).  Their posts stay with author NULL,
- * author_name "former member", author_email NULL; their address is also
- * blanked out of the raw messages they sent.  1 done, 0 absent, -1. */
+ * author_name "former member", author_email NULL; their address and
+ * names are scrubbed from everything stored (store_forget.h), and what was
+ * deleted or rewritten is overwritten in the file (secure_delete, a VACUUM,
+ * then a checkpoint that empties the write-ahead log).  1 done, 0 absent, -1. */
 int store_member_forget(struct store *s, const char *email);
 
 /* store_random_hex - nbytes random bytes (getrandom) as 2 * nbytes hex

@@ -64,3 +64,24 @@ store_message_set_state(struct store *s, int64_t id, const char *state,
 	store_bind_text(st, 3, reason);
 	return store_step_done(s, st);
 }
+
+/* store_message_prune_raw - see store_message.h */
+int
+store_message_prune_raw(struct store *s, time_t before, int limit)
+{
+	static const char sql[] =
+	    "UPDATE messages SET raw = X'' WHERE id IN (SELECT m.id FROM messages m"
+	    " WHERE m.received < ?1 AND length(m.raw) > 0 AND m.state <> 'pending'"
+	    " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.message = m.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM held h WHERE h.message = m.id"
+	    " AND h.state = 'held') LIMIT ?2)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
+	sqlite3_bind_int(st, 2, limit);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}

@@ -41,4 +41,11 @@ int store_message_add(struct store *s, const struct store_message *m, int64_t *i
 int store_message_set_state(struct store *s, int64_t id, const char *state,
     const char *reason);
 
+/* store_message_prune_raw - empty the raw bytes of at most limit messages
+ * received before `before` that are no post, no pending hold and not
+ * pending (bounces, commands, junk, loops, failures); the rows stay, with
+ * their Message-ID (so a message fetched again is still known), state,
+ * reason and size.  The number pruned, or -1. */
+int store_message_prune_raw(struct store *s, time_t before, int limit);
+
 #endif

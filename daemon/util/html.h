@@ -20,5 +20,8 @@ void html_escape_str(struct buf *out, const char *s);
 /* html_text - append plain text as HTML: escaped, newlines as <br>, http(s)
  * URLs as links */
 void html_text(struct buf *out, const char *s, size_t n);
+/* html_text_pre - html_text with the newlines kept as newlines, for an
+ * element styled white-space: pre-wrap (a <br> there would double them) */
+void html_text_pre(struct buf *out, const char *s, size_t n);
 
 #endif

@@ -274,3 +274,94 @@ Test(archive_pages, a_page_that_cannot_be_built, .timeout = 300)
 	h_out_free(&out);
 	h_env_fini(&env);
 }
+
+/* The archive as readers see it (issue 21), in headless Chromium through
+ * puppeteer-core with axe-core (tests/browser/archive_check.js): on a 390 px
+ * phone every page fits, has no serious accessibility violation, draws
+ * posts line for line, isolates names, titles thread pages by subject and
+ * gives charts a text alternative; the search page finds a word near the
+ * end of a long post, says when nothing is found and, opened from disk,
+ * how to serve the archive.  An Arabic [list] language gives dir="rtl". */
+Test(archive_browser, readers_on_a_phone, .timeout = 900)
+{
+	struct h_env env;
+	struct h_mail m = { 0 };
+	struct h_out out;
+	char path[H_PATH], *page;
+	struct buf_like {
+		char text[4096];
+	} longpost;
+	int port;
+	pid_t http;
+	size_t k = 0;
+
+	cr_assert_eq(access(CHROMIUM, X_OK), 0, "Chromium is needed (apt-get install chromium)");
+	h_env_init(&env, "archive_readers");
+	h_smtp_start(&env);
+	h_write_config(&env, "[list]\nmoderate = none\n");
+	env.now = "2020-11-18T10:00:00Z";
+	h_baraza(&env, &out, "init");
+	h_out_free(&out);
+	h_baraza(&env, &out, "member add amina@example.org --name 'Amina Yusuf' --region 'East Africa'");
+	h_out_free(&out);
+	h_baraza(&env, &out, "member add layla@example.org --name '\xd9\x84\xd9\x8a\xd9\x84\xd9\x89"
+	    " \xd8\xad\xd8\xaf\xd8\xa7\xd8\xaf' --region 'North Africa'");
+	h_out_free(&out);
+
+	/* a long post whose last paragraph alone has the word "mangroves" */
+	for (int i = 0; i < 30; i++)
+		k += (size_t)snprintf(longpost.text + k, sizeof(longpost.text) - k,
+		    "Line %d of a long report on how the partnership shared its budget.\n", i);
+	snprintf(longpost.text + k, sizeof(longpost.text) - k,
+	    "\nFinally: the coastal mangroves project kept its own reserve.\n");
+	m.from = "Amina Yusuf <amina@example.org>";
+	m.to = "cop+funding@example.org";
+	m.subject = "Who decides on budgets?";
+	m.message_id = "<readers-root@example.org>";
+	m.body = longpost.text;
+	h_post(&env, &m);
+	memset(&m, 0, sizeof(m));
+	m.from = "=?UTF-8?B?2YTZitmE2Ykg2K3Yr9in2K8=?= <layla@example.org>";
+	m.to = "cop@example.org";
+	m.subject = "Re: Who decides on budgets?";
+	m.message_id = "<readers-reply@example.org>";
+	m.in_reply_to = "<readers-root@example.org>";
+	m.references = "<readers-root@example.org>";
+	m.body = "First line.\nSecond line.\nThird line.\n";
+	h_post(&env, &m);
+	h_barazad_once(&env, &out);
+	cr_assert_eq(out.status, 0, "%s", out.err);
+	h_out_free(&out);
+	h_baraza(&env, &out, "archive build");
+	cr_assert_eq(out.status, 0, "archive build: %s", out.err);
+	h_out_free(&out);
+
+	http = http_start(&env, &port);
+	{
+		char url[64];
+
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+		env.timeout_ms = 600000;
+		h_run(&env, &out, "%s/tests/browser/run.sh %s %s mangroves", env.srcdir, url,
+		    env.archive);
+	}
+	cr_log_info("browser checks:\n%s", out.out);
+	cr_expect_eq(out.status, 0, "browser checks failed:\n%s\n%s", out.out, out.err);
+	cr_expect(strstr(out.out, "ok search: \"mangroves\"") != NULL, "no search check:\n%s",
+	    out.out);
+	h_out_free(&out);
+	kill(http, SIGTERM);
+	waitpid(http, NULL, 0);
+
+	/* Arabic as the list's language: the pages say so, right to left. */
+	h_write_config(&env, "[list]\nmoderate = none\nlanguage = ar\n");
+	h_baraza(&env, &out, "archive build");
+	cr_expect_eq(out.status, 0, "archive build (ar): %s", out.err);
+	h_out_free(&out);
+	h_path(&env, path, sizeof(path), "archive/index.html");
+	page = h_read_file(path, NULL);
+	cr_assert_not_null(page);
+	cr_expect(strstr(page, "<html lang=\"ar\" dir=\"rtl\">") != NULL, "no rtl: %.300s", page);
+	free(page);
+	h_env_fini(&env);
+}

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "clock.h"
+#include "html.h"
 #include "json.h"
 #include "outcome.h"
 #include "template.h"
@@ -736,4 +737,34 @@ Test(catalog, date_range_end_inclusive)
 	template_date_range(&b, opens, closes, "pt", "en");
 	cr_expect_str_eq(b.data, "17 nov \xe2\x80\x93 30 nov 2020");
 	buf_release(&b);
+}
+/* html_text_pre: the text as html_text makes it, but every newline stays a
+ * newline (the archive draws posts under white-space: pre-wrap, where a
+ * <br> as well doubled every line: issue 21) */
+Test(html, text_pre_keeps_newlines_without_br)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "one\ntwo\n", "one\ntwo\n" },
+		{ "  indented\n\tcode\n", "  indented\n\tcode\n" },
+		{ "<b>\nsee https://example.org/a?b=1&c=2\n",
+		  "&lt;b&gt;\nsee <a href=\"https://example.org/a?b=1&amp;c=2\" rel=\"nofollow "
+		  "noopener\">https://example.org/a?b=1&amp;c=2</a>\n" },
+		{ "\xd9\x84\xd9\x8a\n\xe2\x80\xae", "\xd9\x84\xd9\x8a\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 4096);
+		html_text_pre(&b, cases[i].in, strlen(cases[i].in));
+		cr_expect_str_eq(b.data, cases[i].want, "case %zu: got \"%s\"", i, b.data);
+		buf_release(&b);
+		buf_init(&b, 4096);
+		html_text(&b, cases[i].in, strlen(cases[i].in));
+		cr_expect(strchr(cases[i].in, '\n') == NULL || strstr(b.data, "<br>") != NULL,
+		    "html_text keeps its <br> (mail clients need them)");
+		buf_release(&b);
+	}
 }
