@@ -60,4 +60,11 @@ cmd_fn cmd_archive;
 /* cmd_web.c: the one-click unsubscribe endpoint */
 cmd_fn cmd_web;
 
+/* cmd_check_mail.c: check's lines on deliverability.  check_dns - one
+ * "dns: ..." line (the resolver answers a DMARC query); 0 ok, -1 failed.
+ * check_dkim - a "dkim: ..." line (the key, and the TXT record to
+ * publish); 0 ok or not configured, -1 failed. */
+int cmd_check_dns(const struct conf *c);
+int cmd_check_dkim(const struct conf *c);
+
 #endif

@@ -156,8 +156,11 @@ static const char check_usage[] =
     "usage: baraza [-c FILE] check [--pidfile FILE]\n"
     "\n"
     "Check the configuration, the database, an IMAP login to the list's\n"
-    "mailbox and an SMTP greeting (EHLO), one line each.  Exit 0 when all\n"
-    "pass, 1 when one fails, 2 when the configuration is bad.\n"
+    "mailbox, an SMTP greeting (EHLO), the DNS resolver (a DMARC query for\n"
+    "the list's domain, with from_munging = auto or [dns]) and the [dkim]\n"
+    "key (readable by its owner only, an RSA key; the TXT record to publish\n"
+    "is printed), one line each.  Exit 0 when all pass, 1 when one fails,\n"
+    "2 when the configuration is bad.\n"
     "\n"
     "Then report the list's health: whether barazad runs (from --pidfile\n"
     "FILE, as given to barazad, else from the database), the last\n"
@@ -558,6 +561,10 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		failed = 1;
 	}
 	fflush(stdout);
+	if (cmd_check_dns(c) < 0)
+		failed = 1;
+	if (cmd_check_dkim(c) < 0)
+		failed = 1;
 	if (check_web(c) < 0)
 		failed = 1;
 	fflush(stdout);

@@ -20,6 +20,11 @@
  * Arrival time, which decides the open session: --at TIME, else
  * BARAZA_NOW when set, else the message's Date, else now.
  *
+ * The From a post's copies would carry (from_munging): with auto, the
+ * author domain's DMARC policy is looked up as the relay would (the
+ * database's cache, then DNS; from_policy.h), but nothing is written to
+ * the cache.
+ *
  * Any input is accepted: empty, binary, huge.  Bytes beyond the parser's
  * hard limit are counted but not kept; such a message is reported as
  * oversize.  Exit 0 when the message was inspected (whatever it is), 1
@@ -38,7 +43,9 @@
 #include "classify.h"
 #include "clock.h"
 #include "cmd.h"
+#include "dmarc.h"
 #include "dsn.h"
+#include "from_policy.h"
 #include "ingest_decide.h"
 #include "ingest_prepare.h"
 #include "json.h"
@@ -61,10 +68,14 @@ struct inspection {
 	int is_bounce;
 	struct dsn_report br;
 	const char *list;             /* the list address used, or NULL */
+	const char *list_name;        /* the list's name, or NULL */
 	const char *list_source;      /* "configuration FILE" / "guessed ..." */
 	time_t arrival;
 	const char *arrival_source;
 	const char *db_note;          /* why the database was not read, or NULL */
+	int from_known;               /* a post with an author: fv, from_mode */
+	const char *from_mode;        /* "auto", "always", "never" */
+	struct dmarc_verdict fv;      /* auto: the DMARC verdict; else munge only */
 };
 
 static void
@@ -224,6 +235,7 @@ inspect(const struct conf *c, struct classifier *cl, struct inspection *in,
 	if (in->m == NULL)
 		return;
 	in->list = c->list.address;
+	in->list_name = c->list.name;
 	if (in->arrival_source == NULL) {
 		if (getenv("BARAZA_NOW") && *getenv("BARAZA_NOW")) {
 			in->arrival = clock_now();
@@ -243,6 +255,22 @@ inspect(const struct conf *c, struct classifier *cl, struct inspection *in,
 	o.classifier = cl;
 	if (ingest_decide(s, c, in->p, &o, &in->d) < 0)
 		in->db_note = "the database could not be read";
+	if ((in->rr->route == ROUTE_POST || in->rr->route == ROUTE_REPLY) &&
+	    in->m->from.address) {
+		in->from_known = 1;
+		in->from_mode = c->list.from_munging == FROM_MUNGING_AUTO ? "auto" :
+		    c->list.from_munging == FROM_MUNGING_ALWAYS ? "always" : "never";
+		if (c->list.from_munging == FROM_MUNGING_AUTO) {
+			struct from_policy *fp = from_policy_new(s, c, 0);
+
+			from_policy_verdict(fp, in->m->from.address, &in->fv);
+			from_policy_free(&fp);
+		} else {
+			in->fv.munge = c->list.from_munging == FROM_MUNGING_ALWAYS;
+			snprintf(in->fv.why, sizeof(in->fv.why), "from_munging = %s: %s",
+			    in->from_mode, in->fv.munge ? "From rewritten" : "From kept");
+		}
+	}
 	store_close(&s);
 }
 
@@ -296,6 +324,56 @@ json_strings(struct json *j, const char *key, const char *const *v, size_t n)
 	for (size_t i = 0; v && i < n; i++)
 		json_string(j, v[i]);
 	json_array_end(j);
+}
+
+/* json_from_rewrite - "from_rewrite": what From a post's copies carry and
+ * why; null for what is not relayed as a post */
+static void
+json_from_rewrite(struct json *j, const struct inspection *in)
+{
+	const struct dmarc_verdict *v = &in->fv;
+	int dmarc = in->from_known && strcmp(in->from_mode, "auto") == 0;
+
+	json_key(j, "from_rewrite");
+	if (!in->from_known) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_key(j, "mode");
+	json_string(j, in->from_mode);
+	json_key(j, "rewrite");
+	json_bool(j, v->munge);
+	json_key(j, "from");
+	if (v->munge) {
+		char *f = xasprintf("\"%s via %s\" <%s>", in->m->from.name &&
+		    *in->m->from.name ? in->m->from.name : in->m->from.address,
+		    in->list_name ? in->list_name : "the list", in->list ? in->list : "");
+
+		json_string(j, f);
+		free(f);
+	} else {
+		json_string(j, in->m->from.address);
+	}
+	json_key(j, "outcome");
+	json_string(j, dmarc ? dmarc_outcome_name(v->outcome) : NULL);
+	json_key(j, "policy");
+	json_string(j, dmarc && v->outcome != DMARC_NO_POLICY ?
+	    dmarc_policy_name(v->policy) : NULL);
+	json_key(j, "source");
+	json_string(j, dmarc && v->source != DMARC_SRC_NONE ?
+	    dmarc_source_name(v->source) : NULL);
+	json_key(j, "domain");
+	json_string(j, dmarc && v->domain[0] ? v->domain : NULL);
+	json_key(j, "org_domain");
+	json_string(j, dmarc && v->org[0] ? v->org : NULL);
+	json_key(j, "record_name");
+	json_string(j, dmarc && v->name[0] ? v->name : NULL);
+	json_key(j, "record");
+	json_string(j, dmarc && v->record[0] ? v->record : NULL);
+	json_key(j, "reason");
+	json_string(j, v->why);
+	json_object_end(j);
 }
 
 static void
@@ -453,6 +531,7 @@ print_json(const struct inspection *in)
 		json_null(&j);
 	json_key(&j, "held_reason");
 	json_string(&j, in->d.held ? in->d.held_reason : NULL);
+	json_from_rewrite(&j, in);
 	json_object_end(&j);
 	buf_putc(&out, '\n');
 	fwrite(out.data, 1, out.len, stdout);
@@ -567,6 +646,13 @@ print_plain(const struct inspection *in)
 		printf(" (%s)\n", in->rr->to_header ? in->rr->to_header : "?");
 	}
 	printf("%-13s%s\n", "effect:", effect(in->rr->route));
+	if (in->from_known) {
+		printf("%-13s", "relayed as:");
+		put(in->fv.munge ? "From the list" : "From kept", 0);
+		fputs(" - ", stdout);
+		put(in->fv.why, 0);
+		putchar('\n');
+	}
 	if (in->rr->noreply)
 		printf("%-13snever answered automatically (a robot or the list itself)\n",
 		    "note:");

@@ -80,6 +80,8 @@
 #include "buf.h"
 #include "clock.h"
 #include "compose.h"
+#include "dkim_sign.h"
+#include "from_policy.h"
 #include "listaddr.h"
 #include "listhead.h"
 #include "log.h"
@@ -137,6 +139,8 @@ struct run {
 	int bounces_recorded;      /* this run counted a bounce */
 	int store_failed;          /* results could not be recorded: stop */
 	char unusable_why[256];
+	struct from_policy *from;  /* the From decisions (from_policy.h) */
+	struct dkim_sign *signer; /* [dkim], or NULL */
 	unsigned char key[BOUNCEADDR_KEY_LEN]; /* signs envelope senders */
 	int have_key;
 	char owner[300];           /* "HOST:PID": the name of our claims */
@@ -414,6 +418,7 @@ current_load(struct run *run, struct current *cur, const struct outbox_row *r)
 		cpost.subject = p.subject;
 		cpost.author_name = p.author_name;
 		cpost.author_email = p.author_email;
+		cpost.munge_from = from_policy_post(run->from, r->post, p.author_email);
 		cpost.theme = p.theme;
 		cpost.theme_title = th ? th->title : NULL;
 		cpost.kind = p.kind;
@@ -526,6 +531,27 @@ submit(struct run *run, struct smtp_pool *pool, struct current *cur,
 		memcpy(data, cur->body, cur->len + 1);
 		len = cur->len;
 	}
+	if (run->signer) {
+		/* the list's DKIM signature over the final bytes (dkim_sign.h) */
+		struct buf signed_;
+		char err[256];
+
+		buf_init(&signed_, RELAY_MSG_MAX);
+		if (dkim_sign_message(run->signer, data, len, &signed_, err,
+		    sizeof(err)) < 0) {
+			log_warnx("relay: %s", err);
+			buf_release(&signed_);
+			free(data);
+			for (size_t i = 0; i < n; i++)
+				record(run, &m->r[i], OUTCOME_TEMP, err);
+			free(m->r);
+			free(m);
+			free(rcpts);
+			return;
+		}
+		free(data);
+		data = buf_detach(&signed_, &len);
+	}
 	from = envelope_from(run, rows[0].id);
 	t = smtp_txn_new(from, rcpts, n, data, len, m);
 	free(from);
@@ -616,6 +642,23 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 	run.c = c;
 	run.now = clock_now();
 	run.results = xcalloc(RELAY_COMMIT, sizeof(*run.results));
+	run.from = from_policy_new(s, c, 1);
+	if (c->dkim.domain) {
+		/* a list that signs never sends unsigned mail: with the key
+		 * unusable, nothing goes out and the rows wait */
+		if ((run.signer = dkim_sign_new(c, err, sizeof(err))) == NULL) {
+			log_warnx("relay: [dkim] key unusable, nothing is sent until it "
+			    "is fixed: %s", err);
+			from_policy_free(&run.from);
+			free(run.results);
+			if (remaining) {
+				long left = outbox_pending(s);
+
+				*remaining = left < 0 ? 0 : (int)left;
+			}
+			return -1;
+		}
+	}
 
 	if (store_bounce_key(s, run.key, sizeof(run.key)) == 0)
 		run.have_key = 1;
@@ -728,6 +771,8 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 		    "their rows wait for the lease to lapse (%d s)", RELAY_LEASE);
 	current_release(&cur);
 	free(run.results);
+	from_policy_free(&run.from);
+	dkim_sign_free(&run.signer);
 
 	if (tried || run.sent || run.failed)
 		log_info("relay: %ld sent, %ld deferred, %ld failed", run.sent,

@@ -18,7 +18,9 @@ libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
 libgnutls28-dev libmicrohttpd-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium \
 gettext python3-langdetect nodejs npm \
-postfix-pcre nginx-light caddy opendkim opendkim-tools scdoc man-db systemd"
+libc-ares-dev libpsl-dev libopendkim-dev opendkim-tools python3-dkim \
+dnsmasq-base dovecot-lmtpd \
+postfix-pcre nginx-light caddy opendkim scdoc man-db systemd"
 
 bz_t0=$(date +%s)
 bz_say() {
@@ -41,6 +43,9 @@ bz_install_deps() {
 	fi
 	missing=""
 	for p in $BZ_PACKAGES; do
+		# A Node.js from outside Debian (NodeSource's nodejs carries its
+		# own npm and conflicts with Debian's npm package) will do.
+		[ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
 		if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
 			missing="$missing $p"
 		fi

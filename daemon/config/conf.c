@@ -132,7 +132,8 @@ post_checks(struct loader *L)
 	for (size_t i = 0; i < conf_nkeys; i++) {
 		const struct conf_key *k = &conf_keys[i];
 
-		if (k->sect == S_THEME || !(k->flags & F_REQ) || L->seen[i])
+		if (k->sect == S_THEME || L->seen[i] || !((k->flags & F_REQ) ||
+		    ((k->flags & F_REQ_SECT) && L->sect_line[k->sect])))
 			continue;
 		snprintf(label, sizeof(label), "[%s]", conf_sect_names[k->sect]);
 		conf_err(L, L->sect_line[k->sect], label, k->name, "missing (required)");
@@ -408,6 +409,10 @@ conf_free(struct conf **cp)
 	free(c->archive.dir);
 	free(c->archive.url);
 	free(c->archive.group);
+	free(c->dns.server);
+	free(c->dkim.domain);
+	free(c->dkim.selector);
+	free(c->dkim.key_file);
 	free(c->web.listen);
 	free(c->web.url);
 	free(c->web.host);

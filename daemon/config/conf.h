@@ -45,7 +45,7 @@
 
 enum reply_to { REPLY_TO_LIST, REPLY_TO_SENDER };
 enum moderate { MODERATE_NONE, MODERATE_NONMEMBERS, MODERATE_FIRST_POST, MODERATE_ALL };
-enum from_munging { FROM_MUNGING_NEVER, FROM_MUNGING_ALWAYS };
+enum from_munging { FROM_MUNGING_NEVER, FROM_MUNGING_ALWAYS, FROM_MUNGING_AUTO };
 enum starttls { STARTTLS_YES, STARTTLS_NO };   /* yes: TLS or nothing */
 enum imap_after { IMAP_AFTER_MOVE, IMAP_AFTER_FLAG, IMAP_AFTER_DELETE };
 
@@ -157,6 +157,17 @@ struct conf {
 		char *group;          /* chgrp files and folders to it, or NULL */
 		long gid;             /* group's id when group is set */
 	} archive;
+
+	struct {
+		char *server;         /* "HOST:PORT" as given ([v6]:port too), or
+		                       * NULL: the system's (/etc/resolv.conf) */
+	} dns;
+
+	struct {
+		char *domain;         /* NULL: no [dkim], baraza does not sign */
+		char *selector;
+		char *key_file;       /* PEM private key, mode 0600 (checked) */
+	} dkim;
 
 	struct {
 		char *listen;         /* "127.0.0.1:8025" */

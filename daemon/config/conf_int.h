@@ -19,7 +19,8 @@
 
 #define CONF_SLUG_MAX 64
 
-enum sect { S_LIST, S_IMAP, S_SMTP, S_DIGEST, S_ARCHIVE, S_WEB, S_THEME, S_NONE };
+enum sect { S_LIST, S_IMAP, S_SMTP, S_DIGEST, S_ARCHIVE, S_WEB, S_DNS, S_DKIM,
+	S_THEME, S_NONE };
 
 /* The sections' names, indexed by enum sect (S_NONE excluded). */
 extern const char *const conf_sect_names[];
@@ -38,6 +39,7 @@ enum ktype {
 #define F_EMPTY_NULL 0x04   /* an empty value means "not set" (NULL) */
 #define F_SECRET     0x08   /* a password file: must exist, mode & 077 == 0 */
 #define F_READABLE   0x10   /* a file that must exist and be readable */
+#define F_REQ_SECT   0x20   /* must be given when its (optional) section is */
 
 struct conf_enum {
 	const char *name;
@@ -64,6 +66,9 @@ struct conf_key {
 
 /* The setters of [archive] mode and group (conf_archive.c). */
 setter_fn set_archive_mode, set_archive_group;
+/* The setters of [dns] server, [dkim] domain and selector
+ * (conf_keys_dns.c). */
+setter_fn conf_set_dns_server, conf_set_dkim_domain, conf_set_dkim_selector;
 
 /* Every key of the configuration (conf_keys.c), conf_nkeys of them. */
 extern const struct conf_key conf_keys[];

@@ -35,7 +35,7 @@
 #define CONF_MAX_REPEAT 1000      /* sessions or questions per theme */
 
 const char *const conf_sect_names[] = {
-	"list", "imap", "smtp", "digest", "archive", "web", "theme",
+	"list", "imap", "smtp", "digest", "archive", "web", "dns", "dkim", "theme",
 };
 
 static setter_fn set_address, set_tag_separator, set_timezone, set_language,
@@ -53,7 +53,7 @@ static const struct conf_enum moderate_names[] = {
 };
 static const struct conf_enum munging_names[] = {
 	{ "never", FROM_MUNGING_NEVER }, { "always", FROM_MUNGING_ALWAYS },
-	{ NULL, 0 },
+	{ "auto", FROM_MUNGING_AUTO }, { NULL, 0 },
 };
 static const struct conf_enum starttls_names[] = {
 	{ "yes", STARTTLS_YES }, { "no", STARTTLS_NO },
@@ -75,6 +75,8 @@ static const char *const digest_section_names[] = {
 #define AF(f) offsetof(struct conf, archive.f)
 #define WF(f) offsetof(struct conf, web.f)
 #define TF(f) offsetof(struct conf_theme, f)
+#define NF(f) offsetof(struct conf, dns.f)
+#define KF(f) offsetof(struct conf, dkim.f)
 
 /* The configuration: every key, once, as conf/baraza.conf.example
  * documents them. */
@@ -96,7 +98,7 @@ const struct conf_key conf_keys[] = {
 	/* not in SPEC: the least minutes between two hold notices to the
 	 * facilitators (README, "Held posts"); 0 = one per daemon cycle */
 	{ S_LIST, "hold_notice_minutes", K_LONG, LF(hold_notice_minutes), "0", 0, 0, 10080, NULL, NULL },
-	{ S_LIST, "from_munging", K_ENUM, LF(from_munging), "never", 0, 0, 0, munging_names, NULL },
+	{ S_LIST, "from_munging", K_ENUM, LF(from_munging), "auto", 0, 0, 0, munging_names, NULL },
 	{ S_LIST, "trusted_authserv_id", K_FN, LF(trusted_authserv_id), NULL, F_EMPTY_NULL, 0, 0, NULL, set_token },
 
 	{ S_IMAP, "url", K_FN, IF(url), NULL, F_REQ, 0, 0, NULL, set_imap_url },
@@ -134,6 +136,12 @@ const struct conf_key conf_keys[] = {
 	{ S_ARCHIVE, "mode", K_FN, AF(mode), "0644", 0, 0, 0, NULL, set_archive_mode },
 	{ S_ARCHIVE, "group", K_FN, AF(group), NULL, F_EMPTY_NULL, 0, 0, NULL, set_archive_group },
 
+	/* optional sections: the DMARC look-ups' resolver, DKIM signing
+	 * (README, "Deliverability") */
+	{ S_DNS, "server", K_FN, NF(server), NULL, F_EMPTY_NULL, 0, 0, NULL, conf_set_dns_server },
+	{ S_DKIM, "domain", K_FN, KF(domain), NULL, F_REQ_SECT, 0, 0, NULL, conf_set_dkim_domain },
+	{ S_DKIM, "selector", K_FN, KF(selector), NULL, F_REQ_SECT, 0, 0, NULL, conf_set_dkim_selector },
+	{ S_DKIM, "key_file", K_PATH, KF(key_file), NULL, F_REQ_SECT | F_SECRET, 0, 0, NULL, NULL },
 	/* the one-click unsubscribe endpoint (baraza web; README "Deploying") */
 	{ S_WEB, "listen", K_FN, WF(listen), "127.0.0.1:8025", 0, 0, 0, NULL, set_web_listen },
 	{ S_WEB, "url", K_FN, WF(url), NULL, F_EMPTY_NULL, 0, 0, NULL, set_web_url },

@@ -417,6 +417,36 @@ put_list_mailto(struct buf *b, const struct compose_list *l, const char *name,
 	return 0;
 }
 
+/* put_cc - with From munging: the original Cc with the author p added
+ * (p NULL: as it was), one field, or nothing when both are empty */
+static int
+put_cc(struct buf *out, const struct message *m, const struct compose_post *p)
+{
+	struct mime_field mf;
+	size_t n = 0;
+	int dup = 0;
+
+	for (size_t i = 0; i < m->ncc; i++) {
+		if (!mime_addr_ok(m->cc[i].address))
+			continue;
+		if (n++ == 0)
+			mime_field_start(&mf, out, MIME_CRLF, "Cc");
+		else
+			mime_field_comma(&mf);
+		mime_field_mailbox(&mf, m->cc[i].name, m->cc[i].address);
+		if (p && strcasecmp(m->cc[i].address, p->author_email) == 0)
+			dup = 1;
+	}
+	if (p && !dup) {
+		if (n++ == 0)
+			mime_field_start(&mf, out, MIME_CRLF, "Cc");
+		else
+			mime_field_comma(&mf);
+		mime_field_mailbox(&mf, p->author_name, p->author_email);
+	}
+	return n == 0 ? 0 : mime_field_end(&mf);
+}
+
 /* url_safe - printable ASCII without spaces, angle brackets or quotes */
 static int
 url_safe(const char *u)
@@ -440,7 +470,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	const char *body, *format, *delsp;
 	size_t blen;
 	char *subject = NULL, *list_addr;
-	int have_irt, have_refs, fail = 0, author_ok;
+	int have_irt, have_refs, fail = 0, author_ok, munge;
 	struct mime_field mf;
 	struct buf *a, *hb;
 	struct buf text;
@@ -506,15 +536,16 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 	}
 
 	/* the kept header fields, in their order */
+	munge = l->from_munging || p->munge_from;
 	for (size_t i = 0; i < m->nheaders; i++) {
 		const struct msg_header *h = &m->headers[i];
 
 		if (field_dropped(h))
 			continue;
-		if (field_is(h, "Reply-To") && (l->reply_to_list || l->from_munging))
+		if (field_is(h, "Reply-To") && (l->reply_to_list || munge))
 			continue;
-		if (field_is(h, "From") && l->from_munging)
-			continue;
+		if ((field_is(h, "From") || field_is(h, "Cc")) && munge)
+			continue;       /* written below */
 		if (field_has_prefix(h, "Content-"))
 			continue;       /* rewritten below (or moved into the part) */
 		if (put_field(a, h) < 0)
@@ -537,7 +568,7 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 		fail = 1;
 
 	/* From munging and Reply-To */
-	if (l->from_munging) {
+	if (munge) {
 		char *name = p->author_name && *p->author_name ?
 		    xasprintf("%s via %s", p->author_name, cp->list.name) :
 		    xasprintf("%s", cp->list.name);
@@ -547,18 +578,18 @@ compose_prepare(const struct compose_list *l, const struct compose_post *p)
 			fail = 1;
 		free(name);
 	}
-	author_ok = l->from_munging && mime_addr_ok(p->author_email);
+	author_ok = munge && mime_addr_ok(p->author_email);
 	if (l->reply_to_list || author_ok) {
 		mime_field_start(&mf, a, MIME_CRLF, "Reply-To");
 		if (l->reply_to_list)
 			mime_field_mailbox(&mf, NULL, list_addr);
-		if (l->reply_to_list && author_ok)
-			mime_field_comma(&mf);
-		if (author_ok)
+		else
 			mime_field_mailbox(&mf, p->author_name, p->author_email);
 		if (mime_field_end(&mf) < 0)
 			fail = 1;
 	}
+	if (munge && put_cc(a, m, l->reply_to_list && author_ok ? p : NULL) < 0)
+		fail = 1;
 
 	/* the list fields (RFC 2369, 2919) */
 	{

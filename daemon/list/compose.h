@@ -18,10 +18,17 @@
  * Errors-To, Return-Receipt-To, Disposition-Notification-To, and the
  * signatures the rewrite invalidates (DKIM-Signature, DomainKey-Signature).
  * Received and ARC-* are kept: ARC records the chain so far and the MTA
- * that signs for the list domain may add its own ARC set on top.  The MTA
- * is expected to DKIM-sign for the list domain; an author whose domain
- * publishes a strict DMARC policy needs from_munging = always, which
- * nothing offline can detect.
+ * that signs for the list domain may add its own ARC set on top.  The
+ * list's DKIM signature ([dkim], dkim_sign.h) is added after compose, on the
+ * final bytes.
+ *
+ * From munging (the list's from_munging = always, or the post's own
+ * decision, p->munge_from, taken by DMARC policy with auto: dmarc.h):
+ * From: "Name via LIST" <cop@...>; the author's address goes into Cc
+ * (reply_to = list: Reply-To is the list, and Cc keeps the author in a
+ * reply-to-all) or into Reply-To (reply_to = sender).  The original Cc
+ * is rewritten with the author added (not twice); the original
+ * Reply-To is dropped.
  *
  * Footer placement: a single text/plain part (not an attachment) is decoded
  * (7bit/8bit/quoted-printable/base64), converted to UTF-8 (charset.h; only
@@ -60,7 +67,7 @@ struct compose_list {
 	const char *web_url;        /* [web] url, or NULL: no one-click URI */
 	const char *language;       /* default footer language */
 	int reply_to_list;          /* reply_to = list */
-	int from_munging;           /* from_munging = always */
+	int from_munging;           /* from_munging = always: every post */
 	const struct conf *conf;    /* theme titles in each language, or NULL */
 };
 
@@ -75,6 +82,8 @@ struct compose_post {
 	                             * message's own (struct message) */
 	const char *author_name;    /* decoded display name, or NULL */
 	const char *author_email;   /* for from_munging; or NULL */
+	int munge_from;             /* this post's From is the list's (the
+	                             * DMARC decision, from_munging = auto) */
 	const char *theme;          /* slug, e.g. "funding" */
 	const char *theme_title;    /* or NULL (the slug is shown) */
 	const char *kind;           /* "idea", "question", ... or NULL */

@@ -839,7 +839,7 @@ Test(compose, from_munging)
 {
 	struct compose_list l = LIST;
 	struct compose_post p = post_of(posts[0].raw);
-	char *m, *from, *rt;
+	char *m, *from, *rt, *cc;
 	const char *line;
 
 	l.from_munging = 1;
@@ -849,11 +849,14 @@ Test(compose, from_munging)
 	cr_expect_str_eq(from, "\"Amina Diallo via Shifting the Power CoP\" <cop@example.org>",
 	    "From got '%s'", from);
 	cr_expect_eq(count_fields(m, "From"), 1);
+	/* SPEC 6: reply_to = list: Reply-To the list, the author in Cc */
 	rt = header(m, "Reply-To");
-	cr_expect_str_eq(rt, "<cop@example.org>, \"Amina Diallo\" <amina@example.net>",
-	    "Reply-To got '%s'", rt);
+	cr_expect_str_eq(rt, "<cop@example.org>", "Reply-To got '%s'", rt);
+	cc = header(m, "Cc");
+	cr_expect_str_eq(cc, "\"Amina Diallo\" <amina@example.net>", "Cc got '%s'", cc);
 	free(from);
 	free(rt);
+	free(cc);
 	free(m);
 
 	l.reply_to_list = 0;
@@ -865,6 +868,58 @@ Test(compose, from_munging)
 	cr_expect_not_null(strstr(m, "\r\nReply-To: \"Amina Diallo\" <amina@example.net>\r\n"),
 	    "Reply-To written as '%.60s'", line ? line + 2 : "(none)");
 	free(rt);
+	free(m);
+}
+
+/* from_munging = auto: the post's own decision (munge_from), and an
+ * original Cc kept with the author added to it once */
+Test(compose, munge_from_per_post_with_cc)
+{
+	static const char raw[] =
+	    "From: Amina Diallo <amina@example.net>\n"
+	    "To: cop@example.org\n"
+	    "Cc: Bo <bo@example.com>, amina@example.net\n"
+	    "Reply-To: elsewhere@example.net\n"
+	    "Subject: Funding\n"
+	    "Message-ID: <cc1@example.net>\n"
+	    "Date: Tue, 17 Nov 2020 10:00:00 +0000\n"
+	    "\n"
+	    "Hello.\n";
+	struct compose_list l = LIST;
+	struct compose_post p = post_of(raw);
+	char *m, *from, *cc, *rt;
+
+	m = render(&l, &p, NULL, NULL);
+	from = header(m, "From");
+	cr_expect_str_eq(from, "Amina Diallo <amina@example.net>", "unmunged From got '%s'", from);
+	free(from);
+	free(m);
+
+	p.munge_from = 1;
+	m = render(&l, &p, NULL, NULL);
+	check_wire(m);
+	from = header(m, "From");
+	cr_expect_str_eq(from, "\"Amina Diallo via Shifting the Power CoP\" <cop@example.org>",
+	    "From got '%s'", from);
+	cr_expect_eq(count_fields(m, "Cc"), 1, "one Cc field");
+	cc = header(m, "Cc");
+	cr_expect_str_eq(cc, "\"Bo\" <bo@example.com>, <amina@example.net>", "Cc got '%s'", cc);
+	rt = header(m, "Reply-To");
+	cr_expect_str_eq(rt, "<cop@example.org>", "Reply-To got '%s'", rt);
+	cr_expect_eq(count_fields(m, "Reply-To"), 1);
+	free(from);
+	free(cc);
+	free(rt);
+	free(m);
+
+	l.reply_to_list = 0;
+	m = render(&l, &p, NULL, NULL);
+	rt = header(m, "Reply-To");
+	cr_expect_str_eq(rt, "\"Amina Diallo\" <amina@example.net>", "Reply-To got '%s'", rt);
+	cc = header(m, "Cc");
+	cr_expect_str_eq(cc, "\"Bo\" <bo@example.com>, <amina@example.net>", "Cc got '%s'", cc);
+	free(rt);
+	free(cc);
 	free(m);
 }
 

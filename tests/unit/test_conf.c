@@ -240,7 +240,7 @@ Test(conf_good, defaults)
 	cr_assert_eq(c->list.moderate, MODERATE_NONMEMBERS);
 	cr_assert_eq(c->list.max_message_kb, 2048);
 	cr_assert_eq(c->list.max_posts_per_hour, 20);
-	cr_assert_eq(c->list.from_munging, FROM_MUNGING_NEVER);
+	cr_assert_eq(c->list.from_munging, FROM_MUNGING_AUTO);
 	cr_assert_null(c->list.trusted_authserv_id);
 	cr_assert_eq(c->imap.idle, 1);
 	cr_assert_eq(c->imap.poll_seconds, 60);
@@ -668,6 +668,58 @@ Test(conf_good, smtp_pipelining)
 			cr_expect_null(c, "pipelining = %s accepted", cases[i].v);
 			cr_expect_not_null(strstr(errs.data, "[smtp] pipelining:"),
 			    "got: %s", errs.data);
+		}
+		buf_release(&errs);
+	}
+}
+
+/* [dns] server and [dkim]: optional sections; a [dkim] needs all three
+ * keys and a key file readable by its owner only */
+Test(conf_good, dns_and_dkim)
+{
+	static const struct { const char *text; const char *err; } cases[] = {
+		{ "", NULL },
+		{ "[dns]\nserver = 127.0.0.1:5353\n", NULL },
+		{ "[dns]\nserver = [::1]:53\n", NULL },
+		{ "[dns]\nserver = 127.0.0.1\n", "[dns] server:" },
+		{ "[dns]\nserver = localhost:53\n", "[dns] server:" },
+		{ "[dns]\nserver = 127.0.0.1:70000\n", "[dns] server:" },
+		{ "[dkim]\ndomain = Example.ORG\nselector = baraza\nkey_file = dkim.key\n", NULL },
+		{ "[dkim]\ndomain = example.org\nselector = baraza\n", "[dkim] key_file: missing" },
+		{ "[dkim]\ndomain = exa mple.org\nselector = b\nkey_file = dkim.key\n", "[dkim] domain:" },
+		{ "[dkim]\ndomain = example.org\nselector = a;b\nkey_file = dkim.key\n", "[dkim] selector:" },
+		{ "[dkim]\ndomain = example.org\nselector = b\nkey_file = open.key\n",
+		    "must not be accessible by group or others" },
+		{ "[list]\n", "section repeated" },
+	};
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/dkim.key", tmpdir);
+	tutil_write_file(path, "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n", 0600);
+	snprintf(path, sizeof(path), "%s/open.key", tmpdir);
+	tutil_write_file(path, "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n", 0644);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf errs;
+		char text[1024];
+		struct conf *c;
+
+		snprintf(text, sizeof(text), "%s%s", BASE, cases[i].text);
+		c = load(text, &errs);
+		if (cases[i].err == NULL) {
+			cr_assert_not_null(c, "case %zu: %s", i, errs.data);
+			if (strstr(cases[i].text, "Example.ORG"))
+				cr_expect_str_eq(c->dkim.domain, "example.org");
+			if (strstr(cases[i].text, "5353"))
+				cr_expect_str_eq(c->dns.server, "127.0.0.1:5353");
+			if (cases[i].text[0] == '\0') {
+				cr_expect_null(c->dns.server);
+				cr_expect_null(c->dkim.domain);
+			}
+			conf_free(&c);
+		} else {
+			cr_expect_null(c, "case %zu accepted", i);
+			cr_expect_not_null(strstr(errs.data, cases[i].err),
+			    "case %zu: want '%s', got: %s", i, cases[i].err, errs.data);
 		}
 		buf_release(&errs);
 	}

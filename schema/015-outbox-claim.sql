@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
--- 014-outbox-claim: a delivery run claims the rows it is about to send,
+-- 015-outbox-claim: a delivery run claims the rows it is about to send,
 -- so that two processes on one database (barazad's lock bypassed, or an
 -- admin command delivering beside it) never send one row twice.  A claim
 -- is made in one UPDATE (atomic in SQLite) and names its owner
