@@ -70,7 +70,8 @@ prepare(const struct conf *c)
 {
 	if (mkdir(c->archive.dir, 0755) < 0 && errno != EEXIST)
 		return log_error("archive: cannot create %s: %s", c->archive.dir, strerror(errno));
-	return 0;
+	/* readable by the web server whatever the umask ([archive] mode) */
+	return archive_write_perm(c, -1, c->archive.dir, 1);
 }
 
 /* archive_build - every page */

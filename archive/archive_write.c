@@ -18,6 +18,25 @@
 #define WRITER_THREADS 1            /* threads that write thread pages */
 #define WRITER_QUEUE_BYTES (8u << 20) /* pages waiting for them, at most */
 
+/* archive_write_perm - see archive_write.h */
+int
+archive_write_perm(const struct conf *c, int fd, const char *path, int is_dir)
+{
+	mode_t m = (mode_t)c->archive.mode;
+
+	if (is_dir)
+		m |= (m & 0444) >> 2;       /* r -> x: 0644 -> 0755 */
+	if ((fd >= 0 ? fchmod(fd, m) : chmod(path, m)) < 0)
+		return log_error("archive: chmod %04o %s: %s", (unsigned)m, path,
+		    strerror(errno));
+	if (c->archive.group != NULL &&
+	    (fd >= 0 ? fchown(fd, (uid_t)-1, (gid_t)c->archive.gid) :
+	    chown(path, (uid_t)-1, (gid_t)c->archive.gid)) < 0)
+		return log_error("archive: chgrp %s %s: %s", c->archive.group, path,
+		    strerror(errno));
+	return 0;
+}
+
 /* archive_write_open - start writing dir/rel.tmp.PID */
 int
 archive_write_open(struct archive_site *w, const char *rel, struct archive_file *a)
@@ -29,7 +48,9 @@ archive_write_open(struct archive_site *w, const char *rel, struct archive_file 
 	slash = strrchr(a->path, '/');
 	if (slash && slash > a->path + strlen(w->c->archive.dir)) {
 		*slash = '\0';
-		if (mkdir(a->path, 0755) < 0 && errno != EEXIST)
+		if (mkdir(a->path, 0755) == 0)
+			(void)archive_write_perm(w->c, -1, a->path, 1);
+		else if (errno != EEXIST)
 			log_warn("archive: mkdir %s", a->path);
 		*slash = '/';
 	}
@@ -52,6 +73,8 @@ archive_write_close(struct archive_site *w, struct archive_file *a, int ok)
 	int rc = -1;
 
 	if (ferror(a->fp))
+		ok = 0;
+	if (ok && archive_write_perm(w->c, fileno(a->fp), a->tmp, 0) < 0)
 		ok = 0;
 	if (fclose(a->fp) != 0)
 		ok = 0;
@@ -152,13 +175,14 @@ struct archive_writer {
 	size_t queued;              /* bytes in the queue */
 	int closing;
 	int written, failed;        /* under mu */
+	const struct conf *c;       /* borrowed: [archive] mode and group */
 	pthread_t th[WRITER_THREADS];
 	int nthreads;
 };
 
 /* wjob_write - one page: tmp file, write, rename; 0 or -1 (logged) */
 static int
-wjob_write(const struct wjob *j)
+wjob_write(const struct conf *c, const struct wjob *j)
 {
 	char tmp[4200];
 	size_t off = 0;
@@ -184,6 +208,8 @@ wjob_write(const struct wjob *j)
 		else
 			off += (size_t)n;
 	}
+	if (ok && archive_write_perm(c, fd, tmp, 0) < 0)
+		ok = 0;
 	if (close(fd) != 0)
 		ok = 0;
 	if (ok && rename(tmp, j->path) == 0)
@@ -212,7 +238,7 @@ writer_main(void *arg)
 		if (wr->head == NULL)
 			wr->tail = NULL;
 		pthread_mutex_unlock(&wr->mu);
-		rc = wjob_write(j);
+		rc = wjob_write(wr->c, j);
 		pthread_mutex_lock(&wr->mu);
 		wr->queued -= j->len;
 		pthread_cond_signal(&wr->room);
@@ -235,6 +261,7 @@ writer_start(struct archive_site *w)
 {
 	struct archive_writer *wr = xcalloc(1, sizeof(*wr));
 
+	wr->c = w->c;
 	pthread_mutex_init(&wr->mu, NULL);
 	pthread_cond_init(&wr->more, NULL);
 	pthread_cond_init(&wr->room, NULL);

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* archive_write - the site being written, and how its files are written
  *
+ * Every file and folder of the archive gets the mode and group of the
+ * [archive] keys mode and group (archive_write_perm), not what barazad's
+ * umask leaves (systemd's UMask=0027 would hide it from the web server).
+ *
  * Every file of the archive is written whole or not at all: to a
  * temporary name, then renamed over the old one, so a reader never sees
  * half a file.  No page is fsynced: the archive is derived from the
@@ -44,6 +48,11 @@ struct archive_file {
 	char *path, *tmp;           /* owned */
 	FILE *fp;
 };
+
+/* archive_write_perm - give the archive's file or folder at path (fd >= 0:
+ * open on it) the [archive] mode and group, whatever the umask: folders
+ * get x wherever the mode has r.  0, or -1 (logged) */
+int archive_write_perm(const struct conf *c, int fd, const char *path, int is_dir);
 
 /* archive_write_open - start writing dir/rel (making its directory when
  * rel names one); 0, or -1 (logged, w->failed set) */

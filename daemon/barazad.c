@@ -22,7 +22,10 @@
  * database could not keep the high-water mark), is retried after 1 s,
  * doubling up to 5 minutes; a PERM one (bad password, certificate not
  * trusted, mailbox missing) is logged as such and retried every 5
- * minutes.  Meanwhile the outbox and jobs keep running every poll_seconds.
+ * minutes.  Meanwhile the outbox and jobs keep running every poll_seconds,
+ * unless the database fails: then they are retried after 5 s, doubling up
+ * to 5 minutes, and the failure is logged once when it starts and once
+ * when it ends (db_state).
  * A message whose ingest fails temporarily stays in the mailbox and is
  * retried next cycle.
  *
@@ -41,6 +44,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +60,7 @@
 #include "fetch.h"
 #include "imap.h"
 #include "jobs.h"
+#include "lockfile.h"
 #include "log.h"
 #include "deliver.h"
 #include "store.h"
@@ -66,6 +71,8 @@
 #define IDLE_MAX_SECONDS (25 * 60)
 #define BACKOFF_MAX_SECONDS (5 * 60)
 #define PERM_RETRY_SECONDS (5 * 60)
+#define DB_BACKOFF_FIRST 5              /* seconds: database retries */
+#define DB_BACKOFF_MAX (5 * 60)
 #define BARAZAD_CACHE_KB 16384          /* SQLite page cache, KB */
 /* WAL checkpoints on their own thread (store_ckpt_start): woken after
  * every BARAZAD_CKPT_PAGES pages of WAL (4 MB, SQLite's own automatic
@@ -85,10 +92,14 @@ struct daemon {
 	struct store *store;          /* owned */
 	struct imap *imap;            /* owned; NULL while disconnected */
 	struct classifier *classifier; /* owned; made once per configuration */
+	int lock_fd;                  /* DATABASE.lock, held while we run */
 	int once;
 	time_t imap_retry_at;         /* do not reconnect before this */
 	int backoff;                  /* seconds of the next TEMP retry wait */
 	time_t next_chores;           /* relay + jobs due at */
+	int db_backoff;               /* seconds of the next database retry */
+	unsigned db_failures;         /* cycles failed in a row (database) */
+	time_t db_failing_since;
 	unsigned ingested;            /* messages committed in this cycle */
 };
 
@@ -230,6 +241,36 @@ load_conf(const char *path, int to_stderr)
 	return c;
 }
 
+/* lock_database - take DATABASE.lock (lockfile.h) for the database of c:
+ * one barazad per database (SPEC §2).  The name is that of the database
+ * with its symbolic links resolved when it exists, so that two paths to
+ * one file share one lock.  The descriptor (>= 0), or -1 with the reason
+ * logged: another barazad (named by its pid) or a file we cannot use. */
+static int
+lock_database(const struct conf *c)
+{
+	char real[PATH_MAX], *path;
+	long holder = 0;
+	int fd;
+
+	path = xasprintf("%s.lock", realpath(c->list.database, real) != NULL ?
+	    real : c->list.database);
+	fd = lockfile_acquire(path, &holder);
+	if (fd == -2) {
+		if (holder > 0)
+			log_warnx("another barazad (pid %ld) runs on the database "
+			    "%s (lock %s): this one does nothing", holder,
+			    c->list.database, path);
+		else
+			log_warnx("another barazad runs on the database %s (lock "
+			    "%s): this one does nothing", c->list.database, path);
+	} else if (fd < 0) {
+		log_warn("cannot lock the database: %s", path);
+	}
+	free(path);
+	return fd < 0 ? -1 : fd;
+}
+
 /* open_store - open (create) and migrate the database */
 static int
 open_store(const struct conf *c, struct store **out)
@@ -289,14 +330,19 @@ reload(struct daemon *d)
 		return;
 	}
 	if (strcmp(nc->list.database, d->conf->list.database) != 0) {
-		if (open_store(nc, &ns) < 0) {
-			log_warnx("new database cannot be opened: keeping the "
-			    "running configuration");
+		int nfd = lock_database(nc);
+
+		if (nfd < 0 || open_store(nc, &ns) < 0) {
+			log_warnx("new database cannot be %s: keeping the "
+			    "running configuration", nfd < 0 ? "locked" : "opened");
+			lockfile_release(&nfd);
 			conf_free(&nc);
 			return;
 		}
 		store_close(&d->store);
 		d->store = ns;
+		lockfile_release(&d->lock_fd);
+		d->lock_fd = nfd;
 	}
 	classify_free(&d->classifier);
 	conf_free(&d->conf);
@@ -426,25 +472,86 @@ refresh_archive(struct daemon *d)
 	return 0;
 }
 
+/* db_works - a small write (the time of this probe in meta): 1 when the
+ * database takes it, 0 when it does not (full, locked past busy_timeout,
+ * gone).  It tells a database failure from an SMTP one after a delivery
+ * run failed. */
+static int
+db_works(struct daemon *d)
+{
+	char stamp[32];
+
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
+	return store_meta_set(d->store, "daemon_probe", stamp) == 0;
+}
+
+/* db_state - after a cycle's chores: the database worked (ok) or failed.
+ * A failure is retried with backoff (DB_BACKOFF_FIRST seconds, doubling,
+ * at most DB_BACKOFF_MAX), not every poll_seconds, and said once when it
+ * starts and once when it ends; the retries in between log their own
+ * warnings at debug level only (log_quiet). */
+static void
+db_state(struct daemon *d, int ok)
+{
+	time_t now = time(NULL);
+
+	if (ok) {
+		if (d->db_failures > 0)
+			log_info("database: working again after %u failed cycle%s "
+			    "(%ld s)", d->db_failures, d->db_failures == 1 ? "" : "s",
+			    (long)(now - d->db_failing_since));
+		d->db_failures = 0;
+		d->db_backoff = 0;
+		log_quiet(0);
+		return;
+	}
+	d->db_backoff = d->db_backoff == 0 ? DB_BACKOFF_FIRST : d->db_backoff * 2;
+	if (d->db_backoff > DB_BACKOFF_MAX)
+		d->db_backoff = DB_BACKOFF_MAX;
+	if (d->db_failures++ == 0) {
+		d->db_failing_since = now;
+		log_warnx("database %s: failing (see above); retrying after %d s, "
+		    "doubling up to %d s; the next line about it says when it "
+		    "works again", d->conf->list.database, d->db_backoff,
+		    DB_BACKOFF_MAX);
+	} else {
+		log_debug("database: still failing; next try in %d s", d->db_backoff);
+	}
+	log_quiet(1);      /* the retries' own warnings: debug only */
+	d->next_chores = now + d->db_backoff;
+}
+
 /* chores - run due jobs, deliver the outbox, refresh the archive; -1
  * when a step failed.  The jobs run before the delivery so that what they
- * queue (announcements, kits, digests) goes out in the same cycle. */
+ * queue (announcements, kits, digests) goes out in the same cycle.  When
+ * a step failed because the database did (db_works), the rest waits for
+ * the database to work again. */
 static int
 chores(struct daemon *d)
 {
 	int remaining = 0, rc = 0;
 
-	if (run_due_jobs(d) < 0)
-		rc = -1;
-	if (!got_stop &&
-	    deliver_run_until(d->store, d->conf, &remaining, &got_stop) < 0) {
-		log_warnx("relay: delivery run stopped (the SMTP server or the "
-		    "database, see above); %d deliveries stay queued", remaining);
+	d->next_chores = time(NULL) + d->conf->imap.poll_seconds;
+	if (run_due_jobs(d) < 0) {
+		if (!db_works(d)) {
+			db_state(d, 0);
+			return -1;
+		}
 		rc = -1;
 	}
+	if (!got_stop &&
+	    deliver_run_until(d->store, d->conf, &remaining, &got_stop) < 0) {
+		if (!db_works(d)) {
+			db_state(d, 0);
+			return -1;
+		}
+		log_warnx("relay: delivery run stopped (the SMTP server, see above); "
+		    "%d deliveries stay queued", remaining);
+		rc = -1;
+	}
+	db_state(d, 1);
 	if (!got_stop && refresh_archive(d) < 0)
 		rc = -1;
-	d->next_chores = time(NULL) + d->conf->imap.poll_seconds;
 	return rc;
 }
 
@@ -543,6 +650,7 @@ main(int argc, char **argv)
 	char err[256];
 
 	memset(&d, 0, sizeof(d));
+	d.lock_fd = -1;
 	d.conf_path = conf_default_path();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -583,12 +691,17 @@ main(int argc, char **argv)
 	d.conf = load_conf(d.conf_path, 1);
 	if (d.conf == NULL)
 		return 2;
-	if (open_store(d.conf, &d.store) < 0) {
+	/* before the database is touched: a second barazad must not even
+	 * migrate it under the running one */
+	if ((d.lock_fd = lock_database(d.conf)) < 0 ||
+	    open_store(d.conf, &d.store) < 0) {
+		lockfile_release(&d.lock_fd);
 		conf_free(&d.conf);
 		return 1;
 	}
 	if (pidfile != NULL && pidfile_write(pidfile) < 0) {
 		store_close(&d.store);
+		lockfile_release(&d.lock_fd);
 		conf_free(&d.conf);
 		return 1;
 	}
@@ -603,6 +716,7 @@ main(int argc, char **argv)
 		unlink(pidfile);
 	classify_free(&d.classifier);
 	store_close(&d.store);
+	lockfile_release(&d.lock_fd);
 	conf_free(&d.conf);
 	return status;
 }

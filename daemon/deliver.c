@@ -50,6 +50,15 @@
  * group wait longer than RELAY_GROUP_MS, so there the window stays a
  * transaction or two.
  *
+ * Claims.  A run sends only rows it has claimed (outbox_claim: one UPDATE
+ * that names this process, "HOST:PID", and a lease of RELAY_LEASE seconds
+ * of wall-clock time, renewed while the run lasts), so two processes on one
+ * database - barazad's lock bypassed, or a test calling deliver_run beside
+ * a daemon - never send one row twice.  Recording a row's result clears
+ * its claim; the run releases what it did not get to; a run first
+ * releases the claims of processes on this host that no longer exist (a
+ * kill -9), so a restart does not wait for their leases to lapse.
+ *
  * A success decays the address's bounce score (bounce_record_success); the
  * due rows say which addresses have counting bounces at all, so the
  * look-up is skipped for the others (nearly everyone), unless this run has
@@ -57,9 +66,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "address.h"
 #include "bounce.h"
@@ -79,7 +92,7 @@
 #include "store_outbox.h"
 #include "xalloc.h"
 
-/* Due rows read at a time (~150 bytes each).  Each outbox_due() call
+/* Due rows read at a time (~150 bytes each).  Each outbox_claim() call
  * gathers and sorts every due row (SQLite's multi-index OR over the two
  * due states), so small batches would make a run quadratic in the length
  * of its queue; with this many, a post to tens of thousands of members
@@ -89,6 +102,7 @@
 #define RELAY_GROUP_RCPTS 4        /* results handed back together */
 #define RELAY_GROUP_MS 5           /* ... or once the oldest is this old */
 #define RELAY_MSG_MAX ((size_t)200 << 20)
+#define RELAY_LEASE 3600           /* seconds a claim holds; renewed at half */
 #define BACKOFF_FIRST 60
 #define BACKOFF_MAX 3600
 
@@ -129,6 +143,8 @@ struct run {
 	struct dkim_sign *signer; /* [dkim], or NULL */
 	unsigned char key[BOUNCEADDR_KEY_LEN]; /* signs envelope senders */
 	int have_key;
+	char owner[300];           /* "HOST:PID": the name of our claims */
+	time_t lease_until;        /* wall clock: when our claims lapse */
 };
 
 /* relay_backoff - seconds to wait after the attempts-th failed attempt */
@@ -243,6 +259,13 @@ flush(struct run *run)
 		ok = outbox_mark_sent_many(s, sent, nsent, run->now) == 0;
 	if (ok && run->sent > sent_before)  /* for `baraza check` */
 		(void)store_health_delivered(s, run->now);
+	if (ok && time(NULL) >= run->lease_until - RELAY_LEASE / 2) {
+		time_t until = time(NULL) + RELAY_LEASE;
+
+		ok = outbox_claims_renew(s, run->owner, until) >= 0;
+		if (ok)
+			run->lease_until = until;
+	}
 	if (ok && store_commit(s) < 0)
 		ok = 0;
 	if (!ok) {
@@ -551,6 +574,48 @@ stopping(const volatile sig_atomic_t *stop)
 	return stop != NULL && *stop;
 }
 
+/* claim_owner - "HOST:PID", the name of this process's claims */
+static void
+claim_owner(char *out, size_t len)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, len, "%s:%ld", host, (long)getpid());
+}
+
+/* release_dead_claims - the claims of processes of this host that are gone
+ * (killed mid-run) go back to the queue at once rather than when their
+ * lease lapses */
+static void
+release_dead_claims(struct store *s, const char *self)
+{
+	char **owners;
+	size_t n, hlen = strcspn(self, ":") + 1;
+
+	if (outbox_claim_owners(s, time(NULL), &owners, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *o = owners[i];
+		char *end;
+		long pid;
+
+		if (o == NULL || strcmp(o, self) == 0 || strncmp(o, self, hlen) != 0)
+			goto next;
+		pid = strtol(o + hlen, &end, 10);
+		if (*end != '\0' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			goto next;
+		if (outbox_claims_release(s, o) > 0)
+			log_info("relay: claims of process %ld (gone) released", pid);
+	next:
+		free(owners[i]);
+	}
+	free(owners);
+}
+
 /* deliver_run - see deliver.h */
 int
 deliver_run(struct store *s, const struct conf *c, int *remaining)
@@ -602,12 +667,16 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 		    "and delivery reports count for no one");
 	if (c->smtp.personalize && outbox_fill_tokens(s) < 0)
 		log_warnx("relay: could not give members unsubscribe tokens");
+	claim_owner(run.owner, sizeof(run.owner));
+	release_dead_claims(s, run.owner);
+	run.lease_until = time(NULL) + RELAY_LEASE;
 
 	for (;;) {
 		struct outbox_row *rows;
 		size_t n, i = 0;
 
-		if (outbox_due(s, run.now, after, RELAY_BATCH, &rows, &n) < 0) {
+		if (outbox_claim(s, run.now, after, RELAY_BATCH, run.owner,
+		    time(NULL), run.lease_until, &rows, &n) < 0) {
 			rc = -1;
 			break;
 		}
@@ -696,6 +765,10 @@ deliver_run_until(struct store *s, const struct conf *c, int *remaining,
 	if (pool)
 		smtp_pool_free(&pool);   /* waits for what is under way */
 	flush(&run);
+	/* what was claimed and not tried (a stop, an unusable server) */
+	if (outbox_claims_release(s, run.owner) < 0)
+		log_warnx("relay: could not release the claims of this run; "
+		    "their rows wait for the lease to lapse (%d s)", RELAY_LEASE);
 	current_release(&cur);
 	free(run.results);
 	from_policy_free(&run.from);

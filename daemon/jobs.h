@@ -7,9 +7,16 @@
  * the facilitators: figures, the busiest threads, unanswered questions,
  * resources, new voices, and a skeleton to send back to cop+summary@), and
  * session-close (state closed, unless a summary closed it already).  Then
- * the digests (digest.h).  Moderation holds past their 14 days expire first.  Each job's effects and its done mark commit in
- * one transaction: after a crash or a week of downtime, missed jobs run late,
- * once, in order.
+ * the digests (digest.h).  Moderation holds past their 14 days expire first.
+ * Each job's effects and its done mark commit in one transaction: after a
+ * crash or a week of downtime, missed jobs run late, once, in order.
+ *
+ * Catch-up.  A job that runs late sends only what still makes sense: the
+ * announcement and the kit of a session that has ended by now are skipped
+ * (logged; the session's state still moves), so a daemon started three
+ * weeks into the programme announces only the sessions open now.  Missed
+ * digest periods are each built once, late (SPEC §6), an empty one sends
+ * nothing.
  */
 #ifndef BARAZA_JOBS_H
 #define BARAZA_JOBS_H

@@ -20,7 +20,7 @@ python3-aiosmtpd curl openssl ca-certificates chromium \
 gettext python3-langdetect nodejs npm \
 libc-ares-dev libpsl-dev libopendkim-dev opendkim-tools python3-dkim \
 dnsmasq-base dovecot-lmtpd \
-postfix-pcre nginx-light caddy"
+postfix-pcre nginx-light caddy opendkim scdoc man-db systemd"
 
 bz_t0=$(date +%s)
 bz_say() {

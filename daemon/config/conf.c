@@ -408,6 +408,7 @@ conf_free(struct conf **cp)
 	free(c->digest.sections);
 	free(c->archive.dir);
 	free(c->archive.url);
+	free(c->archive.group);
 	free(c->dns.server);
 	free(c->dkim.domain);
 	free(c->dkim.selector);

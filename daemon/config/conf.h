@@ -153,6 +153,9 @@ struct conf {
 		char *dir;
 		char *url;            /* NULL when empty */
 		int hide_addresses;
+		long mode;            /* files (folders: plus x where r): 0644 */
+		char *group;          /* chgrp files and folders to it, or NULL */
+		long gid;             /* group's id when group is set */
 	} archive;
 
 	struct {

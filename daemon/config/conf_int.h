@@ -64,6 +64,8 @@ struct conf_key {
 	setter_fn *set;          /* K_FN */
 };
 
+/* The setters of [archive] mode and group (conf_archive.c). */
+setter_fn set_archive_mode, set_archive_group;
 /* The setters of [dns] server, [dkim] domain and selector
  * (conf_keys_dns.c). */
 setter_fn conf_set_dns_server, conf_set_dkim_domain, conf_set_dkim_selector;

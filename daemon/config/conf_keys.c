@@ -40,7 +40,8 @@ const char *const conf_sect_names[] = {
 
 static setter_fn set_address, set_tag_separator, set_timezone, set_language,
     set_imap_url, set_smtp_url, set_after, set_first, set_sections,
-    set_archive_url, set_web_listen, set_web_url, set_session, set_keywords, set_question, set_token;
+    set_archive_url, set_web_listen, set_web_url,
+    set_session, set_keywords, set_question, set_token;
 
 static const struct conf_enum reply_to_names[] = {
 	{ "list", REPLY_TO_LIST }, { "sender", REPLY_TO_SENDER }, { NULL, 0 },
@@ -130,6 +131,10 @@ const struct conf_key conf_keys[] = {
 	{ S_ARCHIVE, "dir", K_PATH, AF(dir), NULL, 0, 0, 0, NULL, NULL },
 	{ S_ARCHIVE, "url", K_FN, AF(url), NULL, F_EMPTY_NULL, 0, 0, NULL, set_archive_url },
 	{ S_ARCHIVE, "hide_addresses", K_BOOL, AF(hide_addresses), "yes", 0, 0, 0, NULL, NULL },
+	/* what the web server needs, whatever barazad's umask (README,
+	 * "Archive permissions") */
+	{ S_ARCHIVE, "mode", K_FN, AF(mode), "0644", 0, 0, 0, NULL, set_archive_mode },
+	{ S_ARCHIVE, "group", K_FN, AF(group), NULL, F_EMPTY_NULL, 0, 0, NULL, set_archive_group },
 
 	/* optional sections: the DMARC look-ups' resolver, DKIM signing
 	 * (README, "Deliverability") */

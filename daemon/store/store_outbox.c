@@ -97,11 +97,21 @@ outbox_add_mail(struct store *s, const char *kind, const char *body, size_t len,
 	return outbox;
 }
 
-/* outbox_due - see store_outbox.h */
+/* outbox_claim - see store_outbox.h */
 int
-outbox_due(struct store *s, time_t now, int64_t after, size_t max,
+outbox_claim(struct store *s, time_t now, int64_t after, size_t max,
+    const char *owner, time_t wall, time_t lease_until,
     struct outbox_row **rows, size_t *n)
 {
+	/* One statement: SQLite runs it under the write lock, so the rows it
+	 * picks cannot be picked by another process before they are marked. */
+	static const char claim_sql[] =
+	    "UPDATE outbox_rcpt SET claim_owner = ?4, claim_until = ?5 "
+	    "WHERE id IN (SELECT id FROM outbox_rcpt "
+	    "WHERE id > ?2 AND (state = 'queued' OR "
+	    "(state = 'deferred' AND next_try <= ?1)) "
+	    "AND (claim_until IS NULL OR claim_until <= ?6 OR claim_owner = ?4) "
+	    "ORDER BY id LIMIT ?3)";
 	static const char sql[] =
 	    "SELECT r.id, r.outbox, o.post, r.member, o.kind, r.address, "
 	    "m.unsub_token, m.language, r.attempts, o.created, "
@@ -112,6 +122,7 @@ outbox_due(struct store *s, time_t now, int64_t after, size_t max,
 	    "LEFT JOIN members m ON m.id = r.member "
 	    "WHERE r.id > ?2 AND (r.state = 'queued' OR "
 	    "(r.state = 'deferred' AND r.next_try <= ?1)) "
+	    "AND r.claim_owner = ?4 AND r.claim_until = ?5 "
 	    "ORDER BY r.id LIMIT ?3";
 	sqlite3_stmt *st;
 	struct outbox_row *out = NULL;
@@ -120,11 +131,25 @@ outbox_due(struct store *s, time_t now, int64_t after, size_t max,
 
 	*rows = NULL;
 	*n = 0;
+	if ((st = store_stmt(s, claim_sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	sqlite3_bind_text(st, 4, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)lease_until);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)wall);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
 	if ((st = store_stmt(s, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	sqlite3_bind_text(st, 4, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)lease_until);
 	out = xcalloc(max ? max : 1, sizeof(*out));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < max) {
 		struct outbox_row *r = &out[cnt++];
@@ -148,9 +173,82 @@ outbox_due(struct store *s, time_t now, int64_t after, size_t max,
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		outbox_rows_free(&out, cnt);
-		return store_log_error(s, "outbox: due rows");
+		return store_log_error(s, "outbox: claimed rows");
 	}
 	*rows = out;
+	*n = cnt;
+	return 0;
+}
+
+/* claims_update - one UPDATE of owner's claims on unsettled rows */
+static long
+claims_update(struct store *s, const char *sql, const char *owner,
+    time_t lease_until)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	if (lease_until > 0)
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)lease_until);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+/* outbox_claims_renew - see store_outbox.h */
+long
+outbox_claims_renew(struct store *s, const char *owner, time_t lease_until)
+{
+	static const char sql[] =
+	    "UPDATE outbox_rcpt SET claim_until = ?2 WHERE state IN "
+	    "('queued', 'deferred') AND claim_owner = ?1";
+
+	return claims_update(s, sql, owner, lease_until);
+}
+
+/* outbox_claims_release - see store_outbox.h */
+long
+outbox_claims_release(struct store *s, const char *owner)
+{
+	static const char sql[] =
+	    "UPDATE outbox_rcpt SET claim_owner = NULL, claim_until = NULL "
+	    "WHERE state IN ('queued', 'deferred') AND claim_owner = ?1";
+
+	return claims_update(s, sql, owner, 0);
+}
+
+/* outbox_claim_owners - see store_outbox.h */
+int
+outbox_claim_owners(struct store *s, time_t wall, char ***owners, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT DISTINCT claim_owner FROM outbox_rcpt WHERE state IN "
+	    "('queued', 'deferred') AND claim_owner IS NOT NULL "
+	    "AND claim_until > ?1";
+	sqlite3_stmt *st;
+	char **out = NULL;
+	size_t cnt = 0;
+	int rc;
+
+	*owners = NULL;
+	*n = 0;
+	if ((st = store_stmt(s, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)wall);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out = xreallocarray(out, cnt + 1, sizeof(*out));
+		out[cnt++] = store_column_dup(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < cnt; i++)
+			free(out[i]);
+		free(out);
+		return store_log_error(s, "outbox: claim owners");
+	}
+	*owners = out;
 	*n = cnt;
 	return 0;
 }
@@ -270,8 +368,8 @@ mark(struct store *s, int64_t id, const char *state, time_t now,
 {
 	static const char sql[] =
 	    "UPDATE outbox_rcpt SET state = ?2, updated = ?3, next_try = ?4, "
-	    "last_error = coalesce(?5, last_error), attempts = attempts + ?6 "
-	    "WHERE id = ?1";
+	    "last_error = coalesce(?5, last_error), attempts = attempts + ?6, "
+	    "claim_owner = NULL, claim_until = NULL WHERE id = ?1";
 	sqlite3_stmt *st;
 
 	if ((st = store_stmt(s, sql)) == NULL)
@@ -298,7 +396,8 @@ outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n, time_t now)
 	 * rows are marked one by one. */
 	static const char sql[] =
 	    "UPDATE outbox_rcpt SET state = 'sent', updated = ?1, next_try = 0, "
-	    "attempts = attempts + 1 WHERE id IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "attempts = attempts + 1, claim_owner = NULL, claim_until = NULL "
+	    "WHERE id IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
 	    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 	enum { PER = 16, MIN = 4 };
 

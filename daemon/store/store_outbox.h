@@ -45,11 +45,30 @@ struct outbox_row {
 	                           * record (a success must decay them) */
 };
 
-/* outbox_due - up to max rows with id > after that are due at now (queued,
- * or deferred with next_try <= now), in id order (a post's recipients are
- * consecutive).  0 and *rows (owned, outbox_rows_free) / *n, or -1. */
-int outbox_due(struct store *s, time_t now, int64_t after, size_t max,
+/* outbox_claim - claim up to max rows with id > after that are due at now
+ * (queued, or deferred with next_try <= now) and not claimed by another
+ * owner whose lease runs after wall, for owner until lease_until (both
+ * wall-clock seconds, not the testing clock: a lease must run out in real
+ * time).  The claim is one UPDATE, so two processes never claim one row.
+ * Then *rows (owned, outbox_rows_free) / *n are the rows claimed, in id
+ * order (a post's recipients are consecutive).  0, or -1. */
+int outbox_claim(struct store *s, time_t now, int64_t after, size_t max,
+    const char *owner, time_t wall, time_t lease_until,
     struct outbox_row **rows, size_t *n);
+
+/* outbox_claims_renew - extend owner's claims on rows not yet settled to
+ * lease_until; the number of rows, or -1 */
+long outbox_claims_renew(struct store *s, const char *owner, time_t lease_until);
+
+/* outbox_claims_release - give up owner's claims on rows not yet settled
+ * (a run that stops early); the number of rows, or -1 */
+long outbox_claims_release(struct store *s, const char *owner);
+
+/* outbox_claim_owners - the distinct owners of claims current at wall on
+ * rows not yet settled: 0 and *owners (owned, each and the array) / *n,
+ * or -1 */
+int outbox_claim_owners(struct store *s, time_t wall, char ***owners, size_t *n);
+
 void outbox_rows_free(struct outbox_row **rows, size_t n);
 
 /* outbox_body - the body of a mail entry: 1 and *body (owned) / *len,
@@ -70,7 +89,8 @@ struct outbox_post {
 int outbox_post_load(struct store *s, int64_t post, struct outbox_post *p);
 void outbox_post_release(struct outbox_post *p);
 
-/* Recording results; inside a transaction (the relay commits in batches). */
+/* Recording results; inside a transaction (the relay commits in batches).
+ * Each clears the row's claim. */
 /* outbox_mark_sent_many - rows ids[0..n) sent (one more attempt each), a
  * few statements instead of one per row */
 int outbox_mark_sent_many(struct store *s, const int64_t *ids, size_t n,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "log.h"
@@ -13,6 +15,28 @@
 static const char *log_progname = "baraza";
 static int log_syslog;
 static enum log_level log_level = LOG_LEVEL_INFO;
+static int log_journal;     /* stderr is journald's stream: "<N>" prefixes */
+static int log_quieted;     /* errors and warnings demoted to debug */
+
+/* stderr_is_journal - JOURNAL_STREAM ("DEV:INODE", set by systemd for a
+ * service whose stderr goes to the journal) names the file stderr is
+ * connected to.  Compared, not just tested for presence: a program started
+ * from a service with its stderr redirected inherits the variable. */
+static int
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+	char tail;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &sb) < 0)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
 
 /* log_init - choose the name, destination and threshold */
 void
@@ -23,6 +47,7 @@ log_init(const char *progname, int to_syslog, enum log_level level)
 	log_progname = progname;
 	log_syslog = to_syslog;
 	log_level = level;
+	log_journal = !to_syslog && stderr_is_journal();
 	if (to_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
@@ -32,6 +57,13 @@ void
 log_set_level(enum log_level level)
 {
 	log_level = level;
+}
+
+/* log_quiet - see log.h */
+void
+log_quiet(int on)
+{
+	log_quieted = on;
 }
 
 /* log_get_level - see log.h */
@@ -50,6 +82,8 @@ log_vemit(enum log_level level, int err, const char *fmt, va_list ap)
 	char line[4096];
 	int n;
 
+	if (log_quieted && level < LOG_LEVEL_INFO)
+		level = LOG_LEVEL_DEBUG;
 	if (level > log_level)
 		return;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
@@ -63,6 +97,9 @@ log_vemit(enum log_level level, int err, const char *fmt, va_list ap)
 			*p = ' ';
 	if (log_syslog)
 		syslog(prio[level], "%s", line);
+	else if (log_journal)   /* sd-daemon(3): journald reads the priority */
+		fprintf(stderr, "<%d>%s: %s: %s\n", prio[level], log_progname,
+		    names[level], line);
 	else
 		fprintf(stderr, "%s: %s: %s\n", log_progname, names[level], line);
 }
@@ -87,6 +124,7 @@ log_error(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
+	log_quieted = 0;
 	LOG_BODY(LOG_LEVEL_ERROR, -1);
 	exit(1);
 }

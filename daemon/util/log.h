@@ -3,6 +3,9 @@
  *
  * The daemon logs to syslog (facility mail) unless run in the foreground; the
  * admin command and the foreground daemon log to stderr as "prog: level: text".
+ * When stderr is the journal's stream (systemd's JOURNAL_STREAM names its
+ * device and inode), each line starts with its syslog priority, "<4>" for a
+ * warning (sd-daemon(3)), so that `journalctl -p warning` finds them.
  * Message decisions are logged one line each, keyed by Message-ID, so one mail
  * can be followed through the log.  Secrets are never passed to these calls.
  *
@@ -25,6 +28,10 @@ void log_init(const char *progname, int to_syslog, enum log_level level);
 /* log_set_level - change the lowest level shown */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/* log_quiet - on: errors and warnings are logged at debug level (the
+ * daemon's retries of a failure it has reported once already); off: as
+ * usual */
+void log_quiet(int on);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

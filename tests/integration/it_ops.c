@@ -15,8 +15,8 @@
  *  - SIGTERM in the middle of a large fetch finishes the current step: the
  *    daemon exits 0, every message it stored was moved out of INBOX, the
  *    rest stays there, and the next run takes them, each once;
- *  - conf/barazad.service passes `systemd-analyze verify` and its ExecStart
- *    options are ones barazad accepts;
+ *  - the barazad.service make writes passes `systemd-analyze verify` and its
+ *    ExecStart options are ones barazad accepts;
  *  - the README's backup and restore, step by step, including taking back
  *    the mail that arrived after the backup with import-mbox --no-relay.
  *
@@ -188,14 +188,24 @@ wait_log(const struct daemon_proc *d, const char *s, int ms)
 	return h_wait_until(log_has, &w, ms);
 }
 
-/* daemon_stop - SIGTERM; the exit status (-1 when it did not stop in 10 s) */
+/* daemon_stop - SIGTERM; the exit status (-1 when it did not stop in
+ * DAEMON_STOP_MS, and was killed).  The deadline is generous on purpose:
+ * SIGTERM finishes the current step, and on a loaded machine that step
+ * (committing a batch, moving it out of INBOX on a Dovecot that fsyncs,
+ * the final checkpoint) took more than the 10 s this waited before; the
+ * SIGKILL then came before the MOVE, and sigterm_finishes_the_current_step
+ * failed with "stored 120, moved 0" although the daemon did nothing
+ * wrong.  Whether the daemon stops promptly is checked by what it did
+ * (sigterm_mid_delivery: the run was cut short), not by the clock. */
+#define DAEMON_STOP_MS 180000
+
 static int
 daemon_stop(struct daemon_proc *d)
 {
 	int status;
 
 	kill(d->pid, SIGTERM);
-	for (int i = 0; i < 500; i++) {
+	for (int i = 0; i < DAEMON_STOP_MS / 20; i++) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
 			    WTERMSIG(status);
@@ -540,7 +550,7 @@ Test(service, backup_and_restore)
 /* SIGTERM while a large mailbox is being fetched finishes the current
  * step: exit 0, every message stored was also moved out of INBOX, the rest
  * stays there, and the next run takes those, each once. */
-Test(service, sigterm_finishes_the_current_step, .timeout = 240)
+Test(service, sigterm_finishes_the_current_step, .timeout = 600)
 {
 	struct h_env env;
 	struct daemon_proc d;
@@ -565,15 +575,22 @@ Test(service, sigterm_finishes_the_current_step, .timeout = 240)
 		h_post(&env, &m);
 	}
 	daemon_start(&env, &d);
-	cr_assert(wait_log(&d, "message 1,", 60000), "barazad processed nothing");
+	cr_assert(wait_log(&d, "message 1,", 180000), "barazad processed nothing");
 	rc = daemon_stop(&d);
-	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM, want 0", rc);
+	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM, want 0 (-1: killed "
+	    "after %d s)", rc, DAEMON_STOP_MS / 1000);
 
 	stored = sql_count(&env, "SELECT count(*) FROM messages");
 	processed = h_imap_count(&env, "Processed");
 	inbox = h_imap_count(&env, "INBOX");
 	fprintf(stderr, "it_ops: SIGTERM after %ld of %d messages\n", stored,
 	    SIGTERM_MESSAGES);
+	if (processed != stored) {
+		char *text = h_read_file(d.log, NULL);
+
+		fprintf(stderr, "it_ops: DIAG barazad log:\n%s\n", text ? text : "");
+		free(text);
+	}
 	cr_expect_eq(processed, stored, "stored %ld, moved %ld: want the same",
 	    stored, processed);
 	cr_expect_eq(inbox + processed, SIGTERM_MESSAGES,
@@ -612,7 +629,7 @@ smtp_reached(void *arg)
 	return h_smtp_count(w->env) >= w->n;
 }
 
-Test(service, sigterm_mid_delivery, .timeout = 240)
+Test(service, sigterm_mid_delivery, .timeout = 600)
 {
 	struct h_env env;
 	struct daemon_proc d;
@@ -659,7 +676,7 @@ Test(service, sigterm_mid_delivery, .timeout = 240)
 	rc = daemon_stop(&d);
 	sent_at_stop = h_smtp_count(&env);
 	cr_expect_eq(rc, 0, "barazad: exit %d after SIGTERM mid-delivery, want 0 "
-	    "(-1: still running 10 s later)", rc);
+	    "(-1: still running %d s later)", rc, DAEMON_STOP_MS / 1000);
 	/* The queue holds the post for 149 members and the sessions'
 	 * announcements for everyone: fewer than 149 mails means the run
 	 * was cut short. */
@@ -695,14 +712,16 @@ Test(service, sigterm_mid_delivery, .timeout = 240)
 	h_env_fini(&env);
 }
 
-/* conf/barazad.service is a valid unit (systemd-analyze verify, with
- * ExecStart pointed at the built barazad), and the options its ExecStart
- * gives barazad work: that command line with --once runs a cycle. */
+/* The barazad.service that make writes (conf/barazad.service.in with this
+ * build's paths) is a valid unit (systemd-analyze verify, with ExecStart
+ * pointed at the built barazad; tests/ops/unit-check.sh checks both units
+ * further), and the options its ExecStart gives barazad work: that command
+ * line with our configuration and --once runs a cycle. */
 Test(service, systemd_unit_verifies)
 {
 	struct h_env env;
 	struct h_out out;
-	char unit[H_PATH + 64], *text, *exec, *end, *sq;
+	char unit[H_PATH + 64], *text, *exec, *end, *sq, *bin, *conf;
 	int rc;
 
 	h_env_init(&env, "ops_unit");
@@ -714,17 +733,27 @@ Test(service, systemd_unit_verifies)
 		h_env_fini(&env);
 		cr_skip_test("systemd-analyze is not installed");
 	}
-	snprintf(unit, sizeof(unit), "%s/conf/barazad.service", env.srcdir);
+	snprintf(unit, sizeof(unit), "%s/conf/barazad.service", env.builddir);
 	text = h_read_file(unit, NULL);
-	cr_assert_not_null(text, "cannot read %s", unit);
-	cr_assert_not_null(strstr(text, "\nExecStart=/usr/local/sbin/barazad "),
-	    "ExecStart does not run the installed barazad");
-	cr_expect_not_null(strstr(text, "\nExecReload=/bin/kill -HUP $MAINPID"),
+	cr_assert_not_null(text, "cannot read %s (make writes it)", unit);
+	exec = strstr(text, "\nExecStart=");
+	cr_assert_not_null(exec, "no ExecStart in %s", unit);
+	exec += strlen("\nExecStart=");
+	end = strchr(exec, '\n');
+	cr_assert_not_null(end);
+	*end = '\0';
+	bin = exec;
+	exec = strchr(exec, ' ');
+	cr_assert_not_null(exec, "ExecStart without options: %s", bin);
+	*exec++ = '\0';
+	cr_expect(strlen(bin) > 13 && strcmp(bin + strlen(bin) - 13, "/sbin/barazad") == 0,
+	    "ExecStart does not run the installed barazad: %s", bin);
+	cr_expect(strstr(end + 1, "ExecReload=/bin/kill -HUP $MAINPID") != NULL,
 	    "reload does not send SIGHUP");
 
 	/* the unit as installed, but running this build's barazad */
-	h_run(&env, &out, "sed 's|/usr/local/sbin/barazad|%s|' %s > %s/barazad.service",
-	    env.barazad, unit, env.dir);
+	h_run(&env, &out, "sed 's|^ExecStart=%s |ExecStart=%s |; s|^Documentation=.*||' "
+	    "%s > %s/barazad.service", bin, env.barazad, unit, env.dir);
 	h_out_free(&out);
 	rc = h_run(&env, &out, "systemd-analyze verify %s/barazad.service", env.dir);
 	cr_expect_eq(rc, 0, "systemd-analyze verify: exit %d\n%s%s", rc, out.out,
@@ -734,16 +763,12 @@ Test(service, systemd_unit_verifies)
 	h_out_free(&out);
 
 	/* ExecStart's options, with our configuration and --once */
-	exec = strstr(text, "\nExecStart=/usr/local/sbin/barazad ") + 35;
-	end = strchr(exec, '\n');
-	cr_assert_not_null(end);
-	*end = '\0';
 	cr_expect(strstr(exec, "--foreground") != NULL,
 	    "ExecStart without --foreground logs to syslog only: %s", exec);
-	end = strstr(exec, "-c /etc/baraza/baraza.conf");
-	cr_assert_not_null(end, "ExecStart does not name the configuration: %s", exec);
-	memmove(end, end + strlen("-c /etc/baraza/baraza.conf"),
-	    strlen(end + strlen("-c /etc/baraza/baraza.conf")) + 1);
+	conf = strstr(exec, "-c ");
+	cr_assert_not_null(conf, "ExecStart does not name the configuration: %s", exec);
+	end = strchr(conf + 3, ' ');
+	memmove(conf, end ? end + 1 : conf + strlen(conf), strlen(end ? end + 1 : "") + 1);
 	sq = h_shq(env.conf);
 	rc = h_run(&env, &out, "'%s' -c %s %s --once", env.barazad, sq, exec);
 	cr_expect_eq(rc, 0, "barazad %s --once: exit %d\n%s", exec, rc, out.err);

@@ -293,8 +293,13 @@ Test(digest, jobs_open_kit_close_in_order_once)
 {
 	seed();
 	tutil_sql_exec(store, "UPDATE sessions SET state = 'planned'");
-	/* After both sessions' closes: every job runs once, in order, late. */
-	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-12-20T00:00:00Z")), 6);
+	/* On time: funding opens (17 Nov), its kit (29 Nov), it closes and
+	 * risk opens (1 Dec), risk's kit (13 Dec), risk closes (15 Dec). */
+	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-11-17T01:00:00Z")), 1);
+	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-11-29T01:00:00Z")), 1);
+	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-12-01T01:00:00Z")), 2);
+	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-12-13T01:00:00Z")), 1);
+	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-12-20T00:00:00Z")), 1);
 	cr_assert_eq(jobs_run_due(store, conf, tutil_at("2020-12-20T00:00:00Z")), 0);
 	cr_expect_eq(q("SELECT count(*) FROM jobs WHERE done IS NOT NULL"), 6);
 	cr_expect_eq(q("SELECT count(*) FROM sessions WHERE state = 'closed'"), 2);
@@ -306,6 +311,21 @@ Test(digest, jobs_open_kit_close_in_order_once)
 	cr_expect_eq(q("SELECT count(*) FROM outbox WHERE kind = 'kit'"), 2);
 	cr_expect_eq(q("SELECT count(*) FROM outbox_rcpt r JOIN outbox o ON o.id = r.outbox"
 	    " WHERE o.kind = 'kit' AND r.address = 'amina@example.org'"), 2);
+}
+
+/* After both sessions' closes (a daemon that was down): every job runs
+ * once, in order, late, but sends nothing stale - no announcement and no
+ * kit for a session that is over (issue 19's catch-up). */
+Test(digest, jobs_late_run_once_and_send_nothing_stale)
+{
+	seed();
+	tutil_sql_exec(store, "UPDATE sessions SET state = 'planned'");
+	cr_assert_geq(jobs_run_due(store, conf, tutil_at("2020-12-20T00:00:00Z")), 6);
+	cr_assert_eq(jobs_run_due(store, conf, tutil_at("2020-12-20T00:00:00Z")), 0);
+	cr_expect_eq(q("SELECT count(*) FROM jobs WHERE done IS NOT NULL"), 6);
+	cr_expect_eq(q("SELECT count(*) FROM sessions WHERE state = 'closed'"), 2);
+	cr_expect_eq(q("SELECT count(*) FROM outbox WHERE kind = 'announce'"), 0);
+	cr_expect_eq(q("SELECT count(*) FROM outbox WHERE kind = 'kit'"), 0);
 }
 
 /* ---- html and mime_out: pure -------------------------------------------- */
