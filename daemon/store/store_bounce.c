@@ -325,6 +325,22 @@ store_bouncing_get(struct store *s, int64_t member, struct bouncing *b)
 	return rc == SQLITE_DONE ? 0 : store_log_error(s, "bouncing member");
 }
 
+
+/* collect_ids - step st (bound), column 0 of up to max rows into out,
+ * counted in *n; 0, or -1 (logged as what) */
+static int
+collect_ids(struct store *s, sqlite3_stmt *st, int64_t *out, size_t max,
+    size_t *n, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		out[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_log_error(s, what);
+	return 0;
+}
 /* store_bouncing_members - stopped members with work due */
 int
 store_bouncing_members(struct store *s, int which, time_t now,
@@ -346,7 +362,6 @@ store_bouncing_members(struct store *s, int which, time_t now,
 	    " AND NOT EXISTS (SELECT 1 FROM bounces x WHERE x.envelope = p.rcpt)"
 	    " ORDER BY p.member LIMIT ?2";
 	sqlite3_stmt *st;
-	int rc;
 
 	*n = 0;
 	if ((st = store_stmt(s, tidy)) == NULL || store_step_done(s, st) < 0)
@@ -356,12 +371,7 @@ store_bouncing_members(struct store *s, int which, time_t now,
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(which ? sent_before : now));
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-		out[(*n)++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return store_log_error(s, "bouncing members");
-	return 0;
+	return collect_ids(s, st, out, max, n, "bouncing members");
 }
 
 /* store_bouncing_stopped_after - members stopped since the last notice */
@@ -378,7 +388,6 @@ store_bouncing_stopped_after(struct store *s, time_t after, int64_t *out,
 	    " WHERE m.status = 'bouncing' AND b.since > ?1"
 	    " ORDER BY b.since, b.member LIMIT ?2";
 	sqlite3_stmt *st = store_stmt(s, all);
-	int rc;
 
 	*n = 0;
 	*total = 0;
@@ -399,12 +408,7 @@ store_bouncing_stopped_after(struct store *s, time_t after, int64_t *out,
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-		out[(*n)++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return store_log_error(s, "stopped members");
-	return 0;
+	return collect_ids(s, st, out, max, n, "stopped members");
 }
 
 /* store_bouncing_probed - one more probe went out */
