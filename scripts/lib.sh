@@ -18,7 +18,7 @@ libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev libpcre2-dev \
 libgnutls28-dev libmicrohttpd-dev libcriterion-dev clang dovecot-imapd postfix \
 python3-aiosmtpd curl openssl ca-certificates chromium \
 gettext python3-langdetect nodejs npm \
-libc-ares-dev libpsl-dev libopendkim-dev opendkim-tools python3-dkim \
+libc-ares-dev libpsl-dev libopendkim-dev libzstd-dev opendkim-tools python3-dkim \
 dnsmasq-base dovecot-lmtpd \
 postfix-pcre nginx-light caddy opendkim scdoc man-db systemd"
 

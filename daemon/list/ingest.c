@@ -107,6 +107,10 @@ add_message_row(struct ingest_ctx *x, const char *state, const char *reason)
 	sm.size = x->size;
 	sm.raw = x->raw;
 	sm.raw_len = keep;
+	if (x->p->packed && keep == x->p->len) {     /* made on the worker */
+		sm.raw_z = x->p->raw_z ? x->p->raw_z : (const void *)x->raw;
+		sm.raw_z_len = x->p->raw_z ? x->p->raw_z_len : keep;
+	}
 	if (store_message_add(x->s, &sm, &x->message_row) < 0)
 		return -1;
 	x->res->message = x->message_row;
@@ -174,6 +178,13 @@ store_post_message(struct ingest_ctx *x)
 	sp.received = x->received;
 	sp.text = m->text;
 	sp.new_text = m->new_text;
+	sp.text_packed = x->p->packed;
+	sp.text_z = x->p->text_z;
+	sp.text_z_len = x->p->text_z_len;
+	if (x->p->packed) {
+		sp.new_text_z = x->p->new_text_z->data;
+		sp.new_text_z_len = x->p->new_text_z->len;
+	}
 	sp.nlinks = m->nlinks;
 	sp.nattachments = m->nattachments;
 	sp.parent = d->parent;

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "ingest_prepare.h"
+#include "store_zip.h"
 #include "thread.h"
 #include "xalloc.h"
 
@@ -116,8 +118,43 @@ ingest_prepared_free(struct ingest_prepared **pp)
 	message_free(&p->m);
 	free(p->norm);
 	free(p->name);
+	free(p->raw_z);
+	free(p->text_z);
+	if (p->new_text_z != NULL)
+		buf_release(p->new_text_z);
+	free(p->new_text_z);
 	free(p);
 	*pp = NULL;
+}
+
+/* ingest_prepare_pack - see ingest_prepare.h */
+void
+ingest_prepare_pack(struct ingest_prepared *p, struct store_zip *z)
+{
+	if (z == NULL || p->packed)
+		return;
+	if (!store_zip_raw(z, p->raw, p->len, &p->raw_z, &p->raw_z_len))
+		p->raw_z = NULL;
+	if (p->m != NULL && p->m->text != NULL &&
+	    !store_zip_text(z, p->m->text, strlen(p->m->text), &p->text_z, &p->text_z_len))
+		p->text_z = NULL;
+	p->new_text_z = xmalloc(sizeof(*p->new_text_z));
+	buf_init(p->new_text_z, BUF_NOLIMIT);
+	if (p->m != NULL && p->m->new_text != NULL) {
+		const char *t = p->m->text ? p->m->text : "";
+
+		if (store_newtext_pack(t, strlen(t), p->m->new_text,
+		    strlen(p->m->new_text), p->new_text_z) < 0) {
+			free(p->raw_z);
+			free(p->text_z);
+			p->raw_z = p->text_z = NULL;
+			buf_release(p->new_text_z);
+			free(p->new_text_z);
+			p->new_text_z = NULL;
+			return;     /* not packed: the store makes them */
+		}
+	}
+	p->packed = 1;
 }
 
 /* ingest_prepared_mid - see ingest_prepare.h */

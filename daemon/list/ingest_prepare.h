@@ -40,7 +40,18 @@ struct ingest_prepared {
 	 * and arena strings) */
 	enum route archive_was;
 	const char *archive_reason, *archive_detail;
+	/* set by ingest_prepare_pack(): the stored forms of raw and of the
+	 * text (store_zip.h), made on the preparing thread */
+	int packed;
+	void *raw_z, *text_z;         /* owned; NULL: stored as they are */
+	size_t raw_z_len, text_z_len;
+	struct buf *new_text_z;       /* owned: new_text's stored form */
 };
+
+/* ingest_prepare_pack - make the stored forms of p's raw message and text
+ * with z (one thread at a time), so the storing thread need not */
+struct store_zip;
+void ingest_prepare_pack(struct ingest_prepared *p, struct store_zip *z);
 
 /* ingest_prepare - parse and route raw (len bytes, borrowed: it must
  * outlive the result).  full_size: the message's real size when raw holds

@@ -17,11 +17,13 @@
 #include "classify.h"
 #include "ingest.h"
 #include "pipeline.h"
+#include "store_zip.h"
 #include "xalloc.h"
 
 struct pipeline {
 	const struct conf *c;
 	struct classifier *cl;        /* the first stage's own (PCRE2 match data) */
+	struct store_zip *zip;        /* its own: stored forms made here */
 	pipeline_read_fn fn;
 	void *arg;
 	size_t max_items, max_bytes;
@@ -56,6 +58,7 @@ produce(struct pipeline *pl, struct pipeline_item *it, int *err_no)
 		return rc < 0 ? -1 : 0;
 	}
 	it->p = ingest_prepare(pl->c, pl->cl, it->raw, it->len, it->full_size);
+	ingest_prepare_pack(it->p, pl->zip);
 	return 1;
 }
 
@@ -129,6 +132,7 @@ pipeline_start(const struct conf *c, pipeline_read_fn fn, void *arg,
 
 	pl->c = c;
 	pl->cl = classify_new(c);
+	pl->zip = store_zip_new();   /* NULL: the store makes them */
 	pl->fn = fn;
 	pl->arg = arg;
 	pl->max_items = max_items ? max_items : PIPELINE_MAX_ITEMS;
@@ -218,6 +222,7 @@ pipeline_stop(struct pipeline **pp)
 	pthread_cond_destroy(&pl->not_full);
 	pthread_mutex_destroy(&pl->mu);
 	classify_free(&pl->cl);
+	store_zip_free(&pl->zip);
 	free(pl->ring);
 	free(pl);
 	*pp = NULL;

@@ -101,7 +101,7 @@ store_open(const char *path, int create, struct store **out, char *err,
 	}
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db, 1);
-	if (store_fts_tokenizer(db) < 0 || store_newtext_functions(db) < 0) {
+	if (store_fts_tokenizer(db) < 0 || store_zip_functions(db) < 0) {
 		snprintf(err, errlen, "cannot open database %s: no FTS5 in SQLite", path);
 		sqlite3_close(db);
 		return -1;

@@ -29,6 +29,13 @@ struct store;
  * needs it, store_open does it.  0 or -1. */
 struct sqlite3;
 int store_fts_tokenizer(struct sqlite3 *db);
+/* store_zip_functions - register the SQL functions that store and read
+ * raw messages and post texts compressed (bz_zraw, bz_ztext, bz_raw,
+ * bz_text; store_zip.c) and new_text as ranges of the text (bz_new_text,
+ * bz_pack_new_text; store_newtext.c) on a connection: every connection
+ * that reads or writes posts or messages needs them, store_open does it.
+ * 0 or -1. */
+int store_zip_functions(struct sqlite3 *db);
 
 /* store_open - open (creating when create is set) the database at path.
  * Does not migrate.  0 and *out (owned, store_close), or -1 with err. */

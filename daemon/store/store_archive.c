@@ -142,7 +142,7 @@ store_archive_has_threads(struct store *s, const char *theme, int64_t session)
 
 #define POST_COLUMNS \
 	" p.id, COALESCE(p.parent, 0), p.thread, p.message_id," \
-	" COALESCE(p.author_name, 'former member'), COALESCE(p.subject, ''), p.text," \
+	" COALESCE(p.author_name, 'former member'), COALESCE(p.subject, ''), bz_text(p.text)," \
 	" bz_new_text(p.text, p.new_text), p.kind, p.theme, p.received"
 
 /* run_posts - step st, handing each post row to fn (its depth from column
@@ -464,7 +464,7 @@ store_archive_raws_after(struct store *s, const char *theme, int64_t session,
     void *arg)
 {
 	static const char sql[] =
-	    "SELECT m.raw, p.received, p.id FROM posts p JOIN messages m ON m.id = p.message"
+	    "SELECT bz_raw(m.raw), p.received, p.id FROM posts p JOIN messages m ON m.id = p.message"
 	    " WHERE p.state = 'accepted' AND p.theme = ?1 AND COALESCE(p.session, 0) = ?2"
 	    " AND " RAWS_AFTER " ORDER BY p.received, p.id";
 	sqlite3_stmt *st = store_stmt(s, sql);
@@ -524,7 +524,7 @@ store_archive_raws_new(struct store *s, const char *theme, int64_t session,
 {
 	/* the new posts through the primary key, whatever the session holds */
 	static const char sql[] =
-	    "SELECT m.raw, p.received, p.id FROM posts p JOIN messages m ON m.id = p.message"
+	    "SELECT bz_raw(m.raw), p.received, p.id FROM posts p JOIN messages m ON m.id = p.message"
 	    " WHERE p.id > ?3 AND p.id <= ?4 AND p.state = 'accepted' AND p.theme = ?1"
 	    " AND COALESCE(p.session, 0) = ?2 ORDER BY p.received, p.id";
 	sqlite3_stmt *st = store_stmt(s, sql);

@@ -108,12 +108,12 @@ static const struct column {
 	const char *what, *sel, *upd;
 	int message;
 } columns[] = {
-	{ "messages", "SELECT id, raw FROM messages WHERE id > ?1 ORDER BY id LIMIT 128",
-	  "UPDATE messages SET raw = ?2 WHERE id = ?1", 1 },
+	{ "messages", "SELECT id, bz_raw(raw) FROM messages WHERE id > ?1 ORDER BY id LIMIT 128",
+	  "UPDATE messages SET raw = bz_zraw(?2) WHERE id = ?1", 1 },
 	{ "outbox", "SELECT id, body FROM outbox WHERE id > ?1 AND body IS NOT NULL"
 	  " ORDER BY id LIMIT 128", "UPDATE outbox SET body = ?2 WHERE id = ?1", 1 },
-	{ "post texts", "SELECT id, text FROM posts WHERE id > ?1 ORDER BY id LIMIT 128",
-	  "UPDATE posts SET text = ?2 WHERE id = ?1", 0 },
+	{ "post texts", "SELECT id, bz_text(text) FROM posts WHERE id > ?1 ORDER BY id"
+	  " LIMIT 128", "UPDATE posts SET text = bz_ztext(?2) WHERE id = ?1", 0 },
 	{ "post new texts", "SELECT id, new_text FROM posts WHERE id > ?1 ORDER BY id"
 	  " LIMIT 128", "UPDATE posts SET new_text = ?2 WHERE id = ?1", 0 },
 	{ "post subjects", "SELECT id, subject FROM posts WHERE id > ?1 AND subject IS NOT NULL"

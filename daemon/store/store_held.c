@@ -590,7 +590,7 @@ store_held_post_state(struct store *s, int64_t post, const char *state)
 int
 store_held_message_raw(struct store *s, int64_t message, char **raw, size_t *len)
 {
-	static const char sql[] = "SELECT raw FROM messages WHERE id = ?1";
+	static const char sql[] = "SELECT bz_raw(raw) FROM messages WHERE id = ?1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	int rc;
 

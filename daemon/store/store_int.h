@@ -49,8 +49,14 @@ int store_step_done(struct store *s, sqlite3_stmt *st);
 char *store_column_dup(sqlite3_stmt *st, int col);
 /* store_newtext_functions - register bz_pack_new_text(text, new_text) and
  * bz_new_text(text, stored) (store_newtext.c: new_text kept as offsets
- * into text) on a connection; store_open does it.  0 or -1. */
-int store_newtext_functions(sqlite3 *db);
+ * into text; text may be stored compressed: z decompresses it) on a
+ * connection; store_zip_functions does it.  0 or -1. */
+struct store_zip;
+int store_newtext_functions(sqlite3 *db, struct store_zip *z);
+/* store_zip_value_text - the text stored in v (compressed or not): a pointer
+ * into v or into *own (then to be freed by the caller), its length in
+ * *len; NULL when v holds a damaged frame */
+const char *store_zip_value_text(struct store_zip *z, sqlite3_value *v, char **own, size_t *len);
 
 /* store_fts_flush - index the posts not yet in posts_fts (schema 007: ids
  * above the largest in posts_fts_docsize) inside the open transaction; 0

@@ -28,7 +28,8 @@ store_message_add(struct store *s, const struct store_message *m, int64_t *id)
 {
 	static const char sql[] =
 	    "INSERT INTO messages(message_id, received, origin, route, state,"
-	    " reason, sender, size, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	    " reason, sender, size, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " CASE WHEN ?10 IS NULL THEN bz_zraw(?9) ELSE ?10 END)";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
@@ -42,6 +43,8 @@ store_message_add(struct store *s, const struct store_message *m, int64_t *id)
 	store_bind_text(st, 7, m->sender);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)m->size);
 	sqlite3_bind_blob64(st, 9, m->raw ? m->raw : "", m->raw_len, SQLITE_STATIC);
+	if (m->raw_z != NULL)
+		sqlite3_bind_blob64(st, 10, m->raw_z, m->raw_z_len, SQLITE_STATIC);
 	if (store_step_done(s, st) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);

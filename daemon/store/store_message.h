@@ -31,6 +31,10 @@ struct store_message {
 	size_t size;              /* the message's real size */
 	const char *raw;          /* raw_len bytes kept (may be < size) */
 	size_t raw_len;
+	/* raw's stored form made ahead (store_zip.h), or NULL: the store
+	 * makes it */
+	const void *raw_z;
+	size_t raw_z_len;
 };
 
 /* store_message_find - 1 and *id when a message with this id is stored */

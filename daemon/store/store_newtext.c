@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "store_int.h"
+#include "store_zip.h"
 
 /* pack - new_text nt as ranges of text t into b; 0, or -1 when it is not
  * made of t's slices in order (b then unusable).  Each range is checked
@@ -55,6 +56,21 @@ pack(const char *t, size_t tn, const char *nt, size_t nn, struct buf *b)
 	return buf_failed(b) ? -1 : 0;
 }
 
+/* store_newtext_pack - see store_zip.h */
+int
+store_newtext_pack(const char *t, size_t tn, const char *nt, size_t nn, struct buf *b)
+{
+	buf_reset(b);
+	/* short ones and misses stay as they are (escaped if need be) */
+	if (t == NULL || nn < 64 || pack(t, tn, nt, nn, b) < 0 || b->len >= nn) {
+		buf_reset(b);
+		if (nn > 0 && nt[0] == '\x01')
+			buf_puts(b, "\x01=");
+		buf_append(b, nt, nn);
+	}
+	return buf_failed(b) ? -1 : 0;
+}
+
 /* bz_pack_new_text(text, new_text) */
 static void
 sql_pack(sqlite3_context *cx, int argc, sqlite3_value **argv)
@@ -71,14 +87,7 @@ sql_pack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	}
 	nn = (size_t)sqlite3_value_bytes(argv[1]);
 	buf_init(&b, nn + 64);
-	/* short ones and misses stay as they are (escaped if need be) */
-	if (t == NULL || nn < 64 || pack(t, tn, nt, nn, &b) < 0 || b.len >= nn) {
-		buf_reset(&b);
-		if (nn > 0 && nt[0] == '\x01')
-			buf_puts(&b, "\x01=");
-		buf_append(&b, nt, nn);
-	}
-	if (buf_failed(&b))
+	if (store_newtext_pack(t, tn, nt, nn, &b) < 0)
 		sqlite3_result_error_nomem(cx);
 	else
 		sqlite3_result_text(cx, b.data, (int)b.len, SQLITE_TRANSIENT);
@@ -89,11 +98,11 @@ sql_pack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 static void
 sql_unpack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
-	const char *t = (const char *)sqlite3_value_text(argv[0]);
 	const char *v = (const char *)sqlite3_value_text(argv[1]);
-	size_t tn = (size_t)sqlite3_value_bytes(argv[0]);
+	const char *t;
+	size_t tn;
 	struct buf b;
-	char *end;
+	char *end, *own;
 
 	(void)argc;
 	if (v == NULL || v[0] != '\x01') {
@@ -102,6 +111,12 @@ sql_unpack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	}
 	if (v[1] == '=') {
 		sqlite3_result_text(cx, v + 2, -1, SQLITE_TRANSIENT);
+		return;
+	}
+	/* the text may be stored compressed (store_zip.c) */
+	if ((t = store_zip_value_text(sqlite3_user_data(cx), argv[0], &own, &tn)) == NULL &&
+	    sqlite3_value_type(argv[0]) != SQLITE_NULL) {
+		sqlite3_result_error(cx, "baraza: a stored text is damaged", -1);
 		return;
 	}
 	buf_init(&b, tn + 1);
@@ -122,17 +137,18 @@ sql_unpack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	else
 		sqlite3_result_text(cx, b.len ? b.data : "", (int)b.len, SQLITE_TRANSIENT);
 	buf_release(&b);
+	free(own);
 }
 
 /* store_newtext_functions - see store_int.h */
 int
-store_newtext_functions(sqlite3 *db)
+store_newtext_functions(sqlite3 *db, struct store_zip *z)
 {
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
 
 	if (sqlite3_create_function(db, "bz_pack_new_text", 2, flags, NULL, sql_pack,
 	    NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function(db, "bz_new_text", 2, flags, NULL, sql_unpack,
+	    sqlite3_create_function(db, "bz_new_text", 2, flags, z, sql_unpack,
 	    NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;

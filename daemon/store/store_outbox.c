@@ -308,7 +308,7 @@ int
 outbox_post_load(struct store *s, int64_t post, struct outbox_post *p)
 {
 	static const char sql[] =
-	    "SELECT m.raw, p.subject, p.author_name, p.author_email, p.theme, "
+	    "SELECT bz_raw(m.raw), p.subject, p.author_name, p.author_email, p.theme, "
 	    "p.kind, se.opens, se.closes, "
 	    "(SELECT q.message_id FROM posts q WHERE q.id = p.parent) "
 	    "FROM posts p JOIN messages m ON m.id = p.message "

@@ -19,8 +19,10 @@ store_post_add(struct store *s, const struct store_post *p, int64_t *id)
 	    "INSERT INTO posts(message, message_id, thread, theme, session, kind,"
 	    " state, author, author_name, author_email, subject, date, received,"
 	    " text, new_text, nlinks, nattachments, parent, depth) VALUES (?1, ?2,"
-	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	    " bz_pack_new_text(?14, ?15), ?16, ?17, ?18, ?19)";
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " CASE WHEN ?20 THEN COALESCE(?21, ?14) ELSE bz_ztext(?14) END,"
+	    " CASE WHEN ?20 THEN ?22 ELSE bz_pack_new_text(?14, ?15) END,"
+	    " ?16, ?17, ?18, ?19)";
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
@@ -47,6 +49,12 @@ store_post_add(struct store *s, const struct store_post *p, int64_t *id)
 	sqlite3_bind_int64(st, 17, (sqlite3_int64)p->nattachments);
 	store_bind_id(st, 18, p->parent);
 	sqlite3_bind_int(st, 19, p->parent > 0 ? p->depth : 0);
+	sqlite3_bind_int(st, 20, p->text_packed);
+	if (p->text_packed && p->text_z != NULL)
+		sqlite3_bind_blob64(st, 21, p->text_z, p->text_z_len, SQLITE_STATIC);
+	if (p->text_packed)
+		sqlite3_bind_text64(st, 22, p->new_text_z ? p->new_text_z : "",
+		    p->new_text_z_len, SQLITE_STATIC, SQLITE_UTF8);
 	if (store_step_done(s, st) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);

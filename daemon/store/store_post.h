@@ -37,6 +37,13 @@ struct store_post {
 	time_t received;
 	const char *text;
 	const char *new_text;
+	/* text's stored form made ahead (store_zip.h), when text_packed:
+	 * text_z (text_z_len bytes) or, when NULL, text as it is */
+	int text_packed;
+	const void *text_z;
+	size_t text_z_len;
+	const char *new_text_z;   /* when text_packed: new_text's stored form */
+	size_t new_text_z_len;
 	size_t nlinks;
 	size_t nattachments;
 };

@@ -106,7 +106,7 @@ store_fts_flush(struct store *s)
 {
 	static const char sql_index[] =
 	    "INSERT INTO posts_fts(rowid, subject, author_name, text)"
-	    " SELECT id, subject, author_name, text" FTS_UNINDEXED " ORDER BY id";
+	    " SELECT id, subject, author_name, bz_text(text)" FTS_UNINDEXED " ORDER BY id";
 	sqlite3_stmt *st;
 	int any = fts_pending(s);
 

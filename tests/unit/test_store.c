@@ -736,3 +736,112 @@ Test(migrate, new_text_kept_as_ranges_of_text)
 	cr_expect_str_eq(v, new_text);
 	free(v);
 }
+
+/* Raw messages and texts stored compressed (schema 016, store_zip.c): every
+ * form reads back byte for byte; what does not shrink stays as it is; a raw
+ * message that itself starts like a stored form is escaped; a damaged frame
+ * is an error, never other bytes. */
+Test(migrate, raw_and_text_stored_compressed)
+{
+	static const struct {
+		const char *what, *sql;     /* sql: an expression for the value */
+		int compressed;             /* 1: stored as a zstd frame */
+	} vals[] = {
+		{ "empty", "''", 0 },
+		{ "short", "'Lottery.'", 0 },
+		{ "a post", "'We asked the district office and they agreed to fund the well. "
+		  "The money comes in March, after the rains; the committee decides. "
+		  "We asked the district office again and they agreed again.'", 1 },
+		{ "Arabic", "'" "\xd9\x86\xd8\xad\xd9\x86 \xd9\x86\xd8\xaa\xd8\xb4\xd8\xa7\xd8\xb1\xd9\x83 "
+		  "\xd8\xa7\xd9\x84\xd9\x82\xd8\xb1\xd8\xa7\xd8\xb1 \xd9\x85\xd8\xb9 \xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xa1. "
+		  "\xd9\x86\xd8\xad\xd9\x86 \xd9\x86\xd8\xaa\xd8\xb4\xd8\xa7\xd8\xb1\xd9\x83 "
+		  "\xd8\xa7\xd9\x84\xd9\x82\xd8\xb1\xd8\xa7\xd8\xb1 \xd9\x85\xd8\xb9 \xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xa1." "'", 1 },
+		{ "random bytes", "CAST(randomblob(4000) AS TEXT)", 0 },
+		{ "starts with 0x01", "char(1) || 'Subject: odd but possible'", 0 },
+		{ "starts with zstd's magic", "CAST(X'28B52FFD' AS TEXT) || CAST(randomblob(200) AS TEXT)", 0 },
+	};
+	char sql[1024];
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		/* as a raw message: bz_raw(bz_zraw(v)) = v, as bytes */
+		snprintf(sql, sizeof(sql), "WITH x(v) AS (SELECT CAST(%s AS BLOB)),"
+		    " z(v, s) AS (SELECT v, bz_zraw(v) FROM x)"
+		    " SELECT (bz_raw(s) = v AND typeof(bz_raw(s)) = 'blob')"
+		    " | (CASE WHEN substr(s, 1, 4) = X'28B52FFD' THEN 2 ELSE 0 END)"
+		    " | (CASE WHEN s <> v THEN 4 ELSE 0 END) FROM z", vals[i].sql);
+		long long r = tutil_sql_int(db->db, sql);
+		int escaped = strncmp(vals[i].what, "starts with", 11) == 0;
+
+		cr_expect(r & 1, "%s: the raw message does not read back", vals[i].what);
+		cr_expect_eq((r & 2) != 0, vals[i].compressed, "%s: compressed %d, want %d",
+		    vals[i].what, (r & 2) != 0, vals[i].compressed);
+		cr_expect_eq((r & 4) != 0, vals[i].compressed || escaped,
+		    "%s: stored form differs %d, want %d", vals[i].what, (r & 4) != 0,
+		    vals[i].compressed || escaped);
+		/* as a text: bz_text(bz_ztext(v)) = v, as text; TEXT when not
+		 * compressed */
+		snprintf(sql, sizeof(sql), "WITH x(v) AS (SELECT %s), z(v, s) AS"
+		    " (SELECT v, bz_ztext(v) FROM x)"
+		    " SELECT (bz_text(s) = v AND typeof(bz_text(s)) = 'text')"
+		    " | (CASE WHEN typeof(s) = 'blob' THEN 2 ELSE 0 END) FROM z",
+		    vals[i].sql);
+		r = tutil_sql_int(db->db, sql);
+		cr_expect(r & 1, "%s: the text does not read back", vals[i].what);
+		cr_expect_eq((r & 2) != 0, vals[i].compressed, "%s: text compressed %d, want %d",
+		    vals[i].what, (r & 2) != 0, vals[i].compressed);
+	}
+	/* a value from before 016 (or written by hand) reads as itself */
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT bz_raw(CAST('Subject: x' AS BLOB)) ="
+	    " CAST('Subject: x' AS BLOB) AND bz_text('plain') = 'plain'"
+	    " AND bz_raw(NULL) IS NULL AND bz_text(NULL) IS NULL"), 1);
+	/* a damaged frame: an error, not a value */
+	cr_expect_neq(sqlite3_exec(db->db, "SELECT bz_raw(substr(bz_zraw(CAST(printf('%.500c', 'a')"
+	    " AS BLOB)), 1, 12))", NULL, NULL, NULL), SQLITE_OK, "a cut frame read as a value");
+	cr_expect_neq(sqlite3_exec(db->db, "SELECT bz_text(X'28B52FFD00000000')", NULL, NULL,
+	    NULL), SQLITE_OK, "a bad frame read as a text");
+}
+
+/* The text compressed: a rewrite still keeps the new_text (the ranges
+ * point into the decompressed text), and a post stored through the store
+ * is compressed and found by search with its snippet. */
+Test(migrate, new_text_kept_when_a_compressed_text_is_rewritten)
+{
+	static const char text[] =
+	    "> On Monday Amina wrote:\n> the district should decide\n\n"
+	    "We asked the district office and they agreed to fund the well.\n\n"
+	    "The money comes in March, after the rains; the committee decides.\n"
+	    "We asked the district office and they agreed to fund the well.";
+	static const char new_text[] =
+	    "We asked the district office and they agreed to fund the well.\n\n"
+	    "The money comes in March, after the rains; the committee decides.\n"
+	    "We asked the district office and they agreed to fund the well.";
+	char sql[1024], *v;
+
+	cr_assert_geq(tutil_store_migrate(db), 0);
+	tutil_sql_exec(db, "INSERT INTO themes(slug, title) VALUES ('funding', 'F');"
+	    "INSERT INTO messages(id, message_id, received, route, state, size, raw)"
+	    " VALUES (1, '<a@x>', 0, 'post', 'stored', 1, 'x');"
+	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 0, 0);");
+	snprintf(sql, sizeof(sql), "INSERT INTO posts(id, message, message_id, thread, theme,"
+	    " kind, received, text, new_text) VALUES (1, 1, '<a@x>', 1, 'funding', 'idea', 0,"
+	    " bz_ztext('%s'), bz_pack_new_text('%s', '%s'))", text, text, new_text);
+	tutil_sql_exec(db, sql);
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT typeof(text) = 'blob' AND"
+	    " substr(new_text, 1, 1) = char(1) FROM posts WHERE id = 1"), 1,
+	    "the text is not compressed, or the new_text not packed");
+	v = tutil_sql_text(db->db, "SELECT bz_new_text(text, new_text) FROM posts WHERE id = 1");
+	cr_expect_str_eq(v, new_text);
+	free(v);
+	tutil_sql_exec(db, "UPDATE posts SET text = bz_ztext(replace(bz_text(text), 'district',"
+	    " 'former member')) WHERE id = 1");
+	v = tutil_sql_text(db->db, "SELECT bz_new_text(text, new_text) FROM posts WHERE id = 1");
+	cr_expect_str_eq(v, new_text, "the new_text after the text was rewritten");
+	free(v);
+	/* the search index reads the decompressed text: a snippet, no error */
+	tutil_sql_exec(db, "INSERT INTO posts_fts(posts_fts) VALUES ('rebuild')");
+	v = tutil_sql_text(db->db, "SELECT snippet(posts_fts, 2, '[', ']', '...', 4)"
+	    " FROM posts_fts WHERE posts_fts MATCH 'committee'");
+	cr_expect(v && strstr(v, "[committee]") != NULL, "snippet: %s", v ? v : "(none)");
+	free(v);
+	tutil_sql_exec(db, "INSERT INTO posts_fts(posts_fts, rank) VALUES ('integrity-check', 1)");
+}
