@@ -79,9 +79,13 @@ cut(void *arg, int tflags, const char *token, int n, int start, int end)
 	int i = 0, run = 0, rc, any = 0, len;
 	/* offsets inside the token map onto the text when folding kept its
 	 * length; else every piece points at the whole token */
-	int exact = end - start == n;
+	int exact = end - start == n, j = 0;
 
-	for (int j = 0; j < n; j += len)
+	/* every unspaced code point is U+0E00 or above: three or four bytes
+	 * of UTF-8, led by 0xe0 or more; most tokens have no such byte */
+	while (j < n && p[j] < 0xe0)
+		j++;
+	for (; j < n && !any; j += len)
 		if (unspaced(utf8_next(p + j, n - j, &len)))
 			any = 1;
 	if (!any)
