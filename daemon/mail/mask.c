@@ -318,10 +318,23 @@ domain(const char *p, const char *end, int kind)
 	return labels >= 2 && tld ? good : NULL;
 }
 
-/* the bytes that may start an at-sign (at_sign's forms) */
-static const unsigned char may_start_at[256] = {
-	['@'] = 1, [' '] = 1, ['\t'] = 1, ['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1,
-	['%'] = 1, ['='] = 1, ['&'] = 1, [0xef] = 1,
+/* The bytes that may start an at-sign (at_sign's forms), and what must
+ * follow a blank for it to start one (spelled): a blank or an opening
+ * bracket, "@", or the "a" of "at".  A blank before anything else (most of
+ * them: before a word) starts nothing, so the scan tests each byte with
+ * the next: start_class[c] & (START_ANY | after_blank[next]) is 0 when c
+ * starts nothing. */
+enum { START_BLANK = 1, START_ANY = 2 };
+static const unsigned char start_class[256] = {
+	[' '] = START_BLANK, ['\t'] = START_BLANK,
+	['@'] = START_ANY, ['('] = START_ANY, ['['] = START_ANY, ['{'] = START_ANY,
+	['<'] = START_ANY, ['%'] = START_ANY, ['='] = START_ANY, ['&'] = START_ANY,
+	[0xef] = START_ANY,
+};
+static const unsigned char after_blank[256] = {
+	[' '] = START_BLANK, ['\t'] = START_BLANK, ['('] = START_BLANK, ['['] = START_BLANK,
+	['{'] = START_BLANK, ['<'] = START_BLANK, ['@'] = START_BLANK, ['a'] = START_BLANK,
+	['A'] = START_BLANK,
 };
 
 /* mask_text - see mask.h */
@@ -331,13 +344,20 @@ mask_text(struct buf *out, const char *p, const char *end)
 	const char *run = p, *i = p;
 
 	while (i < end) {
-		unsigned char c = (unsigned char)*i;
 		const char *de = NULL, *l;
 		size_t n;
 		int kind;
 
-		/* most bytes cannot start an at-sign: one table look-up */
-		if (!may_start_at[c] || i == run || !local_char((unsigned char)i[-1]) ||
+		/* most bytes cannot start an at-sign: two table look-ups each,
+		 * no branch taken but where one may start */
+		while (i + 1 < end && !(start_class[(unsigned char)i[0]] &
+		    (START_ANY | after_blank[(unsigned char)i[1]])))
+			i++;
+		if (!start_class[(unsigned char)*i]) {
+			i++;
+			continue;
+		}
+		if (i == run || !local_char((unsigned char)i[-1]) ||
 		    (n = at_sign(i, end, &kind)) == 0) {
 			i++;
 			continue;
