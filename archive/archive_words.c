@@ -186,6 +186,20 @@ archive_words_class(uint32_t cp)
 	return 0;
 }
 
+/* ascii_word - archive_words_class of the ASCII characters */
+static const unsigned char ascii_word[128] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
 /* index_text - every word of s[0..n) */
 static void
 index_text(struct words *x, const char *s, size_t n)
@@ -203,11 +217,14 @@ index_text(struct words *x, const char *s, size_t n)
 		if (p < end) {
 			if (*p < 0x80) {
 				cp = *p;
-			} else if ((len = utf8_decode(p, (size_t)(end - p), &cp)) == 0) {
-				len = 1;
-				cp = 0;
+				cls = ascii_word[cp];
+			} else {
+				if ((len = utf8_decode(p, (size_t)(end - p), &cp)) == 0) {
+					len = 1;
+					cp = 0;
+				}
+				cls = archive_words_class(cp);
 			}
-			cls = archive_words_class(cp);
 		}
 		if (cls != 1) {
 			/* a word ends here */
