@@ -11,14 +11,32 @@
  * by the word's first character (search-w-KEY.json), so the page loads
  * only the few files a query needs; search-words.json lists the files
  * that exist, so the page never asks for one that does not.
+ *
+ * An update indexes only the posts that are new since the index was
+ * written and appends their words to the files in place (a file is a JSON
+ * array of [word, ids] entries; the page takes every entry of a word, so
+ * a word may have one entry per update): the old posts are neither read
+ * nor masked again, and only the new ones are in memory.  That holds
+ * while the archive generation (store_archive_gen) stays: nothing but new
+ * posts arrived.  When it moved (a post approved late, moved, taken out;
+ * a member forgotten, whose name must leave every file), on `archive
+ * build`, when the new posts do not all sort after the newest indexed
+ * one, or when appends have grown the index a quarter past WORDS_POSTS,
+ * the index is written whole, as it always was.  What the files hold is
+ * recorded in the meta table (archive_words) after they are on disk; a
+ * file longer than that says (a crash in between) is cut back first.
  */
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "archive_mask.h"
 #include "archive_page.h"
@@ -31,10 +49,14 @@
 
 #define WORD_MAX 48                 /* bytes of a word indexed */
 #define WORDS_POSTS 100000          /* the newest posts indexed, as search.json */
+#define WORDS_GROWN (WORDS_POSTS + WORDS_POSTS / 4)  /* appended up to */
+#define KEY_MAX 12
 
 struct word {
 	char *w;                    /* owned; NULL: a free slot */
-	char key[12];               /* the file it goes to */
+	size_t len;
+	uint64_t hash;
+	char key[KEY_MAX];          /* the file it goes to */
 	int64_t *ids;               /* owned, ascending order of discovery */
 	size_t n, alloc;
 };
@@ -45,6 +67,25 @@ struct words {
 	size_t cap, used;
 	struct buf tmp;
 	int64_t post;               /* being indexed */
+	long long posts;            /* indexed */
+	time_t first_received, last_received;   /* of the first and last post */
+	int64_t first_id, last_id;
+};
+
+/* What the index holds, kept in the meta table under "archive_words": the
+ * archive generation and largest post id when it was written, the sort
+ * key (received, id) of its newest post, how many posts it holds, the
+ * hide_addresses setting, then each file's key and size. */
+struct words_key {
+	char key[KEY_MAX];
+	long long size;
+};
+
+struct words_sig {
+	long long gen, maxid, received, id, posts;
+	int hide;
+	struct words_key *keys;     /* owned */
+	size_t nkeys;
 };
 
 /* hash - FNV-1a of s[0..n) */
@@ -58,13 +99,14 @@ hash(const char *s, size_t n)
 	return h;
 }
 
-/* slot - the slot of word s[0..n) in tab (found, or free) */
+/* slot - the slot of word s[0..n) of hash h in tab (found, or free) */
 static struct word *
-slot(struct word *tab, size_t cap, const char *s, size_t n)
+slot(struct word *tab, size_t cap, const char *s, size_t n, uint64_t h)
 {
-	size_t i = (size_t)hash(s, n) & (cap - 1);
+	size_t i = (size_t)h & (cap - 1);
 
-	while (tab[i].w != NULL && !(strlen(tab[i].w) == n && memcmp(tab[i].w, s, n) == 0))
+	while (tab[i].w != NULL && !(tab[i].hash == h && tab[i].len == n &&
+	    memcmp(tab[i].w, s, n) == 0))
 		i = (i + 1) & (cap - 1);
 	return &tab[i];
 }
@@ -78,7 +120,7 @@ grow(struct words *x)
 
 	for (size_t i = 0; i < x->cap; i++)
 		if (x->tab[i].w != NULL)
-			*slot(nt, ncap, x->tab[i].w, strlen(x->tab[i].w)) = x->tab[i];
+			*slot(nt, ncap, x->tab[i].w, x->tab[i].len, x->tab[i].hash) = x->tab[i];
 	free(x->tab);
 	x->tab = nt;
 	x->cap = ncap;
@@ -101,14 +143,18 @@ static void
 add(struct words *x, const char *s, size_t n, uint32_t cp)
 {
 	struct word *wd;
+	uint64_t h;
 
 	if (n > WORD_MAX)
 		return;
 	if (2 * (x->used + 1) > x->cap)
 		grow(x);
-	wd = slot(x->tab, x->cap, s, n);
+	h = hash(s, n);
+	wd = slot(x->tab, x->cap, s, n, h);
 	if (wd->w == NULL) {
 		wd->w = xstrndup(s, n);
+		wd->len = n;
+		wd->hash = h;
 		word_key(wd->key, sizeof(wd->key), cp);
 		x->used++;
 	}
@@ -127,6 +173,8 @@ archive_words_class(uint32_t cp)
 {
 	if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
 		return 1;
+	if (cp < 0x80)
+		return 0;
 	if ((cp >= 0x3040 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7af) ||
 	    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x20000 && cp <= 0x2ffff))
 		return 2;
@@ -137,6 +185,20 @@ archive_words_class(uint32_t cp)
 		return 1;
 	return 0;
 }
+
+/* ascii_word - archive_words_class of the ASCII characters */
+static const unsigned char ascii_word[128] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
 
 /* index_text - every word of s[0..n) */
 static void
@@ -155,11 +217,14 @@ index_text(struct words *x, const char *s, size_t n)
 		if (p < end) {
 			if (*p < 0x80) {
 				cp = *p;
-			} else if ((len = utf8_decode(p, (size_t)(end - p), &cp)) == 0) {
-				len = 1;
-				cp = 0;
+				cls = ascii_word[cp];
+			} else {
+				if ((len = utf8_decode(p, (size_t)(end - p), &cp)) == 0) {
+					len = 1;
+					cp = 0;
+				}
+				cls = archive_words_class(cp);
 			}
-			cls = archive_words_class(cp);
 		}
 		if (cls != 1) {
 			/* a word ends here */
@@ -198,6 +263,12 @@ index_post(void *arg, const struct archive_post *p)
 	size_t n;
 
 	x->post = p->id;
+	if (x->posts++ == 0) {
+		x->first_received = p->received;
+		x->first_id = p->id;
+	}
+	x->last_received = p->received;
+	x->last_id = p->id;
 	for (size_t i = 0; i < 3; i++) {
 		if (fields[i] == NULL)
 			continue;
@@ -208,6 +279,7 @@ index_post(void *arg, const struct archive_post *p)
 	return 0;
 }
 
+
 /* by_key - qsort: the words of one file together, then by word */
 static int
 by_key(const void *a, const void *b)
@@ -216,6 +288,72 @@ by_key(const void *a, const void *b)
 	int c = strcmp((*x)->key, (*y)->key);
 
 	return c ? c : strcmp((*x)->w, (*y)->w);
+}
+
+/* sorted - the words of x by key, then word (owned; *n of them) */
+static struct word **
+sorted(struct words *x, size_t *n)
+{
+	struct word **all = xcalloc(x->used + 1, sizeof(*all));
+
+	*n = 0;
+	for (size_t i = 0; i < x->cap; i++)
+		if (x->tab[i].w != NULL)
+			all[(*n)++] = &x->tab[i];
+	qsort(all, *n, sizeof(*all), by_key);
+	return all;
+}
+
+/* entries - the words all[i..] of all[i]'s key onto b as entries of a
+ * JSON array, separated by ",\n": ["word",[id,...]]; the index past them */
+static size_t
+entries(struct buf *b, struct word **all, size_t i, size_t n)
+{
+	size_t k;
+
+	for (k = i; k < n && strcmp(all[k]->key, all[i]->key) == 0; k++) {
+		if (k > i)
+			buf_puts(b, ",\n");
+		buf_putc(b, '[');
+		json_escape(b, all[k]->w, all[k]->len);
+		buf_puts(b, ",[");
+		for (size_t j = 0; j < all[k]->n; j++) {
+			if (j)
+				buf_putc(b, ',');
+			archive_page_int(b, (long long)all[k]->ids[j]);
+		}
+		buf_puts(b, "]]");
+	}
+	return k;
+}
+
+/* words_free - what x holds */
+static void
+words_free(struct words *x)
+{
+	for (size_t i = 0; i < x->cap; i++) {
+		free(x->tab[i].w);
+		free(x->tab[i].ids);
+	}
+	free(x->tab);
+	buf_release(&x->tmp);
+}
+
+/* words_init - an empty index for w */
+static void
+words_init(struct words *x, struct archive_site *w)
+{
+	memset(x, 0, sizeof(*x));
+	x->site = w;
+	buf_init(&x->tmp, ARCHIVE_PAGE_MAX);
+	grow(x);
+}
+
+/* key_rel - the file name of key */
+static void
+key_rel(char *rel, size_t n, const char *key)
+{
+	snprintf(rel, n, "search-w-%s.json", key);
 }
 
 /* remove_stale - remove the files of keys that no longer have a word (a
@@ -244,69 +382,324 @@ remove_stale(struct archive_site *w, struct word **all, size_t n)
 	closedir(d);
 }
 
+/* sig_get - the recorded signature of the index: 1, or 0 when there is
+ * none (or it cannot be read); g->keys owned by the caller either way */
+static int
+sig_get(struct archive_site *w, struct words_sig *g)
+{
+	char *v = NULL;
+	const char *p;
+	int used = 0, ok = 0;
+	size_t alloc = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->gen = -1;
+	if (store_meta_get(w->s, "archive_words", &v) != 1)
+		goto out;
+	if (sscanf(v, "%lld %lld %lld %lld %lld %d%n", &g->gen, &g->maxid, &g->received,
+	    &g->id, &g->posts, &g->hide, &used) != 6)
+		goto out;
+	for (p = v + used; *p == ' '; ) {
+		struct words_key k;
+		int kl = 0;
+
+		if (sscanf(p, " %11[0-9a-z]:%lld%n", k.key, &k.size, &kl) != 2 || kl == 0 ||
+		    k.size < 4)
+			goto out;
+		if (g->nkeys == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			g->keys = xreallocarray(g->keys, alloc, sizeof(*g->keys));
+		}
+		g->keys[g->nkeys++] = k;
+		p += kl;
+	}
+	ok = *p == '\0';
+out:
+	free(v);
+	return ok;
+}
+
+/* sig_set - record what the index holds: the files of keys[0..n) */
+static void
+sig_set(struct archive_site *w, const struct words_sig *g)
+{
+	struct buf v;
+
+	buf_init(&v, 1u << 20);
+	buf_printf(&v, "%lld %lld %lld %lld %lld %d", g->gen, g->maxid, g->received, g->id,
+	    g->posts, g->hide);
+	for (size_t i = 0; i < g->nkeys; i++)
+		buf_printf(&v, " %s:%lld", g->keys[i].key, g->keys[i].size);
+	store_meta_set(w->s, "archive_words", buf_failed(&v) ? "" : v.data);
+	buf_release(&v);
+}
+
+/* key_list - search-words.json: the keys of g */
+static void
+key_list(struct archive_site *w, const struct words_sig *g)
+{
+	struct buf list;
+
+	buf_init(&list, ARCHIVE_PAGE_MAX);
+	buf_putc(&list, '[');
+	for (size_t i = 0; i < g->nkeys; i++) {
+		if (i)
+			buf_putc(&list, ',');
+		json_escape(&list, g->keys[i].key, strlen(g->keys[i].key));
+	}
+	buf_puts(&list, "]\n");
+	archive_write_page(w, "search-words.json", &list);
+	buf_release(&list);
+}
+
+/* by_name - qsort/bsearch: words_key by key */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct words_key *)a)->key, ((const struct words_key *)b)->key);
+}
+
+struct appended {
+	int fd;
+	int touched;                /* written to */
+	struct words_key old;       /* as recorded: restored on failure */
+};
+
+/* words_append - the posts newer than what the index holds, their words
+ * appended to the files in place (before each one's closing "]"), when
+ * the archive generation is the one recorded, the new posts all sort
+ * after the newest indexed and every file still holds what the signature
+ * says.  Files are written, flushed to disk, then recorded.  1 done, 0
+ * the caller must write the index whole. */
+static int
+words_append(struct archive_site *w, struct words_sig *g, int64_t gen, int64_t maxid,
+    int *snap)
+{
+	struct words x;
+	struct word **all = NULL;
+	struct appended *ap = NULL;
+	size_t n = 0, nap = 0, nfd = 0, oldkeys = g->nkeys;
+	int64_t after = 0, newids = -1;
+	struct buf b;
+	int ok = 0, newkey = 0;
+
+	if (g->gen < 0 || g->gen != gen || maxid < g->maxid ||
+	    g->hide != (w->c->archive.hide_addresses != 0))
+		return 0;
+	if (store_archive_search_new(w->s, (time_t)g->received, g->id, g->maxid, maxid,
+	    &after, &newids) < 0 || newids != after)
+		return 0;
+	if (g->posts + after > WORDS_GROWN)
+		return 0;
+	if (after == 0) {
+		store_archive_snapshot_end(w->s, *snap);
+		*snap = 0;
+		if (maxid != g->maxid) {
+			g->maxid = maxid;
+			sig_set(w, g);
+		}
+		return 1;
+	}
+	words_init(&x, w);
+	buf_init(&b, ARCHIVE_PAGE_MAX);
+	if (store_archive_search_after(w->s, (time_t)g->received, g->id, index_post, &x) < 0 ||
+	    x.posts != after)
+		goto out;
+	store_archive_snapshot_end(w->s, *snap);
+	*snap = 0;
+	all = sorted(&x, &n);
+	ap = xcalloc(n + 1, sizeof(*ap));
+	qsort(g->keys, g->nkeys, sizeof(*g->keys), by_name);
+	/* every file checked (and cut back to its signature) before any
+	 * is written, so a mismatch leaves them to the whole build */
+	for (size_t i = 0; i < n; ) {
+		struct words_key want, *k;
+		size_t next = i;
+		char rel[40], tail[2];
+		char *path;
+		struct stat st;
+		int fd;
+
+		while (next < n && strcmp(all[next]->key, all[i]->key) == 0)
+			next++;
+		snprintf(want.key, sizeof(want.key), "%s", all[i]->key);
+		i = next;
+		if ((k = bsearch(&want, g->keys, oldkeys, sizeof(*g->keys), by_name)) == NULL) {
+			newkey = 1;
+			continue;
+		}
+		key_rel(rel, sizeof(rel), k->key);
+		path = xasprintf("%s/%s", w->c->archive.dir, rel);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		free(path);
+		if (fd < 0)
+			goto out;
+		ap[nap].fd = fd;
+		ap[nap++].old = *k;
+		if (fstat(fd, &st) < 0 || (long long)st.st_size < k->size ||
+		    ((long long)st.st_size > k->size && ftruncate(fd, (off_t)k->size) < 0) ||
+		    pread(fd, tail, 2, (off_t)k->size - 2) != 2 || memcmp(tail, "]\n", 2) != 0)
+			goto out;
+	}
+	/* the appends, then every file flushed, then the new files */
+	nfd = nap;
+	nap = 0;
+	for (size_t i = 0; i < n; ) {
+		struct words_key want, *k;
+
+		snprintf(want.key, sizeof(want.key), "%s", all[i]->key);
+		if ((k = bsearch(&want, g->keys, oldkeys, sizeof(*g->keys), by_name)) == NULL) {
+			i = entries(&b, all, i, n);
+			continue;
+		}
+		buf_reset(&b);
+		buf_puts(&b, ",\n");
+		i = entries(&b, all, i, n);
+		buf_puts(&b, "]\n");
+		if (buf_failed(&b))
+			goto out;
+		ap[nap].touched = 1;
+		if (ftruncate(ap[nap].fd, (off_t)k->size - 2) < 0 ||
+		    pwrite(ap[nap].fd, b.data, b.len, (off_t)k->size - 2) != (ssize_t)b.len)
+			goto out;
+		k->size += (long long)b.len - 2;
+		nap++;
+		w->written++;
+	}
+	for (size_t j = 0; j < nap; j++)
+		if (fsync(ap[j].fd) < 0)
+			goto out;
+	nap = nfd;
+	if (newkey) {
+		for (size_t i = 0; i < n; ) {
+			struct words_key want;
+			char rel[40];
+
+			snprintf(want.key, sizeof(want.key), "%s", all[i]->key);
+			if (bsearch(&want, g->keys, oldkeys, sizeof(*g->keys), by_name) != NULL) {
+				while (i < n && strcmp(all[i]->key, want.key) == 0)
+					i++;
+				continue;
+			}
+			buf_reset(&b);
+			buf_putc(&b, '[');
+			i = entries(&b, all, i, n);
+			buf_puts(&b, "]\n");
+			key_rel(rel, sizeof(rel), want.key);
+			if (archive_write_page(w, rel, &b) < 0)
+				goto out;
+			g->keys = xreallocarray(g->keys, g->nkeys + 1, sizeof(*g->keys));
+			g->keys[g->nkeys] = want;
+			g->keys[g->nkeys++].size = (long long)b.len;
+		}
+		qsort(g->keys, g->nkeys, sizeof(*g->keys), by_name);
+		key_list(w, g);
+	}
+	g->maxid = maxid;
+	g->received = (long long)x.last_received;
+	g->id = x.last_id;
+	g->posts += x.posts;
+	sig_set(w, g);
+	ok = 1;
+out:
+	if (nfd < nap)
+		nfd = nap;
+	for (size_t j = 0; j < nfd; j++) {
+		/* back to what the signature says; the build rewrites it */
+		if (!ok && ap[j].touched && (ftruncate(ap[j].fd, (off_t)ap[j].old.size) < 0 ||
+		    pwrite(ap[j].fd, "]\n", 2, (off_t)ap[j].old.size - 2) != 2))
+			log_warnx("archive: search-w-%s.json: %s", ap[j].old.key,
+			    strerror(errno));
+		close(ap[j].fd);
+	}
+	free(ap);
+	free(all);
+	buf_release(&b);
+	words_free(&x);
+	return ok;
+}
+
+/* words_build - the index written whole: the newest WORDS_POSTS posts */
+static void
+words_build(struct archive_site *w, int64_t gen, int64_t maxid, int *snap)
+{
+	struct words x;
+	struct word **all;
+	struct words_sig g;
+	struct buf file;
+	size_t n = 0;
+	int whole = 1;
+
+	memset(&g, 0, sizeof(g));
+	words_init(&x, w);
+	if (store_archive_recent(w->s, NULL, WORDS_POSTS, index_post, &x) < 0) {
+		log_warnx("archive: the search page's word index was not written");
+		w->failed = 1;
+		store_archive_snapshot_end(w->s, *snap);
+		*snap = 0;
+		store_meta_set(w->s, "archive_words", "");
+		goto out;
+	}
+	store_archive_snapshot_end(w->s, *snap);
+	*snap = 0;
+	all = sorted(&x, &n);
+	g.keys = xcalloc(n + 1, sizeof(*g.keys));
+	buf_init(&file, ARCHIVE_PAGE_MAX);
+	for (size_t i = 0; i < n; ) {
+		struct words_key *k = &g.keys[g.nkeys++];
+		char rel[40];
+
+		snprintf(k->key, sizeof(k->key), "%s", all[i]->key);
+		buf_reset(&file);
+		buf_putc(&file, '[');
+		i = entries(&file, all, i, n);
+		buf_puts(&file, "]\n");
+		k->size = (long long)file.len;
+		key_rel(rel, sizeof(rel), k->key);
+		if (archive_write_page(w, rel, &file) < 0)
+			whole = 0;
+	}
+	key_list(w, &g);
+	remove_stale(w, all, n);
+	buf_release(&file);
+	free(all);
+	/* store_archive_recent went newest first */
+	g.gen = gen;
+	g.maxid = maxid;
+	g.received = x.posts ? (long long)x.first_received : -(1LL << 62);
+	g.id = x.posts ? x.first_id : 0;
+	g.posts = x.posts;
+	g.hide = w->c->archive.hide_addresses != 0;
+	if (whole && gen >= 0)
+		sig_set(w, &g);
+	else
+		store_meta_set(w->s, "archive_words", "");
+out:
+	free(g.keys);
+	words_free(&x);
+}
+
 /* archive_words - see archive_words.h */
 void
 archive_words(struct archive_site *w)
 {
-	struct words x;
-	struct word **all;
-	struct buf file, list;
-	size_t n = 0;
+	struct words_sig g;
+	int64_t gen = -1, maxid = 0;
+	/* the posts read and the generation recorded must be of one state */
+	int snap = store_archive_snapshot(w->s);
 
-	memset(&x, 0, sizeof(x));
-	x.site = w;
-	buf_init(&x.tmp, ARCHIVE_PAGE_MAX);
-	grow(&x);
-	if (store_archive_recent(w->s, NULL, WORDS_POSTS, index_post, &x) < 0) {
-		log_warnx("archive: the search page's word index was not written");
-		w->failed = 1;
-		goto out;
-	}
-	all = xcalloc(x.used + 1, sizeof(*all));
-	for (size_t i = 0; i < x.cap; i++)
-		if (x.tab[i].w != NULL)
-			all[n++] = &x.tab[i];
-	qsort(all, n, sizeof(*all), by_key);
-	buf_init(&file, ARCHIVE_PAGE_MAX);
-	buf_init(&list, ARCHIVE_PAGE_MAX);
-	buf_putc(&list, '[');
-	for (size_t i = 0; i < n; ) {
-		size_t k = i;
-		char rel[40];
-
-		buf_reset(&file);
-		buf_putc(&file, '{');
-		for (; k < n && strcmp(all[k]->key, all[i]->key) == 0; k++) {
-			if (k > i)
-				buf_puts(&file, ",\n");
-			json_escape(&file, all[k]->w, strlen(all[k]->w));
-			buf_puts(&file, ":[");
-			for (size_t j = 0; j < all[k]->n; j++) {
-				if (j)
-					buf_putc(&file, ',');
-				archive_page_int(&file, (long long)all[k]->ids[j]);
-			}
-			buf_putc(&file, ']');
+	memset(&g, 0, sizeof(g));
+	if (store_archive_gen(w->s, &gen, &maxid) < 0)
+		gen = -1;
+	if (w->all_between || gen < 0 || !sig_get(w, &g) ||
+	    !words_append(w, &g, gen, maxid, &snap)) {
+		if (snap == 0) {    /* an append gave up after reading */
+			snap = store_archive_snapshot(w->s);
+			if (store_archive_gen(w->s, &gen, &maxid) < 0)
+				gen = -1;
 		}
-		buf_puts(&file, "}\n");
-		snprintf(rel, sizeof(rel), "search-w-%s.json", all[i]->key);
-		archive_write_page(w, rel, &file);
-		if (list.len > 1)
-			buf_putc(&list, ',');
-		json_escape(&list, all[i]->key, strlen(all[i]->key));
-		i = k;
+		words_build(w, gen, maxid, &snap);
 	}
-	buf_puts(&list, "]\n");
-	archive_write_page(w, "search-words.json", &list);
-	remove_stale(w, all, n);
-	buf_release(&file);
-	buf_release(&list);
-	free(all);
-out:
-	for (size_t i = 0; i < x.cap; i++) {
-		free(x.tab[i].w);
-		free(x.tab[i].ids);
-	}
-	free(x.tab);
-	buf_release(&x.tmp);
+	store_archive_snapshot_end(w->s, snap);
+	free(g.keys);
 }

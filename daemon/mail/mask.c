@@ -57,12 +57,33 @@ is_alnum(unsigned char c)
 	return is_alpha(c) || is_digit(c);
 }
 
+/* local_bytes - the ASCII bytes that may be part of a local part:
+ * letters, digits and the specials of RFC 5322's atext (with ".").  A
+ * table: the masker asks it of the byte before every blank of a text. */
+#define LOCAL_ALNUM \
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, \
+	['7'] = 1, ['8'] = 1, ['9'] = 1, \
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, \
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, \
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, \
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, \
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, \
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, \
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, \
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1
+static const unsigned char local_bytes[256] = {
+	LOCAL_ALNUM,
+	['.'] = 1, ['_'] = 1, ['%'] = 1, ['+'] = 1, ['-'] = 1, ['='] = 1, ['!'] = 1,
+	['#'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['/'] = 1, ['?'] = 1,
+	['^'] = 1, ['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
 /* local_char - may c be part of a local part?  Bytes of UTF-8 characters
  * are (RFC 6531 local parts) */
 static int
 local_char(unsigned char c)
 {
-	return c >= 0x80 || is_alnum(c) || (c != 0 && strchr("._%+-=!#$&'*/?^`{|}~", c));
+	return c >= 0x80 || local_bytes[c];
 }
 
 /* ci_prefix - the length of w (lower-case ASCII) when [p, end) starts with
@@ -118,21 +139,36 @@ bracketed(const char *p, const char *end, const char *word)
 
 /* spelled - a spelled sign at p: blanks, then "(word)" or the bare sign
  * sym (NULL: none) or, after a blank, the bare word followed by a blank;
- * then blanks.  Its length, or 0; *bare says the bare word was used. */
+ * then blanks.  Its length, or 0; *bare says the bare word was used.
+ * Every form but the bracketed one needs a blank first, and after the
+ * blanks comes an opening bracket, sym's first byte or word's first letter
+ * (any case): anything else is given up at once, as most blanks of a text
+ * are followed by a word. */
 static size_t
 spelled(const char *p, const char *end, const char *word, const char *sym, int *bare)
 {
 	size_t s = spaces(p, end), n;
+	unsigned char c;
 
 	*bare = 0;
-	if ((n = bracketed(p + s, end, word)) != 0 ||
-	    (sym && s > 0 && (n = ci_prefix(p + s, end, sym)) != 0 &&
-	    p + s + n < end && (p[s + n] == ' ' || p[s + n] == '\t'))) {
+	if (p + s >= end)
+		return 0;
+	c = (unsigned char)p[s];
+	if (c == '(' || c == '[' || c == '{' || c == '<') {
+		if ((n = bracketed(p + s, end, word)) == 0)
+			return 0;
 		n += s;
 		return n + spaces(p + n, end);
 	}
-	if (s > 0 && (n = ci_prefix(p + s, end, word)) != 0 && p + s + n < end &&
-	    (p[s + n] == ' ' || p[s + n] == '\t')) {
+	if (s == 0)
+		return 0;
+	if (sym && c == (unsigned char)sym[0] && (n = ci_prefix(p + s, end, sym)) != 0 &&
+	    p + s + n < end && (p[s + n] == ' ' || p[s + n] == '\t')) {
+		n += s;
+		return n + spaces(p + n, end);
+	}
+	if ((c | 0x20) == (unsigned char)word[0] && (n = ci_prefix(p + s, end, word)) != 0 &&
+	    p + s + n < end && (p[s + n] == ' ' || p[s + n] == '\t')) {
 		*bare = 1;
 		n += s;
 		return n + spaces(p + n, end);
@@ -140,23 +176,37 @@ spelled(const char *p, const char *end, const char *word, const char *sym, int *
 	return 0;
 }
 
-/* at_sign - an "@" written at p: its length (its kind in *kind), or 0 */
+/* at_sign - an "@" written at p: its length (its kind in *kind), or 0.
+ * Each form has its own first byte: "@", "\xef\xbc\xa0" (full width),
+ * "%40", "=40", "&#64;" and "&#x40;" written tight; a blank or an opening
+ * bracket before a spelled "at" (see spelled). */
 static size_t
 at_sign(const char *p, const char *end, int *kind)
 {
-	static const char *const tight[] = { "@", "\xef\xbc\xa0", "%40", "=40", "&#64;",
-	    "&#x40;" };
-	size_t n;
+	size_t n = 0;
 	int bare;
 
-	for (size_t i = 0; i < sizeof(tight) / sizeof(tight[0]); i++)
-		if ((n = ci_prefix(p, end, tight[i])) != 0) {
-			*kind = AT_TIGHT;
-			return n;
-		}
-	if ((n = spelled(p, end, "at", "@", &bare)) != 0)
-		*kind = bare ? AT_WORD : AT_SPELLED;
-	return n;
+	*kind = AT_TIGHT;
+	switch ((unsigned char)*p) {
+	case '@':
+		return 1;
+	case 0xef:
+		return ci_prefix(p, end, "\xef\xbc\xa0");
+	case '%':
+		return ci_prefix(p, end, "%40");
+	case '=':
+		return ci_prefix(p, end, "=40");
+	case '&':
+		if ((n = ci_prefix(p, end, "&#64;")) == 0)
+			n = ci_prefix(p, end, "&#x40;");
+		return n;
+	case ' ': case '\t': case '(': case '[': case '{': case '<':
+		if ((n = spelled(p, end, "at", "@", &bare)) != 0)
+			*kind = bare ? AT_WORD : AT_SPELLED;
+		return n;
+	default:
+		return 0;
+	}
 }
 
 /* dot_sign - a dot between labels at p: its length, or 0; the spelled
@@ -268,10 +318,23 @@ domain(const char *p, const char *end, int kind)
 	return labels >= 2 && tld ? good : NULL;
 }
 
-/* the bytes that may start an at-sign (at_sign's forms) */
-static const unsigned char may_start_at[256] = {
-	['@'] = 1, [' '] = 1, ['\t'] = 1, ['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1,
-	['%'] = 1, ['='] = 1, ['&'] = 1, [0xef] = 1,
+/* The bytes that may start an at-sign (at_sign's forms), and what must
+ * follow a blank for it to start one (spelled): a blank or an opening
+ * bracket, "@", or the "a" of "at".  A blank before anything else (most of
+ * them: before a word) starts nothing, so the scan tests each byte with
+ * the next: start_class[c] & (START_ANY | after_blank[next]) is 0 when c
+ * starts nothing. */
+enum { START_BLANK = 1, START_ANY = 2 };
+static const unsigned char start_class[256] = {
+	[' '] = START_BLANK, ['\t'] = START_BLANK,
+	['@'] = START_ANY, ['('] = START_ANY, ['['] = START_ANY, ['{'] = START_ANY,
+	['<'] = START_ANY, ['%'] = START_ANY, ['='] = START_ANY, ['&'] = START_ANY,
+	[0xef] = START_ANY,
+};
+static const unsigned char after_blank[256] = {
+	[' '] = START_BLANK, ['\t'] = START_BLANK, ['('] = START_BLANK, ['['] = START_BLANK,
+	['{'] = START_BLANK, ['<'] = START_BLANK, ['@'] = START_BLANK, ['a'] = START_BLANK,
+	['A'] = START_BLANK,
 };
 
 /* mask_text - see mask.h */
@@ -281,13 +344,20 @@ mask_text(struct buf *out, const char *p, const char *end)
 	const char *run = p, *i = p;
 
 	while (i < end) {
-		unsigned char c = (unsigned char)*i;
 		const char *de = NULL, *l;
 		size_t n;
 		int kind;
 
-		/* most bytes cannot start an at-sign: one table look-up */
-		if (!may_start_at[c] || i == run || !local_char((unsigned char)i[-1]) ||
+		/* most bytes cannot start an at-sign: two table look-ups each,
+		 * no branch taken but where one may start */
+		while (i + 1 < end && !(start_class[(unsigned char)i[0]] &
+		    (START_ANY | after_blank[(unsigned char)i[1]])))
+			i++;
+		if (!start_class[(unsigned char)*i]) {
+			i++;
+			continue;
+		}
+		if (i == run || !local_char((unsigned char)i[-1]) ||
 		    (n = at_sign(i, end, &kind)) == 0) {
 			i++;
 			continue;

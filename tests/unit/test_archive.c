@@ -343,6 +343,160 @@ Test(archive, update_appends_to_search_json_as_a_build_writes_it)
 	}
 }
 
+/* by_str - qsort: C strings */
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* word_index - what the search page finds through the word index: every
+ * (word, post) pair of every search-w-KEY.json as "word id" lines, sorted,
+ * each once (owned).  The files are checked to be what the page parses:
+ * a JSON array of ["word",[ids]] entries. */
+static char *
+word_index(void)
+{
+	char path[600], **pairs = NULL;
+	size_t n = 0, alloc = 0, len = 0;
+	DIR *d;
+	struct dirent *e;
+	char *out;
+
+	snprintf(path, sizeof(path), "%s/archive", dir);
+	cr_assert_not_null(d = opendir(path));
+	while ((e = readdir(d)) != NULL) {
+		char *data, *p;
+
+		if (strncmp(e->d_name, "search-w-", 9) != 0)
+			continue;
+		data = p = read_file(e->d_name);
+		cr_assert_eq(*p, '[', "%s: not an array", e->d_name);
+		p++;
+		for (;;) {
+			const char *w;
+			size_t wl;
+
+			cr_assert(p[0] == '[' && p[1] == '"', "%s: an entry at %s", e->d_name, p);
+			w = p + 1;
+			for (p += 2; *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			wl = (size_t)(p + 1 - w);
+			cr_assert(p[1] == ',' && p[2] == '[', "%s: ids at %s", e->d_name, p);
+			p += 3;
+			while (*p != ']') {
+				char *end;
+				long long id = strtoll(p, &end, 10);
+
+				cr_assert(end > p, "%s: an id at %s", e->d_name, p);
+				if (n == alloc) {
+					alloc = alloc ? 2 * alloc : 256;
+					pairs = realloc(pairs, alloc * sizeof(*pairs));
+				}
+				cr_assert(asprintf(&pairs[n], "%.*s %lld", (int)wl, w, id) > 0);
+				len += strlen(pairs[n++]) + 1;
+				p = end + (*end == ',');
+			}
+			cr_assert_eq(p[1], ']', "%s: entry end at %s", e->d_name, p);
+			p += 2;
+			if (strcmp(p, "]\n") == 0)
+				break;
+			cr_assert(p[0] == ',' && p[1] == '\n', "%s: separator at %s", e->d_name, p);
+			p += 2;
+		}
+		free(data);
+	}
+	closedir(d);
+	qsort(pairs, n, sizeof(*pairs), by_str);
+	out = calloc(1, len + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || strcmp(pairs[i], pairs[i - 1]) != 0) {
+			strcat(out, pairs[i]);
+			strcat(out, "\n");
+		}
+		free(pairs[i]);
+	}
+	free(pairs);
+	return out;
+}
+
+/* An update appends the words of new posts to the search page's word
+ * index in place (issue 22): the file of a key grows, same inode, its old
+ * bytes kept; the page then finds what a full build's index finds, also
+ * after a crash left a file longer than recorded.  A forgotten member
+ * (the archive generation moves) rewrites the index: the name is gone. */
+Test(archive, update_appends_to_the_word_index_as_a_build_writes_it)
+{
+	char now[32], mail[512], *before, *after, *updated, *built;
+	struct stat st0, st1;
+	size_t len0;
+
+	setenv("BARAZA_NOW", "2020-11-20T12:00:00Z", 1);
+	cr_assert_gt(archive_build(store, conf), 0);
+	cr_assert_eq(stat_file("search-w-z.json", &st0), -1, "no word starts with z yet");
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(stat_file("search-w-b.json", &st0), 0);
+		before = read_file("search-w-b.json");
+		len0 = strlen(before);
+		if (i == 2) {
+			/* a crash between an append and its record */
+			char path[600];
+			FILE *fp;
+
+			snprintf(path, sizeof(path), "%s/archive/search-w-b.json", dir);
+			cr_assert_not_null(fp = fopen(path, "a"));
+			fputs(",\n[\"bogus\",[999]]]\n", fp);
+			fclose(fp);
+		}
+		snprintf(mail, sizeof(mail), "From: Amina Yusuf <amina@example.org>\r\n"
+		    "To: cop+funding@example.org\r\nSubject: Budget %d\r\n"
+		    "Message-ID: <w%d@example.org>\r\n\r\nbudgets of zanzibar%d, caf\xc3\xa9\r\n",
+		    i, i, i);
+		snprintf(now, sizeof(now), "2020-11-21T1%d:00:00Z", i);
+		setenv("BARAZA_NOW", now, 1);
+		ingest(mail);
+		snprintf(now, sizeof(now), "2020-11-21T1%d:30:00Z", i);
+		setenv("BARAZA_NOW", now, 1);
+		cr_assert_geq(archive_update(store, conf), 0, "step %d", i);
+		cr_assert_eq(stat_file("search-w-b.json", &st1), 0);
+		after = read_file("search-w-b.json");
+		cr_expect_eq(st0.st_ino, st1.st_ino, "step %d: search-w-b.json written anew", i);
+		cr_expect_gt(strlen(after), len0, "step %d: search-w-b.json did not grow", i);
+		cr_expect(strncmp(before, after, len0 - 2) == 0, "step %d: old bytes changed", i);
+		cr_expect(strstr(after, "bogus") == NULL, "step %d: not cut back", i);
+		snprintf(mail, sizeof(mail), "[\"zanzibar%d\",[", i);
+		updated = read_file("search-w-z.json");
+		cr_expect(strstr(updated, mail) != NULL, "step %d: the new word is missing", i);
+		free(updated);
+		updated = word_index();
+		cr_assert_gt(archive_build(store, conf), 0);
+		built = word_index();
+		cr_expect_str_eq(updated, built, "step %d: the updated index finds other posts"
+		    " than a built one", i);
+		free(updated);
+		free(built);
+		free(before);
+		free(after);
+	}
+	/* the generation moves: the index is written whole, the name gone */
+	cr_assert(strstr(updated = word_index(), "\"yusuf\" ") != NULL);
+	free(updated);
+	cr_assert_eq(stat_file("search-w-y.json", &st0), 0);
+	cr_assert_eq(store_member_forget(store, "amina@example.org"), 1);
+	setenv("BARAZA_NOW", "2020-11-22T10:00:00Z", 1);
+	cr_assert_gt(archive_update(store, conf), 0);
+	updated = word_index();
+	cr_expect(strstr(updated, "\"yusuf\" ") == NULL && strstr(updated, "\"amina\" ") == NULL,
+	    "a forgotten name is still in the word index");
+	cr_expect(strstr(updated, "\"former\" ") != NULL, "the posts now read 'former member'");
+	cr_assert_gt(archive_build(store, conf), 0);
+	built = word_index();
+	cr_expect_str_eq(updated, built, "after a forget: the index differs from a built one");
+	free(updated);
+	free(built);
+}
+
 /* A session with more threads than a page holds has its list on pages
  * (issue 22): a reply rewrites its thread's page and leaves the others
  * alone, and each page is what a build writes. */

@@ -57,6 +57,25 @@ Test(mask, text_table)
 		{ "a (at) b", "a (at) b" },
 		{ "email at noon.", "email at noon." },
 		{ "", "" },
+		/* each form by its first byte, with tabs and up to three blanks
+		 * around a spelled sign (the masker's fast path, issue 22) */
+		{ "fred\t@\texample.org", H },
+		{ "fred  AT\t example   DOT  org", H },
+		{ "fred <at> example <dot> org", H },
+		{ "fred\t(at)example.org", H },
+		{ "fred&#X40;example.org", H },
+		{ "x fred(at)example(dot)org y", "x " H " y" },
+		{ "fred    at example.org", "fred    at example.org" },
+		{ "fred (at)", "fred (at)" },
+		{ "fred at", "fred at" },
+		{ "fred @", "fred @" },
+		{ "fred %40 example.org", "fred %40 example.org" },
+		{ "fred&#64example.org", "fred&#64example.org" },
+		{ "fred.(at).example.org", "fred.(at).example.org" },
+		{ "fred (AT example.org", "fred (AT example.org" },
+		{ "fred attends example.org", "fred attends example.org" },
+		{ "fred @example.org", "fred @example.org" },
+		{ "fred atexample.org", "fred atexample.org" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
