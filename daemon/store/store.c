@@ -496,6 +496,8 @@ store_migrate(struct store *s, char *err, size_t errlen)
 	/* From 005 on, new posts wait for the search index until commit (since
 	 * 007: every post above the largest id in posts_fts_docsize). */
 	s->fts_deferred = store_version(s) >= 5;
+	if (store_version(s) >= 16)     /* texts stored compressed */
+		(void)store_fts_text_setup(s);
 	return applied;
 }
 

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,27 @@ utf8_next(const unsigned char *p, int n, int *len)
 	for (int i = 1; i < k; i++)
 		c = (c << 6) | (p[i] & 0x3f);
 	return c;
+}
+
+/* any_high - does [text, text + n) hold a byte of 0xe0 or more?  Eight
+ * bytes at a time: a byte is >= 0xe0 when its three top bits are set */
+static int
+any_high(const char *text, int n)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w & (w << 1) & (w << 2) & 0x8080808080808080ULL)
+			return 1;
+	}
+	for (; i < n; i++)
+		if (p[i] >= 0xe0)
+			return 1;
+	return 0;
 }
 
 struct tok {
@@ -119,6 +141,10 @@ tok_tokenize(Fts5Tokenizer *tk, void *ctx, int flags, const char *text, int n,
 	struct tok *t = (struct tok *)tk;
 	struct tok_ctx c = { ctx, xToken };
 
+	/* a text with no lead byte of 0xe0 or more holds no unspaced
+	 * character (see cut): unicode61's tokens go straight to FTS5 */
+	if (!any_high(text, n))
+		return t->base.xTokenize(t->inner, ctx, flags, text, n, xToken);
 	return t->base.xTokenize(t->inner, &c, flags, text, n, cut);
 }
 

@@ -33,6 +33,7 @@ struct store {
 	char *path;
 	int in_txn;
 	int fts_deferred;       /* schema 005+: posts indexed at commit */
+	int fts_text;           /* temp.fts_text exists (store_search.c) */
 	struct store_rate *rate; /* store_held.c: sender counts of the open
 	                          * transaction, or NULL */
 	struct store_ckpt *ckpt; /* store_ckpt.c: the checkpoint thread, or
@@ -62,6 +63,14 @@ const char *store_zip_value_text(struct store_zip *z, sqlite3_value *v, char **o
  * above the largest in posts_fts_docsize) inside the open transaction; 0
  * or -1 logged.  store_commit calls it; store_search.c implements it. */
 int store_fts_flush(struct store *s);
+/* store_fts_text - the plain text of post id, just added compressed in
+ * the open transaction: the flush indexes it from there instead of
+ * decompressing it again (store_search.c); 0 or -1 logged */
+int store_fts_text(struct store *s, int64_t id, const char *text);
+/* store_fts_text_setup - make the TEMP table store_fts_text fills (after
+ * the migrations, outside any transaction); until then, and if this
+ * fails, texts are decompressed at the flush.  0 or -1 logged. */
+int store_fts_text_setup(struct store *s);
 /* store_held_rate_post - a post of author_email (may be NULL) was stored
  * in the open transaction: the rate limit's remembered count of that
  * sender, if any, grows by one.  store_post_add calls it; store_held.c

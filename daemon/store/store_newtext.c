@@ -32,20 +32,20 @@ pack(const char *t, size_t tn, const char *nt, size_t nn, struct buf *b)
 
 	buf_putc(b, '\x01');
 	while (i < nn) {
-		size_t k = nn - i < 32 ? nn - i : 32, len = 0;
+		size_t k = nn - i < 32 ? nn - i : 32, len = 0, max;
 		const char *p = NULL;
 
 		/* the next piece of nt, from where the last one ended: its first
 		 * 32 bytes, or fewer when a piece is shorter than that */
 		for (; p == NULL && k > 0; k /= 2)
-			for (size_t at = j; at + k <= tn; at++)
-				if (memcmp(t + at, nt + i, k) == 0) {
-					p = t + at;
-					break;
-				}
+			p = j + k <= tn ? memmem(t + j, tn - j, nt + i, k) : NULL;
 		if (p == NULL)
 			return -1;
-		while (i + len < nn && (size_t)(p - t) + len < tn && p[len] == nt[i + len])
+		/* as far as they agree: 64 bytes at a time, then byte by byte */
+		max = nn - i < tn - (size_t)(p - t) ? nn - i : tn - (size_t)(p - t);
+		while (len + 64 <= max && memcmp(p + len, nt + i + len, 64) == 0)
+			len += 64;
+		while (len < max && p[len] == nt[i + len])
 			len++;
 		if (b->len > 1)
 			buf_putc(b, ',');

@@ -58,6 +58,9 @@ store_post_add(struct store *s, const struct store_post *p, int64_t *id)
 	if (store_step_done(s, st) < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
+	/* a text compressed ahead: the search index takes it from here */
+	if (p->text_packed && p->text_z != NULL && store_fts_text(s, *id, p->text) < 0)
+		return -1;
 	store_held_rate_post(s, p->author_email, p->received);
 	return 0;
 }

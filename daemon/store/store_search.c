@@ -107,14 +107,63 @@ store_fts_flush(struct store *s)
 	static const char sql_index[] =
 	    "INSERT INTO posts_fts(rowid, subject, author_name, text)"
 	    " SELECT id, subject, author_name, bz_text(text)" FTS_UNINDEXED " ORDER BY id";
+	static const char sql_index_kept[] =
+	    "INSERT INTO posts_fts(rowid, subject, author_name, text)"
+	    " SELECT p.id, p.subject, p.author_name, COALESCE(t.text, bz_text(p.text))"
+	    " FROM posts p LEFT JOIN temp.fts_text t ON t.id = p.id"
+	    " WHERE p.id > (SELECT COALESCE(max(id), 0) FROM posts_fts_docsize)"
+	    " ORDER BY p.id";
 	sqlite3_stmt *st;
 	int any = fts_pending(s);
 
 	if (any <= 0)
 		return any;
-	if ((st = store_stmt(s, sql_index)) == NULL || store_step_done(s, st) < 0)
+	if ((st = store_stmt(s, s->fts_text ? sql_index_kept : sql_index)) == NULL ||
+	    store_step_done(s, st) < 0)
+		return -1;
+	if (s->fts_text && store_exec(s, "DELETE FROM temp.fts_text") < 0)
 		return -1;
 	return 0;
+}
+
+/* store_fts_text_setup - see store_int.h */
+int
+store_fts_text_setup(struct store *s)
+{
+	if (s->in_txn || !s->fts_deferred || s->fts_text)
+		return 0;
+	/* outside any transaction: a ROLLBACK must not take the table away */
+	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS fts_text("
+	    " id INTEGER PRIMARY KEY, text TEXT NOT NULL);"
+	    "CREATE TEMP TRIGGER IF NOT EXISTS fts_text_au AFTER UPDATE OF text"
+	    " ON main.posts BEGIN DELETE FROM fts_text WHERE id = old.id; END;"
+	    "CREATE TEMP TRIGGER IF NOT EXISTS fts_text_ad AFTER DELETE"
+	    " ON main.posts BEGIN DELETE FROM fts_text WHERE id = old.id; END;") < 0)
+		return -1;
+	s->fts_text = 1;
+	return 0;
+}
+
+/* store_fts_text - see store_int.h.  A post's text is stored compressed
+ * (store_zip.c); indexing it at commit would decompress what the writer
+ * had in hand a moment before (11 % of an import's writing thread).  The
+ * texts of the transaction's new posts wait in a TEMP table instead,
+ * emptied by the flush; ROLLBACK empties it as well (TEMP tables are part
+ * of the transaction), and the TEMP triggers drop a text that changes or
+ * goes before the flush, so what is indexed is always the stored text. */
+int
+store_fts_text(struct store *s, int64_t id, const char *text)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO temp.fts_text(id, text) VALUES (?1, ?2)";
+	sqlite3_stmt *st;
+
+	if (!s->in_txn || !s->fts_text)
+		return 0;
+	if ((st = store_stmt(s, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	return store_step_done(s, st);
 }
 
 /* fts_ready - make every stored post searchable before a search: flush

@@ -845,3 +845,91 @@ Test(migrate, new_text_kept_when_a_compressed_text_is_rewritten)
 	free(v);
 	tutil_sql_exec(db, "INSERT INTO posts_fts(posts_fts, rank) VALUES ('integrity-check', 1)");
 }
+
+#include "store_post.h"
+#include "store_zip.h"
+
+/* add_packed - a post whose text was compressed ahead (as the import's
+ * worker does), in the open transaction */
+static int64_t
+add_packed(struct store_zip *z, int64_t message, const char *text)
+{
+	struct store_post p = { 0 };
+	void *tz = NULL;
+	size_t tzlen = 0;
+	int64_t id = 0;
+
+	p.message = message;
+	p.message_id = text;            /* unique enough here */
+	p.thread = 1;
+	p.theme = "funding";
+	p.kind = "idea";
+	p.state = "accepted";
+	p.received = 1605880000;
+	p.text = text;
+	p.new_text = text;
+	p.text_packed = 1;
+	cr_assert_eq(store_zip_text(z, text, strlen(text), &tz, &tzlen), 1,
+	    "the test text does not compress");
+	p.text_z = tz;
+	p.text_z_len = tzlen;
+	p.new_text_z = "";
+	cr_assert_eq(store_post_add(db, &p, &id), 0, "%s", store_errmsg(db));
+	free(tz);
+	return id;
+}
+
+/* The search index takes the texts of a transaction's new posts from
+ * memory (store_fts_text), not by decompressing them: what it indexes is
+ * still exactly what is stored, also when a transaction is rolled back and
+ * the next post gets the same id, or a text changes before the commit. */
+Test(migrate, search_index_takes_kept_texts_and_never_a_stale_one)
+{
+	struct store_zip *z = store_zip_new();
+	char a[1024], b[1024];
+	int64_t id1, id2;
+
+	cr_assert_geq(tutil_store_migrate(db), 0);
+	static const char sa[] = "The mangroves along the coast protect the village;"
+	    " the mangroves need the fishers, the fishers need the mangroves, and the"
+	    " committee decides how the mangroves are kept.";
+	static const char sb[] = "The boreholes in the north are dry; the boreholes"
+	    " need a pump, the pump needs a mechanic, and the committee decides who"
+	    " repairs the boreholes and when.";
+
+	/* three times over: long enough to be stored compressed */
+	snprintf(a, sizeof(a), "%s %s %s", sa, sa, sa);
+	snprintf(b, sizeof(b), "%s %s %s", sb, sb, sb);
+	tutil_sql_exec(db, "INSERT INTO themes(slug, title) VALUES ('funding', 'F');"
+	    "INSERT INTO messages(id, message_id, received, route, state, size, raw)"
+	    " VALUES (1, '<a@x>', 0, 'post', 'stored', 1, 'x'), (2, '<b@x>', 0, 'post',"
+	    " 'stored', 1, 'x'), (3, '<c@x>', 0, 'post', 'stored', 1, 'x');"
+	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 0, 0);");
+	/* rolled back: its id comes again with another text */
+	cr_assert_eq(store_begin(db), 0);
+	id1 = add_packed(z, 1, a);
+	store_rollback(db);
+	cr_assert_eq(store_begin(db), 0);
+	id2 = add_packed(z, 2, b);
+	cr_expect_eq(id1, id2, "the test needs the id again (got %lld, %lld)",
+	    (long long)id1, (long long)id2);
+	cr_assert_eq(store_commit(db), 0, "%s", store_errmsg(db));
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT count(*) FROM posts_fts"
+	    " WHERE posts_fts MATCH 'mangroves'"), 0, "a rolled-back text was indexed");
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT count(*) FROM posts_fts"
+	    " WHERE posts_fts MATCH 'boreholes'"), 1, "the stored text is not indexed");
+	/* changed before the commit: the stored text is indexed */
+	cr_assert_eq(store_begin(db), 0);
+	add_packed(z, 3, a);
+	tutil_sql_exec(db, "UPDATE posts SET text = bz_ztext(replace(bz_text(text),"
+	    " 'mangroves', 'seagrass')) WHERE message = 3");
+	cr_assert_eq(store_commit(db), 0, "%s", store_errmsg(db));
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT count(*) FROM posts_fts"
+	    " WHERE posts_fts MATCH 'mangroves'"), 0, "a text changed before the commit");
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT count(*) FROM posts_fts"
+	    " WHERE posts_fts MATCH 'seagrass'"), 1);
+	cr_expect_eq(tutil_sql_int(db->db, "SELECT count(*) FROM temp.fts_text"), 0,
+	    "texts left behind after the commit");
+	tutil_sql_exec(db, "INSERT INTO posts_fts(posts_fts, rank) VALUES ('integrity-check', 1)");
+	store_zip_free(&z);
+}
