@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <stdio.h>
 #include <strings.h>
@@ -241,6 +242,18 @@ charset_clean(const char *in, size_t len, struct buf *out)
 		/* Copy the longest stretch of valid, NUL-free UTF-8 at once */
 		run = i;
 		while (run < len) {
+			/* eight bytes of ASCII without NUL at a time */
+			while (run + 8 <= len) {
+				uint64_t w;
+
+				memcpy(&w, p + run, 8);
+				if ((w & 0x8080808080808080ULL) != 0 ||
+				    ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) != 0)
+					break;
+				run += 8;
+			}
+			if (run >= len)
+				break;
 			if (p[run] >= 0x01 && p[run] < 0x80) {
 				run++;
 				continue;
