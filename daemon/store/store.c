@@ -19,6 +19,7 @@
 #include "log.h"
 #include "schema.h"
 #include "store_int.h"
+#include "store_zip.h"
 #include "xalloc.h"
 
 /* store_why - the last error in words; SQLite's "database is locked"
@@ -138,6 +139,7 @@ store_close(struct store **sp)
 		if (s->slots[i].stmt)
 			sqlite3_finalize(s->slots[i].stmt);
 	sqlite3_close(s->db);
+	store_zip_free(&s->zip);
 	free(s->path);
 	free(s);
 	*sp = NULL;
