@@ -359,6 +359,66 @@ Test(archive, build_keeps_an_mbox_only_when_it_is_verifiably_right)
 	free(want);
 }
 
+/* search_files - search.json and every file of the word index, with
+ * their names, in one string (owned) */
+static char *
+search_files(void)
+{
+	struct buf all;
+	struct dirent **names;
+	char path[700];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/archive", dir);
+	n = scandir(path, &names, NULL, alphasort);
+	cr_assert_geq(n, 0);
+	buf_init(&all, 1u << 24);
+	for (int i = 0; i < n; i++) {
+		if (strncmp(names[i]->d_name, "search", 6) == 0 &&
+		    strstr(names[i]->d_name, ".json") != NULL) {
+			char *f = read_file(names[i]->d_name);
+
+			buf_printf(&all, "== %s\n%s", names[i]->d_name, f);
+			free(f);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return buf_detach(&all, NULL);
+}
+
+/* A full build makes search.json and the word index from one pass over
+ * the posts (oldest first, search.json streamed out); an update that
+ * cannot append writes the index from its own pass (newest first).  Both
+ * must write the same files and record the same signature. */
+Test(archive, build_writes_the_word_index_an_update_writes)
+{
+	char *updated, *built, *usig, *bsig;
+
+	cr_assert_gt(archive_build(store, conf), 0);
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: Re: Who decides?\r\nMessage-ID: <third@example.org>\r\n"
+	    "In-Reply-To: <root@example.org>\r\n\r\nThe committee decides on budgets,"
+	    " partners too. Mail amina@example.org.\r\n");
+	/* no signature: the update writes the index whole */
+	cr_assert_eq(store_meta_set(store, "archive_words", ""), 0);
+	setenv("BARAZA_NOW", "2020-11-21T11:00:00Z", 1);
+	cr_assert_gt(archive_update(store, conf), 0);
+	updated = search_files();
+	cr_assert_eq(store_meta_get(store, "archive_words", &usig), 1);
+	cr_assert_gt(archive_build(store, conf), 0);
+	built = search_files();
+	cr_assert_eq(store_meta_get(store, "archive_words", &bsig), 1);
+	cr_expect(strstr(built, "\"decides\",[") != NULL, "no word index in:\n%s", built);
+	cr_expect_str_eq(built, updated, "the build's search files differ from the update's");
+	cr_expect_str_eq(bsig, usig, "the build's word index signature differs");
+	free(updated);
+	free(built);
+	free(usig);
+	free(bsig);
+}
+
 /* An update appends new posts to search.json in place instead of writing
  * every post again: the result must be the file a full build writes, also
  * after a post was taken out, its author forgotten or its thread changed
