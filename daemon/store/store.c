@@ -19,7 +19,6 @@
 #include "log.h"
 #include "schema.h"
 #include "store_int.h"
-#include "store_zip.h"
 #include "xalloc.h"
 
 /* store_why - the last error in words; SQLite's "database is locked"
@@ -139,7 +138,7 @@ store_close(struct store **sp)
 		if (s->slots[i].stmt)
 			sqlite3_finalize(s->slots[i].stmt);
 	sqlite3_close(s->db);
-	store_zip_free(&s->zip);
+	store_zip_close(s);
 	free(s->path);
 	free(s);
 	*sp = NULL;

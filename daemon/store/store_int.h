@@ -65,6 +65,9 @@ const char *store_newtext_unpack(const char *t, size_t tn, const char *v, struct
  * into v or into *own (then to be freed by the caller), its length in
  * *len; NULL when v holds a damaged frame */
 const char *store_zip_value_text(struct store_zip *z, sqlite3_value *v, char **own, size_t *len);
+/* store_zip_close - free s->zip, the context of texts read in C
+ * (store_zip.c), for store_close */
+void store_zip_close(struct store *s);
 
 /* store_fts_flush - index the posts not yet in posts_fts (schema 007: ids
  * above the largest in posts_fts_docsize) inside the open transaction; 0
