@@ -23,12 +23,53 @@
  * post ids, the sort key (received, id) of the last one, its size and the
  * hide_addresses setting it was written with; then the archive generation
  * and the largest post id when it was written (store_archive_gen; gen -1
- * in a signature written before there were any). */
+ * in a signature written before there were any); then the file as it was
+ * left (inode, modification time in ns; -1 before they were kept) and the
+ * baraza version that wrote it ("-" before it was kept). */
 struct mbox_sig {
 	long long n, sum, last_received, last_id, size;
 	int hide;
 	long long gen, maxid;
+	long long ino, mtime;
+	char version[32];
 };
+
+/* file_id - the inode and modification time (ns) of path into g; -1 both
+ * when it cannot be read */
+static void
+file_id(const char *path, struct mbox_sig *g)
+{
+	struct stat sb;
+
+	g->ino = g->mtime = -1;
+	if (stat(path, &sb) == 0) {
+		g->ino = (long long)sb.st_ino;
+		g->mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+	}
+}
+
+/* unchanged - does the mbox at path hold exactly what a build would write
+ * now?  Its signature was written by this version of baraza with the same
+ * hide_addresses, at the same archive generation and largest post id (no
+ * post came, went, moved or changed since: store_archive_gen), and the
+ * file is the one it describes: same inode, size and modification time,
+ * so nothing else wrote it since (a write within the same tick of the
+ * file system's clock, a few milliseconds, as the build's own last write
+ * would go unseen; nothing writes there but baraza). */
+static int
+unchanged(const struct mbox_sig *old, const char *path, int hide, long long gen,
+    long long maxid)
+{
+	struct mbox_sig now;
+	struct stat sb;
+
+	if (gen < 0 || old->gen != gen || old->maxid != maxid || old->hide != hide ||
+	    strcmp(old->version, PACKAGE_VERSION) != 0 || old->ino < 0 ||
+	    stat(path, &sb) < 0 || (long long)sb.st_size != old->size)
+		return 0;
+	file_id(path, &now);
+	return now.ino == old->ino && now.mtime == old->mtime;
+}
 
 struct mbox_ctx {
 	FILE *fp;
@@ -115,8 +156,11 @@ mbox_sig_get(struct archive_site *w, const char *key, struct mbox_sig *g)
 		return 0;
 	g->gen = -1;
 	g->maxid = 0;
-	ok = sscanf(v, "%lld %lld %lld %lld %lld %d %lld %lld", &g->n, &g->sum,
-	    &g->last_received, &g->last_id, &g->size, &g->hide, &g->gen, &g->maxid) >= 6;
+	g->ino = g->mtime = -1;
+	strcpy(g->version, "-");
+	ok = sscanf(v, "%lld %lld %lld %lld %lld %d %lld %lld %lld %lld %31s", &g->n,
+	    &g->sum, &g->last_received, &g->last_id, &g->size, &g->hide, &g->gen, &g->maxid,
+	    &g->ino, &g->mtime, g->version) >= 6;
 	free(v);
 	return ok;
 }
@@ -125,10 +169,11 @@ mbox_sig_get(struct archive_site *w, const char *key, struct mbox_sig *g)
 static void
 mbox_sig_set(struct archive_site *w, const char *key, const struct mbox_sig *g)
 {
-	char value[200];
+	char value[320];
 
-	snprintf(value, sizeof(value), "%lld %lld %lld %lld %lld %d %lld %lld", g->n,
-	    g->sum, g->last_received, g->last_id, g->size, g->hide, g->gen, g->maxid);
+	snprintf(value, sizeof(value), "%lld %lld %lld %lld %lld %d %lld %lld %lld %lld %s",
+	    g->n, g->sum, g->last_received, g->last_id, g->size, g->hide, g->gen, g->maxid,
+	    g->ino, g->mtime, g->version[0] ? g->version : "-");
 	(void)store_meta_set(w->s, key, value);
 }
 
@@ -172,6 +217,8 @@ append_in_place(struct archive_site *w, const char *theme, int64_t session,
 	if (rc == 0 && (fflush(fp) != 0 || fsync(fd) < 0 ||
 	    (g.size = (long long)ftello(fp)) < old->size))
 		rc = -1;
+	if (rc == 0)
+		file_id(path, &g);
 	if (rc != 0) {
 		/* back to what the signature says; the caller starts over */
 		if (ftruncate(fd, (off_t)old->size) < 0)
@@ -229,7 +276,7 @@ archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 	struct mbox_sig old, g;
 	char rel[160], key[200];
 	int64_t upto = 0, sum = 0, after = 0, gen = -1, maxid = 0;
-	int ok = 1, append = 0, rc;
+	int ok = 1, append = 0, rc, have;
 	struct stat sb;
 
 	snprintf(rel, sizeof(rel), "%s/%lld.mbox", theme, (long long)session);
@@ -237,10 +284,24 @@ archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 	memset(&g, 0, sizeof(g));
 	g.last_received = -(1LL << 62);    /* before any post */
 	g.hide = w->c->archive.hide_addresses;
+	snprintf(g.version, sizeof(g.version), "%s", PACKAGE_VERSION);
 	/* before reading any post: a post committed meanwhile is above maxid */
 	if (store_archive_gen(w->s, &gen, &maxid) < 0)
 		gen = -1;
-	if (!w->all_between && mbox_sig_get(w, key, &old) && old.hide == g.hide) {
+	have = mbox_sig_get(w, key, &old);
+	if (have && w->all_between) {
+		/* A build writes every file, but a session's mbox is as big
+		 * as its history (480 MB at 100 000 posts, half of a build's
+		 * time): one that verifiably holds what would be written is
+		 * kept. */
+		char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
+		int same = unchanged(&old, path, g.hide, gen, maxid);
+
+		free(path);
+		if (same)
+			return 0;
+	}
+	if (!w->all_between && have && old.hide == g.hide) {
 		char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
 
 		if (stat(path, &sb) == 0 && gen >= 0 &&
@@ -293,7 +354,12 @@ archive_mbox_session(struct archive_site *w, const char *theme, int64_t session)
 	rc = archive_write_close(w, &a, ok && g.size >= 0);
 	if (rc == 0) {
 		/* After the rename: a crash in between leaves the old
-		 * signature, whose size no longer matches: a rewrite. */
+		 * signature, whose size (and inode) no longer match: a
+		 * rewrite. */
+		char *path = xasprintf("%s/%s", w->c->archive.dir, rel);
+
+		file_id(path, &g);
+		free(path);
 		g.gen = gen;
 		g.maxid = maxid;
 		mbox_sig_set(w, key, &g);

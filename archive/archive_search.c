@@ -63,10 +63,15 @@ static const char search_js[] =
 	"rows.forEach(function(r){byId[r[0]]=r});show(f.value)}).catch(fail);\n"
 	"f.addEventListener('input',function(){show(f.value)})})();\n";
 
+#define SEARCH_CHUNK (1u << 20)     /* bytes of rows written out at a time */
+
 struct search_ctx {
 	struct archive_site *w;
 	struct buf *b;
-	struct buf tmp, tmp2;
+	struct buf tmp, tmp2, tmp3;
+	struct archive_words *words; /* fed each row's fields as shown, or NULL */
+	FILE *fp;                   /* rows written out as they come, or NULL */
+	long long flushed;          /* bytes of rows written out */
 	long long rows;
 	time_t newest;              /* sort key of the last (newest) row */
 	int64_t newest_id;
@@ -83,6 +88,8 @@ search_row(void *arg, const struct archive_post *p)
 	char when[16];
 	size_t n;
 	const char *text = archive_mask_shown(sx->w->c, &sx->tmp, p->new_text, &n);
+	const char *text0 = text;   /* the whole text; NULL: could not be masked */
+	size_t n0 = n;
 	struct tm tm;
 
 	sx->rows++;
@@ -100,7 +107,8 @@ search_row(void *arg, const struct archive_post *p)
 		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
 	}
-	if (b->data[b->len - 1] != '[')
+	/* empty: the rows so far were written out */
+	if (b->len == 0 || b->data[b->len - 1] != '[')
 		buf_append(b, ",\n", 2);
 	buf_putc(b, '[');
 	archive_page_int(b, p->id);
@@ -108,18 +116,26 @@ search_row(void *arg, const struct archive_post *p)
 	archive_page_int(b, p->thread);
 	buf_putc(b, ',');
 	{
-		const char *s;
-		size_t sn;
+		size_t sn = 0, an = 0;
+		const char *s = archive_mask_shown(sx->w->c, &sx->tmp2, p->subject, &sn);
+		const char *a = archive_mask_shown(sx->w->c, &sx->tmp3, p->author_name, &an);
 
-		if ((s = archive_mask_shown(sx->w->c, &sx->tmp2, p->subject, &sn)) == NULL)
+		if (s == NULL)
 			buf_fail(b);
 		else
 			json_escape(b, s, sn);
 		buf_putc(b, ',');
-		if ((s = archive_mask_shown(sx->w->c, &sx->tmp2, p->author_name, &sn)) == NULL)
+		if (a == NULL)
 			buf_fail(b);
 		else
-			json_escape(b, s, sn);
+			json_escape(b, a, an);
+		if (sx->words != NULL) {
+			/* the whole text (the row has its beginning) */
+			const char *shown[3] = { s, a, text0 };
+			size_t len[3] = { sn, an, n0 };
+
+			archive_words_add(sx->words, p, shown, len);
+		}
 	}
 	buf_append(b, ",\"", 2);
 	buf_puts(b, when);
@@ -128,6 +144,17 @@ search_row(void *arg, const struct archive_post *p)
 	buf_putc(b, ',');
 	json_escape(b, text, n);
 	buf_putc(b, ']');
+	/* Whole rows written out a megabyte at a time: search.json (33 MB at
+	 * 100 000 posts) is never held in memory beside the word index.  It
+	 * stays under the cap of a page as a whole. */
+	if (sx->fp != NULL && b->len >= SEARCH_CHUNK && !buf_failed(b)) {
+		if (sx->flushed + (long long)b->len > (long long)b->max)
+			buf_fail(b);
+		else if (fwrite(b->data, 1, b->len, sx->fp) == b->len) {
+			sx->flushed += (long long)b->len;
+			buf_reset(b);
+		}
+	}
 	return 0;
 }
 
@@ -142,7 +169,7 @@ struct search_sig {
 	long long gen, maxid;       /* store_archive_gen when written; gen -1: none */
 };
 
-#define SEARCH_MAX 100000
+#define SEARCH_MAX ARCHIVE_WORDS_POSTS  /* the word index reads as many */
 
 /* search_sig_get - the recorded signature of search.json: 1, or 0 when
  * there is none (or it cannot be read) */
@@ -255,15 +282,19 @@ out:
 
 /* search_json - search.json: every accepted post (the newest SEARCH_MAX),
  * oldest first.  An update appends the new posts when nothing else
- * changed, so a cycle neither re-escapes nor rewrites the archive. */
-static void
+ * changed, so a cycle neither re-escapes nor rewrites the archive.  A
+ * full build (w->all_between) writes the word index from the same pass
+ * (every post read, decompressed and masked once for both): 1 then, else
+ * 0 (archive_words must write it). */
+static int
 search_json(struct archive_site *w)
 {
 	struct buf b;
 	struct search_ctx sx;
+	struct archive_file a;
 	int64_t sig[ARCHIVE_SEARCH_SIG], after;
 	char *v;
-	int snap;
+	int snap, words = 0;
 
 	memset(&sx, 0, sizeof(sx));
 	sx.w = w;
@@ -271,6 +302,7 @@ search_json(struct archive_site *w)
 	buf_init(&b, ARCHIVE_PAGE_MAX);
 	buf_init(&sx.tmp, ARCHIVE_PAGE_MAX);
 	buf_init(&sx.tmp2, ARCHIVE_PAGE_MAX);
+	buf_init(&sx.tmp3, ARCHIVE_PAGE_MAX);
 	/* The rows and the signature stored with them must see the same
 	 * posts: a post committed in between by another process would be
 	 * missing from the file yet counted as written. */
@@ -285,12 +317,23 @@ search_json(struct archive_site *w)
 		free(sx.sigval);
 		goto done;
 	}
+	if (archive_write_open(w, "search.json", &a) < 0)
+		goto done;
+	sx.fp = a.fp;
 	buf_putc(&b, '[');
+	if (w->all_between)
+		sx.words = archive_words_start(w);
 	if (store_archive_search_all(w->s, SEARCH_MAX, search_row, &sx) < 0) {
 		w->failed = 1;
+		archive_write_discard(&a);
+		/* nor the word index, read from the same rows: said so */
+		words = sx.words != NULL;
+		archive_words_finish(&sx.words, 0, sx.gen, sx.maxid);
 		goto done;
 	}
 	buf_puts(&b, "]\n");
+	if (sx.flushed + (long long)b.len > (long long)b.max)
+		buf_fail(&b);
 	/* The signature of what was written: a pass over all rows. */
 	v = NULL;
 	after = 0;
@@ -299,22 +342,33 @@ search_json(struct archive_site *w)
 		sx.rows = 0;
 	store_archive_snapshot_end(w->s, snap);
 	snap = 0;
-	if (archive_write_page(w, "search.json", &b) < 0)
+	if (buf_failed(&b)) {
+		/* too large to be written whole: said so, the old file kept */
+		archive_write_discard(&a);
+		archive_write_page(w, "search.json", &b);
+		sx.rows = 0;
+	} else if (archive_write_close(w, &a, fwrite(b.data, 1, b.len, a.fp) == b.len) < 0)
 		sx.rows = 0;
 	if (sx.rows > 0 && after == 0)
 		v = xasprintf("%lld %lld %lld %lld %lld %lld %lld %lld %d %s %lld %lld",
 		    (long long)sx.newest, (long long)sx.newest_id, (long long)sig[0],
 		    (long long)sig[1], (long long)sig[2], (long long)sig[3], (long long)sig[4],
-		    (long long)b.len, w->c->archive.hide_addresses != 0,
+		    sx.flushed + (long long)b.len, w->c->archive.hide_addresses != 0,
 		    w->c->list.timezone ? w->c->list.timezone : "UTC", (long long)sx.gen,
 		    (long long)sx.maxid);
 	store_meta_set(w->s, "archive_search", v ? v : "");
 	free(v);
+	if (sx.words != NULL) {
+		archive_words_finish(&sx.words, 1, sx.gen, sx.maxid);
+		words = 1;
+	}
 done:
 	store_archive_snapshot_end(w->s, snap);
 	buf_release(&sx.tmp);
 	buf_release(&sx.tmp2);
+	buf_release(&sx.tmp3);
 	buf_release(&b);
+	return words;
 }
 
 /* archive_search_files - search.json, search.html, search.js */
@@ -323,8 +377,8 @@ archive_search_files(struct archive_site *w)
 {
 	struct buf b;
 
-	search_json(w);
-	archive_words(w);
+	if (!search_json(w))
+		archive_words(w);
 	buf_init(&b, ARCHIVE_PAGE_MAX);
 	archive_page_begin(&b, w->c, "Search", NULL);
 	buf_puts(&b, "<h1>Search</h1><form onsubmit=\"return false\"><label for=\"q\">Words: "

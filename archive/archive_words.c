@@ -48,7 +48,7 @@
 #include "xalloc.h"
 
 #define WORD_MAX 48                 /* bytes of a word indexed */
-#define WORDS_POSTS 100000          /* the newest posts indexed, as search.json */
+#define WORDS_POSTS ARCHIVE_WORDS_POSTS
 #define WORDS_GROWN (WORDS_POSTS + WORDS_POSTS / 4)  /* appended up to */
 #define KEY_MAX 12
 
@@ -65,11 +65,18 @@ struct words {
 	struct archive_site *site;
 	struct word *tab;           /* owned, open addressing */
 	size_t cap, used;
-	struct buf tmp;
+	struct buf tmp[3];          /* a post's fields as shown */
 	int64_t post;               /* being indexed */
 	long long posts;            /* indexed */
 	time_t first_received, last_received;   /* of the first and last post */
 	int64_t first_id, last_id;
+	int oldest_first;           /* posts come oldest first (else newest) */
+	int failed;                 /* a post could not be indexed */
+};
+
+/* An index built by a pass made for search.json (archive_words_start) */
+struct archive_words {
+	struct words x;
 };
 
 /* What the index holds, kept in the meta table under "archive_words": the
@@ -253,15 +260,13 @@ index_text(struct words *x, const char *s, size_t n)
 	}
 }
 
-/* index_post - a post's subject, author and whole text */
+/* index_shown - a post, its subject, author and whole text as shown
+ * (fields[i] of n[i] bytes; NULL when it could not be masked: the index
+ * is then incomplete) */
 static int
-index_post(void *arg, const struct archive_post *p)
+index_shown(struct words *x, const struct archive_post *p, const char *const fields[3],
+    const size_t n[3])
 {
-	struct words *x = arg;
-	const char *fields[] = { p->subject, p->author_name, p->new_text };
-	const char *t;
-	size_t n;
-
 	x->post = p->id;
 	if (x->posts++ == 0) {
 		x->first_received = p->received;
@@ -270,15 +275,30 @@ index_post(void *arg, const struct archive_post *p)
 	x->last_received = p->received;
 	x->last_id = p->id;
 	for (size_t i = 0; i < 3; i++) {
-		if (fields[i] == NULL)
-			continue;
-		if ((t = archive_mask_shown(x->site->c, &x->tmp, fields[i], &n)) == NULL)
+		if (fields[i] == NULL) {
+			x->failed = 1;
 			return -1;
-		index_text(x, t, n);
+		}
+		index_text(x, fields[i], n[i]);
 	}
 	return 0;
 }
 
+/* index_post - a post's subject, author and whole text, masked here */
+static int
+index_post(void *arg, const struct archive_post *p)
+{
+	struct words *x = arg;
+	const char *fields[] = { p->subject, p->author_name, p->new_text };
+	const char *shown[3];
+	size_t n[3];
+
+	for (size_t i = 0; i < 3; i++)
+		if ((shown[i] = archive_mask_shown(x->site->c, &x->tmp[i], fields[i], &n[i])) ==
+		    NULL)
+			return -1;
+	return index_shown(x, p, shown, n);
+}
 
 /* by_key - qsort: the words of one file together, then by word */
 static int
@@ -305,22 +325,26 @@ sorted(struct words *x, size_t *n)
 }
 
 /* entries - the words all[i..] of all[i]'s key onto b as entries of a
- * JSON array, separated by ",\n": ["word",[id,...]]; the index past them */
+ * JSON array, separated by ",\n": ["word",[id,...]], the ids in the order
+ * they were found, or the other way round when reversed; the index past
+ * them */
 static size_t
-entries(struct buf *b, struct word **all, size_t i, size_t n)
+entries(struct buf *b, struct word **all, size_t i, size_t n, int reversed)
 {
 	size_t k;
 
 	for (k = i; k < n && strcmp(all[k]->key, all[i]->key) == 0; k++) {
+		size_t m = all[k]->n;
+
 		if (k > i)
 			buf_puts(b, ",\n");
 		buf_putc(b, '[');
 		json_escape(b, all[k]->w, all[k]->len);
 		buf_puts(b, ",[");
-		for (size_t j = 0; j < all[k]->n; j++) {
+		for (size_t j = 0; j < m; j++) {
 			if (j)
 				buf_putc(b, ',');
-			archive_page_int(b, (long long)all[k]->ids[j]);
+			archive_page_int(b, (long long)all[k]->ids[reversed ? m - 1 - j : j]);
 		}
 		buf_puts(b, "]]");
 	}
@@ -336,7 +360,8 @@ words_free(struct words *x)
 		free(x->tab[i].ids);
 	}
 	free(x->tab);
-	buf_release(&x->tmp);
+	for (size_t i = 0; i < 3; i++)
+		buf_release(&x->tmp[i]);
 }
 
 /* words_init - an empty index for w */
@@ -345,7 +370,8 @@ words_init(struct words *x, struct archive_site *w)
 {
 	memset(x, 0, sizeof(*x));
 	x->site = w;
-	buf_init(&x->tmp, ARCHIVE_PAGE_MAX);
+	for (size_t i = 0; i < 3; i++)
+		buf_init(&x->tmp[i], ARCHIVE_PAGE_MAX);
 	grow(x);
 }
 
@@ -549,12 +575,12 @@ words_append(struct archive_site *w, struct words_sig *g, int64_t gen, int64_t m
 
 		snprintf(want.key, sizeof(want.key), "%s", all[i]->key);
 		if ((k = bsearch(&want, g->keys, oldkeys, sizeof(*g->keys), by_name)) == NULL) {
-			i = entries(&b, all, i, n);
+			i = entries(&b, all, i, n, 0);
 			continue;
 		}
 		buf_reset(&b);
 		buf_puts(&b, ",\n");
-		i = entries(&b, all, i, n);
+		i = entries(&b, all, i, n, 0);
 		buf_puts(&b, "]\n");
 		if (buf_failed(&b))
 			goto out;
@@ -583,7 +609,7 @@ words_append(struct archive_site *w, struct words_sig *g, int64_t gen, int64_t m
 			}
 			buf_reset(&b);
 			buf_putc(&b, '[');
-			i = entries(&b, all, i, n);
+			i = entries(&b, all, i, n, 0);
 			buf_puts(&b, "]\n");
 			key_rel(rel, sizeof(rel), want.key);
 			if (archive_write_page(w, rel, &b) < 0)
@@ -619,11 +645,11 @@ out:
 	return ok;
 }
 
-/* words_build - the index written whole: the newest WORDS_POSTS posts */
+/* words_write - the index x written whole, recorded at gen and maxid
+ * unless a file could not be written */
 static void
-words_build(struct archive_site *w, int64_t gen, int64_t maxid, int *snap)
+words_write(struct archive_site *w, struct words *x, int64_t gen, int64_t maxid)
 {
-	struct words x;
 	struct word **all;
 	struct words_sig g;
 	struct buf file;
@@ -631,18 +657,7 @@ words_build(struct archive_site *w, int64_t gen, int64_t maxid, int *snap)
 	int whole = 1;
 
 	memset(&g, 0, sizeof(g));
-	words_init(&x, w);
-	if (store_archive_recent(w->s, NULL, WORDS_POSTS, index_post, &x) < 0) {
-		log_warnx("archive: the search page's word index was not written");
-		w->failed = 1;
-		store_archive_snapshot_end(w->s, *snap);
-		*snap = 0;
-		store_meta_set(w->s, "archive_words", "");
-		goto out;
-	}
-	store_archive_snapshot_end(w->s, *snap);
-	*snap = 0;
-	all = sorted(&x, &n);
+	all = sorted(x, &n);
 	g.keys = xcalloc(n + 1, sizeof(*g.keys));
 	buf_init(&file, ARCHIVE_PAGE_MAX);
 	for (size_t i = 0; i < n; ) {
@@ -652,7 +667,8 @@ words_build(struct archive_site *w, int64_t gen, int64_t maxid, int *snap)
 		snprintf(k->key, sizeof(k->key), "%s", all[i]->key);
 		buf_reset(&file);
 		buf_putc(&file, '[');
-		i = entries(&file, all, i, n);
+		/* the ids newest first, as an index read newest first has them */
+		i = entries(&file, all, i, n, x->oldest_first);
 		buf_puts(&file, "]\n");
 		k->size = (long long)file.len;
 		key_rel(rel, sizeof(rel), k->key);
@@ -663,20 +679,90 @@ words_build(struct archive_site *w, int64_t gen, int64_t maxid, int *snap)
 	remove_stale(w, all, n);
 	buf_release(&file);
 	free(all);
-	/* store_archive_recent went newest first */
 	g.gen = gen;
 	g.maxid = maxid;
-	g.received = x.posts ? (long long)x.first_received : -(1LL << 62);
-	g.id = x.posts ? x.first_id : 0;
-	g.posts = x.posts;
+	if (x->posts == 0) {
+		g.received = -(1LL << 62);
+		g.id = 0;
+	} else if (x->oldest_first) {
+		g.received = (long long)x->last_received;
+		g.id = x->last_id;
+	} else {
+		g.received = (long long)x->first_received;
+		g.id = x->first_id;
+	}
+	g.posts = x->posts;
 	g.hide = w->c->archive.hide_addresses != 0;
 	if (whole && gen >= 0)
 		sig_set(w, &g);
 	else
 		store_meta_set(w->s, "archive_words", "");
-out:
 	free(g.keys);
+}
+
+/* words_unwritten - the index could not be made: said, and not recorded */
+static void
+words_unwritten(struct archive_site *w)
+{
+	log_warnx("archive: the search page's word index was not written");
+	w->failed = 1;
+	store_meta_set(w->s, "archive_words", "");
+}
+
+/* words_build - the index written whole: the newest WORDS_POSTS posts */
+static void
+words_build(struct archive_site *w, int64_t gen, int64_t maxid, int *snap)
+{
+	struct words x;
+
+	words_init(&x, w);
+	if (store_archive_recent(w->s, NULL, WORDS_POSTS, index_post, &x) < 0) {
+		store_archive_snapshot_end(w->s, *snap);
+		*snap = 0;
+		words_unwritten(w);
+	} else {
+		store_archive_snapshot_end(w->s, *snap);
+		*snap = 0;
+		words_write(w, &x, gen, maxid);
+	}
 	words_free(&x);
+}
+
+/* archive_words_start - see archive_words.h */
+struct archive_words *
+archive_words_start(struct archive_site *w)
+{
+	struct archive_words *aw = xcalloc(1, sizeof(*aw));
+
+	words_init(&aw->x, w);
+	aw->x.oldest_first = 1;
+	return aw;
+}
+
+/* archive_words_add - see archive_words.h */
+void
+archive_words_add(struct archive_words *aw, const struct archive_post *p,
+    const char *const shown[3], const size_t n[3])
+{
+	if (!aw->x.failed)
+		(void)index_shown(&aw->x, p, shown, n);
+}
+
+/* archive_words_finish - see archive_words.h */
+void
+archive_words_finish(struct archive_words **awp, int ok, int64_t gen, int64_t maxid)
+{
+	struct archive_words *aw = *awp;
+
+	if (aw == NULL)
+		return;
+	if (ok && !aw->x.failed && aw->x.posts <= WORDS_POSTS)
+		words_write(aw->x.site, &aw->x, gen, maxid);
+	else
+		words_unwritten(aw->x.site);
+	words_free(&aw->x);
+	free(aw);
+	*awp = NULL;
 }
 
 /* archive_words - see archive_words.h */

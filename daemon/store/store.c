@@ -138,6 +138,7 @@ store_close(struct store **sp)
 		if (s->slots[i].stmt)
 			sqlite3_finalize(s->slots[i].stmt);
 	sqlite3_close(s->db);
+	store_zip_close(s);
 	free(s->path);
 	free(s);
 	*sp = NULL;

@@ -39,6 +39,8 @@ struct store {
 	struct store_ckpt *ckpt; /* store_ckpt.c: the checkpoint thread, or
 	                          * NULL */
 	struct store_stmt_slot slots[STORE_STMT_SLOTS];
+	struct store_zip *zip;  /* store_archive.c: texts read in C, made at
+	                         * first use, or NULL */
 };
 
 /* store_stmt - the cached statement for sql (a static string), reset and
@@ -54,10 +56,19 @@ char *store_column_dup(sqlite3_stmt *st, int col);
  * connection; store_zip_functions does it.  0 or -1. */
 struct store_zip;
 int store_newtext_functions(sqlite3 *db, struct store_zip *z);
+/* store_newtext_unpack - the new_text stored as v, given the post's text t
+ * (tn bytes, as store_zip_value_text gives it back; NULL for none): v
+ * itself or a pointer into it when v is no range list, else b's data
+ * (b reset first); NULL when v is NULL or b's cap was passed */
+struct buf;
+const char *store_newtext_unpack(const char *t, size_t tn, const char *v, struct buf *b);
 /* store_zip_value_text - the text stored in v (compressed or not): a pointer
  * into v or into *own (then to be freed by the caller), its length in
  * *len; NULL when v holds a damaged frame */
 const char *store_zip_value_text(struct store_zip *z, sqlite3_value *v, char **own, size_t *len);
+/* store_zip_close - free s->zip, the context of texts read in C
+ * (store_zip.c), for store_close */
+void store_zip_close(struct store *s);
 
 /* store_fts_flush - index the posts not yet in posts_fts (schema 007: ids
  * above the largest in posts_fts_docsize) inside the open transaction; 0

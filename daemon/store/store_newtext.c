@@ -94,15 +94,41 @@ sql_pack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	buf_release(&b);
 }
 
+/* store_newtext_unpack - see store_int.h */
+const char *
+store_newtext_unpack(const char *t, size_t tn, const char *v, struct buf *b)
+{
+	char *end;
+
+	if (v == NULL || v[0] != '\x01')
+		return v;
+	if (v[1] == '=')
+		return v + 2;
+	buf_reset(b);
+	for (const char *p = v + 1; *p; p = *end == ',' ? end + 1 : end) {
+		unsigned long long at = strtoull(p, &end, 10), len;
+
+		if (*end != '+')
+			break;
+		len = strtoull(end + 1, &end, 10);
+		if (t == NULL || at > tn || len > tn - at)
+			break;          /* never past the text: a damaged row reads short */
+		buf_append(b, t + at, (size_t)len);
+		if (*end != ',')
+			break;
+	}
+	return buf_failed(b) ? NULL : b->data;
+}
+
 /* bz_new_text(text, stored) */
 static void
 sql_unpack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
 	const char *v = (const char *)sqlite3_value_text(argv[1]);
-	const char *t;
+	const char *t, *nt;
 	size_t tn;
 	struct buf b;
-	char *end, *own;
+	char *own;
 
 	(void)argc;
 	if (v == NULL || v[0] != '\x01') {
@@ -120,22 +146,10 @@ sql_unpack(sqlite3_context *cx, int argc, sqlite3_value **argv)
 		return;
 	}
 	buf_init(&b, tn + 1);
-	for (const char *p = v + 1; *p; p = *end == ',' ? end + 1 : end) {
-		unsigned long long at = strtoull(p, &end, 10), len;
-
-		if (*end != '+')
-			break;
-		len = strtoull(end + 1, &end, 10);
-		if (t == NULL || at > tn || len > tn - at)
-			break;          /* never past the text: a damaged row reads short */
-		buf_append(&b, t + at, (size_t)len);
-		if (*end != ',')
-			break;
-	}
-	if (buf_failed(&b))
+	if ((nt = store_newtext_unpack(t, tn, v, &b)) == NULL)
 		sqlite3_result_error_nomem(cx);
 	else
-		sqlite3_result_text(cx, b.len ? b.data : "", (int)b.len, SQLITE_TRANSIENT);
+		sqlite3_result_text(cx, nt, (int)b.len, SQLITE_TRANSIENT);
 	buf_release(&b);
 	free(own);
 }

@@ -83,6 +83,13 @@ store_zip_free(struct store_zip **zp)
 	*zp = NULL;
 }
 
+/* store_zip_close - see store_int.h */
+void
+store_zip_close(struct store *s)
+{
+	store_zip_free(&s->zip);
+}
+
 /* is_frame - does a stored BLOB of n bytes at p start with a zstd frame? */
 static int
 is_frame(const unsigned char *p, size_t n)

@@ -117,6 +117,19 @@ teardown(void)
 
 TestSuite(archive, .init = setup, .fini = teardown);
 
+/* rebuilt_mbox - funding/1.mbox as a full build writes it from nothing
+ * (the file removed first: a build keeps one that is already right) */
+static char *
+rebuilt_mbox(void)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/archive/funding/1.mbox", dir);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_gt(archive_build(store, conf), 0);
+	return read_file("funding/1.mbox");
+}
+
 /* grep_tree - does any file under archive/ contain needle? */
 static int
 grep_tree(const char *sub, const char *needle)
@@ -266,8 +279,7 @@ Test(archive, update_appends_to_mbox_as_a_build_writes_it)
 	    (unsigned long long)before.st_ino, (unsigned long long)after.st_ino);
 	appended = read_file("funding/1.mbox");
 	cr_expect(strstr(appended, "Subject: Appended too") != NULL, "the new post is missing");
-	cr_assert_gt(archive_build(store, conf), 0);
-	built = read_file("funding/1.mbox");
+	built = rebuilt_mbox();
 	cr_expect_str_eq(appended, built, "the appended mbox differs from a rebuilt one");
 	free(appended);
 	free(built);
@@ -285,11 +297,126 @@ Test(archive, update_appends_to_mbox_as_a_build_writes_it)
 	    strstr(appended, "Subject: Appended\n") == NULL,
 	    "the rejected post is still in the mbox");
 	cr_expect(strstr(appended, "Subject: Third") != NULL, "the third post is missing");
-	cr_assert_gt(archive_build(store, conf), 0);
-	built = read_file("funding/1.mbox");
+	built = rebuilt_mbox();
 	cr_expect_str_eq(appended, built, "after a removal: the updated mbox differs from a rebuilt one");
 	free(appended);
 	free(built);
+}
+
+/* A full build keeps a session's mbox that verifiably holds what it would
+ * write (same archive generation, largest post id, hide_addresses and
+ * baraza version as recorded, and the very file recorded: inode, size,
+ * modification time), and rewrites it otherwise: a file changed behind
+ * its back, a post changed or added, another version's signature. */
+Test(archive, build_keeps_an_mbox_only_when_it_is_verifiably_right)
+{
+	struct stat a, b;
+	char path[700], *want, *got, *sig;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/archive/funding/1.mbox", dir);
+	cr_assert_gt(archive_build(store, conf), 0);
+	want = read_file("funding/1.mbox");
+	cr_assert_eq(stat_file("funding/1.mbox", &a), 0);
+	cr_assert_gt(archive_build(store, conf), 0);
+	cr_assert_eq(stat_file("funding/1.mbox", &b), 0);
+	cr_expect(a.st_ino == b.st_ino && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+	    a.st_mtim.tv_nsec == b.st_mtim.tv_nsec, "an unchanged mbox was written again");
+	/* the same size, other bytes, written by someone else (a tick of the
+	 * file system's clock later: a file's times move in ticks) */
+	usleep(20000);
+	cr_assert_not_null(fp = fopen(path, "r+"));
+	fputc('X', fp);
+	fclose(fp);
+	cr_assert_gt(archive_build(store, conf), 0);
+	got = read_file("funding/1.mbox");
+	cr_expect_str_eq(got, want, "a file changed behind the build's back was kept");
+	free(got);
+	/* a post changed: the generation moved */
+	cr_assert_eq(store_exec(store, "UPDATE posts SET state = 'rejected'"
+	    " WHERE message_id = 'reply@example.com'"), 0);
+	cr_assert_gt(archive_build(store, conf), 0);
+	got = read_file("funding/1.mbox");
+	cr_expect(strstr(got, "reply@example.com") == NULL, "a rejected post was kept");
+	free(got);
+	/* a new post */
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: Newer\r\nMessage-ID: <newer@example.org>\r\n\r\nnewer\r\n");
+	cr_assert_gt(archive_build(store, conf), 0);
+	got = read_file("funding/1.mbox");
+	cr_expect(strstr(got, "Subject: Newer") != NULL, "a new post is missing");
+	free(got);
+	/* a signature another version wrote */
+	cr_assert_eq(store_meta_get(store, "archive_mbox:funding/1.mbox", &sig), 1);
+	cr_assert_eq(strcmp(strrchr(sig, ' ') + 1, PACKAGE_VERSION), 0, "signature %s", sig);
+	strcpy(strrchr(sig, ' ') + 1, "0.0.0-old");
+	cr_assert_eq(store_meta_set(store, "archive_mbox:funding/1.mbox", sig), 0);
+	free(sig);
+	cr_assert_eq(stat_file("funding/1.mbox", &a), 0);
+	cr_assert_gt(archive_build(store, conf), 0);
+	cr_assert_eq(stat_file("funding/1.mbox", &b), 0);
+	cr_expect(a.st_ino != b.st_ino, "another version's mbox was kept");
+	free(want);
+}
+
+/* search_files - search.json and every file of the word index, with
+ * their names, in one string (owned) */
+static char *
+search_files(void)
+{
+	struct buf all;
+	struct dirent **names;
+	char path[700];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/archive", dir);
+	n = scandir(path, &names, NULL, alphasort);
+	cr_assert_geq(n, 0);
+	buf_init(&all, 1u << 24);
+	for (int i = 0; i < n; i++) {
+		if (strncmp(names[i]->d_name, "search", 6) == 0 &&
+		    strstr(names[i]->d_name, ".json") != NULL) {
+			char *f = read_file(names[i]->d_name);
+
+			buf_printf(&all, "== %s\n%s", names[i]->d_name, f);
+			free(f);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return buf_detach(&all, NULL);
+}
+
+/* A full build makes search.json and the word index from one pass over
+ * the posts (oldest first, search.json streamed out); an update that
+ * cannot append writes the index from its own pass (newest first).  Both
+ * must write the same files and record the same signature. */
+Test(archive, build_writes_the_word_index_an_update_writes)
+{
+	char *updated, *built, *usig, *bsig;
+
+	cr_assert_gt(archive_build(store, conf), 0);
+	setenv("BARAZA_NOW", "2020-11-21T10:00:00Z", 1);
+	ingest("From: Amina Yusuf <amina@example.org>\r\nTo: cop+funding@example.org\r\n"
+	    "Subject: Re: Who decides?\r\nMessage-ID: <third@example.org>\r\n"
+	    "In-Reply-To: <root@example.org>\r\n\r\nThe committee decides on budgets,"
+	    " partners too. Mail amina@example.org.\r\n");
+	/* no signature: the update writes the index whole */
+	cr_assert_eq(store_meta_set(store, "archive_words", ""), 0);
+	setenv("BARAZA_NOW", "2020-11-21T11:00:00Z", 1);
+	cr_assert_gt(archive_update(store, conf), 0);
+	updated = search_files();
+	cr_assert_eq(store_meta_get(store, "archive_words", &usig), 1);
+	cr_assert_gt(archive_build(store, conf), 0);
+	built = search_files();
+	cr_assert_eq(store_meta_get(store, "archive_words", &bsig), 1);
+	cr_expect(strstr(built, "\"decides\",[") != NULL, "no word index in:\n%s", built);
+	cr_expect_str_eq(built, updated, "the build's search files differ from the update's");
+	cr_expect_str_eq(bsig, usig, "the build's word index signature differs");
+	free(updated);
+	free(built);
+	free(usig);
+	free(bsig);
 }
 
 /* An update appends new posts to search.json in place instead of writing
