@@ -26,7 +26,9 @@
 #include "conf.h"
 #include "ingest.h"
 
-#define PIPELINE_MAX_ITEMS 64
+/* 256: a prepared message holds ~33 KB (its parse), so 8 MB; a longer
+ * queue lets the worker run further ahead of a commit (import-mbox) */
+#define PIPELINE_MAX_ITEMS 256
 #define PIPELINE_MAX_BYTES (16u << 20)
 
 struct pipeline;

@@ -114,7 +114,7 @@ compress(struct store_zip *z, const void *p, size_t n, void **out)
 		free(o);
 		return 0;
 	}
-	*out = o;
+	*out = xreallocarray(o, got, 1);   /* a frame may wait in a queue a while */
 	return got;
 }
 
