@@ -515,7 +515,10 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 			snprintf(err, errlen, "%s", jobs[k].err);
 		}
 	if (mover != NULL && rc == OUTCOME_OK && fo->pending != NULL) {
-		/* the last rounds go on while the caller runs its jobs */
+		/* the last round starts now (not at fetch_finish: it would
+		 * wait for a group) and goes on while the caller runs its
+		 * jobs */
+		imap_mover_flush(mover);
 		*fo->pending = xcalloc(1, sizeof(**fo->pending));
 		(*fo->pending)->mover = mover;
 		mover = NULL;
