@@ -7,9 +7,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#ifdef HAVE_MALLOC_TRIM
-#include <malloc.h>
-#endif
 #include <string.h>
 
 #include "fetch.h"
@@ -468,15 +465,6 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 		if (store_batch(&cy, ib, c, fo, &rd, stop) < 0)
 			st->deferred = 1;
 		imap_batch_free(&cur->fetched);
-#ifdef HAVE_MALLOC_TRIM
-		/* The batch was allocated by the thread that fetched it, in
-		 * glibc's arena for that thread, and freed here: its pages
-		 * stay with the arena, beside the main thread's, unless
-		 * given back.  5 000 messages: peak RSS 57-62 MB without
-		 * this, 42-45 MB with it (41 MB when nothing was fetched
-		 * ahead). */
-		malloc_trim(0);
-#endif
 		if (ahead)
 			job_wait(nxt);
 		more = ahead ? nxt->rc != OUTCOME_OK || !nxt->none :
