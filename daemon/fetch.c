@@ -3,8 +3,6 @@
  * (see fetch.h) */
 #include "config.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,185 +208,7 @@ start_over(struct cycle *cy, uint32_t *last, char *err, size_t errlen)
 	return OUTCOME_OK;
 }
 
-/* ---- the plan and the batches ------------------------------------------
- *
- * The plan is the list of new UIDs (one UID SEARCH, answered from the
- * server's index) and, for those next in line, their sizes: a window of
- * at most one batch of them, asked for just before the batch is cut.  A
- * server reads every message to tell its size (Dovecot's Maildir does), so
- * asking for all sizes first kept barazad waiting before the first batch
- * (80-160 ms for 5 000 messages); asked per batch, the sizes come with the
- * batch, on the thread that fetches it ahead.
- */
-
-/* The plan of a cycle. */
-struct plan {
-	uint32_t *uids;               /* owned: the UIDs above the mark, sorted */
-	size_t nuids;
-	size_t asked;                 /* uids[0 .. asked) had their sizes asked */
-	struct imap_uid_size *win;    /* owned: sizes asked, not yet batched */
-	size_t nwin, capwin;
-};
-
-/* One batch: cut from the plan, then fetched; on the caller's thread or
- * ahead, on a thread of its own, while the batch before is stored. */
-struct job {
-	struct imap *im;              /* borrowed: the thread's alone while ahead */
-	struct plan *pl;              /* borrowed: idem */
-	size_t budget;                /* announced bytes the batch may take */
-	unsigned batch_max;
-	size_t max_size;              /* imap_max_size() */
-	uint32_t *uids;               /* owned: batch_max */
-	size_t nb;                    /* UIDs in the batch */
-	size_t bytes;                 /* their announced bytes (a partial one
-	                               * counts max_size) */
-	int partial;                  /* one oversized message, fetched partially */
-	size_t partial_size;          /* its announced size */
-	int none;                     /* the plan is done: nothing to fetch */
-	int wait;                     /* the next message does not fit the
-	                               * budget: fetch it once the batch before
-	                               * is stored */
-	struct imap_batch *fetched;   /* owned */
-	enum outcome rc;
-	char err[1024];
-	pthread_t thread;
-	int ahead;                    /* running on its own thread */
-};
-
-/* plan_fill - ask the sizes of the next UIDs until the window holds
- * want of them or the plan has no more */
-static enum outcome
-plan_fill(struct plan *pl, struct imap *im, size_t want, char *err,
-    size_t errlen)
-{
-	while (pl->nwin < want && pl->asked < pl->nuids) {
-		struct imap_uid_size *got = NULL;
-		size_t k = want - pl->nwin, ngot = 0;
-		enum outcome rc;
-
-		if (k > pl->nuids - pl->asked)
-			k = pl->nuids - pl->asked;
-		rc = imap_sizes(im, pl->uids + pl->asked, k, &got, &ngot, err,
-		    errlen);
-		if (rc != OUTCOME_OK)
-			return rc;
-		pl->asked += k;
-		if (pl->nwin + ngot > pl->capwin) {
-			pl->capwin = pl->nwin + ngot;
-			pl->win = xreallocarray(pl->win, pl->capwin,
-			    sizeof(*pl->win));
-		}
-		if (ngot > 0)
-			memcpy(pl->win + pl->nwin, got, ngot * sizeof(*got));
-		pl->nwin += ngot;
-		free(got);
-	}
-	return OUTCOME_OK;
-}
-
-/* job_cut - the next batch from the plan: up to batch_max messages and
- * budget bytes; an oversized message goes alone, fetched partially.  The
- * first message is always taken when the budget is the whole
- * FETCH_BATCH_BYTES; under a smaller one (a batch fetched ahead) it may
- * not fit: j->wait. */
-static enum outcome
-job_cut(struct job *j)
-{
-	struct plan *pl = j->pl;
-	size_t k = 0;
-	enum outcome rc;
-
-	j->nb = j->bytes = 0;
-	j->partial = 0;
-	j->partial_size = 0;
-	j->none = j->wait = 0;
-	rc = plan_fill(pl, j->im, j->batch_max, j->err, sizeof(j->err));
-	if (rc != OUTCOME_OK)
-		return rc;
-	if (pl->nwin == 0) {
-		j->none = 1;
-		return OUTCOME_OK;
-	}
-	if (pl->win[0].size > j->max_size) {
-		if (j->max_size > j->budget && j->budget < FETCH_BATCH_BYTES) {
-			j->wait = 1;
-			return OUTCOME_OK;
-		}
-		j->partial_size = pl->win[0].size;
-		j->uids[j->nb++] = pl->win[k++].uid;
-		j->bytes = j->max_size;
-		j->partial = 1;
-	} else {
-		while (k < pl->nwin && j->nb < j->batch_max &&
-		    pl->win[k].size <= j->max_size &&
-		    (j->bytes + pl->win[k].size <= j->budget ||
-		    (j->nb == 0 && j->budget >= FETCH_BATCH_BYTES))) {
-			j->bytes += pl->win[k].size;
-			j->uids[j->nb++] = pl->win[k++].uid;
-		}
-		if (j->nb == 0) {
-			j->wait = 1;
-			return OUTCOME_OK;
-		}
-	}
-	pl->nwin -= k;
-	memmove(pl->win, pl->win + k, pl->nwin * sizeof(*pl->win));
-	return OUTCOME_OK;
-}
-
-/* job_run - cut the next batch and fetch it; the outcome into j->rc */
-static void
-job_run(struct job *j)
-{
-	j->fetched = NULL;
-	j->rc = job_cut(j);
-	if (j->rc == OUTCOME_OK && j->nb > 0)
-		j->rc = imap_fetch_bodies(j->im, j->uids, j->nb, j->partial,
-		    &j->fetched, j->err, sizeof(j->err));
-}
-
-/* job_main - a job's thread */
-static void *
-job_main(void *arg)
-{
-	job_run(arg);
-	return NULL;
-}
-
-/* job_ahead - run the job on a thread of its own (the connection and the
- * plan are its alone until job_wait); on the caller's thread when no
- * thread can be made.  Signals go to the caller's thread, whose flags
- * they set. */
-static void
-job_ahead(struct job *j)
-{
-	sigset_t all, old;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	j->ahead = pthread_create(&j->thread, NULL, job_main, j) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!j->ahead)
-		job_run(j);
-}
-
-/* job_wait - wait for a job run ahead */
-static void
-job_wait(struct job *j)
-{
-	if (j->ahead)
-		pthread_join(j->thread, NULL);
-	j->ahead = 0;
-}
-
-/* fetch_run - see fetch.h
- *
- * Batch k + 1 is cut and fetched ahead, on a thread, while batch k is
- * parsed and stored, as long as both stay under FETCH_BATCH_BYTES
- * together (so memory stays where one batch of that size put it); when
- * the next message does not fit it is fetched after the store, as it
- * always was.  The connection is used by one thread at a time: the main
- * thread marks on it only after the job ahead is joined. */
+/* fetch_run - see fetch.h */
 enum outcome
 fetch_run(struct imap *im, struct store *s, const struct conf *c,
     const struct fetch_options *fop, const volatile sig_atomic_t *stop,
@@ -402,16 +222,15 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	struct ingest_options o = { .relay = 1 };
 	struct ingest_batch_hooks hooks = { stored, committed, &cy };
 	struct ingest_batch *ib;
-	struct plan pl = { 0 };
-	struct job jobs[2], *cur = &jobs[0], *nxt = &jobs[1];
+	struct imap_uid_size *plan = NULL;
 	struct imap_mover *mover = NULL;
-	uint32_t last = 0;
+	uint32_t last = 0, *batch;
+	size_t nplan = 0, i = 0, max_size = imap_max_size(im);
 	unsigned batch_max = fo->batch_messages >= 1 &&
 	    fo->batch_messages <= FETCH_BATCH_MESSAGES ? fo->batch_messages :
 	    FETCH_BATCH_MESSAGES;
 	unsigned marked = 0;
 	enum outcome rc;
-	int k;
 
 	memset(st, 0, sizeof(*st));
 	if (fo->pending != NULL)
@@ -426,82 +245,56 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	st->marked += marked;
 	if (rc != OUTCOME_OK)
 		return rc;
-	if ((rc = imap_new_uids(im, last, &pl.uids, &pl.nuids, err,
-	    errlen)) != OUTCOME_OK)
+	if ((rc = imap_plan(im, last, &plan, &nplan, err, errlen)) != OUTCOME_OK)
 		return rc;
-	if (pl.nuids == 0) {
-		free(pl.uids);
-		return OUTCOME_OK;
-	}
-	memset(jobs, 0, sizeof(jobs));
-	for (k = 0; k < 2; k++) {
-		jobs[k].im = im;
-		jobs[k].pl = &pl;
-		jobs[k].batch_max = batch_max;
-		jobs[k].max_size = imap_max_size(im);
-		jobs[k].uids = xreallocarray(NULL, batch_max,
-		    sizeof(*jobs[k].uids));
-	}
+	batch = xreallocarray(NULL, batch_max, sizeof(*batch));
 	cy.done = xreallocarray(NULL, batch_max, sizeof(*cy.done));
 	o.classifier = fo->cl;
 	ib = ingest_batch_new(s, c, &o, &hooks, 0, 0);
 
-	cur->budget = FETCH_BATCH_BYTES;
-	job_run(cur);
-	while (rc == OUTCOME_OK && cur->rc == OUTCOME_OK && !cur->none) {
+	while (i < nplan && !(stop && *stop) && !st->deferred) {
+		struct imap_batch *fetched = NULL;
 		struct batch_reader rd = { 0 };
-		struct job *t;
-		int ahead = 0, more;
+		size_t nb = 0, bytes = 0;
+		int partial = 0;
 
-		st->batches++;
-		/* the next batch comes while this one is stored */
-		if (!(stop && *stop) && cur->bytes < FETCH_BATCH_BYTES) {
-			nxt->budget = FETCH_BATCH_BYTES - cur->bytes;
-			job_ahead(nxt);
-			ahead = 1;
+		/* a batch: up to batch_max messages and FETCH_BATCH_BYTES
+		 * bytes; an oversized message goes alone, fetched partially */
+		if (plan[i].size > max_size) {
+			rd.partial_size = plan[i].size;
+			batch[nb++] = plan[i++].uid;
+			partial = 1;
+		} else {
+			while (i < nplan && nb < batch_max &&
+			    plan[i].size <= max_size &&
+			    (nb == 0 || bytes + plan[i].size <= FETCH_BATCH_BYTES)) {
+				bytes += plan[i].size;
+				batch[nb++] = plan[i++].uid;
+			}
 		}
-		rd.partial_size = cur->partial_size;
-		rd.got = imap_batch_messages(cur->fetched, &rd.ngot);
+		rc = imap_fetch_bodies(im, batch, nb, partial, &fetched, err,
+		    errlen);
+		if (rc != OUTCOME_OK)
+			break;
+		st->batches++;
+		rd.got = imap_batch_messages(fetched, &rd.ngot);
 		if (store_batch(&cy, ib, c, fo, &rd, stop) < 0)
 			st->deferred = 1;
-		imap_batch_free(&cur->fetched);
-		if (ahead)
-			job_wait(nxt);
-		more = ahead ? nxt->rc != OUTCOME_OK || !nxt->none :
-		    pl.nwin > 0 || pl.asked < pl.nuids;
+		imap_batch_free(&fetched);
 		/* More to fetch: hand the marking to the mover and fetch on.
 		 * Once there is a mover it gets every later batch too, so the
 		 * marks keep their order on one connection. */
-		if (cy.nd > 0 && mover == NULL && more && !(stop && *stop) &&
-		    !st->deferred && (!ahead || nxt->rc == OUTCOME_OK))
+		if (cy.nd > 0 && mover == NULL && i < nplan && !(stop && *stop) &&
+		    !st->deferred)
 			mover = imap_mover_start(c, cy.uidvalidity,
 			    (size_t)batch_max * IMAP_MOVER_GROUP_BATCHES);
-		if (mover == NULL || imap_mover_push(mover, cy.done, cy.nd) < 0) {
-			/* the connection is unusable after a failed fetch:
-			 * the sweep of the next cycle marks these */
-			if (ahead && nxt->rc != OUTCOME_OK)
-				break;
-			rc = imap_mark(im, cy.done, cy.nd, err, errlen);
-			if (rc != OUTCOME_OK)
-				break;
-			st->marked += (unsigned)cy.nd;
-		}
-		if ((stop && *stop) || st->deferred)
+		if (mover != NULL && imap_mover_push(mover, cy.done, cy.nd) == 0)
+			continue;
+		rc = imap_mark(im, cy.done, cy.nd, err, errlen);
+		if (rc != OUTCOME_OK)
 			break;
-		if (!ahead || nxt->wait) {
-			nxt->budget = FETCH_BATCH_BYTES;
-			job_run(nxt);
-		}
-		t = cur;
-		cur = nxt;
-		nxt = t;
+		st->marked += (unsigned)cy.nd;
 	}
-	/* a failed job ended the loop: its error is the cycle's */
-	for (k = 0; k < 2 && rc == OUTCOME_OK; k++)
-		if (jobs[k].rc != OUTCOME_OK) {
-			rc = jobs[k].rc;
-			snprintf(err, errlen, "%s", jobs[k].err);
-		}
 	if (mover != NULL && rc == OUTCOME_OK && fo->pending != NULL) {
 		/* the last round starts now (not at fetch_finish: it would
 		 * wait for a group) and goes on while the caller runs its
@@ -514,12 +307,8 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	if (mover != NULL)
 		rc = finish_mover(im, &mover, rc, st, err, errlen);
 	ingest_batch_free(&ib);
-	for (k = 0; k < 2; k++) {
-		imap_batch_free(&jobs[k].fetched);
-		free(jobs[k].uids);
-	}
-	free(pl.uids);
-	free(pl.win);
+	free(plan);
+	free(batch);
 	free(cy.done);
 	return rc;
 }

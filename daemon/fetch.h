@@ -4,13 +4,9 @@
  * fetch_run() ties three layers together, in this order, for every
  * message above the stored high-water UID (store_imap.h):
  *
- *   1. imap_new_uids() lists the new UIDs; their sizes are asked
- *      (imap_sizes) a batch's worth at a time, just before the batch is
- *      cut, and they are fetched in batches of at most
- *      FETCH_BATCH_MESSAGES messages and FETCH_BATCH_BYTES bytes (an
- *      oversized message alone, partially).  Batch k + 1 is cut and
- *      fetched on a thread while batch k is stored, when the two together
- *      stay under FETCH_BATCH_BYTES (else after it, as one batch alone);
+ *   1. imap_plan() lists the new UIDs and their sizes; they are fetched
+ *      in batches of at most FETCH_BATCH_MESSAGES messages and
+ *      FETCH_BATCH_BYTES bytes (an oversized message alone, partially);
  *   2. each batch goes through ingest_batch.h in ONE transaction, the
  *      high-water mark raised with each message inside it, so a message's
  *      effects and the mark commit together; with prepare_threaded the

@@ -7,10 +7,9 @@
  * - libetpan's mailimap_idle() only sends IDLE; the wait is ours
  *   (mailstream_*_idle), in one-second steps so a signal is noticed
  *   promptly;
- * - a server answers "UID SEARCH UID N:*" with N above the highest UID
- *   with the last message ("*" is the highest UID, and N:* the range
- *   between), so every UID list is filtered against the high-water mark,
- *   and the answer to a UID FETCH against the UIDs asked for.
+ * - a server answers "UID FETCH N:*" with N above the highest UID with the
+ *   last message ("*" is the highest UID, and N:* the range between), so
+ *   every UID list is filtered against the high-water mark.
  */
 #include "config.h"
 
@@ -307,33 +306,24 @@ plan_cmp(const void *a, const void *b)
 	    &((const struct imap_uid_size *)b)->uid);
 }
 
-/* in_sorted - 1 when uid is one of the n sorted uids */
-static int
-in_sorted(const uint32_t *uids, size_t n, uint32_t uid)
-{
-	return bsearch(&uid, uids, n, sizeof(*uids), uid_cmp) != NULL;
-}
-
-/* sizes - imap_sizes, signals held by the caller */
+/* plan - imap_plan, signals held by the caller */
 static enum outcome
-sizes(struct imap *im, const uint32_t *uids, size_t n,
-    struct imap_uid_size **out, size_t *nout, char *err, size_t errlen)
+plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
+    size_t *nout, char *err, size_t errlen)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	struct imap_uid_size *plan;
 	clist *res = NULL;
 	clistiter *it;
-	size_t k = 0;
+	size_t n = 0;
 	int r;
 
 	*out = NULL;
 	*nout = 0;
-	if (n == 0)
-		return OUTCOME_OK;
-	set = set_from_uids(uids, n);
+	set = mailimap_set_new_interval(last + 1, 0);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	if (ft == NULL)
+	if (set == NULL || ft == NULL)
 		fatal("out of memory");
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
@@ -348,60 +338,41 @@ sizes(struct imap *im, const uint32_t *uids, size_t n,
 		struct mailimap_msg_att *ma = clist_content(it);
 		clistiter *ai;
 		uint32_t uid = 0, size = 0;
-		int have_size = 0;
 
 		for (ai = clist_begin(ma->att_list); ai; ai = clist_next(ai)) {
 			struct mailimap_msg_att_item *item = clist_content(ai);
 
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
 				continue;
-			if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID) {
+			if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
 				uid = item->att_data.att_static->att_data.att_uid;
-			} else if (item->att_data.att_static->att_type ==
-			    MAILIMAP_MSG_ATT_RFC822_SIZE) {
+			else if (item->att_data.att_static->att_type ==
+			    MAILIMAP_MSG_ATT_RFC822_SIZE)
 				size = item->att_data.att_static->att_data.att_rfc822_size;
-				have_size = 1;
-			}
 		}
-		/* unsolicited FETCH responses (flag changes) carry no size;
-		 * a server may answer for UIDs outside the set (N:*) */
-		if (have_size && in_sorted(uids, n, uid)) {
-			plan[k].uid = uid;
-			plan[k].size = size;
-			k++;
+		if (uid > last) {
+			plan[n].uid = uid;
+			plan[n].size = size;
+			n++;
 		}
 	}
 	mailimap_fetch_list_free(res);
-	qsort(plan, k, sizeof(*plan), plan_cmp);
+	qsort(plan, n, sizeof(*plan), plan_cmp);
 	*out = plan;
-	*nout = k;
+	*nout = n;
 	return OUTCOME_OK;
 }
 
-/* imap_new_uids - see imap.h */
+/* imap_plan - see imap.h */
 enum outcome
-imap_new_uids(struct imap *im, uint32_t last, uint32_t **out, size_t *nout,
-    char *err, size_t errlen)
+imap_plan(struct imap *im, uint32_t last, struct imap_uid_size **out,
+    size_t *nout, char *err, size_t errlen)
 {
 	sigset_t old;
 	enum outcome rc;
 
 	hold_signals(&old);
-	rc = uid_search(im, last + 1, 0, 0, out, nout, err, errlen);
-	release_signals(&old);
-	return rc;
-}
-
-/* imap_sizes - see imap.h */
-enum outcome
-imap_sizes(struct imap *im, const uint32_t *uids, size_t n,
-    struct imap_uid_size **out, size_t *nout, char *err, size_t errlen)
-{
-	sigset_t old;
-	enum outcome rc;
-
-	hold_signals(&old);
-	rc = sizes(im, uids, n, out, nout, err, errlen);
+	rc = plan(im, last, out, nout, err, errlen);
 	release_signals(&old);
 	return rc;
 }

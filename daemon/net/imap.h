@@ -11,12 +11,10 @@
  *	              LOGIN) with the password read from password_file at this
  *	              moment; select the mailbox named by the URL path (INBOX
  *	              when there is none).
- *	imap_new_uids()  the UIDs above a high-water mark (UID SEARCH
- *	              UID n:*, filtered: a server answers that with the last
- *	              message even when n is above it).
- *	imap_sizes()  the sizes of some of them (UID FETCH (UID
- *	              RFC822.SIZE)), so that a batch of bodies stays under a
- *	              byte bound.
+ *	imap_plan()   the UIDs above a high-water mark, with their sizes
+ *	              (UID FETCH n:* (UID RFC822.SIZE), filtered: a server
+ *	              answers that with the last message even when n is above
+ *	              it).
  *	imap_fetch_bodies()  one UID FETCH of message bodies (BODY.PEEK[], so
  *	              reading marks nothing \Seen).
  *	imap_mark()   apply imap.after to UIDs whose messages are committed.
@@ -68,8 +66,7 @@
 struct imap;
 struct imap_batch;
 
-/* One message of a fetch plan: its UID and the size the server announced
- * (imap_sizes) */
+/* One message of a fetch plan: its UID and the size the server announced */
 struct imap_uid_size {
 	uint32_t uid;
 	uint32_t size;
@@ -91,19 +88,11 @@ enum outcome imap_open(const struct conf *c, struct imap **out, char *err,
 /* imap_close - LOGOUT (best effort), close and free; *imp = NULL */
 void imap_close(struct imap **imp);
 
-/* imap_new_uids - the UIDs above last (UID SEARCH UID last+1:*, which
- * costs the server only its index), sorted: *out (owned: free) and *n.
- * OUTCOME_OK, or OUTCOME_TEMP / OUTCOME_PERM with err (then imap_close()
- * the connection). */
-enum outcome imap_new_uids(struct imap *im, uint32_t last, uint32_t **out,
-    size_t *n, char *err, size_t errlen);
-
-/* imap_sizes - the sizes the server announces for the n sorted uids (UID
- * FETCH set (UID RFC822.SIZE)), sorted by UID: *out (owned: free) and
- * *nout; UIDs expunged meanwhile are missing.  OUTCOME_OK, or OUTCOME_TEMP
- * / OUTCOME_PERM with err. */
-enum outcome imap_sizes(struct imap *im, const uint32_t *uids, size_t n,
-    struct imap_uid_size **out, size_t *nout, char *err, size_t errlen);
+/* imap_plan - the messages above last (UID and announced size), sorted by
+ * UID: *out (owned: free) and *n.  OUTCOME_OK, or OUTCOME_TEMP /
+ * OUTCOME_PERM with err (then imap_close() the connection). */
+enum outcome imap_plan(struct imap *im, uint32_t last,
+    struct imap_uid_size **out, size_t *n, char *err, size_t errlen);
 
 /* imap_fetch_bodies - UID FETCH the n sorted uids (UID BODY.PEEK[]) or,
  * with partial = 1, the first imap_max_size() bytes of each (for messages
