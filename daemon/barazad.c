@@ -101,6 +101,9 @@ struct daemon {
 	unsigned db_failures;         /* cycles failed in a row (database) */
 	time_t db_failing_since;
 	unsigned ingested;            /* messages committed in this cycle */
+	struct fetch_pending *pending; /* owned: marking still under way */
+	struct fetch_stats fst;       /* the last fetch's figures */
+	int fetch_unsettled;          /* fetch_settle() has not run for it */
 };
 
 /* on_signal - only set flags: the loop does the work */
@@ -393,6 +396,38 @@ imap_failed(struct daemon *d, enum outcome rc, const char *err)
 	d->imap_retry_at = now + d->backoff;
 }
 
+/* fetch_report - the figures of the last fetch, once its marking is over */
+static void
+fetch_report(const struct daemon *d)
+{
+	const struct fetch_stats *st = &d->fst;
+
+	if (st->fetched > 0 || st->marked > 0)
+		log_info("imap: %s: %u fetched, %u processed, %u marked%s",
+		    d->imap != NULL ? imap_mailbox(d->imap) : d->conf->imap.mailbox,
+		    st->fetched, st->done, st->marked,
+		    st->deferred ? ", stopped at a temporary failure" : "");
+}
+
+/* fetch_settle - the end of the last fetch: wait for the marking it left
+ * under way while the jobs ran (fetch_finish), then log its figures.  A
+ * connection lost meanwhile is a failed fetch (the messages are
+ * committed: the next cycle's sweep marks them). */
+static void
+fetch_settle(struct daemon *d)
+{
+	char err[1024];
+	enum outcome rc;
+
+	if (!d->fetch_unsettled)
+		return;
+	d->fetch_unsettled = 0;
+	rc = fetch_finish(&d->pending, d->imap, &d->fst, err, sizeof(err));
+	fetch_report(d);
+	if (rc != OUTCOME_OK)
+		imap_failed(d, rc, err);
+}
+
 /* fetch_step - connect when needed and process every new message.
  * 0 when done (also when a message was deferred: *deferred says so),
  * -1 when the server could not be reached or refused us. */
@@ -422,17 +457,18 @@ fetch_step(struct daemon *d, int *deferred)
 	 * earlier ones are stored */
 	fo.prepare_threaded = 1;
 	fo.cl = d->classifier;
+	/* the mover's last rounds go on while the jobs run (fetch_settle) */
+	fo.pending = &d->pending;
 	rc = fetch_run(d->imap, d->store, d->conf, &fo, &got_stop, &st, err,
 	    sizeof(err));
 	d->ingested += st.done;
-	if (st.fetched > 0 || st.marked > 0)
-		log_info("imap: %s: %u fetched, %u processed, %u marked%s",
-		    imap_mailbox(d->imap), st.fetched, st.done, st.marked,
-		    st.deferred ? ", stopped at a temporary failure" : "");
+	d->fst = st;
 	if (rc != OUTCOME_OK) {
+		fetch_report(d);
 		imap_failed(d, rc, err);
 		return -1;
 	}
+	d->fetch_unsettled = 1;
 	*deferred = st.deferred != 0;
 	if (!st.deferred)   /* for `baraza check` (store_health.h) */
 		(void)store_health_fetched(d->store, clock_now());
@@ -567,6 +603,7 @@ run_once(struct daemon *d)
 		status = 1;
 	if (!got_stop && chores(d) < 0)
 		status = 1;
+	fetch_settle(d);
 	imap_close(&d->imap);
 	return status;
 }
@@ -631,10 +668,12 @@ run_loop(struct daemon *d)
 		/* new posts go out at once; otherwise every poll_seconds */
 		if (d->ingested > 0 || time(NULL) >= d->next_chores)
 			(void)chores(d);
+		fetch_settle(d);
 		if (got_stop || got_hup)
 			continue;
 		wait_for_news(d);
 	}
+	fetch_settle(d);
 	imap_close(&d->imap);
 	log_info("barazad stopping");
 	return 0;

@@ -157,6 +157,28 @@ finish_mover(struct imap *im, struct imap_mover **mover, enum outcome rc,
 	return rc;
 }
 
+/* What fetch_run left under way (fetch.h). */
+struct fetch_pending {
+	struct imap_mover *mover;     /* owned */
+};
+
+/* fetch_finish - see fetch.h */
+enum outcome
+fetch_finish(struct fetch_pending **pp, struct imap *im,
+    struct fetch_stats *st, char *err, size_t errlen)
+{
+	struct fetch_stats dummy = { 0 };
+	enum outcome rc;
+
+	if (*pp == NULL)
+		return OUTCOME_OK;
+	rc = finish_mover(im, &(*pp)->mover, OUTCOME_OK,
+	    st != NULL ? st : &dummy, err, errlen);
+	free(*pp);
+	*pp = NULL;
+	return rc;
+}
+
 /* start_over - the high-water mark for this mailbox: the stored one, or 0
  * when there is none or it belongs to another UIDVALIDITY.  OUTCOME_OK, or
  * OUTCOME_INTERNAL when the database cannot say. */
@@ -211,6 +233,8 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 	enum outcome rc;
 
 	memset(st, 0, sizeof(*st));
+	if (fo->pending != NULL)
+		*fo->pending = NULL;
 	cy.s = s;
 	cy.mailbox = imap_mailbox(im);
 	cy.uidvalidity = imap_uidvalidity(im);
@@ -270,6 +294,15 @@ fetch_run(struct imap *im, struct store *s, const struct conf *c,
 		if (rc != OUTCOME_OK)
 			break;
 		st->marked += (unsigned)cy.nd;
+	}
+	if (mover != NULL && rc == OUTCOME_OK && fo->pending != NULL) {
+		/* the last round starts now (not at fetch_finish: it would
+		 * wait for a group) and goes on while the caller runs its
+		 * jobs */
+		imap_mover_flush(mover);
+		*fo->pending = xcalloc(1, sizeof(**fo->pending));
+		(*fo->pending)->mover = mover;
+		mover = NULL;
 	}
 	if (mover != NULL)
 		rc = finish_mover(im, &mover, rc, st, err, errlen);

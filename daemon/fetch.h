@@ -15,9 +15,10 @@
  *   3. only committed messages are marked per imap.after (imap_mark):
  *      when a cycle has more than one batch, by a thread on a second
  *      connection (imap_mover.h), so batch k is moved while batch k + 1 is
- *      fetched and stored; fetch_run() waits for it and marks on its own
- *      connection what the mover could not, so every cycle ends with its
- *      committed messages marked.
+ *      fetched and stored; fetch_run() (or, when the caller asks to run
+ *      its jobs meanwhile, fetch_finish()) waits for it and marks on its
+ *      own connection what the mover could not, so every cycle ends with
+ *      its committed messages marked.
  *
  * A crash loses nothing: an uncommitted message is fetched again (and
  * ingest's Message-ID dedupe would make even a second pass harmless); a
@@ -44,10 +45,19 @@ struct classifier;
  * it_security checks; 12 MB: 61 MB.  Small messages never reach it. */
 #define FETCH_BATCH_BYTES (12u << 20)
 
+/* The marking a cycle left under way (fetch_options.pending). */
+struct fetch_pending;
+
 struct fetch_options {
 	unsigned batch_messages;  /* 1 .. FETCH_BATCH_MESSAGES; 0: the default */
 	int prepare_threaded;     /* parse on a second thread (pipeline.h) */
 	struct classifier *cl;    /* a classifier for c, or NULL (ingest.h) */
+	/* NULL: fetch_run returns once every committed message is marked.
+	 * Else it may return while the mover still marks the last batches
+	 * (so the caller can run its jobs meanwhile): *pending is set to
+	 * them (owned; NULL when nothing is under way), and fetch_finish()
+	 * must be called before the connection is used again or closed. */
+	struct fetch_pending **pending;
 };
 
 struct fetch_stats {
@@ -71,6 +81,14 @@ struct fetch_stats {
  * connection is unusable: imap_close() it. */
 enum outcome fetch_run(struct imap *im, struct store *s, const struct conf *c,
     const struct fetch_options *fo, const volatile sig_atomic_t *stop,
+    struct fetch_stats *st, char *err, size_t errlen);
+
+/* fetch_finish - wait for the marking fetch_run left under way (*pp, may
+ * be NULL: nothing to do), mark on im what the mover could not, and add
+ * to st->marked (st may be NULL); *pp = NULL.  OUTCOME_OK, or OUTCOME_TEMP
+ * with err when im failed (then imap_close() it).  The messages are
+ * committed: what stays unmarked is found by the next cycle's sweep. */
+enum outcome fetch_finish(struct fetch_pending **pp, struct imap *im,
     struct fetch_stats *st, char *err, size_t errlen);
 
 #endif

@@ -34,7 +34,7 @@ struct imap_mover {
 	size_t nleft, capleft;
 	unsigned marked;
 	int failed;                   /* no login or a lost connection */
-	int closing;                  /* imap_mover_finish: end when empty */
+	int closing;                  /* flush or finish: end when empty */
 };
 
 /* append - add n uids to an owned growing array */
@@ -194,7 +194,7 @@ imap_mover_push(struct imap_mover *mv, const uint32_t *uids, size_t n)
 	if (n == 0)
 		return 0;
 	pthread_mutex_lock(&mv->mu);
-	if (mv->failed) {
+	if (mv->failed || mv->closing) {
 		rc = -1;
 	} else {
 		append(&mv->queue, &mv->nqueue, &mv->capqueue, uids, n);
@@ -202,6 +202,16 @@ imap_mover_push(struct imap_mover *mv, const uint32_t *uids, size_t n)
 	}
 	pthread_mutex_unlock(&mv->mu);
 	return rc;
+}
+
+/* imap_mover_flush - see imap_mover.h */
+void
+imap_mover_flush(struct imap_mover *mv)
+{
+	pthread_mutex_lock(&mv->mu);
+	mv->closing = 1;
+	pthread_cond_signal(&mv->work);
+	pthread_mutex_unlock(&mv->mu);
 }
 
 /* imap_mover_finish - see imap_mover.h */

@@ -15,6 +15,8 @@
  *	                     marks everything queued so far with one
  *	                     command set per round, once a group of them
  *	                     is queued (or the caller finishes)
+ *	imap_mover_flush()   say that nothing more comes: the last round
+ *	                     starts at once, while the caller does other work
  *	imap_mover_finish()  wait until everything handed over is marked,
  *	                     log out, join; the UIDs it could not mark
  *	                     (no login, lost connection, another
@@ -60,9 +62,15 @@ struct imap_mover *imap_mover_start(const struct conf *c,
     uint32_t uidvalidity, size_t group);
 
 /* imap_mover_push - queue n sorted UIDs, each above every UID queued
- * before (copied).  0, or -1 when the mover has failed and takes no more
- * work: the caller marks them itself. */
+ * before (copied).  0, or -1 when the mover has failed or was flushed and
+ * takes no more work: the caller marks them itself. */
 int imap_mover_push(struct imap_mover *mv, const uint32_t *uids, size_t n);
+
+/* imap_mover_flush - no more UIDs will come: mark what is queued now,
+ * without waiting for a group, and log out after it.  Returns at once;
+ * imap_mover_push() takes nothing after it (-1); imap_mover_finish()
+ * still joins. */
+void imap_mover_flush(struct imap_mover *mv);
 
 /* imap_mover_finish - wait for the queue to empty, close the connection,
  * join and free; *mvp = NULL.  Returns the number of messages marked (a

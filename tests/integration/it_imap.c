@@ -754,6 +754,54 @@ Test(fetch, mover_table)
 	}
 }
 
+/* fetch_options.pending: with a mover, fetch_run returns while its last
+ * round may still run; fetch_finish() completes it (every message moved,
+ * st.marked the whole count).  One batch needs no mover: nothing is
+ * pending and everything is marked on return. */
+Test(fetch, pending_then_finish)
+{
+	static const struct { int n; int pending; } cases[] = {
+		{ 230, 1 }, { 5, 0 },
+	};
+
+	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+		struct h_env env;
+		struct conf *c;
+		struct store *db;
+		struct imap *im = NULL;
+		struct fetch_pending *pending = (struct fetch_pending *)&env;
+		struct fetch_options fo = { .batch_messages = 20,
+		    .pending = &pending };
+		struct fetch_stats st;
+		char name[32], err[512];
+		int rc, n = cases[t].n;
+
+		snprintf(name, sizeof(name), "pending%zu", t);
+		env_init(&env, name);
+		c = load(&env, NULL);
+		db = open_db(c);
+		put(&env, "INBOX", "p", 1, n);
+		rc = imap_open(c, &im, err, sizeof(err));
+		cr_assert_eq(rc, OUTCOME_OK, "imap_open: got %d (%s)", rc, err);
+		rc = fetch_run(im, db, c, &fo, NULL, &st, err, sizeof(err));
+		cr_expect_eq(rc, OUTCOME_OK, "fetch_run: got %d (%s)", rc, err);
+		cr_expect_eq(st.done, (unsigned)n, "%d: done %u", n, st.done);
+		cr_expect_eq(pending != NULL, cases[t].pending,
+		    "%d: pending is %p", n, (void *)pending);
+		rc = fetch_finish(&pending, im, &st, err, sizeof(err));
+		cr_expect_eq(rc, OUTCOME_OK, "fetch_finish: got %d (%s)", rc, err);
+		cr_expect(pending == NULL);
+		cr_expect_eq(st.marked, (unsigned)n, "%d: marked %u, want %d", n,
+		    st.marked, n);
+		imap_close(&im);
+		cr_expect_eq(h_imap_count(&env, "INBOX"), 0);
+		cr_expect_eq(h_imap_count(&env, "Processed"), n);
+		store_close(&db);
+		conf_free(&c);
+		h_env_fini(&env);
+	}
+}
+
 /* The mover cannot log in (the password file changed after the main
  * connection logged in): its batches come back and the main connection
  * marks them before imap_fetch returns; nothing is left. */
@@ -901,6 +949,48 @@ Test(fetch, mover_waits_for_a_group)
 	free(left);
 	cr_expect_eq(h_imap_count(&env, "INBOX"), 2);
 	cr_expect_eq(h_imap_count(&env, "Processed"), 5);
+	imap_close(&im);
+	conf_free(&c);
+	h_env_fini(&env);
+}
+
+/* imap_mover_flush: the short last group goes at once, without
+ * imap_mover_finish() (fetch_run leaves it marking while barazad runs its
+ * jobs); nothing is taken after it; finishing then only joins. */
+Test(fetch, mover_flush_starts_the_last_round)
+{
+	struct h_env env;
+	struct conf *c;
+	struct imap *im = NULL;
+	struct imap_mover *mv;
+	uint32_t uids[] = { 1, 2, 3 }, *left = NULL;
+	size_t nleft = 0;
+	unsigned marked;
+	char err[512];
+	int rc, moved = 0;
+
+	env_init(&env, "moverflush");
+	c = load(&env, NULL);
+	put(&env, "INBOX", "f", 1, 4);
+	rc = imap_open(c, &im, err, sizeof(err));
+	cr_assert_eq(rc, OUTCOME_OK, "imap_open: got %d (%s), want OUTCOME_OK",
+	    rc, err);
+	mv = imap_mover_start(c, imap_uidvalidity(im), 100);
+	cr_assert_eq(imap_mover_push(mv, uids, 2), 0);
+	imap_mover_flush(mv);
+	cr_expect_eq(imap_mover_push(mv, uids + 2, 1), -1,
+	    "push after flush: want -1 (the caller marks it)");
+	for (int i = 0; i < 100 && moved != 2; i++) {
+		usleep(100 * 1000);
+		moved = h_imap_exists(&env, "Processed") ?
+		    h_imap_count(&env, "Processed") : 0;
+	}
+	cr_expect_eq(moved, 2, "Processed has %d after a flush, want 2", moved);
+	marked = imap_mover_finish(&mv, &left, &nleft);
+	cr_expect_eq(marked, 2, "marked %u, want 2", marked);
+	cr_expect_eq(nleft, 0, "handed back %zu, want 0", nleft);
+	free(left);
+	cr_expect_eq(h_imap_count(&env, "INBOX"), 2);
 	imap_close(&im);
 	conf_free(&c);
 	h_env_fini(&env);
