@@ -269,6 +269,18 @@ on_member(const struct member *m, void *arg)
 
 /* ---- the tests ----------------------------------------------------------- */
 
+/* expect_text - the text sql gives on db is want (v: the version migrated
+ * from, what: the name in the failure) */
+static void
+expect_text(sqlite3 *db, int v, const char *what, const char *sql, const char *want)
+{
+	char *text = tutil_sql_text(db, sql);
+
+	cr_expect(text && strcmp(text, want) == 0, "from %d: %s: got %s", v, what,
+	    text ? text : "(nothing)");
+	free(text);
+}
+
 ParameterizedTestParameters(migrate, from_every_earlier_version)
 {
 	size_t n = store_latest_version() > 1 ?
@@ -408,18 +420,12 @@ ParameterizedTest(size_t *idx, migrate, from_every_earlier_version,
 	/* same ids (008 rebuilds posts and outbox_rcpt): what refers to them
 	 * by number (links, held, containers, outbox, the search index) still
 	 * means the same row */
-	text = tutil_sql_text(db, "SELECT group_concat(id || message_id, ' ') FROM"
-	    " (SELECT id, message_id FROM posts WHERE id <= 3 ORDER BY id)");
-	cr_expect(text && strcmp(text, "1<p1@example.org> 2<p2@example.net> "
-	    "3<held@example.com>") == 0, "from %d: posts: got %s", v,
-	    text ? text : "(nothing)");
-	free(text);
-	text = tutil_sql_text(db, "SELECT group_concat(id || address || state, ' ') FROM"
-	    " (SELECT * FROM outbox_rcpt ORDER BY id)");
-	cr_expect(text && strcmp(text, "1amina@example.orgsent "
-	    "2chidi@example.netdeferred 3dana@example.comqueued") == 0,
-	    "from %d: outbox_rcpt: got %s", v, text ? text : "(nothing)");
-	free(text);
+	expect_text(db, v, "posts", "SELECT group_concat(id || message_id, ' ') FROM"
+	    " (SELECT id, message_id FROM posts WHERE id <= 3 ORDER BY id)",
+	    "1<p1@example.org> 2<p2@example.net> 3<held@example.com>");
+	expect_text(db, v, "outbox_rcpt", "SELECT group_concat(id || address || state, ' ')"
+	    " FROM (SELECT * FROM outbox_rcpt ORDER BY id)", "1amina@example.orgsent "
+	    "2chidi@example.netdeferred 3dana@example.comqueued");
 	cr_expect_eq(tutil_sql_int(db,
 	    "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'microgrant'"),
 	    1, "from %d: the held post is not in the search index", v);
@@ -428,16 +434,11 @@ ParameterizedTest(size_t *idx, migrate, from_every_earlier_version,
 	cr_expect_eq(tutil_sql_int(db, "SELECT typeof(text) = 'blob' AND"
 	    " bz_text(text) = '" POST1_TEXT "' FROM posts WHERE id = 1"), 1,
 	    "from %d: post 1's text is not stored compressed, or reads back wrong", v);
-	text = tutil_sql_text(db, "SELECT group_concat(bz_text(text), '|') FROM"
-	    " (SELECT text FROM posts WHERE id IN (2, 3) ORDER BY id)");
-	cr_expect(text && strcmp(text, "How often does the lottery run? > lottery|"
-	    "A microgrant programme in Lagos.") == 0, "from %d: short texts: %s", v,
-	    text ? text : "(nothing)");
-	free(text);
-	text = tutil_sql_text(db, "SELECT CAST(bz_raw(raw) AS TEXT) FROM messages WHERE id = 2");
-	cr_expect(text && strcmp(text, "Subject: Re: Grant rounds") == 0,
-	    "from %d: raw of message 2: %s", v, text ? text : "(nothing)");
-	free(text);
+	expect_text(db, v, "short texts", "SELECT group_concat(bz_text(text), '|') FROM"
+	    " (SELECT text FROM posts WHERE id IN (2, 3) ORDER BY id)",
+	    "How often does the lottery run? > lottery|A microgrant programme in Lagos.");
+	expect_text(db, v, "raw of message 2", "SELECT CAST(bz_raw(raw) AS TEXT)"
+	    " FROM messages WHERE id = 2", "Subject: Re: Grant rounds");
 	text = tutil_sql_text(db, "PRAGMA integrity_check");
 	cr_expect(text && strcmp(text, "ok") == 0, "from %d: integrity_check: %s",
 	    v, text ? text : "(nothing)");

@@ -685,6 +685,23 @@ Test(publication, a_thread_is_never_titled_by_a_post_that_is_not_public)
 	cr_expect_str_eq(st.starter, "Spammer");
 }
 
+/* funding_thread - theme "funding", raw messages 1..n and thread 1, for
+ * posts written by hand */
+static void
+funding_thread(int n)
+{
+	char sql[128];
+
+	tutil_sql_exec(db, "INSERT INTO themes(slug, title) VALUES ('funding', 'F');"
+	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 0, 0);");
+	for (int i = 1; i <= n; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO messages(id, message_id, received,"
+		    " route, state, size, raw) VALUES (%d, '<%c@x>', 0, 'post', 'stored', 1,"
+		    " 'x')", i, 'a' + i - 1);
+		tutil_sql_exec(db, sql);
+	}
+}
+
 /* A post's new_text is kept as ranges of its text (schema 012), read back
  * whole; a short or foreign one stays as it is; a text rewritten later
  * (forget scrubs it) first puts the new_text back in full. */
@@ -702,11 +719,7 @@ Test(migrate, new_text_kept_as_ranges_of_text)
 	char sql[1024], *v;
 
 	cr_assert_geq(tutil_store_migrate(db), 0);
-	tutil_sql_exec(db, "INSERT INTO themes(slug, title) VALUES ('funding', 'F');"
-	    "INSERT INTO messages(id, message_id, received, route, state, size, raw)"
-	    " VALUES (1, '<a@x>', 0, 'post', 'stored', 1, 'x'),"
-	    " (2, '<b@x>', 0, 'post', 'stored', 1, 'x'), (3, '<c@x>', 0, 'post', 'stored', 1, 'x');"
-	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 0, 0);");
+	funding_thread(3);
 	snprintf(sql, sizeof(sql), "INSERT INTO posts(id, message, message_id, thread, theme,"
 	    " kind, received, text, new_text) VALUES (1, 1, '<a@x>', 1, 'funding', 'idea', 0,"
 	    " '%s', bz_pack_new_text('%s', '%s'))", text, text, new_text);
@@ -896,10 +909,7 @@ Test(migrate, new_text_kept_when_a_compressed_text_is_rewritten)
 	char sql[1024], *v;
 
 	cr_assert_geq(tutil_store_migrate(db), 0);
-	tutil_sql_exec(db, "INSERT INTO themes(slug, title) VALUES ('funding', 'F');"
-	    "INSERT INTO messages(id, message_id, received, route, state, size, raw)"
-	    " VALUES (1, '<a@x>', 0, 'post', 'stored', 1, 'x');"
-	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 0, 0);");
+	funding_thread(1);
 	snprintf(sql, sizeof(sql), "INSERT INTO posts(id, message, message_id, thread, theme,"
 	    " kind, received, text, new_text) VALUES (1, 1, '<a@x>', 1, 'funding', 'idea', 0,"
 	    " bz_ztext('%s'), bz_pack_new_text('%s', '%s'))", text, text, new_text);
@@ -978,11 +988,7 @@ Test(migrate, search_index_takes_kept_texts_and_never_a_stale_one)
 	/* three times over: long enough to be stored compressed */
 	snprintf(a, sizeof(a), "%s %s %s", sa, sa, sa);
 	snprintf(b, sizeof(b), "%s %s %s", sb, sb, sb);
-	tutil_sql_exec(db, "INSERT INTO themes(slug, title) VALUES ('funding', 'F');"
-	    "INSERT INTO messages(id, message_id, received, route, state, size, raw)"
-	    " VALUES (1, '<a@x>', 0, 'post', 'stored', 1, 'x'), (2, '<b@x>', 0, 'post',"
-	    " 'stored', 1, 'x'), (3, '<c@x>', 0, 'post', 'stored', 1, 'x');"
-	    "INSERT INTO threads(id, theme, created, last_post) VALUES (1, 'funding', 0, 0);");
+	funding_thread(3);
 	/* rolled back: its id comes again with another text */
 	cr_assert_eq(store_begin(db), 0);
 	id1 = add_packed(z, 1, a);
