@@ -485,6 +485,14 @@ by_name(const void *a, const void *b)
 	return strcmp(((const struct words_key *)a)->key, ((const struct words_key *)b)->key);
 }
 
+/* find_key - the entry for want->key among the first n keys of g (sorted
+ * by name), or NULL (also when there are none: no array to search) */
+static struct words_key *
+find_key(struct words_sig *g, size_t n, const struct words_key *want)
+{
+	return n == 0 ? NULL : bsearch(want, g->keys, n, sizeof(*g->keys), by_name);
+}
+
 struct appended {
 	int fd;
 	int touched;                /* written to */
@@ -535,7 +543,8 @@ words_append(struct archive_site *w, struct words_sig *g, int64_t gen, int64_t m
 	*snap = 0;
 	all = sorted(&x, &n);
 	ap = xcalloc(n + 1, sizeof(*ap));
-	qsort(g->keys, g->nkeys, sizeof(*g->keys), by_name);
+	if (g->nkeys > 1)
+		qsort(g->keys, g->nkeys, sizeof(*g->keys), by_name);
 	/* every file checked (and cut back to its signature) before any
 	 * is written, so a mismatch leaves them to the whole build */
 	for (size_t i = 0; i < n; ) {
@@ -550,7 +559,7 @@ words_append(struct archive_site *w, struct words_sig *g, int64_t gen, int64_t m
 			next++;
 		snprintf(want.key, sizeof(want.key), "%s", all[i]->key);
 		i = next;
-		if ((k = bsearch(&want, g->keys, oldkeys, sizeof(*g->keys), by_name)) == NULL) {
+		if ((k = find_key(g, oldkeys, &want)) == NULL) {
 			newkey = 1;
 			continue;
 		}
@@ -574,7 +583,7 @@ words_append(struct archive_site *w, struct words_sig *g, int64_t gen, int64_t m
 		struct words_key want, *k;
 
 		snprintf(want.key, sizeof(want.key), "%s", all[i]->key);
-		if ((k = bsearch(&want, g->keys, oldkeys, sizeof(*g->keys), by_name)) == NULL) {
+		if ((k = find_key(g, oldkeys, &want)) == NULL) {
 			i = entries(&b, all, i, n, 0);
 			continue;
 		}
@@ -602,7 +611,7 @@ words_append(struct archive_site *w, struct words_sig *g, int64_t gen, int64_t m
 			char rel[40];
 
 			snprintf(want.key, sizeof(want.key), "%s", all[i]->key);
-			if (bsearch(&want, g->keys, oldkeys, sizeof(*g->keys), by_name) != NULL) {
+			if (find_key(g, oldkeys, &want) != NULL) {
 				while (i < n && strcmp(all[i]->key, want.key) == 0)
 					i++;
 				continue;

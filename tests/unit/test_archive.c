@@ -24,6 +24,7 @@
 #include "store.h"
 #include "store_member.h"
 #include "tutil.h"
+#include "xalloc.h"
 
 static char dir[64];
 static struct conf *conf;
@@ -311,7 +312,7 @@ Test(archive, update_appends_to_mbox_as_a_build_writes_it)
 Test(archive, build_keeps_an_mbox_only_when_it_is_verifiably_right)
 {
 	struct stat a, b;
-	char path[700], *want, *got, *sig;
+	char path[700], *want, *got, *sig, *old;
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/archive/funding/1.mbox", dir);
@@ -349,8 +350,10 @@ Test(archive, build_keeps_an_mbox_only_when_it_is_verifiably_right)
 	/* a signature another version wrote */
 	cr_assert_eq(store_meta_get(store, "archive_mbox:funding/1.mbox", &sig), 1);
 	cr_assert_eq(strcmp(strrchr(sig, ' ') + 1, PACKAGE_VERSION), 0, "signature %s", sig);
-	strcpy(strrchr(sig, ' ') + 1, "0.0.0-old");
-	cr_assert_eq(store_meta_set(store, "archive_mbox:funding/1.mbox", sig), 0);
+	*strrchr(sig, ' ') = '\0';
+	old = xasprintf("%s 0.0.0-old", sig);
+	cr_assert_eq(store_meta_set(store, "archive_mbox:funding/1.mbox", old), 0);
+	free(old);
 	free(sig);
 	cr_assert_eq(stat_file("funding/1.mbox", &a), 0);
 	cr_assert_gt(archive_build(store, conf), 0);
@@ -537,13 +540,13 @@ word_index(void)
 	closedir(d);
 	qsort(pairs, n, sizeof(*pairs), by_str);
 	out = calloc(1, len + 1);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(pairs[i], pairs[i - 1]) != 0) {
 			strcat(out, pairs[i]);
 			strcat(out, "\n");
 		}
+	for (size_t i = 0; i < n; i++)
 		free(pairs[i]);
-	}
 	free(pairs);
 	return out;
 }
