@@ -910,6 +910,19 @@ h_baraza(struct h_env *env, struct h_out *out, const char *fmt, ...)
 	return rc;
 }
 
+void
+h_cop_env(struct h_env *env, const char *name, const char *now)
+{
+	struct h_out out;
+
+	h_env_init(env, name);
+	h_smtp_start(env);
+	h_write_config(env, "[list]\nmoderate = none\n");
+	env->now = now;
+	h_baraza(env, &out, "init");
+	h_out_free(&out);
+}
+
 int
 h_barazad_once(struct h_env *env, struct h_out *out)
 {
@@ -1068,21 +1081,24 @@ h_imap_create(struct h_env *env, const char *mailbox)
 
 /* ---- SMTP capture ------------------------------------------------------------- */
 
-void
-h_smtp_start(struct h_env *env)
+/* The servers a test starts (smtp-capture, baraza web): a child with its
+ * output in a log, ended with the test's process, waited for until it
+ * accepts on its port */
+struct server {
+	const char *what;             /* for the failure message */
+	const char *log;
+	int port, wait_ms;
+	void (*exec)(const struct h_env *env, const char *arg);   /* in the child */
+	const char *arg;
+};
+
+/* server_start - fork s->exec with its output in s->log; its pid, once it
+ * accepts on s->port (the test fails when it exits or takes too long) */
+static pid_t
+server_start(const struct h_env *env, const struct server *s)
 {
-	char script[H_PATH + 64], port[16], logp[H_PATH + 32];
-	char cert[H_PATH + 16], key[H_PATH + 16];
 	pid_t parent = getpid(), pid;
 
-	if (env->smtp_pid > 0)
-		return;
-	pf(script, sizeof(script), "%s/tests/servers/smtp-capture.py",
-	    env->srcdir);
-	pf(port, sizeof(port), "%d", env->smtp_port);
-	pf(logp, sizeof(logp), "%s/smtp-capture.log", env->dir);
-	pf(cert, sizeof(cert), "%s/cert.pem", env->dovecot_dir);
-	pf(key, sizeof(key), "%s/key.pem", env->dovecot_dir);
 	fflush(NULL);
 	pid = fork();
 	cr_assert(pid != -1, "fork: %s", strerror(errno));
@@ -1092,27 +1108,70 @@ h_smtp_start(struct h_env *env)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(1);
-		if ((fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
+		if ((fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 			close(fd);
 		}
-		execl("/usr/bin/python3", "python3", script, env->smtp_dir, port,
-		    "--cert", cert, "--key", key, (char *)NULL);
+		s->exec(env, s->arg);
 		_exit(127);
 	}
-	env->smtp_pid = pid;
-	for (long long end = now_ms() + 10000; !port_accepts(env->smtp_port); ) {
+	for (long long end = now_ms() + s->wait_ms; !port_accepts(s->port); ) {
 		int st;
 		if (waitpid(pid, &st, WNOHANG) == pid || now_ms() > end) {
-			char *log = h_read_file(logp, NULL);
-			env->smtp_pid = 0;
+			char *log = h_read_file(s->log, NULL);
 			kill(pid, SIGKILL);
-			cr_assert_fail("smtp-capture did not come up on "
-			    "127.0.0.1:%d: %s", env->smtp_port, log ? log : "");
+			cr_assert_fail("%s did not come up on 127.0.0.1:%d: %s", s->what,
+			    s->port, log ? log : "");
 		}
 		sleep_ms(10);
 	}
+	return pid;
+}
+
+/* server_stop - SIGTERM, then SIGKILL after tries * 10 ms; its exit
+ * status (128 + signal when killed) */
+static int
+server_stop(pid_t pid, int tries)
+{
+	int st = 0;
+
+	kill(pid, SIGTERM);
+	for (int i = 0; i < tries; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		sleep_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return 128 + SIGKILL;
+}
+
+/* exec_smtp - the child of h_smtp_start: smtp-capture.py (arg: its script) */
+static void
+exec_smtp(const struct h_env *env, const char *script)
+{
+	char port[16], cert[H_PATH + 16], key[H_PATH + 16];
+
+	pf(port, sizeof(port), "%d", env->smtp_port);
+	pf(cert, sizeof(cert), "%s/cert.pem", env->dovecot_dir);
+	pf(key, sizeof(key), "%s/key.pem", env->dovecot_dir);
+	execl("/usr/bin/python3", "python3", script, env->smtp_dir, port,
+	    "--cert", cert, "--key", key, (char *)NULL);
+}
+
+void
+h_smtp_start(struct h_env *env)
+{
+	char script[H_PATH + 64], logp[H_PATH + 32];
+	struct server s = { "smtp-capture", logp, env->smtp_port, 10000, exec_smtp, script };
+
+	if (env->smtp_pid > 0)
+		return;
+	pf(script, sizeof(script), "%s/tests/servers/smtp-capture.py",
+	    env->srcdir);
+	pf(logp, sizeof(logp), "%s/smtp-capture.log", env->dir);
+	env->smtp_pid = server_start(env, &s);
 }
 
 void
@@ -1123,77 +1182,40 @@ h_smtp_stop(struct h_env *env)
 	if (pid <= 0)
 		return;
 	env->smtp_pid = 0;
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	(void)server_stop(pid, 200);
+}
+
+/* exec_web - the child of h_web_start: baraza web (arg: the templates) */
+static void
+exec_web(const struct h_env *env, const char *templ)
+{
+	setenv("BARAZA_CONF", env->conf, 1);
+	setenv("BARAZA_TEMPLATES", templ, 1);
+	execl(env->baraza, "baraza", "-v", "web", (char *)NULL);
 }
 
 void
 h_web_start(struct h_env *env)
 {
 	char logp[H_PATH + 32], templ[H_PATH + 32];
-	pid_t parent = getpid(), pid;
+	struct server s = { "baraza web", logp, env->web_port, 20000, exec_web, templ };
 
 	if (env->web_pid > 0)
 		return;
 	pf(logp, sizeof(logp), "%s/web.log", env->dir);
 	pf(templ, sizeof(templ), "%s/conf/templates", env->srcdir);
-	fflush(NULL);
-	pid = fork();
-	cr_assert(pid != -1, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(1);
-		if ((fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		setenv("BARAZA_CONF", env->conf, 1);
-		setenv("BARAZA_TEMPLATES", templ, 1);
-		execl(env->baraza, "baraza", "-v", "web", (char *)NULL);
-		_exit(127);
-	}
-	env->web_pid = pid;
-	for (long long end = now_ms() + 20000; !port_accepts(env->web_port); ) {
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid || now_ms() > end) {
-			char *log = h_read_file(logp, NULL);
-			env->web_pid = 0;
-			kill(pid, SIGKILL);
-			cr_assert_fail("baraza web did not come up on 127.0.0.1:%d: %s",
-			    env->web_port, log ? log : "");
-		}
-		sleep_ms(10);
-	}
+	env->web_pid = server_start(env, &s);
 }
 
 int
 h_web_stop(struct h_env *env)
 {
 	pid_t pid = env->web_pid;
-	int st = 0;
 
 	if (pid <= 0)
 		return -1;
 	env->web_pid = 0;
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 1000; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	return 128 + SIGKILL;
+	return server_stop(pid, 1000);
 }
 
 void

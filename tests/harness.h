@@ -158,6 +158,10 @@ int h_run(struct h_env *env, struct h_out *out, const char *fmt, ...)
  * quote what needs quoting, e.g. with h_shq) */
 int h_baraza(struct h_env *env, struct h_out *out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* h_cop_env - h_env_init(env, name), the SMTP capture started, a
+ * configuration without moderation, env->now = now and `baraza init` run
+ * (its output dropped): the start most archive and privacy tests share */
+void h_cop_env(struct h_env *env, const char *name, const char *now);
 /* h_barazad_once - h_run of "BUILDDIR/daemon/barazad --once" */
 int h_barazad_once(struct h_env *env, struct h_out *out);
 /* h_barazad_once_ok - one `barazad --once` that must exit 0 (a Criterion

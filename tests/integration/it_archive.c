@@ -137,12 +137,7 @@ Test(archive_browser, hostile_discussion_renders_safely)
 	struct stat st;
 
 	cr_assert_eq(access(CHROMIUM, X_OK), 0, "Chromium is needed (apt-get install chromium)");
-	h_env_init(&env, "archive_browser");
-	h_smtp_start(&env);
-	h_write_config(&env, "[list]\nmoderate = none\n");
-	env.now = "2020-11-18T10:00:00Z";
-	h_baraza(&env, &out, "init");
-	h_out_free(&out);
+	h_cop_env(&env, "archive_browser", "2020-11-18T10:00:00Z");
 	h_baraza(&env, &out, "member add amina@example.org --name 'Amina Yusuf' --role facilitator");
 	h_out_free(&out);
 
@@ -296,12 +291,7 @@ Test(archive_browser, readers_on_a_phone, .timeout = 900)
 	size_t k = 0;
 
 	cr_assert_eq(access(CHROMIUM, X_OK), 0, "Chromium is needed (apt-get install chromium)");
-	h_env_init(&env, "archive_readers");
-	h_smtp_start(&env);
-	h_write_config(&env, "[list]\nmoderate = none\n");
-	env.now = "2020-11-18T10:00:00Z";
-	h_baraza(&env, &out, "init");
-	h_out_free(&out);
+	h_cop_env(&env, "archive_readers", "2020-11-18T10:00:00Z");
 	h_baraza(&env, &out, "member add amina@example.org --name 'Amina Yusuf' --region 'East Africa'");
 	h_out_free(&out);
 	h_baraza(&env, &out, "member add layla@example.org --name '\xd9\x84\xd9\x8a\xd9\x84\xd9\x89"

@@ -47,12 +47,7 @@ Test(privacy, addresses_never_reach_the_archive, .timeout = 300)
 	struct h_out out;
 	char *found;
 
-	h_env_init(&env, "privacy_mask");
-	h_smtp_start(&env);
-	h_write_config(&env, "[list]\nmoderate = none\n");
-	env.now = "2020-11-18T10:00:00Z";
-	h_baraza(&env, &out, "init");
-	h_out_free(&out);
+	h_cop_env(&env, "privacy_mask", "2020-11-18T10:00:00Z");
 	h_baraza(&env, &out, "member add amina@example.org --name 'Amina Yusuf'");
 	h_out_free(&out);
 
@@ -104,12 +99,7 @@ Test(privacy, search_by_mail_is_for_members, .timeout = 300)
 	struct h_out out;
 	char *mail;
 
-	h_env_init(&env, "privacy_search");
-	h_smtp_start(&env);
-	h_write_config(&env, "[list]\nmoderate = none\n");
-	env.now = "2020-11-18T10:00:00Z";
-	h_baraza(&env, &out, "init");
-	h_out_free(&out);
+	h_cop_env(&env, "privacy_search", "2020-11-18T10:00:00Z");
 	h_baraza(&env, &out, "member add amina@example.org --name 'Amina Yusuf'");
 	h_out_free(&out);
 	h_baraza(&env, &out, "member add bea@example.org --name 'Bea Mensah'");
@@ -172,12 +162,7 @@ Test(privacy, forget_leaves_no_trace, .timeout = 300)
 	struct h_out out;
 	char paths[2 * H_PATH + 8], *found;
 
-	h_env_init(&env, "privacy_forget");
-	h_smtp_start(&env);
-	h_write_config(&env, "[list]\nmoderate = none\n");
-	env.now = "2020-11-18T10:00:00Z";
-	h_baraza(&env, &out, "init");
-	h_out_free(&out);
+	h_cop_env(&env, "privacy_forget", "2020-11-18T10:00:00Z");
 	h_baraza(&env, &out, "member add zanele.mokoena@example.net --name 'Zanele Mokoena'");
 	h_out_free(&out);
 	h_baraza(&env, &out, "member add bea@example.org --name 'Bea Mensah'");
@@ -236,12 +221,7 @@ Test(privacy, raw_non_posts_are_pruned, .timeout = 300)
 	struct h_mail m = { 0 };
 	struct h_out out;
 
-	h_env_init(&env, "privacy_prune");
-	h_smtp_start(&env);
-	h_write_config(&env, "[list]\nmoderate = none\n");
-	env.now = "2020-11-18T10:00:00Z";
-	h_baraza(&env, &out, "init");
-	h_out_free(&out);
+	h_cop_env(&env, "privacy_prune", "2020-11-18T10:00:00Z");
 	h_baraza(&env, &out, "member add amina@example.org --name 'Amina Yusuf'");
 	h_out_free(&out);
 	m.from = "Amina Yusuf <amina@example.org>";
